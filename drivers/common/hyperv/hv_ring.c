@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 hvnet authors
+ *
+ * VMBus ring buffer rules, see hv_ring.h and protocol doc §A.
+ *
+ * Memory ordering (§A.7) is spelled with GCC atomics so that it holds on
+ * weakly ordered CPUs too, not only on x86.
+ */
+
+#include <errno.h>
+#include <string.h>
+
+#include "hv_ring.h"
+
+#define load_acquire(p)		__atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define load_relaxed(p)		__atomic_load_n((p), __ATOMIC_RELAXED)
+#define store_release(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define full_barrier()		__atomic_thread_fence(__ATOMIC_SEQ_CST)
+
+static inline void
+cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ volatile("yield");
+#endif
+}
+
+/* An index written by the peer is only usable if it lies in the data
+ * area on an 8-byte boundary. */
+static inline bool
+index_valid(const struct hv_ring *r, uint32_t idx)
+{
+	return idx < r->dsize && (idx & 7) == 0;
+}
+
+int
+hv_ring_attach(struct hv_ring *r, void *mem, size_t size)
+{
+	size_t dsize;
+
+	if (mem == NULL || size <= HV_PAGE_SIZE)
+		return -EINVAL;
+	dsize = size - HV_PAGE_SIZE;
+	if ((dsize & 7) != 0 || dsize > UINT32_MAX / 2)
+		return -EINVAL;
+
+	r->hdr = mem;
+	r->data = r->hdr->data;
+	r->dsize = (uint32_t)dsize;
+	r->reserve_index = load_acquire(&r->hdr->write_index);
+	r->read_cursor = load_acquire(&r->hdr->read_index);
+	if (!index_valid(r, r->reserve_index))
+		r->reserve_index = 0;
+	if (!index_valid(r, r->read_cursor))
+		r->read_cursor = 0;
+	return 0;
+}
+
+void
+hv_ring_init_header(struct hv_ring *r, uint32_t feature_bits)
+{
+	memset(r->hdr, 0, sizeof(*r->hdr));
+	r->hdr->feature_bits = feature_bits;
+	r->reserve_index = 0;
+	r->read_cursor = 0;
+	full_barrier();
+}
+
+/* Copy into the data area at off, wrapping; returns the offset after. */
+static uint32_t
+copy_to_ring(struct hv_ring *r, uint32_t off, const void *src, uint32_t len)
+{
+	uint32_t first = r->dsize - off;
+
+	if (len <= first) {
+		memcpy(r->data + off, src, len);
+		off += len;
+		return off == r->dsize ? 0 : off;
+	}
+	memcpy(r->data + off, src, first);
+	memcpy(r->data, (const uint8_t *)src + first, len - first);
+	return len - first;
+}
+
+static void
+copy_from_ring(const struct hv_ring *r, uint32_t off, void *dst, uint32_t len)
+{
+	uint32_t first = r->dsize - off;
+
+	if (len <= first) {
+		memcpy(dst, r->data + off, len);
+		return;
+	}
+	memcpy(dst, r->data + off, first);
+	memcpy((uint8_t *)dst + first, r->data, len - first);
+}
+
+static inline uint32_t
+ring_add(const struct hv_ring *r, uint32_t off, uint32_t len)
+{
+	uint64_t sum = (uint64_t)off + len;
+
+	return (uint32_t)(sum % r->dsize);
+}
+
+/*
+ * Reserve total bytes at the writer's cursor. Returns the start offset in
+ * *start, or -EAGAIN / -EIO.
+ */
+static int
+reserve_space(struct hv_ring *r, uint32_t total, uint32_t *start)
+{
+	uint32_t old, rindex;
+
+	old = load_acquire(&r->reserve_index);
+	do {
+		rindex = load_acquire(&r->hdr->read_index);
+		if (!index_valid(r, rindex))
+			return -EIO;
+		/* Strictly greater: a full ring would look empty (§A.3). */
+		if (hv_ring_space(old, rindex, r->dsize) <= total)
+			return -EAGAIN;
+	} while (!__atomic_compare_exchange_n(&r->reserve_index, &old,
+					      ring_add(r, old, total), false,
+					      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+	*start = old;
+	return 0;
+}
+
+int
+hv_ring_write(struct hv_ring *r, const struct iovec *iov, unsigned int iovcnt,
+	      bool *need_signal)
+{
+	static const uint8_t zeros[8];
+	uint64_t bytes = 0, trailer;
+	uint32_t start, off, padded, total, rindex;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < iovcnt; i++)
+		bytes += iov[i].iov_len;
+	if (bytes == 0 || bytes > r->dsize)
+		return -EINVAL;
+	padded = (uint32_t)((bytes + 7) & ~(uint64_t)7);
+	total = padded + HV_RING_TRAILER_SIZE;
+
+	ret = reserve_space(r, total, &start);
+	if (ret < 0)
+		return ret;
+
+	off = start;
+	for (i = 0; i < iovcnt; i++)
+		off = copy_to_ring(r, off, iov[i].iov_base, (uint32_t)iov[i].iov_len);
+	off = copy_to_ring(r, off, zeros, padded - (uint32_t)bytes);
+	trailer = (uint64_t)start << 32;
+	off = copy_to_ring(r, off, &trailer, sizeof(trailer));
+
+	/* Publish in reservation order: wait for the writers before us. */
+	while (load_acquire(&r->hdr->write_index) != start)
+		cpu_relax();
+	store_release(&r->hdr->write_index, off);
+
+	/* §A.5 / §A.7: full barrier, then mask, then read index. */
+	full_barrier();
+	if (load_relaxed(&r->hdr->interrupt_mask) != 0)
+		return 0;
+	rindex = load_acquire(&r->hdr->read_index);
+	if (hv_ring_writer_should_signal(0, start, rindex))
+		*need_signal = true;
+	return 0;
+}
+
+int64_t
+hv_ring_readable(const struct hv_ring *r)
+{
+	uint32_t windex = load_acquire(&r->hdr->write_index);
+
+	if (!index_valid(r, windex))
+		return -EIO;
+	return hv_ring_used(windex, r->read_cursor, r->dsize);
+}
+
+int
+hv_ring_peek(struct hv_ring *r, struct hv_ring_pkt *pkt,
+	     void *scratch, uint32_t scratch_len)
+{
+	struct hv_pkt_desc desc;
+	int64_t avail;
+	uint32_t len;
+
+	avail = hv_ring_readable(r);
+	if (avail <= 0)
+		return (int)avail;
+	/* Writers publish whole packets: anything shorter is corruption. */
+	if (avail < HV_RING_PKT_MIN + HV_RING_TRAILER_SIZE)
+		return -EIO;
+
+	copy_from_ring(r, r->read_cursor, &desc, sizeof(desc));
+	len = (uint32_t)desc.len8 * 8;
+	if (len < HV_RING_PKT_MIN || (uint64_t)len + HV_RING_TRAILER_SIZE > (uint64_t)avail)
+		return -EIO;
+
+	pkt->len = len;
+	pkt->data = NULL;
+	if (desc.offset8 < 2 || desc.offset8 > desc.len8)
+		return -EBADMSG;
+
+	if ((uint64_t)r->read_cursor + len <= r->dsize) {
+		pkt->data = r->data + r->read_cursor;
+		return 1;
+	}
+	if (scratch == NULL || len > scratch_len)
+		return -ENOBUFS;
+	copy_from_ring(r, r->read_cursor, scratch, len);
+	pkt->data = scratch;
+	return 1;
+}
+
+void
+hv_ring_copy_out(const struct hv_ring *r, uint32_t off, void *dst, uint32_t len)
+{
+	copy_from_ring(r, ring_add(r, r->read_cursor, off), dst, len);
+}
+
+void
+hv_ring_consume(struct hv_ring *r, uint32_t pkt_len)
+{
+	r->read_cursor = ring_add(r, r->read_cursor, pkt_len + HV_RING_TRAILER_SIZE);
+}
+
+uint32_t
+hv_ring_read_commit(struct hv_ring *r, bool *need_signal)
+{
+	uint32_t old = load_relaxed(&r->hdr->read_index);
+	uint32_t bytes_read, pending, windex;
+
+	if (!index_valid(r, old))
+		old = r->read_cursor;	/* only we write it; repair */
+	bytes_read = (r->read_cursor - old + r->dsize) % r->dsize;
+	if (bytes_read == 0)
+		return 0;
+
+	/* All packet reads are done before the index is given back. */
+	store_release(&r->hdr->read_index, r->read_cursor);
+
+	if (!(load_relaxed(&r->hdr->feature_bits) & HV_RING_FEAT_PENDING_SEND_SZ))
+		return bytes_read;
+	full_barrier();
+	pending = load_relaxed(&r->hdr->pending_send_sz);
+	if (pending == 0)
+		return bytes_read;
+	windex = load_acquire(&r->hdr->write_index);
+	if (!index_valid(r, windex))
+		return bytes_read;
+	if (hv_ring_reader_should_signal(HV_RING_FEAT_PENDING_SEND_SZ, pending,
+					 hv_ring_space(windex, r->read_cursor, r->dsize),
+					 bytes_read))
+		*need_signal = true;
+	return bytes_read;
+}
+
+void
+hv_ring_mask(struct hv_ring *r)
+{
+	__atomic_store_n(&r->hdr->interrupt_mask, 1, __ATOMIC_RELAXED);
+	full_barrier();
+}
+
+bool
+hv_ring_unmask(struct hv_ring *r)
+{
+	__atomic_store_n(&r->hdr->interrupt_mask, 0, __ATOMIC_RELAXED);
+	full_barrier();
+	return hv_ring_readable(r) != 0;
+}
+
+void
+hv_ring_set_pending(struct hv_ring *r, uint32_t bytes)
+{
+	__atomic_store_n(&r->hdr->pending_send_sz, bytes, __ATOMIC_RELAXED);
+	full_barrier();
+}

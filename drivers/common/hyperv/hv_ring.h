@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 hvnet authors
+ *
+ * VMBus ring buffer rules (protocol doc §A), written once for both sides:
+ * the guest bus driver and the host simulator. Pure C, no DPDK.
+ *
+ * A ring is one 4 KiB header page followed by a data area whose size is a
+ * multiple of 8. Indices are byte offsets into the data area; packets are
+ * 8-byte multiples followed by an 8-byte trailer; a ring is never filled
+ * completely. Writers may be several threads (or processes, when the
+ * struct hv_ring itself lives in shared memory); there is one reader.
+ *
+ * Nothing read from the peer's half of the header is trusted: an index that
+ * is out of range or misaligned makes the call fail with -EIO.
+ */
+
+#ifndef HV_RING_H
+#define HV_RING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "hv_vmbus_wire.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Smallest packet a reader can meet: a bare descriptor. */
+#define HV_RING_PKT_MIN		((uint32_t)sizeof(struct hv_pkt_desc))
+
+struct hv_ring {
+	struct hv_ring_header *hdr;	/* shared with the peer */
+	uint8_t *data;			/* hdr->data */
+	uint32_t dsize;			/* data area size, multiple of 8 */
+	/*
+	 * Writer side: next free offset as reserved by producers. Producers
+	 * reserve with a compare-and-swap here, copy, then publish
+	 * hdr->write_index in reservation order.
+	 */
+	uint32_t reserve_index;
+	/* Reader side: offset of the next unconsumed packet (not yet
+	 * published to hdr->read_index). */
+	uint32_t read_cursor;
+};
+
+/* Result of looking at the next packet in a ring. */
+struct hv_ring_pkt {
+	const void *data;	/* the packet, descriptor first */
+	uint32_t len;		/* len8 * 8; what hv_ring_consume() skips */
+};
+
+/*
+ * Attach to ring memory of `size` bytes (header page + data area).
+ * Returns 0, or -EINVAL when size is too small or not a multiple of 8.
+ * Reads the current indices so that a writer and a reader resume where the
+ * ring stands.
+ */
+int hv_ring_attach(struct hv_ring *r, void *mem, size_t size);
+
+/*
+ * Initialise the header of a ring being created (the side that allocates
+ * the ring: the kernel or the host simulator): zero indices and mask,
+ * set feature bits.
+ */
+void hv_ring_init_header(struct hv_ring *r, uint32_t feature_bits);
+
+/* Bytes a writer may still use, given the indices (§A.3). */
+static inline uint32_t
+hv_ring_space(uint32_t windex, uint32_t rindex, uint32_t dsize)
+{
+	return windex >= rindex ? dsize - (windex - rindex) : rindex - windex;
+}
+
+/* Bytes waiting for the reader, given the indices (§A.3). */
+static inline uint32_t
+hv_ring_used(uint32_t windex, uint32_t rindex, uint32_t dsize)
+{
+	return dsize - hv_ring_space(windex, rindex, dsize);
+}
+
+/*
+ * §A.5: must the writer signal after publishing a packet that started at
+ * old_windex? Only when the reader is not masked and the ring was empty.
+ */
+static inline bool
+hv_ring_writer_should_signal(uint32_t interrupt_mask, uint32_t old_windex,
+			     uint32_t rindex)
+{
+	return interrupt_mask == 0 && old_windex == rindex;
+}
+
+/*
+ * §A.6: must the reader signal the writer after consuming bytes_read bytes,
+ * now that free_now bytes are free? Only on the "not enough" -> "enough"
+ * transition of the writer's pending_send_sz, and only when the ring
+ * advertises the feature.
+ */
+static inline bool
+hv_ring_reader_should_signal(uint32_t feature_bits, uint32_t pending_sz,
+			     uint32_t free_now, uint32_t bytes_read)
+{
+	if (!(feature_bits & HV_RING_FEAT_PENDING_SEND_SZ) || pending_sz == 0)
+		return false;
+	if (free_now <= pending_sz)
+		return false;		/* still not enough room (§A.3) */
+	return free_now - bytes_read <= pending_sz; /* was blocked before */
+}
+
+/*
+ * Write one packet made of the iovecs, padded with zeros to a multiple of
+ * 8, then the trailer. Safe against concurrent writers of the same ring.
+ * On success *need_signal says whether the reader must be signalled
+ * (it is only set, never cleared, so a burst can accumulate it).
+ * Returns 0; -EAGAIN when the ring lacks room (nothing written);
+ * -EINVAL for an empty or oversized packet; -EIO if the reader's index
+ * is corrupt.
+ */
+int hv_ring_write(struct hv_ring *r, const struct iovec *iov, unsigned int iovcnt,
+		  bool *need_signal);
+
+/*
+ * Look at the packet at the read cursor without consuming it.
+ * Returns 1 and fills *pkt when a well-formed packet is there: pkt->data
+ * points into the ring when the packet is contiguous, else at `scratch`
+ * where the packet was copied. Returns 0 when the ring is empty.
+ * Errors: -EBADMSG the descriptor is malformed (offset8) but its length is
+ * sane, -ENOBUFS the packet wraps and is larger than scratch: in both
+ * cases pkt->len is valid and the caller may count and consume it.
+ * -EIO: the ring itself is corrupt (index or length beyond the data);
+ * nothing can be consumed.
+ */
+int hv_ring_peek(struct hv_ring *r, struct hv_ring_pkt *pkt,
+		 void *scratch, uint32_t scratch_len);
+
+/*
+ * Copy len bytes starting off bytes into the packet at the read cursor,
+ * wrapping as needed. The caller has checked off + len against the length
+ * returned by hv_ring_peek().
+ */
+void hv_ring_copy_out(const struct hv_ring *r, uint32_t off, void *dst,
+		      uint32_t len);
+
+/* Consume the packet at the read cursor (pkt_len from hv_ring_peek()). */
+void hv_ring_consume(struct hv_ring *r, uint32_t pkt_len);
+
+/*
+ * Publish the read cursor to the peer. Returns the number of bytes
+ * released; *need_signal is set (never cleared) when the writer waits for
+ * room that is now there (§A.6).
+ */
+uint32_t hv_ring_read_commit(struct hv_ring *r, bool *need_signal);
+
+/* Bytes available to the reader past its cursor; -EIO when corrupt. */
+int64_t hv_ring_readable(const struct hv_ring *r);
+
+/* Reader: stop being signalled while draining (§A.5). */
+void hv_ring_mask(struct hv_ring *r);
+
+/*
+ * Reader: ask to be signalled again. Returns true when data arrived in the
+ * meantime (the caller should mask again and keep draining).
+ */
+bool hv_ring_unmask(struct hv_ring *r);
+
+/*
+ * Writer blocked on a full ring: record the bytes it needs (§A.6), or 0 to
+ * clear. Only meaningful when the reader honours the feature bit.
+ */
+void hv_ring_set_pending(struct hv_ring *r, uint32_t bytes);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HV_RING_H */
