@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 hvnet authors
+ *
+ * The hvnet VMBus bus: what a VMBus device driver (net_netvsc) sees.
+ *
+ * Devices are VMBus channels offered by the host and bound in the kernel to
+ * uio_hv_generic. The bus finds them in sysfs, maps their regions through
+ * /dev/uioN, opens their channels (primary and subchannels) and moves
+ * packets through the channels' ring buffers, signalling the host only
+ * when the ring rules require it.
+ *
+ * Names carry the vmbus_ prefix rather than DPDK's rte_vmbus_ so that this
+ * bus can never bind by accident to DPDK's bundled one (they must not be
+ * loaded together; see vmbus_bus.c).
+ */
+
+#ifndef HV_VMBUS_H
+#define HV_VMBUS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_compat.h>
+#include <rte_interrupts.h>
+#include <rte_uuid.h>
+#include <dev_driver.h>
+
+#include "hv_ring.h"
+#include "hv_vmbus_wire.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Channels per device the bus manages (primary + subchannels). */
+#define VMBUS_MAX_CHANNELS	64
+
+/* Default deadline for a subchannel to appear after it was granted. */
+#define VMBUS_SUBCHAN_TIMEOUT_MS	10000
+
+/* Bytes of a wrapped inbound packet a channel can reassemble. */
+#define VMBUS_CHAN_SCRATCH	16384
+
+struct vmbus_channel;
+struct vmbus_driver;
+
+/* One mapped uio region. */
+struct vmbus_region {
+	void *addr;
+	size_t size;
+	uint32_t gpadl;		/* receive/send buffer GPADL handle, else 0 */
+};
+
+struct vmbus_device {
+	RTE_TAILQ_ENTRY(vmbus_device) next;
+	struct rte_device device;	/* device.name is the device uuid */
+	struct vmbus_driver *driver;
+	rte_uuid_t class_id;
+	rte_uuid_t device_id;
+	char name[RTE_UUID_STRLEN];	/* lower-case uuid, no braces */
+	uint32_t relid;			/* primary channel relid */
+	int32_t monitor_id;		/* -1: no monitor, signal via int page */
+	int uio_num;
+	int uio_fd;			/* -1 until mapped */
+	struct vmbus_region regions[HV_UIO_REGION_COUNT];
+	struct rte_intr_handle *intr_handle;
+	bool rescinded;			/* host revoked the device */
+	struct vmbus_channel *primary;
+	struct vmbus_channel *subchan[VMBUS_MAX_CHANNELS]; /* opened, any order */
+};
+
+typedef int (vmbus_probe_t)(struct vmbus_driver *drv, struct vmbus_device *dev);
+typedef int (vmbus_remove_t)(struct vmbus_device *dev);
+/* Called from the interrupt thread when the host rescinds the device. */
+typedef void (vmbus_rescind_t)(struct vmbus_device *dev);
+
+struct vmbus_driver {
+	RTE_TAILQ_ENTRY(vmbus_driver) next;
+	struct rte_driver driver;
+	const rte_uuid_t *id_table;	/* class ids; ends with a null uuid */
+	vmbus_probe_t *probe;
+	vmbus_remove_t *remove;
+	vmbus_rescind_t *rescind;	/* optional */
+};
+
+void vmbus_register_driver(struct vmbus_driver *drv);
+void vmbus_unregister_driver(struct vmbus_driver *drv);
+
+#define VMBUS_PMD_REGISTER(nm, vmbus_drv)				\
+RTE_INIT(vmbusinitfn_ ##nm)						\
+{									\
+	(vmbus_drv).driver.name = RTE_STR(nm);				\
+	vmbus_register_driver(&vmbus_drv);				\
+}									\
+RTE_PMD_EXPORT_NAME(nm, __COUNTER__)
+
+static inline struct vmbus_device *
+vmbus_device_from(const struct rte_device *dev)
+{
+	return container_of(dev, struct vmbus_device, device);
+}
+
+/* ---- channels ---------------------------------------------------------- */
+
+/* Open the primary channel (its rings are uio region 0). */
+int vmbus_chan_open(struct vmbus_device *dev, struct vmbus_channel **chan);
+
+/*
+ * Open the next subchannel the host has offered: the one with the lowest
+ * subchannel id not yet opened. Offers arrive asynchronously after the
+ * NVSP subchannel request, so this waits for channels/<relid>/ring to
+ * appear, at most timeout_ms. Returns 0, -ETIMEDOUT, or -errno.
+ */
+int vmbus_subchan_open(struct vmbus_channel *primary,
+		       struct vmbus_channel **sub, unsigned int timeout_ms);
+
+/* Close a channel (a subchannel's rings are unmapped). */
+void vmbus_chan_close(struct vmbus_channel *chan);
+
+uint16_t vmbus_chan_subchannel_id(const struct vmbus_channel *chan);
+uint32_t vmbus_chan_relid(const struct vmbus_channel *chan);
+struct vmbus_device *vmbus_chan_device(const struct vmbus_channel *chan);
+
+/*
+ * Send one packet of `type` (HV_PKT_DATA_INBAND, HV_PKT_COMPLETION) whose
+ * payload is data[dlen]. Safe from several lcores on the same channel.
+ * *need_sig is set when the host must be signalled; signal once per burst
+ * with vmbus_chan_signal(). Returns 0, -EAGAIN (ring full), -EIO.
+ */
+int vmbus_chan_send(struct vmbus_channel *chan, uint16_t type,
+		    const void *data, uint32_t dlen, uint64_t xid,
+		    uint16_t flags, bool *need_sig);
+
+/* Send a GPA-direct packet (completion requested) of n <= 32 ranges. */
+int vmbus_chan_send_gpa(struct vmbus_channel *chan,
+			const struct hv_gpa_range *ranges, uint32_t n,
+			const void *data, uint32_t dlen, uint64_t xid,
+			bool *need_sig);
+
+/* Signal the host that the guest->host ring has new data. */
+void vmbus_chan_signal(struct vmbus_channel *chan);
+
+/*
+ * Look at the next inbound packet in place. Returns 1 with *pkt filled,
+ * 0 when empty, or a negative errno from hv_ring_peek() (see hv_ring.h).
+ */
+int vmbus_chan_peek(struct vmbus_channel *chan, struct hv_ring_pkt *pkt);
+void vmbus_chan_consume(struct vmbus_channel *chan, uint32_t pkt_len);
+
+/* Give consumed bytes back to the host, signalling it if it waits. */
+void vmbus_chan_rx_commit(struct vmbus_channel *chan);
+
+/* Bytes free in the guest->host ring. */
+uint32_t vmbus_chan_tx_space(const struct vmbus_channel *chan);
+
+/* Host polling latency of a channel with a monitor (100 ns units). */
+void vmbus_chan_set_latency(struct vmbus_channel *chan, uint32_t latency_us);
+
+/* Counters the bus keeps per channel (read by the driver for xstats). */
+struct vmbus_chan_stats {
+	uint64_t signals;		/* times the host was signalled */
+	uint64_t tx_ring_full;		/* sends refused for lack of room */
+	uint64_t rx_bad_packets;	/* malformed inbound descriptors */
+};
+void vmbus_chan_stats_get(const struct vmbus_channel *chan,
+			  struct vmbus_chan_stats *stats);
+
+/* True once the host has rescinded the device. */
+bool vmbus_device_rescinded(const struct vmbus_device *dev);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HV_VMBUS_H */

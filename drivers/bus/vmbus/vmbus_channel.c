@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 hvnet authors
+ *
+ * VMBus channels: a pair of rings (guest->host, host->guest) plus the way
+ * to signal the host. Packet framing and the ring rules are in
+ * drivers/common/hyperv; this file adds descriptors, signalling and the
+ * subchannel life cycle.
+ */
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+
+#include "vmbus_private.h"
+
+uint16_t
+vmbus_chan_subchannel_id(const struct vmbus_channel *chan)
+{
+	return chan->subchannel_id;
+}
+
+uint32_t
+vmbus_chan_relid(const struct vmbus_channel *chan)
+{
+	return chan->relid;
+}
+
+struct vmbus_device *
+vmbus_chan_device(const struct vmbus_channel *chan)
+{
+	/* In a secondary process the primary's pointer means nothing. */
+	struct vmbus_device *dev = vmbus_find_by_uio(chan->uio_num);
+
+	return dev != NULL ? dev : chan->dev;
+}
+
+static void
+setup_signalling(struct vmbus_device *dev, struct vmbus_channel *chan)
+{
+	struct hv_monitor_page *mon = dev->regions[HV_UIO_MON_PAGE].addr;
+	uint8_t *int_page = dev->regions[HV_UIO_INT_PAGE].addr;
+
+	chan->int_bitmap = (uint32_t *)(int_page + HV_INT_PAGE_TX_OFFSET);
+	chan->monitor_pending = NULL;
+	if (chan->monitor_id >= 0 && (uint32_t)chan->monitor_id < HV_MONITOR_ID_MAX) {
+		chan->monitor_pending =
+			&mon->trigger_group[chan->monitor_id / HV_MONITOR_PER_GROUP].pending;
+		chan->monitor_bit = 1u << (chan->monitor_id % HV_MONITOR_PER_GROUP);
+	}
+}
+
+int
+vmbus_chan_setup(struct vmbus_device *dev, struct vmbus_channel *chan,
+		 void *ring_mem, size_t ring_size, uint32_t relid,
+		 uint16_t subchannel_id, int32_t monitor_id)
+{
+	size_t half = ring_size / 2;
+
+	chan->dev = dev;
+	chan->relid = relid;
+	chan->subchannel_id = subchannel_id;
+	chan->monitor_id = monitor_id;
+	chan->uio_num = dev->uio_num;
+	chan->ring_mem = ring_mem;
+	chan->ring_size = ring_size;
+	/* First half guest->host, second half host->guest. */
+	if (hv_ring_attach(&chan->tx, ring_mem, half) < 0 ||
+	    hv_ring_attach(&chan->rx, (uint8_t *)ring_mem + half, half) < 0)
+		return -EINVAL;
+	setup_signalling(dev, chan);
+	return 0;
+}
+
+static struct vmbus_channel *
+chan_alloc(const struct vmbus_device *dev)
+{
+	return rte_zmalloc_socket("vmbus_channel", sizeof(struct vmbus_channel),
+				  RTE_CACHE_LINE_SIZE, dev->device.numa_node);
+}
+
+int
+vmbus_chan_open(struct vmbus_device *dev, struct vmbus_channel **out)
+{
+	struct vmbus_region *ring = &dev->regions[HV_UIO_TXRX_RING];
+	struct vmbus_channel *chan;
+
+	if (ring->addr == NULL)
+		return -ENODEV;
+	chan = chan_alloc(dev);
+	if (chan == NULL)
+		return -ENOMEM;
+	if (vmbus_chan_setup(dev, chan, ring->addr, ring->size, dev->relid, 0,
+			     dev->monitor_id) < 0) {
+		rte_free(chan);
+		return -EINVAL;
+	}
+	dev->primary = chan;
+	*out = chan;
+	return 0;
+}
+
+/* ---- subchannels ------------------------------------------------------------ */
+
+static bool
+subchan_is_open(const struct vmbus_device *dev, uint32_t relid)
+{
+	unsigned int i;
+
+	if (relid == dev->relid)
+		return true;
+	for (i = 0; i < RTE_DIM(dev->subchan); i++)
+		if (dev->subchan[i] != NULL && dev->subchan[i]->relid == relid)
+			return true;
+	return false;
+}
+
+/* Lowest subchannel id among offered, not yet opened channels. */
+static int
+pick_next_subchan(struct vmbus_device *dev, struct vmbus_subchan_info *pick)
+{
+	struct vmbus_subchan_info infos[VMBUS_MAX_CHANNELS * 2];
+	int n, i, best = -1;
+
+	n = vmbus_read_channels(dev, infos, RTE_DIM(infos));
+	if (n < 0)
+		return n;
+	for (i = 0; i < n; i++) {
+		if (infos[i].subchannel_id == 0 || subchan_is_open(dev, infos[i].relid))
+			continue;
+		if (best < 0 || infos[i].subchannel_id < infos[best].subchannel_id)
+			best = i;
+	}
+	if (best < 0)
+		return -EAGAIN;
+	*pick = infos[best];
+	return 0;
+}
+
+static int
+subchan_attach(struct vmbus_device *dev, const struct vmbus_subchan_info *info,
+	       struct vmbus_channel **out)
+{
+	struct vmbus_channel *chan;
+	void *mem;
+	size_t size;
+	int ret;
+
+	ret = vmbus_uio_map_ring(dev, info->relid, &mem, &size);
+	if (ret < 0)
+		return ret;
+	chan = chan_alloc(dev);
+	if (chan == NULL) {
+		vmbus_uio_unmap_ring(dev, info->relid, mem, size);
+		return -ENOMEM;
+	}
+	ret = vmbus_chan_setup(dev, chan, mem, size, info->relid,
+			       info->subchannel_id, info->monitor_id);
+	if (ret < 0) {
+		vmbus_uio_unmap_ring(dev, info->relid, mem, size);
+		rte_free(chan);
+		return ret;
+	}
+	*out = chan;
+	return 0;
+}
+
+static int
+subchan_slot(const struct vmbus_device *dev)
+{
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(dev->subchan); i++)
+		if (dev->subchan[i] == NULL)
+			return (int)i;
+	return -ENOSPC;
+}
+
+int
+vmbus_subchan_open(struct vmbus_channel *primary, struct vmbus_channel **sub,
+		   unsigned int timeout_ms)
+{
+	struct vmbus_device *dev = vmbus_chan_device(primary);
+	uint64_t deadline = rte_get_timer_cycles() +
+			    rte_get_timer_hz() * timeout_ms / 1000;
+	struct vmbus_subchan_info info;
+	unsigned int backoff_us = 100;
+	int slot, ret;
+
+	slot = subchan_slot(dev);
+	if (slot < 0)
+		return slot;
+	/*
+	 * The kernel creates channels/<relid>/ring when the host's offer has
+	 * been opened, asynchronously to the NVSP reply. sysfs raises no
+	 * inotify events for files the kernel creates, so poll with a
+	 * growing interval until the deadline.
+	 */
+	for (;;) {
+		ret = pick_next_subchan(dev, &info);
+		if (ret == 0)
+			ret = subchan_attach(dev, &info, sub);
+		/* -EINVAL/-ENODEV from mmap: ring file there, channel not open yet */
+		if (ret == 0 || (ret != -EAGAIN && ret != -ENOENT && ret != -EINVAL &&
+				 ret != -ENODEV))
+			break;
+		if (rte_get_timer_cycles() >= deadline) {
+			VMBUS_LOG(ERR, "device %s: no further subchannel appeared within %u ms",
+				  dev->name, timeout_ms);
+			return -ETIMEDOUT;
+		}
+		rte_delay_us_sleep(backoff_us);
+		backoff_us = RTE_MIN(backoff_us * 2, 10000u);
+	}
+	if (ret == 0)
+		dev->subchan[slot] = *sub;
+	return ret;
+}
+
+void
+vmbus_chan_close(struct vmbus_channel *chan)
+{
+	struct vmbus_device *dev;
+	unsigned int i;
+
+	if (chan == NULL)
+		return;
+	dev = vmbus_chan_device(chan);
+	if (chan->subchannel_id == 0) {
+		/* the driver closes the subchannels first */
+		if (dev->primary == chan)
+			dev->primary = NULL;
+		rte_free(chan);
+		return;
+	}
+	for (i = 0; i < RTE_DIM(dev->subchan); i++)
+		if (dev->subchan[i] == chan)
+			dev->subchan[i] = NULL;
+	vmbus_uio_unmap_ring(dev, chan->relid, chan->ring_mem, chan->ring_size);
+	rte_free(chan);
+}
+
+/* ---- sending -------------------------------------------------------------- */
+
+static inline int
+chan_write(struct vmbus_channel *chan, const struct iovec *iov, unsigned int n,
+	   bool *need_sig)
+{
+	int ret = hv_ring_write(&chan->tx, iov, n, need_sig);
+
+	if (unlikely(ret == -EAGAIN))
+		__atomic_fetch_add(&chan->stats.tx_ring_full, 1, __ATOMIC_RELAXED);
+	return ret;
+}
+
+int
+vmbus_chan_send(struct vmbus_channel *chan, uint16_t type, const void *data,
+		uint32_t dlen, uint64_t xid, uint16_t flags, bool *need_sig)
+{
+	uint32_t pktlen = sizeof(struct hv_pkt_desc) + dlen;
+	struct hv_pkt_desc desc = {
+		.type = type,
+		.offset8 = sizeof(desc) / 8,
+		.len8 = (uint16_t)(RTE_ALIGN_CEIL(pktlen, 8) / 8),
+		.flags = flags,
+		.trans_id = xid,
+	};
+	struct iovec iov[2] = {
+		{ .iov_base = &desc, .iov_len = sizeof(desc) },
+		{ .iov_base = (void *)(uintptr_t)data, .iov_len = dlen },
+	};
+
+	if (unlikely(RTE_ALIGN_CEIL(pktlen, 8) / 8 > UINT16_MAX))
+		return -EINVAL;
+	return chan_write(chan, iov, dlen ? 2 : 1, need_sig);
+}
+
+int
+vmbus_chan_send_gpa(struct vmbus_channel *chan, const struct hv_gpa_range *ranges,
+		    uint32_t n, const void *data, uint32_t dlen, uint64_t xid,
+		    bool *need_sig)
+{
+	uint32_t hdrlen = sizeof(struct hv_gpa_direct_hdr) + n * sizeof(*ranges);
+	uint32_t pktlen = hdrlen + dlen;
+	struct hv_gpa_direct_hdr hdr = {
+		.desc = {
+			.type = HV_PKT_DATA_GPA_DIRECT,
+			.offset8 = (uint16_t)(hdrlen / 8),
+			.len8 = (uint16_t)(RTE_ALIGN_CEIL(pktlen, 8) / 8),
+			.flags = HV_PKT_FLAG_COMPLETION_REQUESTED,
+			.trans_id = xid,
+		},
+		.range_count = n,
+	};
+	struct iovec iov[3] = {
+		{ .iov_base = &hdr, .iov_len = sizeof(hdr) },
+		{ .iov_base = (void *)(uintptr_t)ranges, .iov_len = n * sizeof(*ranges) },
+		{ .iov_base = (void *)(uintptr_t)data, .iov_len = dlen },
+	};
+
+	if (unlikely(n == 0 || n > HV_GPA_RANGES_MAX))
+		return -EINVAL;
+	return chan_write(chan, iov, dlen ? 3 : 2, need_sig);
+}
+
+/*
+ * Without a monitor the only way from user space is the interrupt page bit
+ * plus a write of 1 to the uio fd, which makes the kernel signal the host.
+ * That write also unmasks the primary channel's inbound interrupts, which a
+ * poll-mode driver does not want: mask them again.
+ */
+static void
+signal_via_uio(struct vmbus_channel *chan)
+{
+	struct vmbus_device *dev = vmbus_chan_device(chan);
+	int fd = vmbus_uio_fd(chan->uio_num);
+	uint32_t one = 1;
+
+	__atomic_fetch_or(&chan->int_bitmap[chan->relid / 32], 1u << (chan->relid % 32),
+			  __ATOMIC_SEQ_CST);
+	if (fd < 0)
+		return;
+	if (write(fd, &one, sizeof(one)) != sizeof(one) && errno == EIO) {
+		if (!dev->rescinded)
+			VMBUS_LOG(ERR, "device %s: rescinded by the host", dev->name);
+		dev->rescinded = true;
+	}
+	if (dev->primary != NULL)
+		hv_ring_mask(&dev->primary->rx);
+}
+
+void
+vmbus_chan_signal(struct vmbus_channel *chan)
+{
+	__atomic_fetch_add(&chan->stats.signals, 1, __ATOMIC_RELAXED);
+	if (chan->monitor_pending != NULL)
+		__atomic_fetch_or(chan->monitor_pending, chan->monitor_bit, __ATOMIC_SEQ_CST);
+	else
+		signal_via_uio(chan);
+}
+
+/* ---- receiving ------------------------------------------------------------ */
+
+int
+vmbus_chan_peek(struct vmbus_channel *chan, struct hv_ring_pkt *pkt)
+{
+	int ret = hv_ring_peek(&chan->rx, pkt, chan->scratch, sizeof(chan->scratch));
+
+	if (unlikely(ret < 0))
+		__atomic_fetch_add(&chan->stats.rx_bad_packets, 1, __ATOMIC_RELAXED);
+	return ret;
+}
+
+void
+vmbus_chan_consume(struct vmbus_channel *chan, uint32_t pkt_len)
+{
+	hv_ring_consume(&chan->rx, pkt_len);
+}
+
+void
+vmbus_chan_rx_commit(struct vmbus_channel *chan)
+{
+	bool need_sig = false;
+
+	hv_ring_read_commit(&chan->rx, &need_sig);
+	if (need_sig)
+		vmbus_chan_signal(chan);
+}
+
+uint32_t
+vmbus_chan_tx_space(const struct vmbus_channel *chan)
+{
+	uint32_t w = __atomic_load_n(&chan->tx.hdr->write_index, __ATOMIC_ACQUIRE);
+	uint32_t r = __atomic_load_n(&chan->tx.hdr->read_index, __ATOMIC_ACQUIRE);
+
+	if (r >= chan->tx.dsize || w >= chan->tx.dsize)
+		return 0;
+	return hv_ring_space(w, r, chan->tx.dsize);
+}
+
+void
+vmbus_chan_set_latency(struct vmbus_channel *chan, uint32_t latency_us)
+{
+	struct vmbus_device *dev = vmbus_chan_device(chan);
+	struct hv_monitor_page *mon = dev->regions[HV_UIO_MON_PAGE].addr;
+	uint32_t units = latency_us * 10;	/* 100 ns units */
+
+	if (chan->monitor_id < 0 || (uint32_t)chan->monitor_id >= HV_MONITOR_ID_MAX)
+		return;
+	mon->latency[chan->monitor_id / HV_MONITOR_PER_GROUP]
+		    [chan->monitor_id % HV_MONITOR_PER_GROUP] =
+		(uint16_t)RTE_MIN(units, (uint32_t)UINT16_MAX);
+}
+
+void
+vmbus_chan_stats_get(const struct vmbus_channel *chan, struct vmbus_chan_stats *stats)
+{
+	stats->signals = __atomic_load_n(&chan->stats.signals, __ATOMIC_RELAXED);
+	stats->tx_ring_full = __atomic_load_n(&chan->stats.tx_ring_full, __ATOMIC_RELAXED);
+	stats->rx_bad_packets = __atomic_load_n(&chan->stats.rx_bad_packets, __ATOMIC_RELAXED);
+}

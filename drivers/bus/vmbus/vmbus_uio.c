@@ -1,0 +1,680 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 hvnet authors
+ *
+ * What the kernel's uio_hv_generic shows user space (uio-hv-generic.md):
+ * sysfs attributes of each VMBus device, five regions behind /dev/uioN
+ * (region i at mmap offset i x page size), and one `ring` file per open
+ * channel under channels/<relid>/.
+ *
+ * Everything read from sysfs is checked; a malformed device is skipped with
+ * one clear log line, never a crash.
+ *
+ * Secondary processes must see rings and buffers at the primary's
+ * addresses (channel structures in shared memory point into them), so the
+ * primary records every mapping in a memzone and secondaries map at those
+ * addresses or fail with a clear error.
+ */
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_memzone.h>
+#include <rte_spinlock.h>
+#include <rte_string_fns.h>
+
+#include "vmbus_private.h"
+
+#define VMBUS_SHARED_MZ		"hvnet_vmbus_maps"
+#define VMBUS_SHARED_DEVS	32
+#define ATTR_MAX		128
+
+static const char *const region_names[HV_UIO_REGION_COUNT] = {
+	[HV_UIO_TXRX_RING] = "txrx_rings",
+	[HV_UIO_INT_PAGE] = "int_page",
+	[HV_UIO_MON_PAGE] = "monitor_page",
+	[HV_UIO_RECV_BUF] = "recv:",
+	[HV_UIO_SEND_BUF] = "send:",
+};
+
+/* ---- mappings shared with secondary processes ------------------------ */
+
+struct vmbus_shared_ring {
+	uint32_t relid;
+	void *addr;
+	size_t size;
+};
+
+struct vmbus_shared_dev {
+	char name[RTE_UUID_STRLEN];
+	void *region_addr[HV_UIO_REGION_COUNT];
+	size_t region_size[HV_UIO_REGION_COUNT];
+	struct vmbus_shared_ring rings[VMBUS_MAX_CHANNELS];
+};
+
+struct vmbus_shared {
+	rte_spinlock_t lock;
+	struct vmbus_shared_dev devs[VMBUS_SHARED_DEVS];
+};
+
+static struct vmbus_shared *
+shared_maps(void)
+{
+	const struct rte_memzone *mz;
+
+	mz = rte_memzone_lookup(VMBUS_SHARED_MZ);
+	if (mz == NULL && rte_eal_process_type() == RTE_PROC_PRIMARY) {
+		mz = rte_memzone_reserve(VMBUS_SHARED_MZ, sizeof(struct vmbus_shared),
+					 SOCKET_ID_ANY, 0);
+		if (mz != NULL) {
+			memset(mz->addr, 0, sizeof(struct vmbus_shared));
+			rte_spinlock_init(&((struct vmbus_shared *)mz->addr)->lock);
+		}
+	}
+	return mz == NULL ? NULL : mz->addr;
+}
+
+/* Entry of a device, created on demand by the primary. */
+static struct vmbus_shared_dev *
+shared_dev(struct vmbus_shared *sh, const char *name, bool create)
+{
+	struct vmbus_shared_dev *free_slot = NULL;
+	unsigned int i;
+
+	for (i = 0; i < VMBUS_SHARED_DEVS; i++) {
+		if (strcmp(sh->devs[i].name, name) == 0)
+			return &sh->devs[i];
+		if (free_slot == NULL && sh->devs[i].name[0] == '\0')
+			free_slot = &sh->devs[i];
+	}
+	if (!create || free_slot == NULL)
+		return NULL;
+	memset(free_slot, 0, sizeof(*free_slot));
+	rte_strscpy(free_slot->name, name, sizeof(free_slot->name));
+	return free_slot;
+}
+
+static void
+shared_record_ring(const char *name, uint32_t relid, void *addr, size_t size)
+{
+	struct vmbus_shared *sh = shared_maps();
+	struct vmbus_shared_dev *sd;
+	unsigned int i;
+
+	if (sh == NULL)
+		return;
+	rte_spinlock_lock(&sh->lock);
+	sd = shared_dev(sh, name, true);
+	for (i = 0; sd != NULL && i < VMBUS_MAX_CHANNELS; i++) {
+		if (sd->rings[i].addr == NULL || sd->rings[i].relid == relid) {
+			sd->rings[i] = (struct vmbus_shared_ring){ relid, addr, size };
+			break;
+		}
+	}
+	rte_spinlock_unlock(&sh->lock);
+}
+
+static const struct vmbus_shared_ring *
+shared_find_ring(const char *name, uint32_t relid)
+{
+	struct vmbus_shared *sh = shared_maps();
+	struct vmbus_shared_dev *sd;
+	unsigned int i;
+
+	sd = sh == NULL ? NULL : shared_dev(sh, name, false);
+	for (i = 0; sd != NULL && i < VMBUS_MAX_CHANNELS; i++)
+		if (sd->rings[i].addr != NULL && sd->rings[i].relid == relid)
+			return &sd->rings[i];
+	return NULL;
+}
+
+/* ---- sysfs attributes --------------------------------------------------- */
+
+/* Read a small text attribute, trimmed. -ENOENT when absent. */
+static int
+read_attr(const char *dir, const char *attr, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, attr) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	while (n > 0 && isspace((unsigned char)buf[n - 1]))
+		buf[--n] = '\0';
+	return n == 0 ? -ENODATA : 0;
+}
+
+static int
+parse_ulong(const char *text, int base, unsigned long max, unsigned long *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (*text == '\0' || *text == '-' || isspace((unsigned char)*text))
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(text, &end, base);
+	if (errno != 0 || *end != '\0' || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* Read a decimal attribute in [0, max]. */
+static int
+read_attr_ulong(const char *dir, const char *attr, unsigned long max,
+		unsigned long *out)
+{
+	char buf[ATTR_MAX];
+	int ret = read_attr(dir, attr, buf, sizeof(buf));
+
+	if (ret < 0)
+		return ret;
+	return parse_ulong(buf, 10, max, out);
+}
+
+/* sysfs shows GUIDs in braces: "{f8615163-...}". */
+int
+vmbus_uuid_parse(const char *text, rte_uuid_t uu)
+{
+	char bare[RTE_UUID_STRLEN];
+	size_t len = strlen(text);
+
+	if (len == RTE_UUID_STRLEN + 1 && text[0] == '{' && text[len - 1] == '}') {
+		memcpy(bare, text + 1, len - 2);
+		bare[len - 2] = '\0';
+		text = bare;
+	}
+	return rte_uuid_parse(text, uu) == 0 ? 0 : -EINVAL;
+}
+
+static int
+read_attr_uuid(const char *dir, const char *attr, rte_uuid_t uu)
+{
+	char buf[ATTR_MAX];
+	int ret = read_attr(dir, attr, buf, sizeof(buf));
+
+	return ret < 0 ? ret : vmbus_uuid_parse(buf, uu);
+}
+
+/* ---- scan ----------------------------------------------------------------- */
+
+/* uio number from <dev>/uio/uioN; -ENOENT when not bound to uio_hv_generic. */
+static int
+find_uio_num(const char *dev_dir)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	int num = -ENOENT;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/uio", dev_dir);
+	d = opendir(path);
+	if (d == NULL)
+		return -ENOENT;
+	while ((e = readdir(d)) != NULL) {
+		unsigned long n;
+
+		if (strncmp(e->d_name, "uio", 3) == 0 &&
+		    parse_ulong(e->d_name + 3, 10, INT_MAX, &n) == 0) {
+			num = (int)n;
+			break;
+		}
+	}
+	closedir(d);
+	return num;
+}
+
+static void
+driver_name(const char *dev_dir, char *buf, size_t len)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/driver", dev_dir);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0) {
+		rte_strscpy(buf, "none", len);
+		return;
+	}
+	target[n] = '\0';
+	rte_strscpy(buf, strrchr(target, '/') ? strrchr(target, '/') + 1 : target, len);
+}
+
+/* Optional attributes: absent is fine, malformed is not. */
+static int
+read_optional_attrs(const char *dir, struct vmbus_device *dev)
+{
+	char buf[ATTR_MAX];
+	unsigned long v;
+	long node;
+	char *end;
+	int ret;
+
+	dev->monitor_id = -1;
+	ret = read_attr_ulong(dir, "monitor_id", HV_MONITOR_ID_MAX - 1, &v);
+	if (ret == 0)
+		dev->monitor_id = (int32_t)v;
+	else if (ret != -ENOENT)
+		return -EINVAL;
+
+	dev->device.numa_node = SOCKET_ID_ANY;
+	ret = read_attr(dir, "numa_node", buf, sizeof(buf));
+	if (ret == 0) {
+		errno = 0;
+		node = strtol(buf, &end, 10);
+		if (errno != 0 || *end != '\0' || node < -1 || node >= RTE_MAX_NUMA_NODES)
+			return -EINVAL;
+		dev->device.numa_node = node < 0 ? SOCKET_ID_ANY : (int)node;
+	} else if (ret != -ENOENT) {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+read_device_attrs(const char *dir, const char *name, struct vmbus_device *dev)
+{
+	unsigned long relid;
+	rte_uuid_t dir_uuid;
+
+	if (read_attr_uuid(dir, "device_id", dev->device_id) < 0) {
+		VMBUS_LOG(ERR, "device %s: malformed or missing device_id: skipped", name);
+		return -EINVAL;
+	}
+	if (vmbus_uuid_parse(name, dir_uuid) < 0 ||
+	    rte_uuid_compare(dir_uuid, dev->device_id) != 0) {
+		VMBUS_LOG(ERR, "device %s: device_id does not match its directory: skipped", name);
+		return -EINVAL;
+	}
+	if (read_attr_ulong(dir, "id", UINT32_MAX, &relid) < 0) {
+		VMBUS_LOG(ERR, "device %s: malformed or missing id (channel relid): skipped", name);
+		return -EINVAL;
+	}
+	dev->relid = (uint32_t)relid;
+	if (read_optional_attrs(dir, dev) < 0) {
+		VMBUS_LOG(ERR, "device %s: malformed monitor_id or numa_node: skipped", name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Look at one entry of /sys/bus/vmbus/devices. Devices of classes no
+ * driver asked for are ignored silently; devices that are not bound to
+ * uio_hv_generic or are malformed are skipped with one log line.
+ * Returns 0 (also when skipped) or -ENOMEM.
+ */
+int
+vmbus_scan_one(const char *name)
+{
+	char dir[PATH_MAX], drv[64];
+	struct vmbus_device *dev;
+	rte_uuid_t class_id;
+	int uio;
+
+	if (snprintf(dir, sizeof(dir), "%s/%s", VMBUS_SYSFS_DEVICES, name) >= (int)sizeof(dir))
+		return 0;
+	if (read_attr_uuid(dir, "class_id", class_id) < 0) {
+		VMBUS_LOG(ERR, "device %s: malformed or missing class_id: skipped", name);
+		return 0;
+	}
+	if (!vmbus_class_wanted(class_id))
+		return 0;
+	if (vmbus_find_by_name(name) != NULL)
+		return 0;	/* already known: a rescan */
+
+	uio = find_uio_num(dir);
+	if (uio < 0) {
+		driver_name(dir, drv, sizeof(drv));
+		VMBUS_LOG(WARNING, "device %s is not bound to uio_hv_generic (driver: %s): skipped;"
+			  " bind it with 'driverctl -b vmbus set-override %s uio_hv_generic'",
+			  name, drv, name);
+		return 0;
+	}
+
+	dev = calloc(1, sizeof(*dev));
+	if (dev == NULL)
+		return -ENOMEM;
+	rte_uuid_copy(dev->class_id, class_id);
+	if (read_device_attrs(dir, name, dev) < 0) {
+		free(dev);
+		return 0;
+	}
+	rte_uuid_unparse(dev->device_id, dev->name, sizeof(dev->name));
+	dev->uio_num = uio;
+	dev->uio_fd = -1;
+	dev->device.name = dev->name;
+	vmbus_add_device(dev);
+	VMBUS_LOG(DEBUG, "found %s relid %u monitor %d uio%d numa %d", dev->name,
+		  dev->relid, dev->monitor_id, dev->uio_num, dev->device.numa_node);
+	return 0;
+}
+
+/* ---- /dev/uioN regions -------------------------------------------------- */
+
+static int
+read_region_info(const struct vmbus_device *dev, int idx, size_t *size,
+		 uint32_t *gpadl)
+{
+	char dir[PATH_MAX], buf[ATTR_MAX];
+	const char *want = region_names[idx];
+	unsigned long v;
+
+	snprintf(dir, sizeof(dir), "%s/%s/uio/uio%d/maps/map%d",
+		 VMBUS_SYSFS_DEVICES, dev->name, dev->uio_num, idx);
+	if (read_attr(dir, "size", buf, sizeof(buf)) < 0 ||
+	    parse_ulong(buf, 16, SIZE_MAX, &v) < 0 || v == 0)
+		return -EINVAL;
+	*size = v;
+	if (read_attr(dir, "name", buf, sizeof(buf)) < 0)
+		return -EINVAL;
+	*gpadl = 0;
+	if (idx == HV_UIO_RECV_BUF || idx == HV_UIO_SEND_BUF) {
+		/* The GPADL handle is only known from the name: "recv:<n>". */
+		if (strncmp(buf, want, strlen(want)) != 0 ||
+		    parse_ulong(buf + strlen(want), 10, UINT32_MAX, &v) < 0 || v == 0)
+			return -EINVAL;
+		*gpadl = (uint32_t)v;
+	} else if (strcmp(buf, want) != 0) {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Both rings of a channel: two halves, each a header page + 8k data. */
+static bool
+ring_pair_size_valid(size_t size)
+{
+	size_t half = size / 2;
+
+	return size % 2 == 0 && half > HV_PAGE_SIZE + 2 * HV_RING_TRAILER_SIZE &&
+	       (half - HV_PAGE_SIZE) % 8 == 0 && half - HV_PAGE_SIZE <= UINT32_MAX / 2;
+}
+
+static bool
+regions_valid(const struct vmbus_device *dev)
+{
+	return ring_pair_size_valid(dev->regions[HV_UIO_TXRX_RING].size) &&
+	       dev->regions[HV_UIO_INT_PAGE].size >= HV_PAGE_SIZE &&
+	       dev->regions[HV_UIO_MON_PAGE].size >= HV_PAGE_SIZE;
+}
+
+/*
+ * Map at `want` (secondary: the primary's address, which must be free) or
+ * wherever the kernel likes (want == NULL).
+ */
+static void *
+map_shared(void *want, size_t len, int fd, off_t off)
+{
+	int flags = MAP_SHARED | (want != NULL ? MAP_FIXED_NOREPLACE : 0);
+	void *va = mmap(want, len, PROT_READ | PROT_WRITE, flags, fd, off);
+
+	if (va == MAP_FAILED)
+		return NULL;
+	if (want != NULL && va != want) {	/* kernels before 4.17 */
+		munmap(va, len);
+		errno = EEXIST;
+		return NULL;
+	}
+	return va;
+}
+
+static size_t
+page_round(size_t len)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+
+	return (len + pg - 1) & ~(pg - 1);
+}
+
+static int
+map_regions(struct vmbus_device *dev, const struct vmbus_shared_dev *prim)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	int i;
+
+	for (i = 0; i < HV_UIO_REGION_COUNT; i++) {
+		struct vmbus_region *r = &dev->regions[i];
+		void *want = prim != NULL ? prim->region_addr[i] : NULL;
+
+		if (read_region_info(dev, i, &r->size, &r->gpadl) < 0) {
+			VMBUS_LOG(ERR, "device %s: uio%d map%d (%s) has a malformed name or size",
+				  dev->name, dev->uio_num, i, region_names[i]);
+			return -EINVAL;
+		}
+		r->addr = map_shared(want, page_round(r->size), dev->uio_fd, (off_t)i * pg);
+		if (r->addr == NULL) {
+			VMBUS_LOG(ERR, "device %s: cannot map uio%d region %d (%s)%s: %s",
+				  dev->name, dev->uio_num, i, region_names[i],
+				  want ? " at the primary process's address" : "",
+				  strerror(errno));
+			return -errno;
+		}
+	}
+	if (!regions_valid(dev)) {
+		VMBUS_LOG(ERR, "device %s: uio%d region sizes are not those of a VMBus channel",
+			  dev->name, dev->uio_num);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void
+record_regions(const struct vmbus_device *dev)
+{
+	struct vmbus_shared *sh = shared_maps();
+	struct vmbus_shared_dev *sd;
+	int i;
+
+	if (sh == NULL)
+		return;
+	rte_spinlock_lock(&sh->lock);
+	sd = shared_dev(sh, dev->name, true);
+	for (i = 0; sd != NULL && i < HV_UIO_REGION_COUNT; i++) {
+		sd->region_addr[i] = dev->regions[i].addr;
+		sd->region_size[i] = dev->regions[i].size;
+	}
+	rte_spinlock_unlock(&sh->lock);
+}
+
+/* A secondary maps every subchannel ring the primary had opened. */
+static int
+map_primary_rings(const struct vmbus_device *dev, const struct vmbus_shared_dev *prim)
+{
+	unsigned int i;
+	void *addr;
+	size_t size;
+	int ret;
+
+	for (i = 0; i < VMBUS_MAX_CHANNELS && prim->rings[i].addr != NULL; i++) {
+		ret = vmbus_uio_map_ring(dev, prim->rings[i].relid, &addr, &size);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+int
+vmbus_uio_map(struct vmbus_device *dev)
+{
+	const struct vmbus_shared_dev *prim = NULL;
+	char path[64];
+	int ret;
+
+	if (rte_eal_process_type() == RTE_PROC_SECONDARY) {
+		struct vmbus_shared *sh = shared_maps();
+
+		prim = sh == NULL ? NULL : shared_dev(sh, dev->name, false);
+		if (prim == NULL) {
+			VMBUS_LOG(ERR, "device %s: not mapped by the primary process", dev->name);
+			return -ENODEV;
+		}
+	}
+
+	snprintf(path, sizeof(path), VMBUS_UIO_DEV_FMT, dev->uio_num);
+	dev->uio_fd = open(path, O_RDWR | O_CLOEXEC);
+	if (dev->uio_fd < 0) {
+		VMBUS_LOG(ERR, "device %s: cannot open %s: %s", dev->name, path, strerror(errno));
+		return -errno;
+	}
+	ret = map_regions(dev, prim);
+	if (ret == 0 && prim != NULL)
+		ret = map_primary_rings(dev, prim);
+	if (ret < 0) {
+		vmbus_uio_unmap(dev);
+		return ret;
+	}
+	if (prim == NULL)
+		record_regions(dev);
+	vmbus_set_uio_fd(dev->uio_num, dev->uio_fd);
+	return 0;
+}
+
+void
+vmbus_uio_unmap(struct vmbus_device *dev)
+{
+	int i;
+
+	for (i = 0; i < HV_UIO_REGION_COUNT; i++) {
+		struct vmbus_region *r = &dev->regions[i];
+
+		if (r->addr != NULL)
+			munmap(r->addr, page_round(r->size));
+		r->addr = NULL;
+	}
+	if (dev->uio_fd >= 0) {
+		vmbus_set_uio_fd(dev->uio_num, -1);
+		close(dev->uio_fd);
+	}
+	dev->uio_fd = -1;
+}
+
+/* ---- channels/<relid>/ ----------------------------------------------------- */
+
+static int
+read_channel_info(const char *dir, uint32_t relid, struct vmbus_subchan_info *info)
+{
+	char ring[PATH_MAX];
+	unsigned long v;
+	int ret;
+
+	snprintf(ring, sizeof(ring), "%s/ring", dir);
+	if (access(ring, F_OK) != 0)
+		return -ENOENT;		/* offered but not opened yet */
+	if (read_attr_ulong(dir, "subchannel_id", UINT16_MAX, &v) < 0)
+		return -EINVAL;
+	info->relid = relid;
+	info->subchannel_id = (uint16_t)v;
+	info->monitor_id = -1;
+	ret = read_attr_ulong(dir, "monitor_id", HV_MONITOR_ID_MAX - 1, &v);
+	if (ret == 0)
+		info->monitor_id = (int32_t)v;
+	else if (ret != -ENOENT)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * List the channels of a device whose ring file exists. Returns how many
+ * were stored (at most max), or -errno when the directory is unreadable.
+ * Malformed channel directories are skipped with a log line.
+ */
+int
+vmbus_read_channels(const struct vmbus_device *dev,
+		    struct vmbus_subchan_info *out, unsigned int max)
+{
+	char dir[PATH_MAX], sub[PATH_MAX];
+	struct dirent *e;
+	unsigned int n = 0;
+	unsigned long relid;
+	DIR *d;
+	int ret;
+
+	snprintf(dir, sizeof(dir), "%s/%s/channels", VMBUS_SYSFS_DEVICES, dev->name);
+	d = opendir(dir);
+	if (d == NULL)
+		return -errno;
+	while ((e = readdir(d)) != NULL && n < max) {
+		if (parse_ulong(e->d_name, 10, UINT32_MAX, &relid) < 0)
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name);
+		ret = read_channel_info(sub, (uint32_t)relid, &out[n]);
+		if (ret == 0)
+			n++;
+		else if (ret != -ENOENT)
+			VMBUS_LOG(ERR, "device %s: channel %s has malformed attributes: ignored",
+				  dev->name, e->d_name);
+	}
+	closedir(d);
+	return (int)n;
+}
+
+int
+vmbus_uio_map_ring(const struct vmbus_device *dev, uint32_t relid,
+		   void **addr, size_t *size)
+{
+	const struct vmbus_shared_ring *prim = NULL;
+	char path[PATH_MAX];
+	struct stat st;
+	void *want = NULL;
+	int fd, err;
+
+	if (rte_eal_process_type() == RTE_PROC_SECONDARY) {
+		prim = shared_find_ring(dev->name, relid);
+		if (prim == NULL)
+			return -ENODEV;
+		want = prim->addr;
+	}
+	snprintf(path, sizeof(path), "%s/%s/channels/%u/ring",
+		 VMBUS_SYSFS_DEVICES, dev->name, relid);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !ring_pair_size_valid((size_t)st.st_size) ||
+	    (prim != NULL && prim->size != (size_t)st.st_size)) {
+		close(fd);
+		VMBUS_LOG(ERR, "device %s: %s has an invalid size", dev->name, path);
+		return -EINVAL;
+	}
+	*size = (size_t)st.st_size;
+	*addr = map_shared(want, page_round(*size), fd, 0);
+	err = errno;
+	close(fd);
+	if (*addr == NULL) {
+		VMBUS_LOG(ERR, "device %s: cannot map %s%s: %s", dev->name, path,
+			  want ? " at the primary process's address" : "", strerror(err));
+		return -err;
+	}
+	if (prim == NULL)
+		shared_record_ring(dev->name, relid, *addr, *size);
+	return 0;
+}
+
+void
+vmbus_uio_unmap_ring(const struct vmbus_device *dev, uint32_t relid,
+		     void *addr, size_t size)
+{
+	RTE_SET_USED(dev);
+	RTE_SET_USED(relid);
+	munmap(addr, page_round(size));
+}
