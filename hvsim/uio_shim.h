@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 hvnet authors
+ *
+ * The contract between libhvsim_uio.so (preloaded into the guest process,
+ * it stands in for the uio_hv_generic character device /dev/uioN) and the
+ * hvsim host that backs it.
+ *
+ * Everything lives in the directory named by $HVSIM_UIO_DIR:
+ *
+ *   $HVSIM_UIO_DIR/uio<N>/map0 .. map4
+ *	Regular files (on tmpfs) whose contents ARE the five uio regions
+ *	(enum hv_uio_region). mmap(/dev/uioN, offset = i * page size) maps
+ *	file map<i> at offset 0; the host maps the same file, so the memory
+ *	is shared. A region may be at most its file size rounded up to a page.
+ *
+ *   $HVSIM_UIO_DIR/uio<N>/irq.sock
+ *	A SOCK_SEQPACKET unix socket the host listens on.
+ *	- open("/dev/uioN") connects: the accepted connection tells the host
+ *	  the guest opened the channel.
+ *	- guest -> host messages are exactly what the guest write()s: one
+ *	  4-byte native-endian uint32 (1 = enable interrupts and, for a
+ *	  channel without a monitor, signal the host; 0 = disable).
+ *	- host -> guest messages are one 4-byte interrupt event count, which
+ *	  is what the guest's read() returns.
+ *	- the host closing the connection is a rescind: the guest's read()
+ *	  and write() fail with EIO from then on.
+ *	- the guest side keeps the connection while its fd or any mapping
+ *	  of the device exists, like the kernel keeps the channel open while
+ *	  the file has a reference; so the host sees EOF only when the guest
+ *	  has closed the fd and unmapped everything.
+ */
+
+#ifndef HVSIM_UIO_SHIM_H
+#define HVSIM_UIO_SHIM_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "hv_vmbus_wire.h"
+
+/* Environment variable naming the backing directory. Unset: the shim
+ * passes everything through to libc. */
+#define HVSIM_UIO_DIR_ENV	"HVSIM_UIO_DIR"
+
+/* Guest paths that the shim takes over: HVSIM_UIO_DEV_PREFIX<digits>. */
+#define HVSIM_UIO_DEV_PREFIX	"/dev/uio"
+
+/* Name of the per-device interrupt socket. */
+#define HVSIM_UIO_SOCK_NAME	"irq.sock"
+
+/* Every message on the interrupt socket, in both directions. */
+#define HVSIM_UIO_MSG_SIZE	4u
+
+/* Messages the guest writes. */
+#define HVSIM_UIO_IRQ_DISABLE	0u
+#define HVSIM_UIO_IRQ_ENABLE	1u
+
+/* Region files map0 .. map<HVSIM_UIO_REGIONS - 1>. */
+#define HVSIM_UIO_REGIONS	HV_UIO_REGION_COUNT
+
+/* Returns 0, or -ENAMETOOLONG when the result does not fit. */
+static inline int
+hvsim_uio_dev_path(char *buf, size_t size, const char *uio_dir, int uio_num)
+{
+	int n = snprintf(buf, size, "%s/uio%d", uio_dir, uio_num);
+
+	return (n < 0 || (size_t)n >= size) ? -ENAMETOOLONG : 0;
+}
+
+static inline int
+hvsim_uio_map_path(char *buf, size_t size, const char *uio_dir, int uio_num,
+		   unsigned int region)
+{
+	int n = snprintf(buf, size, "%s/uio%d/map%u", uio_dir, uio_num,
+			 region);
+
+	return (n < 0 || (size_t)n >= size) ? -ENAMETOOLONG : 0;
+}
+
+static inline int
+hvsim_uio_sock_path(char *buf, size_t size, const char *uio_dir, int uio_num)
+{
+	int n = snprintf(buf, size, "%s/uio%d/" HVSIM_UIO_SOCK_NAME, uio_dir,
+			 uio_num);
+
+	return (n < 0 || (size_t)n >= size) ? -ENAMETOOLONG : 0;
+}
+
+#endif /* HVSIM_UIO_SHIM_H */
