@@ -391,6 +391,29 @@ test_bound_device_is_probed_with_exact_attributes(void **state)
 	assert_line(&s, "region2 size=4096 gpadl=0");
 	assert_line(&s, "region3 size=%u gpadl=%u", 1 << 20, 0xe1e10);
 	assert_line(&s, "region4 size=%u gpadl=%u", 1 << 20, 0xe1e20);
+	assert_line(&s, "removed=%s", DEV_A);	/* EAL cleanup detaches */
+	scenario_fini(&s);
+}
+
+static void
+test_hot_unplug_and_replug(void **state)
+{
+	struct hvsim_dev_spec spec;
+	struct scenario s;
+
+	scenario_init(&s);
+	default_spec(&spec, DEV_A, 0);
+	add_device(&s, &spec);
+	guest_run(&s, NULL, "replug", NULL, NULL, NULL);
+	assert_exit_ok(&s);
+	assert_line(&s, "removed=%s", DEV_A);
+	assert_line(&s, "unplug=0");
+	assert_line(&s, "plug=0 devices=1");
+	assert_line(&s, "device=%s relid=14 monitor=5 uio=0 numa=0", DEV_A);
+	assert_line(&s, "region3 size=%u gpadl=%u", 1 << 20, 0xe1e10);
+	/* already probed: the bus answers -EEXIST, which EAL reports as
+	 * success, and the driver is not called a second time */
+	assert_line(&s, "plug_again=0 devices=1");
 	scenario_fini(&s);
 }
 
@@ -856,6 +879,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bound_device_is_probed_with_exact_attributes),
+		cmocka_unit_test(test_hot_unplug_and_replug),
 		cmocka_unit_test(test_unbound_device_is_skipped_with_one_line),
 		cmocka_unit_test(test_absent_monitor_and_unknown_numa),
 		cmocka_unit_test(test_malformed_attributes_skip_the_device),

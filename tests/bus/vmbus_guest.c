@@ -16,6 +16,7 @@
  *     serve TIMEOUT_MS             primary for a secondary: open the channel,
  *                                  publish it, wait for the secondary
  *     secondary-send XID HEX       (--proc-type=secondary) send on it
+ *     replug                       hot-unplug the device, then probe it again
  */
 
 #include <errno.h>
@@ -29,6 +30,7 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_memzone.h>
+#include <rte_string_fns.h>
 
 #include "hv_vmbus.h"
 
@@ -339,6 +341,30 @@ op_secondary_send(int argc, char **argv)
 }
 
 static int
+op_replug(int argc, char **argv)
+{
+	char name[RTE_UUID_STRLEN];
+	int ret;
+
+	RTE_SET_USED(argc);
+	RTE_SET_USED(argv);
+	if (ndevs == 0)
+		return 1;
+	rte_strscpy(name, devs[0]->name, sizeof(name));
+	ret = rte_dev_remove(&devs[0]->device);
+	printf("unplug=%d\n", ret);
+	ndevs = 0;
+	ret = rte_dev_probe(name);
+	printf("plug=%d devices=%u\n", ret, ndevs);
+	if (ndevs == 1)
+		report_device(devs[0]);
+	/* a second rescan must not duplicate the device */
+	ret = rte_dev_probe(name);
+	printf("plug_again=%d devices=%u\n", ret, ndevs);
+	return 0;
+}
+
+static int
 run_op(int argc, char **argv)
 {
 	static const struct {
@@ -348,6 +374,7 @@ run_op(int argc, char **argv)
 		{ "send", op_send }, { "send-gpa", op_send_gpa }, { "recv", op_recv },
 		{ "subchan", op_subchan }, { "rescind", op_rescind },
 		{ "serve", op_serve }, { "secondary-send", op_secondary_send },
+		{ "replug", op_replug },
 	};
 	unsigned int i;
 

@@ -265,7 +265,10 @@ iova_mode_name(enum rte_iova_mode m)
 	return m == RTE_IOVA_PA ? "pa" : m == RTE_IOVA_VA ? "va" : "dc";
 }
 
-/* Returns 0 when probed, 1 when no driver wants it, <0 on failure. */
+/*
+ * Returns 0 when probed, 1 when no driver wants it, -EEXIST when already
+ * probed (no driver here supports probing twice), <0 on failure.
+ */
 static int
 probe_device(struct vmbus_device *dev)
 {
@@ -275,7 +278,7 @@ probe_device(struct vmbus_device *dev)
 	if (drv == NULL)
 		return 1;
 	if (dev->driver != NULL)
-		return 0;	/* already probed */
+		return -EEXIST;
 	if (rte_eal_iova_mode() != RTE_IOVA_PA) {
 		VMBUS_LOG(ERR, "device %s needs IOVA as physical address (the host reads guest "
 			  "physical memory) but EAL runs with iova-mode=%s: run as root with "
@@ -310,6 +313,8 @@ vmbus_probe(void)
 	unsigned int probed = 0, failed = 0;
 
 	TAILQ_FOREACH(dev, &device_list, next) {
+		if (dev->driver != NULL)
+			continue;
 		if (!device_allowed(dev)) {
 			VMBUS_LOG(DEBUG, "device %s not allowed by the EAL device list", dev->name);
 			continue;
