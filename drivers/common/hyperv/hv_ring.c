@@ -114,6 +114,11 @@ reserve_space(struct hv_ring *r, uint32_t total, uint32_t *start)
 {
 	uint32_t old, rindex;
 
+	/* Writers only ever publish valid offsets: anything else means the
+	 * header was overwritten, and publishing in order would wait for an
+	 * index that never comes. */
+	if (!index_valid(r, load_acquire(&r->hdr->write_index)))
+		return -EIO;
 	old = load_acquire(&r->reserve_index);
 	do {
 		rindex = load_acquire(&r->hdr->read_index);
@@ -126,6 +131,24 @@ reserve_space(struct hv_ring *r, uint32_t total, uint32_t *start)
 					      ring_add(r, old, total), false,
 					      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
 	*start = old;
+	return 0;
+}
+
+/*
+ * Publish [start, end) once the writers that reserved before us have
+ * published theirs. -EIO if the index stops making sense meanwhile.
+ */
+static int
+publish_in_order(struct hv_ring *r, uint32_t start, uint32_t end)
+{
+	uint32_t windex;
+
+	while ((windex = load_acquire(&r->hdr->write_index)) != start) {
+		if (!index_valid(r, windex))
+			return -EIO;
+		cpu_relax();
+	}
+	store_release(&r->hdr->write_index, end);
 	return 0;
 }
 
@@ -145,6 +168,10 @@ hv_ring_write(struct hv_ring *r, const struct iovec *iov, unsigned int iovcnt,
 		return -EINVAL;
 	padded = (uint32_t)((bytes + 7) & ~(uint64_t)7);
 	total = padded + HV_RING_TRAILER_SIZE;
+	/* Needs space > total (§A.3) and space <= dsize: would never fit,
+	 * so not -EAGAIN, which callers retry. */
+	if (total >= r->dsize)
+		return -EINVAL;
 
 	ret = reserve_space(r, total, &start);
 	if (ret < 0)
@@ -157,10 +184,9 @@ hv_ring_write(struct hv_ring *r, const struct iovec *iov, unsigned int iovcnt,
 	trailer = (uint64_t)start << 32;
 	off = copy_to_ring(r, off, &trailer, sizeof(trailer));
 
-	/* Publish in reservation order: wait for the writers before us. */
-	while (load_acquire(&r->hdr->write_index) != start)
-		cpu_relax();
-	store_release(&r->hdr->write_index, off);
+	ret = publish_in_order(r, start, off);
+	if (ret < 0)
+		return ret;
 
 	/* §A.5 / §A.7: full barrier, then mask, then read index. */
 	full_barrier();
@@ -236,8 +262,12 @@ hv_ring_read_commit(struct hv_ring *r, bool *need_signal)
 	uint32_t old = load_relaxed(&r->hdr->read_index);
 	uint32_t bytes_read, pending, windex;
 
-	if (!index_valid(r, old))
-		old = r->read_cursor;	/* only we write it; repair */
+	if (!index_valid(r, old)) {
+		/* Only we write it: put our cursor back. How much that
+		 * releases is unknown, so report nothing and do not signal. */
+		store_release(&r->hdr->read_index, r->read_cursor);
+		return 0;
+	}
 	bytes_read = (r->read_cursor - old + r->dsize) % r->dsize;
 	if (bytes_read == 0)
 		return 0;
