@@ -928,6 +928,40 @@ test_write_corrupt_read_index(void **state)
 }
 
 /*
+ * The peer rewrote our write_index with another in-range value, so the
+ * packet we reserved can never be published in order: the writer gives up
+ * after HV_RING_PUBLISH_TIMEOUT_NS with -EIO (never an unbounded wait) and
+ * every later write fails at once, until the ring is attached again.
+ */
+static void
+test_write_gives_up_on_scribbled_write_index(void **state)
+{
+	uint8_t pkt[32];
+	struct ring_fx fx;
+	struct timespec t0, t1;
+	double waited;
+	bool sig = false;
+
+	(void)state;
+	fx_open(&fx, DSIZE_POW2, FEAT);
+	make_pkt(pkt, sizeof(pkt), 3);
+	fx.r.hdr->write_index = 64;		/* we reserved from 0 */
+	fx.r.hdr->read_index = 64;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(write_flat(&fx.r, pkt, sizeof(pkt), &sig), -EIO);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	waited = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	assert_true(waited >= HV_RING_PUBLISH_TIMEOUT_NS / 1e9 * 0.9);
+	assert_false(sig);
+	assert_int_equal(fx.r.hdr->write_index, 64);	/* nothing published */
+	assert_int_equal(write_flat(&fx.r, pkt, sizeof(pkt), &sig), -EIO);
+	assert_int_equal(hv_ring_attach(&fx.r, fx.mem, fx.size), 0);
+	assert_int_equal(write_flat(&fx.r, pkt, sizeof(pkt), &sig), 0);
+	assert_int_equal(fx.r.hdr->write_index, 64 + 32 + 8);
+	fx_close(&fx);
+}
+
+/*
  * The writer's own published index was overwritten (e.g. the peer
  * scribbled on the header before we attached). Publishing in reservation
  * order must not wait forever for an index that can never appear.
@@ -1471,6 +1505,7 @@ main(void)
 		cmocka_unit_test(test_writer_signal_on_ring),
 		cmocka_unit_test(test_write_corrupt_read_index),
 		cmocka_unit_test(test_write_corrupt_write_index),
+		cmocka_unit_test(test_write_gives_up_on_scribbled_write_index),
 		cmocka_unit_test(test_reader_signal_table),
 		cmocka_unit_test(test_read_commit_signal),
 		cmocka_unit_test(test_read_index_published_at_commit),

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "hv_ring.h"
 
@@ -49,6 +50,7 @@ hv_ring_attach(struct hv_ring *r, void *mem, size_t size)
 	r->hdr = mem;
 	r->data = r->hdr->data;
 	r->dsize = (uint32_t)dsize;
+	r->broken = 0;
 	r->reserve_index = load_acquire(&r->hdr->write_index);
 	r->read_cursor = load_acquire(&r->hdr->read_index);
 	if (!index_valid(r, r->reserve_index))
@@ -65,6 +67,7 @@ hv_ring_init_header(struct hv_ring *r, uint32_t feature_bits)
 	r->hdr->feature_bits = feature_bits;
 	r->reserve_index = 0;
 	r->read_cursor = 0;
+	r->broken = 0;
 	full_barrier();
 }
 
@@ -117,7 +120,8 @@ reserve_space(struct hv_ring *r, uint32_t total, uint32_t *start)
 	/* Writers only ever publish valid offsets: anything else means the
 	 * header was overwritten, and publishing in order would wait for an
 	 * index that never comes. */
-	if (!index_valid(r, load_acquire(&r->hdr->write_index)))
+	if (!index_valid(r, load_acquire(&r->hdr->write_index)) ||
+	    __atomic_load_n(&r->broken, __ATOMIC_ACQUIRE))
 		return -EIO;
 	old = load_acquire(&r->reserve_index);
 	do {
@@ -134,6 +138,33 @@ reserve_space(struct hv_ring *r, uint32_t total, uint32_t *start)
 	return 0;
 }
 
+static uint64_t
+monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Earlier writers publish within microseconds, or within a scheduler slice
+ * when preempted. A wait far beyond that means the peer rewrote our
+ * write_index with another in-range value: give up rather than spin
+ * forever. The clock is read only every few thousand spins.
+ */
+static bool
+publish_overdue(uint64_t spins, uint64_t *deadline_ns)
+{
+	if ((spins & 4095) != 0)
+		return false;
+	if (*deadline_ns == 0) {
+		*deadline_ns = monotonic_ns() + HV_RING_PUBLISH_TIMEOUT_NS;
+		return false;
+	}
+	return monotonic_ns() > *deadline_ns;
+}
+
 /*
  * Publish [start, end) once the writers that reserved before us have
  * published theirs. -EIO if the index stops making sense meanwhile.
@@ -141,11 +172,16 @@ reserve_space(struct hv_ring *r, uint32_t total, uint32_t *start)
 static int
 publish_in_order(struct hv_ring *r, uint32_t start, uint32_t end)
 {
+	uint64_t spins = 0, deadline_ns = 0;
 	uint32_t windex;
 
 	while ((windex = load_acquire(&r->hdr->write_index)) != start) {
-		if (!index_valid(r, windex))
+		if (!index_valid(r, windex) || publish_overdue(++spins, &deadline_ns)) {
+			/* Our reservation will never be published: every later
+			 * writer would wait for it. The ring is unusable. */
+			__atomic_store_n(&r->broken, 1, __ATOMIC_RELEASE);
 			return -EIO;
+		}
 		cpu_relax();
 	}
 	store_release(&r->hdr->write_index, end);

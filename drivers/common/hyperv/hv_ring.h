@@ -44,7 +44,13 @@ struct hv_ring {
 	/* Reader side: offset of the next unconsumed packet (not yet
 	 * published to hdr->read_index). */
 	uint32_t read_cursor;
+	/* Set when a writer gave up publishing (peer corrupted the header):
+	 * every later write fails with -EIO instead of waiting forever. */
+	uint32_t broken;
 };
+
+/* How long a writer waits for earlier writers to publish (§A.4). */
+#define HV_RING_PUBLISH_TIMEOUT_NS	(2ull * 1000 * 1000 * 1000)
 
 /* Result of looking at the next packet in a ring. */
 struct hv_ring_pkt {
@@ -115,8 +121,9 @@ hv_ring_reader_should_signal(uint32_t feature_bits, uint32_t pending_sz,
  * On success *need_signal says whether the reader must be signalled
  * (it is only set, never cleared, so a burst can accumulate it).
  * Returns 0; -EAGAIN when the ring lacks room (nothing written);
- * -EINVAL for an empty or oversized packet; -EIO if the reader's index
- * is corrupt.
+ * -EINVAL for an empty or oversized packet; -EIO if an index is corrupt
+ * or earlier writers' packets were not published within
+ * HV_RING_PUBLISH_TIMEOUT_NS (the ring is then unusable).
  */
 int hv_ring_write(struct hv_ring *r, const struct iovec *iov, unsigned int iovcnt,
 		  bool *need_signal);
