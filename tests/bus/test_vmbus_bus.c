@@ -462,6 +462,7 @@ test_malformed_attributes_skip_the_device(void **state)
 	} bad[] = {
 		{ "class_id", "{not-a-guid}\n" },
 		{ "id", "fourteen\n" },
+		{ "id", "16384\n" },		/* its int page bit would be out of the page */
 		{ "monitor_id", "999\n" },
 		{ "numa_node", "-7\n" },
 		{ "device_id", "{0a1b2c3d-0000-4000-8000-0000000000ff}\n" },
@@ -505,6 +506,25 @@ test_allow_list_probes_only_the_named_device(void **state)
 	assert_exit_ok(&s);
 	assert_line(&s, "devices=1");
 	assert_line(&s, "device=%s relid=24 monitor=5 uio=1 numa=0", DEV_B);
+	scenario_fini(&s);
+}
+
+/* A device probed at run time picks up the devargs EAL inserted for it,
+ * so an allow list given at start does not refuse it. */
+static void
+test_hotplug_under_allow_list(void **state)
+{
+	struct hvsim_dev_spec a, b;
+	struct scenario s;
+
+	scenario_init(&s);
+	default_spec(&a, DEV_A, 0);
+	default_spec(&b, DEV_B, 1);
+	add_device(&s, &a);
+	add_device(&s, &b);
+	guest_run(&s, "-a " DEV_A, "hotplug", DEV_B, NULL, NULL);
+	assert_exit_ok(&s);
+	assert_line(&s, "hotplug=0 devices=2");
 	scenario_fini(&s);
 }
 
@@ -846,6 +866,65 @@ test_rescind_is_detected(void **state)
 }
 
 static void
+test_rescind_then_remove_from_interrupt_thread(void **state)
+{
+	struct hvsim_dev_spec spec;
+	struct scenario s;
+	int cfd;
+
+	scenario_init(&s);
+	default_spec(&spec, DEV_A, 0);
+	add_device(&s, &spec);
+	guest_start(&s, NULL, "rescind-remove", "20000", NULL);
+	cfd = hvsim_irq_accept(s.irq_lfd, 20000);
+	assert_true(cfd >= 0);
+	hvsim_irq_rescind(cfd);
+	guest_wait(&s, 30000);
+	assert_exit_ok(&s);
+	assert_line(&s, "event=%s type=1", DEV_A);
+	assert_line(&s, "removed=%s", DEV_A);
+	assert_line(&s, "removed_after_rescind=0");
+	scenario_fini(&s);
+}
+
+/* A secondary maps the subchannel rings the primary opened, at the
+ * primary's addresses, and sends on them. */
+static void
+test_secondary_process_sends_on_subchannel(void **state)
+{
+	struct hvsim_dev_spec spec;
+	struct host_chan hc, hsub;
+	struct scenario prim, sec;
+	char path[PATH_MAX];
+	size_t size;
+	void *mem;
+
+	scenario_init(&prim);
+	default_spec(&spec, DEV_A, 0);
+	add_device(&prim, &spec);
+	host_primary(&prim, 0, &hc);
+	assert_int_equal(hvsim_devtree_add_subchannel(prim.bus_root, DEV_A, 30, 1, 7, RING_SIZE), 0);
+	snprintf(path, sizeof(path), "%s/vmbus/devices/%s/channels/30/ring", prim.bus_root, DEV_A);
+	mem = map_file(path, &size);
+	host_chan_attach(&hsub, mem, size, true);
+	guest_start(&prim, NULL, "serve-sub", "20000", NULL);
+	assert_true(guest_read_until(&prim, "serving=1", 30000));
+	sec = prim;
+	for (int i = 0; i < MAX_UIO; i++)
+		sec.irq_lfds[i] = -1;
+	sec.irq_lfd = -1;
+	guest_start(&sec, "--proc-type=secondary", "secondary-send", "77", "deadbeef42", NULL);
+	guest_wait(&sec, 30000);
+	guest_wait(&prim, 30000);
+	assert_exit_ok(&sec);
+	assert_exit_ok(&prim);
+	assert_line(&prim, "secondary_done=1");
+	expect_inband(&hc, 77, payload5, sizeof(payload5));
+	expect_inband(&hsub, 78, payload5, sizeof(payload5));
+	scenario_fini(&prim);
+}
+
+static void
 test_secondary_process_sends_on_primary_channel(void **state)
 {
 	struct hvsim_dev_spec spec;
@@ -885,6 +964,7 @@ main(void)
 		cmocka_unit_test(test_malformed_attributes_skip_the_device),
 		cmocka_unit_test(test_allow_list_probes_only_the_named_device),
 		cmocka_unit_test(test_block_list_skips_the_named_device),
+		cmocka_unit_test(test_hotplug_under_allow_list),
 		cmocka_unit_test(test_iova_va_fails_probe_clearly),
 		cmocka_unit_test(test_bundled_vmbus_in_same_process_disables_ours),
 		cmocka_unit_test(test_send_inband_signals_through_monitor),
@@ -896,7 +976,9 @@ main(void)
 		cmocka_unit_test(test_late_subchannels_are_found_in_order),
 		cmocka_unit_test(test_missing_subchannel_times_out_within_deadline),
 		cmocka_unit_test(test_rescind_is_detected),
+		cmocka_unit_test(test_rescind_then_remove_from_interrupt_thread),
 		cmocka_unit_test(test_secondary_process_sends_on_primary_channel),
+		cmocka_unit_test(test_secondary_process_sends_on_subchannel),
 	};
 
 	guest_bin = getenv("VMBUS_GUEST");

@@ -17,6 +17,11 @@
  *                                  publish it, wait for the secondary
  *     secondary-send XID HEX       (--proc-type=secondary) send on it
  *     replug                       hot-unplug the device, then probe it again
+ *     hotplug UUID                 probe one more device at run time
+ *     rescind-remove TIMEOUT_MS    on the host's rescind, remove the device
+ *                                  from EAL's interrupt thread (an alarm),
+ *                                  as applications do
+ *     serve-sub TIMEOUT_MS         like serve, with one subchannel open
  */
 
 #include <errno.h>
@@ -26,7 +31,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <rte_alarm.h>
 #include <rte_cycles.h>
+#include <rte_dev.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_memzone.h>
@@ -39,6 +46,7 @@
 
 struct shared_state {
 	struct vmbus_channel *chan;
+	struct vmbus_channel *sub;
 	volatile uint32_t secondary_done;
 };
 
@@ -210,7 +218,8 @@ op_send_gpa(int argc, char **argv)
 static void
 report_packet(const struct hv_ring_pkt *pkt)
 {
-	const struct hv_pkt_desc *d = pkt->data;
+	/* the validated copy: the ring itself is the host's to scribble on */
+	const struct hv_pkt_desc *d = &pkt->desc;
 	uint32_t off = d->offset8 * 8u;
 
 	printf("pkt type=%u flags=%u len=%u xid=%" PRIu64 "\n", d->type, d->flags,
@@ -299,7 +308,7 @@ op_rescind(int argc, char **argv)
 }
 
 static int
-op_serve(int argc, char **argv)
+serve(int argc, char **argv, bool with_sub)
 {
 	const struct rte_memzone *mz;
 	struct shared_state *st;
@@ -314,13 +323,29 @@ op_serve(int argc, char **argv)
 	st->chan = open_primary();
 	if (st->chan == NULL)
 		return 1;
+	if (with_sub && vmbus_subchan_open(st->chan, &st->sub, 5000) < 0)
+		return 1;
 	printf("serving=1\n");
 	fflush(stdout);
 	deadline = rte_get_timer_cycles() + ms_to_cycles(strtoul(argv[0], NULL, 0));
 	while (!st->secondary_done && rte_get_timer_cycles() < deadline)
 		rte_delay_us_sleep(1000);
 	printf("secondary_done=%u\n", st->secondary_done);
+	if (st->sub != NULL)
+		vmbus_chan_close(st->sub);
 	return 0;
+}
+
+static int
+op_serve(int argc, char **argv)
+{
+	return serve(argc, argv, false);
+}
+
+static int
+op_serve_sub(int argc, char **argv)
+{
+	return serve(argc, argv, true);
 }
 
 static int
@@ -336,6 +361,10 @@ op_secondary_send(int argc, char **argv)
 	st = mz->addr;
 	printf("devices=%u\n", ndevs);
 	send_and_report(st->chan, strtoull(argv[0], NULL, 0), argv[1]);
+	if (st->sub != NULL)
+		send_and_report(st->sub, strtoull(argv[0], NULL, 0) + 1, argv[1]);
+	/* channels belong to the primary: a secondary's close is a no-op */
+	vmbus_chan_close(st->chan);
 	st->secondary_done = 1;
 	return 0;
 }
@@ -365,6 +394,52 @@ op_replug(int argc, char **argv)
 }
 
 static int
+op_hotplug(int argc, char **argv)
+{
+	int ret;
+
+	if (argc < 1)
+		return 2;
+	ret = rte_dev_probe(argv[0]);
+	printf("hotplug=%d devices=%u\n", ret, ndevs);
+	return 0;
+}
+
+static volatile int removed_after_rescind = -1000;
+
+static void
+remove_alarm(void *arg)
+{
+	RTE_SET_USED(arg);
+	removed_after_rescind = rte_dev_remove(&devs[0]->device);
+}
+
+static void
+on_remove_event(const char *name, enum rte_dev_event_type type, void *arg)
+{
+	RTE_SET_USED(arg);
+	printf("event=%s type=%d\n", name, (int)type);
+	/* as testpmd does: not from inside the event, from an alarm */
+	rte_eal_alarm_set(1000, remove_alarm, NULL);
+}
+
+static int
+op_rescind_remove(int argc, char **argv)
+{
+	uint64_t deadline;
+
+	if (argc < 1 || ndevs == 0)
+		return 2;
+	if (rte_dev_event_callback_register(NULL, on_remove_event, NULL) < 0)
+		return 1;
+	deadline = rte_get_timer_cycles() + ms_to_cycles(strtoul(argv[0], NULL, 0));
+	while (removed_after_rescind == -1000 && rte_get_timer_cycles() < deadline)
+		rte_delay_us_sleep(1000);
+	printf("removed_after_rescind=%d\n", removed_after_rescind);
+	return 0;
+}
+
+static int
 run_op(int argc, char **argv)
 {
 	static const struct {
@@ -374,7 +449,8 @@ run_op(int argc, char **argv)
 		{ "send", op_send }, { "send-gpa", op_send_gpa }, { "recv", op_recv },
 		{ "subchan", op_subchan }, { "rescind", op_rescind },
 		{ "serve", op_serve }, { "secondary-send", op_secondary_send },
-		{ "replug", op_replug },
+		{ "replug", op_replug }, { "hotplug", op_hotplug },
+		{ "rescind-remove", op_rescind_remove }, { "serve-sub", op_serve_sub },
 	};
 	unsigned int i;
 

@@ -779,6 +779,11 @@ test_peek_wrap_scratch(void **state)
 	assert_int_equal(p.len, 64);
 	assert_memory_equal(scratch, pkt, 61);
 	assert_int_equal(scratch[61] | scratch[62] | scratch[63], 0);
+	/* the validated descriptor copy survives the peer rewriting it */
+	memset(scratch, 0xff, 16);
+	assert_int_equal(p.desc.type, HV_PKT_DATA_INBAND);
+	assert_int_equal(p.desc.offset8, 2);
+	assert_int_equal(p.desc.len8, 8);
 	assert_int_equal(scratch[64], 0xee);
 	/* -ENOBUFS still lets the caller count and skip it */
 	assert_int_equal(hv_ring_peek(&fx.r, &p, scratch, 8), -ENOBUFS);

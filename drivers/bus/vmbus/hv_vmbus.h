@@ -65,9 +65,16 @@ struct vmbus_device {
 	int uio_fd;			/* -1 until mapped */
 	struct vmbus_region regions[HV_UIO_REGION_COUNT];
 	struct rte_intr_handle *intr_handle;
-	bool rescinded;			/* host revoked the device */
+	bool rescinded;			/* host revoked the device (atomic) */
 	struct vmbus_channel *primary;
 	struct vmbus_channel *subchan[VMBUS_MAX_CHANNELS]; /* opened, any order */
+	/* Subchannel rings mapped in this process (the primary's opened
+	 * ones, or in a secondary all those the primary had opened). */
+	struct vmbus_ring_map {
+		uint32_t relid;
+		void *addr;
+		size_t size;
+	} rings[VMBUS_MAX_CHANNELS];
 };
 
 typedef int (vmbus_probe_t)(struct vmbus_driver *drv, struct vmbus_device *dev);
@@ -103,7 +110,9 @@ vmbus_device_from(const struct rte_device *dev)
 
 /* ---- channels ---------------------------------------------------------- */
 
-/* Open the primary channel (its rings are uio region 0). */
+/* Open the primary channel (its rings are uio region 0). Channels are
+ * opened and closed by the primary process only; secondaries use the
+ * primary's channel structures (they live in shared memory). */
 int vmbus_chan_open(struct vmbus_device *dev, struct vmbus_channel **chan);
 
 /*

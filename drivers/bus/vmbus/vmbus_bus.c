@@ -20,6 +20,8 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_interrupts.h>
+#include <rte_lcore.h>
+#include <rte_string_fns.h>
 #include <bus_driver.h>
 
 #include "vmbus_private.h"
@@ -32,8 +34,15 @@ static RTE_TAILQ_HEAD(, vmbus_device) device_list =
 static RTE_TAILQ_HEAD(, vmbus_driver) driver_list =
 	TAILQ_HEAD_INITIALIZER(driver_list);
 
-/* Per-process uio fds, by uio number (channels are shared, fds are not). */
-static int uio_fds[VMBUS_MAX_UIO];
+/*
+ * This process's device and uio fd per uio number. Channels are shared
+ * between processes and carry only the uio number; devices and fds are
+ * not, so the fast path (signalling) finds them here without a list walk.
+ */
+static struct {
+	struct vmbus_device *dev;
+	int fd;
+} proc_uio[VMBUS_MAX_UIO];
 
 static const char conflict_msg[] =
 	"another bus named vmbus (DPDK's bundled librte_bus_vmbus) is loaded in this "
@@ -46,25 +55,22 @@ static const char conflict_msg[] =
 int
 vmbus_uio_fd(int uio_num)
 {
-	return uio_num >= 0 && uio_num < VMBUS_MAX_UIO ? uio_fds[uio_num] : -1;
-}
-
-void
-vmbus_set_uio_fd(int uio_num, int fd)
-{
-	if (uio_num >= 0 && uio_num < VMBUS_MAX_UIO)
-		uio_fds[uio_num] = fd;
+	return uio_num >= 0 && uio_num < VMBUS_MAX_UIO ? proc_uio[uio_num].fd : -1;
 }
 
 struct vmbus_device *
 vmbus_find_by_uio(int uio_num)
 {
-	struct vmbus_device *dev;
+	return uio_num >= 0 && uio_num < VMBUS_MAX_UIO ? proc_uio[uio_num].dev : NULL;
+}
 
-	TAILQ_FOREACH(dev, &device_list, next)
-		if (dev->uio_num == uio_num)
-			return dev;
-	return NULL;
+void
+vmbus_set_uio(int uio_num, struct vmbus_device *dev, int fd)
+{
+	if (uio_num >= 0 && uio_num < VMBUS_MAX_UIO) {
+		proc_uio[uio_num].dev = dev;
+		proc_uio[uio_num].fd = fd;
+	}
 }
 
 struct vmbus_device *
@@ -81,30 +87,23 @@ vmbus_find_by_name(const char *name)
 	return NULL;
 }
 
-bool
-vmbus_class_wanted(const rte_uuid_t class_id)
-{
-	const struct vmbus_driver *drv;
-	const rte_uuid_t *id;
-
-	TAILQ_FOREACH(drv, &driver_list, next)
-		for (id = drv->id_table; id != NULL && !rte_uuid_is_null(*id); id++)
-			if (rte_uuid_compare(*id, class_id) == 0)
-				return true;
-	return false;
-}
-
 static struct vmbus_driver *
-driver_for(const struct vmbus_device *dev)
+driver_for_class(const rte_uuid_t class_id)
 {
 	struct vmbus_driver *drv;
 	const rte_uuid_t *id;
 
 	TAILQ_FOREACH(drv, &driver_list, next)
 		for (id = drv->id_table; id != NULL && !rte_uuid_is_null(*id); id++)
-			if (rte_uuid_compare(*id, dev->class_id) == 0)
+			if (rte_uuid_compare(*id, class_id) == 0)
 				return drv;
 	return NULL;
+}
+
+bool
+vmbus_class_wanted(const rte_uuid_t class_id)
+{
+	return driver_for_class(class_id) != NULL;
 }
 
 /* ---- EAL allow/block lists ------------------------------------------------ */
@@ -193,35 +192,31 @@ vmbus_scan(void)
 
 /* ---- rescind ------------------------------------------------------------------------ */
 
-static void
-device_rescinded(struct vmbus_device *dev)
-{
-	if (dev->rescinded)
-		return;
-	dev->rescinded = true;
-	VMBUS_LOG(ERR, "device %s: rescinded by the host", dev->name);
-	if (dev->driver != NULL && dev->driver->rescind != NULL)
-		dev->driver->rescind(dev);
-	rte_dev_event_callback_process(dev->name, RTE_DEV_EVENT_REMOVE);
-}
-
 /*
  * The uio fd becomes readable on host interrupts (a poll-mode driver keeps
  * them masked, so rarely) and when the host rescinds the device: then
- * read() fails with EIO.
+ * read() fails with EIO. The callback removes itself before anyone is
+ * told, because a REMOVE handler may detach the device (and free it)
+ * synchronously; after the notifications `dev` is not touched again.
  */
 static void
 uio_event(void *arg)
 {
 	struct vmbus_device *dev = arg;
+	char name[RTE_UUID_STRLEN];
 	uint32_t count;
 	ssize_t n;
 
 	n = read(dev->uio_fd, &count, sizeof(count));
 	if (n == sizeof(count) || (n < 0 && (errno == EAGAIN || errno == EINTR)))
 		return;
-	device_rescinded(dev);
 	rte_intr_callback_unregister_pending(dev->intr_handle, uio_event, dev, NULL);
+	__atomic_store_n(&dev->rescinded, true, __ATOMIC_RELAXED);
+	VMBUS_LOG(ERR, "device %s: rescinded by the host", dev->name);
+	rte_strscpy(name, dev->name, sizeof(name));
+	if (dev->driver != NULL && dev->driver->rescind != NULL)
+		dev->driver->rescind(dev);
+	rte_dev_event_callback_process(name, RTE_DEV_EVENT_REMOVE);
 }
 
 static int
@@ -245,8 +240,12 @@ unwatch_rescind(struct vmbus_device *dev)
 {
 	if (dev->intr_handle == NULL)
 		return;
-	/* -EAGAIN while the callback runs: then it is being removed anyway */
-	rte_intr_callback_unregister_sync(dev->intr_handle, uio_event, dev);
+	/* From the interrupt thread itself (a REMOVE handler detaching), a
+	 * synchronous unregister would wait for itself forever. */
+	if (rte_thread_is_intr())
+		rte_intr_callback_unregister(dev->intr_handle, uio_event, dev);
+	else
+		rte_intr_callback_unregister_sync(dev->intr_handle, uio_event, dev);
 	rte_intr_instance_free(dev->intr_handle);
 	dev->intr_handle = NULL;
 }
@@ -254,7 +253,7 @@ unwatch_rescind(struct vmbus_device *dev)
 bool
 vmbus_device_rescinded(const struct vmbus_device *dev)
 {
-	return dev->rescinded;
+	return __atomic_load_n(&dev->rescinded, __ATOMIC_RELAXED);
 }
 
 /* ---- probe / remove ----------------------------------------------------------------- */
@@ -272,7 +271,7 @@ iova_mode_name(enum rte_iova_mode m)
 static int
 probe_device(struct vmbus_device *dev)
 {
-	struct vmbus_driver *drv = driver_for(dev);
+	struct vmbus_driver *drv = driver_for_class(dev->class_id);
 	int ret;
 
 	if (drv == NULL)
@@ -326,16 +325,17 @@ vmbus_probe(void)
 	return probed > 0 && probed == failed ? -1 : 0;
 }
 
+/* The driver goes first: if it refuses, the device stays fully attached. */
 static int
 detach_device(struct vmbus_device *dev)
 {
 	int ret = 0;
 
-	unwatch_rescind(dev);
 	if (dev->driver != NULL && dev->driver->remove != NULL)
 		ret = dev->driver->remove(dev);
 	if (ret != 0)
 		return ret;
+	unwatch_rescind(dev);
 	dev->driver = NULL;
 	dev->device.driver = NULL;
 	vmbus_uio_unmap(dev);
@@ -355,6 +355,8 @@ vmbus_plug(struct rte_device *rdev)
 	struct vmbus_device *dev = vmbus_device_from(rdev);
 	int ret;
 
+	/* hot plug: EAL has just inserted devargs for it (kvargs, policy) */
+	dev->device.devargs = find_devargs(dev);
 	if (!device_allowed(dev))
 		return -EPERM;
 	ret = probe_device(dev);
@@ -382,8 +384,9 @@ vmbus_cleanup(void)
 
 	RTE_TAILQ_FOREACH_SAFE(dev, &device_list, next, tmp) {
 		if (detach_device(dev) < 0)
-			ret = -1;
-		forget_device(dev);
+			ret = -1;	/* the driver still holds it: keep it */
+		else
+			forget_device(dev);
 	}
 	return ret;
 }
@@ -420,7 +423,12 @@ vmbus_parse(const char *name, void *addr)
 static enum rte_iova_mode
 vmbus_iommu_class(void)
 {
-	return TAILQ_EMPTY(&device_list) ? RTE_IOVA_DC : RTE_IOVA_PA;
+	const struct vmbus_device *dev;
+
+	TAILQ_FOREACH(dev, &device_list, next)
+		if (device_allowed(dev))
+			return RTE_IOVA_PA;
+	return RTE_IOVA_DC;
 }
 
 /*
@@ -444,7 +452,8 @@ vmbus_sigbus(const void *addr)
 				 PROT_READ | PROT_WRITE,
 				 MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED)
 				return -1;
-			dev->rescinded = true;
+			/* signal context: no logging here */
+			__atomic_store_n(&dev->rescinded, true, __ATOMIC_RELAXED);
 			return 0;
 		}
 	}
@@ -482,8 +491,8 @@ RTE_INIT_PRIO(vmbus_bus_register, BUS)
 {
 	unsigned int i;
 
-	for (i = 0; i < RTE_DIM(uio_fds); i++)
-		uio_fds[i] = -1;
+	for (i = 0; i < RTE_DIM(proc_uio); i++)
+		proc_uio[i].fd = -1;
 	if (rte_bus_find_by_name("vmbus") != NULL) {
 		VMBUS_LOG(ERR, "%s", conflict_msg);
 		return;

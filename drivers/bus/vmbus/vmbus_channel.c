@@ -14,6 +14,8 @@
 
 #include <rte_common.h>
 #include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
 #include <rte_malloc.h>
 
 #include "vmbus_private.h"
@@ -30,13 +32,11 @@ vmbus_chan_relid(const struct vmbus_channel *chan)
 	return chan->relid;
 }
 
+/* This process's device of the channel: channels are shared, devices not. */
 struct vmbus_device *
 vmbus_chan_device(const struct vmbus_channel *chan)
 {
-	/* In a secondary process the primary's pointer means nothing. */
-	struct vmbus_device *dev = vmbus_find_by_uio(chan->uio_num);
-
-	return dev != NULL ? dev : chan->dev;
+	return vmbus_find_by_uio(chan->uio_num);
 }
 
 static void
@@ -46,6 +46,7 @@ setup_signalling(struct vmbus_device *dev, struct vmbus_channel *chan)
 	uint8_t *int_page = dev->regions[HV_UIO_INT_PAGE].addr;
 
 	chan->int_bitmap = (uint32_t *)(int_page + HV_INT_PAGE_TX_OFFSET);
+	chan->monitor_page = mon;
 	chan->monitor_pending = NULL;
 	if (chan->monitor_id >= 0 && (uint32_t)chan->monitor_id < HV_MONITOR_ID_MAX) {
 		chan->monitor_pending =
@@ -61,7 +62,8 @@ vmbus_chan_setup(struct vmbus_device *dev, struct vmbus_channel *chan,
 {
 	size_t half = ring_size / 2;
 
-	chan->dev = dev;
+	if (relid > VMBUS_RELID_MAX)
+		return -EINVAL;
 	chan->relid = relid;
 	chan->subchannel_id = subchannel_id;
 	chan->monitor_id = monitor_id;
@@ -73,6 +75,7 @@ vmbus_chan_setup(struct vmbus_device *dev, struct vmbus_channel *chan,
 	    hv_ring_attach(&chan->rx, (uint8_t *)ring_mem + half, half) < 0)
 		return -EINVAL;
 	setup_signalling(dev, chan);
+	chan->primary_rx = dev->primary != NULL ? dev->primary->rx.hdr : chan->rx.hdr;
 	return 0;
 }
 
@@ -89,6 +92,8 @@ vmbus_chan_open(struct vmbus_device *dev, struct vmbus_channel **out)
 	struct vmbus_region *ring = &dev->regions[HV_UIO_TXRX_RING];
 	struct vmbus_channel *chan;
 
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return -E_RTE_SECONDARY;
 	if (ring->addr == NULL)
 		return -ENODEV;
 	chan = chan_alloc(dev);
@@ -155,13 +160,13 @@ subchan_attach(struct vmbus_device *dev, const struct vmbus_subchan_info *info,
 		return ret;
 	chan = chan_alloc(dev);
 	if (chan == NULL) {
-		vmbus_uio_unmap_ring(dev, info->relid, mem, size);
+		vmbus_uio_unmap_ring(dev, info->relid);
 		return -ENOMEM;
 	}
 	ret = vmbus_chan_setup(dev, chan, mem, size, info->relid,
 			       info->subchannel_id, info->monitor_id);
 	if (ret < 0) {
-		vmbus_uio_unmap_ring(dev, info->relid, mem, size);
+		vmbus_uio_unmap_ring(dev, info->relid);
 		rte_free(chan);
 		return ret;
 	}
@@ -191,6 +196,8 @@ vmbus_subchan_open(struct vmbus_channel *primary, struct vmbus_channel **sub,
 	unsigned int backoff_us = 100;
 	int slot, ret;
 
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY || dev == NULL)
+		return -E_RTE_SECONDARY;
 	slot = subchan_slot(dev);
 	if (slot < 0)
 		return slot;
@@ -204,9 +211,9 @@ vmbus_subchan_open(struct vmbus_channel *primary, struct vmbus_channel **sub,
 		ret = pick_next_subchan(dev, &info);
 		if (ret == 0)
 			ret = subchan_attach(dev, &info, sub);
-		/* -EINVAL/-ENODEV from mmap: ring file there, channel not open yet */
-		if (ret == 0 || (ret != -EAGAIN && ret != -ENOENT && ret != -EINVAL &&
-				 ret != -ENODEV))
+		/* -ENOENT: not offered yet; -ENODEV: the kernel made the ring
+		 * file but has not opened the channel yet */
+		if (ret != -EAGAIN && ret != -ENOENT && ret != -ENODEV)
 			break;
 		if (rte_get_timer_cycles() >= deadline) {
 			VMBUS_LOG(ERR, "device %s: no further subchannel appeared within %u ms",
@@ -227,9 +234,12 @@ vmbus_chan_close(struct vmbus_channel *chan)
 	struct vmbus_device *dev;
 	unsigned int i;
 
-	if (chan == NULL)
+	/* Secondaries share the primary's channels: never theirs to free. */
+	if (chan == NULL || rte_eal_process_type() != RTE_PROC_PRIMARY)
 		return;
 	dev = vmbus_chan_device(chan);
+	if (dev == NULL)
+		return;
 	if (chan->subchannel_id == 0) {
 		/* the driver closes the subchannels first */
 		if (dev->primary == chan)
@@ -240,7 +250,7 @@ vmbus_chan_close(struct vmbus_channel *chan)
 	for (i = 0; i < RTE_DIM(dev->subchan); i++)
 		if (dev->subchan[i] == chan)
 			dev->subchan[i] = NULL;
-	vmbus_uio_unmap_ring(dev, chan->relid, chan->ring_mem, chan->ring_size);
+	vmbus_uio_unmap_ring(dev, chan->relid);
 	rte_free(chan);
 }
 
@@ -274,7 +284,7 @@ vmbus_chan_send(struct vmbus_channel *chan, uint16_t type, const void *data,
 		{ .iov_base = (void *)(uintptr_t)data, .iov_len = dlen },
 	};
 
-	if (unlikely(RTE_ALIGN_CEIL(pktlen, 8) / 8 > UINT16_MAX))
+	if (unlikely(RTE_ALIGN_CEIL((uint64_t)sizeof(desc) + dlen, 8) / 8 > UINT16_MAX))
 		return -EINVAL;
 	return chan_write(chan, iov, dlen ? 2 : 1, need_sig);
 }
@@ -302,41 +312,53 @@ vmbus_chan_send_gpa(struct vmbus_channel *chan, const struct hv_gpa_range *range
 		{ .iov_base = (void *)(uintptr_t)data, .iov_len = dlen },
 	};
 
-	if (unlikely(n == 0 || n > HV_GPA_RANGES_MAX))
+	/* n is checked before it shapes the header: hdrlen above is only
+	 * used once it is known to be small */
+	if (unlikely(n == 0 || n > HV_GPA_RANGES_MAX ||
+		     RTE_ALIGN_CEIL((uint64_t)hdrlen + dlen, 8) / 8 > UINT16_MAX))
 		return -EINVAL;
 	return chan_write(chan, iov, dlen ? 3 : 2, need_sig);
 }
 
+static void
+mark_rescinded(int uio_num)
+{
+	struct vmbus_device *dev = vmbus_find_by_uio(uio_num);
+
+	if (dev != NULL && !__atomic_exchange_n(&dev->rescinded, true, __ATOMIC_RELAXED))
+		VMBUS_LOG(ERR, "device %s: rescinded by the host", dev->name);
+}
+
 /*
- * Without a monitor the only way from user space is the interrupt page bit
- * plus a write of 1 to the uio fd, which makes the kernel signal the host.
- * That write also unmasks the primary channel's inbound interrupts, which a
- * poll-mode driver does not want: mask them again.
+ * Without a monitor the only way from user space is a write of 1 to the
+ * uio fd, which makes the kernel signal the host. That write also unmasks
+ * the primary channel's inbound interrupts, which a poll-mode driver does
+ * not want: mask them again.
  */
 static void
 signal_via_uio(struct vmbus_channel *chan)
 {
-	struct vmbus_device *dev = vmbus_chan_device(chan);
 	int fd = vmbus_uio_fd(chan->uio_num);
 	uint32_t one = 1;
 
-	__atomic_fetch_or(&chan->int_bitmap[chan->relid / 32], 1u << (chan->relid % 32),
-			  __ATOMIC_SEQ_CST);
-	if (fd < 0)
+	if (unlikely(fd < 0))
 		return;
-	if (write(fd, &one, sizeof(one)) != sizeof(one) && errno == EIO) {
-		if (!dev->rescinded)
-			VMBUS_LOG(ERR, "device %s: rescinded by the host", dev->name);
-		dev->rescinded = true;
-	}
-	if (dev->primary != NULL)
-		hv_ring_mask(&dev->primary->rx);
+	if (write(fd, &one, sizeof(one)) != sizeof(one) && errno == EIO)
+		mark_rescinded(chan->uio_num);
+	__atomic_store_n(&chan->primary_rx->interrupt_mask, 1, __ATOMIC_RELAXED);
 }
 
+/*
+ * As Linux does: the channel's bit in the interrupt page always, then the
+ * monitor bit when the channel has a monitor (the host scans those at the
+ * monitor latency), else the uio write.
+ */
 void
 vmbus_chan_signal(struct vmbus_channel *chan)
 {
 	__atomic_fetch_add(&chan->stats.signals, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_or(&chan->int_bitmap[chan->relid / 32], 1u << (chan->relid % 32),
+			  __ATOMIC_SEQ_CST);
 	if (chan->monitor_pending != NULL)
 		__atomic_fetch_or(chan->monitor_pending, chan->monitor_bit, __ATOMIC_SEQ_CST);
 	else
@@ -350,7 +372,8 @@ vmbus_chan_peek(struct vmbus_channel *chan, struct hv_ring_pkt *pkt)
 {
 	int ret = hv_ring_peek(&chan->rx, pkt, chan->scratch, sizeof(chan->scratch));
 
-	if (unlikely(ret < 0))
+	/* -EIO repeats on every poll of a corrupt ring: count what is skipped */
+	if (unlikely(ret == -EBADMSG || ret == -ENOBUFS))
 		__atomic_fetch_add(&chan->stats.rx_bad_packets, 1, __ATOMIC_RELAXED);
 	return ret;
 }
@@ -377,7 +400,7 @@ vmbus_chan_tx_space(const struct vmbus_channel *chan)
 	uint32_t w = __atomic_load_n(&chan->tx.hdr->write_index, __ATOMIC_ACQUIRE);
 	uint32_t r = __atomic_load_n(&chan->tx.hdr->read_index, __ATOMIC_ACQUIRE);
 
-	if (r >= chan->tx.dsize || w >= chan->tx.dsize)
+	if (r >= chan->tx.dsize || w >= chan->tx.dsize || ((r | w) & 7) != 0)
 		return 0;
 	return hv_ring_space(w, r, chan->tx.dsize);
 }
@@ -385,15 +408,14 @@ vmbus_chan_tx_space(const struct vmbus_channel *chan)
 void
 vmbus_chan_set_latency(struct vmbus_channel *chan, uint32_t latency_us)
 {
-	struct vmbus_device *dev = vmbus_chan_device(chan);
-	struct hv_monitor_page *mon = dev->regions[HV_UIO_MON_PAGE].addr;
-	uint32_t units = latency_us * 10;	/* 100 ns units */
+	struct hv_monitor_page *mon = chan->monitor_page;
+	uint64_t units = (uint64_t)latency_us * 10;	/* 100 ns units */
 
 	if (chan->monitor_id < 0 || (uint32_t)chan->monitor_id >= HV_MONITOR_ID_MAX)
 		return;
 	mon->latency[chan->monitor_id / HV_MONITOR_PER_GROUP]
 		    [chan->monitor_id % HV_MONITOR_PER_GROUP] =
-		(uint16_t)RTE_MIN(units, (uint32_t)UINT16_MAX);
+		(uint16_t)RTE_MIN(units, (uint64_t)UINT16_MAX);
 }
 
 void

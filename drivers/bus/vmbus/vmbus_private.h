@@ -25,19 +25,23 @@ extern int vmbus_logtype;
 #define VMBUS_SYSFS_DEVICES	"/sys/bus/vmbus/devices"
 #define VMBUS_UIO_DEV_FMT	"/dev/uio%d"
 
-/* uio numbers the per-process fd table can hold. */
+/* uio numbers the per-process table can hold; others are not probed. */
 #define VMBUS_MAX_UIO		256
+
+/* Relids whose bit fits in the guest->host half of the interrupt page. */
+#define VMBUS_RELID_MAX	((HV_PAGE_SIZE - HV_INT_PAGE_TX_OFFSET) * 8 - 1)
 
 /*
  * A channel lives in DPDK shared memory so that secondary processes use the
  * very same structure; every pointer in it is to memory mapped at the same
- * address in every process. Per-process state (the uio fd) is looked up by
- * uio number.
+ * address in every process. Per-process state (device, uio fd) is looked
+ * up by uio number. Only the primary process opens and closes channels.
  */
 struct vmbus_channel {
 	struct hv_ring tx;		/* guest -> host */
 	struct hv_ring rx;		/* host -> guest */
-	struct vmbus_device *dev;	/* the primary process's device */
+	struct hv_ring_header *primary_rx; /* re-masked after a uio signal */
+	struct hv_monitor_page *monitor_page;
 	uint32_t relid;
 	uint16_t subchannel_id;		/* 0 = primary */
 	int32_t monitor_id;		/* -1: no monitor */
@@ -59,9 +63,10 @@ struct vmbus_subchan_info {
 };
 
 /* ---- vmbus_bus.c ---- */
+/* This process's device and uio fd for a uio number (NULL / -1). */
 struct vmbus_device *vmbus_find_by_uio(int uio_num);
 int vmbus_uio_fd(int uio_num);
-void vmbus_set_uio_fd(int uio_num, int fd);
+void vmbus_set_uio(int uio_num, struct vmbus_device *dev, int fd);
 bool vmbus_class_wanted(const rte_uuid_t class_id);
 void vmbus_add_device(struct vmbus_device *dev);
 struct vmbus_device *vmbus_find_by_name(const char *name);
@@ -72,10 +77,9 @@ int vmbus_uio_map(struct vmbus_device *dev);
 void vmbus_uio_unmap(struct vmbus_device *dev);
 int vmbus_read_channels(const struct vmbus_device *dev,
 			struct vmbus_subchan_info *out, unsigned int max);
-int vmbus_uio_map_ring(const struct vmbus_device *dev, uint32_t relid,
+int vmbus_uio_map_ring(struct vmbus_device *dev, uint32_t relid,
 		       void **addr, size_t *size);
-void vmbus_uio_unmap_ring(const struct vmbus_device *dev, uint32_t relid,
-			  void *addr, size_t size);
+void vmbus_uio_unmap_ring(struct vmbus_device *dev, uint32_t relid);
 int vmbus_uuid_parse(const char *text, rte_uuid_t uu);
 
 /* ---- vmbus_channel.c ---- */

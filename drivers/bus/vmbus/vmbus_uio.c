@@ -124,18 +124,53 @@ shared_record_ring(const char *name, uint32_t relid, void *addr, size_t size)
 	rte_spinlock_unlock(&sh->lock);
 }
 
-static const struct vmbus_shared_ring *
-shared_find_ring(const char *name, uint32_t relid)
+static void
+shared_forget_ring(const char *name, uint32_t relid)
 {
 	struct vmbus_shared *sh = shared_maps();
 	struct vmbus_shared_dev *sd;
 	unsigned int i;
 
-	sd = sh == NULL ? NULL : shared_dev(sh, name, false);
+	if (sh == NULL)
+		return;
+	rte_spinlock_lock(&sh->lock);
+	sd = shared_dev(sh, name, false);
 	for (i = 0; sd != NULL && i < VMBUS_MAX_CHANNELS; i++)
 		if (sd->rings[i].addr != NULL && sd->rings[i].relid == relid)
-			return &sd->rings[i];
-	return NULL;
+			sd->rings[i] = (struct vmbus_shared_ring){ 0 };
+	rte_spinlock_unlock(&sh->lock);
+}
+
+static void
+shared_forget_dev(const char *name)
+{
+	struct vmbus_shared *sh = shared_maps();
+	struct vmbus_shared_dev *sd;
+
+	if (sh == NULL)
+		return;
+	rte_spinlock_lock(&sh->lock);
+	sd = shared_dev(sh, name, false);
+	if (sd != NULL)
+		memset(sd, 0, sizeof(*sd));
+	rte_spinlock_unlock(&sh->lock);
+}
+
+/* A consistent copy of the primary's record of a device. */
+static int
+shared_copy_dev(const char *name, struct vmbus_shared_dev *out)
+{
+	struct vmbus_shared *sh = shared_maps();
+	struct vmbus_shared_dev *sd;
+
+	if (sh == NULL)
+		return -ENODEV;
+	rte_spinlock_lock(&sh->lock);
+	sd = shared_dev(sh, name, false);
+	if (sd != NULL)
+		*out = *sd;
+	rte_spinlock_unlock(&sh->lock);
+	return sd != NULL ? 0 : -ENODEV;
 }
 
 /* ---- sysfs attributes --------------------------------------------------- */
@@ -306,8 +341,9 @@ read_device_attrs(const char *dir, const char *name, struct vmbus_device *dev)
 		VMBUS_LOG(ERR, "device %s: device_id does not match its directory: skipped", name);
 		return -EINVAL;
 	}
-	if (read_attr_ulong(dir, "id", UINT32_MAX, &relid) < 0) {
-		VMBUS_LOG(ERR, "device %s: malformed or missing id (channel relid): skipped", name);
+	if (read_attr_ulong(dir, "id", VMBUS_RELID_MAX, &relid) < 0) {
+		VMBUS_LOG(ERR, "device %s: malformed, missing or too large id (channel relid): skipped",
+			  name);
 		return -EINVAL;
 	}
 	dev->relid = (uint32_t)relid;
@@ -344,6 +380,11 @@ vmbus_scan_one(const char *name)
 		return 0;	/* already known: a rescan */
 
 	uio = find_uio_num(dir);
+	if (uio >= VMBUS_MAX_UIO) {
+		VMBUS_LOG(ERR, "device %s: uio%d is beyond the %d this bus handles: skipped",
+			  name, uio, VMBUS_MAX_UIO);
+		return 0;
+	}
 	if (uio < 0) {
 		driver_name(dir, drv, sizeof(drv));
 		VMBUS_LOG(WARNING, "device %s is not bound to uio_hv_generic (driver: %s): skipped;"
@@ -464,11 +505,13 @@ map_regions(struct vmbus_device *dev, const struct vmbus_shared_dev *prim)
 		}
 		r->addr = map_shared(want, page_round(r->size), dev->uio_fd, (off_t)i * pg);
 		if (r->addr == NULL) {
+			int err = errno;
+
 			VMBUS_LOG(ERR, "device %s: cannot map uio%d region %d (%s)%s: %s",
 				  dev->name, dev->uio_num, i, region_names[i],
 				  want ? " at the primary process's address" : "",
-				  strerror(errno));
-			return -errno;
+				  strerror(err));
+			return -err;
 		}
 	}
 	if (!regions_valid(dev)) {
@@ -497,16 +540,22 @@ record_regions(const struct vmbus_device *dev)
 	rte_spinlock_unlock(&sh->lock);
 }
 
-/* A secondary maps every subchannel ring the primary had opened. */
+/*
+ * A secondary maps every subchannel ring the primary had opened when it
+ * attached; subchannels the primary opens later are not seen (secondaries
+ * attach after the primary has configured its queues, as with DPDK).
+ */
 static int
-map_primary_rings(const struct vmbus_device *dev, const struct vmbus_shared_dev *prim)
+map_primary_rings(struct vmbus_device *dev, const struct vmbus_shared_dev *prim)
 {
 	unsigned int i;
 	void *addr;
 	size_t size;
 	int ret;
 
-	for (i = 0; i < VMBUS_MAX_CHANNELS && prim->rings[i].addr != NULL; i++) {
+	for (i = 0; i < VMBUS_MAX_CHANNELS; i++) {
+		if (prim->rings[i].addr == NULL)
+			continue;
 		ret = vmbus_uio_map_ring(dev, prim->rings[i].relid, &addr, &size);
 		if (ret < 0)
 			return ret;
@@ -517,25 +566,27 @@ map_primary_rings(const struct vmbus_device *dev, const struct vmbus_shared_dev 
 int
 vmbus_uio_map(struct vmbus_device *dev)
 {
+	static struct vmbus_shared_dev copy;	/* large: not on the stack */
 	const struct vmbus_shared_dev *prim = NULL;
 	char path[64];
 	int ret;
 
 	if (rte_eal_process_type() == RTE_PROC_SECONDARY) {
-		struct vmbus_shared *sh = shared_maps();
-
-		prim = sh == NULL ? NULL : shared_dev(sh, dev->name, false);
-		if (prim == NULL) {
+		if (shared_copy_dev(dev->name, &copy) < 0) {
 			VMBUS_LOG(ERR, "device %s: not mapped by the primary process", dev->name);
 			return -ENODEV;
 		}
+		prim = &copy;
 	}
 
 	snprintf(path, sizeof(path), VMBUS_UIO_DEV_FMT, dev->uio_num);
-	dev->uio_fd = open(path, O_RDWR | O_CLOEXEC);
+	/* non-blocking: the interrupt thread must never block reading it */
+	dev->uio_fd = open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
 	if (dev->uio_fd < 0) {
-		VMBUS_LOG(ERR, "device %s: cannot open %s: %s", dev->name, path, strerror(errno));
-		return -errno;
+		int err = errno;
+
+		VMBUS_LOG(ERR, "device %s: cannot open %s: %s", dev->name, path, strerror(err));
+		return -err;
 	}
 	ret = map_regions(dev, prim);
 	if (ret == 0 && prim != NULL)
@@ -546,15 +597,37 @@ vmbus_uio_map(struct vmbus_device *dev)
 	}
 	if (prim == NULL)
 		record_regions(dev);
-	vmbus_set_uio_fd(dev->uio_num, dev->uio_fd);
+	vmbus_set_uio(dev->uio_num, dev, dev->uio_fd);
 	return 0;
+}
+
+/* Channels the driver left open: the kernel keeps a channel connected
+ * while any mapping remains, so they must go for a fresh NVSP session. */
+static void
+close_leftover_channels(struct vmbus_device *dev)
+{
+	unsigned int i;
+
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return;
+	for (i = 0; i < RTE_DIM(dev->subchan); i++)
+		if (dev->subchan[i] != NULL)
+			vmbus_chan_close(dev->subchan[i]);
+	if (dev->primary != NULL)
+		vmbus_chan_close(dev->primary);
 }
 
 void
 vmbus_uio_unmap(struct vmbus_device *dev)
 {
-	int i;
+	unsigned int i;
 
+	close_leftover_channels(dev);
+	for (i = 0; i < RTE_DIM(dev->rings); i++)
+		if (dev->rings[i].addr != NULL)
+			vmbus_uio_unmap_ring(dev, dev->rings[i].relid);
+	if (rte_eal_process_type() == RTE_PROC_PRIMARY)
+		shared_forget_dev(dev->name);
 	for (i = 0; i < HV_UIO_REGION_COUNT; i++) {
 		struct vmbus_region *r = &dev->regions[i];
 
@@ -563,7 +636,7 @@ vmbus_uio_unmap(struct vmbus_device *dev)
 		r->addr = NULL;
 	}
 	if (dev->uio_fd >= 0) {
-		vmbus_set_uio_fd(dev->uio_num, -1);
+		vmbus_set_uio(dev->uio_num, NULL, -1);
 		close(dev->uio_fd);
 	}
 	dev->uio_fd = -1;
@@ -615,7 +688,7 @@ vmbus_read_channels(const struct vmbus_device *dev,
 	if (d == NULL)
 		return -errno;
 	while ((e = readdir(d)) != NULL && n < max) {
-		if (parse_ulong(e->d_name, 10, UINT32_MAX, &relid) < 0)
+		if (parse_ulong(e->d_name, 10, VMBUS_RELID_MAX, &relid) < 0)
 			continue;
 		snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name);
 		ret = read_channel_info(sub, (uint32_t)relid, &out[n]);
@@ -629,21 +702,52 @@ vmbus_read_channels(const struct vmbus_device *dev,
 	return (int)n;
 }
 
-int
-vmbus_uio_map_ring(const struct vmbus_device *dev, uint32_t relid,
-		   void **addr, size_t *size)
+static struct vmbus_ring_map *
+ring_slot(struct vmbus_device *dev, uint32_t relid, bool mapped)
 {
-	const struct vmbus_shared_ring *prim = NULL;
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(dev->rings); i++) {
+		struct vmbus_ring_map *m = &dev->rings[i];
+
+		if (mapped ? (m->addr != NULL && m->relid == relid) : m->addr == NULL)
+			return m;
+	}
+	return NULL;
+}
+
+/* Map channels/<relid>/ring: where the kernel likes, or in a secondary
+ * at the primary's address. Recorded on the device for unmapping. */
+int
+vmbus_uio_map_ring(struct vmbus_device *dev, uint32_t relid, void **addr, size_t *size)
+{
+	struct vmbus_shared_dev *copy = NULL;
+	struct vmbus_ring_map *slot;
 	char path[PATH_MAX];
 	struct stat st;
 	void *want = NULL;
+	size_t want_size = 0;
+	unsigned int i;
 	int fd, err;
 
+	slot = ring_slot(dev, relid, false);
+	if (slot == NULL || ring_slot(dev, relid, true) != NULL)
+		return -ENOSPC;
 	if (rte_eal_process_type() == RTE_PROC_SECONDARY) {
-		prim = shared_find_ring(dev->name, relid);
-		if (prim == NULL)
+		copy = malloc(sizeof(*copy));
+		if (copy == NULL || shared_copy_dev(dev->name, copy) < 0) {
+			free(copy);
 			return -ENODEV;
-		want = prim->addr;
+		}
+		for (i = 0; i < VMBUS_MAX_CHANNELS; i++) {
+			if (copy->rings[i].addr != NULL && copy->rings[i].relid == relid) {
+				want = copy->rings[i].addr;
+				want_size = copy->rings[i].size;
+			}
+		}
+		free(copy);
+		if (want == NULL)
+			return -ENODEV;
 	}
 	snprintf(path, sizeof(path), "%s/%s/channels/%u/ring",
 		 VMBUS_SYSFS_DEVICES, dev->name, relid);
@@ -651,7 +755,7 @@ vmbus_uio_map_ring(const struct vmbus_device *dev, uint32_t relid,
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0 || !ring_pair_size_valid((size_t)st.st_size) ||
-	    (prim != NULL && prim->size != (size_t)st.st_size)) {
+	    (want != NULL && want_size != (size_t)st.st_size)) {
 		close(fd);
 		VMBUS_LOG(ERR, "device %s: %s has an invalid size", dev->name, path);
 		return -EINVAL;
@@ -661,20 +765,28 @@ vmbus_uio_map_ring(const struct vmbus_device *dev, uint32_t relid,
 	err = errno;
 	close(fd);
 	if (*addr == NULL) {
-		VMBUS_LOG(ERR, "device %s: cannot map %s%s: %s", dev->name, path,
-			  want ? " at the primary process's address" : "", strerror(err));
+		/* ENODEV: the kernel has not opened that channel yet */
+		if (err != ENODEV)
+			VMBUS_LOG(ERR, "device %s: cannot map %s%s: %s", dev->name, path,
+				  want ? " at the primary process's address" : "",
+				  strerror(err));
 		return -err;
 	}
-	if (prim == NULL)
+	*slot = (struct vmbus_ring_map){ .relid = relid, .addr = *addr, .size = *size };
+	if (want == NULL)
 		shared_record_ring(dev->name, relid, *addr, *size);
 	return 0;
 }
 
 void
-vmbus_uio_unmap_ring(const struct vmbus_device *dev, uint32_t relid,
-		     void *addr, size_t size)
+vmbus_uio_unmap_ring(struct vmbus_device *dev, uint32_t relid)
 {
-	RTE_SET_USED(dev);
-	RTE_SET_USED(relid);
-	munmap(addr, page_round(size));
+	struct vmbus_ring_map *m = ring_slot(dev, relid, true);
+
+	if (m == NULL)
+		return;
+	munmap(m->addr, page_round(m->size));
+	*m = (struct vmbus_ring_map){ 0 };
+	if (rte_eal_process_type() == RTE_PROC_PRIMARY)
+		shared_forget_ring(dev->name, relid);
 }

@@ -266,6 +266,7 @@ hv_ring_peek(struct hv_ring *r, struct hv_ring_pkt *pkt,
 
 	pkt->len = len;
 	pkt->data = NULL;
+	pkt->desc = desc;
 	if (desc.offset8 < 2 || desc.offset8 > desc.len8)
 		return -EBADMSG;
 
@@ -314,7 +315,8 @@ hv_ring_read_commit(struct hv_ring *r, bool *need_signal)
 	if (!(load_relaxed(&r->hdr->feature_bits) & HV_RING_FEAT_PENDING_SEND_SZ))
 		return bytes_read;
 	full_barrier();
-	pending = load_relaxed(&r->hdr->pending_send_sz);
+	/* acquire: the write_index load below must not move above this one */
+	pending = load_acquire(&r->hdr->pending_send_sz);
 	if (pending == 0)
 		return bytes_read;
 	windex = load_acquire(&r->hdr->write_index);

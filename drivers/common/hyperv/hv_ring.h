@@ -49,13 +49,24 @@ struct hv_ring {
 	uint32_t broken;
 };
 
-/* How long a writer waits for earlier writers to publish (§A.4). */
+/*
+ * How long a writer waits for earlier writers to publish (§A.4). Past it
+ * the ring is marked broken for good: a writer preempted or stopped for
+ * that long between reserving and publishing (or a process that died
+ * there) is indistinguishable from a peer that rewrote write_index.
+ */
 #define HV_RING_PUBLISH_TIMEOUT_NS	(2ull * 1000 * 1000 * 1000)
 
-/* Result of looking at the next packet in a ring. */
+/*
+ * Result of looking at the next packet in a ring. `data` may point into
+ * memory the peer can still write: use `desc`, the copy that was
+ * validated, never re-read the descriptor there, and copy any other field
+ * before checking it.
+ */
 struct hv_ring_pkt {
 	const void *data;	/* the packet, descriptor first */
 	uint32_t len;		/* len8 * 8; what hv_ring_consume() skips */
+	struct hv_pkt_desc desc;	/* validated copy: 2 <= offset8 <= len8 */
 };
 
 /*
