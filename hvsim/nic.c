@@ -1,0 +1,441 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 hvnet authors
+ *
+ * A simulated synthetic NIC: its device files, the guest's session (which
+ * starts when the guest opens /dev/uioN and ends when it lets go, as with
+ * uio_hv_generic), receive-buffer slots, and subchannel offers.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gpa.h"
+#include "hv_nvsp_wire.h"
+#include "irq.h"
+#include "nic.h"
+#include "uio_shim.h"
+#include "vsp.h"
+
+/* Subchannels appear this long after the host grants them, as offers
+ * take a VMBus round trip on a real host. */
+#define SUBCH_OFFER_DELAY_NS	(20 * 1000 * 1000)
+#define DRAIN_BUDGET		256
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void
+hvsim_violation(struct hvsim_nic *nic, const struct hvsim_chan *c, const char *rule,
+		const void *bytes, size_t len)
+{
+	const uint8_t *b = bytes;
+	size_t i;
+
+	nic->stats.violations++;
+	fprintf(stderr, "hvsim: nic%d relid %u: guest broke a rule: %s", nic->index,
+		c != NULL ? c->relid : 0, rule);
+	if (b != NULL && len > 0) {
+		fprintf(stderr, " [");
+		for (i = 0; i < len && i < 48; i++)
+			fprintf(stderr, "%s%02x", i ? " " : "", b[i]);
+		fprintf(stderr, "%s]", len > 48 ? " ..." : "");
+	}
+	fprintf(stderr, "\n");
+}
+
+/* ---- device ----------------------------------------------------------------- */
+
+static void
+fill_spec(struct hvsim_nic *nic, int index, const struct hvsim_nic_config *cfg)
+{
+	struct hvsim_dev_spec *s = &nic->cfg.spec;
+
+	hvsim_dev_spec_default(s);
+	snprintf(s->device_id, sizeof(s->device_id),
+		 "f5bee5e0-0000-4000-8000-%012x", 0x100 + index);
+	s->uio_num = index;
+	s->relid = 14 + (uint32_t)index * HVSIM_MAX_CHANNELS;
+	s->monitor_id = cfg->monitor ? index * 8 : -1;
+	s->numa_node = 0;
+	s->ring_size = 2u << 20;	/* uio_hv_generic: 2 MiB per direction */
+	s->recv_buf_size = 31u << 20;
+	s->send_buf_size = 16u << 20;
+	s->recv_gpadl = 0xe1e10 + (uint32_t)index * 2;
+	s->send_gpadl = 0xe1e11 + (uint32_t)index * 2;
+	s->multichannel = true;
+}
+
+static int
+map_regions(struct hvsim_nic *nic)
+{
+	char path[4096];
+	struct stat st;
+	int i, fd;
+
+	for (i = 0; i < HV_UIO_REGION_COUNT; i++) {
+		hvsim_uio_map_path(path, sizeof(path), nic->uio_dir, nic->cfg.spec.uio_num,
+				   (unsigned int)i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		if (fstat(fd, &st) < 0) {
+			close(fd);
+			return -errno;
+		}
+		nic->region_size[i] = (size_t)st.st_size;
+		nic->region[i] = mmap(NULL, nic->region_size[i], PROT_READ | PROT_WRITE,
+				      MAP_SHARED, fd, 0);
+		close(fd);
+		if (nic->region[i] == MAP_FAILED) {
+			nic->region[i] = NULL;
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+int
+hvsim_nic_create(struct hvsim_nic *nic, int index, const char *bus_root,
+		 const char *uio_dir, const struct hvsim_nic_config *cfg)
+{
+	int ret;
+
+	memset(nic, 0, sizeof(*nic));
+	nic->index = index;
+	nic->cfg = *cfg;
+	nic->irq_fd = -1;
+	snprintf(nic->uio_dir, sizeof(nic->uio_dir), "%s", uio_dir);
+	fill_spec(nic, index, cfg);
+	ret = hvsim_devtree_add(bus_root, uio_dir, &nic->cfg.spec);
+	if (ret == 0)
+		ret = map_regions(nic);
+	if (ret == 0) {
+		nic->irq_lfd = hvsim_irq_listen(uio_dir, nic->cfg.spec.uio_num);
+		ret = nic->irq_lfd < 0 ? nic->irq_lfd : 0;
+	}
+	nic->slot_count = (uint32_t)(nic->cfg.spec.recv_buf_size / cfg->rx_slot_size);
+	nic->slot_busy = calloc(nic->slot_count, 1);
+	nic->slot_run = calloc(nic->slot_count, sizeof(*nic->slot_run));
+	if (ret == 0 && (nic->slot_busy == NULL || nic->slot_run == NULL))
+		ret = -ENOMEM;
+	if (ret < 0)
+		fprintf(stderr, "hvsim: cannot create nic%d: %s\n", index, strerror(-ret));
+	return ret;
+}
+
+static void session_end(struct hvsim_nic *nic, const char *bus_root);
+
+void
+hvsim_nic_destroy(struct hvsim_nic *nic)
+{
+	int i;
+
+	session_end(nic, NULL);
+	for (i = 0; i < HV_UIO_REGION_COUNT; i++)
+		if (nic->region[i] != NULL)
+			munmap(nic->region[i], nic->region_size[i]);
+	if (nic->irq_lfd >= 0)
+		close(nic->irq_lfd);
+	free(nic->slot_busy);
+	free(nic->slot_run);
+}
+
+/* ---- session -------------------------------------------------------------------- */
+
+static pid_t
+peer_pid(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 ? cred.pid : -1;
+}
+
+static void
+reset_protocol_state(struct hvsim_nic *nic)
+{
+	nic->nvsp_version = 0;
+	nic->ndis_version = 0;
+	nic->ndis_mtu = 0;
+	nic->ndis_caps = 0;
+	nic->rxbuf_connected = false;
+	nic->txbuf_connected = false;
+	nic->subch_granted = 0;
+	nic->subch_offered = 0;
+	nic->datapath = 0;
+	nic->rndis_ready = false;
+	nic->packet_filter = 0;
+	nic->rss_enabled = false;
+	memset(nic->slot_busy, 0, nic->slot_count);
+	memset(nic->slot_run, 0, nic->slot_count * sizeof(*nic->slot_run));
+	nic->slot_hint = 0;
+}
+
+/* The guest opened the device: a fresh channel, as the kernel makes it. */
+static int
+session_start(struct hvsim_nic *nic, int fd)
+{
+	struct hvsim_chan *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return -ENOMEM;
+	reset_protocol_state(nic);
+	hvsim_chan_attach(c, nic->region[HV_UIO_TXRX_RING], nic->region_size[HV_UIO_TXRX_RING],
+			  nic->cfg.spec.relid, 0, nic->cfg.spec.monitor_id);
+	c->irq_fd = fd;
+	nic->chan[0] = c;
+	nic->nchan = 1;
+	if (nic->max_nchan == 0)
+		nic->max_nchan = 1;
+	nic->irq_fd = fd;
+	nic->guest_pid = peer_pid(fd);
+	nic->gpa = hvsim_gpa_open(nic->guest_pid);
+	if (nic->verbose)
+		fprintf(stderr, "hvsim: nic%d opened by pid %d\n", nic->index, nic->guest_pid);
+	return 0;
+}
+
+static void
+add_chan_totals(struct hvsim_chan_stats *t, const struct hvsim_chan_stats *s)
+{
+	t->rx_packets += s->rx_packets;
+	t->tx_packets += s->tx_packets;
+	t->guest_signals += s->guest_signals;
+	t->host_signals += s->host_signals;
+	t->tx_ring_full += s->tx_ring_full;
+	t->bad_packets += s->bad_packets;
+}
+
+static void
+session_end(struct hvsim_nic *nic, const char *bus_root)
+{
+	unsigned int i;
+
+	for (i = 0; i < HVSIM_MAX_CHANNELS; i++) {
+		struct hvsim_chan *c = nic->chan[i];
+
+		if (c == NULL)
+			continue;
+		add_chan_totals(&nic->chan_totals[i], &c->stats);
+		if (i > 0) {
+			munmap(c->ring_mem, c->ring_size);
+			if (bus_root != NULL)
+				hvsim_devtree_remove_subchannel(bus_root, nic->cfg.spec.device_id,
+								c->relid);
+		}
+		free(c);
+		nic->chan[i] = NULL;
+	}
+	nic->nchan = 0;
+	if (nic->irq_fd >= 0)
+		close(nic->irq_fd);
+	nic->irq_fd = -1;
+	if (nic->gpa != NULL)
+		hvsim_gpa_close(nic->gpa);
+	nic->gpa = NULL;
+	reset_protocol_state(nic);
+}
+
+/* Drain the guest's uio messages: signals, and the close that ends it. */
+static void
+poll_irq(struct hvsim_nic *nic, const char *bus_root)
+{
+	uint32_t val;
+	int ret;
+
+	if (nic->irq_fd < 0) {
+		int fd = hvsim_irq_accept(nic->irq_lfd, 0);
+
+		if (fd >= 0 && session_start(nic, fd) < 0)
+			close(fd);
+		return;
+	}
+	while ((ret = hvsim_irq_recv(nic->irq_fd, &val, 0)) == 0)
+		nic->chan[0]->stats.guest_signals++;
+	if (ret == -EPIPE) {
+		if (nic->verbose)
+			fprintf(stderr, "hvsim: nic%d closed by the guest\n", nic->index);
+		session_end(nic, bus_root);
+	}
+}
+
+/* ---- subchannel offers -------------------------------------------------------- */
+
+void
+hvsim_nic_grant_subchannels(struct hvsim_nic *nic, uint32_t n)
+{
+	nic->subch_granted = n;
+	nic->subch_offer_at_ns = now_ns() + SUBCH_OFFER_DELAY_NS;
+}
+
+static int
+offer_subchannel(struct hvsim_nic *nic, const char *bus_root, uint16_t id)
+{
+	const struct hvsim_dev_spec *s = &nic->cfg.spec;
+	uint32_t relid = s->relid + id;
+	int32_t mon = s->monitor_id < 0 ? -1 : (int32_t)((s->monitor_id + id) % HV_MONITOR_ID_MAX);
+	struct hvsim_chan *c;
+	char path[4096];
+	void *mem;
+	int fd, ret;
+
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return -ENOMEM;
+	ret = hvsim_devtree_add_subchannel(bus_root, s->device_id, relid, id, mon, s->ring_size);
+	snprintf(path, sizeof(path), "%s/vmbus/devices/%s/channels/%u/ring", bus_root,
+		 s->device_id, relid);
+	fd = ret < 0 ? -1 : open(path, O_RDWR | O_CLOEXEC);
+	mem = fd < 0 ? MAP_FAILED : mmap(NULL, 2 * s->ring_size, PROT_READ | PROT_WRITE,
+					 MAP_SHARED, fd, 0);
+	if (fd >= 0)
+		close(fd);
+	if (mem == MAP_FAILED) {
+		free(c);
+		return ret < 0 ? ret : -errno;
+	}
+	hvsim_chan_attach(c, mem, 2 * s->ring_size, relid, id, mon);
+	c->irq_fd = nic->irq_fd;
+	nic->chan[id] = c;
+	nic->nchan++;
+	if (nic->nchan > nic->max_nchan)
+		nic->max_nchan = nic->nchan;
+	return 0;
+}
+
+static void
+offer_due_subchannels(struct hvsim_nic *nic, const char *bus_root)
+{
+	if (nic->subch_offered >= nic->subch_granted || now_ns() < nic->subch_offer_at_ns)
+		return;
+	while (nic->subch_offered < nic->subch_granted) {
+		if (offer_subchannel(nic, bus_root, (uint16_t)(nic->subch_offered + 1)) < 0) {
+			fprintf(stderr, "hvsim: nic%d: cannot offer subchannel %u\n", nic->index,
+				nic->subch_offered + 1);
+			nic->subch_granted = nic->subch_offered;
+			return;
+		}
+		nic->subch_offered++;
+	}
+}
+
+unsigned int
+hvsim_nic_poll(struct hvsim_nic *nic, const char *bus_root)
+{
+	unsigned int work = 0, i;
+
+	poll_irq(nic, bus_root);
+	if (nic->irq_fd < 0)
+		return 0;
+	offer_due_subchannels(nic, bus_root);
+	for (i = 0; i < HVSIM_MAX_CHANNELS; i++) {
+		struct hvsim_chan *c = nic->chan[i];
+
+		if (c == NULL)
+			continue;
+		if (!hvsim_chan_flush(c))
+			continue;	/* guest must read first */
+		work += vsp_nvsp_drain(nic, c, DRAIN_BUDGET);
+		if (nic->irq_fd < 0)
+			break;
+	}
+	return work;
+}
+
+/* ---- receive buffer -------------------------------------------------------------- */
+
+/* First fit of n consecutive free slots, starting at the hint. */
+static int64_t
+slots_alloc(struct hvsim_nic *nic, uint32_t n)
+{
+	uint32_t tries, start = nic->slot_hint, run = 0, i;
+
+	for (tries = 0; tries < nic->slot_count + n; tries++) {
+		i = (start + tries) % nic->slot_count;
+		if (i == 0)
+			run = 0;	/* a run never wraps the buffer */
+		run = nic->slot_busy[i] ? 0 : run + 1;
+		if (run == n) {
+			uint32_t first = i + 1 - n;
+
+			memset(nic->slot_busy + first, 1, n);
+			nic->slot_run[first] = n;
+			nic->slot_hint = (i + 1) % nic->slot_count;
+			return first;
+		}
+	}
+	return -1;
+}
+
+int
+hvsim_nic_complete_rx(struct hvsim_nic *nic, uint64_t xid)
+{
+	uint32_t n;
+
+	if (xid >= nic->slot_count || nic->slot_run[xid] == 0)
+		return -ENOENT;
+	n = nic->slot_run[xid];
+	memset(nic->slot_busy + xid, 0, n);
+	nic->slot_run[xid] = 0;
+	return 0;
+}
+
+int
+hvsim_nic_send_rndis(struct hvsim_nic *nic, struct hvsim_chan *c, const void *msg,
+		     uint32_t len)
+{
+	uint32_t slot_size = nic->cfg.rx_slot_size;
+	uint32_t nslots = (len + slot_size - 1) / slot_size;
+	struct {
+		struct hv_xfer_page_hdr hdr;
+		struct hv_xfer_range range;
+		uint8_t nvsp[HV_NVSP_MSG_SIZE];
+	} __attribute__((packed)) pkt;
+	struct hv_nvsp_rndis_pkt *rp = (void *)pkt.nvsp;
+	struct iovec iov = { .iov_base = &pkt, .iov_len = sizeof(pkt) };
+	int64_t first;
+	int ret;
+
+	if (!nic->rxbuf_connected || len == 0)
+		return -ENOTCONN;
+	first = slots_alloc(nic, nslots);
+	if (first < 0) {
+		nic->stats.rx_dropped_no_slot++;
+		return -ENOBUFS;
+	}
+	memcpy((uint8_t *)nic->region[HV_UIO_RECV_BUF] + first * slot_size, msg, len);
+	memset(&pkt, 0, sizeof(pkt));
+	pkt.hdr.desc.type = HV_PKT_DATA_XFER_PAGES;
+	pkt.hdr.desc.offset8 = (sizeof(pkt.hdr) + sizeof(pkt.range)) / 8;
+	pkt.hdr.desc.len8 = sizeof(pkt) / 8;
+	pkt.hdr.desc.flags = HV_PKT_FLAG_COMPLETION_REQUESTED;
+	/* small and unique among outstanding packets: DPDK indexes by it */
+	pkt.hdr.desc.trans_id = (uint64_t)first;
+	pkt.hdr.xfer_pageset_id = HV_RXBUF_XFER_PAGESET_ID;
+	pkt.hdr.range_cnt = 1;
+	pkt.range.byte_count = len;
+	pkt.range.byte_offset = (uint32_t)first * slot_size;
+	rp->type = HV_NVSP_MSG_RNDIS_PKT;
+	rp->chan_type = HV_NVSP_CHAN_DATA;
+	rp->chim_idx = HV_NVSP_CHIM_IDX_INVALID;
+	ret = hvsim_chan_send_raw(c, &iov, 1);
+	if (ret < 0) {
+		hvsim_nic_complete_rx(nic, (uint64_t)first);
+		nic->stats.rx_dropped_ring++;
+	}
+	return ret;
+}

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 hvnet authors
+ *
+ * One simulated synthetic NIC: its VMBus device (regions, channels), the
+ * NVSP session (vsp_nvsp.c) and the RNDIS device (vsp_rndis.c) on top.
+ * All of it is driven by one host thread; nothing here is shared.
+ */
+
+#ifndef HVSIM_NIC_H
+#define HVSIM_NIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "chan.h"
+#include "devtree.h"
+#include "hv_vmbus_wire.h"
+
+#define HVSIM_MAX_CHANNELS	64
+#define HVSIM_RSS_KEY_SIZE	40
+#define HVSIM_RSS_TABLE_SIZE	128
+
+struct hvsim_gpa;
+struct hvsim_vswitch;
+
+struct hvsim_nic_config {
+	uint8_t mac[6];
+	uint32_t mtu;			/* OID_GEN_MAXIMUM_FRAME_SIZE */
+	uint64_t speed_mbps;
+	bool link_up;
+	uint32_t nvsp_max;		/* newest NVSP version accepted */
+	uint32_t max_subchannels;	/* grant at most this many */
+	uint32_t rx_slot_size;		/* receive buffer sub-allocation */
+	uint32_t tx_section_size;	/* send buffer section */
+	bool monitor;			/* channels get monitor ids */
+	struct hvsim_dev_spec spec;	/* sysfs / region geometry */
+};
+
+/* Rule violations by the guest, counted per rule (strict mode fails). */
+struct hvsim_violations {
+	uint64_t total;
+};
+
+struct hvsim_nic_stats {
+	uint64_t tx_frames;		/* guest -> wire */
+	uint64_t tx_bytes;
+	uint64_t rx_frames;		/* wire -> guest */
+	uint64_t rx_bytes;
+	uint64_t rx_dropped_filter;	/* packet filter said no */
+	uint64_t rx_dropped_no_slot;	/* receive buffer full */
+	uint64_t rx_dropped_ring;	/* channel ring full */
+	uint64_t rndis_requests;
+	uint64_t violations;
+};
+
+struct hvsim_rx_xfer;	/* an outstanding transfer-page packet */
+
+struct hvsim_nic {
+	int index;
+	struct hvsim_nic_config cfg;
+	char uio_dir[4096];
+	void *region[HV_UIO_REGION_COUNT];
+	size_t region_size[HV_UIO_REGION_COUNT];
+	int irq_lfd;			/* listening: guest opens the device */
+	int irq_fd;			/* the guest's open device, or -1 */
+	pid_t guest_pid;		/* who opened it: guest memory owner */
+	struct hvsim_gpa *gpa;
+	struct hvsim_vswitch *vswitch;
+	int port;			/* vswitch port of this NIC */
+
+	struct hvsim_chan *chan[HVSIM_MAX_CHANNELS];	/* by subchannel id */
+	unsigned int nchan;		/* opened: primary + subchannels */
+
+	/* NVSP session */
+	uint32_t nvsp_version;		/* 0 until INIT succeeded */
+	uint32_t ndis_version;
+	uint32_t ndis_mtu;
+	uint64_t ndis_caps;
+	bool rxbuf_connected;
+	bool txbuf_connected;
+	uint32_t subch_granted;
+	uint32_t subch_offered;
+	uint64_t subch_offer_at_ns;	/* offers appear asynchronously */
+	uint32_t datapath;		/* 0 synthetic, 1 VF */
+
+	/* RNDIS device */
+	bool rndis_ready;
+	uint32_t rndis_max_xfer;	/* guest's INITIALIZE max_transfer_size */
+	uint32_t packet_filter;
+	bool rss_enabled;
+	uint32_t rss_hash_info;
+	uint8_t rss_key[HVSIM_RSS_KEY_SIZE];
+	uint32_t rss_table[HVSIM_RSS_TABLE_SIZE];
+	uint32_t rss_table_size;
+	uint8_t offload_params[28];	/* last NDIS_OFFLOAD_PARAMETERS */
+
+	/* receive buffer slots */
+	uint32_t slot_count;
+	uint8_t *slot_busy;		/* one byte per slot */
+	uint32_t *slot_run;		/* slots of the packet starting here */
+	uint32_t slot_hint;
+
+	struct hvsim_nic_stats stats;
+	/* kept across sessions for the report: channels go at session end */
+	struct hvsim_chan_stats chan_totals[HVSIM_MAX_CHANNELS];
+	unsigned int max_nchan;
+	uint32_t last_nvsp_version;
+	bool strict;
+	int verbose;
+};
+
+/* Create the device: sysfs entry, region files, irq listener. */
+int hvsim_nic_create(struct hvsim_nic *nic, int index, const char *bus_root,
+		     const char *uio_dir, const struct hvsim_nic_config *cfg);
+void hvsim_nic_destroy(struct hvsim_nic *nic);
+
+/* One round of host work: accept the guest, drain every channel, offer
+ * subchannels that are due. Returns the number of packets handled. */
+unsigned int hvsim_nic_poll(struct hvsim_nic *nic, const char *bus_root);
+
+/* A guest rule was broken: log it with the channel and the bytes. */
+void hvsim_violation(struct hvsim_nic *nic, const struct hvsim_chan *c,
+		     const char *rule, const void *bytes, size_t len);
+
+/* Deliver an Ethernet frame from the wire to the guest (RX path). */
+int hvsim_nic_receive(struct hvsim_nic *nic, const uint8_t *frame, uint32_t len,
+		      uint16_t vlan_tci);
+
+/* Send an RNDIS message (control response, status indication or data)
+ * to the guest on channel `c` through the receive buffer. */
+int hvsim_nic_send_rndis(struct hvsim_nic *nic, struct hvsim_chan *c,
+			 const void *msg, uint32_t len);
+
+/* The guest completed the transfer-page packet `xid`: free its slots.
+ * -ENOENT when no such packet is outstanding. */
+int hvsim_nic_complete_rx(struct hvsim_nic *nic, uint64_t xid);
+
+/* Subchannels granted: offer them a little later, as a host does. */
+void hvsim_nic_grant_subchannels(struct hvsim_nic *nic, uint32_t n);
+
+/* Link state changes raise an RNDIS status indication. */
+void hvsim_nic_set_link(struct hvsim_nic *nic, bool up);
+
+#endif /* HVSIM_NIC_H */

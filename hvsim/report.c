@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 hvnet authors
+ *
+ * What hvsim reports at exit: per-NIC and per-channel counters, as JSON
+ * (--stats-json) and as a short summary on stderr.
+ */
+
+#include <stdio.h>
+
+#include "hvsim.h"
+#include "vswitch.h"
+
+uint64_t
+hvsim_total_violations(const struct hvsim_nic *nics, int n)
+{
+	uint64_t total = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		total += nics[i].stats.violations;
+	return total;
+}
+
+static void
+json_channel(FILE *f, const struct hvsim_nic *nic, unsigned int id, bool last)
+{
+	const struct hvsim_chan_stats *t = &nic->chan_totals[id];
+	struct hvsim_chan_stats s = *t;
+	const struct hvsim_chan *c = nic->chan[id];
+
+	if (c != NULL) {	/* session still open: add what it has so far */
+		s.rx_packets += c->stats.rx_packets;
+		s.tx_packets += c->stats.tx_packets;
+		s.guest_signals += c->stats.guest_signals;
+		s.host_signals += c->stats.host_signals;
+		s.tx_ring_full += c->stats.tx_ring_full;
+		s.bad_packets += c->stats.bad_packets;
+	}
+	fprintf(f,
+		"        {\"subchannel_id\": %u, \"guest_packets\": %llu, "
+		"\"host_packets\": %llu, \"guest_signals\": %llu, \"host_signals\": %llu, "
+		"\"ring_full\": %llu, \"bad_packets\": %llu}%s\n",
+		id, (unsigned long long)s.rx_packets, (unsigned long long)s.tx_packets,
+		(unsigned long long)s.guest_signals, (unsigned long long)s.host_signals,
+		(unsigned long long)s.tx_ring_full, (unsigned long long)s.bad_packets,
+		last ? "" : ",");
+}
+
+static void
+json_nic(FILE *f, const struct hvsim_nic *nic, bool last)
+{
+	const struct hvsim_nic_stats *s = &nic->stats;
+	unsigned int i;
+
+	fprintf(f, "    {\"index\": %d, \"device\": \"%s\", \"nvsp_version\": %u, "
+		"\"tx_frames\": %llu, \"tx_bytes\": %llu, \"rx_frames\": %llu, \"rx_bytes\": %llu, "
+		"\"rx_dropped_filter\": %llu, \"rx_dropped_no_slot\": %llu, "
+		"\"rx_dropped_ring\": %llu, \"rndis_requests\": %llu, \"violations\": %llu,\n"
+		"      \"channels\": [\n",
+		nic->index, nic->cfg.spec.device_id, nic->last_nvsp_version,
+		(unsigned long long)s->tx_frames, (unsigned long long)s->tx_bytes,
+		(unsigned long long)s->rx_frames, (unsigned long long)s->rx_bytes,
+		(unsigned long long)s->rx_dropped_filter, (unsigned long long)s->rx_dropped_no_slot,
+		(unsigned long long)s->rx_dropped_ring, (unsigned long long)s->rndis_requests,
+		(unsigned long long)s->violations);
+	for (i = 0; i < nic->max_nchan; i++)
+		json_channel(f, nic, i, i + 1 == nic->max_nchan);
+	fprintf(f, "      ]}%s\n", last ? "" : ",");
+}
+
+int
+hvsim_write_stats_json(const char *path, const struct hvsim_nic *nics, int n,
+		       const struct hvsim_vswitch *vs)
+{
+	struct hvsim_vswitch_stats st;
+	FILE *f = fopen(path, "w");
+	int i;
+
+	if (f == NULL) {
+		perror("hvsim: --stats-json");
+		return -1;
+	}
+	hvsim_vswitch_stats(vs, &st);
+	fprintf(f, "{\n  \"vswitch\": {\"frames_in\": %llu, \"frames_out\": %llu, "
+		"\"dropped_full\": %llu, \"dropped_size\": %llu},\n  \"nics\": [\n",
+		(unsigned long long)st.frames_in, (unsigned long long)st.frames_out,
+		(unsigned long long)st.dropped_full, (unsigned long long)st.dropped_size);
+	for (i = 0; i < n; i++)
+		json_nic(f, &nics[i], i == n - 1);
+	fprintf(f, "  ],\n  \"violations\": %llu\n}\n",
+		(unsigned long long)hvsim_total_violations(nics, n));
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+void
+hvsim_print_summary(FILE *f, const struct hvsim_nic *nics, int n,
+		    const struct hvsim_vswitch *vs)
+{
+	int i;
+
+	(void)vs;
+	for (i = 0; i < n; i++)
+		fprintf(f, "hvsim: nic%d: nvsp 0x%x, %u channel(s), tx %llu frames, rx %llu frames, "
+			"%llu violation(s)\n", i, nics[i].last_nvsp_version, nics[i].max_nchan,
+			(unsigned long long)nics[i].stats.tx_frames,
+			(unsigned long long)nics[i].stats.rx_frames,
+			(unsigned long long)nics[i].stats.violations);
+}

@@ -1,0 +1,547 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 hvnet authors
+ *
+ * RNDIS, host side (protocol doc §E, §F): the control requests a netvsc
+ * guest sends and their completions, status indications, the packet
+ * filter, and the data path in both directions with per-packet info.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_thash.h>
+
+#include "hv_nvsp_wire.h"
+#include "hv_rndis_wire.h"
+#include "vsp.h"
+#include "vswitch.h"
+
+#define RESP_MAX	1024
+#define ETH_HDR_LEN	14
+#define ETH_P_8021Q	0x8100
+#define ETH_P_IPV4	0x0800
+
+/* What INITIALIZE_CMPLT promises the guest (protocol doc, appendix K). */
+#define HOST_MAX_PKTS_PER_MSG	8
+#define HOST_MAX_XFER_SIZE	0x4000
+#define HOST_ALIGN_FACTOR	3	/* 8-byte alignment */
+
+/* ---- responses ----------------------------------------------------------- */
+
+static void
+send_control(struct hvsim_nic *nic, const void *msg, uint32_t len)
+{
+	/* control completions come back on the primary channel */
+	if (hvsim_nic_send_rndis(nic, nic->chan[0], msg, len) < 0)
+		fprintf(stderr, "hvsim: nic%d: RNDIS completion could not be delivered\n",
+			nic->index);
+}
+
+static void
+complete_set(struct hvsim_nic *nic, uint32_t rid, uint32_t status)
+{
+	struct hv_rndis_set_cmplt r = {
+		.type = HV_RNDIS_SET_CMPLT, .len = sizeof(r), .rid = rid, .status = status,
+	};
+
+	send_control(nic, &r, sizeof(r));
+}
+
+static void
+complete_query(struct hvsim_nic *nic, uint32_t rid, uint32_t status, const void *data,
+	       uint32_t len)
+{
+	uint8_t buf[RESP_MAX] = { 0 };
+	struct hv_rndis_query_cmplt *r = (void *)buf;
+
+	if (len > sizeof(buf) - sizeof(*r))
+		len = 0;
+	r->type = HV_RNDIS_QUERY_CMPLT;
+	r->len = (uint32_t)sizeof(*r) + len;
+	r->rid = rid;
+	r->status = status;
+	r->info_len = len;
+	r->info_offset = len ? HV_RNDIS_QUERY_CMPLT_INFO_OFFSET : 0;
+	memcpy(buf + sizeof(*r), data, len);
+	send_control(nic, buf, r->len);
+}
+
+/* ---- INITIALIZE, HALT, KEEPALIVE --------------------------------------------- */
+
+static uint32_t
+on_initialize(struct hvsim_nic *nic, struct hvsim_chan *c, const uint8_t *msg, uint32_t len)
+{
+	struct hv_rndis_init_msg m;
+	struct hv_rndis_init_cmplt r = {
+		.type = HV_RNDIS_INITIALIZE_CMPLT,
+		.len = sizeof(r),
+		.status = HV_RNDIS_STATUS_SUCCESS,
+		.ver_major = HV_RNDIS_VERSION_MAJOR,
+		.ver_minor = HV_RNDIS_VERSION_MINOR,
+		.dev_flags = HV_RNDIS_DF_CONNECTIONLESS,
+		.medium = HV_RNDIS_MEDIUM_802_3,
+		.max_pkts_per_msg = HOST_MAX_PKTS_PER_MSG,
+		.max_xfer_size = HOST_MAX_XFER_SIZE,
+		.align_factor = HOST_ALIGN_FACTOR,
+	};
+
+	if (len < sizeof(m)) {
+		hvsim_violation(nic, c, "RNDIS INITIALIZE too short", msg, len);
+		return HV_NVSP_STATUS_FAILED;
+	}
+	memcpy(&m, msg, sizeof(m));
+	r.rid = m.rid;
+	if (m.rid == 0)
+		hvsim_violation(nic, c, "RNDIS request id 0", msg, len);
+	if (nic->rndis_ready) {
+		hvsim_violation(nic, c, "RNDIS INITIALIZE twice", msg, len);
+		r.status = HV_RNDIS_STATUS_FAILURE;
+	}
+	nic->rndis_ready = r.status == HV_RNDIS_STATUS_SUCCESS;
+	nic->rndis_max_xfer = m.max_xfer_size;
+	nic->packet_filter = 0;
+	send_control(nic, &r, sizeof(r));
+	return HV_NVSP_STATUS_SUCCESS;
+}
+
+/* ---- QUERY ------------------------------------------------------------------- */
+
+static void
+offload_caps(const struct hvsim_nic *nic, struct hv_ndis_offload *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->hdr.type = HV_NDIS_OBJTYPE_OFFLOAD;
+	o->hdr.rev = 3;
+	o->hdr.size = HV_NDIS_OFFLOAD_SIZE_REV3;
+	o->csum.ip4_tx_encap = o->csum.ip4_rx_encap = HV_NDIS_ENCAP_IEEE802_3;
+	o->csum.ip6_tx_encap = o->csum.ip6_rx_encap = HV_NDIS_ENCAP_IEEE802_3;
+	o->csum.ip4_tx_csum = o->csum.ip4_rx_csum = HV_NDIS_CSUM_CAP_IP4_OPTS |
+		HV_NDIS_CSUM_CAP_IP4_TCPOPTS | HV_NDIS_CSUM_CAP_IP4_TCP |
+		HV_NDIS_CSUM_CAP_IP4_UDP | HV_NDIS_CSUM_CAP_IP4_HDR;
+	o->csum.ip6_tx_csum = o->csum.ip6_rx_csum = HV_NDIS_CSUM_CAP_IP6_EXTHDR |
+		HV_NDIS_CSUM_CAP_IP6_TCPOPTS | HV_NDIS_CSUM_CAP_IP6_TCP | HV_NDIS_CSUM_CAP_IP6_UDP;
+	o->lsov2.ip4_encap = o->lsov2.ip6_encap = HV_NDIS_ENCAP_IEEE802_3;
+	o->lsov2.ip4_maxsz = o->lsov2.ip6_maxsz = 62780;
+	o->lsov2.ip4_minsg = o->lsov2.ip6_minsg = 2;
+	o->lsov2.ip6_opts = HV_NDIS_LSOV2_CAP_IP6_EXTHDR | HV_NDIS_LSOV2_CAP_IP6_TCPOPTS;
+	o->rsc.ip4 = o->rsc.ip6 = nic->nvsp_version >= HV_NVSP_PROTO_V61;
+}
+
+static void
+rss_caps(const struct hvsim_nic *nic, struct hv_ndis_rss_caps *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->hdr.type = HV_NDIS_OBJTYPE_RSS_CAPS;
+	r->hdr.rev = HV_NDIS_RSS_CAPS_REV_2;
+	r->hdr.size = HV_NDIS_RSS_CAPS_SIZE_REV2;
+	r->caps = HV_NDIS_RSS_CAP_HASH_TOEPLITZ | HV_NDIS_RSS_CAP_IPV4 | HV_NDIS_RSS_CAP_IPV6 |
+		  HV_NDIS_RSS_CAP_IPV6_EX;
+	r->num_int_msgs = nic->cfg.max_subchannels + 1;
+	r->num_rx_queues = nic->cfg.max_subchannels + 1;
+	r->num_indir_entries = HV_NDIS_RSS_INDIR_ENTRIES;
+}
+
+static uint32_t
+on_query(struct hvsim_nic *nic, struct hvsim_chan *c, const uint8_t *msg, uint32_t len)
+{
+	struct hv_rndis_query_msg m;
+	union {
+		uint32_t u32;
+		uint8_t mac[6];
+		struct hv_ndis_offload off;
+		struct hv_ndis_rss_caps rss;
+	} v;
+	uint32_t vlen = 4, status = HV_RNDIS_STATUS_SUCCESS;
+
+	if (len < sizeof(m)) {
+		hvsim_violation(nic, c, "RNDIS QUERY too short", msg, len);
+		return HV_NVSP_STATUS_FAILED;
+	}
+	memcpy(&m, msg, sizeof(m));
+	/* Hyper-V fails queries whose info offset is 0 (§E.2): guests send 20 */
+	if (m.info_offset != HV_RNDIS_QUERY_INFO_OFFSET ||
+	    (uint64_t)8 + m.info_offset + m.info_len > len)
+		hvsim_violation(nic, c, "RNDIS QUERY info offset not 20 or beyond the message",
+				msg, len);
+	switch (m.oid) {
+	case HV_OID_GEN_MAXIMUM_FRAME_SIZE:
+		v.u32 = nic->cfg.mtu;
+		break;
+	case HV_OID_GEN_LINK_SPEED:
+		v.u32 = (uint32_t)(nic->cfg.speed_mbps * 10000);	/* 100 bit/s */
+		break;
+	case HV_OID_GEN_MEDIA_CONNECT_STATUS:
+		v.u32 = nic->cfg.link_up ? 0 : 1;
+		break;
+	case HV_OID_802_3_PERMANENT_ADDRESS:
+	case HV_OID_802_3_CURRENT_ADDRESS:
+		memcpy(v.mac, nic->cfg.mac, 6);
+		vlen = 6;
+		break;
+	case HV_OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES:
+		offload_caps(nic, &v.off);
+		vlen = sizeof(v.off);
+		break;
+	case HV_OID_GEN_RECEIVE_SCALE_CAPABILITIES:
+		if (nic->ndis_version < HV_NDIS_VERSION_6_20) {
+			status = HV_RNDIS_STATUS_NOT_SUPPORTED;
+			vlen = 0;
+			break;
+		}
+		rss_caps(nic, &v.rss);
+		vlen = HV_NDIS_RSS_CAPS_SIZE_REV2;
+		break;
+	default:
+		status = HV_RNDIS_STATUS_NOT_SUPPORTED;
+		vlen = 0;
+	}
+	if (nic->verbose)
+		fprintf(stderr, "hvsim: nic%d RNDIS QUERY oid 0x%08x -> 0x%x\n", nic->index,
+			m.oid, status);
+	complete_query(nic, m.rid, status, &v, vlen);
+	return HV_NVSP_STATUS_SUCCESS;
+}
+
+/* ---- SET ------------------------------------------------------------------------ */
+
+static uint32_t
+set_rss(struct hvsim_nic *nic, struct hvsim_chan *c, const uint8_t *info, uint32_t len)
+{
+	struct hv_ndis_rss_params p;
+	uint32_t i, n;
+
+	if (len < sizeof(p))
+		return HV_RNDIS_STATUS_INVALID_LENGTH;
+	memcpy(&p, info, sizeof(p));
+	if (p.flags & HV_NDIS_RSS_FLAG_DISABLE) {
+		nic->rss_enabled = false;
+		return HV_RNDIS_STATUS_SUCCESS;
+	}
+	/* by their offsets: FreeBSD puts the key first, Linux/DPDK the table */
+	n = p.indir_size / 4;
+	if (p.hash_key_size != HV_NDIS_RSS_KEY_SIZE || n == 0 || n > HVSIM_RSS_TABLE_SIZE ||
+	    (uint64_t)p.hash_key_offset + p.hash_key_size > len ||
+	    (uint64_t)p.indir_offset + p.indir_size > len)
+		return HV_RNDIS_STATUS_INVALID_DATA;
+	memcpy(nic->rss_key, info + p.hash_key_offset, HV_NDIS_RSS_KEY_SIZE);
+	memcpy(nic->rss_table, info + p.indir_offset, n * 4);
+	for (i = 0; i < n; i++) {
+		if (nic->rss_table[i] >= nic->nchan) {
+			hvsim_violation(nic, c, "RSS table names a channel that is not open",
+					info, len);
+			return HV_RNDIS_STATUS_INVALID_DATA;
+		}
+	}
+	nic->rss_table_size = n;
+	nic->rss_hash_info = p.hash_info;
+	nic->rss_enabled = true;
+	return HV_RNDIS_STATUS_SUCCESS;
+}
+
+static uint32_t
+set_oid(struct hvsim_nic *nic, struct hvsim_chan *c, uint32_t oid, const uint8_t *info,
+	uint32_t len)
+{
+	switch (oid) {
+	case HV_OID_GEN_CURRENT_PACKET_FILTER:
+		if (len < 4)
+			return HV_RNDIS_STATUS_INVALID_LENGTH;
+		memcpy(&nic->packet_filter, info, 4);
+		return HV_RNDIS_STATUS_SUCCESS;
+	case HV_OID_TCP_OFFLOAD_PARAMETERS:
+		if (len < 22)
+			return HV_RNDIS_STATUS_INVALID_LENGTH;
+		memcpy(nic->offload_params, info, len < 28 ? len : 28);
+		return HV_RNDIS_STATUS_SUCCESS;
+	case HV_OID_GEN_RECEIVE_SCALE_PARAMETERS:
+		return set_rss(nic, c, info, len);
+	default:
+		return HV_RNDIS_STATUS_NOT_SUPPORTED;
+	}
+}
+
+static uint32_t
+on_set(struct hvsim_nic *nic, struct hvsim_chan *c, const uint8_t *msg, uint32_t len)
+{
+	struct hv_rndis_set_msg m;
+	uint32_t status;
+
+	if (len < sizeof(m)) {
+		hvsim_violation(nic, c, "RNDIS SET too short", msg, len);
+		return HV_NVSP_STATUS_FAILED;
+	}
+	memcpy(&m, msg, sizeof(m));
+	if ((uint64_t)8 + m.info_offset + m.info_len > len || m.info_offset < 20) {
+		hvsim_violation(nic, c, "RNDIS SET info buffer beyond the message", msg, len);
+		complete_set(nic, m.rid, HV_RNDIS_STATUS_INVALID_DATA);
+		return HV_NVSP_STATUS_SUCCESS;
+	}
+	status = set_oid(nic, c, m.oid, msg + 8 + m.info_offset, m.info_len);
+	if (nic->verbose)
+		fprintf(stderr, "hvsim: nic%d RNDIS SET oid 0x%08x -> 0x%x\n", nic->index, m.oid,
+			status);
+	complete_set(nic, m.rid, status);
+	return HV_NVSP_STATUS_SUCCESS;
+}
+
+uint32_t
+vsp_rndis_control(struct hvsim_nic *nic, struct hvsim_chan *c, const uint8_t *msg,
+		  uint32_t len)
+{
+	struct hv_rndis_msg_hdr h;
+
+	nic->stats.rndis_requests++;
+	if (len < sizeof(h) + 4) {
+		hvsim_violation(nic, c, "RNDIS control message too short", msg, len);
+		return HV_NVSP_STATUS_FAILED;
+	}
+	memcpy(&h, msg, sizeof(h));
+	if (h.len > len || h.len < sizeof(h) + 4) {
+		hvsim_violation(nic, c, "RNDIS length field beyond the bytes sent", msg, len);
+		return HV_NVSP_STATUS_FAILED;
+	}
+	if (c->subchannel_id != 0)
+		hvsim_violation(nic, c, "RNDIS control request on a subchannel", msg, len);
+	if (h.type != HV_RNDIS_INITIALIZE_MSG && !nic->rndis_ready) {
+		hvsim_violation(nic, c, "RNDIS request before INITIALIZE", msg, len);
+		return HV_NVSP_STATUS_FAILED;
+	}
+	switch (h.type) {
+	case HV_RNDIS_INITIALIZE_MSG:
+		return on_initialize(nic, c, msg, h.len);
+	case HV_RNDIS_QUERY_MSG:
+		return on_query(nic, c, msg, h.len);
+	case HV_RNDIS_SET_MSG:
+		return on_set(nic, c, msg, h.len);
+	case HV_RNDIS_HALT_MSG:
+		nic->rndis_ready = false;	/* no completion (§E.1) */
+		return HV_NVSP_STATUS_SUCCESS;
+	case HV_RNDIS_KEEPALIVE_MSG: {
+		struct hv_rndis_keepalive_cmplt r = {
+			.type = HV_RNDIS_KEEPALIVE_CMPLT, .len = sizeof(r),
+		};
+
+		memcpy(&r.rid, msg + 8, 4);
+		send_control(nic, &r, sizeof(r));
+		return HV_NVSP_STATUS_SUCCESS;
+	}
+	default:
+		hvsim_violation(nic, c, "RNDIS control message of unknown type", msg, len);
+		return HV_NVSP_STATUS_FAILED;
+	}
+}
+
+/* ---- TX: guest -> wire -------------------------------------------------------------- */
+
+/* Walk the per-packet info of one PACKET_MSG; pick up the VLAN tag. */
+static int
+parse_tx_ppi(struct hvsim_nic *nic, struct hvsim_chan *c, const uint8_t *ppi, uint32_t len,
+	     uint16_t *vlan_tci)
+{
+	uint32_t pos = 0;
+
+	while (pos < len) {
+		struct hv_rndis_ppi e;
+		uint32_t v;
+
+		if (len - pos < sizeof(e))
+			return -EINVAL;
+		memcpy(&e, ppi + pos, sizeof(e));
+		if (e.size < sizeof(e) || e.size > len - pos || (e.size & 3) ||
+		    e.offset < sizeof(e) || e.offset > e.size)
+			return -EINVAL;
+		if (e.type == HV_RNDIS_PPI_VLAN && e.size - e.offset >= 4) {
+			memcpy(&v, ppi + pos + e.offset, 4);
+			*vlan_tci = (uint16_t)HV_RNDIS_VLAN_TO_TCI(v);
+		}
+		pos += e.size;
+	}
+	return 0;
+}
+
+static int
+tx_one(struct hvsim_nic *nic, struct hvsim_chan *c, const uint8_t *msg, uint32_t len)
+{
+	struct hv_rndis_packet_msg m;
+	const uint8_t *frame;
+	uint16_t vlan_tci = 0;
+	uint16_t ethertype;
+
+	memcpy(&m, msg, sizeof(m));
+	if (m.data_offset < HV_RNDIS_PACKET_MSG_OFFSET_MIN || m.data_len < ETH_HDR_LEN ||
+	    (uint64_t)8 + m.data_offset + m.data_len > m.len ||
+	    (m.ppi_len && (m.ppi_offset < HV_RNDIS_PACKET_MSG_OFFSET_MIN ||
+			   (uint64_t)8 + m.ppi_offset + m.ppi_len > m.len)) ||
+	    (m.ppi_len && parse_tx_ppi(nic, c, msg + 8 + m.ppi_offset, m.ppi_len, &vlan_tci))) {
+		hvsim_violation(nic, c, "RNDIS PACKET_MSG offsets, lengths or PPIs malformed",
+				msg, len);
+		return -EINVAL;
+	}
+	frame = msg + 8 + m.data_offset;
+	ethertype = (uint16_t)(frame[12] << 8 | frame[13]);
+	if (ethertype == ETH_P_8021Q) {
+		hvsim_violation(nic, c, "VLAN tag inside the frame (must be a PPI, §F.4)",
+				frame, 18);
+		return -EINVAL;
+	}
+	if (m.data_len > nic->cfg.mtu + ETH_HDR_LEN && m.ppi_len == 0) {
+		hvsim_violation(nic, c, "frame longer than MTU + 14 without LSO", frame, 16);
+		return -EINVAL;
+	}
+	nic->stats.tx_frames++;
+	nic->stats.tx_bytes += m.data_len;
+	hvsim_vswitch_tx(nic->vswitch, nic->port, frame, m.data_len, vlan_tci);
+	return 0;
+}
+
+/* One section may hold several aggregated PACKET_MSGs (§F.7). */
+uint32_t
+vsp_rndis_data(struct hvsim_nic *nic, struct hvsim_chan *c, const uint8_t *msg, uint32_t len)
+{
+	uint32_t pos = 0, count = 0;
+
+	while (pos < len) {
+		struct hv_rndis_msg_hdr h;
+
+		if (len - pos < sizeof(struct hv_rndis_packet_msg))
+			break;
+		memcpy(&h, msg + pos, sizeof(h));
+		if (h.type != HV_RNDIS_PACKET_MSG || h.len < sizeof(struct hv_rndis_packet_msg) ||
+		    h.len > len - pos) {
+			hvsim_violation(nic, c, "RNDIS data message with bad type or length",
+					msg + pos, len - pos);
+			return HV_NVSP_STATUS_INVALID_RNDIS_PKT;
+		}
+		if (tx_one(nic, c, msg + pos, h.len) < 0)
+			return HV_NVSP_STATUS_INVALID_RNDIS_PKT;
+		pos += h.len;
+		count++;
+	}
+	if (pos != len || count == 0) {
+		hvsim_violation(nic, c, "RNDIS data section with trailing bytes", msg, len);
+		return HV_NVSP_STATUS_INVALID_RNDIS_PKT;
+	}
+	if (count > HOST_MAX_PKTS_PER_MSG)
+		hvsim_violation(nic, c, "more packets in one message than INITIALIZE allowed",
+				msg, 16);
+	return HV_NVSP_STATUS_SUCCESS;
+}
+
+/* ---- RX: wire -> guest ---------------------------------------------------------------- */
+
+static bool
+filter_accepts(const struct hvsim_nic *nic, const uint8_t *dst)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	uint32_t f = nic->packet_filter;
+
+	if (f & HV_NDIS_PACKET_TYPE_PROMISCUOUS)
+		return true;
+	if (memcmp(dst, bcast, 6) == 0)
+		return f & HV_NDIS_PACKET_TYPE_BROADCAST;
+	if (dst[0] & 1)
+		return f & (HV_NDIS_PACKET_TYPE_ALL_MULTICAST | HV_NDIS_PACKET_TYPE_MULTICAST);
+	return (f & HV_NDIS_PACKET_TYPE_DIRECTED) && memcmp(dst, nic->cfg.mac, 6) == 0;
+}
+
+/* Toeplitz over the IPv4 addresses (and TCP ports) with the guest's key. */
+static bool
+rss_hash(const struct hvsim_nic *nic, const uint8_t *frame, uint32_t len, uint32_t *hash,
+	 uint32_t *info)
+{
+	uint32_t tuple[3];
+	uint32_t ihl;
+
+	if (len < ETH_HDR_LEN + 20 || (frame[12] << 8 | frame[13]) != ETH_P_IPV4)
+		return false;
+	ihl = (frame[ETH_HDR_LEN] & 0xf) * 4u;
+	memcpy(&tuple[0], frame + ETH_HDR_LEN + 12, 4);
+	memcpy(&tuple[1], frame + ETH_HDR_LEN + 16, 4);
+	tuple[0] = rte_be_to_cpu_32(tuple[0]);
+	tuple[1] = rte_be_to_cpu_32(tuple[1]);
+	if (frame[ETH_HDR_LEN + 9] == 6 && (nic->rss_hash_info & HV_NDIS_HASH_TCP_IPV4) &&
+	    len >= ETH_HDR_LEN + ihl + 4) {
+		uint16_t sp, dp;
+
+		memcpy(&sp, frame + ETH_HDR_LEN + ihl, 2);
+		memcpy(&dp, frame + ETH_HDR_LEN + ihl + 2, 2);
+		tuple[2] = (uint32_t)rte_be_to_cpu_16(sp) << 16 | rte_be_to_cpu_16(dp);
+		*hash = rte_softrss(tuple, 3, nic->rss_key);
+		*info = HV_NDIS_HASH_FUNCTION_TOEPLITZ | HV_NDIS_HASH_TCP_IPV4;
+		return true;
+	}
+	if (!(nic->rss_hash_info & HV_NDIS_HASH_IPV4))
+		return false;
+	*hash = rte_softrss(tuple, 2, nic->rss_key);
+	*info = HV_NDIS_HASH_FUNCTION_TOEPLITZ | HV_NDIS_HASH_IPV4;
+	return true;
+}
+
+static uint32_t
+put_ppi(uint8_t *p, uint32_t type, uint32_t value)
+{
+	struct hv_rndis_ppi e = {
+		.size = HV_RNDIS_PPI_SIZE(4), .type = type, .offset = HV_RNDIS_PPI_HDR_SIZE,
+	};
+
+	memcpy(p, &e, sizeof(e));
+	memcpy(p + sizeof(e), &value, 4);
+	return e.size;
+}
+
+int
+hvsim_nic_receive(struct hvsim_nic *nic, const uint8_t *frame, uint32_t len,
+		  uint16_t vlan_tci)
+{
+	static uint8_t buf[HVSIM_VSWITCH_FRAME_MAX + 256];
+	struct hv_rndis_packet_msg *m = (void *)buf;
+	struct hvsim_chan *c = nic->chan[0];
+	uint32_t ppi = 0, hash, info;
+	uint8_t *p = buf + sizeof(*m);
+
+	if (c == NULL || !nic->rndis_ready || !nic->cfg.link_up || len < ETH_HDR_LEN ||
+	    len > HVSIM_VSWITCH_FRAME_MAX)
+		return -ENOTCONN;
+	if (!filter_accepts(nic, frame)) {
+		nic->stats.rx_dropped_filter++;
+		return -EPERM;
+	}
+	if (vlan_tci)
+		ppi += put_ppi(p + ppi, HV_RNDIS_PPI_VLAN, HV_RNDIS_VLAN_FROM_TCI(vlan_tci));
+	if (nic->rss_enabled && rss_hash(nic, frame, len, &hash, &info)) {
+		ppi += put_ppi(p + ppi, HV_RNDIS_PPI_HASHVAL, hash);
+		ppi += put_ppi(p + ppi, HV_RNDIS_PPI_HASHINF, info);
+		c = nic->chan[nic->rss_table[hash % nic->rss_table_size]];
+		if (c == NULL)
+			c = nic->chan[0];
+	}
+	memset(m, 0, sizeof(*m));
+	m->type = HV_RNDIS_PACKET_MSG;
+	m->ppi_offset = ppi ? HV_RNDIS_PACKET_MSG_OFFSET_MIN : 0;
+	m->ppi_len = ppi;
+	m->data_offset = HV_RNDIS_PACKET_MSG_OFFSET_MIN + ppi;
+	m->data_len = len;
+	m->len = (uint32_t)sizeof(*m) + ppi + len;
+	memcpy(p + ppi, frame, len);
+	if (hvsim_nic_send_rndis(nic, c, buf, m->len) < 0)
+		return -ENOBUFS;
+	nic->stats.rx_frames++;
+	nic->stats.rx_bytes += len;
+	return 0;
+}
+
+void
+hvsim_nic_set_link(struct hvsim_nic *nic, bool up)
+{
+	struct hv_rndis_status_msg s = {
+		.type = HV_RNDIS_INDICATE_STATUS_MSG,
+		.len = sizeof(s),
+		.status = up ? HV_RNDIS_STATUS_MEDIA_CONNECT : HV_RNDIS_STATUS_MEDIA_DISCONNECT,
+	};
+
+	nic->cfg.link_up = up;
+	if (nic->rndis_ready && nic->chan[0] != NULL)
+		send_control(nic, &s, sizeof(s));
+}
