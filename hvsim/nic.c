@@ -108,6 +108,22 @@ map_regions(struct hvsim_nic *nic)
 	return 0;
 }
 
+/* We initialise rings on accept: make the guest's open() wait for it. */
+static int
+ask_for_open_sync(const struct hvsim_nic *nic)
+{
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/uio%d/%s", nic->uio_dir, nic->cfg.spec.uio_num,
+		 HVSIM_UIO_SYNC_NAME);
+	fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
 int
 hvsim_nic_create(struct hvsim_nic *nic, int index, const char *bus_root,
 		 const char *uio_dir, const struct hvsim_nic_config *cfg)
@@ -123,6 +139,8 @@ hvsim_nic_create(struct hvsim_nic *nic, int index, const char *bus_root,
 	ret = hvsim_devtree_add(bus_root, uio_dir, &nic->cfg.spec);
 	if (ret == 0)
 		ret = map_regions(nic);
+	if (ret == 0)
+		ret = ask_for_open_sync(nic);
 	if (ret == 0) {
 		nic->irq_lfd = hvsim_irq_listen(uio_dir, nic->cfg.spec.uio_num);
 		ret = nic->irq_lfd < 0 ? nic->irq_lfd : 0;
@@ -196,7 +214,7 @@ session_start(struct hvsim_nic *nic, int fd)
 	reset_protocol_state(nic);
 	hvsim_chan_attach(c, nic->region[HV_UIO_TXRX_RING], nic->region_size[HV_UIO_TXRX_RING],
 			  nic->cfg.spec.relid, 0, nic->cfg.spec.monitor_id);
-	c->irq_fd = fd;
+	c->irq_fd = fd;	/* interrupts go to the first open */
 	nic->chan[0] = c;
 	nic->nchan = 1;
 	if (nic->max_nchan == 0)
@@ -241,8 +259,9 @@ session_end(struct hvsim_nic *nic, const char *bus_root)
 		nic->chan[i] = NULL;
 	}
 	nic->nchan = 0;
-	if (nic->irq_fd >= 0)
-		close(nic->irq_fd);
+	for (i = 0; i < nic->nconns; i++)
+		close(nic->irq_conns[i]);
+	nic->nconns = 0;
 	nic->irq_fd = -1;
 	if (nic->gpa != NULL)
 		hvsim_gpa_close(nic->gpa);
@@ -250,25 +269,69 @@ session_end(struct hvsim_nic *nic, const char *bus_root)
 	reset_protocol_state(nic);
 }
 
-/* Drain the guest's uio messages: signals, and the close that ends it. */
+/*
+ * Every open of /dev/uioN is a connection. The first opens the channel
+ * (fresh rings, fresh NVSP session); later ones are more references to it,
+ * as in the kernel. Each is told OPENED once the channel is ready.
+ */
+static void
+accept_opens(struct hvsim_nic *nic)
+{
+	static const uint32_t opened = HVSIM_UIO_MSG_OPENED;
+	int fd;
+
+	while (nic->nconns < HVSIM_MAX_OPENS && (fd = hvsim_irq_accept(nic->irq_lfd, 0)) >= 0) {
+		if (nic->nconns == 0 && session_start(nic, fd) < 0) {
+			close(fd);
+			continue;
+		}
+		nic->irq_conns[nic->nconns++] = fd;
+		send(fd, &opened, sizeof(opened), MSG_NOSIGNAL);
+	}
+}
+
+/* The open that received interrupts is closing: use another one. */
+static void
+retarget_interrupts(struct hvsim_nic *nic, unsigned int closing)
+{
+	unsigned int i;
+	int fd = -1;
+
+	for (i = 0; i < nic->nconns; i++)
+		if (i != closing)
+			fd = nic->irq_conns[i];
+	for (i = 0; i < HVSIM_MAX_CHANNELS; i++)
+		if (nic->chan[i] != NULL)
+			nic->chan[i]->irq_fd = fd;
+	if (fd >= 0)
+		nic->irq_fd = fd;
+}
+
+/* Drain each open's messages (signals); the last close ends the session. */
 static void
 poll_irq(struct hvsim_nic *nic, const char *bus_root)
 {
+	unsigned int i = 0;
 	uint32_t val;
 	int ret;
 
-	if (nic->irq_fd < 0) {
-		int fd = hvsim_irq_accept(nic->irq_lfd, 0);
-
-		if (fd >= 0 && session_start(nic, fd) < 0)
-			close(fd);
-		return;
+	accept_opens(nic);
+	while (i < nic->nconns) {
+		while ((ret = hvsim_irq_recv(nic->irq_conns[i], &val, 0)) == 0)
+			nic->chan[0]->stats.guest_signals++;
+		if (ret != -EPIPE) {
+			i++;
+			continue;
+		}
+		if (nic->irq_conns[i] == nic->irq_fd)
+			retarget_interrupts(nic, i);
+		close(nic->irq_conns[i]);
+		nic->irq_conns[i] = nic->irq_conns[--nic->nconns];
 	}
-	while ((ret = hvsim_irq_recv(nic->irq_fd, &val, 0)) == 0)
-		nic->chan[0]->stats.guest_signals++;
-	if (ret == -EPIPE) {
+	if (nic->irq_fd >= 0 && nic->nconns == 0) {
 		if (nic->verbose)
 			fprintf(stderr, "hvsim: nic%d closed by the guest\n", nic->index);
+		nic->irq_fd = -1;
 		session_end(nic, bus_root);
 	}
 }

@@ -18,6 +18,7 @@
 #include "hv_vmbus_wire.h"
 
 #define HVSIM_MAX_CHANNELS	64
+#define HVSIM_MAX_OPENS		16	/* opens of one /dev/uioN at once */
 #define HVSIM_RSS_KEY_SIZE	40
 #define HVSIM_RSS_TABLE_SIZE	128
 
@@ -63,7 +64,9 @@ struct hvsim_nic {
 	void *region[HV_UIO_REGION_COUNT];
 	size_t region_size[HV_UIO_REGION_COUNT];
 	int irq_lfd;			/* listening: guest opens the device */
-	int irq_fd;			/* the guest's open device, or -1 */
+	int irq_fd;			/* first open of the session, or -1 */
+	int irq_conns[HVSIM_MAX_OPENS];	/* every open of the device */
+	unsigned int nconns;
 	pid_t guest_pid;		/* who opened it: guest memory owner */
 	struct hvsim_gpa *gpa;
 	struct hvsim_vswitch *vswitch;

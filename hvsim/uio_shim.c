@@ -32,6 +32,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -385,6 +386,25 @@ wants_uio(const char *path)
 	return is_uio_dev_path(path) && shim_active();
 }
 
+/* When the host asks for it (uio_shim.h), wait for its OPENED message,
+ * as the kernel's open() returns only once the channel is open. */
+static int
+wait_until_opened(const char *dev_dir, int sock)
+{
+	struct pollfd pfd = { .fd = sock, .events = POLLIN };
+	char marker[PATH_MAX];
+	uint32_t msg = 0;
+	ssize_t n;
+
+	snprintf(marker, sizeof(marker), "%s/%s", dev_dir, HVSIM_UIO_SYNC_NAME);
+	if (access(marker, F_OK) != 0)
+		return 0;
+	if (poll(&pfd, 1, HVSIM_UIO_OPEN_TIMEOUT_MS) != 1)
+		return -ETIMEDOUT;
+	n = recv(sock, &msg, sizeof(msg), 0);
+	return n == sizeof(msg) && msg == HVSIM_UIO_MSG_OPENED ? 0 : -EPROTO;
+}
+
 /* Connect to the host's listening socket; -ENODEV when nobody listens. */
 static int
 connect_to_host(const char *dev_dir, int flags)
@@ -402,7 +422,8 @@ connect_to_host(const char *dev_dir, int flags)
 	sock = socket(AF_UNIX, type, 0);
 	if (sock < 0)
 		return -errno;
-	if (connect(sock, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+	if (connect(sock, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
+	    wait_until_opened(dev_dir, sock) < 0) {
 		real.close(sock);
 		return -ENODEV;
 	}

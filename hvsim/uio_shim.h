@@ -57,6 +57,18 @@
 #define HVSIM_UIO_IRQ_DISABLE	0u
 #define HVSIM_UIO_IRQ_ENABLE	1u
 
+/*
+ * The kernel's open() of /dev/uioN returns once the channel is open and its
+ * rings are initialised. A host that initialises rings when it accepts the
+ * connection (hvsim) creates HVSIM_UIO_SYNC_NAME in the device directory;
+ * open() then waits, at most HVSIM_UIO_OPEN_TIMEOUT_MS, for the host's
+ * HVSIM_UIO_MSG_OPENED before returning. It is consumed by open(), never
+ * seen by read().
+ */
+#define HVSIM_UIO_SYNC_NAME	"open.sync"
+#define HVSIM_UIO_MSG_OPENED	0xffffffffu
+#define HVSIM_UIO_OPEN_TIMEOUT_MS	30000
+
 /* Region files map0 .. map<HVSIM_UIO_REGIONS - 1>. */
 #define HVSIM_UIO_REGIONS	HV_UIO_REGION_COUNT
 
