@@ -878,6 +878,7 @@ test_rescind_then_remove_from_interrupt_thread(void **state)
 	guest_start(&s, NULL, "rescind-remove", "20000", NULL);
 	cfd = hvsim_irq_accept(s.irq_lfd, 20000);
 	assert_true(cfd >= 0);
+	assert_true(guest_read_until(&s, "ready=1", 20000));
 	hvsim_irq_rescind(cfd);
 	guest_wait(&s, 30000);
 	assert_exit_ok(&s);

@@ -432,6 +432,7 @@ op_rescind_remove(int argc, char **argv)
 		return 2;
 	if (rte_dev_event_callback_register(NULL, on_remove_event, NULL) < 0)
 		return 1;
+	printf("ready=1\n");	/* the host may rescind now */
 	deadline = rte_get_timer_cycles() + ms_to_cycles(strtoul(argv[0], NULL, 0));
 	while (removed_after_rescind == -1000 && rte_get_timer_cycles() < deadline)
 		rte_delay_us_sleep(1000);
