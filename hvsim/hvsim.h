@@ -19,6 +19,7 @@ struct hvsim_options {
 	int nics;
 	struct hvsim_nic_config nic;	/* NIC 0; others differ by MAC */
 	const char *traffic;
+	const char *pcap;
 	bool strict;
 	int verbose;
 	const char *stats_json;

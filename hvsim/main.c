@@ -61,7 +61,9 @@ usage(FILE *f)
 		"  --rx-slot=BYTES         receive buffer slot size (default 1728)\n"
 		"  --tx-section=BYTES      send buffer section size (default 6144)\n"
 		"  --no-monitor            channels have no monitor id\n"
-		"  --traffic=loop|none     what is on the other side of the wire (default loop)\n"
+		"  --traffic=KIND[:ARGS]   the other side of the wire (default loop):\n"
+		"                          loop | none | gen[:rate=PPS,count=N,flows=N,sizes=A/B,burst=N]\n"
+		"  --pcap=FILE             record every frame crossing the switch\n"
 		"  --strict                a protocol violation by the guest is fatal\n"
 		"  --stats-json=FILE       counters written at exit\n"
 		"  --plugin=FILE           extra plugin for the guest's plugin directory\n"
@@ -118,7 +120,7 @@ default_options(struct hvsim_options *o)
 enum {
 	OPT_NETVSC = 256, OPT_NICS, OPT_MAC, OPT_MTU, OPT_SPEED, OPT_LINK,
 	OPT_NVSP_MAX, OPT_SUBCH, OPT_RX_SLOT, OPT_TX_SECTION, OPT_NO_MONITOR,
-	OPT_TRAFFIC, OPT_STRICT, OPT_STATS, OPT_PLUGIN,
+	OPT_TRAFFIC, OPT_STRICT, OPT_STATS, OPT_PLUGIN, OPT_PCAP,
 };
 
 static int
@@ -178,9 +180,10 @@ apply_option(struct hvsim_options *o, int opt, const char *arg)
 		o->nic.monitor = false;
 		return 0;
 	case OPT_TRAFFIC:
-		if (strcmp(arg, "loop") && strcmp(arg, "none"))
-			return -EINVAL;
-		o->traffic = arg;
+		o->traffic = arg;	/* checked when the switch is made */
+		return 0;
+	case OPT_PCAP:
+		o->pcap = arg;
 		return 0;
 	case OPT_STRICT:
 		o->strict = true;
@@ -219,6 +222,7 @@ parse_args(int argc, char **argv, struct hvsim_options *o)
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "stats-json", required_argument, NULL, OPT_STATS },
 		{ "plugin", required_argument, NULL, OPT_PLUGIN },
+		{ "pcap", required_argument, NULL, OPT_PCAP },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -382,7 +386,7 @@ main(int argc, char **argv)
 	if (mkdir(uio_dir, 0755) < 0 || setup_namespace(&o, run_dir) < 0)
 		return 2;
 
-	o.vswitch = hvsim_vswitch_create(o.traffic);
+	o.vswitch = hvsim_vswitch_create(o.traffic, o.pcap);
 	nics = calloc(o.nics, sizeof(*nics));
 	if (nics == NULL || o.vswitch == NULL)
 		return 2;

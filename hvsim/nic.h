@@ -142,6 +142,9 @@ int hvsim_nic_complete_rx(struct hvsim_nic *nic, uint64_t xid);
 /* Subchannels granted: offer them a little later, as a host does. */
 void hvsim_nic_grant_subchannels(struct hvsim_nic *nic, uint32_t n);
 
+/* The guest can take frames now: RNDIS up, link up, a receive filter. */
+bool hvsim_nic_accepts_traffic(const struct hvsim_nic *nic);
+
 /* Link state changes raise an RNDIS status indication. */
 void hvsim_nic_set_link(struct hvsim_nic *nic, bool up);
 

@@ -72,7 +72,6 @@ int
 hvsim_write_stats_json(const char *path, const struct hvsim_nic *nics, int n,
 		       const struct hvsim_vswitch *vs)
 {
-	struct hvsim_vswitch_stats st;
 	FILE *f = fopen(path, "w");
 	int i;
 
@@ -80,11 +79,9 @@ hvsim_write_stats_json(const char *path, const struct hvsim_nic *nics, int n,
 		perror("hvsim: --stats-json");
 		return -1;
 	}
-	hvsim_vswitch_stats(vs, &st);
-	fprintf(f, "{\n  \"vswitch\": {\"frames_in\": %llu, \"frames_out\": %llu, "
-		"\"dropped_full\": %llu, \"dropped_size\": %llu},\n  \"nics\": [\n",
-		(unsigned long long)st.frames_in, (unsigned long long)st.frames_out,
-		(unsigned long long)st.dropped_full, (unsigned long long)st.dropped_size);
+	fprintf(f, "{\n  \"vswitch\": ");
+	hvsim_vswitch_stats_json(vs, f);
+	fprintf(f, ",\n  \"nics\": [\n");
 	for (i = 0; i < n; i++)
 		json_nic(f, &nics[i], i == n - 1);
 	fprintf(f, "  ],\n  \"violations\": %llu\n}\n",

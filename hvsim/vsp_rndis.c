@@ -491,6 +491,13 @@ put_ppi(uint8_t *p, uint32_t type, uint32_t value)
 	return e.size;
 }
 
+bool
+hvsim_nic_accepts_traffic(const struct hvsim_nic *nic)
+{
+	return nic->chan[0] != NULL && nic->rndis_ready && nic->rxbuf_connected &&
+	       nic->cfg.link_up && nic->packet_filter != 0;
+}
+
 int
 hvsim_nic_receive(struct hvsim_nic *nic, const uint8_t *frame, uint32_t len,
 		  uint16_t vlan_tci)

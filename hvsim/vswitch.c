@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Copyright(c) 2026 hvnet authors
  *
- * The virtual switch. See vswitch.h.
+ * The virtual switch: ports (one per NIC), the wire behind them, and the
+ * pcap recorder. See vswitch.h.
  */
 
 #include <errno.h>
@@ -11,43 +12,61 @@
 #include "nic.h"
 #include "vswitch.h"
 
-#define MAX_PORTS	8
-#define QUEUE_LEN	1024	/* frames in flight through the switch */
-#define QUEUE_BYTES	(16u << 20)
-
-enum traffic { TRAFFIC_NONE, TRAFFIC_LOOP };
-
-struct queued_frame {
-	uint32_t off;		/* in the byte pool */
-	uint32_t len;
-	uint16_t vlan_tci;
-	uint8_t dst_port;
-};
-
 struct hvsim_vswitch {
-	enum traffic traffic;
-	struct hvsim_nic *ports[MAX_PORTS];
+	struct hvsim_nic *ports[HVSIM_VSWITCH_PORTS];
 	int nports;
-	struct queued_frame q[QUEUE_LEN];
-	unsigned int q_head, q_tail;	/* free-running */
-	uint8_t *pool;			/* frame bytes, used as a ring */
-	uint32_t pool_head, pool_tail;	/* free-running byte counters */
+	const struct hvsim_wire_ops *wire;	/* NULL: --traffic=none */
+	void *wire_ctx;
+	struct hvsim_pcap *pcap;
 	struct hvsim_vswitch_stats st;
 };
 
+static const struct hvsim_wire_ops *const wires[] = {
+	&hvsim_wire_loop, &hvsim_wire_gen,
+};
+
+/* "gen:rate=1000,count=5" -> ops of "gen", args "rate=1000,count=5" */
+static int
+find_wire(const char *traffic, const struct hvsim_wire_ops **ops, const char **args)
+{
+	size_t len = strcspn(traffic, ":");
+	unsigned int i;
+
+	*args = traffic[len] == ':' ? traffic + len + 1 : "";
+	*ops = NULL;
+	if (len == 4 && strncmp(traffic, "none", 4) == 0)
+		return 0;
+	for (i = 0; i < sizeof(wires) / sizeof(wires[0]); i++) {
+		if (strlen(wires[i]->name) == len && strncmp(traffic, wires[i]->name, len) == 0) {
+			*ops = wires[i];
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 struct hvsim_vswitch *
-hvsim_vswitch_create(const char *traffic)
+hvsim_vswitch_create(const char *traffic, const char *pcap_path)
 {
 	struct hvsim_vswitch *vs = calloc(1, sizeof(*vs));
+	const char *args;
 
 	if (vs == NULL)
 		return NULL;
-	vs->pool = malloc(QUEUE_BYTES);
-	if (vs->pool == NULL) {
+	if (find_wire(traffic, &vs->wire, &args) < 0) {
+		fprintf(stderr, "hvsim: unknown --traffic=%s (loop, gen, none)\n", traffic);
 		free(vs);
 		return NULL;
 	}
-	vs->traffic = strcmp(traffic, "loop") == 0 ? TRAFFIC_LOOP : TRAFFIC_NONE;
+	if (vs->wire != NULL && vs->wire->create(vs, args, &vs->wire_ctx) < 0) {
+		fprintf(stderr, "hvsim: cannot set up --traffic=%s\n", traffic);
+		free(vs);
+		return NULL;
+	}
+	if (pcap_path != NULL && (vs->pcap = hvsim_pcap_open(pcap_path)) == NULL) {
+		hvsim_vswitch_destroy(vs);
+		return NULL;
+	}
 	return vs;
 }
 
@@ -56,14 +75,17 @@ hvsim_vswitch_destroy(struct hvsim_vswitch *vs)
 {
 	if (vs == NULL)
 		return;
-	free(vs->pool);
+	if (vs->wire != NULL)
+		vs->wire->destroy(vs->wire_ctx);
+	if (vs->pcap != NULL)
+		hvsim_pcap_close(vs->pcap);
 	free(vs);
 }
 
 int
 hvsim_vswitch_attach(struct hvsim_vswitch *vs, struct hvsim_nic *nic)
 {
-	if (vs->nports == MAX_PORTS)
+	if (vs->nports == HVSIM_VSWITCH_PORTS)
 		return -ENOSPC;
 	nic->vswitch = vs;
 	nic->port = vs->nports;
@@ -71,74 +93,75 @@ hvsim_vswitch_attach(struct hvsim_vswitch *vs, struct hvsim_nic *nic)
 	return 0;
 }
 
-/* Contiguous room for len bytes in the pool; wraps to 0 if the tail
- * does not fit. Returns the offset or -1. */
-static int64_t
-pool_reserve(struct hvsim_vswitch *vs, uint32_t len)
+int
+hvsim_vswitch_nports(const struct hvsim_vswitch *vs)
 {
-	uint32_t used = vs->pool_head - vs->pool_tail;
-	uint32_t pos = vs->pool_head % QUEUE_BYTES;
-	uint32_t skip = 0;
+	return vs->nports;
+}
 
-	if (pos + len > QUEUE_BYTES)
-		skip = QUEUE_BYTES - pos;	/* waste the tail end */
-	if (used + skip + len > QUEUE_BYTES)
-		return -1;
-	vs->pool_head += skip;
-	pos = vs->pool_head % QUEUE_BYTES;
-	vs->pool_head += len;
-	return pos;
+struct hvsim_nic *
+hvsim_vswitch_port(const struct hvsim_vswitch *vs, int port)
+{
+	return port >= 0 && port < vs->nports ? vs->ports[port] : NULL;
 }
 
 void
-hvsim_vswitch_tx(struct hvsim_vswitch *vs, int port, const uint8_t *frame,
-		 uint32_t len, uint16_t vlan_tci)
+hvsim_vswitch_tx(struct hvsim_vswitch *vs, int port, const uint8_t *frame, uint32_t len,
+		 uint16_t vlan_tci)
 {
-	struct queued_frame *qf;
-	int64_t off;
-
 	vs->st.frames_in++;
-	if (vs->traffic == TRAFFIC_NONE)
-		return;
-	if (len > HVSIM_VSWITCH_FRAME_MAX) {
-		vs->st.dropped_size++;
-		return;
-	}
-	if (vs->q_head - vs->q_tail == QUEUE_LEN || (off = pool_reserve(vs, len)) < 0) {
-		vs->st.dropped_full++;
-		return;
-	}
-	qf = &vs->q[vs->q_head++ % QUEUE_LEN];
-	memcpy(vs->pool + off, frame, len);
-	qf->off = (uint32_t)off;
-	qf->len = len;
-	qf->vlan_tci = vlan_tci;
-	qf->dst_port = (uint8_t)port;	/* loop: back where it came from */
+	if (vs->pcap != NULL)
+		hvsim_pcap_frame(vs->pcap, frame, len, vlan_tci);
+	if (vs->wire != NULL)
+		vs->wire->from_guest(vs->wire_ctx, port, frame, len, vlan_tci);
+}
+
+int
+hvsim_vswitch_deliver(struct hvsim_vswitch *vs, int port, const uint8_t *frame, uint32_t len,
+		      uint16_t vlan_tci)
+{
+	struct hvsim_nic *nic = hvsim_vswitch_port(vs, port);
+	int ret;
+
+	if (nic == NULL)
+		return -ENODEV;
+	if (vs->pcap != NULL)
+		hvsim_pcap_frame(vs->pcap, frame, len, vlan_tci);
+	ret = hvsim_nic_receive(nic, frame, len, vlan_tci);
+	if (ret < 0)
+		vs->st.delivery_failed++;
+	else
+		vs->st.frames_out++;
+	return ret;
 }
 
 unsigned int
 hvsim_vswitch_poll(struct hvsim_vswitch *vs)
 {
-	unsigned int n = 0, budget = vs->q_head - vs->q_tail;
+	return vs->wire != NULL ? vs->wire->poll(vs->wire_ctx) : 0;
+}
 
-	while (n < budget) {
-		struct queued_frame *qf = &vs->q[vs->q_tail % QUEUE_LEN];
-
-		hvsim_nic_receive(vs->ports[qf->dst_port], vs->pool + qf->off, qf->len,
-				  qf->vlan_tci);
-		vs->st.frames_out++;
-		vs->q_tail++;
-		vs->pool_tail = (qf->off + qf->len) + (vs->pool_head - vs->pool_head % QUEUE_BYTES) -
-				(qf->off + qf->len > vs->pool_head % QUEUE_BYTES ? QUEUE_BYTES : 0);
-		n++;
-	}
-	if (vs->q_head == vs->q_tail)
-		vs->pool_head = vs->pool_tail = 0;
-	return n;
+int
+hvsim_vswitch_done(const struct hvsim_vswitch *vs)
+{
+	return vs->wire != NULL && vs->wire->done != NULL && vs->wire->done(vs->wire_ctx);
 }
 
 void
 hvsim_vswitch_stats(const struct hvsim_vswitch *vs, struct hvsim_vswitch_stats *st)
 {
 	*st = vs->st;
+}
+
+void
+hvsim_vswitch_stats_json(const struct hvsim_vswitch *vs, FILE *f)
+{
+	fprintf(f, "{\"frames_in\": %llu, \"frames_out\": %llu, \"delivery_failed\": %llu",
+		(unsigned long long)vs->st.frames_in, (unsigned long long)vs->st.frames_out,
+		(unsigned long long)vs->st.delivery_failed);
+	if (vs->wire != NULL && vs->wire->stats_json != NULL) {
+		fprintf(f, ", \"%s\": ", vs->wire->name);
+		vs->wire->stats_json(vs->wire_ctx, f);
+	}
+	fprintf(f, "}");
 }

@@ -1,0 +1,395 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 hvnet authors
+ *
+ * --traffic=gen[:KEY=VALUE,...]: a traffic generator on the other side of
+ * the wire. It sends numbered UDP/IPv4 frames to every NIC and checks
+ * every frame that comes back: counts, loss, duplicates and corruption.
+ *
+ *   rate=PPS      frames per second per NIC (0: as fast as the NIC takes)
+ *   count=N       frames per NIC, then stop (0: until the guest exits)
+ *   flows=N       distinct 5-tuples, round robin (default 1)
+ *   sizes=A/B/..  frame lengths without FCS, cycled (default 64)
+ *   burst=N       frames handed over per poll at most (default 32)
+ *   delay=MS      start this long after the NIC first accepts frames, so a
+ *                 guest finishes starting (DPDK's bundled driver drops
+ *                 frames that arrive while it waits for RNDIS replies)
+ *
+ * A frame the NIC cannot take yet (receive buffer or ring full) is not
+ * lost: it is offered again later, so "sent" counts frames the guest got.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+
+#include "nic.h"
+#include "vswitch.h"
+
+#define GEN_MAGIC	0x48565347u	/* "HVSG" */
+#define MAX_SIZES	16
+#define MAX_FLOWS	4096
+#define ETH_LEN		14
+#define IP_LEN		20
+#define UDP_LEN		8
+#define HDR_OFF		(ETH_LEN + IP_LEN + UDP_LEN)
+#define FRAME_MIN	(HDR_OFF + (uint32_t)sizeof(struct gen_hdr))
+
+/* What every generated frame carries after its UDP header: 16 bytes, so
+ * that even a 60-byte frame holds it (42 + 16 = 58). */
+struct gen_hdr {
+	uint32_t magic;
+	uint8_t port;		/* NIC it was sent to */
+	uint8_t reserved;
+	uint16_t flow;
+	uint32_t seq;		/* per NIC and flow */
+	uint16_t len;		/* whole frame */
+	uint16_t sum;		/* of the pattern bytes after this header */
+} __attribute__((packed));
+_Static_assert(sizeof(struct gen_hdr) == 16, "gen header");
+
+struct gen_port {
+	uint64_t ready_ns;	/* when the NIC first accepted frames */
+	uint64_t sent, received, duplicates, corrupt, foreign, wrong_port;
+	uint64_t *next_seq;	/* per flow */
+	uint8_t **seen;		/* per flow bitmap of received seqs (count mode) */
+};
+
+struct gen {
+	struct hvsim_vswitch *vs;
+	uint64_t rate, count, delay_ns;
+	uint32_t flows, burst;
+	uint32_t sizes[MAX_SIZES];
+	unsigned int nsizes;
+	uint64_t start_ns;
+	struct gen_port port[HVSIM_VSWITCH_PORTS];
+	uint8_t frame[HVSIM_VSWITCH_FRAME_MAX];
+};
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- arguments -------------------------------------------------------------- */
+
+static int
+parse_sizes(struct gen *g, const char *v)
+{
+	char *end;
+
+	g->nsizes = 0;
+	while (*v && g->nsizes < MAX_SIZES) {
+		unsigned long n = strtoul(v, &end, 10);
+
+		if (end == v || n < 60 || n > 9018)
+			return -EINVAL;
+		g->sizes[g->nsizes++] = (uint32_t)(n < FRAME_MIN ? FRAME_MIN : n);
+		v = *end == '/' ? end + 1 : end;
+		if (*end != '/' && *end != '\0')
+			return -EINVAL;
+	}
+	return g->nsizes ? 0 : -EINVAL;
+}
+
+static int
+parse_args(struct gen *g, const char *args)
+{
+	char *copy = strdup(args), *tok, *save = NULL;
+	int ret = 0;
+
+	if (copy == NULL)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, ",", &save); tok && ret == 0; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+
+		if (eq == NULL) {
+			ret = -EINVAL;
+			break;
+		}
+		*eq++ = '\0';
+		if (strcmp(tok, "rate") == 0)
+			g->rate = strtoull(eq, NULL, 0);
+		else if (strcmp(tok, "count") == 0)
+			g->count = strtoull(eq, NULL, 0);
+		else if (strcmp(tok, "flows") == 0)
+			g->flows = (uint32_t)strtoul(eq, NULL, 0);
+		else if (strcmp(tok, "delay") == 0)
+			g->delay_ns = strtoull(eq, NULL, 0) * 1000000ull;
+		else if (strcmp(tok, "burst") == 0)
+			g->burst = (uint32_t)strtoul(eq, NULL, 0);
+		else if (strcmp(tok, "sizes") == 0)
+			ret = parse_sizes(g, eq);
+		else
+			ret = -EINVAL;
+	}
+	free(copy);
+	if (g->flows == 0 || g->flows > MAX_FLOWS || g->burst == 0)
+		ret = -EINVAL;
+	return ret;
+}
+
+static int
+gen_create(struct hvsim_vswitch *vs, const char *args, void **ctx)
+{
+	struct gen *g = calloc(1, sizeof(*g));
+	unsigned int p, f;
+
+	if (g == NULL)
+		return -ENOMEM;
+	g->vs = vs;
+	g->flows = 1;
+	g->burst = 32;
+	g->sizes[0] = 64;
+	g->nsizes = 1;
+	if (parse_args(g, args) < 0) {
+		fprintf(stderr, "hvsim: --traffic=gen:%s: expected rate=,count=,flows=,sizes=A/B,burst=\n",
+			args);
+		free(g);
+		return -EINVAL;
+	}
+	for (p = 0; p < HVSIM_VSWITCH_PORTS; p++) {
+		g->port[p].next_seq = calloc(g->flows, sizeof(uint64_t));
+		g->port[p].seen = calloc(g->flows, sizeof(uint8_t *));
+		if (g->port[p].next_seq == NULL || g->port[p].seen == NULL)
+			return -ENOMEM;
+		for (f = 0; g->count && f < g->flows; f++) {
+			g->port[p].seen[f] = calloc(g->count / g->flows / 8 + 2, 1);
+			if (g->port[p].seen[f] == NULL)
+				return -ENOMEM;
+		}
+	}
+	*ctx = g;
+	return 0;
+}
+
+/* ---- frames --------------------------------------------------------------------- */
+
+static uint8_t
+pattern(uint64_t seq, uint32_t i)
+{
+	return (uint8_t)(seq * 7 + i * 13 + (i >> 8));
+}
+
+static void
+build_frame(struct gen *g, int port, uint32_t flow, uint64_t seq, uint32_t len)
+{
+	const struct hvsim_nic *nic = hvsim_vswitch_port(g->vs, port);
+	struct rte_ipv4_hdr *ip = (void *)(g->frame + ETH_LEN);
+	uint8_t *udp = g->frame + ETH_LEN + IP_LEN;
+	struct gen_hdr h = {
+		.magic = GEN_MAGIC, .port = (uint8_t)port, .flow = (uint16_t)flow,
+		.seq = (uint32_t)seq, .len = (uint16_t)len,
+	};
+	uint16_t sport = rte_cpu_to_be_16((uint16_t)(1024 + flow));
+	uint16_t dport = rte_cpu_to_be_16((uint16_t)(5000 + flow % 7));
+	uint16_t ulen = rte_cpu_to_be_16((uint16_t)(len - ETH_LEN - IP_LEN));
+	uint32_t i;
+
+	memcpy(g->frame, nic->cfg.mac, 6);
+	memcpy(g->frame + 6, "\x02\x00\x5e\x10\x00", 5);
+	g->frame[11] = (uint8_t)port;
+	g->frame[12] = 0x08;
+	g->frame[13] = 0x00;
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = 0x45;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(len - ETH_LEN));
+	ip->time_to_live = 64;
+	ip->next_proto_id = 17;
+	ip->src_addr = rte_cpu_to_be_32(0x0a000000u | (flow << 8) | 1);
+	ip->dst_addr = rte_cpu_to_be_32(0x0a640000u | (flow & 0xff));
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	memcpy(udp, &sport, 2);
+	memcpy(udp + 2, &dport, 2);
+	memcpy(udp + 4, &ulen, 2);
+	memset(udp + 6, 0, 2);		/* UDP checksum optional in IPv4 */
+	for (i = FRAME_MIN; i < len; i++) {
+		g->frame[i] = pattern(seq, i);
+		h.sum = (uint16_t)(h.sum + g->frame[i]);
+	}
+	memcpy(g->frame + HDR_OFF, &h, sizeof(h));
+}
+
+/* Frames due by now at the configured rate (or a burst, at full speed). */
+static uint64_t
+due(const struct gen *g, const struct gen_port *gp, uint64_t now)
+{
+	uint64_t allowed;
+
+	if (g->count && gp->sent >= g->count)
+		return 0;
+	if (g->rate == 0)
+		allowed = gp->sent + g->burst;
+	else
+		allowed = (now - g->start_ns) / 1000 * g->rate / 1000000;
+	if (g->count && allowed > g->count)
+		allowed = g->count;
+	return allowed > gp->sent ? allowed - gp->sent : 0;
+}
+
+static unsigned int
+gen_poll(void *ctx)
+{
+	struct gen *g = ctx;
+	uint64_t now = now_ns();
+	unsigned int work = 0;
+	int p;
+
+	for (p = 0; p < hvsim_vswitch_nports(g->vs); p++) {
+		struct gen_port *gp = &g->port[p];
+		uint64_t n;
+
+		if (gp->ready_ns == 0 && hvsim_nic_accepts_traffic(hvsim_vswitch_port(g->vs, p)))
+			gp->ready_ns = now;
+		if (gp->ready_ns == 0 || now < gp->ready_ns + g->delay_ns)
+			continue;
+		n = due(g, gp, now);
+
+		if (n > g->burst)
+			n = g->burst;
+		while (n-- > 0) {
+			uint32_t flow = (uint32_t)(gp->sent % g->flows);
+			uint32_t len = g->sizes[gp->sent % g->nsizes];
+
+			build_frame(g, p, flow, gp->next_seq[flow], len);
+			/* not ready or full: offer the same frame again later */
+			if (hvsim_vswitch_deliver(g->vs, p, g->frame, len, 0) < 0)
+				break;
+			if (g->start_ns == 0)
+				g->start_ns = now;	/* the rate clock starts with the guest */
+			gp->next_seq[flow]++;
+			gp->sent++;
+			work++;
+		}
+	}
+	return work;
+}
+
+/* ---- checking what comes back ----------------------------------------------------- */
+
+static bool
+payload_intact(const uint8_t *frame, uint32_t len, const struct gen_hdr *h)
+{
+	uint16_t sum = 0;
+	uint32_t i;
+
+	for (i = FRAME_MIN; i < len; i++) {
+		if (frame[i] != pattern(h->seq, i))
+			return false;
+		sum = (uint16_t)(sum + frame[i]);
+	}
+	return sum == h->sum;
+}
+
+/* First sight of (flow, seq)? Count mode keeps a bitmap. */
+static bool
+first_sight(const struct gen *g, struct gen_port *gp, const struct gen_hdr *h)
+{
+	uint64_t idx = h->seq;
+	uint8_t *bm;
+
+	if (g->count == 0)
+		return true;
+	if (idx > g->count / g->flows + 1)
+		return false;
+	bm = gp->seen[h->flow];
+	if (bm[idx / 8] & (1u << (idx % 8)))
+		return false;
+	bm[idx / 8] |= (uint8_t)(1u << (idx % 8));
+	return true;
+}
+
+static void
+gen_from_guest(void *ctx, int port, const uint8_t *frame, uint32_t len, uint16_t vlan_tci)
+{
+	struct gen *g = ctx;
+	struct gen_port *gp = &g->port[port];
+	struct gen_hdr h;
+
+	(void)vlan_tci;
+	if (len < FRAME_MIN || (memcpy(&h, frame + HDR_OFF, sizeof(h)), h.magic != GEN_MAGIC) ||
+	    h.flow >= g->flows) {
+		gp->foreign++;
+		return;
+	}
+	if (h.len != len || !payload_intact(frame, len, &h)) {
+		gp->corrupt++;
+		return;
+	}
+	if (h.port != port)
+		gp->wrong_port++;
+	if (!first_sight(g, &g->port[h.port < HVSIM_VSWITCH_PORTS ? h.port : port], &h)) {
+		gp->duplicates++;
+		return;
+	}
+	gp->received++;
+}
+
+/* ---- reporting -------------------------------------------------------------------------- */
+
+static void
+gen_stats_json(void *ctx, FILE *f)
+{
+	const struct gen *g = ctx;
+	int p, n = hvsim_vswitch_nports(g->vs);
+
+	fprintf(f, "{\"ports\": [");
+	for (p = 0; p < n; p++) {
+		const struct gen_port *gp = &g->port[p];
+
+		fprintf(f, "%s{\"sent\": %llu, \"received\": %llu, \"lost\": %llu, "
+			"\"duplicates\": %llu, \"corrupt\": %llu, \"foreign\": %llu, "
+			"\"wrong_port\": %llu}", p ? ", " : "",
+			(unsigned long long)gp->sent, (unsigned long long)gp->received,
+			(unsigned long long)(gp->sent > gp->received ? gp->sent - gp->received : 0),
+			(unsigned long long)gp->duplicates, (unsigned long long)gp->corrupt,
+			(unsigned long long)gp->foreign, (unsigned long long)gp->wrong_port);
+	}
+	fprintf(f, "]}");
+}
+
+static int
+gen_done(void *ctx)
+{
+	const struct gen *g = ctx;
+	int p;
+
+	if (g->count == 0)
+		return 0;
+	for (p = 0; p < hvsim_vswitch_nports(g->vs); p++)
+		if (g->port[p].sent < g->count)
+			return 0;
+	return 1;
+}
+
+static void
+gen_destroy(void *ctx)
+{
+	struct gen *g = ctx;
+	unsigned int p, f;
+
+	for (p = 0; p < HVSIM_VSWITCH_PORTS; p++) {
+		for (f = 0; g->port[p].seen && f < g->flows; f++)
+			free(g->port[p].seen[f]);
+		free(g->port[p].seen);
+		free(g->port[p].next_seq);
+	}
+	free(g);
+}
+
+const struct hvsim_wire_ops hvsim_wire_gen = {
+	.name = "gen",
+	.create = gen_create,
+	.from_guest = gen_from_guest,
+	.poll = gen_poll,
+	.stats_json = gen_stats_json,
+	.done = gen_done,
+	.destroy = gen_destroy,
+};
