@@ -25,6 +25,7 @@
 struct hvsim_chan_stats {
 	uint64_t rx_packets;		/* guest -> host packets */
 	uint64_t tx_packets;		/* host -> guest packets */
+	uint64_t rx_frames;		/* Ethernet frames delivered on it */
 	uint64_t guest_signals;		/* host was told to look */
 	uint64_t host_signals;		/* guest was told to look */
 	uint64_t tx_ring_full;		/* host -> guest ring had no room */

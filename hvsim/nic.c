@@ -232,6 +232,7 @@ add_chan_totals(struct hvsim_chan_stats *t, const struct hvsim_chan_stats *s)
 {
 	t->rx_packets += s->rx_packets;
 	t->tx_packets += s->tx_packets;
+	t->rx_frames += s->rx_frames;
 	t->guest_signals += s->guest_signals;
 	t->host_signals += s->host_signals;
 	t->tx_ring_full += s->tx_ring_full;

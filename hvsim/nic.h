@@ -92,6 +92,7 @@ struct hvsim_nic {
 	uint32_t rndis_max_xfer;	/* guest's INITIALIZE max_transfer_size */
 	uint32_t packet_filter;
 	bool rss_enabled;
+	bool rss_programmed;		/* key/table below were set once */
 	uint32_t rss_hash_info;
 	uint8_t rss_key[HVSIM_RSS_KEY_SIZE];
 	uint32_t rss_table[HVSIM_RSS_TABLE_SIZE];

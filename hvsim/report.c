@@ -31,19 +31,37 @@ json_channel(FILE *f, const struct hvsim_nic *nic, unsigned int id, bool last)
 	if (c != NULL) {	/* session still open: add what it has so far */
 		s.rx_packets += c->stats.rx_packets;
 		s.tx_packets += c->stats.tx_packets;
+		s.rx_frames += c->stats.rx_frames;
 		s.guest_signals += c->stats.guest_signals;
 		s.host_signals += c->stats.host_signals;
 		s.tx_ring_full += c->stats.tx_ring_full;
 		s.bad_packets += c->stats.bad_packets;
 	}
 	fprintf(f,
-		"        {\"subchannel_id\": %u, \"guest_packets\": %llu, "
+		"        {\"subchannel_id\": %u, \"rx_frames\": %llu, \"guest_packets\": %llu, "
 		"\"host_packets\": %llu, \"guest_signals\": %llu, \"host_signals\": %llu, "
 		"\"ring_full\": %llu, \"bad_packets\": %llu}%s\n",
-		id, (unsigned long long)s.rx_packets, (unsigned long long)s.tx_packets,
+		id, (unsigned long long)s.rx_frames, (unsigned long long)s.rx_packets, (unsigned long long)s.tx_packets,
 		(unsigned long long)s.guest_signals, (unsigned long long)s.host_signals,
 		(unsigned long long)s.tx_ring_full, (unsigned long long)s.bad_packets,
 		last ? "" : ",");
+}
+
+/* The guest's last RSS programming, so a test can predict the spread. */
+static void
+json_rss(FILE *f, const struct hvsim_nic *nic)
+{
+	unsigned int i;
+
+	fprintf(f, "      \"rss\": {\"enabled\": %s, \"programmed\": %s, \"hash_info\": %u, "
+		"\"key\": \"", nic->rss_enabled ? "true" : "false",
+		nic->rss_programmed ? "true" : "false", nic->rss_hash_info);
+	for (i = 0; i < HVSIM_RSS_KEY_SIZE; i++)
+		fprintf(f, "%02x", nic->rss_key[i]);
+	fprintf(f, "\", \"table\": [");
+	for (i = 0; i < nic->rss_table_size; i++)
+		fprintf(f, "%s%u", i ? ", " : "", nic->rss_table[i]);
+	fprintf(f, "]}");
 }
 
 static void
@@ -65,7 +83,9 @@ json_nic(FILE *f, const struct hvsim_nic *nic, bool last)
 		(unsigned long long)s->violations);
 	for (i = 0; i < nic->max_nchan; i++)
 		json_channel(f, nic, i, i + 1 == nic->max_nchan);
-	fprintf(f, "      ]}%s\n", last ? "" : ",");
+	fprintf(f, "      ],\n");
+	json_rss(f, nic);
+	fprintf(f, "}%s\n", last ? "" : ",");
 }
 
 int

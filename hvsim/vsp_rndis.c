@@ -237,6 +237,7 @@ set_rss(struct hvsim_nic *nic, struct hvsim_chan *c, const uint8_t *info, uint32
 	nic->rss_table_size = n;
 	nic->rss_hash_info = p.hash_info;
 	nic->rss_enabled = true;
+	nic->rss_programmed = true;
 	return HV_RNDIS_STATUS_SUCCESS;
 }
 
@@ -534,6 +535,7 @@ hvsim_nic_receive(struct hvsim_nic *nic, const uint8_t *frame, uint32_t len,
 	memcpy(p + ppi, frame, len);
 	if (hvsim_nic_send_rndis(nic, c, buf, m->len) < 0)
 		return -ENOBUFS;
+	c->stats.rx_frames++;
 	nic->stats.rx_frames++;
 	nic->stats.rx_bytes += len;
 	return 0;
