@@ -53,6 +53,7 @@ _Static_assert(sizeof(struct gen_hdr) == 16, "gen header");
 
 struct gen_port {
 	uint64_t ready_ns;	/* when the NIC first accepted frames */
+	uint64_t first_ns, last_ns;	/* first and last frame handed over */
 	uint64_t sent, received, duplicates, corrupt, foreign, wrong_port;
 	uint64_t *next_seq;	/* per flow */
 	uint8_t **seen;		/* per flow bitmap of received seqs (count mode) */
@@ -264,6 +265,9 @@ gen_poll(void *ctx)
 				break;
 			if (g->start_ns == 0)
 				g->start_ns = now;	/* the rate clock starts with the guest */
+			if (gp->first_ns == 0)
+				gp->first_ns = now;
+			gp->last_ns = now;
 			gp->next_seq[flow]++;
 			gp->sent++;
 			work++;
@@ -346,11 +350,12 @@ gen_stats_json(void *ctx, FILE *f)
 
 		fprintf(f, "%s{\"sent\": %llu, \"received\": %llu, \"lost\": %llu, "
 			"\"duplicates\": %llu, \"corrupt\": %llu, \"foreign\": %llu, "
-			"\"wrong_port\": %llu}", p ? ", " : "",
+			"\"wrong_port\": %llu, \"send_window_us\": %llu}", p ? ", " : "",
 			(unsigned long long)gp->sent, (unsigned long long)gp->received,
 			(unsigned long long)(gp->sent > gp->received ? gp->sent - gp->received : 0),
 			(unsigned long long)gp->duplicates, (unsigned long long)gp->corrupt,
-			(unsigned long long)gp->foreign, (unsigned long long)gp->wrong_port);
+			(unsigned long long)gp->foreign, (unsigned long long)gp->wrong_port,
+			(unsigned long long)((gp->last_ns - gp->first_ns) / 1000));
 	}
 	fprintf(f, "]}");
 }

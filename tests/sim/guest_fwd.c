@@ -39,6 +39,7 @@ struct options {
 };
 
 static uint64_t rx_count[MAX_QUEUES], tx_count[MAX_QUEUES], tx_unsent[MAX_QUEUES];
+static uint64_t first_rx_tsc, last_rx_tsc;
 
 static int
 parse(int argc, char **argv, struct options *o)
@@ -98,6 +99,9 @@ poll_queue(uint16_t port, uint16_t q, const struct options *o)
 	n = rte_eth_rx_burst(port, q, pkts, BURST);
 	if (n == 0)
 		return 0;
+	last_rx_tsc = rte_rdtsc();
+	if (first_rx_tsc == 0)
+		first_rx_tsc = last_rx_tsc;
 	rx_count[q] += n;
 	if (!o->io) {
 		rte_pktmbuf_free_bulk(pkts, n);
@@ -150,6 +154,8 @@ report(uint16_t port, const struct options *o)
 		unsent += tx_unsent[q];
 	}
 	printf("total rx=%" PRIu64 " tx=%" PRIu64 " unsent=%" PRIu64 "\n", rx, tx, unsent);
+	printf("rx_window_us=%" PRIu64 "\n",
+	       (last_rx_tsc - first_rx_tsc) * 1000000 / rte_get_tsc_hz());
 	if (rte_eth_stats_get(port, &st) == 0)
 		printf("port ipackets=%" PRIu64 " opackets=%" PRIu64 " ierrors=%" PRIu64
 		       " oerrors=%" PRIu64 " imissed=%" PRIu64 "\n", st.ipackets, st.opackets,
