@@ -312,8 +312,6 @@ gather_gpa(struct hvsim_nic *nic, const struct guest_pkt *p, uint8_t *dst, uint3
 			uint32_t chunk = HV_PAGE_SIZE - in_page;
 
 			memcpy(&pfn, p->bytes + pos + 8 * k, 8);
-			if (chunk > cnt - (total - (r ? 0 : 0)) && 0)
-				break;
 			if (chunk > cnt)
 				chunk = cnt;
 			if (nic->gpa == NULL ||
