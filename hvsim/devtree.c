@@ -19,6 +19,7 @@
 #include "devtree.h"
 #include "hv_vmbus_wire.h"
 #include "uio_shim.h"
+#include "path.h"
 
 #define DIR_MODE	0755
 #define FILE_MODE	0644
@@ -55,18 +56,6 @@ hvsim_dev_spec_default(struct hvsim_dev_spec *s)
 }
 
 /* ---- small file helpers ----------------------------------------------- */
-
-static int __attribute__((format(printf, 3, 4)))
-fmt_path(char *buf, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-	return (n < 0 || (size_t)n >= size) ? -ENAMETOOLONG : 0;
-}
 
 static int
 mkdir_p(const char *path)

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "hvns.h"
+#include "path.h"
 
 #define SYSFS_BUS	"/sys/bus"
 #define DIR_MODE	0755
@@ -28,18 +29,6 @@ const char *const hvns_bundled_hyperv_plugins[] = {
 	"librte_net_vdev_netvsc.",
 	NULL,
 };
-
-static int __attribute__((format(printf, 3, 4)))
-fmt_path(char *buf, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-	return (n < 0 || (size_t)n >= size) ? -ENAMETOOLONG : 0;
-}
 
 static bool
 is_dot_or_dotdot(const char *name)

@@ -483,23 +483,15 @@ fail:
 	return -1;
 }
 
+static void forget_fd(int fd);
+
 /* A new ordinary fd with a uio bit set means the old uio fd was closed
  * behind our back (dup2, close_range): forget it. */
 static void
 drop_stale_fd(int fd)
 {
-	struct uio_file *f;
-
-	if (!is_uio_fd(fd))
-		return;
-	pthread_mutex_lock(&files_lock);
-	mark_uio_fd(fd, false);
-	f = find_open_file(fd);
-	if (f != NULL) {
-		f->fd = -1;
-		release_if_unused(f);
-	}
-	pthread_mutex_unlock(&files_lock);
+	if (is_uio_fd(fd))
+		forget_fd(fd);
 }
 
 static int
