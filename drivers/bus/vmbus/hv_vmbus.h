@@ -163,6 +163,10 @@ void vmbus_chan_rx_commit(struct vmbus_channel *chan);
 /* Bytes free in the guest->host ring. */
 uint32_t vmbus_chan_tx_space(const struct vmbus_channel *chan);
 
+/* Bytes of the guest->host ring the host has not read yet (0: drained,
+ * or indices a host scribbled). */
+uint32_t vmbus_chan_tx_pending(const struct vmbus_channel *chan);
+
 /* Host polling latency of a channel with a monitor (100 ns units). */
 void vmbus_chan_set_latency(struct vmbus_channel *chan, uint32_t latency_us);
 
@@ -174,6 +178,15 @@ struct vmbus_chan_stats {
 };
 void vmbus_chan_stats_get(const struct vmbus_channel *chan,
 			  struct vmbus_chan_stats *stats);
+
+/*
+ * Start a fresh host session (primary process only): close every channel,
+ * unmap the regions and close /dev/uioN, then open and map it again, as
+ * the kernel resets the channel when the last user goes. Needed for what
+ * a running NVSP session cannot change (MTU, channel count). Secondary
+ * processes must be restarted afterwards: the regions may move.
+ */
+int vmbus_device_reopen(struct vmbus_device *dev);
 
 /* True once the host has rescinded the device. */
 bool vmbus_device_rescinded(const struct vmbus_device *dev);

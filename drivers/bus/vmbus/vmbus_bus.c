@@ -256,6 +256,28 @@ vmbus_device_rescinded(const struct vmbus_device *dev)
 	return __atomic_load_n(&dev->rescinded, __ATOMIC_RELAXED);
 }
 
+int
+vmbus_device_reopen(struct vmbus_device *dev)
+{
+	int ret;
+
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return -E_RTE_SECONDARY;
+	if (vmbus_device_rescinded(dev))
+		return -ENODEV;
+	unwatch_rescind(dev);
+	vmbus_uio_unmap(dev);
+	ret = vmbus_uio_map(dev);
+	if (ret < 0) {
+		VMBUS_LOG(ERR, "device %s: cannot map it again: %s", dev->name,
+			  strerror(-ret));
+		return ret;
+	}
+	if (watch_rescind(dev) < 0)
+		VMBUS_LOG(WARNING, "device %s: rescind events will not be reported", dev->name);
+	return 0;
+}
+
 /* ---- probe / remove ----------------------------------------------------------------- */
 
 static const char *

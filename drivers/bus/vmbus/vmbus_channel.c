@@ -405,6 +405,17 @@ vmbus_chan_tx_space(const struct vmbus_channel *chan)
 	return hv_ring_space(w, r, chan->tx.dsize);
 }
 
+uint32_t
+vmbus_chan_tx_pending(const struct vmbus_channel *chan)
+{
+	uint32_t w = __atomic_load_n(&chan->tx.hdr->write_index, __ATOMIC_ACQUIRE);
+	uint32_t r = __atomic_load_n(&chan->tx.hdr->read_index, __ATOMIC_ACQUIRE);
+
+	if (r >= chan->tx.dsize || w >= chan->tx.dsize || ((r | w) & 7) != 0)
+		return 0;
+	return hv_ring_used(w, r, chan->tx.dsize);
+}
+
 void
 vmbus_chan_set_latency(struct vmbus_channel *chan, uint32_t latency_us)
 {

@@ -1,0 +1,1245 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 hvnet authors
+ *
+ * net_netvsc ethdev glue: probe/remove on the VMBus bus, devargs, the
+ * ethdev operations, statistics. The protocol work is below this file:
+ * hn_nvsp.c (session), hn_rndis.c (control), hn_rx.c / hn_tx.c (data).
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_alarm.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <ethdev_driver.h>
+#include <rte_kvargs.h>
+#include <rte_malloc.h>
+#include <rte_memzone.h>
+
+#include "hn_var.h"
+
+RTE_LOG_REGISTER_SUFFIX(hn_logtype_init, init, NOTICE);
+RTE_LOG_REGISTER_SUFFIX(hn_logtype_driver, driver, NOTICE);
+
+#define HN_ARG_LATENCY		"latency"
+#define HN_ARG_RX_COPYBREAK	"rx_copybreak"
+#define HN_ARG_TX_COPYBREAK	"tx_copybreak"
+#define HN_ARG_RX_EXTMBUF	"rx_extmbuf_enable"
+#define HN_ARG_NUMA_AWARE	"numa_aware"
+#define HN_ARG_TIMEOUT		"timeout"
+
+static const char *const hn_valid_args[] = {
+	HN_ARG_LATENCY, HN_ARG_RX_COPYBREAK, HN_ARG_TX_COPYBREAK, HN_ARG_RX_EXTMBUF,
+	HN_ARG_NUMA_AWARE, HN_ARG_TIMEOUT, NULL
+};
+
+/* Microsoft's default Toeplitz key (what Linux programs, §E.7) */
+static const uint8_t hn_default_rss_key[HN_RSS_KEY_SIZE] = {
+	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
+	0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3,
+	0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+};
+
+static const struct eth_dev_ops hn_ops;
+
+/* ---- devargs -------------------------------------------------------------- */
+
+struct hn_arg_range {
+	uint32_t *dst;
+	uint32_t min;
+	uint32_t max;
+};
+
+static int
+parse_u32(const char *key, const char *value, void *opaque)
+{
+	const struct hn_arg_range *r = opaque;
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(value, &end, 0);
+	if (errno != 0 || end == value || *end != '\0' || value[0] == '-' || v < r->min ||
+	    v > r->max) {
+		PMD_INIT_LOG(ERR, "devarg %s=%s: expected an integer from %u to %u", key, value,
+			     r->min, r->max);
+		return -EINVAL;
+	}
+	*r->dst = (uint32_t)v;
+	return 0;
+}
+
+static int
+parse_devargs(const struct rte_devargs *da, struct hn_devargs *a)
+{
+	uint32_t extmbuf = 0, numa = 1;
+	const struct {
+		const char *key;
+		struct hn_arg_range r;
+	} table[] = {
+		{ HN_ARG_LATENCY, { &a->latency_us, 0, 10000 } },
+		{ HN_ARG_RX_COPYBREAK, { &a->rx_copybreak, 0, HN_MAX_RX_PKTLEN } },
+		{ HN_ARG_TX_COPYBREAK, { &a->tx_copybreak, 0, 65536 } },
+		{ HN_ARG_RX_EXTMBUF, { &extmbuf, 0, 1 } },
+		{ HN_ARG_NUMA_AWARE, { &numa, 0, 1 } },
+		{ HN_ARG_TIMEOUT, { &a->timeout_s, 1, 3600 } },
+	};
+	struct rte_kvargs *kv;
+	unsigned int i;
+	int ret = 0;
+
+	a->latency_us = 50;
+	a->rx_copybreak = 256;
+	a->tx_copybreak = 512;
+	a->timeout_s = 60;
+	if (da != NULL && da->args != NULL && da->args[0] != '\0') {
+		kv = rte_kvargs_parse(da->args, hn_valid_args);
+		if (kv == NULL) {
+			PMD_INIT_LOG(ERR, "devargs '%s': unknown key or bad syntax; valid keys: "
+				     "latency, rx_copybreak, tx_copybreak, rx_extmbuf_enable, "
+				     "numa_aware, timeout", da->args);
+			return -EINVAL;
+		}
+		for (i = 0; i < RTE_DIM(table) && ret == 0; i++)
+			ret = rte_kvargs_process(kv, table[i].key, parse_u32,
+						 (void *)(uintptr_t)&table[i].r);
+		rte_kvargs_free(kv);
+	}
+	a->rx_extmbuf = extmbuf != 0;
+	a->numa_aware = numa != 0;
+	return ret;
+}
+
+/* ---- session -------------------------------------------------------------- */
+
+static int
+hn_attach(struct hn_dev *hv, uint32_t mtu)
+{
+	int ret = hn_nvsp_attach(hv, mtu);
+
+	if (ret == 0)
+		ret = hn_rndis_attach(hv);
+	return ret;
+}
+
+static void
+hn_detach(struct hn_dev *hv)
+{
+	hn_rndis_detach(hv);
+	hn_nvsp_detach(hv);
+}
+
+/*
+ * The one re-initialisation routine (§D.3): what an NVSP session cannot
+ * change (MTU, channel count) takes a new session on a reopened device.
+ */
+static int
+hn_reinit(struct hn_dev *hv, uint32_t mtu)
+{
+	int ret;
+
+	hn_detach(hv);
+	ret = vmbus_device_reopen(hv->vdev);
+	if (ret == 0)
+		ret = hn_attach(hv, mtu);
+	if (ret == 0 && !rte_is_same_ether_addr(&hv->mac, &hv->perm_mac))
+		ret = hn_rndis_set_mac(hv, &hv->mac);
+	if (ret < 0)
+		PMD_DRV_LOG(ERR, "port %u: re-initialisation failed: %s", hv->port_id,
+			    strerror(-ret));
+	return ret;
+}
+
+/* ---- link ----------------------------------------------------------------- */
+
+void
+hn_link_refresh(struct rte_eth_dev *dev)
+{
+	struct hn_dev *hv = hn_dev_of(dev);
+	struct rte_eth_link link = {
+		.link_duplex = RTE_ETH_LINK_FULL_DUPLEX,
+		.link_autoneg = RTE_ETH_LINK_FIXED,
+	};
+
+	__atomic_store_n(&hv->link_dirty, 0, __ATOMIC_RELAXED);
+	link.link_status = __atomic_load_n(&hv->link_up, __ATOMIC_RELAXED) ?
+			   RTE_ETH_LINK_UP : RTE_ETH_LINK_DOWN;
+	link.link_speed = link.link_status ? hv->link_speed_mbps : RTE_ETH_SPEED_NUM_NONE;
+	rte_eth_linkstatus_set(dev, &link);
+}
+
+/* Status indications keep the link current; a stopped port asks. */
+static int
+hn_dev_link_update(struct rte_eth_dev *dev, int wait_to_complete)
+{
+	struct hn_dev *hv = hn_dev_of(dev);
+	struct rte_eth_link old;
+
+	RTE_SET_USED(wait_to_complete);
+	rte_eth_linkstatus_get(dev, &old);
+	if (hn_is_primary() && !hv->started && hv->rndis_up) {
+		rte_spinlock_lock(&hv->ctl.lock);
+		hn_rndis_query_link(hv);
+		rte_spinlock_unlock(&hv->ctl.lock);
+	} else if (hv->started && hn_is_primary()) {
+		/* nobody may be polling: pick up indications waiting in the ring */
+		hn_chan_drain(hv, &hv->chans[0], NULL, 0, HN_RX_BURST_BUDGET);
+	}
+	hn_link_refresh(dev);
+	return old.link_status == dev->data->dev_link.link_status ? -1 : 0;
+}
+
+/* ---- configure ------------------------------------------------------------ */
+
+static uint32_t
+rss_hf_to_hash_info(uint64_t hf)
+{
+	uint32_t hi = 0;
+
+	if (hf & (RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_FRAG_IPV4 | RTE_ETH_RSS_NONFRAG_IPV4_OTHER))
+		hi |= HV_NDIS_HASH_IPV4;
+	if (hf & RTE_ETH_RSS_NONFRAG_IPV4_TCP)
+		hi |= HV_NDIS_HASH_TCP_IPV4;
+	if (hf & (RTE_ETH_RSS_IPV6 | RTE_ETH_RSS_FRAG_IPV6 | RTE_ETH_RSS_NONFRAG_IPV6_OTHER))
+		hi |= HV_NDIS_HASH_IPV6;
+	if (hf & RTE_ETH_RSS_IPV6_EX)
+		hi |= HV_NDIS_HASH_IPV6_EX;
+	if (hf & RTE_ETH_RSS_NONFRAG_IPV6_TCP)
+		hi |= HV_NDIS_HASH_TCP_IPV6;
+	if (hf & RTE_ETH_RSS_IPV6_TCP_EX)
+		hi |= HV_NDIS_HASH_TCP_IPV6_EX;
+	return hi;
+}
+
+static uint64_t
+hn_rss_offloads(const struct hn_dev *hv)
+{
+	uint64_t hf = 0;
+
+	if (hv->rss_caps & HV_NDIS_RSS_CAP_IPV4)
+		hf |= RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_NONFRAG_IPV4_TCP;
+	if (hv->rss_caps & HV_NDIS_RSS_CAP_IPV6)
+		hf |= RTE_ETH_RSS_IPV6 | RTE_ETH_RSS_NONFRAG_IPV6_TCP;
+	if (hv->rss_caps & HV_NDIS_RSS_CAP_IPV6_EX)
+		hf |= RTE_ETH_RSS_IPV6_EX | RTE_ETH_RSS_IPV6_TCP_EX;
+	return hf;
+}
+
+static uint32_t
+hn_max_queues(const struct hn_dev *hv)
+{
+	if (hv->nvsp_ver < HV_NVSP_PROTO_V5)
+		return 1;
+	return RTE_MAX(1u, RTE_MIN(hv->rss_max_queues, HN_MAX_QUEUES));
+}
+
+/* Channels for nq queues: a new session if this one cannot give them. */
+static int
+hn_setup_channels(struct hn_dev *hv, uint32_t nq, uint32_t mtu)
+{
+	uint32_t granted;
+	int ret;
+
+	if (hv->nchan == nq && mtu == hv->mtu)
+		return 0;
+	if (hv->nchan > 1 || hv->subch_requested || mtu != hv->mtu) {
+		ret = hn_reinit(hv, mtu);
+		if (ret < 0)
+			return ret;
+	}
+	if (nq <= 1)
+		return 0;
+	ret = hn_nvsp_subchannels(hv, nq - 1, &granted);
+	if (ret < 0)
+		return ret;
+	if (granted < nq - 1) {
+		PMD_DRV_LOG(ERR, "port %u: the host granted %u of %u subchannels: configure at "
+			    "most %u queues", hv->port_id, granted, nq - 1, granted + 1);
+		hv->rss_max_queues = granted + 1;
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+static int
+hn_setup_rss(struct hn_dev *hv, const struct rte_eth_conf *conf, uint16_t nb_rxq)
+{
+	const struct rte_eth_rss_conf *rc = &conf->rx_adv_conf.rss_conf;
+	uint64_t hf = rc->rss_hf;
+	unsigned int i;
+
+	if (conf->rxmode.mq_mode != RTE_ETH_MQ_RX_RSS || nb_rxq <= 1) {
+		hv->rss_hash_info = 0;
+		return hv->rss_caps ? hn_rndis_set_rss(hv, 1) : 0;
+	}
+	if (hf & ~hn_rss_offloads(hv)) {
+		PMD_DRV_LOG(ERR, "port %u: RSS hash types %#" PRIx64 " not supported by the "
+			    "host (supported: %#" PRIx64 ")", hv->port_id, hf,
+			    hn_rss_offloads(hv));
+		return -EINVAL;
+	}
+	if (rc->rss_key != NULL && rc->rss_key_len != HN_RSS_KEY_SIZE) {
+		PMD_DRV_LOG(ERR, "port %u: RSS key must be %u bytes", hv->port_id,
+			    HN_RSS_KEY_SIZE);
+		return -EINVAL;
+	}
+	memcpy(hv->rss_key, rc->rss_key != NULL ? rc->rss_key : hn_default_rss_key,
+	       HN_RSS_KEY_SIZE);
+	hv->rss_hash_info = rss_hf_to_hash_info(hf);
+	for (i = 0; i < HN_RSS_RETA_SIZE; i++)
+		hv->reta[i] = i % nb_rxq;
+	return hn_rndis_set_rss(hv, nb_rxq);
+}
+
+static int
+hn_dev_configure(struct rte_eth_dev *dev)
+{
+	struct hn_dev *hv = hn_dev_of(dev);
+	const struct rte_eth_conf *conf = &dev->data->dev_conf;
+	uint32_t nq = RTE_MAX(dev->data->nb_rx_queues, dev->data->nb_tx_queues);
+	uint32_t mtu = dev->data->mtu ? dev->data->mtu : HN_MTU_DEFAULT;
+	int ret;
+
+	if (conf->rxmode.mq_mode != RTE_ETH_MQ_RX_NONE &&
+	    conf->rxmode.mq_mode != RTE_ETH_MQ_RX_RSS) {
+		PMD_DRV_LOG(ERR, "port %u: RX mq_mode %d not supported (none or RSS)",
+			    hv->port_id, conf->rxmode.mq_mode);
+		return -EINVAL;
+	}
+	if (nq > hn_max_queues(hv)) {
+		PMD_DRV_LOG(ERR, "port %u: %u queues asked, the host offers at most %u",
+			    hv->port_id, nq, hn_max_queues(hv));
+		return -EINVAL;
+	}
+	rte_spinlock_lock(&hv->ctl.lock);
+	ret = hn_setup_channels(hv, nq, mtu);
+	if (ret == 0)
+		ret = hn_setup_rss(hv, conf, dev->data->nb_rx_queues);
+	if (ret == 0 && (hv->csum_tx4 || hv->csum_rx4 || hv->lso4_max))
+		ret = hn_rndis_set_offloads(hv, conf->rxmode.offloads, conf->txmode.offloads);
+	rte_spinlock_unlock(&hv->ctl.lock);
+	if (ret == 0) {
+		hv->rx_offloads = conf->rxmode.offloads;
+		hv->tx_offloads = conf->txmode.offloads;
+	}
+	return ret;
+}
+
+/* ---- start / stop / close ------------------------------------------------------ */
+
+static uint32_t
+hn_filter(const struct hn_dev *hv)
+{
+	if (hv->promisc)
+		return HV_NDIS_PACKET_TYPE_PROMISCUOUS;
+	/* no multicast list in the protocol: all-multicast stays on */
+	return HV_NDIS_PACKET_TYPE_DIRECTED | HV_NDIS_PACKET_TYPE_BROADCAST |
+	       HV_NDIS_PACKET_TYPE_ALL_MULTICAST;
+}
+
+static void
+hn_link_queues(struct rte_eth_dev *dev, struct hn_dev *hv)
+{
+	uint32_t i;
+
+	for (i = 0; i < hv->nchan; i++) {
+		struct hn_chan *ch = &hv->chans[i];
+
+		ch->rxq = i < dev->data->nb_rx_queues ? dev->data->rx_queues[i] : NULL;
+		ch->txq = i < dev->data->nb_tx_queues ? dev->data->tx_queues[i] : NULL;
+		if (ch->rxq != NULL)
+			ch->rxq->ch = ch;
+		if (ch->txq != NULL)
+			ch->txq->ch = ch;
+	}
+}
+
+static void
+hn_set_queue_states(struct rte_eth_dev *dev, uint8_t state)
+{
+	uint16_t i;
+
+	for (i = 0; i < dev->data->nb_rx_queues; i++)
+		dev->data->rx_queue_state[i] = state;
+	for (i = 0; i < dev->data->nb_tx_queues; i++)
+		dev->data->tx_queue_state[i] = state;
+}
+
+static int
+hn_dev_start(struct rte_eth_dev *dev)
+{
+	struct hn_dev *hv = hn_dev_of(dev);
+	uint16_t i;
+	int ret;
+
+	if (hv->nchan < RTE_MAX(dev->data->nb_rx_queues, dev->data->nb_tx_queues)) {
+		PMD_DRV_LOG(ERR, "port %u: fewer channels than queues: configure again",
+			    hv->port_id);
+		return -EINVAL;
+	}
+	hn_link_queues(dev, hv);
+	for (i = 0; i < dev->data->nb_tx_queues; i++) {
+		struct hn_txq *txq = dev->data->tx_queues[i];
+
+		ret = hn_txq_bind(hv, txq, dev->data->nb_tx_queues);
+		if (ret < 0)
+			return ret;
+		txq->offloads = hv->tx_offloads;
+		txq->started = true;
+	}
+	for (i = 0; i < dev->data->nb_rx_queues; i++) {
+		struct hn_rxq *rxq = dev->data->rx_queues[i];
+
+		rxq->scatter = hv->rx_offloads & RTE_ETH_RX_OFFLOAD_SCATTER;
+		rxq->vlan_strip = hv->rx_offloads & RTE_ETH_RX_OFFLOAD_VLAN_STRIP;
+		rxq->started = true;
+	}
+	hv->started = true;
+	rte_spinlock_lock(&hv->ctl.lock);
+	ret = hn_rndis_set_filter(hv, hn_filter(hv));
+	if (ret == 0)
+		ret = hn_rndis_query_link(hv);
+	rte_spinlock_unlock(&hv->ctl.lock);
+	if (ret < 0) {
+		hv->started = false;
+		return ret;
+	}
+	hn_link_refresh(dev);
+	hn_set_queue_states(dev, RTE_ETH_QUEUE_STATE_STARTED);
+	return 0;
+}
+
+/* Wait (bounded) until the host has completed every send. */
+static void
+hn_drain_tx(struct rte_eth_dev *dev, struct hn_dev *hv)
+{
+	uint64_t end = rte_get_timer_cycles() + rte_get_timer_hz() * HN_STOP_DRAIN_MS / 1000;
+	unsigned int inflight;
+	uint16_t i;
+
+	do {
+		inflight = 0;
+		for (i = 0; i < dev->data->nb_tx_queues; i++) {
+			struct hn_txq *txq = dev->data->tx_queues[i];
+
+			hn_tx_done_cleanup(txq, 0);
+			inflight += hn_txq_inflight(txq);
+		}
+		if (inflight == 0)
+			return;
+		rte_delay_us_sleep(100);
+	} while (rte_get_timer_cycles() < end);
+	PMD_DRV_LOG(WARNING, "port %u: %u sends never completed by the host", hv->port_id,
+		    inflight);
+}
+
+static int
+hn_dev_stop(struct rte_eth_dev *dev)
+{
+	struct hn_dev *hv = hn_dev_of(dev);
+	uint16_t i;
+
+	if (!hv->started)
+		return 0;
+	hn_set_queue_states(dev, RTE_ETH_QUEUE_STATE_STOPPED);
+	for (i = 0; i < dev->data->nb_rx_queues; i++)
+		((struct hn_rxq *)dev->data->rx_queues[i])->started = false;
+	rte_spinlock_lock(&hv->ctl.lock);
+	if (!vmbus_device_rescinded(hv->vdev))
+		hn_rndis_set_filter(hv, 0);
+	rte_spinlock_unlock(&hv->ctl.lock);
+	if (!vmbus_device_rescinded(hv->vdev))
+		hn_drain_tx(dev, hv);
+	for (i = 0; i < dev->data->nb_tx_queues; i++) {
+		struct hn_txq *txq = dev->data->tx_queues[i];
+
+		txq->started = false;
+		hn_txq_reclaim_all(txq);
+	}
+	for (i = 0; i < dev->data->nb_rx_queues; i++)
+		hn_rxq_flush(dev->data->rx_queues[i]);
+	hv->started = false;
+	dev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
+	return 0;
+}
+
+static void hn_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid);
+static void hn_tx_queue_release(struct rte_eth_dev *dev, uint16_t qid);
+
+static int
+hn_dev_close(struct rte_eth_dev *dev)
+{
+	struct hn_dev *hv = hn_dev_of(dev);
+	uint16_t i;
+
+	if (!hn_is_primary())
+		return 0;
+	rte_eal_alarm_cancel(NULL, dev);	/* pending LSC callbacks */
+	hn_dev_stop(dev);
+	rte_spinlock_lock(&hv->ctl.lock);
+	hn_detach(hv);
+	rte_spinlock_unlock(&hv->ctl.lock);
+	for (i = 0; i < dev->data->nb_rx_queues; i++)
+		hn_rx_queue_release(dev, i);
+	for (i = 0; i < dev->data->nb_tx_queues; i++)
+		hn_tx_queue_release(dev, i);
+	dev->data->mac_addrs = NULL;	/* lives in hv, freed with it */
+	return 0;
+}
+
+/* A fresh session with the same configuration. */
+static int
+hn_dev_reset(struct rte_eth_dev *dev)
+{
+	struct hn_dev *hv = hn_dev_of(dev);
+	int ret;
+
+	hn_dev_stop(dev);
+	rte_spinlock_lock(&hv->ctl.lock);
+	ret = hn_reinit(hv, hv->mtu);
+	rte_spinlock_unlock(&hv->ctl.lock);
+	return ret;
+}
+
+/* ---- queues --------------------------------------------------------------- */
+
+static int
+queue_socket(const struct hn_dev *hv, unsigned int socket_id)
+{
+	return hv->args.numa_aware ? (int)socket_id : SOCKET_ID_ANY;
+}
+
+static int
+hn_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
+		  unsigned int socket_id, const struct rte_eth_rxconf *conf,
+		  struct rte_mempool *mp)
+{
+	struct hn_dev *hv = hn_dev_of(dev);
+	char name[RTE_RING_NAMESIZE];
+	struct hn_rxq *rxq;
+
+	RTE_SET_USED(conf);
+	if (dev->data->rx_queues[qid] != NULL)
+		hn_rx_queue_release(dev, qid);
+	rxq = rte_zmalloc_socket("hn_rxq", sizeof(*rxq), RTE_CACHE_LINE_SIZE,
+				 queue_socket(hv, socket_id));
+	if (rxq == NULL)
+		return -ENOMEM;
+	snprintf(name, sizeof(name), "hn_rx_p%u_q%u", dev->data->port_id, qid);
+	rxq->staging = rte_ring_create(name, rte_align32pow2(RTE_MAX(nb_desc, 64u)),
+				       queue_socket(hv, socket_id),
+				       RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (rxq->staging == NULL) {
+		rte_free(rxq);
+		return -ENOMEM;
+	}
+	rxq->hv = hv;
+	rxq->mp = mp;
+	rxq->queue_id = qid;
+	rxq->port_id = dev->data->port_id;
+	rxq->nb_desc = nb_desc;
+	rxq->buf_size = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
+	rxq->ch = qid < hv->nchan ? &hv->chans[qid] : NULL;
+	dev->data->rx_queues[qid] = rxq;
+	return 0;
+}
+
+static void
+hn_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
+{
+	struct hn_rxq *rxq = dev->data->rx_queues[qid];
+
+	if (rxq == NULL)
+		return;
+	if (rxq->ch != NULL && rxq->ch->rxq == rxq)
+		rxq->ch->rxq = NULL;
+	hn_rxq_flush(rxq);
+	rte_ring_free(rxq->staging);
+	rte_free(rxq);
+	dev->data->rx_queues[qid] = NULL;
+}
+
+static int
+hn_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
+		  unsigned int socket_id, const struct rte_eth_txconf *conf)
+{
+	struct hn_dev *hv = hn_dev_of(dev);
+	int socket = queue_socket(hv, socket_id);
+	char name[RTE_MEMZONE_NAMESIZE];
+	struct hn_txq *txq;
+
+	RTE_SET_USED(conf);
+	if (dev->data->tx_queues[qid] != NULL)
+		hn_tx_queue_release(dev, qid);
+	txq = rte_zmalloc_socket("hn_txq", sizeof(*txq), RTE_CACHE_LINE_SIZE, socket);
+	if (txq == NULL)
+		return -ENOMEM;
+	txq->txd = rte_zmalloc_socket("hn_txd", sizeof(*txq->txd) * nb_desc, 0, socket);
+	snprintf(name, sizeof(name), "hn_tx_p%u_q%u", dev->data->port_id, qid);
+	txq->free_idx = rte_ring_create_elem(name, sizeof(uint32_t),
+					     rte_align32pow2(nb_desc + 1u), socket,
+					     RING_F_SP_ENQ | RING_F_SC_DEQ);
+	snprintf(name, sizeof(name), "hn_txh_p%u_q%u", dev->data->port_id, qid);
+	/* physically contiguous: a header never crosses a page */
+	txq->hdr_mz = rte_memzone_reserve_aligned(name, (size_t)nb_desc * HN_TX_HDR_SIZE,
+						  socket, RTE_MEMZONE_IOVA_CONTIG, HV_PAGE_SIZE);
+	if (txq->txd == NULL || txq->free_idx == NULL || txq->hdr_mz == NULL) {
+		rte_memzone_free(txq->hdr_mz);
+		rte_ring_free(txq->free_idx);
+		rte_free(txq->txd);
+		rte_free(txq);
+		return -ENOMEM;
+	}
+	txq->hdr = txq->hdr_mz->addr;
+	txq->hdr_iova = txq->hdr_mz->iova;
+	txq->hv = hv;
+	txq->queue_id = qid;
+	txq->port_id = dev->data->port_id;
+	txq->nb_desc = nb_desc;
+	txq->agg_idx = -1;
+	txq->spare = UINT32_MAX;
+	txq->ch = qid < hv->nchan ? &hv->chans[qid] : NULL;
+	dev->data->tx_queues[qid] = txq;
+	return 0;
+}
+
+static void
+hn_tx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
+{
+	struct hn_txq *txq = dev->data->tx_queues[qid];
+
+	if (txq == NULL)
+		return;
+	if (txq->ch != NULL && txq->ch->txq == txq)
+		txq->ch->txq = NULL;
+	hn_txq_reclaim_all(txq);
+	rte_memzone_free(txq->hdr_mz);
+	rte_ring_free(txq->free_idx);
+	rte_free(txq->txd);
+	rte_free(txq);
+	dev->data->tx_queues[qid] = NULL;
+}
+
+static uint32_t
+hn_rx_queue_count(void *q)
+{
+	const struct hn_rxq *rxq = q;
+
+	return rte_ring_count(rxq->staging);
+}
+
+static int
+hn_rx_descriptor_status(void *q, uint16_t offset)
+{
+	const struct hn_rxq *rxq = q;
+
+	if (offset >= rxq->nb_desc)
+		return -EINVAL;
+	return offset < rte_ring_count(rxq->staging) ? RTE_ETH_RX_DESC_DONE
+						     : RTE_ETH_RX_DESC_AVAIL;
+}
+
+static int
+hn_tx_descriptor_status(void *q, uint16_t offset)
+{
+	const struct hn_txq *txq = q;
+
+	if (offset >= txq->nb_desc)
+		return -EINVAL;
+	if (offset >= txq->ndesc)
+		return RTE_ETH_TX_DESC_UNAVAIL;
+	return offset < hn_txq_inflight(txq) ? RTE_ETH_TX_DESC_FULL : RTE_ETH_TX_DESC_DONE;
+}
+
+/* ---- information ------------------------------------------------------------- */
+
+static int
+hn_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
+{
+	struct hn_dev *hv = hn_dev_of(dev);
+	uint32_t maxq = hn_max_queues(hv);
+
+	info->max_rx_queues = (uint16_t)maxq;
+	info->max_tx_queues = (uint16_t)maxq;
+	info->max_mac_addrs = 1;
+	info->min_rx_bufsize = RTE_ETHER_MIN_LEN;
+	info->max_rx_pktlen = HN_MAX_RX_PKTLEN;
+	info->min_mtu = HN_MTU_MIN;
+	info->max_mtu = hv->nvsp_ver >= HV_NVSP_PROTO_V2 ? hv->host_mtu
+							  : RTE_ETHER_MTU;
+	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_VLAN_STRIP | RTE_ETH_RX_OFFLOAD_SCATTER;
+	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS | RTE_ETH_TX_OFFLOAD_VLAN_INSERT;
+	if (hv->rss_caps) {
+		info->rx_offload_capa |= RTE_ETH_RX_OFFLOAD_RSS_HASH;
+		info->flow_type_rss_offloads = hn_rss_offloads(hv);
+		info->hash_key_size = HN_RSS_KEY_SIZE;
+		info->reta_size = HN_RSS_RETA_SIZE;
+	}
+	if (hv->csum_rx4 & HV_NDIS_CSUM_CAP_IP4_HDR)
+		info->rx_offload_capa |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
+	if (hv->csum_rx4 & HV_NDIS_CSUM_CAP_IP4_TCP)
+		info->rx_offload_capa |= RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
+	if (hv->csum_rx4 & HV_NDIS_CSUM_CAP_IP4_UDP)
+		info->rx_offload_capa |= RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
+	if (hv->csum_tx4 & HV_NDIS_CSUM_CAP_IP4_HDR)
+		info->tx_offload_capa |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+	if (hv->csum_tx4 & HV_NDIS_CSUM_CAP_IP4_TCP)
+		info->tx_offload_capa |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+	if (hv->csum_tx4 & HV_NDIS_CSUM_CAP_IP4_UDP)
+		info->tx_offload_capa |= RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+	if (hv->lso4_max)
+		info->tx_offload_capa |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
+	info->rx_desc_lim.nb_max = 4096;
+	info->rx_desc_lim.nb_min = 32;
+	info->rx_desc_lim.nb_align = 1;
+	info->tx_desc_lim.nb_max = 4096;
+	info->tx_desc_lim.nb_min = 32;
+	info->tx_desc_lim.nb_align = 1;
+	info->tx_desc_lim.nb_seg_max = HN_TX_MAX_SEGS;
+	info->tx_desc_lim.nb_mtu_seg_max = HN_TX_MAX_SEGS;
+	info->default_rxportconf.burst_size = 32;
+	info->default_txportconf.burst_size = 32;
+	info->default_rxportconf.ring_size = 512;
+	info->default_txportconf.ring_size = 512;
+	info->speed_capa = RTE_ETH_LINK_SPEED_FIXED;
+	info->dev_capa = 0;
+	return 0;
+}
+
+static const uint32_t *
+hn_supported_ptypes(struct rte_eth_dev *dev)
+{
+	static const uint32_t ptypes[] = { RTE_PTYPE_L2_ETHER, RTE_PTYPE_UNKNOWN };
+
+	RTE_SET_USED(dev);
+	return ptypes;
+}
+
+static int
+hn_burst_mode_get(struct rte_eth_dev *dev, uint16_t qid, struct rte_eth_burst_mode *mode,
+		  bool tx)
+{
+	struct hn_dev *hv = hn_dev_of(dev);
+
+	RTE_SET_USED(qid);
+	if (tx)
+		snprintf(mode->info, sizeof(mode->info),
+			 "Scalar, send buffer up to %u B (aggregated), GPA page lists above",
+			 hv->args.tx_copybreak);
+	else
+		snprintf(mode->info, sizeof(mode->info), "Scalar, in-place parse, copy");
+	return 0;
+}
+
+static int
+hn_rx_burst_mode_get(struct rte_eth_dev *dev, uint16_t qid, struct rte_eth_burst_mode *m)
+{
+	return hn_burst_mode_get(dev, qid, m, false);
+}
+
+static int
+hn_tx_burst_mode_get(struct rte_eth_dev *dev, uint16_t qid, struct rte_eth_burst_mode *m)
+{
+	return hn_burst_mode_get(dev, qid, m, true);
+}
+
+/* ---- filters, MAC, MTU --------------------------------------------------------- */
+
+static int
+hn_update_filter(struct rte_eth_dev *dev)
+{
+	struct hn_dev *hv = hn_dev_of(dev);
+	int ret = 0;
+
+	if (!hv->started)
+		return 0;	/* applied at start */
+	rte_spinlock_lock(&hv->ctl.lock);
+	ret = hn_rndis_set_filter(hv, hn_filter(hv));
+	rte_spinlock_unlock(&hv->ctl.lock);
+	return ret;
+}
+
+static int
+hn_promiscuous_enable(struct rte_eth_dev *dev)
+{
+	hn_dev_of(dev)->promisc = true;
+	return hn_update_filter(dev);
+}
+
+static int
+hn_promiscuous_disable(struct rte_eth_dev *dev)
+{
+	hn_dev_of(dev)->promisc = false;
+	return hn_update_filter(dev);
+}
+
+static int
+hn_allmulticast_enable(struct rte_eth_dev *dev)
+{
+	RTE_SET_USED(dev);
+	return 0;	/* always on */
+}
+
+static int
+hn_allmulticast_disable(struct rte_eth_dev *dev)
+{
+	PMD_DRV_LOG(NOTICE, "port %u: the host has no multicast list: all-multicast stays on",
+		    dev->data->port_id);
+	return -ENOTSUP;
+}
+
+static int
+hn_mac_addr_set(struct rte_eth_dev *dev, struct rte_ether_addr *mac)
+{
+	struct hn_dev *hv = hn_dev_of(dev);
+	int ret;
+
+	rte_spinlock_lock(&hv->ctl.lock);
+	ret = hn_rndis_set_mac(hv, mac);
+	rte_spinlock_unlock(&hv->ctl.lock);
+	if (ret < 0) {
+		PMD_DRV_LOG(ERR, "port %u: the host refused the MAC address change",
+			    hv->port_id);
+		return ret;
+	}
+	rte_ether_addr_copy(mac, &hv->mac);
+	return 0;
+}
+
+static int
+hn_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
+{
+	struct hn_dev *hv = hn_dev_of(dev);
+	uint32_t nq = hv->nchan;
+	int ret;
+
+	if (hv->started) {
+		PMD_DRV_LOG(ERR, "port %u: stop the port to change the MTU", hv->port_id);
+		return -EBUSY;
+	}
+	if (mtu == hv->mtu)
+		return 0;
+	rte_spinlock_lock(&hv->ctl.lock);
+	ret = hn_setup_channels(hv, nq, mtu);
+	if (ret == 0 && nq > 1)
+		ret = hn_setup_rss(hv, &dev->data->dev_conf, dev->data->nb_rx_queues);
+	if (ret == 0 && (hv->csum_tx4 || hv->csum_rx4 || hv->lso4_max))
+		ret = hn_rndis_set_offloads(hv, hv->rx_offloads, hv->tx_offloads);
+	rte_spinlock_unlock(&hv->ctl.lock);
+	if (ret == 0 && hv->host_mtu < mtu) {
+		PMD_DRV_LOG(ERR, "port %u: the host accepts frames up to MTU %u only",
+			    hv->port_id, hv->host_mtu);
+		return -EINVAL;
+	}
+	return ret;
+}
+
+/* ---- statistics ----------------------------------------------------------------- */
+
+static int
+hn_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
+{
+	struct hn_dev *hv = hn_dev_of(dev);
+	uint16_t i;
+
+	for (i = 0; i < dev->data->nb_rx_queues; i++) {
+		const struct hn_rxq *q = dev->data->rx_queues[i];
+
+		if (q == NULL)
+			continue;
+		st->ipackets += q->stats.packets;
+		st->ibytes += q->stats.bytes;
+		st->ierrors += q->stats.errors + q->stats.too_long;
+		st->imissed += q->stats.staging_full;
+		st->rx_nombuf += q->stats.nombuf;
+		if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+			st->q_ipackets[i] = q->stats.packets;
+			st->q_ibytes[i] = q->stats.bytes;
+			st->q_errors[i] = q->stats.errors + q->stats.too_long;
+		}
+	}
+	for (i = 0; i < dev->data->nb_tx_queues; i++) {
+		const struct hn_txq *q = dev->data->tx_queues[i];
+
+		if (q == NULL)
+			continue;
+		st->opackets += q->stats.packets;
+		st->obytes += q->stats.bytes;
+		st->oerrors += q->stats.errors;
+		if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+			st->q_opackets[i] = q->stats.packets;
+			st->q_obytes[i] = q->stats.bytes;
+		}
+	}
+	for (i = 0; i < hv->nchan; i++)
+		st->oerrors += hv->chans[i].tx_host_failed;
+	return 0;
+}
+
+static int
+hn_stats_reset(struct rte_eth_dev *dev)
+{
+	struct hn_dev *hv = hn_dev_of(dev);
+	uint16_t i;
+
+	for (i = 0; i < dev->data->nb_rx_queues; i++) {
+		struct hn_rxq *q = dev->data->rx_queues[i];
+
+		if (q != NULL)
+			memset(&q->stats, 0, sizeof(q->stats));
+	}
+	for (i = 0; i < dev->data->nb_tx_queues; i++) {
+		struct hn_txq *q = dev->data->tx_queues[i];
+
+		if (q != NULL)
+			memset(&q->stats, 0, sizeof(q->stats));
+	}
+	for (i = 0; i < hv->nchan; i++) {
+		hv->chans[i].acks_deferred = 0;
+		hv->chans[i].bad_packets = 0;
+		hv->chans[i].bad_completions = 0;
+		hv->chans[i].tx_host_failed = 0;
+	}
+	return 0;
+}
+
+struct hn_xstat_def {
+	const char *name;
+	size_t off;
+};
+
+#define HN_RXS(n, f) { n, offsetof(struct hn_rx_stats, f) }
+#define HN_TXS(n, f) { n, offsetof(struct hn_tx_stats, f) }
+#define HN_CHS(n, f) { n, offsetof(struct hn_chan, f) }
+
+static const struct hn_xstat_def hn_rx_xstats[] = {
+	HN_RXS("packets", packets),
+	HN_RXS("bytes", bytes),
+	HN_RXS("errors", errors),
+	HN_RXS("mbuf_allocation_errors", nombuf),
+	HN_RXS("too_long_errors", too_long),
+	HN_RXS("staged_packets", staged),
+	HN_RXS("staging_full_errors", staging_full),
+	HN_RXS("stopped_dropped_packets", stopped_drops),
+	HN_RXS("multicast_packets", multicast),
+	HN_RXS("broadcast_packets", broadcast),
+	HN_RXS("size_64_packets", bins[HN_BIN_64]),
+	HN_RXS("size_65_to_127_packets", bins[HN_BIN_65_127]),
+	HN_RXS("size_128_to_255_packets", bins[HN_BIN_128_255]),
+	HN_RXS("size_256_to_511_packets", bins[HN_BIN_256_511]),
+	HN_RXS("size_512_to_1023_packets", bins[HN_BIN_512_1023]),
+	HN_RXS("size_1024_to_1518_packets", bins[HN_BIN_1024_1518]),
+	HN_RXS("size_1519_to_max_packets", bins[HN_BIN_1519_MAX]),
+};
+
+static const struct hn_xstat_def hn_tx_xstats[] = {
+	HN_TXS("packets", packets),
+	HN_TXS("bytes", bytes),
+	HN_TXS("errors", errors),
+	HN_TXS("ring_full_errors", ring_full),
+	HN_TXS("no_descriptor_errors", no_desc),
+	HN_TXS("copied_packets", copied),
+	HN_TXS("gpa_packets", gpa),
+	HN_TXS("linearized_packets", linearized),
+	HN_TXS("too_many_segments_errors", too_many_segs),
+	HN_TXS("bad_offload_errors", bad_offload),
+	HN_TXS("multicast_packets", multicast),
+	HN_TXS("broadcast_packets", broadcast),
+	HN_TXS("size_64_packets", bins[HN_BIN_64]),
+	HN_TXS("size_65_to_127_packets", bins[HN_BIN_65_127]),
+	HN_TXS("size_128_to_255_packets", bins[HN_BIN_128_255]),
+	HN_TXS("size_256_to_511_packets", bins[HN_BIN_256_511]),
+	HN_TXS("size_512_to_1023_packets", bins[HN_BIN_512_1023]),
+	HN_TXS("size_1024_to_1518_packets", bins[HN_BIN_1024_1518]),
+	HN_TXS("size_1519_to_max_packets", bins[HN_BIN_1519_MAX]),
+};
+
+/* Channel counters, named after the queue pair using the channel. */
+static const struct hn_xstat_def hn_ch_xstats[] = {
+	HN_CHS("rx_q%u_completions_deferred", acks_deferred),
+	HN_CHS("rx_q%u_bad_vmbus_packets", bad_packets),
+	HN_CHS("tx_q%u_bad_completions", bad_completions),
+	HN_CHS("tx_q%u_host_failed_packets", tx_host_failed),
+};
+#define HN_CH_BUS_XSTATS 2	/* tx_qN_signals, tx_qN_vmbus_ring_full_errors */
+
+static unsigned int
+hn_xstats_count(const struct rte_eth_dev *dev)
+{
+	const struct hn_dev *hv = hn_dev_of(dev);
+
+	return dev->data->nb_rx_queues * RTE_DIM(hn_rx_xstats) +
+	       dev->data->nb_tx_queues * RTE_DIM(hn_tx_xstats) +
+	       hv->nchan * (RTE_DIM(hn_ch_xstats) + HN_CH_BUS_XSTATS);
+}
+
+static int
+hn_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
+		    unsigned int size)
+{
+	const struct hn_dev *hv = hn_dev_of(dev);
+	unsigned int n = hn_xstats_count(dev), k = 0, q, i;
+
+	if (names == NULL || size < n)
+		return (int)n;
+	for (q = 0; q < dev->data->nb_rx_queues; q++)
+		for (i = 0; i < RTE_DIM(hn_rx_xstats); i++)
+			snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE, "rx_q%u_%s", q,
+				 hn_rx_xstats[i].name);
+	for (q = 0; q < dev->data->nb_tx_queues; q++)
+		for (i = 0; i < RTE_DIM(hn_tx_xstats); i++)
+			snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE, "tx_q%u_%s", q,
+				 hn_tx_xstats[i].name);
+	for (q = 0; q < hv->nchan; q++) {
+		for (i = 0; i < RTE_DIM(hn_ch_xstats); i++)
+			snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE,
+				 hn_ch_xstats[i].name, q);
+		snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE, "tx_q%u_host_signals", q);
+		snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE,
+			 "tx_q%u_vmbus_ring_full_errors", q);
+	}
+	return (int)n;
+}
+
+static int
+hn_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int size)
+{
+	const struct hn_dev *hv = hn_dev_of(dev);
+	unsigned int n = hn_xstats_count(dev), k = 0, q, i;
+
+	if (xs == NULL || size < n)
+		return (int)n;
+	for (q = 0; q < dev->data->nb_rx_queues; q++) {
+		const uint8_t *s = (const uint8_t *)&((struct hn_rxq *)
+						      dev->data->rx_queues[q])->stats;
+
+		for (i = 0; i < RTE_DIM(hn_rx_xstats); i++, k++) {
+			xs[k].id = k;
+			xs[k].value = *(const uint64_t *)(s + hn_rx_xstats[i].off);
+		}
+	}
+	for (q = 0; q < dev->data->nb_tx_queues; q++) {
+		const uint8_t *s = (const uint8_t *)&((struct hn_txq *)
+						      dev->data->tx_queues[q])->stats;
+
+		for (i = 0; i < RTE_DIM(hn_tx_xstats); i++, k++) {
+			xs[k].id = k;
+			xs[k].value = *(const uint64_t *)(s + hn_tx_xstats[i].off);
+		}
+	}
+	for (q = 0; q < hv->nchan; q++) {
+		const uint8_t *c = (const uint8_t *)&hv->chans[q];
+		struct vmbus_chan_stats bus = { 0 };
+
+		for (i = 0; i < RTE_DIM(hn_ch_xstats); i++, k++) {
+			xs[k].id = k;
+			xs[k].value = *(const uint64_t *)(c + hn_ch_xstats[i].off);
+		}
+		if (hv->chans[q].vc != NULL)
+			vmbus_chan_stats_get(hv->chans[q].vc, &bus);
+		xs[k].id = k;
+		xs[k++].value = bus.signals;
+		xs[k].id = k;
+		xs[k++].value = bus.tx_ring_full;
+	}
+	return (int)n;
+}
+
+/* ---- telemetry detail ------------------------------------------------------------- */
+
+static int
+hn_priv_dump(struct rte_eth_dev *dev, FILE *f)
+{
+	const struct hn_dev *hv = hn_dev_of(dev);
+	uint32_t i;
+
+	fprintf(f, "netvsc port %u\n", hv->port_id);
+	fprintf(f, "  nvsp_version: %#x, ndis_version: %u.%u\n", hv->nvsp_ver,
+		HV_NDIS_VERSION_MAJOR(hv->ndis_ver), HV_NDIS_VERSION_MINOR(hv->ndis_ver));
+	fprintf(f, "  receive buffer: %" PRIu64 " bytes, %u slots\n", hv->rxbuf_len,
+		hv->rx_slots);
+	fprintf(f, "  send buffer: %" PRIu64 " bytes, %u sections of %u\n", hv->chim_len,
+		hv->chim_count, hv->chim_section_size);
+	fprintf(f, "  aggregation: %u packets, %u bytes, align %u\n", hv->agg_max_pkts,
+		hv->agg_max_bytes, hv->agg_align);
+	fprintf(f, "  mtu: %u (host %u), filter: %#x, link: %s %u Mbps\n", hv->mtu,
+		hv->host_mtu, hv->filter, hv->link_up ? "up" : "down", hv->link_speed_mbps);
+	fprintf(f, "  offload caps: tx4 %#x rx4 %#x tx6 %#x rx6 %#x lso4 %u lso6 %u rsc %d\n",
+		hv->csum_tx4, hv->csum_rx4, hv->csum_tx6, hv->csum_rx6, hv->lso4_max,
+		hv->lso6_max, hv->rsc_caps);
+	fprintf(f, "  rss: caps %#x, max queues %u, hash_info %#x\n", hv->rss_caps,
+		hv->rss_max_queues, hv->rss_hash_info);
+	fprintf(f, "  control: %" PRIu64 " timeouts, %" PRIu64 " stray completions, %" PRIu64
+		" lsc events, %" PRIu64 " host notes\n", hv->ctl.timeouts, hv->ctl.stray,
+		hv->lsc_events, hv->inband_notes);
+	for (i = 0; i < hv->nchan; i++) {
+		const struct hn_chan *ch = &hv->chans[i];
+
+		fprintf(f, "  channel %u: relid %u, %u/%u completions queued, %" PRIu64
+			" bad packets, %" PRIu64 " bad completions\n", i,
+			ch->vc ? vmbus_chan_relid(ch->vc) : 0, ch->ack_count, ch->ack_cap,
+			ch->bad_packets, ch->bad_completions);
+	}
+	return 0;
+}
+
+static const struct eth_dev_ops hn_ops = {
+	.dev_configure = hn_dev_configure,
+	.dev_start = hn_dev_start,
+	.dev_stop = hn_dev_stop,
+	.dev_close = hn_dev_close,
+	.dev_reset = hn_dev_reset,
+	.dev_infos_get = hn_dev_infos_get,
+	.dev_supported_ptypes_get = hn_supported_ptypes,
+	.link_update = hn_dev_link_update,
+	.promiscuous_enable = hn_promiscuous_enable,
+	.promiscuous_disable = hn_promiscuous_disable,
+	.allmulticast_enable = hn_allmulticast_enable,
+	.allmulticast_disable = hn_allmulticast_disable,
+	.mac_addr_set = hn_mac_addr_set,
+	.mtu_set = hn_mtu_set,
+	.stats_get = hn_stats_get,
+	.stats_reset = hn_stats_reset,
+	.xstats_get = hn_xstats_get,
+	.xstats_get_names = hn_xstats_get_names,
+	.xstats_reset = hn_stats_reset,
+	.rx_queue_setup = hn_rx_queue_setup,
+	.rx_queue_release = hn_rx_queue_release,
+	.tx_queue_setup = hn_tx_queue_setup,
+	.tx_queue_release = hn_tx_queue_release,
+	.tx_done_cleanup = hn_tx_done_cleanup,
+	.rx_burst_mode_get = hn_rx_burst_mode_get,
+	.tx_burst_mode_get = hn_tx_burst_mode_get,
+	.eth_dev_priv_dump = hn_priv_dump,
+};
+
+/* ---- probe / remove ----------------------------------------------------------------- */
+
+static void
+hn_set_burst(struct rte_eth_dev *dev)
+{
+	dev->rx_pkt_burst = hn_recv_pkts;
+	dev->tx_pkt_burst = hn_xmit_pkts;
+	dev->tx_pkt_prepare = hn_xmit_prepare;
+	dev->rx_queue_count = hn_rx_queue_count;
+	dev->rx_descriptor_status = hn_rx_descriptor_status;
+	dev->tx_descriptor_status = hn_tx_descriptor_status;
+}
+
+static int
+hn_probe_secondary(struct vmbus_device *vdev)
+{
+	struct rte_eth_dev *dev = rte_eth_dev_attach_secondary(vdev->device.name);
+
+	if (dev == NULL) {
+		PMD_INIT_LOG(ERR, "%s: the primary process has not probed this device",
+			     vdev->device.name);
+		return -ENODEV;
+	}
+	dev->dev_ops = &hn_ops;
+	dev->device = &vdev->device;
+	hn_set_burst(dev);
+	rte_eth_dev_probing_finish(dev);
+	return 0;
+}
+
+static int
+hn_probe(struct vmbus_driver *drv, struct vmbus_device *vdev)
+{
+	struct hn_devargs args;
+	struct rte_eth_dev *dev;
+	struct hn_dev *hv;
+	int ret;
+
+	RTE_SET_USED(drv);
+	if (!hn_is_primary())
+		return hn_probe_secondary(vdev);
+	ret = parse_devargs(vdev->device.devargs, &args);
+	if (ret < 0)
+		return ret;
+	dev = rte_eth_dev_allocate(vdev->device.name);
+	if (dev == NULL)
+		return -ENOMEM;
+	hv = rte_zmalloc_socket("hn_dev", sizeof(*hv), RTE_CACHE_LINE_SIZE,
+				vdev->device.numa_node);
+	if (hv == NULL) {
+		rte_eth_dev_release_port(dev);
+		return -ENOMEM;
+	}
+	dev->data->dev_private = hv;
+	dev->device = &vdev->device;
+	dev->dev_ops = &hn_ops;
+	dev->data->dev_flags |= RTE_ETH_DEV_INTR_LSC | RTE_ETH_DEV_INTR_RMV;
+	hv->vdev = vdev;
+	hv->data = dev->data;
+	hv->port_id = dev->data->port_id;
+	hv->args = args;
+	rte_spinlock_init(&hv->ctl.lock);
+	ret = hn_attach(hv, HN_MTU_DEFAULT);
+	if (ret < 0) {
+		PMD_INIT_LOG(ERR, "%s: the host did not bring the NIC up (%s)",
+			     vdev->device.name, strerror(-ret));
+		hn_detach(hv);
+		rte_eth_dev_release_port(dev);	/* frees dev_private */
+		return ret;
+	}
+	dev->data->mac_addrs = &hv->mac;
+	dev->data->mtu = (uint16_t)RTE_MIN(hv->host_mtu, (uint32_t)RTE_ETHER_MTU);
+	hn_set_burst(dev);
+	hn_link_refresh(dev);
+	rte_eth_dev_probing_finish(dev);
+	PMD_INIT_LOG(INFO, "%s: port %u, NVSP %#x, MAC " RTE_ETHER_ADDR_PRT_FMT,
+		     vdev->device.name, hv->port_id, hv->nvsp_ver,
+		     RTE_ETHER_ADDR_BYTES(&hv->mac));
+	return 0;
+}
+
+static int
+hn_remove(struct vmbus_device *vdev)
+{
+	struct rte_eth_dev *dev = rte_eth_dev_allocated(vdev->device.name);
+
+	if (dev == NULL)
+		return 0;
+	if (hn_is_primary())
+		hn_dev_close(dev);
+	return rte_eth_dev_release_port(dev);
+}
+
+/* Interrupt thread: the host took the device away. */
+static void
+hn_rescind(struct vmbus_device *vdev)
+{
+	struct rte_eth_dev *dev = rte_eth_dev_allocated(vdev->device.name);
+
+	if (dev == NULL)
+		return;
+	__atomic_store_n(&hn_dev_of(dev)->link_up, 0, __ATOMIC_RELAXED);
+	hn_link_refresh(dev);
+	rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_RMV, NULL);
+}
+
+static const rte_uuid_t hn_class_ids[] = {
+	/* f8615163-df3e-46c5-913f-f2d2f965ed0e */
+	RTE_UUID_INIT(0xf8615163, 0xdf3e, 0x46c5, 0x913f, 0xf2d2f965ed0eULL),
+	{ 0 },
+};
+
+static struct vmbus_driver hn_driver = {
+	.id_table = hn_class_ids,
+	.probe = hn_probe,
+	.remove = hn_remove,
+	.rescind = hn_rescind,
+};
+
+VMBUS_PMD_REGISTER(net_netvsc, hn_driver);
+RTE_PMD_REGISTER_KMOD_DEP(net_netvsc, "* uio_hv_generic");
+RTE_PMD_REGISTER_PARAM_STRING(net_netvsc,
+			      HN_ARG_LATENCY "=<uint> "
+			      HN_ARG_RX_COPYBREAK "=<uint> "
+			      HN_ARG_TX_COPYBREAK "=<uint> "
+			      HN_ARG_RX_EXTMBUF "=<0|1> "
+			      HN_ARG_NUMA_AWARE "=<0|1> "
+			      HN_ARG_TIMEOUT "=<seconds>");

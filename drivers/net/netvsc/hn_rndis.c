@@ -1,0 +1,480 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 hvnet authors
+ *
+ * RNDIS control (protocol doc §D.2, §E): requests go in the send-buffer
+ * section reserved for control, one at a time; completions come back in
+ * the receive buffer, mixed with data, and are matched by rid and type in
+ * hn_rx.c, which hands them over through hv->ctl. Status indications
+ * (link, speed) arrive the same way and end up in hn_rndis_status().
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_alarm.h>
+#include <rte_ethdev.h>
+#include <ethdev_driver.h>
+
+#include "hn_var.h"
+
+/* Copy a request into the control section and send it (RC). */
+static int
+rndis_send(struct hn_dev *hv, const void *msg, uint32_t len, uint64_t xid)
+{
+	union hv_nvsp_msg nv = { .rndis_pkt = {
+		.type = HV_NVSP_MSG_RNDIS_PKT,
+		.chan_type = HV_NVSP_CHAN_CONTROL,
+		.chim_idx = hv->ctl_section,
+		.chim_sz = len,
+	} };
+	bool sig = false;
+	int ret;
+
+	if (len > hv->chim_section_size)
+		return -EMSGSIZE;
+	memcpy(hv->chim + (size_t)hv->ctl_section * hv->chim_section_size, msg, len);
+	ret = vmbus_chan_send(hv->chans[0].vc, HV_PKT_DATA_INBAND, &nv, sizeof(nv), xid,
+			      HV_PKT_FLAG_COMPLETION_REQUESTED, &sig);
+	if (ret == 0 && sig)
+		vmbus_chan_signal(hv->chans[0].vc);
+	return ret;
+}
+
+static uint32_t
+next_rid(struct hn_dev *hv)
+{
+	if (++hv->rid == 0)	/* rids are never 0 */
+		hv->rid = 1;
+	return hv->rid;
+}
+
+/* Send msg (its rid already set) and wait for the completion `cmplt`. */
+static int
+rndis_call(struct hn_dev *hv, void *msg, uint32_t len, uint32_t rid, uint32_t cmplt,
+	   const char *what)
+{
+	int ret;
+
+	hv->ctl.kind = HN_CTL_RNDIS;
+	hv->ctl.rid = rid;
+	hv->ctl.type = cmplt;
+	hv->ctl.len = 0;
+	__atomic_store_n(&hv->ctl.done, 0, __ATOMIC_RELEASE);
+	ret = rndis_send(hv, msg, len, HN_XID_CTL | ++hv->ctl.seq);
+	if (ret < 0) {
+		hv->ctl.kind = HN_CTL_NONE;
+		PMD_DRV_LOG(ERR, "port %u: cannot send RNDIS %s: %s", hv->port_id, what,
+			    strerror(-ret));
+		return ret;
+	}
+	return hn_ctl_wait(hv, what);
+}
+
+int
+hn_rndis_query(struct hn_dev *hv, uint32_t oid, const void *in, uint32_t in_len,
+	       void *out, uint32_t out_min, uint32_t out_max, uint32_t *out_len)
+{
+	uint8_t req[sizeof(struct hv_rndis_query_msg) + 64];
+	struct hv_rndis_query_msg *q = (void *)req;
+	struct hv_rndis_query_cmplt c;
+	char what[40];
+	int ret;
+
+	if (in_len > sizeof(req) - sizeof(*q))
+		return -EINVAL;
+	memset(req, 0, sizeof(req));
+	q->type = HV_RNDIS_QUERY_MSG;
+	q->len = (uint32_t)sizeof(*q) + in_len;
+	q->rid = next_rid(hv);
+	q->oid = oid;
+	q->info_len = in_len;
+	q->info_offset = HV_RNDIS_QUERY_INFO_OFFSET;	/* never 0 (§E.2) */
+	if (in_len)
+		memcpy(q + 1, in, in_len);
+	snprintf(what, sizeof(what), "query of OID %#x", oid);
+	ret = rndis_call(hv, req, q->len, q->rid, HV_RNDIS_QUERY_CMPLT, what);
+	if (ret < 0)
+		return ret;
+	if (hv->ctl.len < sizeof(c))
+		return -EPROTO;
+	memcpy(&c, hv->ctl.buf, sizeof(c));
+	if (c.status != HV_RNDIS_STATUS_SUCCESS)
+		return -EIO;
+	/* the offset counts from rid (byte 8); data must stay inside */
+	if (c.info_len < out_min || c.info_offset < HV_RNDIS_QUERY_CMPLT_INFO_OFFSET ||
+	    (uint64_t)HV_RNDIS_OFFSET_BASE + c.info_offset + c.info_len > hv->ctl.len) {
+		PMD_DRV_LOG(ERR, "port %u: %s: malformed answer (%u bytes at %u)",
+			    hv->port_id, what, c.info_len, c.info_offset);
+		return -EPROTO;
+	}
+	memcpy(out, hv->ctl.buf + HV_RNDIS_OFFSET_BASE + c.info_offset,
+	       RTE_MIN(c.info_len, out_max));
+	if (out_len != NULL)
+		*out_len = RTE_MIN(c.info_len, out_max);
+	return 0;
+}
+
+int
+hn_rndis_set(struct hn_dev *hv, uint32_t oid, const void *data, uint32_t len)
+{
+	uint8_t req[sizeof(struct hv_rndis_set_msg) + 1024];
+	struct hv_rndis_set_msg *s = (void *)req;
+	struct hv_rndis_set_cmplt c;
+	char what[40];
+	int ret;
+
+	if (len > sizeof(req) - sizeof(*s))
+		return -EINVAL;
+	memset(req, 0, sizeof(*s));
+	s->type = HV_RNDIS_SET_MSG;
+	s->len = (uint32_t)sizeof(*s) + len;
+	s->rid = next_rid(hv);
+	s->oid = oid;
+	s->info_len = len;
+	s->info_offset = HV_RNDIS_SET_INFO_OFFSET;
+	memcpy(s + 1, data, len);
+	snprintf(what, sizeof(what), "set of OID %#x", oid);
+	ret = rndis_call(hv, req, s->len, s->rid, HV_RNDIS_SET_CMPLT, what);
+	if (ret < 0)
+		return ret;
+	if (hv->ctl.len < sizeof(c))
+		return -EPROTO;
+	memcpy(&c, hv->ctl.buf, sizeof(c));
+	if (c.status != HV_RNDIS_STATUS_SUCCESS) {
+		PMD_DRV_LOG(DEBUG, "port %u: %s failed: status %#x", hv->port_id, what,
+			    c.status);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int
+rndis_init(struct hn_dev *hv)
+{
+	struct hv_rndis_init_msg m = {
+		.type = HV_RNDIS_INITIALIZE_MSG,
+		.len = sizeof(m),
+		.ver_major = HV_RNDIS_VERSION_MAJOR,
+		.ver_minor = HV_RNDIS_VERSION_MINOR,
+		.max_xfer_size = HV_RNDIS_INIT_MAX_XFER_SIZE,
+	};
+	struct hv_rndis_init_cmplt c;
+	int ret;
+
+	m.rid = next_rid(hv);
+	ret = rndis_call(hv, &m, sizeof(m), m.rid, HV_RNDIS_INITIALIZE_CMPLT,
+			 "RNDIS initialize");
+	if (ret < 0)
+		return ret;
+	memset(&c, 0, sizeof(c));
+	memcpy(&c, hv->ctl.buf, RTE_MIN(hv->ctl.len, (uint32_t)sizeof(c)));
+	if (hv->ctl.len < HV_RNDIS_INIT_CMPLT_MIN_LEN || c.status != HV_RNDIS_STATUS_SUCCESS) {
+		PMD_DRV_LOG(ERR, "port %u: RNDIS initialize failed: status %#x", hv->port_id,
+			    c.status);
+		return -EIO;
+	}
+	/* aggregation limits: sane values or no aggregation at all */
+	hv->agg_max_pkts = c.max_pkts_per_msg ? RTE_MIN(c.max_pkts_per_msg, 64u) : 1;
+	hv->agg_max_bytes = c.max_xfer_size;
+	hv->agg_align = c.align_factor <= 12 ? 1u << c.align_factor : 0;
+	if (hv->agg_align < 4) {
+		hv->agg_max_pkts = 1;	/* no sane alignment: never pack two */
+		hv->agg_align = 4;
+	}
+	hv->rndis_up = true;
+	return 0;
+}
+
+int
+hn_rndis_set_filter(struct hn_dev *hv, uint32_t filter)
+{
+	int ret = hn_rndis_set(hv, HV_OID_GEN_CURRENT_PACKET_FILTER, &filter, sizeof(filter));
+
+	if (ret == 0)
+		hv->filter = filter;
+	return ret;
+}
+
+int
+hn_rndis_query_link(struct hn_dev *hv)
+{
+	uint32_t state, speed;
+	int ret;
+
+	ret = hn_rndis_query(hv, HV_OID_GEN_MEDIA_CONNECT_STATUS, NULL, 0, &state,
+			     sizeof(state), sizeof(state), NULL);
+	if (ret == 0)
+		ret = hn_rndis_query(hv, HV_OID_GEN_LINK_SPEED, NULL, 0, &speed,
+				     sizeof(speed), sizeof(speed), NULL);
+	if (ret < 0)
+		return ret;
+	__atomic_store_n(&hv->link_up, state == HV_NDIS_MEDIA_STATE_CONNECTED,
+			 __ATOMIC_RELAXED);
+	/* 100 bit/s units */
+	hv->link_speed_mbps = speed / (1000000u / HV_NDIS_LINK_SPEED_UNIT);
+	return 0;
+}
+
+/* What the host can offload; unknown revisions leave everything off. */
+static void
+rndis_query_offload_caps(struct hn_dev *hv)
+{
+	struct hv_ndis_offload caps;
+	struct hv_ndis_obj_hdr in = { .type = HV_NDIS_OBJTYPE_OFFLOAD };
+	uint32_t len = 0;
+
+	if (hv->ndis_ver >= HV_NDIS_VERSION_6_30) {
+		in.rev = HV_NDIS_OFFLOAD_REV_3;
+		in.size = HV_NDIS_OFFLOAD_SIZE_REV3;
+	} else {
+		in.rev = HV_NDIS_OFFLOAD_REV_2;
+		in.size = HV_NDIS_OFFLOAD_SIZE_REV2;
+	}
+	memset(&caps, 0, sizeof(caps));
+	if (hn_rndis_query(hv, HV_OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES, &in, sizeof(in),
+			   &caps, HV_NDIS_OFFLOAD_SIZE_REV1, sizeof(caps), &len) < 0 ||
+	    caps.hdr.type != HV_NDIS_OBJTYPE_OFFLOAD || caps.hdr.rev < HV_NDIS_OFFLOAD_REV_1 ||
+	    caps.hdr.size < HV_NDIS_OFFLOAD_SIZE_REV1) {
+		PMD_DRV_LOG(NOTICE, "port %u: no offload capabilities from the host",
+			    hv->port_id);
+		return;
+	}
+	hv->csum_tx4 = caps.csum.ip4_tx_csum;
+	hv->csum_rx4 = caps.csum.ip4_rx_csum;
+	hv->csum_tx6 = caps.csum.ip6_tx_csum;
+	hv->csum_rx6 = caps.csum.ip6_rx_csum;
+	if (caps.lsov2.ip4_encap & HV_NDIS_ENCAP_IEEE802_3)
+		hv->lso4_max = caps.lsov2.ip4_maxsz;
+	if (caps.lsov2.ip6_encap & HV_NDIS_ENCAP_IEEE802_3)
+		hv->lso6_max = caps.lsov2.ip6_maxsz;
+	hv->lso_minsegs = RTE_MAX(2u, RTE_MAX(caps.lsov2.ip4_minsg, caps.lsov2.ip6_minsg));
+	hv->rsc_caps = caps.hdr.rev >= HV_NDIS_OFFLOAD_REV_3 &&
+		       len >= HV_NDIS_OFFLOAD_SIZE_REV3 && caps.rsc.ip4 && caps.rsc.ip6;
+}
+
+static void
+rndis_query_rss_caps(struct hn_dev *hv)
+{
+	struct hv_ndis_obj_hdr in = {
+		.type = HV_NDIS_OBJTYPE_RSS_CAPS,
+		.rev = HV_NDIS_RSS_CAPS_REV_2,
+		.size = HV_NDIS_RSS_CAPS_SIZE_REV2,
+	};
+	struct hv_ndis_rss_caps caps;
+
+	hv->rss_caps = 0;
+	hv->rss_max_queues = 1;
+	if (hv->ndis_ver < HV_NDIS_VERSION_6_30)
+		return;	/* vRSS needs NDIS 6.20+, which comes with NVSP 5 */
+	memset(&caps, 0, sizeof(caps));
+	if (hn_rndis_query(hv, HV_OID_GEN_RECEIVE_SCALE_CAPABILITIES, &in, sizeof(in), &caps,
+			   HV_NDIS_RSS_CAPS_SIZE_REV1, sizeof(caps), NULL) < 0 ||
+	    caps.hdr.type != HV_NDIS_OBJTYPE_RSS_CAPS || caps.num_rx_queues == 0)
+		return;
+	hv->rss_caps = caps.caps;
+	hv->rss_max_queues = RTE_MIN(caps.num_rx_queues, HN_MAX_QUEUES);
+	if (caps.hdr.rev >= HV_NDIS_RSS_CAPS_REV_2 && caps.num_indir_entries != 0 &&
+	    caps.num_indir_entries != HN_RSS_RETA_SIZE)
+		PMD_DRV_LOG(NOTICE, "port %u: host reports %u indirection entries, using %u",
+			    hv->port_id, caps.num_indir_entries, HN_RSS_RETA_SIZE);
+}
+
+/* INIT, filter cleared, then what the device is (§D.2 steps 8-17). */
+int
+hn_rndis_attach(struct hn_dev *hv)
+{
+	uint32_t mtu;
+	int ret;
+
+	ret = rndis_init(hv);
+	if (ret < 0)
+		return ret;
+	/* some hosts leave the filter set after INIT (§I.11) */
+	ret = hn_rndis_set_filter(hv, 0);
+	if (ret == 0)
+		ret = hn_rndis_query(hv, HV_OID_GEN_MAXIMUM_FRAME_SIZE, NULL, 0, &mtu,
+				     sizeof(mtu), sizeof(mtu), NULL);
+	if (ret == 0)
+		ret = hn_rndis_query(hv, HV_OID_802_3_PERMANENT_ADDRESS, NULL, 0,
+				     &hv->perm_mac, RTE_ETHER_ADDR_LEN, RTE_ETHER_ADDR_LEN,
+				     NULL);
+	if (ret == 0)
+		ret = hn_rndis_query_link(hv);
+	if (ret < 0)
+		return ret;
+	if (mtu < HN_MTU_MIN || mtu > HN_MAX_RX_PKTLEN - RTE_ETHER_HDR_LEN) {
+		PMD_DRV_LOG(ERR, "port %u: host reports an impossible MTU %u", hv->port_id, mtu);
+		return -EPROTO;
+	}
+	hv->host_mtu = mtu;
+	if (rte_is_zero_ether_addr(&hv->mac))
+		rte_ether_addr_copy(&hv->perm_mac, &hv->mac);
+	rndis_query_offload_caps(hv);
+	rndis_query_rss_caps(hv);
+	return 0;
+}
+
+/* HALT has no RNDIS completion: wait only for the host to read it. */
+void
+hn_rndis_detach(struct hn_dev *hv)
+{
+	struct hv_rndis_halt_msg m = {
+		.type = HV_RNDIS_HALT_MSG,
+		.len = sizeof(m),
+	};
+
+	if (!hv->rndis_up || (hv->vdev != NULL && vmbus_device_rescinded(hv->vdev)))
+		goto out;
+	m.rid = next_rid(hv);
+	hv->ctl.kind = HN_CTL_SENDCOMP;
+	hv->ctl.xid = HN_XID_CTL | ++hv->ctl.seq;
+	__atomic_store_n(&hv->ctl.done, 0, __ATOMIC_RELEASE);
+	if (rndis_send(hv, &m, sizeof(m), hv->ctl.xid) == 0)
+		hn_ctl_wait(hv, "RNDIS halt");
+	hv->ctl.kind = HN_CTL_NONE;
+out:
+	hv->rndis_up = false;
+}
+
+/* "NetworkAddress" = 12 hex digits, both as UTF-16LE (§E.4). */
+int
+hn_rndis_set_mac(struct hn_dev *hv, const struct rte_ether_addr *mac)
+{
+	struct hv_rndis_netaddr_param p;
+	static const char name[] = HV_RNDIS_NETADDR_NAME;
+	char hex[HV_RNDIS_NETADDR_VALUE_CHARS + 1];
+	unsigned int i;
+
+	memset(&p, 0, sizeof(p));
+	p.hdr.name_offset = HV_RNDIS_NETADDR_NAME_OFFSET;
+	p.hdr.name_len = HV_RNDIS_NETADDR_NAME_LEN;
+	p.hdr.type = HV_RNDIS_CONFIG_PARAM_STRING;
+	p.hdr.value_offset = HV_RNDIS_NETADDR_VALUE_OFFSET;
+	p.hdr.value_len = HV_RNDIS_NETADDR_VALUE_LEN;
+	for (i = 0; i < HV_RNDIS_NETADDR_NAME_CHARS; i++)
+		p.name[i] = (uint16_t)name[i];
+	snprintf(hex, sizeof(hex), "%02X%02X%02X%02X%02X%02X", mac->addr_bytes[0],
+		 mac->addr_bytes[1], mac->addr_bytes[2], mac->addr_bytes[3],
+		 mac->addr_bytes[4], mac->addr_bytes[5]);
+	for (i = 0; i < HV_RNDIS_NETADDR_VALUE_CHARS; i++)
+		p.value[i] = (uint16_t)hex[i];
+	return hn_rndis_set(hv, HV_OID_GEN_RNDIS_CONFIG_PARAMETER, &p, sizeof(p));
+}
+
+static uint8_t
+csum_param(bool tx, bool rx)
+{
+	if (tx && rx)
+		return HV_NDIS_OFFLOAD_PARAM_TXRX;
+	if (tx)
+		return HV_NDIS_OFFLOAD_PARAM_TX;
+	if (rx)
+		return HV_NDIS_OFFLOAD_PARAM_RX;
+	return HV_NDIS_OFFLOAD_PARAM_OFF;
+}
+
+/* Tell the host which offloads are on: the form follows the NDIS version. */
+int
+hn_rndis_set_offloads(struct hn_dev *hv, uint64_t rx, uint64_t tx)
+{
+	struct hv_ndis_offload_params p;
+	bool tcp_tx = tx & RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+	bool udp_tx = tx & RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+	bool tcp_rx = rx & RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
+	bool udp_rx = rx & RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
+	bool tso = tx & RTE_ETH_TX_OFFLOAD_TCP_TSO;
+
+	memset(&p, 0, sizeof(p));
+	p.hdr.type = HV_NDIS_OBJTYPE_DEFAULT;
+	if (hv->ndis_ver >= HV_NDIS_VERSION_6_30) {
+		p.hdr.rev = HV_NDIS_OFFLOAD_PARAMS_REV_3;
+		p.hdr.size = HV_NDIS_OFFLOAD_PARAMS_SIZE_REV3;
+	} else {
+		p.hdr.rev = HV_NDIS_OFFLOAD_PARAMS_REV_2;
+		p.hdr.size = HV_NDIS_OFFLOAD_PARAMS_SIZE_REV2;
+	}
+	p.ip4_csum = csum_param(tx & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM,
+				rx & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM);
+	p.tcp4_csum = csum_param(tcp_tx || tso, tcp_rx);
+	p.tcp6_csum = csum_param((tcp_tx || tso) && hv->csum_tx6, tcp_rx && hv->csum_rx6);
+	p.udp4_csum = csum_param(udp_tx, udp_rx);
+	p.udp6_csum = csum_param(udp_tx && hv->csum_tx6, udp_rx && hv->csum_rx6);
+	p.lsov2_ip4 = tso && hv->lso4_max ? HV_NDIS_OFFLOAD_LSO_ON : HV_NDIS_OFFLOAD_LSO_OFF;
+	p.lsov2_ip6 = tso && hv->lso6_max ? HV_NDIS_OFFLOAD_LSO_ON : HV_NDIS_OFFLOAD_LSO_OFF;
+	return hn_rndis_set(hv, HV_OID_TCP_OFFLOAD_PARAMETERS, &p, p.hdr.size);
+}
+
+/* Disable, then set everything (the UNCHG flags are unreliable, §I.12). */
+int
+hn_rndis_set_rss(struct hn_dev *hv, uint32_t nqueues)
+{
+	struct hv_ndis_rss_blob b;
+	unsigned int i;
+	int ret;
+
+	memset(&b, 0, sizeof(b));
+	b.params.hdr.type = HV_NDIS_OBJTYPE_RSS_PARAMS;
+	b.params.hdr.rev = HV_NDIS_RSS_PARAMS_REV_2;
+	b.params.hdr.size = HV_NDIS_RSS_PARAMS_SIZE_REV2;
+	b.params.flags = HV_NDIS_RSS_FLAG_DISABLE;
+	b.params.hash_info = HV_NDIS_HASH_FUNCTION_TOEPLITZ;
+	b.params.indir_size = HV_NDIS_RSS_INDIR_SIZE;
+	b.params.indir_offset = HV_NDIS_RSS_BLOB_INDIR_OFFSET;
+	b.params.hash_key_size = HV_NDIS_RSS_KEY_SIZE;
+	b.params.hash_key_offset = HV_NDIS_RSS_BLOB_KEY_OFFSET;
+	ret = hn_rndis_set(hv, HV_OID_GEN_RECEIVE_SCALE_PARAMETERS, &b, sizeof(b));
+	if (ret < 0 || nqueues <= 1 || (hv->rss_hash_info & HV_NDIS_HASH_TYPE_MASK) == 0)
+		return ret;
+	b.params.flags = 0;
+	b.params.hash_info = hv->rss_hash_info | HV_NDIS_HASH_FUNCTION_TOEPLITZ;
+	for (i = 0; i < HV_NDIS_RSS_INDIR_ENTRIES; i++)
+		b.indir[i] = hv->reta[i] < nqueues ? hv->reta[i] : i % nqueues;
+	memcpy(b.key, hv->rss_key, HV_NDIS_RSS_KEY_SIZE);
+	return hn_rndis_set(hv, HV_OID_GEN_RECEIVE_SCALE_PARAMETERS, &b, sizeof(b));
+}
+
+/* Interrupt thread: re-read the link and tell the application. */
+static void
+lsc_alarm(void *arg)
+{
+	struct rte_eth_dev *dev = arg;
+
+	if (dev->data == NULL || dev->data->dev_private == NULL)
+		return;
+	hn_link_refresh(dev);
+	rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_LSC, NULL);
+}
+
+/* An INDICATE_STATUS from the receive buffer (any draining thread). */
+void
+hn_rndis_status(struct hn_dev *hv, const uint8_t *msg, uint32_t len)
+{
+	struct hv_rndis_status_msg s;
+	uint32_t speed;
+
+	if (len < sizeof(s))
+		return;
+	memcpy(&s, msg, sizeof(s));
+	switch (s.status) {
+	case HV_RNDIS_STATUS_MEDIA_CONNECT:
+	case HV_RNDIS_STATUS_MEDIA_DISCONNECT:
+		__atomic_store_n(&hv->link_up, s.status == HV_RNDIS_STATUS_MEDIA_CONNECT,
+				 __ATOMIC_RELAXED);
+		break;
+	case HV_RNDIS_STATUS_LINK_SPEED_CHANGE:
+		if (s.status_buf_len < sizeof(speed) ||
+		    (uint64_t)HV_RNDIS_OFFSET_BASE + s.status_buf_offset + sizeof(speed) > len)
+			return;
+		memcpy(&speed, msg + HV_RNDIS_OFFSET_BASE + s.status_buf_offset, sizeof(speed));
+		hv->link_speed_mbps = speed / (1000000u / HV_NDIS_LINK_SPEED_UNIT);
+		break;
+	default:
+		return;	/* network change, offload config: nothing to do */
+	}
+	__atomic_store_n(&hv->link_dirty, 1, __ATOMIC_RELEASE);
+	if (hn_is_primary() && hv->data->dev_conf.intr_conf.lsc) {
+		hv->lsc_events++;
+		rte_eal_alarm_set(1, lsc_alarm, &rte_eth_devices[hv->port_id]);
+	}
+}

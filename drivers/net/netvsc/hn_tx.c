@@ -1,0 +1,538 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 hvnet authors
+ *
+ * Transmit (protocol doc §F.7). Each TX queue owns a run of send-buffer
+ * sections, one per descriptor, so no lock is shared between queues:
+ *  - small frames are copied, RNDIS header first, into the section being
+ *    filled, several per section within the host's aggregation limits,
+ *    and the section goes out as one NVSP RNDIS_PKT when full or at the
+ *    end of the burst;
+ *  - larger frames go as GPA page lists: the RNDIS header and PPIs in the
+ *    descriptor's own header slot (one range, never across a page), then
+ *    the mbuf pages. The mbuf is freed when the host completes the send.
+ * Send completions carry the descriptor index as transaction id; it is
+ * range- and state-checked (hn_tx_complete), never used as a pointer.
+ */
+
+#include <errno.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <ethdev_driver.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_memcpy.h>
+#include <rte_net.h>
+
+#include "hn_var.h"
+
+/* The largest RNDIS header + PPIs a frame needs: hash, VLAN, csum/LSO. */
+#define HN_TX_PPI_MAX	(3 * HV_RNDIS_PPI_SIZE(4))
+#define HN_TX_RNDIS_MAX	(sizeof(struct hv_rndis_packet_msg) + HN_TX_PPI_MAX)
+static_assert(HN_TX_RNDIS_MAX <= HN_TX_HDR_SIZE, "GPA header slot too small");
+
+static inline uint8_t *
+section_of(const struct hn_txq *txq, uint32_t idx)
+{
+	return txq->sections + (size_t)idx * txq->section_size;
+}
+
+/* ---- descriptors -------------------------------------------------------- */
+
+static inline int
+txd_get(struct hn_txq *txq, uint32_t *idx)
+{
+	if (txq->spare != UINT32_MAX) {
+		*idx = txq->spare;
+		txq->spare = UINT32_MAX;
+		return 0;
+	}
+	if (rte_ring_sc_dequeue_elem(txq->free_idx, idx, sizeof(*idx)) == 0)
+		return 0;
+	/* none free: collect completions (frames met on the way are parked) */
+	hn_chan_drain(txq->hv, txq->ch, NULL, 0, HN_RX_BURST_BUDGET);
+	return rte_ring_sc_dequeue_elem(txq->free_idx, idx, sizeof(*idx));
+}
+
+/* Called by the channel's drainer for every data send completion. */
+void
+hn_tx_complete(struct hn_chan *ch, uint64_t xid, uint32_t status)
+{
+	struct hn_txq *txq = ch->txq;
+	struct hn_txd *d;
+	uint32_t idx;
+
+	if (txq == NULL || xid >= txq->ndesc) {
+		ch->bad_completions++;
+		return;
+	}
+	idx = (uint32_t)xid;
+	d = &txq->txd[idx];
+	if (__atomic_load_n(&d->state, __ATOMIC_ACQUIRE) != HN_TXD_INFLIGHT) {
+		ch->bad_completions++;
+		return;
+	}
+	if (status != HV_NVSP_STATUS_SUCCESS)
+		ch->tx_host_failed += d->npkts;
+	if (d->m != NULL) {
+		rte_pktmbuf_free(d->m);
+		d->m = NULL;
+	}
+	d->npkts = 0;
+	__atomic_store_n(&d->state, HN_TXD_FREE, __ATOMIC_RELAXED);
+	rte_ring_sp_enqueue_elem(txq->free_idx, &idx, sizeof(idx));
+}
+
+unsigned int
+hn_txq_inflight(const struct hn_txq *txq)
+{
+	return txq->ndesc - rte_ring_count(txq->free_idx) -
+	       (txq->spare != UINT32_MAX) - (txq->agg_idx >= 0);
+}
+
+/* ---- RNDIS header ------------------------------------------------------- */
+
+static inline uint8_t *
+put_ppi(uint8_t *p, uint32_t type, uint32_t value)
+{
+	struct hv_rndis_ppi e = {
+		.size = HV_RNDIS_PPI_SIZE(4),
+		.type = type,
+		.offset = HV_RNDIS_PPI_HDR_SIZE,
+	};
+
+	memcpy(p, &e, sizeof(e));
+	memcpy(p + sizeof(e), &value, sizeof(value));
+	return p + HV_RNDIS_PPI_SIZE(4);
+}
+
+/* Checksum or LSOv2 request, from the mbuf's offload flags. */
+static inline uint8_t *
+put_offload_ppi(uint8_t *p, const struct rte_mbuf *m)
+{
+	uint64_t fl = m->ol_flags;
+	uint32_t l4off = m->l2_len + m->l3_len;
+	uint32_t v;
+
+	if (fl & RTE_MBUF_F_TX_TCP_SEG) {
+		v = HV_RNDIS_LSO2_TYPE_V2 | HV_RNDIS_LSO2_MSS(m->tso_segsz) |
+		    HV_RNDIS_LSO2_THOFF(l4off);
+		if (fl & RTE_MBUF_F_TX_IPV6)
+			v |= HV_RNDIS_LSO2_IPV6;
+		return put_ppi(p, HV_RNDIS_PPI_LSO, v);
+	}
+	if (!(fl & (RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK)))
+		return p;
+	v = (fl & RTE_MBUF_F_TX_IPV6) ? HV_RNDIS_TXCSUM_IPV6 : HV_RNDIS_TXCSUM_IPV4;
+	if (fl & RTE_MBUF_F_TX_IP_CKSUM)
+		v |= HV_RNDIS_TXCSUM_IP;
+	switch (fl & RTE_MBUF_F_TX_L4_MASK) {
+	case RTE_MBUF_F_TX_TCP_CKSUM:
+		v |= HV_RNDIS_TXCSUM_TCP | HV_RNDIS_TXCSUM_HDROFF(l4off);
+		break;
+	case RTE_MBUF_F_TX_UDP_CKSUM:
+		v |= HV_RNDIS_TXCSUM_UDP | HV_RNDIS_TXCSUM_HDROFF(l4off);
+		break;
+	default:
+		break;
+	}
+	return put_ppi(p, HV_RNDIS_PPI_CSUM, v);
+}
+
+/* Write PACKET_MSG + PPIs for m at dst; returns the header length. */
+static inline uint32_t
+build_rndis(const struct hn_txq *txq, uint8_t *dst, const struct rte_mbuf *m)
+{
+	struct hv_rndis_packet_msg *h = (struct hv_rndis_packet_msg *)dst;
+	uint8_t *ppi = dst + sizeof(*h);
+	uint8_t *p = ppi;
+	uint32_t ppi_len;
+
+	/* the queue index, so a host completes on this queue's channel */
+	p = put_ppi(p, HV_RNDIS_PPI_HASHVAL, txq->queue_id);
+	if (m->ol_flags & RTE_MBUF_F_TX_VLAN)
+		p = put_ppi(p, HV_RNDIS_PPI_VLAN, HV_RNDIS_VLAN_FROM_TCI(m->vlan_tci));
+	p = put_offload_ppi(p, m);
+	ppi_len = (uint32_t)(p - ppi);
+	h->type = HV_RNDIS_PACKET_MSG;
+	h->len = (uint32_t)sizeof(*h) + ppi_len + m->pkt_len;
+	h->data_offset = HV_RNDIS_PACKET_MSG_OFFSET_MIN + ppi_len;
+	h->data_len = m->pkt_len;
+	h->oob_data_offset = 0;
+	h->oob_data_len = 0;
+	h->oob_num_elements = 0;
+	h->ppi_offset = HV_RNDIS_PACKET_MSG_OFFSET_MIN;
+	h->ppi_len = ppi_len;
+	h->vc_handle = 0;
+	h->reserved = 0;
+	return (uint32_t)sizeof(*h) + ppi_len;
+}
+
+/* ---- send-buffer aggregation ------------------------------------------- */
+
+static int
+agg_flush(struct hn_txq *txq, bool *sig)
+{
+	union hv_nvsp_msg nv;
+	struct hn_txd *d;
+	bool s = false;
+	int ret;
+
+	if (txq->agg_idx < 0)
+		return 0;
+	d = &txq->txd[txq->agg_idx];
+	memset(&nv, 0, sizeof(nv));
+	nv.rndis_pkt.type = HV_NVSP_MSG_RNDIS_PKT;
+	nv.rndis_pkt.chan_type = HV_NVSP_CHAN_DATA;
+	nv.rndis_pkt.chim_idx = txq->first_section + (uint32_t)txq->agg_idx;
+	nv.rndis_pkt.chim_sz = txq->agg_used;
+	d->npkts = txq->agg_pkts;
+	__atomic_store_n(&d->state, HN_TXD_INFLIGHT, __ATOMIC_RELEASE);
+	ret = vmbus_chan_send(txq->ch->vc, HV_PKT_DATA_INBAND, &nv, sizeof(nv),
+			      (uint64_t)txq->agg_idx, HV_PKT_FLAG_COMPLETION_REQUESTED, &s);
+	if (ret < 0) {
+		/* not sent: stays pending, retried by the next burst */
+		__atomic_store_n(&d->state, HN_TXD_FREE, __ATOMIC_RELAXED);
+		return ret;
+	}
+	*sig |= s;
+	txq->agg_idx = -1;
+	return 0;
+}
+
+/* Room for `need` bytes in the section being filled, or in a new one. */
+static uint8_t *
+agg_reserve(struct hn_txq *txq, uint32_t need, bool *sig)
+{
+	uint8_t *sec;
+	uint32_t idx;
+
+	if (txq->agg_idx >= 0) {
+		uint32_t used = RTE_ALIGN_CEIL(txq->agg_used, txq->agg_align);
+
+		if (txq->agg_pkts < txq->agg_max_pkts && used + need <= txq->agg_max_bytes) {
+			sec = section_of(txq, (uint32_t)txq->agg_idx);
+			if (used != txq->agg_used) {
+				/* the previous message's len covers its padding */
+				struct hv_rndis_packet_msg *last = (void *)txq->agg_last;
+
+				memset(sec + txq->agg_used, 0, used - txq->agg_used);
+				last->len += used - txq->agg_used;
+				txq->agg_used = used;
+			}
+			return sec + used;
+		}
+		if (agg_flush(txq, sig) < 0) {
+			txq->stats.ring_full++;
+			return NULL;
+		}
+	}
+	if (txd_get(txq, &idx) < 0) {
+		txq->stats.no_desc++;
+		return NULL;
+	}
+	txq->agg_idx = (int32_t)idx;
+	txq->agg_used = 0;
+	txq->agg_pkts = 0;
+	return section_of(txq, idx);
+}
+
+/* Copy m (header first) into the send buffer. */
+static int
+tx_copy(struct hn_txq *txq, struct rte_mbuf *m, bool *sig)
+{
+	uint8_t *dst = agg_reserve(txq, HN_TX_RNDIS_MAX + m->pkt_len, sig);
+	uint32_t hlen, off;
+	const struct rte_mbuf *seg;
+
+	if (dst == NULL)
+		return -EAGAIN;
+	hlen = build_rndis(txq, dst, m);
+	off = hlen;
+	for (seg = m; seg != NULL; seg = seg->next) {
+		rte_memcpy(dst + off, rte_pktmbuf_mtod(seg, void *), seg->data_len);
+		off += seg->data_len;
+	}
+	txq->agg_last = dst;
+	txq->agg_used += off;
+	txq->agg_pkts++;
+	txq->stats.copied++;
+	return 0;
+}
+
+/* Page ranges of m's data; 0 when it needs more than `max`. */
+static unsigned int
+gpa_ranges(const struct rte_mbuf *m, struct hv_gpa_range *r, unsigned int max)
+{
+	unsigned int n = 0;
+
+	for (; m != NULL; m = m->next) {
+		rte_iova_t iova = rte_mbuf_data_iova(m);
+		uint32_t len = m->data_len;
+
+		while (len > 0) {
+			uint32_t off = (uint32_t)(iova & HV_PAGE_MASK);
+			uint32_t cnt = RTE_MIN(len, HV_PAGE_SIZE - off);
+
+			if (n == max)
+				return 0;
+			r[n].byte_count = cnt;
+			r[n].byte_offset = off;
+			r[n].pfn = iova >> HV_PAGE_SHIFT;
+			n++;
+			iova += cnt;
+			len -= cnt;
+		}
+	}
+	return n;
+}
+
+/* Send m as a GPA page list; -EAGAIN when no descriptor or ring room. */
+static int
+tx_gpa(struct hn_txq *txq, struct rte_mbuf *m, struct hv_gpa_range *r, unsigned int n,
+       bool *sig)
+{
+	union hv_nvsp_msg nv;
+	struct hn_txd *d;
+	uint32_t idx, hlen;
+	uint8_t *hdr;
+	bool s = false;
+	int ret;
+
+	/* frames leave in order: the section being filled goes first */
+	if (agg_flush(txq, sig) < 0) {
+		txq->stats.ring_full++;
+		return -EAGAIN;
+	}
+	if (txd_get(txq, &idx) < 0) {
+		txq->stats.no_desc++;
+		return -EAGAIN;
+	}
+	hdr = txq->hdr + (size_t)idx * HN_TX_HDR_SIZE;
+	hlen = build_rndis(txq, hdr, m);
+	r[0].byte_count = hlen;
+	r[0].byte_offset = (uint32_t)((txq->hdr_iova + (size_t)idx * HN_TX_HDR_SIZE) &
+				      HV_PAGE_MASK);
+	r[0].pfn = (txq->hdr_iova + (size_t)idx * HN_TX_HDR_SIZE) >> HV_PAGE_SHIFT;
+	memset(&nv, 0, sizeof(nv));
+	nv.rndis_pkt.type = HV_NVSP_MSG_RNDIS_PKT;
+	nv.rndis_pkt.chan_type = HV_NVSP_CHAN_DATA;
+	nv.rndis_pkt.chim_idx = HV_NVSP_CHIM_IDX_INVALID;
+	nv.rndis_pkt.chim_sz = 0;
+	d = &txq->txd[idx];
+	d->m = m;
+	d->npkts = 1;
+	__atomic_store_n(&d->state, HN_TXD_INFLIGHT, __ATOMIC_RELEASE);
+	ret = vmbus_chan_send_gpa(txq->ch->vc, r, n + 1, &nv, sizeof(nv), idx, &s);
+	if (ret < 0) {
+		d->m = NULL;
+		__atomic_store_n(&d->state, HN_TXD_FREE, __ATOMIC_RELAXED);
+		txq->spare = idx;
+		txq->stats.ring_full++;
+		return -EAGAIN;
+	}
+	*sig |= s;
+	txq->stats.gpa++;
+	return 0;
+}
+
+/* A tag inside the frame must travel as a PPI (§F.4). */
+static inline void
+tx_untag(struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+
+	if (likely(eh->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN)) ||
+	    (m->ol_flags & RTE_MBUF_F_TX_VLAN) || m->data_len < sizeof(struct rte_vlan_hdr) +
+	    sizeof(*eh) || rte_vlan_strip(m) != 0)
+		return;
+	m->ol_flags &= ~(RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED);
+	m->ol_flags |= RTE_MBUF_F_TX_VLAN;
+	if (m->l2_len >= sizeof(*eh) + sizeof(struct rte_vlan_hdr))
+		m->l2_len -= sizeof(struct rte_vlan_hdr);
+}
+
+static inline bool
+tx_offload_ok(const struct hn_txq *txq, const struct rte_mbuf *m)
+{
+	if (!(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG))
+		return true;
+	return m->tso_segsz != 0 && m->pkt_len <= txq->tso_max &&
+	       (uint32_t)(m->l2_len + m->l3_len) <
+	       (HV_RNDIS_LSO2_THOFF_MASK >> HV_RNDIS_LSO2_THOFF_SHIFT);
+}
+
+static inline void
+tx_count(struct hn_txq *txq, const struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	uint32_t len = m->pkt_len;
+
+	txq->stats.packets++;
+	txq->stats.bytes += len;
+	if (len <= 64)
+		txq->stats.bins[HN_BIN_64]++;
+	else if (len >= 1519)
+		txq->stats.bins[HN_BIN_1519_MAX]++;
+	else if (len >= 1024)
+		txq->stats.bins[HN_BIN_1024_1518]++;
+	else
+		txq->stats.bins[31 - __builtin_clz(len) - 5]++;
+	if (unlikely(rte_is_multicast_ether_addr(&eh->dst_addr))) {
+		if (rte_is_broadcast_ether_addr(&eh->dst_addr))
+			txq->stats.broadcast++;
+		else
+			txq->stats.multicast++;
+	}
+}
+
+uint16_t
+hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct hn_txq *txq = q;
+	struct rte_mbuf *done[n];	/* copied: freed in bulk at the end */
+	struct hv_gpa_range r[HV_GPA_RANGES_MAX];
+	unsigned int ndone = 0;
+	bool sig = false;
+	uint16_t i;
+
+	if (unlikely(!txq->started))
+		return 0;
+	if (unlikely(txq->agg_idx >= 0 && agg_flush(txq, &sig) < 0)) {
+		txq->stats.ring_full++;
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		unsigned int nr = 0;
+		int ret;
+
+		tx_untag(m);
+		if (unlikely(!tx_offload_ok(txq, m))) {
+			txq->stats.bad_offload++;
+			txq->stats.errors++;
+			done[ndone++] = m;
+			continue;
+		}
+		if (m->pkt_len > txq->copybreak) {
+			nr = gpa_ranges(m, r + 1, HN_TX_MAX_SEGS);
+			if (nr == 0) {
+				if (HN_TX_RNDIS_MAX + m->pkt_len > txq->agg_max_bytes) {
+					txq->stats.too_many_segs++;
+					txq->stats.errors++;
+					done[ndone++] = m;
+					continue;
+				}
+				txq->stats.linearized++;
+			}
+		}
+		if (nr > 0) {
+			tx_count(txq, m);	/* before the host may free it */
+			ret = tx_gpa(txq, m, r, nr, &sig);
+		} else {
+			ret = tx_copy(txq, m, &sig);
+			if (ret == 0) {
+				tx_count(txq, m);
+				done[ndone++] = m;
+			}
+		}
+		if (ret < 0) {
+			if (nr > 0) {	/* undo the count: not sent */
+				txq->stats.packets--;
+				txq->stats.bytes -= m->pkt_len;
+			}
+			break;
+		}
+	}
+	if (txq->agg_idx >= 0 && agg_flush(txq, &sig) < 0)
+		txq->stats.ring_full++;	/* kept: the next burst sends it */
+	if (sig)
+		vmbus_chan_signal(txq->ch->vc);
+	if (ndone > 0)
+		rte_pktmbuf_free_bulk(done, ndone);
+	return i;
+}
+
+/* tx_pkt_prepare: what the host cannot do is refused here, not dropped. */
+uint16_t
+hn_xmit_prepare(void *q, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct hn_txq *txq = q;
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!tx_offload_ok(txq, pkts[i])) {
+			rte_errno = EINVAL;
+			return i;
+		}
+	}
+	return n;
+}
+
+/* dev_start: this queue's sections and a full free list. */
+int
+hn_txq_bind(struct hn_dev *hv, struct hn_txq *txq, uint32_t nb_txq)
+{
+	uint32_t share = (hv->chim_count - 1) / nb_txq;	/* last one: control */
+	uint32_t i;
+
+	txq->ndesc = RTE_MIN((uint32_t)txq->nb_desc, share);
+	if (txq->ndesc == 0) {
+		PMD_DRV_LOG(ERR, "port %u: no send-buffer section left for TX queue %u",
+			    hv->port_id, txq->queue_id);
+		return -ENOSPC;
+	}
+	txq->first_section = txq->queue_id * share;
+	txq->section_size = hv->chim_section_size;
+	txq->sections = hv->chim + (size_t)txq->first_section * hv->chim_section_size;
+	txq->agg_max_bytes = RTE_MIN(hv->chim_section_size, hv->agg_max_bytes);
+	txq->agg_max_pkts = hv->agg_max_pkts;
+	txq->agg_align = hv->agg_align;
+	txq->copybreak = RTE_MIN(hv->args.tx_copybreak,
+				 txq->agg_max_bytes - (uint32_t)HN_TX_RNDIS_MAX);
+	txq->tso_max = RTE_MIN(hv->lso4_max ? hv->lso4_max : HN_TSO_MAX_DEFAULT,
+			       hv->lso6_max ? hv->lso6_max : HN_TSO_MAX_DEFAULT);
+	txq->agg_idx = -1;
+	txq->spare = UINT32_MAX;
+	rte_ring_reset(txq->free_idx);
+	for (i = 0; i < txq->ndesc; i++) {
+		txq->txd[i].m = NULL;
+		txq->txd[i].npkts = 0;
+		txq->txd[i].state = HN_TXD_FREE;
+		rte_ring_sp_enqueue_elem(txq->free_idx, &i, sizeof(i));
+	}
+	return 0;
+}
+
+/* After dev_stop's drain: what the host never completed is given up. */
+void
+hn_txq_reclaim_all(struct hn_txq *txq)
+{
+	uint32_t i;
+
+	for (i = 0; i < txq->ndesc; i++) {
+		struct hn_txd *d = &txq->txd[i];
+
+		if (d->m != NULL)
+			rte_pktmbuf_free(d->m);
+		d->m = NULL;
+		d->state = HN_TXD_FREE;
+	}
+	txq->agg_idx = -1;
+	txq->spare = UINT32_MAX;
+}
+
+int
+hn_tx_done_cleanup(void *q, uint32_t free_cnt)
+{
+	struct hn_txq *txq = q;
+	unsigned int before = rte_ring_count(txq->free_idx);
+	bool sig = false;
+
+	RTE_SET_USED(free_cnt);
+	if (txq->agg_idx >= 0 && agg_flush(txq, &sig) == 0 && sig)
+		vmbus_chan_signal(txq->ch->vc);
+	hn_chan_drain(txq->hv, txq->ch, NULL, 0, HN_RX_BURST_BUDGET);
+	return (int)(rte_ring_count(txq->free_idx) - RTE_MIN(before,
+		rte_ring_count(txq->free_idx)));
+}

@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 hvnet authors
+ *
+ * net_netvsc private state. Who owns what:
+ *  - struct hn_dev: the device; NVSP/RNDIS session, link, RSS, offloads.
+ *    Written by the control path (one thread at a time, ctl_lock).
+ *  - struct hn_chan: one VMBus channel. Its inbound ring has one reader at
+ *    a time: whoever wins `owner` (the RX lcore, the TX lcore wanting
+ *    completions, or the control thread waiting for the host).
+ *  - struct hn_rxq / hn_txq: one lcore each. RX statistics are written
+ *    only by the channel's current drainer, TX statistics only by the TX
+ *    lcore; the completion side of a TX queue writes only the descriptor
+ *    it frees, the free-index ring (single producer: the drainer) and
+ *    counters of its channel.
+ * Everything lives in DPDK shared memory so a secondary process can run
+ * the fast path; channel pointers are valid there because the bus maps
+ * rings at the primary's addresses.
+ */
+
+#ifndef HN_VAR_H
+#define HN_VAR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <ethdev_driver.h>
+#include <rte_ether.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <rte_spinlock.h>
+
+#include "hv_nvsp_wire.h"
+#include "hv_rndis_wire.h"
+#include "hv_vmbus.h"
+
+extern int hn_logtype_init;
+extern int hn_logtype_driver;
+#define PMD_INIT_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, hn_logtype_init, "netvsc: " fmt "\n", ##__VA_ARGS__)
+#define PMD_DRV_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, hn_logtype_driver, "netvsc: " fmt "\n", ##__VA_ARGS__)
+
+#define HN_MAX_QUEUES		64u	/* channels: primary + 63 subchannels */
+#define HN_RSS_KEY_SIZE		40u
+#define HN_RSS_RETA_SIZE	128u
+#define HN_MTU_MIN		68u
+#define HN_MTU_DEFAULT		1500u
+#define HN_MAX_RX_PKTLEN	16128u	/* largest frame a host delivers */
+#define HN_CTL_MSG_MAX		HV_RNDIS_CTRL_MSG_MAX
+#define HN_RX_MBUF_CACHE	64u	/* mbufs taken from the pool at once */
+#define HN_RX_BURST_BUDGET	256u	/* VMBus packets parsed per drain */
+#define HN_TX_HDR_SIZE		128u	/* RNDIS header + PPIs of a GPA send */
+#define HN_TX_MAX_SEGS		(HV_GPA_RANGES_MAX - 1u)	/* one for the header */
+#define HN_TSO_MAX_DEFAULT	65535u
+#define HN_STOP_DRAIN_MS	1000u	/* dev_stop: wait for send completions */
+#define HN_REVOKE_LINGER_MS	200u	/* revokes get no response */
+
+/* Transaction ids: data sends carry the queue's descriptor index (checked
+ * against the table, never a pointer); control messages set the top bit. */
+#define HN_XID_CTL		(UINT64_C(1) << 63)
+
+struct hn_dev;
+
+/* Runtime configuration (devargs), a superset of DPDK's bundled driver. */
+struct hn_devargs {
+	uint32_t latency_us;		/* host polling interval, monitor only */
+	uint32_t rx_copybreak;		/* rx_extmbuf: copy frames up to this */
+	uint32_t tx_copybreak;		/* copy into the send buffer up to this */
+	bool rx_extmbuf;		/* attach large frames, copy none */
+	bool numa_aware;		/* queue memory on the device's node */
+	uint32_t timeout_s;		/* deadline of every wait for the host */
+};
+
+/* Frame size bins, as DPDK's xstats name them. */
+enum {
+	HN_BIN_64, HN_BIN_65_127, HN_BIN_128_255, HN_BIN_256_511,
+	HN_BIN_512_1023, HN_BIN_1024_1518, HN_BIN_1519_MAX, HN_BIN_COUNT
+};
+
+struct hn_rx_stats {
+	uint64_t packets;
+	uint64_t bytes;
+	uint64_t errors;		/* malformed RNDIS messages from the host */
+	uint64_t nombuf;		/* mempool empty: frame dropped */
+	uint64_t too_long;		/* larger than an mbuf, no scatter */
+	uint64_t staged;		/* parked while another thread drained */
+	uint64_t staging_full;		/* dropped: nobody received them */
+	uint64_t stopped_drops;		/* arrived on a stopped queue */
+	uint64_t multicast;
+	uint64_t broadcast;
+	uint64_t bins[HN_BIN_COUNT];
+};
+
+struct hn_tx_stats {
+	uint64_t packets;
+	uint64_t bytes;
+	uint64_t errors;		/* dropped by the driver or failed on the host */
+	uint64_t ring_full;		/* burst cut short: no room in the ring */
+	uint64_t no_desc;		/* burst cut short: no free descriptor */
+	uint64_t copied;		/* went through the send buffer */
+	uint64_t gpa;			/* went as GPA page lists */
+	uint64_t linearized;		/* too many pages: copied instead */
+	uint64_t too_many_segs;		/* dropped: too many pages to copy */
+	uint64_t bad_offload;		/* dropped: offload request not possible */
+	uint64_t multicast;
+	uint64_t broadcast;
+	uint64_t bins[HN_BIN_COUNT];
+};
+
+/* One VMBus channel: queue i uses the channel whose subchannel index is i. */
+struct hn_chan {
+	struct vmbus_channel *vc;
+	uint32_t owner;			/* 1 while someone drains (atomic) */
+	uint16_t index;
+	struct hn_rxq *rxq;		/* NULL: no RX queue on this channel */
+	struct hn_txq *txq;
+	/* receive completions the outbound ring had no room for: retried
+	 * before the next packet is read, never dropped */
+	uint64_t *acks;
+	uint32_t ack_head;
+	uint32_t ack_count;
+	uint32_t ack_cap;
+	uint64_t acks_deferred;
+	uint64_t bad_packets;		/* unknown or malformed VMBus packets */
+	uint64_t bad_completions;	/* send completion with an unknown id */
+	uint64_t tx_host_failed;	/* send completed with a failure status */
+} __rte_cache_aligned;
+
+struct hn_rxq {
+	struct hn_dev *hv;
+	struct hn_chan *ch;
+	struct rte_mempool *mp;
+	struct rte_ring *staging;	/* frames drained by another thread */
+	uint16_t queue_id;
+	uint16_t port_id;
+	uint16_t nb_desc;
+	uint16_t buf_size;		/* data room of one mbuf */
+	bool scatter;
+	bool vlan_strip;
+	bool started;
+	uint16_t cache_n;
+	struct rte_mbuf *cache[HN_RX_MBUF_CACHE];
+	struct hn_rx_stats stats;
+} __rte_cache_aligned;
+
+enum hn_txd_state { HN_TXD_FREE = 0, HN_TXD_INFLIGHT = 1 };
+
+struct hn_txd {
+	struct rte_mbuf *m;		/* GPA send: freed at completion */
+	uint32_t state;
+	uint32_t npkts;
+};
+
+struct hn_txq {
+	struct hn_dev *hv;
+	struct hn_chan *ch;
+	uint16_t queue_id;
+	uint16_t port_id;
+	uint16_t nb_desc;
+	uint32_t ndesc;			/* usable: one send-buffer section each */
+	struct hn_txd *txd;
+	struct rte_ring *free_idx;	/* free descriptor indices */
+	uint32_t spare;			/* a descriptor taken but unused, or UINT32_MAX */
+	const struct rte_memzone *hdr_mz;	/* per descriptor GPA header */
+	uint8_t *hdr;
+	rte_iova_t hdr_iova;
+	uint8_t *sections;		/* this queue's first section */
+	uint32_t section_size;
+	uint32_t first_section;
+	/* the send-buffer section being filled (aggregation) */
+	int32_t agg_idx;		/* descriptor, -1: none */
+	uint32_t agg_used;
+	uint32_t agg_pkts;
+	uint8_t *agg_last;		/* last message: its len grows by padding */
+	uint32_t agg_max_bytes;
+	uint32_t agg_max_pkts;
+	uint32_t agg_align;
+	uint32_t copybreak;
+	uint32_t tso_max;
+	uint64_t offloads;
+	bool started;
+	struct hn_tx_stats stats;
+} __rte_cache_aligned;
+
+/* What a waiting control request expects from the host. */
+enum hn_ctl_kind {
+	HN_CTL_NONE,
+	HN_CTL_NVSP,		/* an NVSP completion with xid */
+	HN_CTL_RNDIS,		/* an RNDIS completion with rid and type */
+	HN_CTL_SENDCOMP,	/* only the send completion of xid (HALT) */
+};
+
+struct hn_ctl {
+	rte_spinlock_t lock;		/* one request at a time */
+	uint32_t kind;
+	uint64_t xid;
+	uint32_t rid;
+	uint32_t type;
+	uint32_t done;			/* set by the drainer (release) */
+	uint32_t len;
+	uint64_t seq;
+	uint64_t stray;			/* completions nobody waited for */
+	uint64_t timeouts;
+	uint8_t buf[HN_CTL_MSG_MAX];
+};
+
+struct hn_dev {
+	struct vmbus_device *vdev;	/* primary process only */
+	struct rte_eth_dev_data *data;
+	uint16_t port_id;
+	struct hn_devargs args;
+
+	/* NVSP session */
+	uint32_t nvsp_ver;
+	uint32_t ndis_ver;
+	uint8_t *rxbuf;
+	uint64_t rxbuf_len;
+	uint32_t rx_slots;		/* receive sections the host carved */
+	bool rxbuf_connected;
+	uint8_t *chim;
+	uint64_t chim_len;
+	uint32_t chim_section_size;
+	uint32_t chim_count;
+	bool chim_connected;
+	uint32_t ctl_section;		/* last section: control requests */
+	uint32_t subch_granted;
+	bool subch_requested;		/* once per session */
+	uint32_t nchan;			/* channels opened */
+	uint32_t vf_serial;		/* VF association (later issue) */
+	bool vf_allocated;
+
+	/* RNDIS device */
+	bool rndis_up;
+	uint32_t rid;
+	uint32_t agg_max_pkts;
+	uint32_t agg_max_bytes;
+	uint32_t agg_align;
+	uint32_t host_mtu;		/* OID_GEN_MAXIMUM_FRAME_SIZE */
+	uint32_t mtu;			/* what NDIS_CONFIG told the host */
+	struct rte_ether_addr perm_mac;
+	struct rte_ether_addr mac;
+	uint32_t link_up;		/* atomic: status indications */
+	uint32_t link_speed_mbps;
+	uint32_t link_dirty;		/* atomic: an indication arrived */
+	uint32_t filter;
+	bool promisc;
+	bool allmulti;
+	/* offload and RSS capabilities (host), and what is enabled */
+	uint32_t csum_tx4, csum_rx4, csum_tx6, csum_rx6;
+	uint32_t lso4_max, lso6_max, lso_minsegs;
+	bool rsc_caps;
+	uint32_t rss_caps;
+	uint32_t rss_max_queues;
+	uint32_t rss_hash_info;
+	uint8_t rss_key[HN_RSS_KEY_SIZE];
+	uint32_t reta[HN_RSS_RETA_SIZE];
+	uint64_t rx_offloads;
+	uint64_t tx_offloads;
+
+	struct hn_ctl ctl;
+	struct hn_chan chans[HN_MAX_QUEUES];
+	uint64_t lsc_events;
+	uint64_t inband_notes;		/* VF / indirection table notifications */
+	bool started;
+};
+
+static inline struct hn_dev *
+hn_dev_of(const struct rte_eth_dev *dev)
+{
+	return dev->data->dev_private;
+}
+
+static inline bool
+hn_is_primary(void)
+{
+	return rte_eal_process_type() == RTE_PROC_PRIMARY;
+}
+
+/* hn_ethdev.c */
+struct rte_eth_dev;
+void hn_link_refresh(struct rte_eth_dev *dev);
+
+/* hn_nvsp.c: the NVSP session on the primary channel */
+int hn_nvsp_attach(struct hn_dev *hv, uint32_t mtu);
+void hn_nvsp_detach(struct hn_dev *hv);
+int hn_nvsp_subchannels(struct hn_dev *hv, uint32_t want, uint32_t *granted);
+int hn_ctl_nvsp(struct hn_dev *hv, const union hv_nvsp_msg *req, uint32_t resp_type,
+		void *resp, uint32_t resp_min, uint32_t resp_max);
+int hn_ctl_wait(struct hn_dev *hv, const char *what);
+uint64_t hn_ctl_deadline(const struct hn_dev *hv);
+
+/* hn_rndis.c: RNDIS control */
+int hn_rndis_attach(struct hn_dev *hv);
+void hn_rndis_detach(struct hn_dev *hv);
+int hn_rndis_query(struct hn_dev *hv, uint32_t oid, const void *in, uint32_t in_len,
+		   void *out, uint32_t out_min, uint32_t out_max, uint32_t *out_len);
+int hn_rndis_set(struct hn_dev *hv, uint32_t oid, const void *data, uint32_t len);
+int hn_rndis_set_filter(struct hn_dev *hv, uint32_t filter);
+int hn_rndis_query_link(struct hn_dev *hv);
+int hn_rndis_set_mac(struct hn_dev *hv, const struct rte_ether_addr *mac);
+int hn_rndis_set_offloads(struct hn_dev *hv, uint64_t rx_offloads, uint64_t tx_offloads);
+int hn_rndis_set_rss(struct hn_dev *hv, uint32_t nqueues);
+void hn_rndis_status(struct hn_dev *hv, const uint8_t *msg, uint32_t len);
+
+/* hn_rx.c: draining a channel, RX burst */
+uint16_t hn_chan_drain(struct hn_dev *hv, struct hn_chan *ch,
+		       struct rte_mbuf **pkts, uint16_t max, unsigned int budget);
+uint16_t hn_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n);
+void hn_rxq_flush(struct hn_rxq *rxq);
+void hn_chan_free_acks(struct hn_chan *ch);
+int hn_chan_alloc_acks(struct hn_dev *hv, struct hn_chan *ch);
+
+/* hn_tx.c */
+uint16_t hn_xmit_pkts(void *txq, struct rte_mbuf **pkts, uint16_t n);
+uint16_t hn_xmit_prepare(void *txq, struct rte_mbuf **pkts, uint16_t n);
+void hn_tx_complete(struct hn_chan *ch, uint64_t xid, uint32_t status);
+int hn_txq_bind(struct hn_dev *hv, struct hn_txq *txq, uint32_t nb_txq);
+unsigned int hn_txq_inflight(const struct hn_txq *txq);
+void hn_txq_reclaim_all(struct hn_txq *txq);
+int hn_tx_done_cleanup(void *txq, uint32_t free_cnt);
+
+#endif /* HN_VAR_H */
