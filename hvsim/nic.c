@@ -197,6 +197,7 @@ reset_protocol_state(struct hvsim_nic *nic)
 	nic->datapath = 0;
 	nic->rndis_ready = false;
 	nic->packet_filter = 0;
+	memcpy(nic->cur_mac, nic->cfg.mac, sizeof(nic->cur_mac));
 	nic->rss_enabled = false;
 	memset(nic->slot_busy, 0, nic->slot_count);
 	memset(nic->slot_run, 0, nic->slot_count * sizeof(*nic->slot_run));
@@ -316,7 +317,9 @@ poll_irq(struct hvsim_nic *nic, const char *bus_root)
 	uint32_t val;
 	int ret;
 
-	accept_opens(nic);
+	/* closes before opens: a guest that closes and reopens at once
+	 * (a re-initialisation) must get a fresh session, not a reference
+	 * to the old one */
 	while (i < nic->nconns) {
 		while ((ret = hvsim_irq_recv(nic->irq_conns[i], &val, 0)) == 0)
 			nic->chan[0]->stats.guest_signals++;
@@ -335,6 +338,7 @@ poll_irq(struct hvsim_nic *nic, const char *bus_root)
 		nic->irq_fd = -1;
 		session_end(nic, bus_root);
 	}
+	accept_opens(nic);
 }
 
 /* ---- subchannel offers -------------------------------------------------------- */

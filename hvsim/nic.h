@@ -91,6 +91,7 @@ struct hvsim_nic {
 	bool rndis_ready;
 	uint32_t rndis_max_xfer;	/* guest's INITIALIZE max_transfer_size */
 	uint32_t packet_filter;
+	uint8_t cur_mac[6];		/* "NetworkAddress" the guest set */
 	bool rss_enabled;
 	bool rss_programmed;		/* key/table below were set once */
 	uint32_t rss_hash_info;

@@ -176,8 +176,11 @@ on_query(struct hvsim_nic *nic, struct hvsim_chan *c, const uint8_t *msg, uint32
 		v.u32 = nic->cfg.link_up ? 0 : 1;
 		break;
 	case HV_OID_802_3_PERMANENT_ADDRESS:
-	case HV_OID_802_3_CURRENT_ADDRESS:
 		memcpy(v.mac, nic->cfg.mac, 6);
+		vlen = 6;
+		break;
+	case HV_OID_802_3_CURRENT_ADDRESS:
+		memcpy(v.mac, nic->cur_mac, 6);
 		vlen = 6;
 		break;
 	case HV_OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES:
@@ -241,6 +244,65 @@ set_rss(struct hvsim_nic *nic, struct hvsim_chan *c, const uint8_t *info, uint32
 	return HV_RNDIS_STATUS_SUCCESS;
 }
 
+static int
+hex_digit(uint16_t c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* GEN_RNDIS_CONFIG_PARAMETER: only "NetworkAddress" = 12 hex digits, both
+ * UTF-16LE at offsets relative to the block (§E.4, Linux MAC change). */
+static uint32_t
+set_config_param(struct hvsim_nic *nic, struct hvsim_chan *c, const uint8_t *info,
+		 uint32_t len)
+{
+	static const char name[] = HV_RNDIS_NETADDR_NAME;
+	struct hv_rndis_config_param p;
+	uint8_t mac[6];
+	uint32_t i;
+
+	if (len < sizeof(p))
+		return HV_RNDIS_STATUS_INVALID_LENGTH;
+	memcpy(&p, info, sizeof(p));
+	if ((uint64_t)p.name_offset + p.name_len > len ||
+	    (uint64_t)p.value_offset + p.value_len > len ||
+	    p.type != HV_RNDIS_CONFIG_PARAM_STRING) {
+		hvsim_violation(nic, c, "RNDIS config parameter offsets beyond the data", info, len);
+		return HV_RNDIS_STATUS_INVALID_DATA;
+	}
+	if (p.name_len != HV_RNDIS_NETADDR_NAME_LEN)
+		return HV_RNDIS_STATUS_NOT_SUPPORTED;
+	for (i = 0; i < HV_RNDIS_NETADDR_NAME_CHARS; i++) {
+		uint16_t ch;
+
+		memcpy(&ch, info + p.name_offset + 2 * i, 2);
+		if (ch != (uint8_t)name[i])
+			return HV_RNDIS_STATUS_NOT_SUPPORTED;
+	}
+	if (p.value_len != HV_RNDIS_NETADDR_VALUE_LEN)
+		return HV_RNDIS_STATUS_INVALID_DATA;
+	for (i = 0; i < 12; i++) {
+		uint16_t ch;
+		int d;
+
+		memcpy(&ch, info + p.value_offset + 2 * i, 2);
+		d = hex_digit(ch);
+		if (d < 0)
+			return HV_RNDIS_STATUS_INVALID_DATA;
+		mac[i / 2] = (uint8_t)(i % 2 ? (mac[i / 2] << 4) | d : d);
+	}
+	if (mac[0] & 1)
+		return HV_RNDIS_STATUS_INVALID_DATA;	/* a group address */
+	memcpy(nic->cur_mac, mac, sizeof(mac));
+	return HV_RNDIS_STATUS_SUCCESS;
+}
+
 static uint32_t
 set_oid(struct hvsim_nic *nic, struct hvsim_chan *c, uint32_t oid, const uint8_t *info,
 	uint32_t len)
@@ -258,6 +320,8 @@ set_oid(struct hvsim_nic *nic, struct hvsim_chan *c, uint32_t oid, const uint8_t
 		return HV_RNDIS_STATUS_SUCCESS;
 	case HV_OID_GEN_RECEIVE_SCALE_PARAMETERS:
 		return set_rss(nic, c, info, len);
+	case HV_OID_GEN_RNDIS_CONFIG_PARAMETER:
+		return set_config_param(nic, c, info, len);
 	default:
 		return HV_RNDIS_STATUS_NOT_SUPPORTED;
 	}
@@ -444,7 +508,7 @@ filter_accepts(const struct hvsim_nic *nic, const uint8_t *dst)
 		return f & HV_NDIS_PACKET_TYPE_BROADCAST;
 	if (dst[0] & 1)
 		return f & (HV_NDIS_PACKET_TYPE_ALL_MULTICAST | HV_NDIS_PACKET_TYPE_MULTICAST);
-	return (f & HV_NDIS_PACKET_TYPE_DIRECTED) && memcmp(dst, nic->cfg.mac, 6) == 0;
+	return (f & HV_NDIS_PACKET_TYPE_DIRECTED) && memcmp(dst, nic->cur_mac, 6) == 0;
 }
 
 /* Toeplitz over the IPv4 addresses (and TCP ports) with the guest's key. */

@@ -194,7 +194,7 @@ build_frame(struct gen *g, int port, uint32_t flow, uint64_t seq, uint32_t len)
 	uint16_t ulen = rte_cpu_to_be_16((uint16_t)(len - ETH_LEN - IP_LEN));
 	uint32_t i;
 
-	memcpy(g->frame, nic->cfg.mac, 6);
+	memcpy(g->frame, nic->cur_mac, 6);
 	memcpy(g->frame + 6, "\x02\x00\x5e\x10\x00", 5);
 	g->frame[11] = (uint8_t)port;
 	g->frame[12] = 0x08;

@@ -785,7 +785,7 @@ hn_allmulticast_enable(struct rte_eth_dev *dev)
 static int
 hn_allmulticast_disable(struct rte_eth_dev *dev)
 {
-	PMD_DRV_LOG(NOTICE, "port %u: the host has no multicast list: all-multicast stays on",
+	PMD_DRV_LOG(INFO, "port %u: the host has no multicast list: all-multicast stays on",
 		    dev->data->port_id);
 	return -ENOTSUP;
 }
@@ -796,6 +796,8 @@ hn_mac_addr_set(struct rte_eth_dev *dev, struct rte_ether_addr *mac)
 	struct hn_dev *hv = hn_dev_of(dev);
 	int ret;
 
+	if (rte_is_same_ether_addr(mac, &hv->mac))
+		return 0;
 	rte_spinlock_lock(&hv->ctl.lock);
 	ret = hn_rndis_set_mac(hv, mac);
 	rte_spinlock_unlock(&hv->ctl.lock);
