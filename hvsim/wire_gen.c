@@ -66,6 +66,8 @@ struct gen {
 	uint32_t sizes[MAX_SIZES];
 	unsigned int nsizes;
 	uint64_t start_ns;
+	uint8_t dst[6];			/* dst=: frames for another MAC */
+	bool have_dst;
 	struct gen_port port[HVSIM_VSWITCH_PORTS];
 	uint8_t frame[HVSIM_VSWITCH_FRAME_MAX];
 };
@@ -100,6 +102,25 @@ parse_sizes(struct gen *g, const char *v)
 	return g->nsizes ? 0 : -EINVAL;
 }
 
+/* dst=XX:XX:XX:XX:XX:XX: address frames elsewhere (filter tests) */
+static int
+parse_dst(struct gen *g, const char *v)
+{
+	unsigned int b[6], i;
+	char tail;
+
+	if (sscanf(v, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+		   &tail) != 6)
+		return -EINVAL;
+	for (i = 0; i < 6; i++) {
+		if (b[i] > 0xff)
+			return -EINVAL;
+		g->dst[i] = (uint8_t)b[i];
+	}
+	g->have_dst = true;
+	return 0;
+}
+
 static int
 parse_args(struct gen *g, const char *args)
 {
@@ -128,6 +149,8 @@ parse_args(struct gen *g, const char *args)
 			g->burst = (uint32_t)strtoul(eq, NULL, 0);
 		else if (strcmp(tok, "sizes") == 0)
 			ret = parse_sizes(g, eq);
+		else if (strcmp(tok, "dst") == 0)
+			ret = parse_dst(g, eq);
 		else
 			ret = -EINVAL;
 	}
@@ -194,7 +217,7 @@ build_frame(struct gen *g, int port, uint32_t flow, uint64_t seq, uint32_t len)
 	uint16_t ulen = rte_cpu_to_be_16((uint16_t)(len - ETH_LEN - IP_LEN));
 	uint32_t i;
 
-	memcpy(g->frame, nic->cur_mac, 6);
+	memcpy(g->frame, g->have_dst ? g->dst : nic->cur_mac, 6);
 	memcpy(g->frame + 6, "\x02\x00\x5e\x10\x00", 5);
 	g->frame[11] = (uint8_t)port;
 	g->frame[12] = 0x08;

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Our net_netvsc (on our VMBus bus) against hvsim in strict mode, through
+# Debian's dpdk-testpmd and small test applications. Speaks TAP. Needs
+# root and hugepages (./hvnet setup).
+set -uo pipefail
+
+: "${HVSIM:?}" "${HVSIM_SHIM:?}" "${HVNET_BUS:?}" "${HVNET_PMD:?}" "${PMD_CYCLES:?}"
+export HVSIM_SHIM
+TESTPMD=${TESTPMD:-dpdk-testpmd}
+work=$(mktemp -d /tmp/hvnet-pmd-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+n=0
+fails=0
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+	n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"
+	sed 's/^/# /' "$work/out" | tail -n 40
+}
+check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
+
+hvsim() {
+	"$HVSIM" --netvsc=hvnet --plugin="$HVNET_BUS" --plugin="$HVNET_PMD" --strict \
+		--stats-json="$work/stats.json" "$@"
+}
+
+# run_testpmd "COMMANDS" [SLEEP] HVSIM_ARGS... [-- TESTPMD_ARGS]: commands
+# are fed after SLEEP seconds (traffic time), then quit.
+run_testpmd() {
+	local cmds=$1 pause=$2; shift 2
+	local hv=() tp=()
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do hv+=("$1"); shift; done
+	[ $# -gt 0 ] && { shift; tp=("$@"); }
+	rm -f "$work/stats.json"
+	{ sleep "$pause"; printf '%s\n' "$cmds" quit; sleep 2; } |
+		timeout -s KILL 120 "$HVSIM" --netvsc=hvnet --plugin="$HVNET_BUS" \
+			--plugin="$HVNET_PMD" --strict --stats-json="$work/stats.json" \
+			"${hv[@]}" -- "$TESTPMD" -l 0-1 -m 256 --no-pci \
+			--file-prefix="hvn$$" -- -i --total-num-mbufs=8192 "${tp[@]}" \
+			>"$work/out" 2>&1
+	echo $? >"$work/rc"
+}
+
+json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$work/stats.json" "$1" 2>/dev/null; }
+gen() { json "d['vswitch']['gen']['ports'][0]['$1']"; }
+nic() { json "d['nics'][0]['$1']"; }
+has() { grep -qF -- "$1" "$work/out"; }
+# testpmd's port counters: "RX-packets: N" of "show port stats 0"
+port_stat() { grep -o "$1: *[0-9]*" "$work/out" | head -n1 | awk '{print $2}'; }
+clean() { [ "$(cat "$work/rc")" = 0 ] && [ "$(nic violations)" = 0 ] && ! has "broke a rule"; }
+
+echo "TAP version 13"
+
+# 1. probe and link on every NVSP version the host offers
+for v in 0x60001 0x60000 0x50000 0x40000 0x30002 0x2; do
+	run_testpmd "show port info 0" 0 --nvsp-max=$v --mac=02:00:00:aa:bb:0${v: -1} \
+		--speed=25000 --mtu=1500
+	check "NVSP $v: probed, negotiated $v, MAC/speed/MTU as configured, clean exit" \
+		'clean && [ "$(nic nvsp_version)" = $((v)) ] &&
+		 has "MAC address: 02:00:00:AA:BB:0${v: -1}" && has "Link status: up" &&
+		 has "Link speed: 25 Gbps" && has "MTU: 1500"'
+done
+
+# 2. link down at probe is reported as down
+run_testpmd "show port info 0" 0 --link=down
+check "link down at probe is reported down" 'clean && has "Link status: down"'
+
+# 3. io forwarding at a fixed rate, 60 ... 1514 byte frames: exact counts
+run_testpmd "show port stats 0" 3 \
+	--traffic=gen:rate=20000,count=20000,delay=500,sizes=60/64/128/256/512/1024/1514 \
+	-- --forward-mode=io --auto-start
+check "io forwarding: hvsim sent 20000, got all 20000 back" \
+	'clean && [ "$(gen sent)" = 20000 ] && [ "$(gen received)" = 20000 ]'
+check "io forwarding: zero loss, zero duplicates, zero corruption" \
+	'[ "$(gen lost)" = 0 ] && [ "$(gen duplicates)" = 0 ] && [ "$(gen corrupt)" = 0 ]'
+check "io forwarding: testpmd port counters equal hvsim's (RX 20000, TX 20000)" \
+	'[ "$(port_stat RX-packets)" = 20000 ] && [ "$(port_stat TX-packets)" = 20000 ] &&
+	 [ "$(nic rx_frames)" = 20000 ] && [ "$(nic tx_frames)" = 20000 ]'
+check "io forwarding: byte counters agree (testpmd RX bytes = hvsim's)" \
+	'[ "$(port_stat RX-bytes)" = "$(nic rx_bytes)" ] && [ "$(port_stat TX-bytes)" = "$(nic tx_bytes)" ]'
+
+# 4. packet filter: frames for another MAC are dropped by the host unless
+# promiscuous; testpmd sees none of them
+run_testpmd "show port stats 0" 3 --traffic=gen:rate=10000,count=1000,delay=500,dst=02:99:99:99:99:99 \
+	-- --forward-mode=rxonly --auto-start --no-promisc
+check "not promiscuous: 1000 frames for another MAC filtered by the host, 0 received" \
+	'clean && [ "$(nic rx_dropped_filter)" = 1000 ] && [ "$(port_stat RX-packets)" = 0 ]'
+run_testpmd "show port stats 0" 3 --traffic=gen:rate=10000,count=1000,delay=500,dst=02:99:99:99:99:99 \
+	-- --forward-mode=rxonly --auto-start
+check "promiscuous: all 1000 frames for another MAC received" \
+	'clean && [ "$(nic rx_dropped_filter)" = 0 ] && [ "$(port_stat RX-packets)" = 1000 ]'
+
+# 5. MAC change: the host filters on the new address
+printf 'port stop 0\nmac_addr set 0 02:11:22:33:44:55\nport start 0\n' >"$work/cmds"
+run_testpmd "$(cat "$work/cmds")
+show port info 0" 1 --mac=02:00:00:00:00:01 -- --no-promisc
+check "MAC change: the port reports the new address, host accepted it" \
+	'clean && has "MAC address: 02:11:22:33:44:55"'
+printf 'mac_addr set 0 02:11:22:33:44:55\n' >"$work/cmds"
+run_testpmd "$(cat "$work/cmds")
+show port stats 0" 4 --mac=02:00:00:00:00:01 \
+	--traffic=gen:rate=10000,count=1000,delay=2500,dst=02:00:00:00:00:01 \
+	-- --forward-mode=rxonly --auto-start --no-promisc
+check "MAC change: frames to the old address are filtered (1000 dropped, 0 received)" \
+	'clean && [ "$(nic rx_dropped_filter)" = 1000 ] && [ "$(port_stat RX-packets)" = 0 ]'
+
+# 6. MTU change on a stopped port: a new session, jumbo frames forwarded
+printf 'port stop 0\nport config mtu 0 9000\nport start 0\nstart\n' >"$work/cmds"
+run_testpmd "$(cat "$work/cmds")
+show port info 0" 0 --mtu=9000 -- --forward-mode=io
+check "MTU 9000 set on a stopped port through a re-initialised session" \
+	'clean && has "MTU: 9000"'
+
+# 7. four queues: flows spread as hvsim's Toeplitz computes, exact totals
+run_testpmd "show port stats 0" 4 --traffic=gen:rate=50000,count=8000,delay=500,flows=16 \
+	-- --forward-mode=io --auto-start --rxq=4 --txq=4
+check "four queues: all 8000 frames back, every channel carried some" \
+	'clean && [ "$(gen received)" = 8000 ] && [ "$(gen lost)" = 0 ] &&
+	 [ "$(json "len([c for c in d[\"nics\"][0][\"channels\"] if c[\"rx_frames\"] > 0])")" = 4 ]'
+
+# 8. 100 configure/start/stop/close cycles: no mbuf leak, exact traffic
+rm -f "$work/stats.json"
+timeout -s KILL 300 "$HVSIM" --netvsc=hvnet --plugin="$HVNET_BUS" --plugin="$HVNET_PMD" \
+	--strict --traffic=loop --stats-json="$work/stats.json" -- \
+	"$PMD_CYCLES" -l 0 -m 256 --no-pci --file-prefix="hvc$$" -- 100 >"$work/out" 2>&1
+echo $? >"$work/rc"
+check "100 cycles (1-4 queues, close and re-probe each time), clean exit" \
+	'clean && has "cycles=100 "'
+check "100 cycles: 6400 frames sent and 6400 received back" \
+	'has "sent=6400 received=6400"'
+check "100 cycles: every mbuf back in the pool after each stop and at the end" \
+	'grep -qE "pool_initial=([0-9]+) pool_final=\1 leaks=0" "$work/out"'
+
+# 9. a secondary process receives and sends on its own queue
+cat >"$work/mp.sh" <<EOF
+#!/bin/bash
+{ sleep 9; echo; } | "$TESTPMD" -l 0 -m 256 --no-pci --file-prefix=hvm$$ \
+	--proc-type=primary -- --num-procs=2 --proc-id=0 --rxq=2 --txq=2 \
+	--forward-mode=io --total-num-mbufs=8192 >"$work/primary.out" 2>&1 &
+sleep 3
+{ sleep 5; echo; } | "$TESTPMD" -l 1 -m 256 --no-pci --file-prefix=hvm$$ \
+	--proc-type=secondary -- --num-procs=2 --proc-id=1 --rxq=2 --txq=2 \
+	--forward-mode=io --total-num-mbufs=8192 >"$work/secondary.out" 2>&1
+wait
+EOF
+chmod +x "$work/mp.sh"
+rm -f "$work/stats.json"
+timeout -s KILL 120 "$HVSIM" --netvsc=hvnet --plugin="$HVNET_BUS" --plugin="$HVNET_PMD" \
+	--strict --stats-json="$work/stats.json" \
+	--traffic=gen:rate=4000,count=4000,delay=4500,flows=16 -- "$work/mp.sh" >"$work/out" 2>&1
+echo $? >"$work/rc"
+cat "$work/primary.out" "$work/secondary.out" >>"$work/out" 2>/dev/null
+check "secondary process: all 4000 frames back, channel 1 (the secondary's queue) carried some" \
+	'clean && [ "$(gen received)" = 4000 ] && [ "$(gen lost)" = 0 ] &&
+	 [ "$(json "d[\"nics\"][0][\"channels\"][1][\"rx_frames\"]")" -gt 0 ]'
+
+echo "1..$n"
+[ "$fails" = 0 ]
