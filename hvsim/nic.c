@@ -271,27 +271,6 @@ session_end(struct hvsim_nic *nic, const char *bus_root)
 	reset_protocol_state(nic);
 }
 
-/*
- * Every open of /dev/uioN is a connection. The first opens the channel
- * (fresh rings, fresh NVSP session); later ones are more references to it,
- * as in the kernel. Each is told OPENED once the channel is ready.
- */
-static void
-accept_opens(struct hvsim_nic *nic)
-{
-	static const uint32_t opened = HVSIM_UIO_MSG_OPENED;
-	int fd;
-
-	while (nic->nconns < HVSIM_MAX_OPENS && (fd = hvsim_irq_accept(nic->irq_lfd, 0)) >= 0) {
-		if (nic->nconns == 0 && session_start(nic, fd) < 0) {
-			close(fd);
-			continue;
-		}
-		nic->irq_conns[nic->nconns++] = fd;
-		send(fd, &opened, sizeof(opened), MSG_NOSIGNAL);
-	}
-}
-
 /* The open that received interrupts is closing: use another one. */
 static void
 retarget_interrupts(struct hvsim_nic *nic, unsigned int closing)
@@ -311,15 +290,12 @@ retarget_interrupts(struct hvsim_nic *nic, unsigned int closing)
 
 /* Drain each open's messages (signals); the last close ends the session. */
 static void
-poll_irq(struct hvsim_nic *nic, const char *bus_root)
+reap_closed(struct hvsim_nic *nic, const char *bus_root)
 {
 	unsigned int i = 0;
 	uint32_t val;
 	int ret;
 
-	/* closes before opens: a guest that closes and reopens at once
-	 * (a re-initialisation) must get a fresh session, not a reference
-	 * to the old one */
 	while (i < nic->nconns) {
 		while ((ret = hvsim_irq_recv(nic->irq_conns[i], &val, 0)) == 0)
 			nic->chan[0]->stats.guest_signals++;
@@ -338,7 +314,38 @@ poll_irq(struct hvsim_nic *nic, const char *bus_root)
 		nic->irq_fd = -1;
 		session_end(nic, bus_root);
 	}
-	accept_opens(nic);
+}
+
+/*
+ * Every open of /dev/uioN is a connection. The first opens the channel
+ * (fresh rings, fresh NVSP session); later ones are more references to it,
+ * as in the kernel. Each is told OPENED once the channel is ready. A
+ * guest that closes and reopens at once (a re-initialisation) closed
+ * first: its close is looked for before the new open is counted, so the
+ * reopen gets a fresh session, not a reference to the old one.
+ */
+static void
+accept_opens(struct hvsim_nic *nic, const char *bus_root)
+{
+	static const uint32_t opened = HVSIM_UIO_MSG_OPENED;
+	int fd;
+
+	while (nic->nconns < HVSIM_MAX_OPENS && (fd = hvsim_irq_accept(nic->irq_lfd, 0)) >= 0) {
+		reap_closed(nic, bus_root);
+		if (nic->nconns == 0 && session_start(nic, fd) < 0) {
+			close(fd);
+			continue;
+		}
+		nic->irq_conns[nic->nconns++] = fd;
+		send(fd, &opened, sizeof(opened), MSG_NOSIGNAL);
+	}
+}
+
+static void
+poll_irq(struct hvsim_nic *nic, const char *bus_root)
+{
+	reap_closed(nic, bus_root);
+	accept_opens(nic, bus_root);
 }
 
 /* ---- subchannel offers -------------------------------------------------------- */

@@ -25,15 +25,25 @@ hvsim() {
 		--stats-json="$work/stats.json" "$@"
 }
 
-# run_testpmd "COMMANDS" [SLEEP] HVSIM_ARGS... [-- TESTPMD_ARGS]: commands
-# are fed after SLEEP seconds (traffic time), then quit.
+# run_testpmd "COMMANDS" SLEEP HVSIM_ARGS... [-- TESTPMD_ARGS]: commands
+# are fed after SLEEP seconds (traffic time), then quit. A command line
+# "@N" waits N seconds instead.
+feed() {
+	local line
+	while IFS= read -r line; do
+		case $line in
+		@*) sleep "${line#@}" ;;
+		*) printf '%s\n' "$line" ;;
+		esac
+	done <<<"$1"
+}
 run_testpmd() {
 	local cmds=$1 pause=$2; shift 2
 	local hv=() tp=()
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do hv+=("$1"); shift; done
 	[ $# -gt 0 ] && { shift; tp=("$@"); }
 	rm -f "$work/stats.json"
-	{ sleep "$pause"; printf '%s\n' "$cmds" quit; sleep 2; } |
+	{ sleep "$pause"; feed "$cmds"; echo quit; sleep 2; } |
 		timeout -s KILL 120 "$HVSIM" --netvsc=hvnet --plugin="$HVNET_BUS" \
 			--plugin="$HVNET_PMD" --strict --stats-json="$work/stats.json" \
 			"${hv[@]}" -- "$TESTPMD" -l 0-1 -m 256 --no-pci \
@@ -82,28 +92,39 @@ check "io forwarding: byte counters agree (testpmd RX bytes = hvsim's)" \
 
 # 4. packet filter: frames for another MAC are dropped by the host unless
 # promiscuous; testpmd sees none of them
-run_testpmd "show port stats 0" 3 --traffic=gen:rate=10000,count=1000,delay=500,dst=02:99:99:99:99:99 \
-	-- --forward-mode=rxonly --auto-start --no-promisc
+run_testpmd "set promisc 0 off
+start
+@3
+show port stats 0" 0 --traffic=gen:rate=10000,count=1000,delay=1500,dst=02:99:99:99:99:99 \
+	-- --forward-mode=rxonly
 check "not promiscuous: 1000 frames for another MAC filtered by the host, 0 received" \
-	'clean && [ "$(nic rx_dropped_filter)" = 1000 ] && [ "$(port_stat RX-packets)" = 0 ]'
+	'clean && [ "$(gen sent)" = 1000 ] && [ "$(nic rx_dropped_filter)" = 1000 ] &&
+	 [ "$(nic rx_frames)" = 0 ] && [ "$(port_stat RX-packets)" = 0 ]'
 run_testpmd "show port stats 0" 3 --traffic=gen:rate=10000,count=1000,delay=500,dst=02:99:99:99:99:99 \
 	-- --forward-mode=rxonly --auto-start
 check "promiscuous: all 1000 frames for another MAC received" \
 	'clean && [ "$(nic rx_dropped_filter)" = 0 ] && [ "$(port_stat RX-packets)" = 1000 ]'
 
-# 5. MAC change: the host filters on the new address
-printf 'port stop 0\nmac_addr set 0 02:11:22:33:44:55\nport start 0\n' >"$work/cmds"
-run_testpmd "$(cat "$work/cmds")
-show port info 0" 1 --mac=02:00:00:00:00:01 -- --no-promisc
-check "MAC change: the port reports the new address, host accepted it" \
+# 5. MAC change: the host filters on the new address only
+run_testpmd "set promisc 0 off
+mac_addr set 0 02:11:22:33:44:55
+show port info 0
+start
+@4
+show port stats 0" 0 --mac=02:00:00:00:00:01 \
+	--traffic=gen:rate=10000,count=1000,delay=2500,dst=02:00:00:00:00:01 -- --forward-mode=rxonly
+check "MAC change: the port reports the new address, the host accepted it" \
 	'clean && has "MAC address: 02:11:22:33:44:55"'
-printf 'mac_addr set 0 02:11:22:33:44:55\n' >"$work/cmds"
-run_testpmd "$(cat "$work/cmds")
-show port stats 0" 4 --mac=02:00:00:00:00:01 \
-	--traffic=gen:rate=10000,count=1000,delay=2500,dst=02:00:00:00:00:01 \
-	-- --forward-mode=rxonly --auto-start --no-promisc
 check "MAC change: frames to the old address are filtered (1000 dropped, 0 received)" \
-	'clean && [ "$(nic rx_dropped_filter)" = 1000 ] && [ "$(port_stat RX-packets)" = 0 ]'
+	'[ "$(nic rx_dropped_filter)" = 1000 ] && [ "$(port_stat RX-packets)" = 0 ]'
+run_testpmd "set promisc 0 off
+mac_addr set 0 02:11:22:33:44:55
+start
+@4
+show port stats 0" 0 --mac=02:00:00:00:00:01 \
+	--traffic=gen:rate=10000,count=1000,delay=2500,dst=02:11:22:33:44:55 -- --forward-mode=rxonly
+check "MAC change: frames to the new address are received (1000 of 1000)" \
+	'clean && [ "$(nic rx_dropped_filter)" = 0 ] && [ "$(port_stat RX-packets)" = 1000 ]'
 
 # 6. MTU change on a stopped port: a new session, jumbo frames forwarded
 printf 'port stop 0\nport config mtu 0 9000\nport start 0\nstart\n' >"$work/cmds"
@@ -135,11 +156,11 @@ check "100 cycles: every mbuf back in the pool after each stop and at the end" \
 # 9. a secondary process receives and sends on its own queue
 cat >"$work/mp.sh" <<EOF
 #!/bin/bash
-{ sleep 9; echo; } | "$TESTPMD" -l 0 -m 256 --no-pci --file-prefix=hvm$$ \
+{ sleep 9; echo; } | "$TESTPMD" -l 0-1 -m 256 --no-pci --file-prefix=hvm$$ \
 	--proc-type=primary -- --num-procs=2 --proc-id=0 --rxq=2 --txq=2 \
 	--forward-mode=io --total-num-mbufs=8192 >"$work/primary.out" 2>&1 &
 sleep 3
-{ sleep 5; echo; } | "$TESTPMD" -l 1 -m 256 --no-pci --file-prefix=hvm$$ \
+{ sleep 5; echo; } | "$TESTPMD" -l 0-1 -m 256 --no-pci --file-prefix=hvm$$ \
 	--proc-type=secondary -- --num-procs=2 --proc-id=1 --rxq=2 --txq=2 \
 	--forward-mode=io --total-num-mbufs=8192 >"$work/secondary.out" 2>&1
 wait
