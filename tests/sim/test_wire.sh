@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+echo "TAP version 13"
+echo 1..0
