@@ -320,22 +320,39 @@ open_tap(struct tap_port *tp)
 	return 0;
 }
 
-/* IPv6 would send router and neighbour solicitations of its own. */
 static int
-disable_ipv6(const char *dev)
+write_sysctl(const char *path, const char *value)
 {
-	char path[PATH_MAX];
+	size_t len = strlen(value);
 	int fd, rc = 0;
 
-	if (fmt_path(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", dev) < 0)
-		return -ENAMETOOLONG;
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;	/* no IPv6 in this kernel */
-	if (write(fd, "1\n", 2) != 2)
+	if (write(fd, value, len) != (ssize_t)len)
 		rc = -errno;
 	close(fd);
 	return rc;
+}
+
+/* IPv6 would send router and neighbour solicitations of its own. Off for
+ * the whole namespace, so that VLAN interfaces a test adds stay quiet too. */
+static int
+disable_ipv6(const char *dev)
+{
+	static const char *const scopes[] = { "all", "default", NULL };
+	char path[PATH_MAX];
+	int i, rc = 0;
+
+	for (i = 0; rc == 0 && scopes[i] != NULL; i++) {
+		rc = fmt_path(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6",
+			      scopes[i]);
+		if (rc == 0)
+			rc = write_sysctl(path, "1\n");
+	}
+	if (rc == 0)
+		rc = fmt_path(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", dev);
+	return rc < 0 ? rc : write_sysctl(path, "1\n");
 }
 
 static int
@@ -548,15 +565,17 @@ tap_stats_json(void *ctx, FILE *f)
 	fprintf(f, "{\"ports\": [");
 	for (p = 0; p < n; p++) {
 		const struct tap_port *tp = &t->port[p];
-		char ip[INET_ADDRSTRLEN] = "none";
+		char ip[INET_ADDRSTRLEN + 4] = "none";
 
-		if (!t->addr[p].none)
-			inet_ntop(AF_INET, &t->addr[p].addr, ip, sizeof(ip));
-		fprintf(f, "%s{\"netns\": \"%s\", \"dev\": \"%s\", \"addr\": \"%s/%u\", "
+		if (!t->addr[p].none) {
+			inet_ntop(AF_INET, &t->addr[p].addr, ip, INET_ADDRSTRLEN);
+			snprintf(ip + strlen(ip), 4, "/%u", t->addr[p].prefix);
+		}
+		fprintf(f, "%s{\"netns\": \"%s\", \"dev\": \"%s\", \"addr\": \"%s\", "
 			"\"mtu\": %u, \"from_guest_frames\": %llu, \"from_guest_bytes\": %llu, "
 			"\"from_guest_dropped\": %llu, \"to_guest_frames\": %llu, "
 			"\"to_guest_bytes\": %llu, \"to_guest_dropped\": %llu}", p ? ", " : "",
-			tp->ns, tp->dev, ip, t->addr[p].prefix, tp->mtu,
+			tp->ns, tp->dev, ip, tp->mtu,
 			(unsigned long long)tp->from_guest_frames,
 			(unsigned long long)tp->from_guest_bytes,
 			(unsigned long long)tp->from_guest_dropped,

@@ -14,6 +14,9 @@
  * --lsc           count link state change events instead (the PMD's
  *                 callback); ethdev then serves the link from its cache
  *
+ * A link query slower than a second (a host that does not answer) is
+ * printed as "link_call_ms=N".
+ *
  * Runs until S seconds have passed or SIGTERM (hvsim's quit), then
  * prints "key=value" counters the scenarios check.
  */
@@ -33,6 +36,7 @@
 #include "guest_common.h"
 
 #define BURST	32
+#define SLOW_CALL_MS	1000
 
 struct options {
 	rte_be32_t ip;
@@ -190,19 +194,28 @@ static int
 on_lsc(uint16_t port, enum rte_eth_event_type type, void *arg, void *ret)
 {
 	(void)port; (void)type; (void)arg; (void)ret;
-	cnt.lsc_events++;	/* from inside the PMD's receive path: count only */
+	/* the bundled PMD calls back from an EAL alarm (another thread) */
+	__atomic_fetch_add(&cnt.lsc_events, 1, __ATOMIC_RELAXED);
 	return 0;
 }
 
-/* Print the link when it differs from what was printed last. */
+/* Print the link when it differs from what was printed last. A query
+ * the host leaves unanswered blocks until the PMD's RNDIS deadline: such
+ * a slow call is printed too. */
 static void
 watch_link(uint16_t port, uint64_t t0)
 {
 	static int last_status = -1;
 	static uint32_t last_speed;
 	struct rte_eth_link link;
+	uint64_t t = guest_now_ms();
+	int ret;
 
-	if (rte_eth_link_get_nowait(port, &link) != 0)
+	ret = rte_eth_link_get_nowait(port, &link);
+	if (guest_now_ms() - t > SLOW_CALL_MS)
+		printf("link_call_ms=%" PRIu64 " ret=%d t_ms=%" PRIu64 "\n", guest_now_ms() - t,
+		       ret, guest_now_ms() - t0);
+	if (ret != 0)
 		return;
 	if ((int)link.link_status == last_status && link.link_speed == last_speed)
 		return;
@@ -221,7 +234,8 @@ report(uint16_t port, const struct options *o)
 	       cnt.arp_requests, cnt.arp_replies, cnt.echo_requests, cnt.echo_replies,
 	       cnt.bad_csum, cnt.vlan, cnt.other, cnt.unsent);
 	if (o->lsc)
-		printf("lsc_events=%" PRIu64 "\n", cnt.lsc_events);
+		printf("lsc_events=%" PRIu64 "\n",
+		       __atomic_load_n(&cnt.lsc_events, __ATOMIC_RELAXED));
 	guest_report_port(port);
 }
 
