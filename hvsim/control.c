@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -462,24 +463,42 @@ unlink_in_host(void *arg)
 	return unlink((const char *)arg) < 0 ? -errno : 0;
 }
 
-static int
-open_socket(struct hvsim_control *ctl, const char *path)
+/* The socket is bound from the host's root directory: make a relative
+ * path absolute first. */
+static char *
+absolute(const char *path)
 {
+	char cwd[PATH_MAX], *abs;
+
+	if (path[0] == '/')
+		return strdup(path);
+	if (getcwd(cwd, sizeof(cwd)) == NULL || asprintf(&abs, "%s/%s", cwd, path) < 0)
+		return NULL;
+	return abs;
+}
+
+static int
+open_socket(struct hvsim_control *ctl, const char *arg)
+{
+	char *path = absolute(arg);
 	struct bind_req b = { .path = path };
 	int ret;
 
+	if (path == NULL)
+		return -ENOMEM;
+
 	b.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (b.fd < 0)
-		return -errno;
-	ret = hvns_in_host(bind_in_host, &b);
+	ret = b.fd < 0 ? -errno : hvns_in_host(bind_in_host, &b);
 	if (ret == 0 && listen(b.fd, MAX_CLIENTS) < 0)
 		ret = -errno;
 	if (ret < 0) {
-		close(b.fd);
+		if (b.fd >= 0)
+			close(b.fd);
+		free(path);
 		return ret;
 	}
 	ctl->lfd = b.fd;
-	ctl->path = strdup(path);
+	ctl->path = path;
 	return 0;
 }
 
