@@ -479,7 +479,7 @@ tap_from_guest(void *ctx, int port, const uint8_t *frame, uint32_t len, uint16_t
 	const uint8_t *out = frame;
 	uint32_t out_len = len;
 
-	if (tp->fd < 0) {
+	if (tp->fd < 0 || len + VLAN_HDR > sizeof(t->buf)) {
 		tp->from_guest_dropped++;
 		return;
 	}

@@ -164,14 +164,16 @@ check "SIGKILL: the next hvsim takes the stale namespace over, and removes it at
 
 # ---- two NICs: the guest bridges them ----------------------------------------------------
 
-run --nics=2 --traffic=gen:rate=20000,count=20000,delay=300,sizes=60/128/512/1024/1514,ports='0>1/1>0' \
-	-- "$GUEST_BRIDGE" "${eal[@]}" -- --packets 40000 --seconds 20
-check "2 NICs, gen 0>1 and 1>0: guest forwarded 20000 each way, exits cleanly" \
-	'clean && has "fwd0to1=20000 fwd1to0=20000 unsent=0"'
-check "2 NICs, gen: each port's 20000 came back on the other port, none lost or misrouted" \
-	'[ "$(gen to 0)/$(gen sent 0)/$(gen received 0)/$(gen lost 0)/$(gen wrong_port 0)" = 1/20000/20000/0/0 ] && [ "$(gen to 1)/$(gen sent 1)/$(gen received 1)/$(gen lost 1)/$(gen wrong_port 1)" = 0/20000/20000/0/0 ]'
+# 5000 frames/s per port: the guest (one core, maybe shared with other
+# test runs) can stall ~100 ms before the PMD's 512-frame RX ring overflows
+run --nics=2 --traffic=gen:rate=5000,count=10000,delay=300,sizes=60/128/512/1024/1514,ports='0>1/1>0' \
+	-- "$GUEST_BRIDGE" "${eal[@]}" -- --packets 20000 --seconds 20
+check "2 NICs, gen 0>1 and 1>0: guest forwarded 10000 each way, exits cleanly" \
+	'clean && has "fwd0to1=10000 fwd1to0=10000 unsent=0"'
+check "2 NICs, gen: each port's 10000 came back on the other port, none lost or misrouted" \
+	'[ "$(gen to 0)/$(gen sent 0)/$(gen received 0)/$(gen lost 0)/$(gen wrong_port 0)" = 1/10000/10000/0/0 ] && [ "$(gen to 1)/$(gen sent 1)/$(gen received 1)/$(gen lost 1)/$(gen wrong_port 1)" = 0/10000/10000/0/0 ]'
 check "2 NICs, gen: no duplicate, corrupt or foreign frame; NIC counters agree" \
-	'[ "$(gen duplicates 0)$(gen corrupt 0)$(gen foreign 0)$(gen duplicates 1)$(gen corrupt 1)$(gen foreign 1)" = 000000 ] && [ "$(nic tx_frames 0)/$(nic rx_frames 1)" = 20000/20000 ]'
+	'[ "$(gen duplicates 0)$(gen corrupt 0)$(gen foreign 0)$(gen duplicates 1)$(gen corrupt 1)$(gen foreign 1)" = 000000 ] && [ "$(nic tx_frames 0)/$(nic rx_frames 1)/$(nic tx_frames 1)/$(nic rx_frames 0)" = 10000/10000/10000/10000 ]'
 
 start --nics=2 --traffic=tap:ns="$ns",addr0=10.9.0.1/24,addr1=10.9.0.2/24 \
 	-- "$GUEST_BRIDGE" "${eal[@]}"
@@ -186,11 +188,11 @@ check "2 NICs, tap: exactly 6 frames each way on each side, bridged 6 and 6" \
 
 # ---- scenario control ------------------------------------------------------------------
 
-run --traffic=none --at='ready+0.5:link 0 down' --at='ready+1:speed 0 25000' \
-	--at='ready+1.5:link 0 up' --at='ready+2.5:quit' \
+run --traffic=none --at='ready+0.5:speed 0 25000' --at='ready+1:link 0 down' \
+	--at='ready+2:link 0 up' --at='ready+3:quit' \
 	-- "$GUEST_ECHO" "${eal[@]}" -- --ip 10.0.0.2 --link-poll 50
-check "--at: the guest sees up, down, up, the new speed after the flap (the bundled PMD reads the speed only when the state changes)" \
-	'clean && [ "$(links)" = "up:speed=10000 down:speed=10000 up:speed=25000 " ]'
+check "--at: the guest sees exactly up, down, up; the new speed only once the state changed (the bundled PMD reads it only then)" \
+	'clean && [ "$(links)" = "up:speed=10000 down:speed=25000 up:speed=25000 " ]'
 check "--at: hvsim sent 3 status indications and reports speed 25000, link up" \
 	'[ "$(nic status_indications)/$(nic speed_mbps)/$(nic link_up)" = 3/25000/True ]'
 
@@ -236,11 +238,12 @@ check "delay 0 100 throughout: the guest comes up and answers 5 pings of 5" \
 start --traffic=none -- "$GUEST_ECHO" "${eal[@]}" -- --ip 10.0.0.2 --link-poll 200
 wait_for '^link up'
 a1=$(ctl delay 0 1500)
-wait_for '^link_call_ms=' 15
+# a query already under way when the delay came may be only half slow
+wait_for '^link_call_ms=([3-9][0-9]{3}|[0-9]{5})' 15
 a2=$(ctl delay 0 0)
 ctl quit >/dev/null
 finish
-call_ms=$(sed -n 's/^link_call_ms=\([0-9]*\).*/\1/p' "$work/out" | head -n1)
+call_ms=$(sed -n 's/^link_call_ms=\([0-9]*\).*/\1/p' "$work/out" | sort -n | tail -n1)
 check "delay 0 1500 on the socket: a link query then takes >= 3 s (${call_ms} ms), and the guest carries on" \
 	'clean && [ "$a1/$a2" = ok/ok ] && [ "${call_ms:-0}" -ge 3000 ]'
 
