@@ -69,6 +69,7 @@ struct gen_port {
 struct gen {
 	struct hvsim_vswitch *vs;
 	int dst[HVSIM_VSWITCH_PORTS];	/* expected return port; -1: sends nothing */
+	bool routes_given, routes_checked;
 	uint64_t rate, count, delay_ns;
 	uint32_t flows, burst;
 	uint32_t sizes[MAX_SIZES];
@@ -114,6 +115,7 @@ parse_ports(struct gen *g, const char *v)
 {
 	int p;
 
+	g->routes_given = true;
 	for (p = 0; p < HVSIM_VSWITCH_PORTS; p++)
 		g->dst[p] = -1;
 	while (*v) {
@@ -315,6 +317,19 @@ send_burst(struct gen *g, int p, uint64_t now)
 	return work;
 }
 
+/* Routes are given before the NICs exist: say once which name none. */
+static void
+check_routes(struct gen *g, int nports)
+{
+	int p;
+
+	g->routes_checked = true;
+	for (p = 0; g->routes_given && p < HVSIM_VSWITCH_PORTS; p++)
+		if (g->dst[p] >= 0 && (p >= nports || g->dst[p] >= nports))
+			fprintf(stderr, "hvsim: gen: ports=%d>%d names a NIC that does not exist "
+				"(--nics=%d): nothing is sent on it\n", p, g->dst[p], nports);
+}
+
 static unsigned int
 gen_poll(void *ctx)
 {
@@ -322,6 +337,9 @@ gen_poll(void *ctx)
 	int p, nports = hvsim_vswitch_nports(g->vs);
 	uint64_t now = now_ns();
 	unsigned int work = 0;
+
+	if (!g->routes_checked)
+		check_routes(g, nports);
 
 	for (p = 0; p < nports; p++) {
 		if (g->dst[p] < 0 || g->dst[p] >= nports)
