@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -30,6 +31,10 @@ const char *const hvns_bundled_hyperv_plugins[] = {
 	NULL,
 };
 
+/* The mount namespace hvns_enter() left, for what must outlive or be
+ * seen outside ours (named network namespaces, the control socket). */
+static int host_mnt_fd = -1;
+
 static bool
 is_dot_or_dotdot(const char *name)
 {
@@ -39,6 +44,10 @@ is_dot_or_dotdot(const char *name)
 int
 hvns_enter(void)
 {
+	if (host_mnt_fd < 0)
+		host_mnt_fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (host_mnt_fd < 0)
+		return -errno;
 	if (unshare(CLONE_NEWNS) < 0)
 		return -errno;
 	/* Mounts are usually shared with the host: make them private, or
@@ -46,6 +55,50 @@ hvns_enter(void)
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return -errno;
 	return 0;
+}
+
+/* setns() into a mount namespace also moves the root and the working
+ * directory to that namespace's: put the working directory back, as the
+ * guest and relative paths given on the command line depend on it. */
+static int
+enter_mnt_ns(int ns_fd, int cwd_fd)
+{
+	if (setns(ns_fd, CLONE_NEWNS) < 0)
+		return -errno;
+	if (cwd_fd >= 0 && fchdir(cwd_fd) < 0)
+		return -errno;
+	return 0;
+}
+
+int
+hvns_in_host(int (*fn)(void *arg), void *arg)
+{
+	int ours, cwd, rc, back;
+
+	if (host_mnt_fd < 0)
+		return fn(arg);	/* never left the host's namespace */
+	ours = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (ours < 0 || cwd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	rc = enter_mnt_ns(host_mnt_fd, -1);
+	if (rc == 0)
+		rc = fn(arg);
+	back = enter_mnt_ns(ours, cwd);
+	if (back < 0) {
+		/* stranded outside our mounts: nothing of the guest's world works */
+		fprintf(stderr, "hvns: cannot return to the private mount namespace: %s\n",
+			strerror(-back));
+		abort();
+	}
+out:
+	if (ours >= 0)
+		close(ours);
+	if (cwd >= 0)
+		close(cwd);
+	return rc;
 }
 
 int

@@ -29,6 +29,15 @@ extern const char *const hvns_bundled_hyperv_plugins[];
  * mount is private, so nothing propagates back to the host. */
 int hvns_enter(void);
 
+/*
+ * Run fn(arg) in the mount namespace hvns_enter() left (directly when it
+ * was never called), then come back; the working directory is kept.
+ * For mounts and sockets that must be visible outside, such as a named
+ * network namespace under /run/netns. Returns fn's result or -errno.
+ * The process must be single-threaded (setns()).
+ */
+int hvns_in_host(int (*fn)(void *arg), void *arg);
+
 /* Mount a fresh tmpfs on existing directory `dir`. */
 int hvns_mount_tmpfs(const char *dir);
 

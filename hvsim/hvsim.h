@@ -13,6 +13,7 @@
 #include "nic.h"
 
 #define HVSIM_MAX_PLUGINS	8
+#define HVSIM_MAX_AT		64
 
 struct hvsim_options {
 	const char *netvsc;		/* "hvnet" or "bundled" */
@@ -28,9 +29,17 @@ struct hvsim_options {
 	const char *shim_path;
 	char **command;
 	struct hvsim_vswitch *vswitch;
+	/* scenario control (control.h) */
+	const char *control_path;
+	const char *at[HVSIM_MAX_AT];
+	int nat;
+	struct hvsim_control *control;
 };
 
 uint64_t hvsim_total_violations(const struct hvsim_nic *nics, int n);
+/* The --stats-json document (several lines) to f. */
+void hvsim_stats_json(FILE *f, const struct hvsim_nic *nics, int n,
+		      const struct hvsim_vswitch *vs);
 int hvsim_write_stats_json(const char *path, const struct hvsim_nic *nics, int n,
 			   const struct hvsim_vswitch *vs);
 void hvsim_print_summary(FILE *f, const struct hvsim_nic *nics, int n,

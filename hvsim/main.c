@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "hvns.h"
 #include "hvsim.h"
 #include "nic.h"
@@ -62,8 +63,14 @@ usage(FILE *f)
 		"  --tx-section=BYTES      send buffer section size (default 6144)\n"
 		"  --no-monitor            channels have no monitor id\n"
 		"  --traffic=KIND[:ARGS]   the other side of the wire (default loop):\n"
-		"                          loop | none | gen[:rate=PPS,count=N,flows=N,sizes=A/B,burst=N]\n"
+		"                          loop | none\n"
+		"                          gen[:rate=PPS,count=N,flows=N,sizes=A/B,burst=N,delay=MS,\n"
+		"                              ports=S>D/S>D]\n"
+		"                          tap[:addrP=A.B.C.D/LEN|none,mtu=N,ns=PREFIX,dev=PREFIX,ipv6=1]\n"
 		"  --pcap=FILE             record every frame crossing the switch\n"
+		"  --control=PATH          Unix socket taking scenario commands (link, speed,\n"
+		"                          delay, mute, unmute, stats, quit, help)\n"
+		"  --at=[ready+]SECS:CMD   run a scenario command at a time (repeatable)\n"
 		"  --strict                a protocol violation by the guest is fatal\n"
 		"  --stats-json=FILE       counters written at exit\n"
 		"  --plugin=FILE           extra plugin for the guest's plugin directory\n"
@@ -121,6 +128,7 @@ enum {
 	OPT_NETVSC = 256, OPT_NICS, OPT_MAC, OPT_MTU, OPT_SPEED, OPT_LINK,
 	OPT_NVSP_MAX, OPT_SUBCH, OPT_RX_SLOT, OPT_TX_SECTION, OPT_NO_MONITOR,
 	OPT_TRAFFIC, OPT_STRICT, OPT_STATS, OPT_PLUGIN, OPT_PCAP,
+	OPT_CONTROL, OPT_AT,
 };
 
 static int
@@ -196,6 +204,14 @@ apply_option(struct hvsim_options *o, int opt, const char *arg)
 			return -E2BIG;
 		o->plugins[o->nplugins++] = arg;
 		return 0;
+	case OPT_CONTROL:
+		o->control_path = arg;
+		return 0;
+	case OPT_AT:
+		if (o->nat == HVSIM_MAX_AT)
+			return -E2BIG;
+		o->at[o->nat++] = arg;	/* checked when the control is made */
+		return 0;
 	case 'v':
 		o->verbose++;
 		return 0;
@@ -223,6 +239,8 @@ parse_args(int argc, char **argv, struct hvsim_options *o)
 		{ "stats-json", required_argument, NULL, OPT_STATS },
 		{ "plugin", required_argument, NULL, OPT_PLUGIN },
 		{ "pcap", required_argument, NULL, OPT_PCAP },
+		{ "control", required_argument, NULL, OPT_CONTROL },
+		{ "at", required_argument, NULL, OPT_AT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -308,6 +326,24 @@ exec_guest(const struct hvsim_options *o, const char *uio_dir)
 	_exit(127);
 }
 
+/* Scenario control, when asked for; commands due at 0 run before the guest. */
+static int
+setup_control(struct hvsim_options *o, struct hvsim_nic *nics)
+{
+	int i;
+
+	if (o->control_path == NULL && o->nat == 0)
+		return 0;
+	o->control = hvsim_control_create(o->control_path, nics, o->nics, o->vswitch);
+	if (o->control == NULL)
+		return -EINVAL;
+	for (i = 0; i < o->nat; i++)
+		if (hvsim_control_at(o->control, o->at[i]) < 0)
+			return -EINVAL;
+	hvsim_control_poll(o->control);
+	return 0;
+}
+
 /* ---- the host loop ---------------------------------------------------------- */
 
 static void
@@ -333,6 +369,7 @@ run_host(struct hvsim_options *o, struct hvsim_nic *nics, int nnics)
 		for (i = 0; i < nnics; i++)
 			work += hvsim_nic_poll(&nics[i], "/sys/bus");
 		work += hvsim_vswitch_poll(o->vswitch);
+		work += hvsim_control_poll(o->control);
 		if (o->strict && hvsim_total_violations(nics, nnics) > 0) {
 			fprintf(stderr, "hvsim: strict mode: stopping the guest\n");
 			kill(child_pid, SIGKILL);
@@ -398,8 +435,11 @@ main(int argc, char **argv)
 			return 2;
 		nics[i].strict = o.strict;
 		nics[i].verbose = o.verbose;
-		hvsim_vswitch_attach(o.vswitch, &nics[i]);
+		if (hvsim_vswitch_attach(o.vswitch, &nics[i]) < 0)
+			return 2;
 	}
+	if (setup_control(&o, nics) < 0)
+		return 2;
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -411,6 +451,7 @@ main(int argc, char **argv)
 	}
 	if (child_pid == 0)
 		exec_guest(&o, uio_dir);
+	hvsim_control_set_guest(o.control, child_pid);
 
 	status = run_host(&o, nics, o.nics);
 	code = exit_code(status, &o, nics, o.nics);
@@ -419,6 +460,7 @@ main(int argc, char **argv)
 	hvsim_print_summary(stderr, nics, o.nics, o.vswitch);
 	for (i = 0; i < o.nics; i++)
 		hvsim_nic_destroy(&nics[i]);
+	hvsim_control_destroy(o.control);
 	hvsim_vswitch_destroy(o.vswitch);
 	free(nics);
 	return code;

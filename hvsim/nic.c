@@ -261,6 +261,7 @@ session_end(struct hvsim_nic *nic, const char *bus_root)
 		nic->chan[i] = NULL;
 	}
 	nic->nchan = 0;
+	hvsim_nic_drop_deferred(nic);	/* nobody left to answer */
 	for (i = 0; i < nic->nconns; i++)
 		close(nic->irq_conns[i]);
 	nic->nconns = 0;
@@ -417,6 +418,7 @@ hvsim_nic_poll(struct hvsim_nic *nic, const char *bus_root)
 	if (nic->irq_fd < 0)
 		return 0;
 	offer_due_subchannels(nic, bus_root);
+	work += hvsim_nic_release_due(nic);
 	for (i = 0; i < HVSIM_MAX_CHANNELS; i++) {
 		struct hvsim_chan *c = nic->chan[i];
 

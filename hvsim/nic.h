@@ -53,7 +53,12 @@ struct hvsim_nic_stats {
 	uint64_t rx_dropped_ring;	/* channel ring full */
 	uint64_t rndis_requests;
 	uint64_t violations;
+	uint64_t status_indications;	/* link and speed changes sent */
+	uint64_t ctl_deferred;		/* control answers held back (delay) */
+	uint64_t ctl_withheld;		/* control answers never sent (mute) */
 };
+
+struct hvsim_deferred;	/* a control answer waiting (slowhost.c) */
 
 struct hvsim_rx_xfer;	/* an outstanding transfer-page packet */
 
@@ -106,6 +111,13 @@ struct hvsim_nic {
 	uint32_t *slot_run;		/* slots of the packet starting here */
 	uint32_t slot_hint;
 
+	/* scenario control: a slow or silent host (slowhost.c) */
+	uint32_t ctl_delay_ms;
+	bool ctl_muted;
+	struct hvsim_deferred *deferred;	/* FIFO, oldest first */
+	struct hvsim_deferred *deferred_tail;
+	uint64_t deferred_last_due_ns;
+
 	struct hvsim_nic_stats stats;
 	/* kept across sessions for the report: channels go at session end */
 	struct hvsim_chan_stats chan_totals[HVSIM_MAX_CHANNELS];
@@ -147,7 +159,26 @@ void hvsim_nic_grant_subchannels(struct hvsim_nic *nic, uint32_t n);
 /* The guest can take frames now: RNDIS up, link up, a receive filter. */
 bool hvsim_nic_accepts_traffic(const struct hvsim_nic *nic);
 
-/* Link state changes raise an RNDIS status indication. */
+/* Link state and speed changes raise an RNDIS status indication. */
 void hvsim_nic_set_link(struct hvsim_nic *nic, bool up);
+void hvsim_nic_set_speed(struct hvsim_nic *nic, uint64_t mbps);
+
+/*
+ * Answers to the guest's control traffic (slowhost.c): NVSP replies and
+ * completions of control messages, RNDIS control completions on the
+ * primary channel. They go out now, after the NIC's delay, or never when
+ * it is muted. The data path never goes through these.
+ */
+int hvsim_nic_ctl_complete(struct hvsim_nic *nic, struct hvsim_chan *c, uint64_t xid,
+			   const void *payload, uint32_t len);
+int hvsim_nic_ctl_rndis(struct hvsim_nic *nic, const void *msg, uint32_t len);
+/* Send the delayed answers that are due; returns how many. */
+unsigned int hvsim_nic_release_due(struct hvsim_nic *nic);
+/* Forget the answers not sent yet (the session ended); returns how many. */
+uint64_t hvsim_nic_drop_deferred(struct hvsim_nic *nic);
+/* Delay control answers by ms (0: answer at once); unmutes. */
+void hvsim_nic_set_delay(struct hvsim_nic *nic, uint32_t ms);
+/* Stop (or resume) answering control traffic. */
+void hvsim_nic_set_muted(struct hvsim_nic *nic, bool muted);
 
 #endif /* HVSIM_NIC_H */

@@ -74,13 +74,20 @@ json_nic(FILE *f, const struct hvsim_nic *nic, bool last)
 		"\"tx_frames\": %llu, \"tx_bytes\": %llu, \"rx_frames\": %llu, \"rx_bytes\": %llu, "
 		"\"rx_dropped_filter\": %llu, \"rx_dropped_no_slot\": %llu, "
 		"\"rx_dropped_ring\": %llu, \"rndis_requests\": %llu, \"violations\": %llu,\n"
+		"      \"link_up\": %s, \"speed_mbps\": %llu, \"status_indications\": %llu, "
+		"\"ctl_delay_ms\": %u, \"ctl_muted\": %s, \"ctl_deferred\": %llu, "
+		"\"ctl_withheld\": %llu,\n"
 		"      \"channels\": [\n",
 		nic->index, nic->cfg.spec.device_id, nic->last_nvsp_version,
 		(unsigned long long)s->tx_frames, (unsigned long long)s->tx_bytes,
 		(unsigned long long)s->rx_frames, (unsigned long long)s->rx_bytes,
 		(unsigned long long)s->rx_dropped_filter, (unsigned long long)s->rx_dropped_no_slot,
 		(unsigned long long)s->rx_dropped_ring, (unsigned long long)s->rndis_requests,
-		(unsigned long long)s->violations);
+		(unsigned long long)s->violations,
+		nic->cfg.link_up ? "true" : "false", (unsigned long long)nic->cfg.speed_mbps,
+		(unsigned long long)s->status_indications, nic->ctl_delay_ms,
+		nic->ctl_muted ? "true" : "false", (unsigned long long)s->ctl_deferred,
+		(unsigned long long)s->ctl_withheld);
 	for (i = 0; i < nic->max_nchan; i++)
 		json_channel(f, nic, i, i + 1 == nic->max_nchan);
 	fprintf(f, "      ],\n");
@@ -88,17 +95,11 @@ json_nic(FILE *f, const struct hvsim_nic *nic, bool last)
 	fprintf(f, "}%s\n", last ? "" : ",");
 }
 
-int
-hvsim_write_stats_json(const char *path, const struct hvsim_nic *nics, int n,
-		       const struct hvsim_vswitch *vs)
+void
+hvsim_stats_json(FILE *f, const struct hvsim_nic *nics, int n, const struct hvsim_vswitch *vs)
 {
-	FILE *f = fopen(path, "w");
 	int i;
 
-	if (f == NULL) {
-		perror("hvsim: --stats-json");
-		return -1;
-	}
 	fprintf(f, "{\n  \"vswitch\": ");
 	hvsim_vswitch_stats_json(vs, f);
 	fprintf(f, ",\n  \"nics\": [\n");
@@ -106,6 +107,19 @@ hvsim_write_stats_json(const char *path, const struct hvsim_nic *nics, int n,
 		json_nic(f, &nics[i], i == n - 1);
 	fprintf(f, "  ],\n  \"violations\": %llu\n}\n",
 		(unsigned long long)hvsim_total_violations(nics, n));
+}
+
+int
+hvsim_write_stats_json(const char *path, const struct hvsim_nic *nics, int n,
+		       const struct hvsim_vswitch *vs)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL) {
+		perror("hvsim: --stats-json");
+		return -1;
+	}
+	hvsim_stats_json(f, nics, n, vs);
 	return fclose(f) == 0 ? 0 : -1;
 }
 

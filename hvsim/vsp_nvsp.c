@@ -34,12 +34,15 @@ static uint8_t rndis_buf[RNDIS_MSG_MAX];
 
 /* ---- replies ------------------------------------------------------------------ */
 
-/* Every host NVSP message is padded to 40 bytes (§C.1). */
+/* Every host NVSP message is padded to 40 bytes (§C.1). Answers to
+ * control traffic may be late or withheld (scenario control, slowhost.c);
+ * completions of data packets always go at once. */
 static void
-reply(struct hvsim_nic *nic, struct hvsim_chan *c, const struct guest_pkt *p,
-      const void *msg, uint32_t len)
+send_reply(struct hvsim_nic *nic, struct hvsim_chan *c, const struct guest_pkt *p,
+	   const void *msg, uint32_t len, bool control)
 {
 	uint8_t buf[HV_NVSP_MSG_SIZE] = { 0 };
+	int ret;
 
 	if (!(p->desc.flags & HV_PKT_FLAG_COMPLETION_REQUESTED)) {
 		hvsim_violation(nic, c, "request needing a reply sent without COMPLETION_REQUESTED",
@@ -47,18 +50,32 @@ reply(struct hvsim_nic *nic, struct hvsim_chan *c, const struct guest_pkt *p,
 		return;
 	}
 	memcpy(buf, msg, len < sizeof(buf) ? len : sizeof(buf));
-	if (hvsim_chan_complete(c, p->desc.trans_id, buf, sizeof(buf)) < 0)
+	if (control)
+		ret = hvsim_nic_ctl_complete(nic, c, p->desc.trans_id, buf, sizeof(buf));
+	else
+		ret = hvsim_chan_complete(c, p->desc.trans_id, buf, sizeof(buf));
+	if (ret < 0)
 		hvsim_violation(nic, c, "guest never reads its ring: completion backlog full",
 				NULL, 0);
 }
 
 static void
-reply_status(struct hvsim_nic *nic, struct hvsim_chan *c, const struct guest_pkt *p,
-	     uint32_t type, uint32_t status)
+reply(struct hvsim_nic *nic, struct hvsim_chan *c, const struct guest_pkt *p,
+      const void *msg, uint32_t len)
 {
-	struct hv_nvsp_rndis_pkt_complete m = { .type = type, .status = status };
+	send_reply(nic, c, p, msg, len, true);
+}
 
-	reply(nic, c, p, &m, sizeof(m));
+/* 108 for an RNDIS message: control or data by its NVSP channel type */
+static void
+reply_rndis(struct hvsim_nic *nic, struct hvsim_chan *c, const struct guest_pkt *p,
+	    uint32_t chan_type, uint32_t status)
+{
+	struct hv_nvsp_rndis_pkt_complete m = {
+		.type = HV_NVSP_MSG_RNDIS_PKT_COMPLETE, .status = status,
+	};
+
+	send_reply(nic, c, p, &m, sizeof(m), chan_type == HV_NVSP_CHAN_CONTROL);
 }
 
 static bool
@@ -237,7 +254,7 @@ on_switch_datapath(struct hvsim_nic *nic, struct hvsim_chan *c, const struct gue
 	nic->datapath = m.active_datapath;
 	/* recent Linux asks for an empty completion; older guests do not */
 	if (p->desc.flags & HV_PKT_FLAG_COMPLETION_REQUESTED)
-		hvsim_chan_complete(c, p->desc.trans_id, NULL, 0);
+		hvsim_nic_ctl_complete(nic, c, p->desc.trans_id, NULL, 0);
 }
 
 /* ---- RNDIS transport ---------------------------------------------------------------- */
@@ -275,7 +292,7 @@ on_rndis_inband(struct hvsim_nic *nic, struct hvsim_chan *c, const struct guest_
 		 "RNDIS in a send-buffer section that is out of range or not connected") &&
 	    need(nic, c, p, m.chan_type <= HV_NVSP_CHAN_CONTROL, "RNDIS channel type not 0/1"))
 		status = deliver_rndis(nic, c, m.chan_type, rndis_buf, m.chim_sz);
-	reply_status(nic, c, p, HV_NVSP_MSG_RNDIS_PKT_COMPLETE, status);
+	reply_rndis(nic, c, p, m.chan_type, status);
 }
 
 /*
@@ -351,7 +368,7 @@ on_rndis_gpa(struct hvsim_nic *nic, struct hvsim_chan *c, const struct guest_pkt
 		goto done;
 	status = deliver_rndis(nic, c, m.chan_type, rndis_buf, (uint32_t)(prefix + n));
 done:
-	reply_status(nic, c, p, HV_NVSP_MSG_RNDIS_PKT_COMPLETE, status);
+	reply_rndis(nic, c, p, m.chan_type, status);
 }
 
 /* ---- dispatch ------------------------------------------------------------------------ */

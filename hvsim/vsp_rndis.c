@@ -33,8 +33,8 @@
 static void
 send_control(struct hvsim_nic *nic, const void *msg, uint32_t len)
 {
-	/* control completions come back on the primary channel */
-	if (hvsim_nic_send_rndis(nic, nic->chan[0], msg, len) < 0)
+	/* on the primary channel; now, late or never (slowhost.c) */
+	if (hvsim_nic_ctl_rndis(nic, msg, len) < 0)
 		fprintf(stderr, "hvsim: nic%d: RNDIS completion could not be delivered\n",
 			nic->index);
 }
@@ -605,16 +605,42 @@ hvsim_nic_receive(struct hvsim_nic *nic, const uint8_t *frame, uint32_t len,
 	return 0;
 }
 
+/* Indications are not answers: a slow or muted host still sends them. */
+static void
+indicate_status(struct hvsim_nic *nic, uint32_t status, const void *buf, uint32_t len)
+{
+	uint8_t msg[sizeof(struct hv_rndis_status_msg) + 8] = { 0 };
+	struct hv_rndis_status_msg *s = (void *)msg;
+
+	if (!nic->rndis_ready || nic->chan[0] == NULL || len > 8)
+		return;
+	s->type = HV_RNDIS_INDICATE_STATUS_MSG;
+	s->len = (uint32_t)sizeof(*s) + len;
+	s->status = status;
+	s->status_buf_len = len;
+	/* counted from the request id field at byte 8, as in every RNDIS message */
+	s->status_buf_offset = len ? (uint32_t)sizeof(*s) - 8 : 0;
+	memcpy(msg + sizeof(*s), buf, len);
+	if (hvsim_nic_send_rndis(nic, nic->chan[0], msg, s->len) == 0)
+		nic->stats.status_indications++;
+	else
+		fprintf(stderr, "hvsim: nic%d: status indication 0x%08x could not be delivered\n",
+			nic->index, status);
+}
+
 void
 hvsim_nic_set_link(struct hvsim_nic *nic, bool up)
 {
-	struct hv_rndis_status_msg s = {
-		.type = HV_RNDIS_INDICATE_STATUS_MSG,
-		.len = sizeof(s),
-		.status = up ? HV_RNDIS_STATUS_MEDIA_CONNECT : HV_RNDIS_STATUS_MEDIA_DISCONNECT,
-	};
-
 	nic->cfg.link_up = up;
-	if (nic->rndis_ready && nic->chan[0] != NULL)
-		send_control(nic, &s, sizeof(s));
+	indicate_status(nic, up ? HV_RNDIS_STATUS_MEDIA_CONNECT :
+			HV_RNDIS_STATUS_MEDIA_DISCONNECT, NULL, 0);
+}
+
+void
+hvsim_nic_set_speed(struct hvsim_nic *nic, uint64_t mbps)
+{
+	uint32_t v = (uint32_t)(mbps * (1000000 / HV_NDIS_LINK_SPEED_UNIT));
+
+	nic->cfg.speed_mbps = mbps;
+	indicate_status(nic, HV_RNDIS_STATUS_LINK_SPEED_CHANGE, &v, sizeof(v));
 }

@@ -22,7 +22,7 @@ struct hvsim_vswitch {
 };
 
 static const struct hvsim_wire_ops *const wires[] = {
-	&hvsim_wire_loop, &hvsim_wire_gen,
+	&hvsim_wire_loop, &hvsim_wire_gen, &hvsim_wire_tap,
 };
 
 /* "gen:rate=1000,count=5" -> ops of "gen", args "rate=1000,count=5" */
@@ -54,7 +54,7 @@ hvsim_vswitch_create(const char *traffic, const char *pcap_path)
 	if (vs == NULL)
 		return NULL;
 	if (find_wire(traffic, &vs->wire, &args) < 0) {
-		fprintf(stderr, "hvsim: unknown --traffic=%s (loop, gen, none)\n", traffic);
+		fprintf(stderr, "hvsim: unknown --traffic=%s (loop, gen, tap, none)\n", traffic);
 		free(vs);
 		return NULL;
 	}
@@ -85,12 +85,19 @@ hvsim_vswitch_destroy(struct hvsim_vswitch *vs)
 int
 hvsim_vswitch_attach(struct hvsim_vswitch *vs, struct hvsim_nic *nic)
 {
+	int ret;
+
 	if (vs->nports == HVSIM_VSWITCH_PORTS)
 		return -ENOSPC;
 	nic->vswitch = vs;
 	nic->port = vs->nports;
 	vs->ports[vs->nports++] = nic;
-	return 0;
+	if (vs->wire == NULL || vs->wire->port_added == NULL)
+		return 0;
+	ret = vs->wire->port_added(vs->wire_ctx, nic->port);
+	if (ret < 0)
+		vs->ports[--vs->nports] = NULL;
+	return ret;
 }
 
 int

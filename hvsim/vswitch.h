@@ -5,8 +5,9 @@
  * side of the wire (--traffic=KIND[:ARGS]), one module per kind:
  *   loop   wire_loop.c  reflect every frame back to the NIC that sent it
  *   gen    wire_gen.c   generate numbered frames, check what comes back
+ *   tap    wire_tap.c   a kernel TAP device per port, each in its own
+ *                       network namespace (ping, iperf3, curl)
  *   none                drop everything
- * (a TAP device in a network namespace comes with the PMD's ping tests)
  * --pcap=FILE records every frame crossing the switch (pcap.c).
  *
  * A wire never calls into a NIC from inside hvsim_vswitch_tx(): frames
@@ -31,6 +32,8 @@ struct hvsim_wire_ops {
 	const char *name;
 	/* args: what followed "KIND:" in --traffic, or "" */
 	int (*create)(struct hvsim_vswitch *vs, const char *args, void **ctx);
+	/* a NIC was attached as `port` (may be NULL); 0 or -errno */
+	int (*port_added)(void *ctx, int port);
 	/* a frame a guest sent (already past the NIC: no VLAN tag inside) */
 	void (*from_guest)(void *ctx, int port, const uint8_t *frame, uint32_t len,
 			   uint16_t vlan_tci);
@@ -45,6 +48,7 @@ struct hvsim_wire_ops {
 
 extern const struct hvsim_wire_ops hvsim_wire_loop;
 extern const struct hvsim_wire_ops hvsim_wire_gen;
+extern const struct hvsim_wire_ops hvsim_wire_tap;
 
 struct hvsim_vswitch_stats {
 	uint64_t frames_in;		/* from NICs */

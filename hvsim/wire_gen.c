@@ -13,6 +13,13 @@
  *   delay=MS      start this long after the NIC first accepts frames, so a
  *                 guest finishes starting (DPDK's bundled driver drops
  *                 frames that arrive while it waits for RNDIS replies)
+ *   ports=S>D/..  generate on port S and expect the frames back on port D,
+ *                 for a guest that forwards between NICs (default: every
+ *                 port to itself; a port not named as a source sends nothing)
+ *
+ * Counters are per sending port: "received" counts the frames that came
+ * back on the expected port; "wrong_port" those that came back elsewhere.
+ * "foreign" and "corrupt" are counted on the port they arrived on.
  *
  * A frame the NIC cannot take yet (receive buffer or ring full) is not
  * lost: it is offered again later, so "sent" counts frames the guest got.
@@ -61,13 +68,15 @@ struct gen_port {
 
 struct gen {
 	struct hvsim_vswitch *vs;
+	int dst[HVSIM_VSWITCH_PORTS];	/* expected return port; -1: sends nothing */
+	bool routes_given, routes_checked;
 	uint64_t rate, count, delay_ns;
 	uint32_t flows, burst;
 	uint32_t sizes[MAX_SIZES];
 	unsigned int nsizes;
 	uint64_t start_ns;
-	uint8_t dst[6];			/* dst=: frames for another MAC */
-	bool have_dst;
+	uint8_t dst_mac[6];		/* dst=: frames for another MAC */
+	bool have_dst_mac;
 	struct gen_port port[HVSIM_VSWITCH_PORTS];
 	uint8_t frame[HVSIM_VSWITCH_FRAME_MAX];
 };
@@ -104,7 +113,7 @@ parse_sizes(struct gen *g, const char *v)
 
 /* dst=XX:XX:XX:XX:XX:XX: address frames elsewhere (filter tests) */
 static int
-parse_dst(struct gen *g, const char *v)
+parse_dst_mac(struct gen *g, const char *v)
 {
 	unsigned int b[6], i;
 	char tail;
@@ -115,9 +124,35 @@ parse_dst(struct gen *g, const char *v)
 	for (i = 0; i < 6; i++) {
 		if (b[i] > 0xff)
 			return -EINVAL;
-		g->dst[i] = (uint8_t)b[i];
+		g->dst_mac[i] = (uint8_t)b[i];
 	}
-	g->have_dst = true;
+	g->have_dst_mac = true;
+	return 0;
+}
+
+/* "0>1/1>0": which ports send, and where their frames must come back */
+static int
+parse_ports(struct gen *g, const char *v)
+{
+	int p;
+
+	g->routes_given = true;
+	for (p = 0; p < HVSIM_VSWITCH_PORTS; p++)
+		g->dst[p] = -1;
+	while (*v) {
+		unsigned int src, dst;
+		int used;
+
+		if (sscanf(v, "%u>%u%n", &src, &dst, &used) != 2 ||
+		    src >= HVSIM_VSWITCH_PORTS || dst >= HVSIM_VSWITCH_PORTS || g->dst[src] >= 0)
+			return -EINVAL;
+		g->dst[src] = (int)dst;
+		v += used;
+		if (*v != '/' && *v != '\0')
+			return -EINVAL;
+		if (*v == '/')
+			v++;
+	}
 	return 0;
 }
 
@@ -150,7 +185,9 @@ parse_args(struct gen *g, const char *args)
 		else if (strcmp(tok, "sizes") == 0)
 			ret = parse_sizes(g, eq);
 		else if (strcmp(tok, "dst") == 0)
-			ret = parse_dst(g, eq);
+			ret = parse_dst_mac(g, eq);
+		else if (strcmp(tok, "ports") == 0)
+			ret = parse_ports(g, eq);
 		else
 			ret = -EINVAL;
 	}
@@ -173,8 +210,11 @@ gen_create(struct hvsim_vswitch *vs, const char *args, void **ctx)
 	g->burst = 32;
 	g->sizes[0] = 64;
 	g->nsizes = 1;
+	for (p = 0; p < HVSIM_VSWITCH_PORTS; p++)
+		g->dst[p] = (int)p;
 	if (parse_args(g, args) < 0) {
-		fprintf(stderr, "hvsim: --traffic=gen:%s: expected rate=,count=,flows=,sizes=A/B,burst=\n",
+		fprintf(stderr, "hvsim: --traffic=gen:%s: expected rate=,count=,flows=,sizes=A/B,"
+			"burst=,delay=,ports=S>D/S>D\n",
 			args);
 		free(g);
 		return -EINVAL;
@@ -217,7 +257,7 @@ build_frame(struct gen *g, int port, uint32_t flow, uint64_t seq, uint32_t len)
 	uint16_t ulen = rte_cpu_to_be_16((uint16_t)(len - ETH_LEN - IP_LEN));
 	uint32_t i;
 
-	memcpy(g->frame, g->have_dst ? g->dst : nic->cur_mac, 6);
+	memcpy(g->frame, g->have_dst_mac ? g->dst_mac : nic->cur_mac, 6);
 	memcpy(g->frame + 6, "\x02\x00\x5e\x10\x00", 5);
 	g->frame[11] = (uint8_t)port;
 	g->frame[12] = 0x08;
@@ -258,46 +298,80 @@ due(const struct gen *g, const struct gen_port *gp, uint64_t now)
 	return allowed > gp->sent ? allowed - gp->sent : 0;
 }
 
+/* A port sends once it and the port its frames return on take frames. */
+static bool
+route_ready(struct gen *g, int p, uint64_t now)
+{
+	struct gen_port *gp = &g->port[p];
+
+	if (gp->ready_ns == 0 &&
+	    hvsim_nic_accepts_traffic(hvsim_vswitch_port(g->vs, p)) &&
+	    hvsim_nic_accepts_traffic(hvsim_vswitch_port(g->vs, g->dst[p])))
+		gp->ready_ns = now;
+	return gp->ready_ns != 0 && now >= gp->ready_ns + g->delay_ns;
+}
+
+static unsigned int
+send_burst(struct gen *g, int p, uint64_t now)
+{
+	struct gen_port *gp = &g->port[p];
+	uint64_t n = due(g, gp, now);
+	unsigned int work = 0;
+
+	if (n > g->burst)
+		n = g->burst;
+	while (n-- > 0) {
+		uint32_t flow = (uint32_t)(gp->sent % g->flows);
+		uint32_t len = g->sizes[gp->sent % g->nsizes];
+		int ret;
+
+		build_frame(g, p, flow, gp->next_seq[flow], len);
+		/* not ready or full: offer the same frame again later; a frame
+		 * the NIC's filter refused did cross the wire */
+		ret = hvsim_vswitch_deliver(g->vs, p, g->frame, len, 0);
+		if (ret < 0 && ret != -EPERM)
+			break;
+		if (g->start_ns == 0)
+			g->start_ns = now;	/* the rate clock starts with the guest */
+		if (gp->first_ns == 0)
+			gp->first_ns = now;
+		gp->last_ns = now;
+		gp->next_seq[flow]++;
+		gp->sent++;
+		work++;
+	}
+	return work;
+}
+
+/* Routes are given before the NICs exist: say once which name none. */
+static void
+check_routes(struct gen *g, int nports)
+{
+	int p;
+
+	g->routes_checked = true;
+	for (p = 0; g->routes_given && p < HVSIM_VSWITCH_PORTS; p++)
+		if (g->dst[p] >= 0 && (p >= nports || g->dst[p] >= nports))
+			fprintf(stderr, "hvsim: gen: ports=%d>%d names a NIC that does not exist "
+				"(--nics=%d): nothing is sent on it\n", p, g->dst[p], nports);
+}
+
 static unsigned int
 gen_poll(void *ctx)
 {
 	struct gen *g = ctx;
+	int p, nports = hvsim_vswitch_nports(g->vs);
 	uint64_t now = now_ns();
 	unsigned int work = 0;
-	int p;
 
-	for (p = 0; p < hvsim_vswitch_nports(g->vs); p++) {
-		struct gen_port *gp = &g->port[p];
-		uint64_t n;
+	if (!g->routes_checked)
+		check_routes(g, nports);
 
-		if (gp->ready_ns == 0 && hvsim_nic_accepts_traffic(hvsim_vswitch_port(g->vs, p)))
-			gp->ready_ns = now;
-		if (gp->ready_ns == 0 || now < gp->ready_ns + g->delay_ns)
-			continue;
-		n = due(g, gp, now);
-
-		if (n > g->burst)
-			n = g->burst;
-		while (n-- > 0) {
-			uint32_t flow = (uint32_t)(gp->sent % g->flows);
-			uint32_t len = g->sizes[gp->sent % g->nsizes];
-			int ret;
-
-			build_frame(g, p, flow, gp->next_seq[flow], len);
-			/* not ready or full: offer the same frame again later; a
-			 * frame the NIC's filter refused did cross the wire */
-			ret = hvsim_vswitch_deliver(g->vs, p, g->frame, len, 0);
-			if (ret < 0 && ret != -EPERM)
-				break;
-			if (g->start_ns == 0)
-				g->start_ns = now;	/* the rate clock starts with the guest */
-			if (gp->first_ns == 0)
-				gp->first_ns = now;
-			gp->last_ns = now;
-			gp->next_seq[flow]++;
-			gp->sent++;
-			work++;
-		}
+	for (p = 0; p < nports; p++) {
+		if (g->dst[p] < 0 || g->dst[p] >= nports)
+			continue;	/* not a source, or returning to no NIC */
+		if (route_ready(g, p, now))
+			work += send_burst(g, p, now);
 	}
 	return work;
 }
@@ -340,26 +414,29 @@ static void
 gen_from_guest(void *ctx, int port, const uint8_t *frame, uint32_t len, uint16_t vlan_tci)
 {
 	struct gen *g = ctx;
-	struct gen_port *gp = &g->port[port];
+	struct gen_port *src;
 	struct gen_hdr h;
 
 	(void)vlan_tci;
 	if (len < FRAME_MIN || (memcpy(&h, frame + HDR_OFF, sizeof(h)), h.magic != GEN_MAGIC) ||
-	    h.flow >= g->flows) {
-		gp->foreign++;
+	    h.flow >= g->flows || h.port >= HVSIM_VSWITCH_PORTS || g->dst[h.port] < 0) {
+		g->port[port].foreign++;
 		return;
 	}
 	if (h.len != len || !payload_intact(frame, len, &h)) {
-		gp->corrupt++;
+		g->port[port].corrupt++;
 		return;
 	}
-	if (h.port != port)
-		gp->wrong_port++;
-	if (!first_sight(g, &g->port[h.port < HVSIM_VSWITCH_PORTS ? h.port : port], &h)) {
-		gp->duplicates++;
+	src = &g->port[h.port];
+	if (g->dst[h.port] != port) {
+		src->wrong_port++;
 		return;
 	}
-	gp->received++;
+	if (!first_sight(g, src, &h)) {
+		src->duplicates++;
+		return;
+	}
+	src->received++;
 }
 
 /* ---- reporting -------------------------------------------------------------------------- */
@@ -374,10 +451,10 @@ gen_stats_json(void *ctx, FILE *f)
 	for (p = 0; p < n; p++) {
 		const struct gen_port *gp = &g->port[p];
 
-		fprintf(f, "%s{\"sent\": %llu, \"received\": %llu, \"lost\": %llu, "
+		fprintf(f, "%s{\"to\": %d, \"sent\": %llu, \"received\": %llu, \"lost\": %llu, "
 			"\"duplicates\": %llu, \"corrupt\": %llu, \"foreign\": %llu, "
 			"\"wrong_port\": %llu, \"send_window_us\": %llu}", p ? ", " : "",
-			(unsigned long long)gp->sent, (unsigned long long)gp->received,
+			g->dst[p], (unsigned long long)gp->sent, (unsigned long long)gp->received,
 			(unsigned long long)(gp->sent > gp->received ? gp->sent - gp->received : 0),
 			(unsigned long long)gp->duplicates, (unsigned long long)gp->corrupt,
 			(unsigned long long)gp->foreign, (unsigned long long)gp->wrong_port,
@@ -395,7 +472,7 @@ gen_done(void *ctx)
 	if (g->count == 0)
 		return 0;
 	for (p = 0; p < hvsim_vswitch_nports(g->vs); p++)
-		if (g->port[p].sent < g->count)
+		if (g->dst[p] >= 0 && g->port[p].sent < g->count)
 			return 0;
 	return 1;
 }

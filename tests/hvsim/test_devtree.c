@@ -725,6 +725,63 @@ test_namespace_sysfs_bus(void **state)
 	free_names(&after);
 }
 
+/* Runs in the host's mount namespace: the namespace's tmpfs is not seen
+ * there, and what it creates stays on the host's filesystem. */
+static int
+in_host_probe(void *arg)
+{
+	const char *dir = arg;
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/ours", dir);
+	if (access(path, F_OK) == 0)
+		return -EEXIST;
+	snprintf(path, sizeof(path), "%s/host", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 42;
+}
+
+static int
+child_in_host(void *arg)
+{
+	const struct fixture *f = arg;
+	char dir[PATH_MAX], path[PATH_MAX], cwd[PATH_MAX];
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s/mnt", f->base);
+	child_enter();
+	CHILD_CHECK(hvns_mount_tmpfs(dir) == 0);
+	snprintf(path, sizeof(path), "%s/ours", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	CHILD_CHECK(fd >= 0);
+	close(fd);
+	CHILD_CHECK(chdir(dir) == 0);
+	CHILD_CHECK(hvns_in_host(in_host_probe, dir) == 42);
+	/* back in the namespace, in the same working directory */
+	CHILD_CHECK(access("ours", F_OK) == 0 && access("host", F_OK) != 0);
+	CHILD_CHECK(getcwd(cwd, sizeof(cwd)) != NULL && strcmp(cwd, dir) == 0);
+	return 0;
+}
+
+static void
+test_namespace_in_host(void **state)
+{
+	struct fixture *f = *state;
+	char dir[PATH_MAX], path[PATH_MAX];
+
+	path_of(dir, sizeof(dir), "%s/mnt", f->base);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	expect_child_ok(child_in_host, f);
+	path_of(path, sizeof(path), "%s/host", dir);
+	assert_true(exists(path));
+	path_of(path, sizeof(path), "%s/ours", dir);
+	assert_false(exists(path));
+}
+
 /* ---- plugin overlay --------------------------------------------------- */
 
 static void
@@ -944,6 +1001,7 @@ main(void)
 		DT_TEST(test_write_and_remove_attr),
 		DT_TEST(test_remove_device),
 		DT_TEST(test_namespace_sysfs_bus),
+		DT_TEST(test_namespace_in_host),
 		DT_TEST(test_overlay_synthetic),
 		DT_TEST(test_overlay_debian_plugins),
 	};
