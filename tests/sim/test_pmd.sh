@@ -46,7 +46,7 @@ run_testpmd() {
 	{ sleep "$pause"; feed "$cmds"; echo quit; sleep 2; } |
 		timeout -s KILL 120 "$HVSIM" --netvsc=hvnet --plugin="$HVNET_BUS" \
 			--plugin="$HVNET_PMD" --strict --stats-json="$work/stats.json" \
-			"${hv[@]}" -- "$TESTPMD" -l 0-1 -m 256 --no-pci \
+			"${hv[@]}" -- "$TESTPMD" -l 0-1 -m 256 --no-pci ${EAL_EXTRA:-} \
 			--file-prefix="hvn$$" -- -i --total-num-mbufs=8192 "${tp[@]}" \
 			>"$work/out" 2>&1
 	echo $? >"$work/rc"
@@ -139,6 +139,34 @@ run_testpmd "show port stats 0" 4 --traffic=gen:rate=50000,count=8000,delay=500,
 check "four queues: all 8000 frames back, every channel carried some" \
 	'clean && [ "$(gen received)" = 8000 ] && [ "$(gen lost)" = 0 ] &&
 	 [ "$(json "len([c for c in d[\"nics\"][0][\"channels\"] if c[\"rx_frames\"] > 0])")" = 4 ]'
+
+# 7b. link events: host link down, up, speed change -> three LSC events,
+# and the port reports what the host says
+dev=f5bee5e0-0000-4000-8000-000000000100
+run_testpmd "show port info 0" 5 --traffic=none --speed=40000 \
+	--at='ready+1:link 0 down' --at='ready+2:link 0 up' --at='ready+3:speed 0 10000' \
+	-- --forward-mode=rxonly --auto-start
+check "link down, up and a speed change raise exactly three LSC events" \
+	'clean && [ "$(grep -c "Port 0: link state change event" "$work/out")" = 3 ]'
+check "after the flap the link is up at the new 10 Gbps" \
+	'has "Link status: up" && has "Link speed: 10 Gbps"'
+
+# 7c. a slow host (answers 2.5 s late at first) still probes
+run_testpmd "show port info 0" 0 --traffic=none --at='0:delay 0 2500' --at='8:delay 0 0'
+check "slow host: answers delayed by 2.5 s, the port still comes up" \
+	'clean && has "Link status: up" && [ "$(nic ctl_deferred)" -ge 1 ]'
+
+# 7d. a host that never answers: a clear error within the deadline
+start=$(date +%s)
+EAL_EXTRA="-a $dev,timeout=3" run_testpmd "show port info 0" 0 --traffic=none --at='0:mute 0'
+took=$(( $(date +%s) - start ))
+check "silent host: probe fails with 'did not answer ... within 3 s', well before the kill timeout" \
+	'has "the host did not answer" && has "within 3 s" && [ "$took" -lt 60 ]'
+
+# 7e. a bad devarg is a clear probe error
+EAL_EXTRA="-a $dev,timeout=0" run_testpmd "show port info 0" 0 --traffic=none
+check "bad devarg: one clear line naming the valid range" \
+	'has "devarg timeout=0: expected an integer from 1 to 3600"'
 
 # 8. 100 configure/start/stop/close cycles: no mbuf leak, exact traffic
 rm -f "$work/stats.json"
