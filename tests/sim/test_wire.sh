@@ -164,16 +164,17 @@ check "SIGKILL: the next hvsim takes the stale namespace over, and removes it at
 
 # ---- two NICs: the guest bridges them ----------------------------------------------------
 
-# 5000 frames/s per port: the guest (one core, maybe shared with other
-# test runs) can stall ~100 ms before the PMD's 512-frame RX ring overflows
-run --nics=2 --traffic=gen:rate=5000,count=10000,delay=300,sizes=60/128/512/1024/1514,ports='0>1/1>0' \
-	-- "$GUEST_BRIDGE" "${eal[@]}" -- --packets 20000 --seconds 20
-check "2 NICs, gen 0>1 and 1>0: guest forwarded 10000 each way, exits cleanly" \
-	'clean && has "fwd0to1=10000 fwd1to0=10000 unsent=0"'
-check "2 NICs, gen: each port's 10000 came back on the other port, none lost or misrouted" \
-	'[ "$(gen to 0)/$(gen sent 0)/$(gen received 0)/$(gen lost 0)/$(gen wrong_port 0)" = 1/10000/10000/0/0 ] && [ "$(gen to 1)/$(gen sent 1)/$(gen received 1)/$(gen lost 1)/$(gen wrong_port 1)" = 0/10000/10000/0/0 ]'
+# 1000 frames/s per port: this checks correctness, not speed. The bundled
+# PMD drains the whole channel into a 512-frame ring after a stall, so a
+# guest sharing its core with other busy pollers may be away ~0.5 s at most
+run --nics=2 --traffic=gen:rate=1000,count=2000,delay=1000,sizes=60/128/512/1024/1514,ports='0>1/1>0' \
+	-- "$GUEST_BRIDGE" "${eal[@]}" -- --packets 4000 --seconds 20
+check "2 NICs, gen 0>1 and 1>0: guest forwarded 2000 each way, exits cleanly" \
+	'clean && has "fwd0to1=2000 fwd1to0=2000 unsent=0"'
+check "2 NICs, gen: each port's 2000 came back on the other port, none lost or misrouted" \
+	'[ "$(gen to 0)/$(gen sent 0)/$(gen received 0)/$(gen lost 0)/$(gen wrong_port 0)" = 1/2000/2000/0/0 ] && [ "$(gen to 1)/$(gen sent 1)/$(gen received 1)/$(gen lost 1)/$(gen wrong_port 1)" = 0/2000/2000/0/0 ]'
 check "2 NICs, gen: no duplicate, corrupt or foreign frame; NIC counters agree" \
-	'[ "$(gen duplicates 0)$(gen corrupt 0)$(gen foreign 0)$(gen duplicates 1)$(gen corrupt 1)$(gen foreign 1)" = 000000 ] && [ "$(nic tx_frames 0)/$(nic rx_frames 1)/$(nic tx_frames 1)/$(nic rx_frames 0)" = 10000/10000/10000/10000 ]'
+	'[ "$(gen duplicates 0)$(gen corrupt 0)$(gen foreign 0)$(gen duplicates 1)$(gen corrupt 1)$(gen foreign 1)" = 000000 ] && [ "$(nic tx_frames 0)/$(nic rx_frames 1)/$(nic tx_frames 1)/$(nic rx_frames 0)" = 2000/2000/2000/2000 ]'
 
 start --nics=2 --traffic=tap:ns="$ns",addr0=10.9.0.1/24,addr1=10.9.0.2/24 \
 	-- "$GUEST_BRIDGE" "${eal[@]}"
