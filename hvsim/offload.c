@@ -395,9 +395,9 @@ hvsim_ofl_params_apply(struct hvsim_ofl_config *cfg, const uint8_t *info, uint32
 	memcpy(&p.hdr, info, sizeof(p.hdr));
 	size = p.hdr.size;
 	/* Linux sends revision 3 with the 22-byte form: go by the size */
-	if (p.hdr.type != HV_NDIS_OBJTYPE_DEFAULT ||
-	    (p.hdr.rev != HV_NDIS_OFFLOAD_PARAMS_REV_2 && p.hdr.rev != HV_NDIS_OFFLOAD_PARAMS_REV_3) ||
-	    size < HV_NDIS_OFFLOAD_PARAMS_SIZE_REV2 || size > len) {
+	if (p.hdr.type != HV_NDIS_OBJTYPE_DEFAULT || size < HV_NDIS_OFFLOAD_PARAMS_SIZE_REV2 ||
+	    size > len || (p.hdr.rev != HV_NDIS_OFFLOAD_PARAMS_REV_2 &&
+			   p.hdr.rev != HV_NDIS_OFFLOAD_PARAMS_REV_3)) {
 		*why = "offload parameters: NDIS header not type 0x80, revision 2/3, "
 		       "size >= 22 and within the data";
 		return -EINVAL;

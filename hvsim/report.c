@@ -141,6 +141,28 @@ hvsim_write_stats_json(const char *path, const struct hvsim_nic *nics, int n,
 	return fclose(f) == 0 ? 0 : -1;
 }
 
+/* A second line for a NIC whose offloads did something. */
+static void
+summary_offload(FILE *f, const struct hvsim_nic *nic)
+{
+	const struct hvsim_nic_stats *s = &nic->stats;
+
+	if (s->tx_csum_ip + s->tx_csum_tcp + s->tx_csum_udp + s->tx_csum_bad_no_offload +
+	    s->lso_packets + s->rx_csum_ip_ok + s->rx_csum_ip_failed + s->rx_csum_l4_ok +
+	    s->rx_csum_l4_failed + s->rsc_packets + s->rx_dropped_oversize == 0)
+		return;
+	fprintf(f, "hvsim: nic%d offloads: tx csum ip %llu tcp %llu udp %llu, wrong without "
+		"request %llu; lso %llu -> %llu segments; rx csum ok ip %llu l4 %llu, failed "
+		"ip %llu l4 %llu; rsc %llu <- %llu segments; rx oversize %llu\n", nic->index,
+		(unsigned long long)s->tx_csum_ip, (unsigned long long)s->tx_csum_tcp,
+		(unsigned long long)s->tx_csum_udp, (unsigned long long)s->tx_csum_bad_no_offload,
+		(unsigned long long)s->lso_packets, (unsigned long long)s->lso_segments,
+		(unsigned long long)s->rx_csum_ip_ok, (unsigned long long)s->rx_csum_l4_ok,
+		(unsigned long long)s->rx_csum_ip_failed, (unsigned long long)s->rx_csum_l4_failed,
+		(unsigned long long)s->rsc_packets, (unsigned long long)s->rsc_segments,
+		(unsigned long long)s->rx_dropped_oversize);
+}
+
 void
 hvsim_print_summary(FILE *f, const struct hvsim_nic *nics, int n,
 		    const struct hvsim_vswitch *vs)
@@ -149,29 +171,11 @@ hvsim_print_summary(FILE *f, const struct hvsim_nic *nics, int n,
 
 	(void)vs;
 	for (i = 0; i < n; i++) {
-		const struct hvsim_nic_stats *s = &nics[i].stats;
-
 		fprintf(f, "hvsim: nic%d: nvsp 0x%x, %u channel(s), tx %llu frames, rx %llu frames, "
 			"%llu violation(s)\n", i, nics[i].last_nvsp_version, nics[i].max_nchan,
 			(unsigned long long)nics[i].stats.tx_frames,
 			(unsigned long long)nics[i].stats.rx_frames,
 			(unsigned long long)nics[i].stats.violations);
-		if (s->tx_csum_ip + s->tx_csum_tcp + s->tx_csum_udp + s->lso_packets +
-		    s->rx_csum_ip_ok + s->rx_csum_l4_ok + s->rx_csum_ip_failed +
-		    s->rx_csum_l4_failed + s->rsc_packets + s->rx_dropped_oversize +
-		    s->tx_csum_bad_no_offload)
-			fprintf(f, "hvsim: nic%d offloads: tx csum ip %llu tcp %llu udp %llu "
-				"(bad, none asked %llu), lso %llu -> %llu segments, rx csum "
-				"ok ip %llu l4 %llu failed ip %llu l4 %llu, rsc %llu <- %llu "
-				"segments, rx oversize %llu\n", i,
-				(unsigned long long)s->tx_csum_ip, (unsigned long long)s->tx_csum_tcp,
-				(unsigned long long)s->tx_csum_udp,
-				(unsigned long long)s->tx_csum_bad_no_offload,
-				(unsigned long long)s->lso_packets, (unsigned long long)s->lso_segments,
-				(unsigned long long)s->rx_csum_ip_ok, (unsigned long long)s->rx_csum_l4_ok,
-				(unsigned long long)s->rx_csum_ip_failed,
-				(unsigned long long)s->rx_csum_l4_failed,
-				(unsigned long long)s->rsc_packets, (unsigned long long)s->rsc_segments,
-				(unsigned long long)s->rx_dropped_oversize);
+		summary_offload(f, &nics[i]);
 	}
 }

@@ -611,7 +611,9 @@ put_ppi(uint8_t *p, uint32_t type, uint32_t value)
 static uint32_t
 put_pktinfo_id(uint8_t *p, uint8_t flag, uint16_t id)
 {
-	struct hv_rndis_pktinfo_id v = { .ver = HV_RNDIS_PKTINFO_ID_VER, .flag = flag, .pkt_id = id };
+	struct hv_rndis_pktinfo_id v = {
+		.ver = HV_RNDIS_PKTINFO_ID_VER, .flag = flag, .pkt_id = id,
+	};
 	uint32_t u;
 
 	memcpy(&u, &v, sizeof(u));
@@ -681,18 +683,30 @@ count_rx(struct hvsim_nic *nic, struct hvsim_chan *c, uint32_t len)
 	nic->stats.rx_bytes += len;
 }
 
+/* The RX CSUM PPI value; checksums are verified only when it can matter. */
+static uint32_t
+rx_csum_info(const struct hvsim_nic *nic, const uint8_t *frame, uint32_t len)
+{
+	const struct hvsim_ofl_config *o = &nic->offload;
+	struct hvsim_csum_check chk;
+
+	if (!hvsim_ofl_rx_on(o->ip4) && !hvsim_ofl_rx_on(o->tcp4) && !hvsim_ofl_rx_on(o->udp4) &&
+	    !hvsim_ofl_rx_on(o->tcp6) && !hvsim_ofl_rx_on(o->udp6))
+		return 0;
+	hvsim_ofl_check(frame, len, &chk);
+	return hvsim_ofl_rx_csum_info(&chk, o);
+}
+
 /* One frame, one PACKET_MSG, one transfer-page packet. */
 static int
 rx_deliver(struct hvsim_nic *nic, const uint8_t *frame, uint32_t len, uint16_t vlan_tci)
 {
 	static uint8_t buf[HVSIM_VSWITCH_FRAME_MAX + 256];
 	struct hv_rndis_packet_msg *m = (void *)buf;
-	struct hvsim_csum_check chk;
 	struct hvsim_chan *c;
 	uint32_t ppi;
 
-	hvsim_ofl_check(frame, len, &chk);
-	ppi = packet_ppis(nic, frame, len, vlan_tci, hvsim_ofl_rx_csum_info(&chk, &nic->offload),
+	ppi = packet_ppis(nic, frame, len, vlan_tci, rx_csum_info(nic, frame, len),
 			  buf + sizeof(*m), &c);
 	if (hvsim_nic_send_rndis(nic, c, buf, finish_packet_msg(buf, ppi, frame, len)) < 0)
 		return -ENOBUFS;

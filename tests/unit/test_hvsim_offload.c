@@ -176,7 +176,7 @@ build(uint8_t *f, const struct spec *s, uint32_t *l4)
 		f[off + 13] = s->flags;
 		wr16(f + off + 14, 0xffff);
 		if (s->tcp_opts)	/* NOP NOP timestamps */
-			memcpy(f + off + 20, "\x01\x01\x08\x0a\x00\x00\x00\x07\x00\x00\x00\x09", 12);
+			memcpy(f + off + 20, "\x01\x01\x08\x0a\0\0\0\x07\0\0\0\x09", 12);
 	} else {
 		wr16(f + off + 4, (uint16_t)(UDP + s->payload));
 	}
