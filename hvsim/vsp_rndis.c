@@ -661,10 +661,8 @@ packet_ppis(struct hvsim_nic *nic, const uint8_t *frame, uint32_t len, uint16_t 
 	*chan = nic->chan[0];
 	if (vlan_tci)
 		ppi += put_ppi(p + ppi, HV_RNDIS_PPI_VLAN, HV_RNDIS_VLAN_FROM_TCI(vlan_tci));
-	if (csum_info) {
+	if (csum_info)
 		ppi += put_ppi(p + ppi, HV_RNDIS_PPI_CSUM, csum_info);
-		count_rx_csum(nic, csum_info);
-	}
 	if (nic->rss_enabled && rss_hash(nic, frame, len, &hash, &info)) {
 		ppi += put_ppi(p + ppi, HV_RNDIS_PPI_HASHVAL, hash);
 		ppi += put_ppi(p + ppi, HV_RNDIS_PPI_HASHINF, info);
@@ -675,9 +673,11 @@ packet_ppis(struct hvsim_nic *nic, const uint8_t *frame, uint32_t len, uint16_t 
 	return ppi;
 }
 
+/* A packet the guest got, with the checksum results it was told. */
 static void
-count_rx(struct hvsim_nic *nic, struct hvsim_chan *c, uint32_t len)
+count_rx(struct hvsim_nic *nic, struct hvsim_chan *c, uint32_t len, uint32_t csum_info)
 {
+	count_rx_csum(nic, csum_info);
 	c->stats.rx_frames++;
 	nic->stats.rx_frames++;
 	nic->stats.rx_bytes += len;
@@ -703,14 +703,13 @@ rx_deliver(struct hvsim_nic *nic, const uint8_t *frame, uint32_t len, uint16_t v
 {
 	static uint8_t buf[HVSIM_VSWITCH_FRAME_MAX + 256];
 	struct hv_rndis_packet_msg *m = (void *)buf;
+	uint32_t ppi, csum_info = rx_csum_info(nic, frame, len);
 	struct hvsim_chan *c;
-	uint32_t ppi;
 
-	ppi = packet_ppis(nic, frame, len, vlan_tci, rx_csum_info(nic, frame, len),
-			  buf + sizeof(*m), &c);
+	ppi = packet_ppis(nic, frame, len, vlan_tci, csum_info, buf + sizeof(*m), &c);
 	if (hvsim_nic_send_rndis(nic, c, buf, finish_packet_msg(buf, ppi, frame, len)) < 0)
 		return -ENOBUFS;
-	count_rx(nic, c, len);
+	count_rx(nic, c, len, csum_info);
 	return 0;
 }
 
@@ -748,7 +747,7 @@ rx_deliver_rsc(struct hvsim_nic *nic, struct hvsim_rsc *r)
 	}
 	if (hvsim_nic_send_rndis_ranges(nic, c, msgs, r->nseg) < 0)
 		return -ENOBUFS;
-	count_rx(nic, c, r->len);
+	count_rx(nic, c, r->len, csum_info);
 	nic->stats.rsc_packets++;
 	nic->stats.rsc_segments += r->nseg;
 	return 0;
