@@ -24,8 +24,8 @@
 #include <stdint.h>
 
 #define HVSIM_OFL_ETH_LEN	14u
-/* Longest L2..L4 header hvsim handles: Ethernet, IPv6 with extension
- * headers, TCP with options. */
+/* Longest L2..L4 header of a segment RSC coalesces (Ethernet, IPv6 with
+ * extension headers, TCP with options); longer ones go uncoalesced. */
 #define HVSIM_OFL_HDR_MAX	256u
 
 /* Where the layers of a frame are. */
