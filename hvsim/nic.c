@@ -511,7 +511,9 @@ hvsim_nic_send_rndis_ranges(struct hvsim_nic *nic, struct hvsim_chan *c,
 	}
 	/* the messages back to back (8-byte aligned) in the packet's slots */
 	buf = (uint8_t *)nic->region[HV_UIO_RECV_BUF] + first * slot_size;
-	memset(&pkt, 0, sizeof(pkt));
+	/* only what is sent is cleared: the ranges are all written below */
+	memset(&pkt.hdr, 0, sizeof(pkt.hdr));
+	memset(&pkt.range[n], 0, HV_NVSP_MSG_SIZE);
 	for (i = 0; i < n; i++) {
 		memcpy(buf + pos, msgs[i].iov_base, msgs[i].iov_len);
 		pkt.range[i].byte_count = (uint32_t)msgs[i].iov_len;
