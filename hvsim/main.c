@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -293,6 +294,10 @@ setup_namespace(const struct hvsim_options *o, const char *run_dir)
 	ret = hvns_enter();
 	if (ret == 0)
 		ret = hvns_mount_sysfs_bus();
+	/* region files and the plugin view on a tmpfs of the namespace: they
+	 * go with its last process instead of piling up in /dev/shm */
+	if (ret == 0)
+		ret = hvns_mount_tmpfs(run_dir);
 	if (ret < 0) {
 		fprintf(stderr, "hvsim: cannot set up the mount namespace: %s (run as root)\n",
 			strerror(-ret));
@@ -410,7 +415,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	snprintf(uio_dir, sizeof(uio_dir), "%s/uio", run_dir);
-	if (mkdir(uio_dir, 0755) < 0 || setup_namespace(&o, run_dir) < 0)
+	if (setup_namespace(&o, run_dir) < 0 || mkdir(uio_dir, 0755) < 0)
 		return 2;
 
 	o.vswitch = hvsim_vswitch_create(o.traffic, o.pcap);
@@ -447,6 +452,8 @@ main(int argc, char **argv)
 	for (i = 0; i < o.nics; i++)
 		hvsim_nic_destroy(&nics[i]);
 	hvsim_vswitch_destroy(o.vswitch);
+	umount2(run_dir, MNT_DETACH);
+	rmdir(run_dir);
 	free(nics);
 	return code;
 }
