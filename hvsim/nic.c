@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <rte_common.h>
+
 #include "gpa.h"
 #include "hv_nvsp_wire.h"
 #include "irq.h"
@@ -134,6 +136,7 @@ hvsim_nic_create(struct hvsim_nic *nic, int index, const char *bus_root,
 	nic->index = index;
 	nic->cfg = *cfg;
 	nic->irq_fd = -1;
+	hvsim_ofl_config_init(&nic->last_offload);
 	snprintf(nic->uio_dir, sizeof(nic->uio_dir), "%s", uio_dir);
 	fill_spec(nic, index, cfg);
 	ret = hvsim_devtree_add(bus_root, uio_dir, &nic->cfg.spec);
@@ -148,7 +151,8 @@ hvsim_nic_create(struct hvsim_nic *nic, int index, const char *bus_root,
 	nic->slot_count = (uint32_t)(nic->cfg.spec.recv_buf_size / cfg->rx_slot_size);
 	nic->slot_busy = calloc(nic->slot_count, 1);
 	nic->slot_run = calloc(nic->slot_count, sizeof(*nic->slot_run));
-	if (ret == 0 && (nic->slot_busy == NULL || nic->slot_run == NULL))
+	nic->rsc = calloc(1, sizeof(*nic->rsc));
+	if (ret == 0 && (nic->slot_busy == NULL || nic->slot_run == NULL || nic->rsc == NULL))
 		ret = -ENOMEM;
 	if (ret < 0)
 		fprintf(stderr, "hvsim: cannot create nic%d: %s\n", index, strerror(-ret));
@@ -170,6 +174,7 @@ hvsim_nic_destroy(struct hvsim_nic *nic)
 		close(nic->irq_lfd);
 	free(nic->slot_busy);
 	free(nic->slot_run);
+	free(nic->rsc);
 }
 
 /* ---- session -------------------------------------------------------------------- */
@@ -199,6 +204,9 @@ reset_protocol_state(struct hvsim_nic *nic)
 	nic->packet_filter = 0;
 	memcpy(nic->cur_mac, nic->cfg.mac, sizeof(nic->cur_mac));
 	nic->rss_enabled = false;
+	hvsim_ofl_config_init(&nic->offload);
+	if (nic->rsc != NULL)
+		nic->rsc->nseg = 0;	/* a new session never sees the old flow */
 	memset(nic->slot_busy, 0, nic->slot_count);
 	memset(nic->slot_run, 0, nic->slot_count * sizeof(*nic->slot_run));
 	nic->slot_hint = 0;
@@ -433,6 +441,16 @@ hvsim_nic_poll(struct hvsim_nic *nic, const char *bus_root)
 	return work;
 }
 
+uint32_t
+hvsim_nic_max_frame(const struct hvsim_nic *nic)
+{
+	/* jumbo frames need NDIS_CONFIG, i.e. NVSP >= 0x30002 (§C.5) */
+	uint32_t mtu = nic->nvsp_version >= HV_NVSP_PROTO_V2 || nic->cfg.mtu < 1500 ?
+		       nic->cfg.mtu : 1500;
+
+	return mtu + 14;
+}
+
 /* ---- receive buffer -------------------------------------------------------------- */
 
 /* First fit of n consecutive free slots, starting at the hint. */
@@ -471,48 +489,75 @@ hvsim_nic_complete_rx(struct hvsim_nic *nic, uint64_t xid)
 	return 0;
 }
 
+/* Ranges of one transfer-page packet hvsim sends at most. */
+#define XFER_RANGES_MAX	HVSIM_RSC_SEGS_MAX
+
 int
-hvsim_nic_send_rndis(struct hvsim_nic *nic, struct hvsim_chan *c, const void *msg,
-		     uint32_t len)
+hvsim_nic_send_rndis_ranges(struct hvsim_nic *nic, struct hvsim_chan *c,
+			    const struct iovec *msgs, unsigned int n)
 {
-	uint32_t slot_size = nic->cfg.rx_slot_size;
-	uint32_t nslots = (len + slot_size - 1) / slot_size;
+	uint32_t slot_size = nic->cfg.rx_slot_size, total = 0, pos = 0, nslots, i;
 	struct {
 		struct hv_xfer_page_hdr hdr;
-		struct hv_xfer_range range;
+		struct hv_xfer_range range[XFER_RANGES_MAX];
 		uint8_t nvsp[HV_NVSP_MSG_SIZE];
 	} __attribute__((packed)) pkt;
-	struct hv_nvsp_rndis_pkt *rp = (void *)pkt.nvsp;
-	struct iovec iov = { .iov_base = &pkt, .iov_len = sizeof(pkt) };
+	struct hv_nvsp_rndis_pkt rp = {
+		.type = HV_NVSP_MSG_RNDIS_PKT,
+		.chan_type = HV_NVSP_CHAN_DATA,
+		.chim_idx = HV_NVSP_CHIM_IDX_INVALID,
+	};
+	struct iovec iov = { .iov_base = &pkt };
+	uint8_t *buf;
 	int64_t first;
 	int ret;
 
-	if (!nic->rxbuf_connected || len == 0)
+	for (i = 0; i < n; i++)
+		total += RTE_ALIGN_CEIL((uint32_t)msgs[i].iov_len, 8u);
+	if (!nic->rxbuf_connected || n == 0 || n > XFER_RANGES_MAX || total == 0)
 		return -ENOTCONN;
+	nslots = (total + slot_size - 1) / slot_size;
 	first = slots_alloc(nic, nslots);
 	if (first < 0) {
 		nic->stats.rx_dropped_no_slot++;
 		return -ENOBUFS;
 	}
-	memcpy((uint8_t *)nic->region[HV_UIO_RECV_BUF] + first * slot_size, msg, len);
-	memset(&pkt, 0, sizeof(pkt));
+	/* the messages back to back (8-byte aligned) in the packet's slots */
+	buf = (uint8_t *)nic->region[HV_UIO_RECV_BUF] + first * slot_size;
+	/* only what is sent is cleared: the ranges are all written below */
+	memset(&pkt.hdr, 0, sizeof(pkt.hdr));
+	memset(&pkt.range[n], 0, HV_NVSP_MSG_SIZE);
+	for (i = 0; i < n; i++) {
+		memcpy(buf + pos, msgs[i].iov_base, msgs[i].iov_len);
+		pkt.range[i].byte_count = (uint32_t)msgs[i].iov_len;
+		pkt.range[i].byte_offset = (uint32_t)first * slot_size + pos;
+		pos += RTE_ALIGN_CEIL((uint32_t)msgs[i].iov_len, 8u);
+	}
+	memcpy(&pkt.range[n], &rp, sizeof(rp));	/* the NVSP message follows the ranges */
+	iov.iov_len = sizeof(pkt.hdr) + n * sizeof(pkt.range[0]) + HV_NVSP_MSG_SIZE;
 	pkt.hdr.desc.type = HV_PKT_DATA_XFER_PAGES;
-	pkt.hdr.desc.offset8 = (sizeof(pkt.hdr) + sizeof(pkt.range)) / 8;
-	pkt.hdr.desc.len8 = sizeof(pkt) / 8;
+	pkt.hdr.desc.offset8 = (uint16_t)((sizeof(pkt.hdr) + n * sizeof(pkt.range[0])) / 8);
+	pkt.hdr.desc.len8 = (uint16_t)(iov.iov_len / 8);
 	pkt.hdr.desc.flags = HV_PKT_FLAG_COMPLETION_REQUESTED;
 	/* small and unique among outstanding packets: DPDK indexes by it */
 	pkt.hdr.desc.trans_id = (uint64_t)first;
 	pkt.hdr.xfer_pageset_id = HV_RXBUF_XFER_PAGESET_ID;
-	pkt.hdr.range_cnt = 1;
-	pkt.range.byte_count = len;
-	pkt.range.byte_offset = (uint32_t)first * slot_size;
-	rp->type = HV_NVSP_MSG_RNDIS_PKT;
-	rp->chan_type = HV_NVSP_CHAN_DATA;
-	rp->chim_idx = HV_NVSP_CHIM_IDX_INVALID;
+	pkt.hdr.range_cnt = n;
 	ret = hvsim_chan_send_raw(c, &iov, 1);
 	if (ret < 0) {
 		hvsim_nic_complete_rx(nic, (uint64_t)first);
 		nic->stats.rx_dropped_ring++;
 	}
 	return ret;
+}
+
+int
+hvsim_nic_send_rndis(struct hvsim_nic *nic, struct hvsim_chan *c, const void *msg,
+		     uint32_t len)
+{
+	struct iovec iov = { .iov_base = (void *)(uintptr_t)msg, .iov_len = len };
+
+	if (len == 0)
+		return -ENOTCONN;
+	return hvsim_nic_send_rndis_ranges(nic, c, &iov, 1);
 }

@@ -16,6 +16,7 @@
 #include "chan.h"
 #include "devtree.h"
 #include "hv_vmbus_wire.h"
+#include "offload.h"
 
 #define HVSIM_MAX_CHANNELS	64
 #define HVSIM_MAX_OPENS		16	/* opens of one /dev/uioN at once */
@@ -34,6 +35,8 @@ struct hvsim_nic_config {
 	uint32_t max_subchannels;	/* grant at most this many */
 	uint32_t rx_slot_size;		/* receive buffer sub-allocation */
 	uint32_t tx_section_size;	/* send buffer section */
+	uint32_t lso_max;		/* LSOv2 max size (TCP payload bytes) */
+	uint32_t lso_min_segs;		/* LSOv2 min segment count */
 	bool monitor;			/* channels get monitor ids */
 	struct hvsim_dev_spec spec;	/* sysfs / region geometry */
 };
@@ -51,11 +54,26 @@ struct hvsim_nic_stats {
 	uint64_t rx_dropped_filter;	/* packet filter said no */
 	uint64_t rx_dropped_no_slot;	/* receive buffer full */
 	uint64_t rx_dropped_ring;	/* channel ring full */
+	uint64_t rx_dropped_oversize;	/* longer than MTU + 14 */
 	uint64_t rndis_requests;
 	uint64_t violations;
 	uint64_t status_indications;	/* link and speed changes sent */
 	uint64_t ctl_deferred;		/* control answers held back (delay) */
 	uint64_t ctl_withheld;		/* control answers never sent (mute) */
+	/* offloads (offload.h); tx_frames counts guest packets, an LSO
+	 * packet once: its segments are lso_segments */
+	uint64_t tx_csum_ip;		/* IPv4 header checksums computed */
+	uint64_t tx_csum_tcp;
+	uint64_t tx_csum_udp;
+	uint64_t tx_csum_bad_no_offload;	/* wrong checksum, none requested */
+	uint64_t lso_packets;
+	uint64_t lso_segments;
+	uint64_t rx_csum_ip_ok;		/* results reported in the CSUM PPI */
+	uint64_t rx_csum_ip_failed;
+	uint64_t rx_csum_l4_ok;
+	uint64_t rx_csum_l4_failed;
+	uint64_t rsc_packets;		/* coalesced packets delivered */
+	uint64_t rsc_segments;		/* wire segments in them */
 };
 
 struct hvsim_deferred;	/* a control answer waiting (slowhost.c) */
@@ -103,7 +121,9 @@ struct hvsim_nic {
 	uint8_t rss_key[HVSIM_RSS_KEY_SIZE];
 	uint32_t rss_table[HVSIM_RSS_TABLE_SIZE];
 	uint32_t rss_table_size;
-	uint8_t offload_params[28];	/* last NDIS_OFFLOAD_PARAMETERS */
+	struct hvsim_ofl_config offload;	/* what the guest enabled */
+	struct hvsim_rsc *rsc;		/* packet being coalesced, if any */
+	uint16_t rsc_pkt_id;		/* RSC fragment id of the next one */
 
 	/* receive buffer slots */
 	uint32_t slot_count;
@@ -123,6 +143,7 @@ struct hvsim_nic {
 	struct hvsim_chan_stats chan_totals[HVSIM_MAX_CHANNELS];
 	unsigned int max_nchan;
 	uint32_t last_nvsp_version;
+	struct hvsim_ofl_config last_offload;	/* last SET, for the report */
 	bool strict;
 	int verbose;
 };
@@ -148,6 +169,17 @@ int hvsim_nic_receive(struct hvsim_nic *nic, const uint8_t *frame, uint32_t len,
  * to the guest on channel `c` through the receive buffer. */
 int hvsim_nic_send_rndis(struct hvsim_nic *nic, struct hvsim_chan *c,
 			 const void *msg, uint32_t len);
+
+/* Send n RNDIS messages as the n ranges of one transfer-page packet
+ * (the RSC fragments of one coalesced packet, §F.6). */
+int hvsim_nic_send_rndis_ranges(struct hvsim_nic *nic, struct hvsim_chan *c,
+				const struct iovec *msgs, unsigned int n);
+
+/* Deliver what RSC holds back: the end of a poll round of the wire. */
+void hvsim_nic_rx_flush(struct hvsim_nic *nic);
+
+/* Longest frame either way: MTU + 14 (1500 + 14 below NVSP 0x30002). */
+uint32_t hvsim_nic_max_frame(const struct hvsim_nic *nic);
 
 /* The guest completed the transfer-page packet `xid`: free its slots.
  * -ENOENT when no such packet is outstanding. */

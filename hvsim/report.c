@@ -64,6 +64,37 @@ json_rss(FILE *f, const struct hvsim_nic *nic)
 	fprintf(f, "]}");
 }
 
+/* Offload counters and what the guest enabled (offload.h). */
+static void
+json_offload(FILE *f, const struct hvsim_nic *nic)
+{
+	const struct hvsim_nic_stats *s = &nic->stats;
+	const struct hvsim_ofl_config *o = &nic->last_offload;
+
+	fprintf(f, ",\n      \"rx_dropped_oversize\": %llu, \"tx_csum_ip\": %llu, "
+		"\"tx_csum_tcp\": %llu, \"tx_csum_udp\": %llu, \"tx_csum_bad_no_offload\": %llu, "
+		"\"lso_packets\": %llu, \"lso_segments\": %llu,\n"
+		"      \"rx_csum_ip_ok\": %llu, \"rx_csum_ip_failed\": %llu, "
+		"\"rx_csum_l4_ok\": %llu, \"rx_csum_l4_failed\": %llu, "
+		"\"rsc_packets\": %llu, \"rsc_segments\": %llu,\n",
+		(unsigned long long)s->rx_dropped_oversize, (unsigned long long)s->tx_csum_ip,
+		(unsigned long long)s->tx_csum_tcp, (unsigned long long)s->tx_csum_udp,
+		(unsigned long long)s->tx_csum_bad_no_offload,
+		(unsigned long long)s->lso_packets, (unsigned long long)s->lso_segments,
+		(unsigned long long)s->rx_csum_ip_ok, (unsigned long long)s->rx_csum_ip_failed,
+		(unsigned long long)s->rx_csum_l4_ok, (unsigned long long)s->rx_csum_l4_failed,
+		(unsigned long long)s->rsc_packets, (unsigned long long)s->rsc_segments);
+	/* the last session's settings: a test checks what the guest asked for */
+	fprintf(f, "      \"offload\": {\"ip4\": \"%s\", \"tcp4\": \"%s\", \"udp4\": \"%s\", "
+		"\"tcp6\": \"%s\", \"udp6\": \"%s\", \"lso4\": %s, \"lso6\": %s, "
+		"\"rsc4\": %s, \"rsc6\": %s}",
+		hvsim_ofl_param_name(o->ip4), hvsim_ofl_param_name(o->tcp4),
+		hvsim_ofl_param_name(o->udp4), hvsim_ofl_param_name(o->tcp6),
+		hvsim_ofl_param_name(o->udp6), o->lso4 ? "true" : "false",
+		o->lso6 ? "true" : "false", o->rsc4 ? "true" : "false",
+		o->rsc6 ? "true" : "false");
+}
+
 static void
 json_nic(FILE *f, const struct hvsim_nic *nic, bool last)
 {
@@ -92,6 +123,7 @@ json_nic(FILE *f, const struct hvsim_nic *nic, bool last)
 		json_channel(f, nic, i, i + 1 == nic->max_nchan);
 	fprintf(f, "      ],\n");
 	json_rss(f, nic);
+	json_offload(f, nic);
 	fprintf(f, "}%s\n", last ? "" : ",");
 }
 
@@ -123,6 +155,28 @@ hvsim_write_stats_json(const char *path, const struct hvsim_nic *nics, int n,
 	return fclose(f) == 0 ? 0 : -1;
 }
 
+/* A second line for a NIC whose offloads did something. */
+static void
+summary_offload(FILE *f, const struct hvsim_nic *nic)
+{
+	const struct hvsim_nic_stats *s = &nic->stats;
+
+	if (s->tx_csum_ip + s->tx_csum_tcp + s->tx_csum_udp + s->tx_csum_bad_no_offload +
+	    s->lso_packets + s->rx_csum_ip_ok + s->rx_csum_ip_failed + s->rx_csum_l4_ok +
+	    s->rx_csum_l4_failed + s->rsc_packets + s->rx_dropped_oversize == 0)
+		return;
+	fprintf(f, "hvsim: nic%d offloads: tx csum ip %llu tcp %llu udp %llu, wrong without "
+		"request %llu; lso %llu -> %llu segments; rx csum ok ip %llu l4 %llu, failed "
+		"ip %llu l4 %llu; rsc %llu <- %llu segments; rx oversize %llu\n", nic->index,
+		(unsigned long long)s->tx_csum_ip, (unsigned long long)s->tx_csum_tcp,
+		(unsigned long long)s->tx_csum_udp, (unsigned long long)s->tx_csum_bad_no_offload,
+		(unsigned long long)s->lso_packets, (unsigned long long)s->lso_segments,
+		(unsigned long long)s->rx_csum_ip_ok, (unsigned long long)s->rx_csum_l4_ok,
+		(unsigned long long)s->rx_csum_ip_failed, (unsigned long long)s->rx_csum_l4_failed,
+		(unsigned long long)s->rsc_packets, (unsigned long long)s->rsc_segments,
+		(unsigned long long)s->rx_dropped_oversize);
+}
+
 void
 hvsim_print_summary(FILE *f, const struct hvsim_nic *nics, int n,
 		    const struct hvsim_vswitch *vs)
@@ -130,10 +184,12 @@ hvsim_print_summary(FILE *f, const struct hvsim_nic *nics, int n,
 	int i;
 
 	(void)vs;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		fprintf(f, "hvsim: nic%d: nvsp 0x%x, %u channel(s), tx %llu frames, rx %llu frames, "
 			"%llu violation(s)\n", i, nics[i].last_nvsp_version, nics[i].max_nchan,
 			(unsigned long long)nics[i].stats.tx_frames,
 			(unsigned long long)nics[i].stats.rx_frames,
 			(unsigned long long)nics[i].stats.violations);
+		summary_offload(f, &nics[i]);
+	}
 }

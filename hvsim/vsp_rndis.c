@@ -22,6 +22,7 @@
 #define ETH_HDR_LEN	14
 #define ETH_P_8021Q	0x8100
 #define ETH_P_IPV4	0x0800
+#define ETH_P_IPV6	0x86dd
 
 /* What INITIALIZE_CMPLT promises the guest (protocol doc, appendix K). */
 #define HOST_MAX_PKTS_PER_MSG	8
@@ -123,8 +124,8 @@ offload_caps(const struct hvsim_nic *nic, struct hv_ndis_offload *o)
 	o->csum.ip6_tx_csum = o->csum.ip6_rx_csum = HV_NDIS_CSUM_CAP_IP6_EXTHDR |
 		HV_NDIS_CSUM_CAP_IP6_TCPOPTS | HV_NDIS_CSUM_CAP_IP6_TCP | HV_NDIS_CSUM_CAP_IP6_UDP;
 	o->lsov2.ip4_encap = o->lsov2.ip6_encap = HV_NDIS_ENCAP_IEEE802_3;
-	o->lsov2.ip4_maxsz = o->lsov2.ip6_maxsz = 62780;
-	o->lsov2.ip4_minsg = o->lsov2.ip6_minsg = 2;
+	o->lsov2.ip4_maxsz = o->lsov2.ip6_maxsz = nic->cfg.lso_max;
+	o->lsov2.ip4_minsg = o->lsov2.ip6_minsg = nic->cfg.lso_min_segs;
 	o->lsov2.ip6_opts = HV_NDIS_LSOV2_CAP_IP6_EXTHDR | HV_NDIS_LSOV2_CAP_IP6_TCPOPTS;
 	o->rsc.ip4 = o->rsc.ip6 = nic->nvsp_version >= HV_NVSP_PROTO_V61;
 }
@@ -304,6 +305,28 @@ set_config_param(struct hvsim_nic *nic, struct hvsim_chan *c, const uint8_t *inf
 }
 
 static uint32_t
+set_offload(struct hvsim_nic *nic, struct hvsim_chan *c, const uint8_t *info, uint32_t len)
+{
+	const struct hvsim_ofl_config *o = &nic->offload;
+	const char *why;
+
+	/* RSC is offered from NVSP 6.1 on (offload_caps()) */
+	if (hvsim_ofl_params_apply(&nic->offload, info, len,
+				   nic->nvsp_version >= HV_NVSP_PROTO_V61, &why) < 0) {
+		hvsim_violation(nic, c, why, info, len);
+		return HV_RNDIS_STATUS_INVALID_DATA;
+	}
+	nic->last_offload = nic->offload;
+	if (nic->verbose)
+		fprintf(stderr, "hvsim: nic%d offloads: ip4 %s tcp4 %s udp4 %s tcp6 %s udp6 %s "
+			"lso4 %d lso6 %d rsc4 %d rsc6 %d\n", nic->index,
+			hvsim_ofl_param_name(o->ip4), hvsim_ofl_param_name(o->tcp4),
+			hvsim_ofl_param_name(o->udp4), hvsim_ofl_param_name(o->tcp6),
+			hvsim_ofl_param_name(o->udp6), o->lso4, o->lso6, o->rsc4, o->rsc6);
+	return HV_RNDIS_STATUS_SUCCESS;
+}
+
+static uint32_t
 set_oid(struct hvsim_nic *nic, struct hvsim_chan *c, uint32_t oid, const uint8_t *info,
 	uint32_t len)
 {
@@ -314,10 +337,7 @@ set_oid(struct hvsim_nic *nic, struct hvsim_chan *c, uint32_t oid, const uint8_t
 		memcpy(&nic->packet_filter, info, 4);
 		return HV_RNDIS_STATUS_SUCCESS;
 	case HV_OID_TCP_OFFLOAD_PARAMETERS:
-		if (len < 22)
-			return HV_RNDIS_STATUS_INVALID_LENGTH;
-		memcpy(nic->offload_params, info, len < 28 ? len : 28);
-		return HV_RNDIS_STATUS_SUCCESS;
+		return set_offload(nic, c, info, len);
 	case HV_OID_GEN_RECEIVE_SCALE_PARAMETERS:
 		return set_rss(nic, c, info, len);
 	case HV_OID_GEN_RNDIS_CONFIG_PARAMETER:
@@ -400,10 +420,16 @@ vsp_rndis_control(struct hvsim_nic *nic, struct hvsim_chan *c, const uint8_t *ms
 
 /* ---- TX: guest -> wire -------------------------------------------------------------- */
 
-/* Walk the per-packet info of one PACKET_MSG; pick up the VLAN tag. */
+/* What the per-packet info of one guest PACKET_MSG asks for. */
+struct tx_ppi {
+	uint16_t vlan_tci;
+	bool csum, lso;
+	uint32_t csum_req, lso_req;
+};
+
+/* Walk the per-packet info of one PACKET_MSG. */
 static int
-parse_tx_ppi(struct hvsim_nic *nic, struct hvsim_chan *c, const uint8_t *ppi, uint32_t len,
-	     uint16_t *vlan_tci)
+parse_tx_ppi(const uint8_t *ppi, uint32_t len, struct tx_ppi *t)
 {
 	uint32_t pos = 0;
 
@@ -417,29 +443,110 @@ parse_tx_ppi(struct hvsim_nic *nic, struct hvsim_chan *c, const uint8_t *ppi, ui
 		if (e.size < sizeof(e) || e.size > len - pos || (e.size & 3) ||
 		    e.offset < sizeof(e) || e.offset > e.size)
 			return -EINVAL;
-		if (e.type == HV_RNDIS_PPI_VLAN && e.size - e.offset >= 4) {
+		if (e.size - e.offset >= 4) {
 			memcpy(&v, ppi + pos + e.offset, 4);
-			*vlan_tci = (uint16_t)HV_RNDIS_VLAN_TO_TCI(v);
+			if (e.type == HV_RNDIS_PPI_VLAN) {
+				t->vlan_tci = (uint16_t)HV_RNDIS_VLAN_TO_TCI(v);
+			} else if (e.type == HV_RNDIS_PPI_CSUM) {
+				t->csum = true;
+				t->csum_req = v;
+			} else if (e.type == HV_RNDIS_PPI_LSO) {
+				t->lso = true;
+				t->lso_req = v;
+			}
 		}
 		pos += e.size;
 	}
 	return 0;
 }
 
+/* A rule broken by an offload request: the rule, the PPI value, the headers. */
+static void
+offload_violation(struct hvsim_nic *nic, struct hvsim_chan *c, const char *why,
+		  uint32_t req, const uint8_t *frame, uint32_t len)
+{
+	char rule[256];
+
+	snprintf(rule, sizeof(rule), "%s (PPI 0x%08x)", why, req);
+	hvsim_violation(nic, c, rule, frame, len < 64 ? len : 64);
+}
+
+/* LSOv2 (§F.4): the host cuts the frame into MSS-sized segments. */
+static int
+tx_lso(struct hvsim_nic *nic, struct hvsim_chan *c, const uint8_t *frame, uint32_t len,
+       const struct tx_ppi *t)
+{
+	static uint8_t seg[HVSIM_VSWITCH_FRAME_MAX];
+	const struct hvsim_ofl_limits lim = {
+		.max_frame = hvsim_nic_max_frame(nic),
+		.lso_max = nic->cfg.lso_max,
+		.lso_min_segs = nic->cfg.lso_min_segs,
+	};
+	struct hvsim_lso s;
+	const char *why;
+	uint32_t i;
+
+	if (hvsim_lso_prepare(&s, frame, len, t->lso_req, &nic->offload, &lim, &why) < 0) {
+		offload_violation(nic, c, why, t->lso_req, frame, len);
+		return -EINVAL;
+	}
+	for (i = 0; i < s.nseg; i++)
+		hvsim_vswitch_tx(nic->vswitch, nic->port, seg, hvsim_lso_segment(&s, i, seg),
+				 t->vlan_tci);
+	nic->stats.lso_packets++;
+	nic->stats.lso_segments += s.nseg;
+	return 0;
+}
+
+/* Checksum request (§F.4): computed into a copy, the guest's memory stays. */
+static int
+tx_csum(struct hvsim_nic *nic, struct hvsim_chan *c, const uint8_t *frame, uint32_t len,
+	const struct tx_ppi *t)
+{
+	static uint8_t copy[HVSIM_VSWITCH_FRAME_MAX];
+	unsigned int did;
+	const char *why;
+
+	memcpy(copy, frame, len);
+	if (hvsim_ofl_tx_csum(copy, len, t->csum_req, &nic->offload, &did, &why) < 0) {
+		offload_violation(nic, c, why, t->csum_req, frame, len);
+		return -EINVAL;
+	}
+	nic->stats.tx_csum_ip += (did & HVSIM_OFL_DID_IP) != 0;
+	nic->stats.tx_csum_tcp += (did & HVSIM_OFL_DID_TCP) != 0;
+	nic->stats.tx_csum_udp += (did & HVSIM_OFL_DID_UDP) != 0;
+	hvsim_vswitch_tx(nic->vswitch, nic->port, copy, len, t->vlan_tci);
+	return 0;
+}
+
+/* No request: the frame goes out as it is. A wrong checksum is the guest's
+ * business (not a protocol rule), but worth counting. */
+static void
+tx_plain(struct hvsim_nic *nic, const uint8_t *frame, uint32_t len, uint16_t vlan_tci)
+{
+	struct hvsim_csum_check chk;
+
+	hvsim_ofl_check(frame, len, &chk);
+	if (chk.ip == HVSIM_CSUM_BAD || chk.l4 == HVSIM_CSUM_BAD)
+		nic->stats.tx_csum_bad_no_offload++;
+	hvsim_vswitch_tx(nic->vswitch, nic->port, frame, len, vlan_tci);
+}
+
 static int
 tx_one(struct hvsim_nic *nic, struct hvsim_chan *c, const uint8_t *msg, uint32_t len)
 {
 	struct hv_rndis_packet_msg m;
+	struct tx_ppi t = { 0 };
 	const uint8_t *frame;
-	uint16_t vlan_tci = 0;
 	uint16_t ethertype;
+	int ret = 0;
 
 	memcpy(&m, msg, sizeof(m));
 	if (m.data_offset < HV_RNDIS_PACKET_MSG_OFFSET_MIN || m.data_len < ETH_HDR_LEN ||
 	    (uint64_t)8 + m.data_offset + m.data_len > m.len ||
 	    (m.ppi_len && (m.ppi_offset < HV_RNDIS_PACKET_MSG_OFFSET_MIN ||
 			   (uint64_t)8 + m.ppi_offset + m.ppi_len > m.len)) ||
-	    (m.ppi_len && parse_tx_ppi(nic, c, msg + 8 + m.ppi_offset, m.ppi_len, &vlan_tci))) {
+	    (m.ppi_len && parse_tx_ppi(msg + 8 + m.ppi_offset, m.ppi_len, &t))) {
 		hvsim_violation(nic, c, "RNDIS PACKET_MSG offsets, lengths or PPIs malformed",
 				msg, len);
 		return -EINVAL;
@@ -451,14 +558,22 @@ tx_one(struct hvsim_nic *nic, struct hvsim_chan *c, const uint8_t *msg, uint32_t
 				frame, 18);
 		return -EINVAL;
 	}
-	if (m.data_len > nic->cfg.mtu + ETH_HDR_LEN && m.ppi_len == 0) {
+	if (!t.lso && m.data_len > hvsim_nic_max_frame(nic)) {
 		hvsim_violation(nic, c, "frame longer than MTU + 14 without LSO", frame, 16);
 		return -EINVAL;
 	}
-	nic->stats.tx_frames++;
-	nic->stats.tx_bytes += m.data_len;
-	hvsim_vswitch_tx(nic->vswitch, nic->port, frame, m.data_len, vlan_tci);
-	return 0;
+	/* an LSO request covers the checksums too: a CSUM PPI beside it is moot */
+	if (t.lso)
+		ret = tx_lso(nic, c, frame, m.data_len, &t);
+	else if (t.csum)
+		ret = tx_csum(nic, c, frame, m.data_len, &t);
+	else
+		tx_plain(nic, frame, m.data_len, t.vlan_tci);
+	if (ret == 0) {
+		nic->stats.tx_frames++;
+		nic->stats.tx_bytes += m.data_len;
+	}
+	return ret;
 }
 
 /* One section may hold several aggregated PACKET_MSGs (§F.7). */
@@ -556,6 +671,193 @@ put_ppi(uint8_t *p, uint32_t type, uint32_t value)
 	return e.size;
 }
 
+/* The RSC fragment id PPI (§F.6): {version 1, flags, packet id}. */
+static uint32_t
+put_pktinfo_id(uint8_t *p, uint8_t flag, uint16_t id)
+{
+	struct hv_rndis_pktinfo_id v = {
+		.ver = HV_RNDIS_PKTINFO_ID_VER, .flag = flag, .pkt_id = id,
+	};
+	uint32_t u;
+
+	memcpy(&u, &v, sizeof(u));
+	return put_ppi(p, HV_RNDIS_PPI_PKTINFO_ID, u);
+}
+
+/* One PACKET_MSG at buf: header, the PPIs already at buf + 44, the data. */
+static uint32_t
+finish_packet_msg(uint8_t *buf, uint32_t ppi, const uint8_t *data, uint32_t len)
+{
+	struct hv_rndis_packet_msg m = {
+		.type = HV_RNDIS_PACKET_MSG,
+		.len = (uint32_t)sizeof(m) + ppi + len,
+		.data_offset = HV_RNDIS_PACKET_MSG_OFFSET_MIN + ppi,
+		.data_len = len,
+		.ppi_offset = ppi ? HV_RNDIS_PACKET_MSG_OFFSET_MIN : 0,
+		.ppi_len = ppi,
+	};
+
+	memcpy(buf, &m, sizeof(m));
+	memcpy(buf + sizeof(m) + ppi, data, len);
+	return m.len;
+}
+
+static void
+count_rx_csum(struct hvsim_nic *nic, uint32_t info)
+{
+	nic->stats.rx_csum_ip_ok += (info & HV_RNDIS_RXCSUM_IP_OK) != 0;
+	nic->stats.rx_csum_ip_failed += (info & HV_RNDIS_RXCSUM_IP_FAILED) != 0;
+	nic->stats.rx_csum_l4_ok += (info & (HV_RNDIS_RXCSUM_TCP_OK | HV_RNDIS_RXCSUM_UDP_OK)) != 0;
+	nic->stats.rx_csum_l4_failed +=
+		(info & (HV_RNDIS_RXCSUM_TCP_FAILED | HV_RNDIS_RXCSUM_UDP_FAILED)) != 0;
+}
+
+/*
+ * The PPIs that describe a whole packet (VLAN, checksum result, RSS hash),
+ * and the channel it goes to. csum_info 0: no checksum PPI.
+ */
+static uint32_t
+packet_ppis(struct hvsim_nic *nic, const uint8_t *frame, uint32_t len, uint16_t vlan_tci,
+	    uint32_t csum_info, uint8_t *p, struct hvsim_chan **chan)
+{
+	uint32_t ppi = 0, hash, info;
+
+	*chan = nic->chan[0];
+	if (vlan_tci)
+		ppi += put_ppi(p + ppi, HV_RNDIS_PPI_VLAN, HV_RNDIS_VLAN_FROM_TCI(vlan_tci));
+	if (csum_info)
+		ppi += put_ppi(p + ppi, HV_RNDIS_PPI_CSUM, csum_info);
+	if (nic->rss_enabled && rss_hash(nic, frame, len, &hash, &info)) {
+		ppi += put_ppi(p + ppi, HV_RNDIS_PPI_HASHVAL, hash);
+		ppi += put_ppi(p + ppi, HV_RNDIS_PPI_HASHINF, info);
+		*chan = nic->chan[nic->rss_table[hash % nic->rss_table_size]];
+		if (*chan == NULL)
+			*chan = nic->chan[0];
+	}
+	return ppi;
+}
+
+/* A packet the guest got, with the checksum results it was told. */
+static void
+count_rx(struct hvsim_nic *nic, struct hvsim_chan *c, uint32_t len, uint32_t csum_info)
+{
+	count_rx_csum(nic, csum_info);
+	c->stats.rx_frames++;
+	nic->stats.rx_frames++;
+	nic->stats.rx_bytes += len;
+}
+
+/* The RX CSUM PPI value; checksums are verified only when it can matter. */
+static uint32_t
+rx_csum_info(const struct hvsim_nic *nic, const uint8_t *frame, uint32_t len)
+{
+	const struct hvsim_ofl_config *o = &nic->offload;
+	struct hvsim_csum_check chk;
+
+	if (!hvsim_ofl_rx_on(o->ip4) && !hvsim_ofl_rx_on(o->tcp4) && !hvsim_ofl_rx_on(o->udp4) &&
+	    !hvsim_ofl_rx_on(o->tcp6) && !hvsim_ofl_rx_on(o->udp6))
+		return 0;
+	hvsim_ofl_check(frame, len, &chk);
+	return hvsim_ofl_rx_csum_info(&chk, o);
+}
+
+/* One frame, one PACKET_MSG, one transfer-page packet. */
+static int
+rx_deliver(struct hvsim_nic *nic, const uint8_t *frame, uint32_t len, uint16_t vlan_tci)
+{
+	static uint8_t buf[HVSIM_VSWITCH_FRAME_MAX + 256];
+	struct hv_rndis_packet_msg *m = (void *)buf;
+	uint32_t ppi, csum_info = rx_csum_info(nic, frame, len);
+	struct hvsim_chan *c;
+
+	ppi = packet_ppis(nic, frame, len, vlan_tci, csum_info, buf + sizeof(*m), &c);
+	if (hvsim_nic_send_rndis(nic, c, buf, finish_packet_msg(buf, ppi, frame, len)) < 0)
+		return -ENOBUFS;
+	count_rx(nic, c, len, csum_info);
+	return 0;
+}
+
+/*
+ * A coalesced packet (§F.6): one transfer-page packet whose ranges are its
+ * fragments, each a PACKET_MSG marked with the fragment id PPI. The first
+ * holds the headers and the PPIs of the whole packet.
+ */
+static int
+rx_deliver_rsc(struct hvsim_nic *nic, struct hvsim_rsc *r)
+{
+	static uint8_t buf[HVSIM_OFL_ETH_LEN + HVSIM_RSC_L3_MAX + HVSIM_RSC_SEGS_MAX * 128];
+	struct iovec msgs[HVSIM_RSC_SEGS_MAX];
+	uint32_t csum_info = hvsim_rsc_finish(r, &nic->offload);
+	uint32_t i, pos = 0, off, len, ppi;
+	uint16_t id = nic->rsc_pkt_id++;
+	struct hvsim_chan *c = nic->chan[0];
+
+	for (i = 0; i < r->nseg; i++) {
+		uint8_t flag = HV_RNDIS_PKTINFO_SUBALLOC;
+		uint8_t *p = buf + pos + sizeof(struct hv_rndis_packet_msg);
+
+		ppi = 0;
+		if (i == 0) {
+			flag |= HV_RNDIS_PKTINFO_FIRST_FRAG;
+			ppi = packet_ppis(nic, r->frame, r->len, r->vlan_tci, csum_info, p, &c);
+		}
+		if (i + 1 == r->nseg)
+			flag |= HV_RNDIS_PKTINFO_LAST_FRAG;
+		ppi += put_pktinfo_id(p + ppi, flag, id);
+		hvsim_rsc_fragment(r, i, &off, &len);
+		msgs[i].iov_base = buf + pos;
+		msgs[i].iov_len = finish_packet_msg(buf + pos, ppi, r->frame + off, len);
+		pos += (uint32_t)msgs[i].iov_len;
+	}
+	if (hvsim_nic_send_rndis_ranges(nic, c, msgs, r->nseg) < 0)
+		return -ENOBUFS;
+	count_rx(nic, c, r->len, csum_info);
+	nic->stats.rsc_packets++;
+	nic->stats.rsc_segments += r->nseg;
+	return 0;
+}
+
+void
+hvsim_nic_rx_flush(struct hvsim_nic *nic)
+{
+	struct hvsim_rsc *r = nic->rsc;
+	uint32_t n = r != NULL ? r->nseg : 0;
+
+	if (n == 0)
+		return;
+	/* a lone segment goes as it came: it was whole (no padding) */
+	if (n == 1)
+		rx_deliver(nic, r->frame, r->len, r->vlan_tci);
+	else
+		rx_deliver_rsc(nic, r);
+	r->nseg = 0;
+}
+
+/* RSC is on for the frame's IP version (NVSP >= 6.1 and the guest's SET). */
+static bool
+rsc_wanted(const struct hvsim_nic *nic, const uint8_t *frame)
+{
+	uint16_t type = (uint16_t)(frame[12] << 8 | frame[13]);
+
+	return nic->nvsp_version >= HV_NVSP_PROTO_V61 &&
+	       ((type == ETH_P_IPV4 && nic->offload.rsc4) ||
+		(type == ETH_P_IPV6 && nic->offload.rsc6));
+}
+
+/* Hold in-order segments of one flow back until the poll round ends. */
+static int
+rx_coalesce(struct hvsim_nic *nic, const uint8_t *frame, uint32_t len, uint16_t vlan_tci)
+{
+	struct hvsim_rsc *r = nic->rsc;
+
+	if (r->nseg > 0 && hvsim_rsc_add(r, frame, len, vlan_tci) == 0)
+		return 0;
+	hvsim_nic_rx_flush(nic);
+	if (hvsim_rsc_start(r, frame, len, vlan_tci) == 0)
+		return 0;
+	return rx_deliver(nic, frame, len, vlan_tci);
+}
+
 bool
 hvsim_nic_accepts_traffic(const struct hvsim_nic *nic)
 {
@@ -567,42 +869,22 @@ int
 hvsim_nic_receive(struct hvsim_nic *nic, const uint8_t *frame, uint32_t len,
 		  uint16_t vlan_tci)
 {
-	static uint8_t buf[HVSIM_VSWITCH_FRAME_MAX + 256];
-	struct hv_rndis_packet_msg *m = (void *)buf;
-	struct hvsim_chan *c = nic->chan[0];
-	uint32_t ppi = 0, hash, info;
-	uint8_t *p = buf + sizeof(*m);
-
-	if (c == NULL || !nic->rndis_ready || !nic->cfg.link_up || len < ETH_HDR_LEN ||
-	    len > HVSIM_VSWITCH_FRAME_MAX)
+	if (nic->chan[0] == NULL || !nic->rndis_ready || !nic->cfg.link_up ||
+	    len < ETH_HDR_LEN || len > HVSIM_VSWITCH_FRAME_MAX)
 		return -ENOTCONN;
+	/* a NIC drops what its MTU does not allow; the wire never learns */
+	if (len > hvsim_nic_max_frame(nic)) {
+		nic->stats.rx_dropped_oversize++;
+		return 0;
+	}
 	if (!filter_accepts(nic, frame)) {
 		nic->stats.rx_dropped_filter++;
 		return -EPERM;
 	}
-	if (vlan_tci)
-		ppi += put_ppi(p + ppi, HV_RNDIS_PPI_VLAN, HV_RNDIS_VLAN_FROM_TCI(vlan_tci));
-	if (nic->rss_enabled && rss_hash(nic, frame, len, &hash, &info)) {
-		ppi += put_ppi(p + ppi, HV_RNDIS_PPI_HASHVAL, hash);
-		ppi += put_ppi(p + ppi, HV_RNDIS_PPI_HASHINF, info);
-		c = nic->chan[nic->rss_table[hash % nic->rss_table_size]];
-		if (c == NULL)
-			c = nic->chan[0];
-	}
-	memset(m, 0, sizeof(*m));
-	m->type = HV_RNDIS_PACKET_MSG;
-	m->ppi_offset = ppi ? HV_RNDIS_PACKET_MSG_OFFSET_MIN : 0;
-	m->ppi_len = ppi;
-	m->data_offset = HV_RNDIS_PACKET_MSG_OFFSET_MIN + ppi;
-	m->data_len = len;
-	m->len = (uint32_t)sizeof(*m) + ppi + len;
-	memcpy(p + ppi, frame, len);
-	if (hvsim_nic_send_rndis(nic, c, buf, m->len) < 0)
-		return -ENOBUFS;
-	c->stats.rx_frames++;
-	nic->stats.rx_frames++;
-	nic->stats.rx_bytes += len;
-	return 0;
+	if (rsc_wanted(nic, frame))
+		return rx_coalesce(nic, frame, len, vlan_tci);
+	hvsim_nic_rx_flush(nic);	/* keep the wire's order */
+	return rx_deliver(nic, frame, len, vlan_tci);
 }
 
 /* Indications are not answers: a slow or muted host still sends them. */

@@ -145,7 +145,13 @@ hvsim_vswitch_deliver(struct hvsim_vswitch *vs, int port, const uint8_t *frame, 
 unsigned int
 hvsim_vswitch_poll(struct hvsim_vswitch *vs)
 {
-	return vs->wire != NULL ? vs->wire->poll(vs->wire_ctx) : 0;
+	unsigned int work = vs->wire != NULL ? vs->wire->poll(vs->wire_ctx) : 0;
+	int p;
+
+	/* a poll round of the wire is what RSC may coalesce: deliver it now */
+	for (p = 0; p < vs->nports; p++)
+		hvsim_nic_rx_flush(vs->ports[p]);
+	return work;
 }
 
 int

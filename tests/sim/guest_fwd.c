@@ -7,15 +7,35 @@
  * a PMD that reports its queues as stopped, which the bundled 22.11
  * net_netvsc does: it never sets the queue state).
  *
- *   guest_fwd [EAL args] -- [--rxq N] [--txq N] [--mode io|rxonly]
- *                           [--packets N] [--seconds S]
+ *   guest_fwd [EAL args] -- [--rxq N] [--txq N] [--mode io|rxonly|offload]
+ *                           [--packets N] [--seconds S] [--mbuf-size BYTES]
+ *                           [offload options, below]
  *
  * io: every frame received on queue q is sent back on queue q (same port).
  * Stops after N frames received in total, or S seconds, whichever first,
- * then prints "key=value" lines the scenarios check.
+ * then prints "key=value" lines the scenarios check. --mbuf-size sets the
+ * data room of the mbufs (the bundled PMD copies each received frame into
+ * one mbuf: jumbo frames need a larger one).
+ *
+ * offload: the guest builds TCP and UDP frames over IPv4 and IPv6 itself,
+ * sends them one at a time to a looping host and counts what comes back:
+ *   --count N        small frames of each kind (TCP4, UDP4, TCP6, UDP6)
+ *   --tx-csum        checksums left zero, requested from the host
+ *                    (RTE_MBUF_F_TX_IP_CKSUM / TCP_CKSUM / UDP_CKSUM)
+ *   --tso N          N TSO packets of each IP version (RTE_MBUF_F_TX_TCP_SEG)
+ *   --tso-payload B  TCP payload of each (default 60000); MSS 1460 / 1440
+ *   --vlan TCI       every frame tagged through RTE_MBUF_F_TX_VLAN
+ *   --rx-csum        RX checksum offload on: count the mbuf flags
+ *   --bad N          N frames of each kind with a wrong TCP/UDP checksum
+ *                    and N TCP/IPv4 ones with a wrong IP header checksum
+ *                    (software checksums, no request)
+ *   --jumbo LEN      one more UDP/IPv4 frame of LEN bytes, echoed
+ *   --oversize LEN   one more UDP/IPv4 frame of LEN bytes (expect no echo)
+ * Every returned frame's checksums are also verified in software.
  */
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,17 +45,27 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
 
 #define BURST		32
 #define MAX_QUEUES	16
 #define NB_DESC		512
 
+enum mode { MODE_IO, MODE_RXONLY, MODE_OFFLOAD };
+
 struct options {
 	uint16_t rxq, txq;
-	int io;
+	enum mode mode;
 	uint64_t packets;
 	double seconds;
+	uint16_t mbuf_size;
+	/* offload mode */
+	uint32_t count, tso, tso_payload, bad, jumbo, oversize;
+	uint16_t vlan;
+	bool tx_csum, rx_csum;
 };
 
 static uint64_t rx_count[MAX_QUEUES], tx_count[MAX_QUEUES], tx_unsent[MAX_QUEUES];
@@ -50,22 +80,402 @@ parse(int argc, char **argv, struct options *o)
 		{ "mode", required_argument, NULL, 'm' },
 		{ "packets", required_argument, NULL, 'p' },
 		{ "seconds", required_argument, NULL, 's' },
+		{ "mbuf-size", required_argument, NULL, 'b' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "tx-csum", no_argument, NULL, 'T' },
+		{ "rx-csum", no_argument, NULL, 'R' },
+		{ "tso", required_argument, NULL, 'S' },
+		{ "tso-payload", required_argument, NULL, 'P' },
+		{ "vlan", required_argument, NULL, 'V' },
+		{ "bad", required_argument, NULL, 'B' },
+		{ "jumbo", required_argument, NULL, 'J' },
+		{ "oversize", required_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	*o = (struct options){ .rxq = 1, .txq = 1, .io = 1, .seconds = 10 };
+	*o = (struct options){ .rxq = 1, .txq = 1, .mode = MODE_IO, .seconds = 10,
+			       .tso_payload = 60000, .mbuf_size = RTE_MBUF_DEFAULT_BUF_SIZE };
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': o->rxq = (uint16_t)atoi(optarg); break;
 		case 't': o->txq = (uint16_t)atoi(optarg); break;
-		case 'm': o->io = strcmp(optarg, "io") == 0; break;
+		case 'm':
+			o->mode = strcmp(optarg, "io") == 0 ? MODE_IO :
+				  strcmp(optarg, "offload") == 0 ? MODE_OFFLOAD : MODE_RXONLY;
+			break;
 		case 'p': o->packets = strtoull(optarg, NULL, 0); break;
 		case 's': o->seconds = atof(optarg); break;
+		case 'b': o->mbuf_size = (uint16_t)atoi(optarg); break;
+		case 'c': o->count = (uint32_t)atoi(optarg); break;
+		case 'T': o->tx_csum = true; break;
+		case 'R': o->rx_csum = true; break;
+		case 'S': o->tso = (uint32_t)atoi(optarg); break;
+		case 'P': o->tso_payload = (uint32_t)atoi(optarg); break;
+		case 'V': o->vlan = (uint16_t)strtoul(optarg, NULL, 0); break;
+		case 'B': o->bad = (uint32_t)atoi(optarg); break;
+		case 'J': o->jumbo = (uint32_t)atoi(optarg); break;
+		case 'O': o->oversize = (uint32_t)atoi(optarg); break;
 		default: return -1;
 		}
 	}
 	return (o->rxq && o->rxq <= MAX_QUEUES && o->txq && o->txq <= MAX_QUEUES) ? 0 : -1;
+}
+
+/* ---- offload mode ------------------------------------------------------------ */
+
+#define MSS4		1460
+#define MSS6		1440
+#define BIG_ROOM	65535	/* one segment holds a whole TSO packet */
+
+enum kind { K_TCP4, K_UDP4, K_TCP6, K_UDP6, K_COUNT };
+
+/* What came back, by the PMD's flags and by our own check. */
+struct rx_tally {
+	uint64_t rx, ip_good, ip_bad, ip_unknown, l4_good, l4_bad, l4_unknown;
+	uint64_t vlan, sw_bad;
+};
+
+static struct rx_tally tally;
+
+static bool
+is_v6(enum kind k)
+{
+	return k == K_TCP6 || k == K_UDP6;
+}
+
+static bool
+is_tcp(enum kind k)
+{
+	return k == K_TCP4 || k == K_TCP6;
+}
+
+/* Headers and payload of one frame in m; checksum fields zero. */
+static void
+fill_frame(struct rte_mbuf *m, uint16_t port, enum kind k, uint32_t payload, uint32_t seq)
+{
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_ether_hdr *eth = (void *)p;
+	uint32_t l3 = is_v6(k) ? sizeof(struct rte_ipv6_hdr) : sizeof(struct rte_ipv4_hdr);
+	uint32_t l4 = is_tcp(k) ? sizeof(struct rte_tcp_hdr) : sizeof(struct rte_udp_hdr);
+	uint8_t *l3p = p + sizeof(*eth), *l4p = l3p + l3;
+	uint32_t i;
+
+	rte_eth_macaddr_get(port, &eth->dst_addr);	/* the loop returns it to us */
+	memcpy(eth->src_addr.addr_bytes, "\x02\x00\x00\x00\x00\x99", 6);
+	eth->ether_type = rte_cpu_to_be_16(is_v6(k) ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
+	if (is_v6(k)) {
+		struct rte_ipv6_hdr *ip = (void *)l3p;
+
+		memset(ip, 0, sizeof(*ip));
+		ip->vtc_flow = rte_cpu_to_be_32(0x60000000);
+		ip->payload_len = rte_cpu_to_be_16((uint16_t)(l4 + payload));
+		ip->proto = is_tcp(k) ? IPPROTO_TCP : IPPROTO_UDP;
+		ip->hop_limits = 64;
+		memcpy(ip->src_addr, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x01", 16);
+		memcpy(ip->dst_addr, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x02", 16);
+	} else {
+		struct rte_ipv4_hdr *ip = (void *)l3p;
+
+		memset(ip, 0, sizeof(*ip));
+		ip->version_ihl = 0x45;
+		ip->total_length = rte_cpu_to_be_16((uint16_t)(l3 + l4 + payload));
+		ip->packet_id = rte_cpu_to_be_16((uint16_t)seq);
+		ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+		ip->time_to_live = 64;
+		ip->next_proto_id = is_tcp(k) ? IPPROTO_TCP : IPPROTO_UDP;
+		ip->src_addr = rte_cpu_to_be_32(0x0a010001);
+		ip->dst_addr = rte_cpu_to_be_32(0x0a010002);
+	}
+	if (is_tcp(k)) {
+		struct rte_tcp_hdr *t = (void *)l4p;
+
+		memset(t, 0, sizeof(*t));
+		t->src_port = rte_cpu_to_be_16((uint16_t)(1000 + k));
+		t->dst_port = rte_cpu_to_be_16(80);
+		t->sent_seq = rte_cpu_to_be_32(seq);
+		t->recv_ack = rte_cpu_to_be_32(1);
+		t->data_off = (uint8_t)((sizeof(*t) / 4) << 4);
+		t->tcp_flags = RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG;
+		t->rx_win = rte_cpu_to_be_16(65535);
+	} else {
+		struct rte_udp_hdr *u = (void *)l4p;
+
+		u->src_port = rte_cpu_to_be_16((uint16_t)(1000 + k));
+		u->dst_port = rte_cpu_to_be_16(53);
+		u->dgram_len = rte_cpu_to_be_16((uint16_t)(l4 + payload));
+		u->dgram_cksum = 0;
+	}
+	for (i = 0; i < payload; i++)
+		l4p[l4 + i] = (uint8_t)(seq + i * 31);
+	m->data_len = m->pkt_len = (uint32_t)(sizeof(*eth) + l3 + l4 + payload);
+	m->l2_len = sizeof(*eth);
+	m->l3_len = l3;
+	m->l4_len = l4;
+}
+
+/* Checksums in software, the way a guest without offloads does. */
+static void
+sw_checksums(struct rte_mbuf *m, enum kind k)
+{
+	uint8_t *l3p = rte_pktmbuf_mtod_offset(m, uint8_t *, m->l2_len);
+	uint8_t *l4p = l3p + m->l3_len;
+	uint16_t *field = (uint16_t *)(l4p + (is_tcp(k) ? 16 : 6));
+
+	*field = 0;
+	if (is_v6(k)) {
+		*field = rte_ipv6_udptcp_cksum((void *)l3p, l4p);
+	} else {
+		struct rte_ipv4_hdr *ip = (void *)l3p;
+
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		*field = rte_ipv4_udptcp_cksum(ip, l4p);
+	}
+}
+
+static uint64_t
+csum_flags(enum kind k)
+{
+	uint64_t l4 = is_tcp(k) ? RTE_MBUF_F_TX_TCP_CKSUM : RTE_MBUF_F_TX_UDP_CKSUM;
+
+	return is_v6(k) ? RTE_MBUF_F_TX_IPV6 | l4 :
+			  RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | l4;
+}
+
+/* Is every checksum of a returned frame right? (VLAN tag may be inside.) */
+static bool
+sw_verify(struct rte_mbuf *m)
+{
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	uint32_t off = sizeof(struct rte_ether_hdr);
+	uint16_t type;
+
+	if (m->nb_segs != 1 || m->data_len < off + 4)
+		return false;
+	memcpy(&type, p + 12, 2);
+	if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN)) {
+		memcpy(&type, p + 16, 2);
+		off += 4;
+	}
+	if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) {
+		struct rte_ipv4_hdr *ip = (void *)(p + off);
+
+		if (rte_raw_cksum(ip, rte_ipv4_hdr_len(ip)) != 0xffff)
+			return false;
+		if (ip->next_proto_id == IPPROTO_UDP &&
+		    ((struct rte_udp_hdr *)(p + off + rte_ipv4_hdr_len(ip)))->dgram_cksum == 0)
+			return true;
+		return rte_ipv4_udptcp_cksum_verify(ip, p + off + rte_ipv4_hdr_len(ip)) == 0;
+	}
+	if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6))
+		return rte_ipv6_udptcp_cksum_verify((void *)(p + off), p + off + 40) == 0;
+	return false;
+}
+
+static void
+tally_rx(struct rte_mbuf *m, const struct options *o)
+{
+	uint64_t ip = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+	uint64_t l4 = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+
+	tally.rx++;
+	tally.ip_good += ip == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+	tally.ip_bad += ip == RTE_MBUF_F_RX_IP_CKSUM_BAD;
+	tally.ip_unknown += ip == RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN;
+	tally.l4_good += l4 == RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	tally.l4_bad += l4 == RTE_MBUF_F_RX_L4_CKSUM_BAD;
+	tally.l4_unknown += l4 == RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN;
+	tally.vlan += o->vlan && (m->ol_flags & RTE_MBUF_F_RX_VLAN) && m->vlan_tci == o->vlan;
+	tally.sw_bad += !sw_verify(m);
+}
+
+/* Poll until `want` frames came back in total (or a second passed). */
+static void
+await_rx(uint16_t port, uint64_t want, const struct options *o)
+{
+	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz();
+	struct rte_mbuf *pkts[BURST];
+	uint16_t n, i;
+
+	while (tally.rx < want && rte_get_timer_cycles() < deadline) {
+		n = rte_eth_rx_burst(port, 0, pkts, BURST);
+		for (i = 0; i < n; i++)
+			tally_rx(pkts[i], o);
+		rte_pktmbuf_free_bulk(pkts, n);
+	}
+}
+
+static uint64_t sent, expected, unsent;
+
+/* Send one frame; expect `echoes` frames back from the looping host. */
+static void
+send_one(uint16_t port, struct rte_mbuf *m, uint32_t echoes, const struct options *o)
+{
+	if (o->vlan) {
+		m->ol_flags |= RTE_MBUF_F_TX_VLAN;
+		m->vlan_tci = o->vlan;
+	}
+	if (rte_eth_tx_burst(port, 0, &m, 1) != 1) {
+		rte_pktmbuf_free(m);
+		unsent++;
+		return;
+	}
+	sent++;
+	expected += echoes;
+	await_rx(port, expected, o);
+}
+
+static void
+send_small(uint16_t port, struct rte_mempool *mp, const struct options *o)
+{
+	uint32_t i, k;
+
+	for (i = 0; i < o->count; i++) {
+		for (k = 0; k < K_COUNT; k++) {
+			struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+
+			if (m == NULL)
+				return;
+			fill_frame(m, port, k, 18 + (i * 97 + k * 13) % 1400, i);
+			if (o->tx_csum)
+				m->ol_flags |= csum_flags(k);
+			else
+				sw_checksums(m, k);
+			send_one(port, m, 1, o);
+		}
+	}
+}
+
+/* Right checksums, then one of them broken: no offload is asked. */
+static void
+send_bad(uint16_t port, struct rte_mempool *mp, const struct options *o)
+{
+	uint32_t i, k;
+
+	for (i = 0; i < o->bad; i++) {
+		for (k = 0; k <= K_COUNT; k++) {
+			struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+			enum kind kk = k == K_COUNT ? K_TCP4 : k;
+			uint8_t *p;
+
+			if (m == NULL)
+				return;
+			fill_frame(m, port, kk, 100 + i, 7 + i);
+			sw_checksums(m, kk);
+			p = rte_pktmbuf_mtod(m, uint8_t *);
+			if (k == K_COUNT)	/* the IPv4 header checksum */
+				p[14 + 10] ^= 0x01;
+			else			/* the TCP/UDP checksum */
+				p[m->l2_len + m->l3_len + (is_tcp(kk) ? 16 : 6)] ^= 0x01;
+			send_one(port, m, 1, o);
+		}
+	}
+}
+
+static void
+send_tso(uint16_t port, struct rte_mempool *big, const struct options *o)
+{
+	uint32_t i, k, mss, segs;
+
+	for (i = 0; i < o->tso; i++) {
+		for (k = K_TCP4; k <= K_TCP6; k += 2) {
+			struct rte_mbuf *m = rte_pktmbuf_alloc(big);
+
+			if (m == NULL)
+				return;
+			mss = is_v6(k) ? MSS6 : MSS4;
+			fill_frame(m, port, k, o->tso_payload, 100000 * (i + 1));
+			m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG | csum_flags(k);
+			m->tso_segsz = mss;
+			segs = (o->tso_payload + mss - 1) / mss;
+			send_one(port, m, segs, o);
+		}
+	}
+}
+
+/* One UDP/IPv4 frame of len bytes (at least 42). */
+static void
+send_big(uint16_t port, struct rte_mempool *big, uint32_t len, uint32_t echoes,
+	 const struct options *o)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(big);
+
+	if (m == NULL || len < 14 + 20 + 8) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	fill_frame(m, port, K_UDP4, len - 14 - 20 - 8, 1);
+	sw_checksums(m, K_UDP4);
+	send_one(port, m, echoes, o);
+}
+
+static void
+report_offload(void)
+{
+	printf("offload sent=%" PRIu64 " unsent=%" PRIu64 " expected=%" PRIu64 " rx=%" PRIu64
+	       "\n", sent, unsent, expected, tally.rx);
+	printf("offload ip_good=%" PRIu64 " ip_bad=%" PRIu64 " ip_unknown=%" PRIu64
+	       " l4_good=%" PRIu64 " l4_bad=%" PRIu64 " l4_unknown=%" PRIu64 "\n",
+	       tally.ip_good, tally.ip_bad, tally.ip_unknown, tally.l4_good, tally.l4_bad,
+	       tally.l4_unknown);
+	printf("offload vlan=%" PRIu64 " sw_bad=%" PRIu64 "\n", tally.vlan, tally.sw_bad);
+}
+
+static int
+run_offload(uint16_t port, const struct options *o, struct rte_mempool *mp)
+{
+	struct rte_mempool *big = NULL;
+
+	if (o->tso || o->jumbo || o->oversize) {
+		big = rte_pktmbuf_pool_create("guest_fwd_big", 63, 0, 0, BIG_ROOM,
+					      rte_socket_id());
+		if (big == NULL) {
+			fprintf(stderr, "guest_fwd: no pool of large mbufs: %s\n",
+				rte_strerror(rte_errno));
+			return -1;
+		}
+	}
+	send_small(port, mp, o);
+	send_bad(port, mp, o);
+	send_tso(port, big, o);
+	if (o->jumbo)
+		send_big(port, big, o->jumbo, 1, o);
+	if (o->oversize)
+		send_big(port, big, o->oversize, 0, o);
+	await_rx(port, expected + 1, o);	/* anything unexpected shows up */
+	report_offload();
+	return 0;
+}
+
+/* The offloads the options ask for, if the PMD offers them. */
+static int
+offload_conf(uint16_t port, const struct options *o, struct rte_eth_conf *conf)
+{
+	struct rte_eth_dev_info info;
+	uint64_t tx = 0, rx = 0;
+
+	if (o->tx_csum || o->tso)
+		tx |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
+		      RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+	if (o->tso)
+		tx |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
+	if (o->vlan)
+		tx |= RTE_ETH_TX_OFFLOAD_VLAN_INSERT;
+	if (o->rx_csum)
+		rx |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM |
+		      RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
+	if (rte_eth_dev_info_get(port, &info) != 0)
+		return -1;
+	if ((info.tx_offload_capa & tx) != tx || (info.rx_offload_capa & rx) != rx) {
+		fprintf(stderr, "guest_fwd: offloads tx 0x%" PRIx64 " rx 0x%" PRIx64
+			" not offered (tx 0x%" PRIx64 " rx 0x%" PRIx64 ")\n", tx, rx,
+			info.tx_offload_capa, info.rx_offload_capa);
+		return -1;
+	}
+	conf->txmode.offloads = tx;
+	conf->rxmode.offloads = rx;
+	return 0;
 }
 
 static int
@@ -79,6 +489,8 @@ port_setup(uint16_t port, const struct options *o, struct rte_mempool *mp)
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf = RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_NONFRAG_IPV4_TCP;
 	}
+	if (o->mode == MODE_OFFLOAD && offload_conf(port, o, &conf) != 0)
+		return -1;
 	ret = rte_eth_dev_configure(port, o->rxq, o->txq, &conf);
 	for (q = 0; ret == 0 && q < o->rxq; q++)
 		ret = rte_eth_rx_queue_setup(port, q, NB_DESC, rte_eth_dev_socket_id(port),
@@ -103,7 +515,7 @@ poll_queue(uint16_t port, uint16_t q, const struct options *o)
 	if (first_rx_tsc == 0)
 		first_rx_tsc = last_rx_tsc;
 	rx_count[q] += n;
-	if (!o->io) {
+	if (o->mode != MODE_IO) {
 		rte_pktmbuf_free_bulk(pkts, n);
 		return n;
 	}
@@ -182,13 +594,20 @@ main(int argc, char **argv)
 		fprintf(stderr, "guest_fwd: bad arguments or no port\n");
 		return 2;
 	}
-	mp = rte_pktmbuf_pool_create("guest_fwd", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-				     rte_socket_id());
+	mp = rte_pktmbuf_pool_create("guest_fwd", 8191, 256, 0, o.mbuf_size, rte_socket_id());
 	if (mp == NULL || port_setup(port, &o, mp) != 0) {
 		fprintf(stderr, "guest_fwd: port setup failed\n");
 		return 2;
 	}
 	printf("started=1\n");
+	if (o.mode == MODE_OFFLOAD) {
+		n = run_offload(port, &o, mp);
+		report(port, &o);
+		rte_eth_dev_stop(port);
+		rte_eth_dev_close(port);
+		rte_eal_cleanup();
+		return n == 0 ? 0 : 2;
+	}
 	deadline = rte_get_timer_cycles() + (uint64_t)(o.seconds * rte_get_timer_hz());
 	while (rte_get_timer_cycles() < deadline && (o.packets == 0 || total < o.packets))
 		for (q = 0; q < o.rxq; q++)

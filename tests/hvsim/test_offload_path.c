@@ -1,0 +1,668 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 hvnet authors
+ *
+ * hvsim's offloads through its RNDIS data path, below the wire and above
+ * the rings, without a guest process: a NIC in memory with a receive
+ * buffer and a channel ring.
+ *   RX: frames handed to hvsim_nic_receive() are read back from the
+ *       host->guest ring and the receive buffer as a guest reads them:
+ *       checksum PPIs, RSC (one transfer-page packet, one range per
+ *       fragment, fragment ids, reassembled as Linux does), MTU drops.
+ *   TX: guest PACKET_MSGs with checksum, LSOv2 and VLAN PPIs given to
+ *       vsp_rndis_data() come out on the wire (a stub of the switch) as
+ *       checksummed frames and segments; broken requests are violations.
+ */
+
+#define ALLOW_EXPERIMENTAL_API 1	/* rte_ipv*_udptcp_cksum_verify */
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+
+#include "hv_nvsp_wire.h"
+#include "hv_rndis_wire.h"
+#include "nic.h"
+#include "vsp.h"
+#include "vswitch.h"
+
+#define RING_HALF	(4096 + (256u << 10))
+#define RECV_BUF	(4u << 20)
+#define SLOT		1728u
+#define ETH		14u
+#define MAX_WIRE	256
+#define MAX_RANGES	80
+
+static const uint8_t nic_mac[6] = { 0x00, 0x15, 0x5d, 0x42, 0x00, 0x10 };
+
+/* ---- the wire: a stub of the switch records what the NIC sends ----------- */
+
+struct wire_frame {
+	uint32_t len;
+	uint16_t vlan_tci;
+	uint8_t bytes[HVSIM_VSWITCH_FRAME_MAX];
+};
+
+static struct wire_frame *wire;
+static unsigned int nwire;
+
+void
+hvsim_vswitch_tx(struct hvsim_vswitch *vs, int port, const uint8_t *frame, uint32_t len,
+		 uint16_t vlan_tci)
+{
+	(void)vs;
+	(void)port;
+	assert_true(nwire < MAX_WIRE);
+	wire[nwire].len = len;
+	wire[nwire].vlan_tci = vlan_tci;
+	memcpy(wire[nwire].bytes, frame, len);
+	nwire++;
+}
+
+/* ---- fixture: one NIC, one channel, a receive buffer --------------------- */
+
+struct fx {
+	struct hvsim_nic nic;
+	struct hvsim_chan chan;
+	void *ring;
+	struct hv_ring guest_in;	/* the host->guest ring, as the guest reads it */
+	uint8_t scratch[8192];
+};
+
+static int
+setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+	struct hvsim_nic *nic = &fx->nic;
+
+	assert_non_null(fx);
+	fx->ring = aligned_alloc(4096, 2 * RING_HALF);
+	assert_non_null(fx->ring);
+	assert_int_equal(hvsim_chan_attach(&fx->chan, fx->ring, 2 * RING_HALF, 14, 0, -1), 0);
+	assert_int_equal(hv_ring_attach(&fx->guest_in, (uint8_t *)fx->ring + RING_HALF,
+					RING_HALF), 0);
+	memcpy(nic->cfg.mac, nic_mac, 6);
+	nic->cfg.mtu = 1500;
+	nic->cfg.link_up = true;
+	nic->cfg.rx_slot_size = SLOT;
+	nic->cfg.lso_max = 62780;
+	nic->cfg.lso_min_segs = 2;
+	nic->irq_fd = -1;
+	nic->region[HV_UIO_RECV_BUF] = calloc(1, RECV_BUF);
+	nic->region_size[HV_UIO_RECV_BUF] = RECV_BUF;
+	nic->slot_count = RECV_BUF / SLOT;
+	nic->slot_busy = calloc(nic->slot_count, 1);
+	nic->slot_run = calloc(nic->slot_count, sizeof(*nic->slot_run));
+	nic->rsc = calloc(1, sizeof(*nic->rsc));
+	assert_non_null(nic->region[HV_UIO_RECV_BUF]);
+	assert_non_null(nic->rsc);
+	nic->chan[0] = &fx->chan;
+	nic->nchan = 1;
+	nic->nvsp_version = HV_NVSP_PROTO_V61;
+	nic->rxbuf_connected = true;
+	nic->rndis_ready = true;
+	nic->packet_filter = HV_NDIS_PACKET_TYPE_DIRECTED;
+	hvsim_ofl_config_init(&nic->offload);
+	wire = calloc(MAX_WIRE, sizeof(*wire));
+	assert_non_null(wire);
+	nwire = 0;
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *fx = *state;
+
+	free(fx->nic.region[HV_UIO_RECV_BUF]);
+	free(fx->nic.slot_busy);
+	free(fx->nic.slot_run);
+	free(fx->nic.rsc);
+	free(fx->ring);
+	free(fx);
+	free(wire);
+	return 0;
+}
+
+/* ---- frames ------------------------------------------------------------------ */
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static uint16_t
+get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t
+get32(const uint8_t *p)
+{
+	return (uint32_t)get16(p) << 16 | get16(p + 2);
+}
+
+/* TCP (proto 6) or UDP (17) over IPv4 or IPv6 to the NIC; checksums right
+ * unless zero_csum. Returns the length. */
+static uint32_t
+frame(uint8_t *f, int ipv, uint8_t proto, uint32_t payload, uint32_t seq, uint8_t flags,
+      bool zero_csum)
+{
+	uint32_t l3 = ipv == 4 ? 20 : 40, l4 = proto == 6 ? 20 : 8, i;
+	uint8_t *ip = f + ETH, *t = ip + l3;
+
+	memset(f, 0, ETH + l3 + l4);
+	memcpy(f, nic_mac, 6);
+	memcpy(f + 6, "\x02\x00\x00\x00\x00\x07", 6);
+	put16(f + 12, ipv == 4 ? 0x0800 : 0x86dd);
+	if (ipv == 4) {
+		ip[0] = 0x45;
+		put16(ip + 2, (uint16_t)(l3 + l4 + payload));
+		put16(ip + 4, 0x4242);
+		ip[8] = 64;
+		ip[9] = proto;
+		memcpy(ip + 12, "\x0a\x00\x00\x01\x0a\x00\x00\x02", 8);
+	} else {
+		ip[0] = 0x60;
+		put16(ip + 4, (uint16_t)(l4 + payload));
+		ip[6] = proto;
+		ip[7] = 64;
+		ip[8] = 0x20;
+		ip[23] = 1;
+		ip[24] = 0x20;
+		ip[39] = 2;
+	}
+	put16(t, 4321);
+	put16(t + 2, proto == 6 ? 80 : 53);
+	if (proto == 6) {
+		put16(t + 4, (uint16_t)(seq >> 16));
+		put16(t + 6, (uint16_t)seq);
+		put16(t + 8, 0);
+		put16(t + 10, 1);
+		t[12] = 0x50;
+		t[13] = flags;
+		put16(t + 14, 8192);
+	} else {
+		put16(t + 4, (uint16_t)(l4 + payload));
+	}
+	for (i = 0; i < payload; i++)
+		t[l4 + i] = (uint8_t)(seq + i);
+	if (!zero_csum) {
+		uint16_t s;
+
+		if (ipv == 4) {
+			((struct rte_ipv4_hdr *)ip)->hdr_checksum = rte_ipv4_cksum((void *)ip);
+			s = rte_ipv4_udptcp_cksum((void *)ip, t);
+		} else {
+			s = rte_ipv6_udptcp_cksum((void *)ip, t);
+		}
+		memcpy(t + (proto == 6 ? 16 : 6), &s, 2);
+	}
+	return ETH + l3 + l4 + payload;
+}
+
+static bool
+csums_ok(const uint8_t *f)
+{
+	const uint8_t *ip = f + ETH;
+
+	if (get16(f + 12) == 0x0800)
+		return rte_raw_cksum(ip, 20) == 0xffff &&
+		       rte_ipv4_udptcp_cksum_verify((const void *)ip, ip + 20) == 0;
+	return rte_ipv6_udptcp_cksum_verify((const void *)ip, ip + 40) == 0;
+}
+
+/* ---- the guest's view of the receive path ------------------------------------ */
+
+struct rx_msg {
+	uint32_t data_len;
+	const uint8_t *data;
+	bool has_csum, has_vlan, has_id;
+	uint32_t csum, vlan;
+	struct hv_rndis_pktinfo_id id;
+};
+
+struct rx_pkt {
+	uint32_t nranges;
+	struct rx_msg msg[MAX_RANGES];
+};
+
+/* Check a PACKET_MSG as a strict guest does and pick its PPIs. */
+static void
+parse_msg(const uint8_t *m, uint32_t range_len, struct rx_msg *out)
+{
+	struct hv_rndis_packet_msg h;
+	uint32_t pos = 0;
+
+	memset(out, 0, sizeof(*out));
+	memcpy(&h, m, sizeof(h));
+	assert_int_equal(h.type, HV_RNDIS_PACKET_MSG);
+	assert_true(h.len <= range_len);
+	assert_int_equal(h.len, sizeof(h) + h.ppi_len + h.data_len);
+	assert_int_equal(h.data_offset, HV_RNDIS_PACKET_MSG_OFFSET_MIN + h.ppi_len);
+	assert_true(h.data_len > 0);
+	out->data_len = h.data_len;
+	out->data = m + 8 + h.data_offset;
+	while (pos < h.ppi_len) {
+		struct hv_rndis_ppi e;
+		uint32_t v;
+
+		memcpy(&e, m + 8 + h.ppi_offset + pos, sizeof(e));
+		assert_int_equal(e.size, HV_RNDIS_PPI_SIZE(4));
+		assert_int_equal(e.offset, HV_RNDIS_PPI_HDR_SIZE);
+		memcpy(&v, m + 8 + h.ppi_offset + pos + e.offset, 4);
+		if (e.type == HV_RNDIS_PPI_CSUM) {
+			out->has_csum = true;
+			out->csum = v;
+		} else if (e.type == HV_RNDIS_PPI_VLAN) {
+			out->has_vlan = true;
+			out->vlan = v;
+		} else if (e.type == HV_RNDIS_PPI_PKTINFO_ID) {
+			out->has_id = true;
+			memcpy(&out->id, &v, 4);
+		}
+		pos += e.size;
+	}
+}
+
+/* Next transfer-page packet: 0 when the ring is empty. Completes it. */
+static int
+guest_read(struct fx *fx, struct rx_pkt *p)
+{
+	const uint8_t *rbuf = fx->nic.region[HV_UIO_RECV_BUF];
+	struct hv_xfer_page_hdr h;
+	struct hv_ring_pkt pkt;
+	const uint8_t *b;
+	bool sig = false;
+	uint32_t i;
+	int ret;
+
+	ret = hv_ring_peek(&fx->guest_in, &pkt, fx->scratch, sizeof(fx->scratch));
+	if (ret == 0)
+		return 0;
+	assert_int_equal(ret, 1);
+	b = pkt.data;
+	memcpy(&h, b, sizeof(h));
+	assert_int_equal(h.desc.type, HV_PKT_DATA_XFER_PAGES);
+	assert_int_equal(h.xfer_pageset_id, HV_RXBUF_XFER_PAGESET_ID);
+	assert_true(h.range_cnt >= 1 && h.range_cnt <= MAX_RANGES);
+	assert_int_equal(h.desc.offset8 * 8u, sizeof(h) + 8u * h.range_cnt);
+	p->nranges = h.range_cnt;
+	for (i = 0; i < h.range_cnt; i++) {
+		struct hv_xfer_range r;
+
+		memcpy(&r, b + sizeof(h) + 8 * i, sizeof(r));
+		assert_true((uint64_t)r.byte_offset + r.byte_count <= RECV_BUF);
+		parse_msg(rbuf + r.byte_offset, r.byte_count, &p->msg[i]);
+	}
+	/* the NVSP message after the ranges says "RNDIS data" */
+	assert_int_equal(b[h.desc.offset8 * 8], HV_NVSP_MSG_RNDIS_PKT);
+	hv_ring_consume(&fx->guest_in, pkt.len);
+	hv_ring_read_commit(&fx->guest_in, &sig);
+	assert_int_equal(hvsim_nic_complete_rx(&fx->nic, h.desc.trans_id), 0);
+	return 1;
+}
+
+static void
+rx_on(struct hvsim_nic *nic)
+{
+	nic->offload.ip4 = nic->offload.tcp4 = nic->offload.udp4 = HV_NDIS_OFFLOAD_PARAM_RX;
+	nic->offload.tcp6 = nic->offload.udp6 = HV_NDIS_OFFLOAD_PARAM_RX;
+}
+
+/* ---- RX --------------------------------------------------------------------------- */
+
+static void
+test_rx_csum_ppi(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t f[2048];
+	struct rx_pkt p;
+	uint32_t len;
+
+	/* RX checksum off: no PPI ("not checked") */
+	len = frame(f, 4, 6, 100, 1, 0x10, false);
+	assert_int_equal(hvsim_nic_receive(&fx->nic, f, len, 0), 0);
+	assert_int_equal(guest_read(fx, &p), 1);
+	assert_int_equal(p.nranges, 1);
+	assert_false(p.msg[0].has_csum);
+	assert_false(p.msg[0].has_id);
+
+	rx_on(&fx->nic);
+	assert_int_equal(hvsim_nic_receive(&fx->nic, f, len, 0x2064), 0);
+	assert_int_equal(guest_read(fx, &p), 1);
+	assert_true(p.msg[0].has_csum);
+	assert_int_equal(p.msg[0].csum, HV_RNDIS_RXCSUM_IP_OK | HV_RNDIS_RXCSUM_TCP_OK);
+	assert_true(p.msg[0].has_vlan);
+	assert_int_equal(p.msg[0].vlan, HV_RNDIS_VLAN_FROM_TCI(0x2064));
+	assert_int_equal(p.msg[0].data_len, len);
+	assert_memory_equal(p.msg[0].data, f, len);
+
+	len = frame(f, 6, 17, 300, 9, 0, false);
+	f[len - 1] ^= 0xff;
+	assert_int_equal(hvsim_nic_receive(&fx->nic, f, len, 0), 0);
+	assert_int_equal(guest_read(fx, &p), 1);
+	assert_int_equal(p.msg[0].csum, HV_RNDIS_RXCSUM_UDP_FAILED);
+	assert_int_equal(guest_read(fx, &p), 0);
+	assert_int_equal(fx->nic.stats.rx_csum_ip_ok, 1);
+	assert_int_equal(fx->nic.stats.rx_csum_l4_ok, 1);
+	assert_int_equal(fx->nic.stats.rx_csum_l4_failed, 1);
+	assert_int_equal(fx->nic.stats.rx_frames, 3);
+}
+
+static void
+test_rx_mtu(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t f[9100];
+	struct rx_pkt p;
+
+	/* 1514 passes, 1515 is dropped and counted; the wire is not told */
+	assert_int_equal(hvsim_nic_receive(&fx->nic, f, frame(f, 4, 17, 1472, 1, 0, false), 0), 0);
+	assert_int_equal(hvsim_nic_receive(&fx->nic, f, frame(f, 4, 17, 1473, 1, 0, false), 0), 0);
+	assert_int_equal(guest_read(fx, &p), 1);
+	assert_int_equal(p.msg[0].data_len, 1514);
+	assert_int_equal(guest_read(fx, &p), 0);
+	assert_int_equal(fx->nic.stats.rx_dropped_oversize, 1);
+
+	/* jumbo: 9014 in one range over several slots */
+	fx->nic.cfg.mtu = 9000;
+	assert_int_equal(hvsim_nic_receive(&fx->nic, f, frame(f, 6, 6, 8940, 5, 0x10, false), 0),
+			 0);
+	assert_int_equal(guest_read(fx, &p), 1);
+	assert_int_equal(p.msg[0].data_len, 9014);
+	assert_memory_equal(p.msg[0].data, f, 9014);
+	/* below NVSP 0x30002 there are no jumbo frames */
+	fx->nic.nvsp_version = HV_NVSP_PROTO_V1;
+	assert_int_equal(hvsim_nic_receive(&fx->nic, f, frame(f, 4, 17, 1473, 1, 0, false), 0), 0);
+	assert_int_equal(guest_read(fx, &p), 0);
+	assert_int_equal(fx->nic.stats.rx_dropped_oversize, 2);
+}
+
+/* Reassemble as Linux does: fragments in range order, FIRST..LAST. */
+static uint32_t
+reassemble(const struct rx_pkt *p, uint8_t *out)
+{
+	uint32_t i, len = 0;
+
+	for (i = 0; i < p->nranges; i++) {
+		const struct rx_msg *m = &p->msg[i];
+		uint8_t want = HV_RNDIS_PKTINFO_SUBALLOC |
+			       (i == 0 ? HV_RNDIS_PKTINFO_FIRST_FRAG : 0) |
+			       (i + 1 == p->nranges ? HV_RNDIS_PKTINFO_LAST_FRAG : 0);
+
+		assert_true(m->has_id);
+		assert_int_equal(m->id.ver, HV_RNDIS_PKTINFO_ID_VER);
+		assert_int_equal(m->id.flag, want);
+		assert_int_equal(m->id.pkt_id, p->msg[0].id.pkt_id);
+		if (i > 0)	/* metadata only with the first fragment */
+			assert_false(m->has_csum || m->has_vlan);
+		memcpy(out + len, m->data, m->data_len);
+		len += m->data_len;
+	}
+	return len;
+}
+
+static void
+test_rx_rsc(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t f[2048], *whole = malloc(70000);
+	const uint32_t seg = 1000, n = 5;
+	struct rx_pkt p;
+	uint32_t i, len;
+
+	assert_non_null(whole);
+	fx->nic.offload.rsc4 = true;
+	rx_on(&fx->nic);
+	for (i = 0; i < n; i++) {
+		len = frame(f, 4, 6, seg, 7000 + i * seg, i + 1 == n ? 0x18 : 0x10, false);
+		assert_int_equal(hvsim_nic_receive(&fx->nic, f, len, 0x0005), 0);
+	}
+	assert_int_equal(guest_read(fx, &p), 0);	/* held until the round ends */
+	hvsim_nic_rx_flush(&fx->nic);
+	assert_int_equal(guest_read(fx, &p), 1);
+	assert_int_equal(p.nranges, n);
+	assert_true(p.msg[0].has_vlan);
+	assert_int_equal(p.msg[0].csum, HV_RNDIS_RXCSUM_IP_OK | HV_RNDIS_RXCSUM_IP_INVALID |
+			 HV_RNDIS_RXCSUM_TCP_OK | HV_RNDIS_RXCSUM_TCP_INVALID);
+	assert_int_equal(p.msg[0].data_len, ETH + 20 + 20 + seg);
+	len = reassemble(&p, whole);
+	assert_int_equal(len, ETH + 40 + n * seg);
+	assert_int_equal(get16(whole + ETH + 2), 40 + n * seg);
+	assert_int_equal(get32(whole + ETH + 20 + 4), 7000);
+	assert_int_equal(whole[ETH + 20 + 13], 0x18);	/* PSH of the last */
+	for (i = 0; i < n * seg; i++)
+		assert_int_equal(whole[ETH + 40 + i], (uint8_t)(7000 + i));
+	assert_int_equal(fx->nic.stats.rsc_packets, 1);
+	assert_int_equal(fx->nic.stats.rsc_segments, n);
+	assert_int_equal(fx->nic.stats.rx_frames, 1);
+	free(whole);
+}
+
+/* Order is kept: a frame RSC cannot take (UDP; IPv6 while RSC is on for
+ * IPv4 only) flushes what it holds first; a lone segment goes as a plain
+ * frame. RX checksum off: the coalesced packet's checksums are fixed. */
+static void
+test_rx_rsc_order(void **state)
+{
+	static const struct { int ipv; uint8_t proto; uint32_t seq; } in[] = {
+		{ 4, 6, 100 }, { 4, 6, 600 }, { 6, 17, 1 }, { 4, 6, 1100 }, { 4, 6, 1600 },
+		{ 4, 17, 2 }, { 4, 6, 2100 },
+	};
+	/* what the guest reads: ranges, first TCP seq (0: not TCP/IPv4) */
+	static const struct { uint32_t ranges, seq; } out[] = {
+		{ 2, 100 }, { 1, 0 }, { 2, 1100 }, { 1, 0 }, { 1, 2100 },
+	};
+	struct fx *fx = *state;
+	uint8_t f[2048], whole[4096];
+	struct rx_pkt p;
+	uint32_t len, i;
+
+	fx->nic.offload.rsc4 = true;
+	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		len = frame(f, in[i].ipv, in[i].proto, in[i].proto == 6 ? 500 : 64, in[i].seq,
+			    0x10, false);
+		assert_int_equal(hvsim_nic_receive(&fx->nic, f, len, 0), 0);
+	}
+	hvsim_nic_rx_flush(&fx->nic);
+	for (i = 0; i < sizeof(out) / sizeof(out[0]); i++) {
+		assert_int_equal(guest_read(fx, &p), 1);
+		assert_int_equal(p.nranges, out[i].ranges);
+		if (out[i].ranges > 1) {
+			assert_false(p.msg[0].has_csum);
+			len = reassemble(&p, whole);
+			assert_int_equal(len, ETH + 40 + 1000);
+			assert_true(csums_ok(whole));
+		} else {
+			assert_false(p.msg[0].has_id);
+			len = p.msg[0].data_len;
+			memcpy(whole, p.msg[0].data, len);
+		}
+		if (out[i].seq)
+			assert_int_equal(get32(whole + ETH + 20 + 4), out[i].seq);
+		else
+			assert_true(get16(whole + 12) == 0x86dd || whole[ETH + 9] == 17);
+	}
+	assert_int_equal(guest_read(fx, &p), 0);
+	assert_int_equal(fx->nic.stats.rsc_packets, 2);
+	assert_int_equal(fx->nic.stats.rsc_segments, 4);
+
+	/* below NVSP 6.1 nothing is coalesced */
+	fx->nic.nvsp_version = HV_NVSP_PROTO_V6;
+	for (i = 0; i < 2; i++) {
+		len = frame(f, 4, 6, 500, 100 + 500 * i, 0x10, false);
+		assert_int_equal(hvsim_nic_receive(&fx->nic, f, len, 0), 0);
+		assert_int_equal(guest_read(fx, &p), 1);
+		assert_int_equal(p.nranges, 1);
+	}
+	assert_int_equal(fx->nic.stats.rsc_packets, 2);
+}
+
+/* ---- TX --------------------------------------------------------------------------- */
+
+/* A guest PACKET_MSG with the given PPIs (type, value pairs) and frame. */
+static uint32_t
+packet_msg(uint8_t *buf, const uint32_t *ppis, unsigned int nppi, const uint8_t *f,
+	   uint32_t len)
+{
+	struct hv_rndis_packet_msg m = {
+		.type = HV_RNDIS_PACKET_MSG,
+		.ppi_offset = HV_RNDIS_PACKET_MSG_OFFSET_MIN,
+		.ppi_len = nppi * HV_RNDIS_PPI_SIZE(4),
+		.data_len = len,
+	};
+	unsigned int i;
+
+	m.data_offset = HV_RNDIS_PACKET_MSG_OFFSET_MIN + m.ppi_len;
+	m.len = (uint32_t)sizeof(m) + m.ppi_len + len;
+	memcpy(buf, &m, sizeof(m));
+	for (i = 0; i < nppi; i++) {
+		struct hv_rndis_ppi e = { .size = HV_RNDIS_PPI_SIZE(4), .type = ppis[2 * i],
+					  .offset = HV_RNDIS_PPI_HDR_SIZE };
+
+		memcpy(buf + sizeof(m) + i * e.size, &e, sizeof(e));
+		memcpy(buf + sizeof(m) + i * e.size + sizeof(e), &ppis[2 * i + 1], 4);
+	}
+	memcpy(buf + sizeof(m) + m.ppi_len, f, len);
+	return m.len;
+}
+
+static void
+test_tx_csum(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t f[2048], msg[4096], before[4096];
+	uint32_t ppis[] = {
+		HV_RNDIS_PPI_HASHVAL, 3,	/* DPDK's queue index: ignored */
+		HV_RNDIS_PPI_VLAN, HV_RNDIS_VLAN_FROM_TCI(0x2064),
+		HV_RNDIS_PPI_CSUM, HV_RNDIS_TXCSUM_IPV4 | HV_RNDIS_TXCSUM_IP |
+				   HV_RNDIS_TXCSUM_UDP | HV_RNDIS_TXCSUM_HDROFF(34),
+	};
+	uint32_t len, mlen;
+
+	fx->nic.offload.ip4 = fx->nic.offload.udp4 = HV_NDIS_OFFLOAD_PARAM_TX;
+	len = frame(f, 4, 17, 200, 1, 0, true);
+	mlen = packet_msg(msg, ppis, 3, f, len);
+	memcpy(before, msg, mlen);
+	assert_int_equal(vsp_rndis_data(&fx->nic, &fx->chan, msg, mlen),
+			 HV_NVSP_STATUS_SUCCESS);
+	assert_int_equal(nwire, 1);
+	assert_int_equal(wire[0].len, len);
+	assert_int_equal(wire[0].vlan_tci, 0x2064);
+	assert_true(csums_ok(wire[0].bytes));
+	assert_memory_equal(msg, before, mlen);	/* computed on a copy */
+	assert_int_equal(fx->nic.stats.tx_csum_ip, 1);
+	assert_int_equal(fx->nic.stats.tx_csum_udp, 1);
+	assert_int_equal(fx->nic.stats.tx_frames, 1);
+
+	/* no request, a wrong checksum: out as it is, and counted */
+	f[len - 1] ^= 1;
+	mlen = packet_msg(msg, ppis, 2, f, len);
+	assert_int_equal(vsp_rndis_data(&fx->nic, &fx->chan, msg, mlen),
+			 HV_NVSP_STATUS_SUCCESS);
+	assert_int_equal(nwire, 2);
+	assert_memory_equal(wire[1].bytes, f, len);
+	assert_int_equal(fx->nic.stats.tx_csum_bad_no_offload, 1);
+	assert_int_equal(fx->nic.stats.violations, 0);
+}
+
+static void
+test_tx_lso(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t *f = malloc(70000), *msg = malloc(70000);
+	uint32_t ppis[] = {
+		HV_RNDIS_PPI_LSO, HV_RNDIS_LSO2_TYPE_V2 | HV_RNDIS_LSO2_IPV6 |
+				  HV_RNDIS_LSO2_MSS(1440) | HV_RNDIS_LSO2_THOFF(54),
+		HV_RNDIS_PPI_VLAN, HV_RNDIS_VLAN_FROM_TCI(7),
+	};
+	uint32_t len, mlen, i;
+
+	assert_true(f && msg);
+	fx->nic.offload.lso6 = true;
+	len = frame(f, 6, 6, 10000, 0x10000, 0x19, true);	/* ACK PSH FIN */
+	mlen = packet_msg(msg, ppis, 2, f, len);
+	assert_int_equal(vsp_rndis_data(&fx->nic, &fx->chan, msg, mlen),
+			 HV_NVSP_STATUS_SUCCESS);
+	/* 6 * 1440 = 8640, then 1360 */
+	assert_int_equal(nwire, 7);
+	for (i = 0; i < nwire; i++) {
+		uint32_t chunk = i < 6 ? 1440 : 1360;
+
+		assert_int_equal(wire[i].len, ETH + 60 + chunk);
+		assert_int_equal(wire[i].vlan_tci, 7);
+		assert_int_equal(get16(wire[i].bytes + ETH + 4), 20 + chunk);
+		assert_int_equal(get32(wire[i].bytes + ETH + 40 + 4), 0x10000 + i * 1440);
+		assert_int_equal(wire[i].bytes[ETH + 40 + 13], i < 6 ? 0x10 : 0x19);
+		assert_true(csums_ok(wire[i].bytes));
+	}
+	assert_int_equal(fx->nic.stats.lso_packets, 1);
+	assert_int_equal(fx->nic.stats.lso_segments, 7);
+	assert_int_equal(fx->nic.stats.tx_frames, 1);
+	assert_int_equal(fx->nic.stats.violations, 0);
+	free(f);
+	free(msg);
+}
+
+/* Broken requests: a violation each, the send fails, nothing on the wire. */
+static void
+test_tx_violations(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t f[2048], msg[4096];
+	uint32_t csum[] = { HV_RNDIS_PPI_CSUM, HV_RNDIS_TXCSUM_IPV4 | HV_RNDIS_TXCSUM_TCP };
+	uint32_t lso[] = { HV_RNDIS_PPI_LSO, HV_RNDIS_LSO2_TYPE_V2 | HV_RNDIS_LSO2_MSS(1460) };
+	uint32_t len;
+
+	/* TCP checksum enabled for RX only (what DPDK's 2 | 3 asks for) */
+	fx->nic.offload.tcp4 = HV_NDIS_OFFLOAD_PARAM_RX;
+	len = frame(f, 4, 6, 100, 1, 0x10, true);
+	assert_int_equal(vsp_rndis_data(&fx->nic, &fx->chan, msg, packet_msg(msg, csum, 1, f, len)),
+			 HV_NVSP_STATUS_INVALID_RNDIS_PKT);
+	assert_int_equal(fx->nic.stats.violations, 1);
+	/* LSO never enabled */
+	len = frame(f, 4, 6, 1500, 1, 0x10, true);
+	assert_int_equal(vsp_rndis_data(&fx->nic, &fx->chan, msg, packet_msg(msg, lso, 1, f, len)),
+			 HV_NVSP_STATUS_INVALID_RNDIS_PKT);
+	assert_int_equal(fx->nic.stats.violations, 2);
+	/* longer than MTU + 14 without LSO */
+	assert_int_equal(vsp_rndis_data(&fx->nic, &fx->chan, msg, packet_msg(msg, NULL, 0, f, len)),
+			 HV_NVSP_STATUS_INVALID_RNDIS_PKT);
+	assert_int_equal(fx->nic.stats.violations, 3);
+	assert_int_equal(nwire, 0);
+	assert_int_equal(fx->nic.stats.tx_frames, 0);
+	/* 1514 is fine */
+	len = frame(f, 4, 6, 1460, 1, 0x10, false);
+	assert_int_equal(vsp_rndis_data(&fx->nic, &fx->chan, msg, packet_msg(msg, NULL, 0, f, len)),
+			 HV_NVSP_STATUS_SUCCESS);
+	assert_int_equal(nwire, 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_rx_csum_ppi, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_mtu, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_rsc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_rsc_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_csum, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_lso, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_violations, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
