@@ -90,6 +90,7 @@ setup(void **state)
 	assert_int_equal(hv_ring_attach(&fx->guest_in, (uint8_t *)fx->ring + RING_HALF,
 					RING_HALF), 0);
 	memcpy(nic->cfg.mac, nic_mac, 6);
+	memcpy(nic->cur_mac, nic_mac, 6);	/* what a session starts with */
 	nic->cfg.mtu = 1500;
 	nic->cfg.link_up = true;
 	nic->cfg.rx_slot_size = SLOT;
