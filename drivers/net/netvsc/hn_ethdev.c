@@ -394,6 +394,8 @@ hn_dev_start(struct rte_eth_dev *dev)
 
 		rxq->scatter = hv->rx_offloads & RTE_ETH_RX_OFFLOAD_SCATTER;
 		rxq->vlan_strip = hv->rx_offloads & RTE_ETH_RX_OFFLOAD_VLAN_STRIP;
+		rxq->extmbuf = rxq->ext != NULL && hv->rxbuf_pfn != NULL;
+		rxq->copybreak = hv->args.rx_copybreak;
 		rxq->started = true;
 	}
 	hv->started = true;
@@ -542,6 +544,11 @@ hn_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	rxq->nb_desc = nb_desc;
 	rxq->buf_size = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
 	rxq->ch = qid < hv->nchan ? &hv->chans[qid] : NULL;
+	if (hv->args.rx_extmbuf && hn_rxq_ext_setup(rxq, queue_socket(hv, socket_id)) < 0) {
+		rte_ring_free(rxq->staging);
+		rte_free(rxq);
+		return -ENOMEM;
+	}
 	dev->data->rx_queues[qid] = rxq;
 	return 0;
 }
@@ -556,6 +563,7 @@ hn_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 	if (rxq->ch != NULL && rxq->ch->rxq == rxq)
 		rxq->ch->rxq = NULL;
 	hn_rxq_flush(rxq);
+	hn_rxq_ext_release(rxq);
 	rte_ring_free(rxq->staging);
 	rte_free(rxq);
 	dev->data->rx_queues[qid] = NULL;
@@ -728,6 +736,10 @@ hn_burst_mode_get(struct rte_eth_dev *dev, uint16_t qid, struct rte_eth_burst_mo
 		snprintf(mode->info, sizeof(mode->info),
 			 "Scalar, send buffer up to %u B (aggregated), GPA page lists above",
 			 hv->args.tx_copybreak);
+	else if (hv->args.rx_extmbuf)
+		snprintf(mode->info, sizeof(mode->info),
+			 "Scalar, in-place parse, copy up to %u B, attach above",
+			 hv->args.rx_copybreak);
 	else
 		snprintf(mode->info, sizeof(mode->info), "Scalar, in-place parse, copy");
 	return 0;
@@ -925,6 +937,8 @@ static const struct hn_xstat_def hn_rx_xstats[] = {
 	HN_RXS("staged_packets", staged),
 	HN_RXS("staging_full_errors", staging_full),
 	HN_RXS("stopped_dropped_packets", stopped_drops),
+	HN_RXS("attached_packets", attached),
+	HN_RXS("attach_exhausted_packets", ext_exhausted),
 	HN_RXS("multicast_packets", multicast),
 	HN_RXS("broadcast_packets", broadcast),
 	HN_RXS("size_64_packets", bins[HN_BIN_64]),

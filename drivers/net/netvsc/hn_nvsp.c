@@ -12,6 +12,8 @@
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_malloc.h>
+#include <rte_memory.h>
 
 #include "hn_var.h"
 
@@ -216,6 +218,9 @@ nvsp_connect_rxbuf(struct hn_dev *hv)
 	hv->rxbuf_len = r->size;
 	hv->rx_slots = s->num_sub_allocs;
 	hv->rxbuf_connected = true;
+	if (hv->args.rx_extmbuf && hn_rxbuf_map_pages(hv) < 0)
+		PMD_DRV_LOG(WARNING, "port %u: receive buffer pages not translatable: "
+			    "rx_extmbuf_enable ignored, frames are copied", hv->port_id);
 	return hn_chan_alloc_acks(hv, &hv->chans[0]);
 }
 
@@ -251,6 +256,37 @@ nvsp_connect_chim(struct hn_dev *hv)
 	return 0;
 }
 
+/*
+ * An attached frame's mbuf needs a real IOVA (another port may DMA from
+ * it), so the guest page of every 4 KiB of the receive buffer is looked
+ * up once. Where the kernel cannot tell, frames are copied.
+ */
+int
+hn_rxbuf_map_pages(struct hn_dev *hv)
+{
+	uint64_t i, n = hv->rxbuf_len >> HV_PAGE_SHIFT;
+
+	rte_free(hv->rxbuf_pfn);
+	hv->rxbuf_pfn = rte_malloc("hn_rxbuf_pfn", n * sizeof(uint64_t), 0);
+	if (hv->rxbuf_pfn == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		const volatile uint8_t *page = hv->rxbuf + (i << HV_PAGE_SHIFT);
+		phys_addr_t pa;
+
+		(void)*page;	/* present in the page tables, so it has a frame */
+		pa = rte_mem_virt2phy((const void *)page);
+
+		if (pa == RTE_BAD_PHYS_ADDR) {
+			rte_free(hv->rxbuf_pfn);
+			hv->rxbuf_pfn = NULL;
+			return -EFAULT;
+		}
+		hv->rxbuf_pfn[i] = pa >> HV_PAGE_SHIFT;
+	}
+	return 0;
+}
+
 static void
 chan_reset(struct hn_chan *ch, uint16_t index)
 {
@@ -266,6 +302,8 @@ hn_nvsp_attach(struct hn_dev *hv, uint32_t mtu)
 	int ret;
 
 	chan_reset(&hv->chans[0], 0);
+	/* frames of an older session still attached are never completed */
+	__atomic_add_fetch(&hv->session, 1, __ATOMIC_RELEASE);
 	ret = vmbus_chan_open(hv->vdev, &vc);
 	if (ret < 0) {
 		PMD_DRV_LOG(ERR, "port %u: cannot open the primary channel: %s", hv->port_id,
@@ -392,6 +430,8 @@ hn_nvsp_detach(struct hn_dev *hv)
 		wait_outbound_drained(hv, &hv->chans[0], HN_REVOKE_LINGER_MS);
 	hv->rxbuf_connected = false;
 	hv->chim_connected = false;
+	rte_free(hv->rxbuf_pfn);
+	hv->rxbuf_pfn = NULL;
 	for (i = (int)hv->nchan - 1; i >= 0; i--) {
 		struct hn_chan *ch = &hv->chans[i];
 

@@ -36,6 +36,13 @@ struct hn_sink {
 	uint16_t max;
 };
 
+/* One transfer packet being parsed. */
+struct hn_xfer {
+	struct hn_sink *sink;
+	struct hn_rx_ext *ext;		/* its frames were attached (lazily) */
+	uint64_t xid;
+};
+
 static inline bool
 chan_try_own(struct hn_chan *ch)
 {
@@ -61,7 +68,20 @@ hn_chan_alloc_acks(struct hn_dev *hv, struct hn_chan *ch)
 	ch->acks = rte_zmalloc("hn_acks", sizeof(uint64_t) * ch->ack_cap, 0);
 	ch->ack_head = 0;
 	ch->ack_count = 0;
-	return ch->acks == NULL ? -ENOMEM : 0;
+	if (ch->acks == NULL)
+		return -ENOMEM;
+	if (hv->args.rx_extmbuf) {
+		char name[RTE_RING_NAMESIZE];
+
+		snprintf(name, sizeof(name), "hn_xa_p%u_c%u_%u", hv->port_id, ch->index,
+			 hv->session);
+		ch->ext_acks = rte_ring_create_elem(name, sizeof(uint64_t),
+						    rte_align32pow2(ch->ack_cap + 1),
+						    SOCKET_ID_ANY, RING_F_SC_DEQ);
+		if (ch->ext_acks == NULL)
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 void
@@ -69,6 +89,8 @@ hn_chan_free_acks(struct hn_chan *ch)
 {
 	rte_free(ch->acks);
 	ch->acks = NULL;
+	rte_ring_free(ch->ext_acks);
+	ch->ext_acks = NULL;
 	ch->ack_cap = 0;
 	ch->ack_count = 0;
 }
@@ -98,6 +120,20 @@ acks_flush(struct hn_chan *ch, bool *sig)
 		ch->ack_head = (ch->ack_head + 1) % ch->ack_cap;
 		ch->ack_count--;
 	}
+}
+
+static void ack_rx(struct hn_chan *ch, uint64_t xid, uint32_t status, bool *sig);
+
+/* Completions free callbacks could not send go through the queue. */
+static void
+ext_acks_collect(struct hn_chan *ch, bool *sig)
+{
+	uint64_t xid;
+
+	if (ch->ext_acks == NULL)
+		return;
+	while (rte_ring_sc_dequeue_elem(ch->ext_acks, &xid, sizeof(xid)) == 0)
+		ack_rx(ch, xid, HV_NVSP_STATUS_SUCCESS, sig);
 }
 
 /* One completion per transfer packet, queued when the ring is full. */
@@ -262,7 +298,7 @@ rx_fill(struct hn_rxq *rxq, struct rte_mbuf *m, const struct hn_rxinfo *info)
 		m->hash.rss = info->hash;
 		fl |= RTE_MBUF_F_RX_RSS_HASH;
 	}
-	m->ol_flags = fl;
+	m->ol_flags |= fl;	/* keeps RTE_MBUF_F_EXTERNAL of an attached frame */
 	if (unlikely(rte_is_multicast_ether_addr(&eh->dst_addr))) {
 		if (rte_is_broadcast_ether_addr(&eh->dst_addr))
 			rxq->stats.broadcast++;
@@ -297,10 +333,127 @@ rx_deliver(struct hn_rxq *rxq, struct hn_sink *sink, struct rte_mbuf *m)
 	rxq->stats.bins[size_bin(m->pkt_len)]++;
 }
 
+/* ---- frames attached in place (rx_extmbuf_enable) ------------------------ */
+
+int
+hn_rxq_ext_setup(struct hn_rxq *rxq, int socket)
+{
+	char name[RTE_RING_NAMESIZE];
+	uint32_t i;
+
+	rxq->ext = rte_zmalloc_socket("hn_rx_ext", sizeof(*rxq->ext) * rxq->nb_desc,
+				      RTE_CACHE_LINE_SIZE, socket);
+	snprintf(name, sizeof(name), "hn_rxe_p%u_q%u", rxq->port_id, rxq->queue_id);
+	rxq->ext_free = rte_ring_create_elem(name, sizeof(uint32_t),
+					     rte_align32pow2(rxq->nb_desc + 1u), socket,
+					     RING_F_SC_DEQ);
+	if (rxq->ext == NULL || rxq->ext_free == NULL) {
+		hn_rxq_ext_release(rxq);
+		return -ENOMEM;
+	}
+	for (i = 0; i < rxq->nb_desc; i++) {
+		rxq->ext[i].rxq = rxq;
+		rxq->ext[i].idx = i;
+		rte_ring_mp_enqueue_elem(rxq->ext_free, &i, sizeof(i));
+	}
+	return 0;
+}
+
+void
+hn_rxq_ext_release(struct hn_rxq *rxq)
+{
+	rte_ring_free(rxq->ext_free);
+	rte_free(rxq->ext);
+	rxq->ext_free = NULL;
+	rxq->ext = NULL;
+}
+
+/*
+ * The last mbuf of a transfer packet is freed (any thread): give the
+ * slots back. The bus's send is multi-producer safe; when the ring is
+ * full the channel's drainer sends it later.
+ */
+void
+hn_rx_ext_free(void *addr, void *opaque)
+{
+	struct hn_rx_ext *e = opaque;
+	struct hn_rxq *rxq = e->rxq;
+	struct hn_chan *ch = e->ch;
+	bool sig = false;
+
+	RTE_SET_USED(addr);
+	if (e->session == __atomic_load_n(&rxq->hv->session, __ATOMIC_ACQUIRE) &&
+	    ch->vc != NULL) {
+		if (ack_send(ch, e->xid, HV_NVSP_STATUS_SUCCESS, &sig) == 0) {
+			if (sig)
+				vmbus_chan_signal(ch->vc);
+		} else if (ch->ext_acks != NULL) {
+			rte_ring_mp_enqueue_elem(ch->ext_acks, &e->xid, sizeof(e->xid));
+		}
+	}
+	rte_ring_mp_enqueue_elem(rxq->ext_free, &e->idx, sizeof(e->idx));
+}
+
+/* Attach the frame at data in place; NULL: copy it instead. */
+static struct rte_mbuf *
+rx_attach(struct hn_rxq *rxq, struct hn_chan *ch, struct hn_xfer *x, uint8_t *data,
+	  uint32_t len)
+{
+	struct hn_dev *hv = rxq->hv;
+	uint64_t off = (uint64_t)(data - hv->rxbuf);
+	struct hn_rx_ext *e = x->ext;
+	struct rte_mbuf *m;
+
+	if (e == NULL) {
+		uint32_t idx;
+
+		if (rte_ring_sc_dequeue_elem(rxq->ext_free, &idx, sizeof(idx)) != 0) {
+			rxq->stats.ext_exhausted++;
+			return NULL;
+		}
+		e = &rxq->ext[idx];
+		e->ch = ch;
+		e->xid = x->xid;
+		e->session = hv->session;
+		e->shinfo.free_cb = hn_rx_ext_free;
+		e->shinfo.fcb_opaque = e;
+		rte_mbuf_ext_refcnt_set(&e->shinfo, 1);	/* the parser's reference */
+		x->ext = e;
+	}
+	m = rx_mbuf(rxq);
+	if (m == NULL)
+		return NULL;
+	rte_mbuf_ext_refcnt_update(&e->shinfo, 1);
+	rte_pktmbuf_attach_extbuf(m, data, (hv->rxbuf_pfn[off >> HV_PAGE_SHIFT] <<
+					    HV_PAGE_SHIFT) + (off & HV_PAGE_MASK),
+				  (uint16_t)len, &e->shinfo);
+	m->data_off = 0;
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	rxq->stats.attached++;
+	return m;
+}
+
+/* The parser is done with a transfer packet: complete it now, unless
+ * frames attached to it are still out there. */
+static bool
+rx_xfer_done(struct hn_xfer *x)
+{
+	struct hn_rx_ext *e = x->ext;
+
+	if (e == NULL)
+		return true;
+	if (rte_mbuf_ext_refcnt_update(&e->shinfo, -1) != 0)
+		return false;	/* hn_rx_ext_free() completes it */
+	rte_ring_mp_enqueue_elem(e->rxq->ext_free, &e->idx, sizeof(e->idx));
+	return true;
+}
+
 /* One RNDIS PACKET_MSG of `len` bytes at msg (in the receive buffer). */
 static int
-rx_frame(struct hn_chan *ch, struct hn_sink *sink, const uint8_t *msg, uint32_t len)
+rx_frame(struct hn_chan *ch, struct hn_xfer *x, uint8_t *msg, uint32_t len)
 {
+	struct hn_sink *sink = x->sink;
 	struct hn_rxq *rxq = ch->rxq;
 	struct hv_rndis_packet_msg h;
 	struct hn_rxinfo info = { .have = 0 };
@@ -324,7 +477,12 @@ rx_frame(struct hn_chan *ch, struct hn_sink *sink, const uint8_t *msg, uint32_t 
 			rxq->stats.stopped_drops++;
 		return 0;
 	}
-	m = rx_copy(rxq, msg + HV_RNDIS_OFFSET_BASE + h.data_offset, h.data_len);
+	m = NULL;
+	if (rxq->extmbuf && h.data_len > rxq->copybreak && h.data_len <= UINT16_MAX &&
+	    (rxq->vlan_strip || !(info.have & HN_RXI_VLAN)))
+		m = rx_attach(rxq, ch, x, msg + HV_RNDIS_OFFSET_BASE + h.data_offset, h.data_len);
+	if (m == NULL)
+		m = rx_copy(rxq, msg + HV_RNDIS_OFFSET_BASE + h.data_offset, h.data_len);
 	if (unlikely(m == NULL))
 		return 0;
 	rx_fill(rxq, m, &info);
@@ -353,8 +511,7 @@ rx_ctl_cmplt(struct hn_dev *hv, const uint8_t *msg, uint32_t len, uint32_t type)
 }
 
 static int
-rx_rndis(struct hn_dev *hv, struct hn_chan *ch, struct hn_sink *sink, const uint8_t *msg,
-	 uint32_t len)
+rx_rndis(struct hn_dev *hv, struct hn_chan *ch, struct hn_xfer *x, uint8_t *msg, uint32_t len)
 {
 	struct hv_rndis_msg_hdr h;
 
@@ -365,7 +522,7 @@ rx_rndis(struct hn_dev *hv, struct hn_chan *ch, struct hn_sink *sink, const uint
 		return -EINVAL;
 	switch (h.type) {
 	case HV_RNDIS_PACKET_MSG:
-		return rx_frame(ch, sink, msg, h.len);
+		return rx_frame(ch, x, msg, h.len);
 	case HV_RNDIS_INITIALIZE_CMPLT:
 	case HV_RNDIS_QUERY_CMPLT:
 	case HV_RNDIS_SET_CMPLT:
@@ -387,6 +544,7 @@ rx_xfer(struct hn_dev *hv, struct hn_chan *ch, struct hn_sink *sink,
 {
 	const uint8_t *p = pkt->data;
 	uint32_t hlen = pkt->desc.offset8 * 8u;
+	struct hn_xfer x = { .sink = sink, .ext = NULL, .xid = pkt->desc.trans_id };
 	struct hv_xfer_page_hdr xh;
 	uint32_t i, status = HV_NVSP_STATUS_SUCCESS;
 
@@ -403,7 +561,7 @@ rx_xfer(struct hn_dev *hv, struct hn_chan *ch, struct hn_sink *sink,
 
 		memcpy(&r, p + sizeof(xh) + i * sizeof(r), sizeof(r));
 		if ((uint64_t)r.byte_offset + r.byte_count > hv->rxbuf_len ||
-		    rx_rndis(hv, ch, sink, hv->rxbuf + r.byte_offset, r.byte_count) < 0) {
+		    rx_rndis(hv, ch, &x, hv->rxbuf + r.byte_offset, r.byte_count) < 0) {
 			if (ch->rxq != NULL)
 				ch->rxq->stats.errors++;
 			else
@@ -411,6 +569,8 @@ rx_xfer(struct hn_dev *hv, struct hn_chan *ch, struct hn_sink *sink,
 			status = HV_NVSP_STATUS_FAILED;
 		}
 	}
+	if (!rx_xfer_done(&x))
+		return;	/* completed when its attached frames are freed */
 ack:
 	/* the slots go back to the host whatever was inside (§I.1) */
 	ack_rx(ch, pkt->desc.trans_id, status, sig);
@@ -508,6 +668,7 @@ hn_chan_drain(struct hn_dev *hv, struct hn_chan *ch, struct rte_mbuf **pkts, uin
 	if (ch->vc == NULL || !chan_try_own(ch))
 		return 0;
 	acks_flush(ch, &sig);
+	ext_acks_collect(ch, &sig);
 	while (done < budget && (pkts == NULL || sink.n < max)) {
 		int ret = vmbus_chan_peek(ch->vc, &pkt);
 

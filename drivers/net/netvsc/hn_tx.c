@@ -270,6 +270,11 @@ gpa_ranges(const struct rte_mbuf *m, struct hv_gpa_range *r, unsigned int max)
 		rte_iova_t iova = rte_mbuf_data_iova(m);
 		uint32_t len = m->data_len;
 
+		/* a frame received in place (rx_extmbuf_enable) lives in the
+		 * receive buffer the host lent us: it is copied, never handed
+		 * back by address */
+		if (unlikely(RTE_MBUF_HAS_EXTBUF(m) && m->shinfo->free_cb == hn_rx_ext_free))
+			return 0;
 		while (len > 0) {
 			uint32_t off = (uint32_t)(iova & HV_PAGE_MASK);
 			uint32_t cnt = RTE_MIN(len, HV_PAGE_SIZE - off);

@@ -87,6 +87,8 @@ struct hn_rx_stats {
 	uint64_t staged;		/* parked while another thread drained */
 	uint64_t staging_full;		/* dropped: nobody received them */
 	uint64_t stopped_drops;		/* arrived on a stopped queue */
+	uint64_t attached;		/* frames attached, not copied */
+	uint64_t ext_exhausted;		/* copied: every ext record in use */
 	uint64_t multicast;
 	uint64_t broadcast;
 	uint64_t bins[HN_BIN_COUNT];
@@ -122,10 +124,25 @@ struct hn_chan {
 	uint32_t ack_count;
 	uint32_t ack_cap;
 	uint64_t acks_deferred;
+	struct rte_ring *ext_acks;	/* from free callbacks: ring was full */
 	uint64_t bad_packets;		/* unknown or malformed VMBus packets */
 	uint64_t bad_completions;	/* send completion with an unknown id */
 	uint64_t tx_host_failed;	/* send completed with a failure status */
 } __rte_cache_aligned;
+
+/*
+ * A transfer packet whose frames were attached to mbufs instead of copied
+ * (rx_extmbuf_enable): its receive-buffer slots go back to the host (one
+ * completion) when the last of those mbufs is freed, from any thread.
+ */
+struct hn_rx_ext {
+	struct rte_mbuf_ext_shared_info shinfo;	/* refcnt: frames + parser */
+	struct hn_rxq *rxq;
+	struct hn_chan *ch;
+	uint64_t xid;
+	uint32_t session;		/* a stale session's packet is not completed */
+	uint32_t idx;
+};
 
 struct hn_rxq {
 	struct hn_dev *hv;
@@ -139,6 +156,10 @@ struct hn_rxq {
 	bool scatter;
 	bool vlan_strip;
 	bool started;
+	bool extmbuf;			/* attach frames above copybreak */
+	uint32_t copybreak;
+	struct hn_rx_ext *ext;		/* nb_desc of them */
+	struct rte_ring *ext_free;	/* free ext indices (MP: free callbacks) */
 	uint16_t cache_n;
 	struct rte_mbuf *cache[HN_RX_MBUF_CACHE];
 	struct hn_rx_stats stats;
@@ -216,6 +237,8 @@ struct hn_dev {
 	uint32_t ndis_ver;
 	uint8_t *rxbuf;
 	uint64_t rxbuf_len;
+	uint64_t *rxbuf_pfn;		/* guest page of each 4 KiB, rx_extmbuf */
+	uint32_t session;		/* bumped by every NVSP attach (atomic) */
 	uint32_t rx_slots;		/* receive sections the host carved */
 	bool rxbuf_connected;
 	uint8_t *chim;
@@ -307,6 +330,10 @@ void hn_rndis_status(struct hn_dev *hv, const uint8_t *msg, uint32_t len);
 uint16_t hn_chan_drain(struct hn_dev *hv, struct hn_chan *ch,
 		       struct rte_mbuf **pkts, uint16_t max, unsigned int budget);
 uint16_t hn_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n);
+void hn_rx_ext_free(void *addr, void *opaque);
+int hn_rxq_ext_setup(struct hn_rxq *rxq, int socket);
+void hn_rxq_ext_release(struct hn_rxq *rxq);
+int hn_rxbuf_map_pages(struct hn_dev *hv);
 void hn_rxq_flush(struct hn_rxq *rxq);
 void hn_chan_free_acks(struct hn_chan *ch);
 int hn_chan_alloc_acks(struct hn_dev *hv, struct hn_chan *ch);
