@@ -32,7 +32,7 @@ PMDS = ("bundled", "hvnet")
 TESTPMD_NA = "n/a (testpmd cannot forward on the bundled PMD, see doc/guides/hvsim.md)"
 GEN_DELAY_MS = 300                   # the bundled PMD drops frames while it starts
 TESTPMD_GEN_DELAY_MS = 1000          # the prompt and "start" come after port start
-IDLE_MS = 500                        # a guest stops when nothing moved this long
+IDLE_MS = 1000                       # a guest stops when nothing moved this long
 HOST_CPU = "0"                       # hvsim's host thread (and the guests' main lcore)
 GUEST_LCORES = "0-1"                 # forwarding on lcore 1 = CPU 1
 
@@ -315,6 +315,7 @@ def run_hvbench(env, pmd, mode, size, packets):
         "guest_stolen": b["stolen_us"] / b["loop_us"] if b.get("loop_us") else None,
         "host_stolen": host_stolen, "guest_cpu_share": b.get("cpu_share"),
         "guest_pkts": b["pkts"], "moved": moved, "complete": b["complete"],
+        "unsent": b.get("unsent", 0),
         "guest_mpps": b["mpps"], "imissed": port.get("imissed", 0),
         "oerrors": port.get("oerrors", 0), "violations": stats.get("violations", 0),
         "host_tx_frames": nic["tx_frames"], "host_rx_frames": nic["rx_frames"],
@@ -337,10 +338,17 @@ def anomalies(r, packets):
         got = r["guest_pkts"] if r["mode"] == "rxonly" else gen["received"]
         if got < gen["sent"]:
             lost = gen["sent"] - got
+            if r["mode"] == "io":
+                lost -= r.get("unsent", 0)      # noted apart
             where = [k for k, v in r.get("xstats", {}).items()
-                     if v and re.search(r"missed|staging_full|ring full|drop", k)]
-            notes.append(f"{lost} of {gen['sent']} frames ({100.0 * lost / gen['sent']:.1f}%) "
-                         f"dropped in the guest" + (f" ({', '.join(where)})" if where else ""))
+                     if v and re.search(r"missed|staging_full|rx_q0_ring full|drop", k)]
+            if lost > 0:
+                notes.append(f"{lost} of {gen['sent']} frames ({100.0 * lost / gen['sent']:.1f}%) "
+                             f"dropped by the PMD on receive"
+                             + (f" ({', '.join(where)})" if where else ""))
+        if r["mode"] == "io" and r.get("unsent"):
+            notes.append(f"{r['unsent']} received frames not taken by tx_burst (freed, as "
+                         f"testpmd's io does)")
         if gen.get("corrupt") or gen.get("duplicates") or gen.get("foreign"):
             notes.append(f"generator saw corrupt={gen['corrupt']} duplicates={gen['duplicates']} "
                          f"foreign={gen['foreign']}")

@@ -13,12 +13,13 @@
  *           template: every mbuf of the pool holds the whole frame from
  *           the start, each send rewrites its 42 header bytes (as
  *           testpmd's txonly does) and sets the lengths
- *   io      send every received frame back on the same queue; a frame the
- *           PMD does not take is offered again, never dropped
+ *   io      send every received frame back on the same queue; what
+ *           tx_burst does not take is freed and counted (unsent=), as
+ *           testpmd's io engine does
  *
  * The loop runs on the first worker lcore (on the main one when it is
  * alone) until N packets have moved (received for rxonly and io, sent for
- * txonly), S seconds have passed, or nothing moved for MS milliseconds
+ * txonly; a txonly frame tx_burst did not take is offered again), S seconds have passed, or nothing moved for MS milliseconds
  * once traffic had started.
  *
  * Cycles are counted like testpmd's --record-core-cycles: the TSC cycles
@@ -40,7 +41,8 @@
  * hvsim's counters over this window). tx_window_us (txonly, io) runs from
  * the first iteration that moved packets to the moment the PMD had no
  * send in flight any more (rte_eth_tx_descriptor_status of descriptor 0
- * is DONE); -1 when the PMD cannot tell. cpu_share is the CPU time the
+ * is DONE); -1 when the PMD cannot tell or the loop stopped for
+ * idleness (nothing was in flight any more then). cpu_share is the CPU time the
  * forwarding thread got over the loop's wall time (1.000: it had its core
  * to itself), preempted the involuntary context switches it suffered,
  * stolen_us the time it was runnable but waited for its CPU, all over the
@@ -251,11 +253,11 @@ static int
 loop(void *arg)
 {
 	struct rte_mbuf *pkts[MAX_BURST];
-	uint16_t npend = 0, off = 0, n, i, sent;
+	uint16_t npend = 0, n, i, sent;
 	uint64_t hz = rte_get_tsc_hz(), start;
 	uint64_t deadline = rte_rdtsc() + (uint64_t)(opt.seconds * (double)hz);
 	uint64_t idle_tsc = opt.idle_ms * hz / 1000;
-	uint64_t *done = opt.mode == TXONLY ? &res.tx : (opt.mode == IO ? &res.tx : &res.rx);
+	uint64_t *done = opt.mode == TXONLY ? &res.tx : &res.rx;
 
 	struct timespec c0, c1, w0, w1;
 	struct rusage ru0, ru1;
@@ -306,18 +308,18 @@ loop(void *arg)
 			account(start, sent);
 			break;
 		case IO:
-			n = 0;
-			if (npend == 0) {
-				npend = rte_eth_rx_burst(port, 0, pkts, want(res.rx));
-				off = 0;
-				n = npend;
+			/* as testpmd's io: what tx_burst does not take is dropped */
+			n = rte_eth_rx_burst(port, 0, pkts, want(res.rx));
+			if (n) {
 				res.rx += n;
+				sent = rte_eth_tx_burst(port, 0, pkts, n);
+				res.tx += sent;
+				if (unlikely(sent < n)) {
+					rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+					res.unsent += n - sent;
+				}
 			}
-			sent = npend ? rte_eth_tx_burst(port, 0, pkts + off, npend) : 0;
-			off += sent;
-			npend -= sent;
-			res.tx += sent;
-			account(start, n + sent);
+			account(start, n);
 			break;
 		}
 	}
@@ -330,9 +332,9 @@ loop(void *arg)
 	res.preempted = ru1.ru_nivcsw - ru0.ru_nivcsw;
 	res.stolen_ns = sched_wait_ns() - wait0;
 	res.complete = *done >= opt.packets;
-	/* frames built or received but never sent: freed and counted */
+	/* txonly: frames built but never sent, freed and counted */
 	if (npend) {
-		rte_pktmbuf_free_bulk(pkts + (opt.mode == IO ? off : 0), npend);
+		rte_pktmbuf_free_bulk(pkts, npend);
 		res.unsent += npend;
 	}
 	/* Let the host take and complete what is in flight, and note when
@@ -402,7 +404,10 @@ report(void)
 	int64_t tx_window_us = -1;
 	int i, n;
 
-	if (opt.mode != RXONLY && res.drained_tsc > res.first_tsc && res.first_tsc)
+	/* after a stop for idleness, in-flight sends completed long before
+	 * the drain began: the last move ends the window then */
+	if (opt.mode != RXONLY && res.complete && res.drained_tsc > res.first_tsc &&
+	    res.first_tsc)
 		tx_window_us = (int64_t)((res.drained_tsc - res.first_tsc) * 1000000 / hz);
 	printf("bench mode=%s size=%u pkts=%" PRIu64 " rx=%" PRIu64 " tx=%" PRIu64
 	       " cycles=%" PRIu64 " cpp=%.2f busy_iters=%" PRIu64 " avg_burst=%.2f"
