@@ -664,7 +664,6 @@ def measure(env, guest, pmd, mode, size, n, wait_idle, retries):
             else:
                 r = run_testpmd(env, mode, size, n)
         except BenchError as e:
-            log(f"hvnet bench: {e}")
             return {"guest": guest, "pmd": pmd, "mode": mode, "size": size,
                     "failed": True, "error": str(e)}
         r["concurrent"] = concurrent
@@ -693,7 +692,7 @@ def main():
                     help="frames per rxonly/io 64 B run (default 2000000); rxonly/io 1518 B "
                     "runs use an eighth, txonly 64 B four times, txonly 1518 B half")
     ap.add_argument("--quick", action="store_true",
-                    help="1 round, --packets 300000, no retries: about two minutes")
+                    help="1 round, --packets 1000000, no retries: a minute or two")
     ap.add_argument("--no-testpmd", action="store_true", help="skip the testpmd column")
     ap.add_argument("--modes", default=",".join(MODES), help="subset of rxonly,txonly,io")
     ap.add_argument("--sizes", default="64,1518", help="subset of 64,1518 (frame sizes with FCS)")
@@ -712,7 +711,7 @@ def main():
         ap.error("--modes takes rxonly,txonly,io and --sizes 64,1518")
     wait_idle = args.wait_idle if args.wait_idle is not None else (2 if args.quick else 30)
     retries = args.retries if args.retries is not None else (0 if args.quick else 2)
-    packets = args.packets or (300000 if args.quick else 2000000)
+    packets = args.packets or (1000000 if args.quick else 2000000)
     if rounds < 1 or packets < 1000:
         ap.error("--rounds must be at least 1 and --packets at least 1000")
 
@@ -739,6 +738,9 @@ def main():
                     runs.append(r)
                     if r.get("failed"):
                         failures += 1
+                        if len(runs) == 1:      # nothing works: say it once
+                            raise BenchError(r["error"])
+                        log(f"hvnet bench: {r['error']}")
                         continue
                     if r.get("disturbed"):
                         disturbed += 1
@@ -752,7 +754,9 @@ def main():
     cmdline = "./hvnet bench" + (" --quick" if args.quick else "") + \
         (f" --rounds {args.rounds}" if args.rounds else "") + \
         (f" --packets {args.packets}" if args.packets else "") + \
-        (" --no-testpmd" if args.no_testpmd else "")
+        (" --no-testpmd" if args.no_testpmd else "") + \
+        (f" --modes {args.modes}" if args.modes != ",".join(MODES) else "") + \
+        (f" --sizes {args.sizes}" if args.sizes != "64,1518" else "")
     minfo = machine_info()
     header = (f"`{cmdline}`: median of {rounds} round(s); {counts_text(packets)}; "
               f"one queue pair; hvsim's host thread "
