@@ -291,6 +291,8 @@ def run_hvbench(env, pmd, mode, size, packets):
     stats = load_stats(stats_path)
     if rc != 0 or b is None or stats is None:
         why = "killed after the time limit" if rc in (-9, 137) else last_line(out)
+        if stats is None:
+            why += "; hvsim wrote no statistics"
         raise BenchError(f"hvbench {pmd} {mode} {size} B failed (exit {rc}): {why} "
                          f"(log: {log_path})")
     nic, gen = nic_stats(stats), gen_stats(stats)
@@ -407,8 +409,12 @@ class Interactive:
 
     def send(self, line):
         self.log.write(f"\n[bench: sending '{line}']\n")
-        self.p.stdin.write((line + "\n").encode())
-        self.p.stdin.flush()
+        try:
+            self.p.stdin.write((line + "\n").encode())
+            self.p.stdin.flush()
+        except OSError:
+            raise BenchError(f"testpmd exited before '{line}' (exit {self.p.poll()}): "
+                             + last_line(self.text()))
 
     def finish(self, timeout):
         try:
@@ -453,10 +459,18 @@ def run_testpmd(env, mode, size, packets):
     watch = Watch(s.p.pid)
 
     def fail(why):
+        raise BenchError(why)
+
+    try:
+        return testpmd_session(s, watch, fail, mode, size, packets, limit, stats_path, tag, t0)
+    except BenchError as e:
         s.finish(5)
         watch.done()
-        raise BenchError(f"testpmd {pmd} {mode} {size} B: {why} (log: {log_path})")
+        raise BenchError(f"testpmd {pmd} {mode} {size} B: {e} (log: {log_path})")
 
+
+def testpmd_session(s, watch, fail, mode, size, packets, limit, stats_path, tag, t0):
+    pmd = "hvnet"
     if not s.wait_for(r"testpmd> ", 0, 30):
         fail("no prompt: " + last_line(s.text()))
     worker = watch.guest_worker()
@@ -506,8 +520,7 @@ def run_testpmd(env, mode, size, packets):
     rc = s.finish(30)
     stats = load_stats(stats_path)
     if stats is None:
-        raise BenchError(f"testpmd {pmd} {mode} {size} B: no hvsim statistics (exit {rc}, "
-                         f"log: {log_path})")
+        raise BenchError(f"hvsim wrote no statistics (exit {rc}: killed?)")
     nic, gen = nic_stats(stats), gen_stats(stats)
     acc = re.findall(r"RX-packets:\s+(\d+)\s+RX-dropped:\s+(\d+).*?\n\s*TX-packets:\s+(\d+)\s+"
                      r"TX-dropped:\s+(\d+)", fwd)
@@ -534,7 +547,10 @@ def run_testpmd(env, mode, size, packets):
     if mode != "txonly" and gen and r["fwd_rx"] is not None and r["fwd_rx"] < gen["sent"]:
         lost = gen["sent"] - r["fwd_rx"]
         r["notes"].append(f"{lost} of {gen['sent']} frames ({100.0 * lost / gen['sent']:.1f}%) "
-                          f"dropped in the guest")
+                          f"dropped by the PMD on receive (RX-dropped {r['fwd_rx_dropped']})")
+    if mode == "io" and r["fwd_tx_dropped"]:
+        r["notes"].append(f"{r['fwd_tx_dropped']} received frames not taken by tx_burst "
+                          f"(testpmd's TX-dropped)")
     return r
 
 
@@ -655,7 +671,7 @@ def wait_for_idle(limit):
 def measure(env, guest, pmd, mode, size, n, wait_idle, retries):
     """One cell of one round; a run disturbed by other processes is run
     again (up to `retries` times) and the least disturbed one is kept."""
-    best = None
+    best, last_err = None, None
     for attempt in range(retries + 1):
         concurrent = wait_for_idle(wait_idle)
         try:
@@ -664,8 +680,13 @@ def measure(env, guest, pmd, mode, size, n, wait_idle, retries):
             else:
                 r = run_testpmd(env, mode, size, n)
         except BenchError as e:
+            last_err = str(e)
+            if attempt < retries or best is not None:
+                log(f"  ({guest} {pmd} {mode} {size} B failed: {e}"
+                    + ("; again)" if attempt < retries else ")"))
+                continue
             return {"guest": guest, "pmd": pmd, "mode": mode, "size": size,
-                    "failed": True, "error": str(e)}
+                    "failed": True, "error": last_err}
         r["concurrent"] = concurrent
         r["attempt"] = attempt
         why = disturbance(r)
@@ -677,6 +698,9 @@ def measure(env, guest, pmd, mode, size, n, wait_idle, retries):
             break
         log(f"  ({guest} {pmd} {mode} {size} B disturbed: {'; '.join(why)}"
             + ("; again)" if attempt < retries else ")"))
+    if best is None:
+        return {"guest": guest, "pmd": pmd, "mode": mode, "size": size,
+                "failed": True, "error": last_err}
     r = best[1]
     if r["disturbed"]:
         r["notes"] = r.get("notes", []) + ["disturbed: " + "; ".join(r["disturbed"])]
