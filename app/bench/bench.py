@@ -168,6 +168,19 @@ def schedstat(path):
         return None
 
 
+def cpu_steal():
+    """Per CPU, jiffies the hypervisor ran something else (/proc/stat)."""
+    out = {}
+    try:
+        for line in open("/proc/stat"):
+            f = line.split()
+            if f[0].startswith("cpu") and f[0] != "cpu":
+                out[f[0]] = int(f[8])
+    except (OSError, ValueError, IndexError):
+        pass
+    return out
+
+
 def find_worker(pid):
     """The guest's forwarding thread: the first DPDK worker lcore thread."""
     try:
@@ -192,6 +205,8 @@ class Watch(threading.Thread):
         self.first = self.last = None
         self.lock = threading.Lock()
         self.stop = threading.Event()
+        self.others = set()      # foreign DPDK/hvsim processes seen while measuring
+        self.steal0 = self.steal1 = None
         self.start()
 
     def sample(self):
@@ -206,9 +221,15 @@ class Watch(threading.Thread):
                 kids = children(self.root)
                 self.host = kids[0] if kids else None
             self.first = self.last = self.sample()
+            self.steal0 = cpu_steal()
 
     def run(self):
-        while not self.stop.wait(0.1):
+        n = 0
+        while not self.stop.wait(0.05):
+            n += 1
+            if n % 5 == 0 and self.first is not None:
+                for o in others_running(exclude=self.root):
+                    self.others.add(o)
             if self.host is None:
                 kids = children(self.root)
                 self.host = kids[0] if kids else None
@@ -237,6 +258,7 @@ class Watch(threading.Thread):
                 self.last = self.sample() or self.last
         self.stop.set()
         self.join(1)
+        self.steal1 = cpu_steal()
         if self.first is None or self.last is None or self.last[0] <= self.first[0]:
             return None
         return (self.last[2] - self.first[2]) / 1e9 / (self.last[0] - self.first[0])
@@ -246,8 +268,43 @@ DISTURBED_GUEST = 0.02    # the forwarding thread waited for its CPU > 2% of the
 DISTURBED_HOST = 0.05     # hvsim's host thread did, > 5% of the run
 
 
+def calib(v):
+    """hvbench's 'before,after' calibration: the slower of the two."""
+    try:
+        return max(float(x) for x in str(v).split(","))
+    except ValueError:
+        return None
+
+
+CALIB_BEST = {}           # fastest calibration seen so far in this benchmark
+SLOW_ALU = 1.25           # the core ran the ALU chain this much slower than the best
+SLOW_MEM = 2.0            # memset this much slower
+
+
+def watch_fields(watch):
+    """What the watch saw, for a run record."""
+    steal = {}
+    if watch.steal0 and watch.steal1:
+        steal = {c: watch.steal1.get(c, 0) - v for c, v in watch.steal0.items()}
+    return {"others_during": sorted(watch.others),
+            "steal_jiffies": {c: v for c, v in steal.items() if v}}
+
+
 def disturbance(r):
     why = []
+    if r.get("others_during"):
+        why.append("other processes ran meanwhile (" +
+                   ", ".join(sorted({o.split("[")[0] for o in r["others_during"]})) + ")")
+    for key, limit, what in (("calib_alu", SLOW_ALU, "core"), ("calib_mem", SLOW_MEM, "memory")):
+        v = r.get(key)
+        if v:
+            best = CALIB_BEST[key] = min(CALIB_BEST.get(key, v), v)
+            if v > limit * best:
+                why.append(f"the {what} ran {v / best:.1f}x slower than at best "
+                           "(calibration; a noisy neighbour on the host?)")
+    if r.get("steal_jiffies"):
+        why.append("the hypervisor stole CPU time (" +
+                   ", ".join(f"{c} {v} jiffies" for c, v in r["steal_jiffies"].items()) + ")")
     if r.get("guest_stolen") is not None and r["guest_stolen"] > DISTURBED_GUEST:
         why.append(f"guest lcore kept off its CPU {100 * r['guest_stolen']:.0f}% of the time")
     if r.get("host_stolen") is not None and r["host_stolen"] > DISTURBED_HOST:
@@ -285,6 +342,7 @@ def run_hvbench(env, pmd, mode, size, packets):
     except OSError as e:
         out, rc = str(e), -1
     host_stolen = watch.done() if watch else None
+    seen = watch_fields(watch) if watch else {}
     with open(log_path, "w") as f:
         f.write(" ".join(cmd) + "\n\n" + out)
     b = kv_line(out, "bench")
@@ -315,7 +373,8 @@ def run_hvbench(env, pmd, mode, size, packets):
         "mpps": moved / window_s / 1e6 if window_s > 0 else 0.0,
         "cpp": b["cpp"], "avg_burst": b["avg_burst"], "window_us": window_us,
         "guest_stolen": b["stolen_us"] / b["loop_us"] if b.get("loop_us") else None,
-        "host_stolen": host_stolen, "guest_cpu_share": b.get("cpu_share"),
+        "host_stolen": host_stolen, "guest_cpu_share": b.get("cpu_share"), **seen,
+        "calib_alu": calib(b.get("calib_alu")), "calib_mem": calib(b.get("calib_mem")),
         "guest_pkts": b["pkts"], "moved": moved, "complete": b["complete"],
         "unsent": b.get("unsent", 0),
         "guest_mpps": b["mpps"], "imissed": port.get("imissed", 0),
@@ -531,6 +590,7 @@ def testpmd_session(s, watch, fail, mode, size, packets, limit, stats_path, tag,
         "fwd_tx": int(acc[-1][2]) if acc else None, "fwd_tx_dropped": int(acc[-1][3]) if acc else None,
         "host_tx_frames": nic["tx_frames"], "host_rx_frames": nic["rx_frames"], "gen": gen,
         "violations": stats.get("violations", 0), "exit": rc, "host_stolen": host_stolen,
+        **watch_fields(watch),
         "guest_stolen": (w1[1] - w0[1]) / 1e9 / (t_stop - t_start) if w0 and w1 else None,
         "wall_s": round(time.monotonic() - t0, 2),
     }
@@ -632,12 +692,32 @@ def machine_info():
     return info
 
 
-def others_running():
+def descendants(pid):
+    kids = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                kids.setdefault(ppid, []).append(int(d))
+            except (OSError, ValueError, IndexError):
+                pass
+    out, todo = set(), [pid]
+    while todo:
+        p = todo.pop()
+        for k in kids.get(p, []):
+            if k not in out:
+                out.add(k)
+                todo.append(k)
+    return out
+
+
+def others_running(exclude=None):
     """hvsim or DPDK processes not started by us: they steal the 2 cores."""
-    mine = os.getpid()
+    mine = {os.getpid()} | (descendants(exclude) | {exclude} if exclude else set())
     found = []
     for pid in os.listdir("/proc"):
-        if not pid.isdigit() or int(pid) == mine:
+        if not pid.isdigit() or int(pid) in mine:
             continue
         try:
             comm = open(f"/proc/{pid}/comm").read().strip()
@@ -691,7 +771,9 @@ def measure(env, guest, pmd, mode, size, n, wait_idle, retries):
         r["attempt"] = attempt
         why = disturbance(r)
         r["disturbed"] = why
-        score = max(r.get("guest_stolen") or 0, r.get("host_stolen") or 0)
+        score = max(r.get("guest_stolen") or 0, r.get("host_stolen") or 0) + \
+            (0.5 if r.get("others_during") else 0) + (0.5 if r.get("steal_jiffies") else 0) + \
+            0.5 * sum(1 for w in why if "calibration" in w)
         if best is None or score < best[0]:
             best = (score, r)
         if not why:

@@ -34,6 +34,7 @@
  *         avg_burst=.. idle_iters=.. idle_cycles=.. window_us=.. mpps=..
  *         tsc_hz=.. complete=0|1 unsent=.. late_rx=.. tx_window_us=..
  *         cpu_share=.. preempted=.. stolen_us=.. loop_us=..
+ *         calib_alu=BEFORE,AFTER calib_mem=BEFORE,AFTER
  *   port ipackets=.. opackets=.. imissed=.. ierrors=.. oerrors=..
  *   xstat NAME=VALUE                         (non-zero ones)
  * window_us runs from the first to the last iteration that moved packets;
@@ -47,7 +48,7 @@
  * to itself), preempted the involuntary context switches it suffered,
  * stolen_us the time it was runnable but waited for its CPU, all over the
  * loop's wall time loop_us: TSC cycles count time stolen by other
- * processes too.
+ * processes too. calib_alu and calib_mem: see calibrate().
  */
 
 #include <errno.h>
@@ -106,6 +107,7 @@ struct result {
 	double cpu_share;
 	long preempted;
 	uint64_t stolen_ns;		/* runnable but not running (schedstat) */
+	double alu[2], mem[2];		/* calibrate() before and after the loop */
 	double loop_s;			/* wall time of the loop */
 	int complete;
 };
@@ -209,6 +211,49 @@ prefill_mbuf(struct rte_mempool *mp, void *arg, void *obj, unsigned int idx)
 
 /* ---- the loops ------------------------------------------------------------- */
 
+/*
+ * How fast this CPU is right now, in TSC cycles: a dependent ALU chain
+ * (cycles per xorshift step) and a 4 MB memset repeated (cycles per byte).
+ * The TSC ticks at a constant rate whatever the core does, and on a
+ * shared host a noisy neighbour slows the core or its memory without the
+ * guest kernel seeing any stolen time: these show it.
+ */
+#define CALIB_ALU_ITERS	1000000
+#define CALIB_MEM_BYTES	(4u << 20)
+#define CALIB_MEM_REPS	4
+
+static void
+calibrate(double *alu, double *mem)
+{
+	static uint8_t *buf;
+	volatile uint64_t sink;
+	uint64_t x = 88172645463325252ull, t0, t1, t2;
+	unsigned int i;
+
+	if (buf == NULL)
+		buf = malloc(CALIB_MEM_BYTES);
+	if (buf == NULL) {
+		*alu = *mem = 0;
+		return;
+	}
+	memset(buf, 1, CALIB_MEM_BYTES);	/* fault it in */
+	t0 = rte_rdtsc();
+	for (i = 0; i < CALIB_ALU_ITERS; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+	}
+	sink = x;
+	t1 = rte_rdtsc();
+	for (i = 0; i < CALIB_MEM_REPS; i++)
+		memset(buf, (int)i, CALIB_MEM_BYTES);
+	sink = buf[x % CALIB_MEM_BYTES];
+	t2 = rte_rdtsc();
+	RTE_SET_USED(sink);
+	*alu = (double)(t1 - t0) / CALIB_ALU_ITERS;
+	*mem = (double)(t2 - t1) / ((double)CALIB_MEM_REPS * CALIB_MEM_BYTES);
+}
+
 /* Time this thread spent runnable but waiting for its CPU, in ns. */
 static uint64_t
 sched_wait_ns(void)
@@ -265,6 +310,7 @@ loop(void *arg)
 
 	RTE_SET_USED(arg);
 	res.drain_known = 1;
+	calibrate(&res.alu[0], &res.mem[0]);
 	getrusage(RUSAGE_THREAD, &ru0);
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
 	clock_gettime(CLOCK_MONOTONIC, &w0);
@@ -362,6 +408,7 @@ loop(void *arg)
 		if (opt.mode == RXONLY || !res.drain_known)
 			deadline = RTE_MIN(deadline, start + DRAIN_LINGER_MS * hz / 1000 + 1);
 	}
+	calibrate(&res.alu[1], &res.mem[1]);
 	return 0;
 }
 
@@ -413,14 +460,15 @@ report(void)
 	       " cycles=%" PRIu64 " cpp=%.2f busy_iters=%" PRIu64 " avg_burst=%.2f"
 	       " idle_iters=%" PRIu64 " idle_cycles=%" PRIu64 " window_us=%" PRIu64
 	       " mpps=%.4f tsc_hz=%" PRIu64 " complete=%d unsent=%" PRIu64
-	       " late_rx=%" PRIu64 " tx_window_us=%" PRId64 " cpu_share=%.3f preempted=%ld stolen_us=%" PRIu64 " loop_us=%" PRIu64 "\n",
+	       " late_rx=%" PRIu64 " tx_window_us=%" PRId64 " cpu_share=%.3f preempted=%ld stolen_us=%" PRIu64 " loop_us=%" PRIu64
+	       " calib_alu=%.3f,%.3f calib_mem=%.4f,%.4f\n",
 	       mode_names[opt.mode], opt.mode == TXONLY ? opt.size : 0, pkts, res.rx, res.tx,
 	       res.busy_cycles, pkts ? (double)res.busy_cycles / (double)pkts : 0.0,
 	       res.busy_iters, res.busy_iters ? (double)pkts / (double)res.busy_iters : 0.0,
 	       res.idle_iters, res.idle_cycles, (uint64_t)(window_s * 1e6),
 	       window_s > 0 ? (double)pkts / window_s / 1e6 : 0.0, hz, res.complete,
 	       res.unsent, res.late_rx, tx_window_us, res.cpu_share, res.preempted, res.stolen_ns / 1000,
-	       (uint64_t)(res.loop_s * 1e6));
+	       (uint64_t)(res.loop_s * 1e6), res.alu[0], res.alu[1], res.mem[0], res.mem[1]);
 	if (rte_eth_stats_get(port, &st) == 0)
 		printf("port ipackets=%" PRIu64 " opackets=%" PRIu64 " ibytes=%" PRIu64
 		       " obytes=%" PRIu64 " imissed=%" PRIu64 " ierrors=%" PRIu64
