@@ -872,8 +872,9 @@ def main():
     if notes:
         text += ["Notes (from the runs):", ""] + notes + [""]
     if disturbed:
-        text += [f"{disturbed} of {len(runs)} runs were disturbed by other processes on the "
-                 f"2 CPUs even after {retries} retr{'y' if retries == 1 else 'ies'} (see their "
+        text += [f"{disturbed} of {len(runs)} runs were still disturbed after {retries} "
+                 f"retr{'y' if retries == 1 else 'ies'} (other processes on the 2 CPUs, time "
+                 "stolen by the hypervisor, or a core or its memory running slow; see their "
                  "notes): their numbers are noisy. Run the benchmark on an otherwise idle "
                  "machine.", ""]
     text.append("Meaning of every column: app/bench/README.md.")
