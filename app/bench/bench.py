@@ -388,6 +388,11 @@ def run_hvbench(env, pmd, mode, size, packets):
     return r
 
 
+def pct(part, whole):
+    v = 100.0 * part / whole
+    return f"{v:.1f}%" if v >= 1 else f"{v:.2f}%"
+
+
 def anomalies(r, packets):
     """What a reader must know about a run besides its numbers."""
     notes = []
@@ -404,7 +409,7 @@ def anomalies(r, packets):
             where = [k for k, v in r.get("xstats", {}).items()
                      if v and re.search(r"missed|staging_full|rx_q0_ring full|drop", k)]
             if lost > 0:
-                notes.append(f"{lost} of {gen['sent']} frames ({100.0 * lost / gen['sent']:.1f}%) "
+                notes.append(f"{lost} of {gen['sent']} frames ({pct(lost, gen['sent'])}) "
                              f"dropped by the PMD on receive"
                              + (f" ({', '.join(where)})" if where else ""))
         if r["mode"] == "io" and r.get("unsent"):
@@ -606,8 +611,8 @@ def testpmd_session(s, watch, fail, mode, size, packets, limit, stats_path, tag,
         r["notes"].append(f"{r['violations']} protocol violation(s)")
     if mode != "txonly" and gen and r["fwd_rx"] is not None and r["fwd_rx"] < gen["sent"]:
         lost = gen["sent"] - r["fwd_rx"]
-        r["notes"].append(f"{lost} of {gen['sent']} frames ({100.0 * lost / gen['sent']:.1f}%) "
-                          f"dropped by the PMD on receive (RX-dropped {r['fwd_rx_dropped']})")
+        r["notes"].append(f"{lost} of {gen['sent']} frames ({pct(lost, gen['sent'])}) "
+                          f"dropped by the PMD on receive (testpmd's RX-dropped)")
     if mode == "io" and r["fwd_tx_dropped"]:
         r["notes"].append(f"{r['fwd_tx_dropped']} received frames not taken by tx_burst "
                           f"(testpmd's TX-dropped)")
@@ -671,13 +676,44 @@ def table(rows, testpmd_ran):
     return "\n".join(lines)
 
 
-def notes_text(rows):
+def notes_text(runs):
+    """One line per cell and kind of note, over the rounds."""
     out = []
-    for r in rows:
-        for who, key in (("bundled", "bundled_notes"), ("hvnet", "hvnet_notes"),
-                         ("testpmd hvnet", "testpmd_hvnet_notes")):
-            for n in r[key]:
-                out.append(f"- {r['mode']} {r['frame']} B, {who}: {n}")
+    for mode in MODES:
+        for wire, size in SIZES:
+            for guest, pmd, who in (("hvbench", "bundled", "bundled"),
+                                    ("hvbench", "hvnet", "hvnet"),
+                                    ("testpmd", "hvnet", "testpmd hvnet")):
+                rs = [r for r in runs if (r["guest"], r["pmd"], r["mode"], r["size"]) ==
+                      (guest, pmd, mode, size)]
+                if not rs:
+                    continue
+                kinds = {}
+                for r in rs:
+                    if r.get("failed"):
+                        kinds.setdefault("failed", []).append(r["error"])
+                        continue
+                    for n in r.get("notes", []):
+                        if n.startswith("disturbed"):
+                            kinds.setdefault("disturbed", []).append(n)
+                            continue
+                        m = re.match(r"(\d+) (of \d+ frames \(([0-9.]+%)\) )?(.*)", n)
+                        if m:
+                            key = m.group(4)
+                            kinds.setdefault(key, []).append(m.group(3) or m.group(1))
+                        else:
+                            kinds.setdefault(n, []).append(None)
+                where = f"- {mode} {wire} B, {who}:"
+                for key, vals in kinds.items():
+                    runs_txt = f"{len(vals)} of {len(rs)} run{'s' if len(rs) > 1 else ''}"
+                    if key == "failed":
+                        out.append(f"{where} failed in {runs_txt}: {vals[-1]}")
+                    elif key == "disturbed":
+                        out.append(f"{where} disturbed in {runs_txt} (see results.json)")
+                    elif vals[0] is None:
+                        out.append(f"{where} {key} ({runs_txt})")
+                    else:
+                        out.append(f"{where} {key} in {runs_txt}: {', '.join(vals)}")
     return out
 
 
@@ -856,7 +892,7 @@ def main():
                         + (f" [{'; '.join(r['notes'])}]" if r.get("notes") else ""))
     rows = summarize(runs)
     md = table(rows, not args.no_testpmd)
-    notes = notes_text(rows)
+    notes = notes_text(runs)
     cmdline = "./hvnet bench" + (" --quick" if args.quick else "") + \
         (f" --rounds {args.rounds}" if args.rounds else "") + \
         (f" --packets {args.packets}" if args.packets else "") + \
