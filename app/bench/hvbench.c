@@ -1,0 +1,548 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 hvnet authors
+ *
+ * hvbench: the benchmark guest. A plain ethdev application, so it runs on
+ * any netvsc PMD (ours, or DPDK's bundled one, on which Debian 12's
+ * testpmd cannot forward: doc/guides/hvsim.md). One port, one queue pair.
+ *
+ *   hvbench [EAL args] -- --mode rxonly|txonly|io [--packets N]
+ *           [--seconds S] [--size BYTES] [--burst N] [--idle-ms MS]
+ *
+ *   rxonly  receive and free
+ *   txonly  send --size byte UDP/IPv4 frames (without FCS), built from a
+ *           template: every mbuf of the pool holds the whole frame from
+ *           the start, each send rewrites its 42 header bytes (as
+ *           testpmd's txonly does) and sets the lengths
+ *   io      send every received frame back on the same queue; what
+ *           tx_burst does not take is freed and counted (unsent=), as
+ *           testpmd's io engine does
+ *
+ * The loop runs on the first worker lcore (on the main one when it is
+ * alone) until N packets have moved (received for rxonly and io, sent for
+ * txonly; a txonly frame tx_burst did not take is offered again), S seconds have passed, or nothing moved for MS milliseconds
+ * once traffic had started.
+ *
+ * Cycles are counted like testpmd's --record-core-cycles: the TSC cycles
+ * of every loop iteration that moved packets (rx_burst to the end of the
+ * iteration), summed; iterations that moved nothing are not counted (they
+ * are reported apart). cycles/packet = those cycles / packets moved.
+ * Unlike testpmd's txonly, an iteration whose tx_burst sent nothing (the
+ * ring is full) is not counted, and its frames are kept for the next one.
+ *
+ * Output, one line each, machine-readable:
+ *   bench mode=.. size=.. pkts=.. rx=.. tx=.. cycles=.. cpp=.. busy_iters=..
+ *         avg_burst=.. idle_iters=.. idle_cycles=.. window_us=.. mpps=..
+ *         tsc_hz=.. complete=0|1 unsent=.. late_rx=.. tx_window_us=..
+ *         cpu_share=.. preempted=.. stolen_us=.. loop_us=..
+ *         calib_alu=BEFORE,AFTER calib_mem=BEFORE,AFTER
+ *   port ipackets=.. opackets=.. imissed=.. ierrors=.. oerrors=..
+ *   xstat NAME=VALUE                         (non-zero ones)
+ * window_us runs from the first to the last iteration that moved packets;
+ * mpps = pkts / window_us (the guest's view; the benchmark driver uses
+ * hvsim's counters over this window). tx_window_us (txonly, io) runs from
+ * the first iteration that moved packets to the moment the PMD had no
+ * send in flight any more (rte_eth_tx_descriptor_status of descriptor 0
+ * is DONE); -1 when the PMD cannot tell or the loop stopped for
+ * idleness (nothing was in flight any more then). cpu_share is the CPU time the
+ * forwarding thread got over the loop's wall time (1.000: it had its core
+ * to itself), preempted the involuntary context switches it suffered,
+ * stolen_us the time it was runnable but waited for its CPU, all over the
+ * loop's wall time loop_us: TSC cycles count time stolen by other
+ * processes too. calib_alu and calib_mem: see calibrate().
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_memcpy.h>
+#include <rte_udp.h>
+
+#define MAX_BURST	256
+#define NB_DESC		512
+#define NB_MBUF		8191
+#define MBUF_CACHE	256
+#define HDR_LEN		(sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) + \
+			 sizeof(struct rte_udp_hdr))
+#define DRAIN_MAX_MS	2000	/* at most, waiting for send completions */
+#define DRAIN_LINGER_MS	100	/* after them */
+
+enum mode { RXONLY, TXONLY, IO };
+static const char *const mode_names[] = { "rxonly", "txonly", "io" };
+
+struct options {
+	enum mode mode;
+	uint64_t packets;
+	double seconds;
+	uint32_t size;
+	uint16_t burst;
+	uint32_t idle_ms;
+};
+
+struct result {
+	uint64_t rx, tx, unsent, late_rx;
+	uint64_t busy_cycles, busy_iters;
+	uint64_t idle_cycles, idle_iters;
+	uint64_t first_tsc, last_tsc;
+	uint64_t drained_tsc;		/* the PMD had nothing in flight any more */
+	int drain_known;		/* tx_descriptor_status answers */
+	/* was the forwarding thread disturbed? CPU time it got over the
+	 * loop's wall time, and the times it was preempted */
+	double cpu_share;
+	long preempted;
+	uint64_t stolen_ns;		/* runnable but not running (schedstat) */
+	double alu[2], mem[2];		/* calibrate() before and after the loop */
+	double loop_s;			/* wall time of the loop */
+	int complete;
+};
+
+static struct options opt;
+static struct result res;
+static uint16_t port;
+static struct rte_mempool *rx_pool, *tx_pool;
+static uint8_t frame_tpl[RTE_ETHER_MAX_LEN];
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: hvbench [EAL args] -- --mode rxonly|txonly|io [--packets N] "
+		"[--seconds S] [--size BYTES] [--burst N] [--idle-ms MS]\n");
+}
+
+static int
+parse(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "mode", required_argument, NULL, 'm' },
+		{ "packets", required_argument, NULL, 'p' },
+		{ "seconds", required_argument, NULL, 's' },
+		{ "size", required_argument, NULL, 'z' },
+		{ "burst", required_argument, NULL, 'b' },
+		{ "idle-ms", required_argument, NULL, 'i' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, have_mode = 0;
+	unsigned long v;
+
+	opt = (struct options){ .packets = 1000000, .seconds = 30, .size = 60, .burst = 32,
+				.idle_ms = 1000 };
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			for (v = 0; v < RTE_DIM(mode_names); v++)
+				if (strcmp(optarg, mode_names[v]) == 0)
+					break;
+			if (v == RTE_DIM(mode_names))
+				return -1;
+			opt.mode = (enum mode)v;
+			have_mode = 1;
+			break;
+		case 'p': opt.packets = strtoull(optarg, NULL, 0); break;
+		case 's': opt.seconds = atof(optarg); break;
+		case 'z': opt.size = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'b': opt.burst = (uint16_t)strtoul(optarg, NULL, 0); break;
+		case 'i': opt.idle_ms = (uint32_t)strtoul(optarg, NULL, 0); break;
+		default: return -1;
+		}
+	}
+	if (!have_mode || opt.packets == 0 || opt.seconds <= 0 || opt.burst == 0 ||
+	    opt.burst > MAX_BURST || opt.size < HDR_LEN || opt.size > RTE_ETHER_MAX_LEN - 4)
+		return -1;
+	return 0;
+}
+
+/* ---- txonly: the frame template ------------------------------------------ */
+
+static void
+build_template(const struct rte_ether_addr *src)
+{
+	static const struct rte_ether_addr dst = {{ 0x02, 0x00, 0x5e, 0x10, 0x00, 0x00 }};
+	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)frame_tpl;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+	uint32_t i;
+
+	rte_ether_addr_copy(&dst, &eh->dst_addr);
+	rte_ether_addr_copy(src, &eh->src_addr);
+	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(opt.size - sizeof(*eh)));
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = rte_cpu_to_be_32(RTE_IPV4(10, 0, 0, 1));
+	ip->dst_addr = rte_cpu_to_be_32(RTE_IPV4(10, 100, 0, 1));
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp->src_port = rte_cpu_to_be_16(1024);
+	udp->dst_port = rte_cpu_to_be_16(5000);
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(opt.size - sizeof(*eh) - sizeof(*ip)));
+	udp->dgram_cksum = 0;
+	for (i = HDR_LEN; i < opt.size; i++)
+		frame_tpl[i] = (uint8_t)i;
+}
+
+/* Every mbuf of the TX pool carries the whole frame from the start. */
+static void
+prefill_mbuf(struct rte_mempool *mp, void *arg, void *obj, unsigned int idx)
+{
+	struct rte_mbuf *m = obj;
+
+	RTE_SET_USED(mp);
+	RTE_SET_USED(arg);
+	RTE_SET_USED(idx);
+	rte_memcpy(rte_pktmbuf_mtod(m, void *), frame_tpl, opt.size);
+}
+
+/* ---- the loops ------------------------------------------------------------- */
+
+/*
+ * How fast this CPU is right now, in TSC cycles: a dependent ALU chain
+ * (cycles per xorshift step) and a 4 MB memset repeated (cycles per byte).
+ * The TSC ticks at a constant rate whatever the core does, and on a
+ * shared host a noisy neighbour slows the core or its memory without the
+ * guest kernel seeing any stolen time: these show it.
+ */
+#define CALIB_ALU_ITERS	1000000
+#define CALIB_MEM_BYTES	(4u << 20)
+#define CALIB_MEM_REPS	4
+
+static void
+calibrate(double *alu, double *mem)
+{
+	static uint8_t *buf;
+	volatile uint64_t sink;
+	uint64_t x = 88172645463325252ull, t0, t1, t2;
+	unsigned int i;
+
+	if (buf == NULL)
+		buf = malloc(CALIB_MEM_BYTES);
+	if (buf == NULL) {
+		*alu = *mem = 0;
+		return;
+	}
+	memset(buf, 1, CALIB_MEM_BYTES);	/* fault it in */
+	t0 = rte_rdtsc();
+	for (i = 0; i < CALIB_ALU_ITERS; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+	}
+	sink = x;
+	t1 = rte_rdtsc();
+	for (i = 0; i < CALIB_MEM_REPS; i++)
+		memset(buf, (int)i, CALIB_MEM_BYTES);
+	sink = buf[x % CALIB_MEM_BYTES];
+	t2 = rte_rdtsc();
+	RTE_SET_USED(sink);
+	*alu = (double)(t1 - t0) / CALIB_ALU_ITERS;
+	*mem = (double)(t2 - t1) / ((double)CALIB_MEM_REPS * CALIB_MEM_BYTES);
+}
+
+/* Time this thread spent runnable but waiting for its CPU, in ns. */
+static uint64_t
+sched_wait_ns(void)
+{
+	unsigned long long run = 0, wait = 0;
+	FILE *f = fopen("/proc/thread-self/schedstat", "r");
+
+	if (f != NULL) {
+		if (fscanf(f, "%llu %llu", &run, &wait) != 2)
+			wait = 0;
+		fclose(f);
+	}
+	return wait;
+}
+
+static inline void
+account(uint64_t start, uint64_t moved)
+{
+	uint64_t end = rte_rdtsc();
+
+	if (moved) {
+		res.busy_cycles += end - start;
+		res.busy_iters++;
+		if (res.first_tsc == 0)
+			res.first_tsc = start;
+		res.last_tsc = end;
+	} else {
+		res.idle_cycles += end - start;
+		res.idle_iters++;
+	}
+}
+
+static inline uint16_t
+want(uint64_t done)
+{
+	uint64_t left = opt.packets - done;
+
+	return left < opt.burst ? (uint16_t)left : opt.burst;
+}
+
+static int
+loop(void *arg)
+{
+	struct rte_mbuf *pkts[MAX_BURST];
+	uint16_t npend = 0, n, i, sent;
+	uint64_t hz = rte_get_tsc_hz(), start;
+	uint64_t deadline = rte_rdtsc() + (uint64_t)(opt.seconds * (double)hz);
+	uint64_t idle_tsc = opt.idle_ms * hz / 1000;
+	uint64_t *done = opt.mode == TXONLY ? &res.tx : &res.rx;
+
+	struct timespec c0, c1, w0, w1;
+	struct rusage ru0, ru1;
+	uint64_t wait0 = sched_wait_ns();
+
+	RTE_SET_USED(arg);
+	res.drain_known = 1;
+	calibrate(&res.alu[0], &res.mem[0]);
+	getrusage(RUSAGE_THREAD, &ru0);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+	clock_gettime(CLOCK_MONOTONIC, &w0);
+	while (*done < opt.packets) {
+		start = rte_rdtsc();
+		if (unlikely(start > deadline ||
+			     (res.last_tsc && start - res.last_tsc > idle_tsc)))
+			break;
+		switch (opt.mode) {
+		case RXONLY:
+			n = rte_eth_rx_burst(port, 0, pkts, want(res.rx));
+			if (n) {
+				rte_pktmbuf_free_bulk(pkts, n);
+				res.rx += n;
+			}
+			account(start, n);
+			break;
+		case TXONLY:
+			/* top up the burst: unsent frames from last time stay first */
+			n = want(res.tx);
+			if (npend < n) {
+				if (rte_pktmbuf_alloc_bulk(tx_pool, pkts + npend, n - npend) == 0) {
+					for (i = npend; i < n; i++) {
+						struct rte_mbuf *m = pkts[i];
+
+						m->data_len = (uint16_t)opt.size;
+						m->pkt_len = opt.size;
+						rte_memcpy(rte_pktmbuf_mtod(m, void *), frame_tpl,
+							   HDR_LEN);
+					}
+					npend = n;
+				}
+			}
+			sent = npend ? rte_eth_tx_burst(port, 0, pkts, RTE_MIN(npend, n)) : 0;
+			if (sent) {
+				npend -= sent;
+				if (npend)
+					memmove(pkts, pkts + sent, npend * sizeof(pkts[0]));
+				res.tx += sent;
+			}
+			account(start, sent);
+			break;
+		case IO:
+			/* as testpmd's io: what tx_burst does not take is dropped */
+			n = rte_eth_rx_burst(port, 0, pkts, want(res.rx));
+			if (n) {
+				res.rx += n;
+				sent = rte_eth_tx_burst(port, 0, pkts, n);
+				res.tx += sent;
+				if (unlikely(sent < n)) {
+					rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+					res.unsent += n - sent;
+				}
+			}
+			account(start, n);
+			break;
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &w1);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+	getrusage(RUSAGE_THREAD, &ru1);
+	res.loop_s = (double)(w1.tv_sec - w0.tv_sec) + (double)(w1.tv_nsec - w0.tv_nsec) / 1e9;
+	res.cpu_share = ((double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9) /
+			res.loop_s;
+	res.preempted = ru1.ru_nivcsw - ru0.ru_nivcsw;
+	res.stolen_ns = sched_wait_ns() - wait0;
+	res.complete = *done >= opt.packets;
+	/* txonly: frames built but never sent, freed and counted */
+	if (npend) {
+		rte_pktmbuf_free_bulk(pkts, npend);
+		res.unsent += npend;
+	}
+	/* Let the host take and complete what is in flight, and note when
+	 * the PMD has nothing in flight any more: the send window ends there,
+	 * not at the last tx_burst (the send buffer holds many frames). */
+	deadline = rte_rdtsc() + DRAIN_MAX_MS * hz / 1000;
+	while ((start = rte_rdtsc()) < deadline) {
+		rte_eth_tx_done_cleanup(port, 0, 0);
+		n = rte_eth_rx_burst(port, 0, pkts, MAX_BURST);
+		if (n) {
+			rte_pktmbuf_free_bulk(pkts, n);
+			res.late_rx += n;
+		}
+		if (opt.mode != RXONLY && res.drained_tsc == 0 && res.drain_known) {
+			int st = rte_eth_tx_descriptor_status(port, 0, 0);
+
+			if (st == RTE_ETH_TX_DESC_DONE) {
+				res.drained_tsc = start;
+				/* linger a little for anything still on its way */
+				deadline = RTE_MIN(deadline, start + DRAIN_LINGER_MS * hz / 1000);
+			} else if (st != RTE_ETH_TX_DESC_FULL && st != -EINVAL) {
+				res.drain_known = 0;	/* not implemented: unknown */
+			}
+		}
+		if (opt.mode == RXONLY || !res.drain_known)
+			deadline = RTE_MIN(deadline, start + DRAIN_LINGER_MS * hz / 1000 + 1);
+	}
+	calibrate(&res.alu[1], &res.mem[1]);
+	return 0;
+}
+
+/* ---- port and report -------------------------------------------------------- */
+
+static int
+port_setup(void)
+{
+	struct rte_eth_conf conf = { 0 };
+	struct rte_ether_addr mac;
+	int ret;
+
+	ret = rte_eth_dev_configure(port, 1, 1, &conf);
+	if (ret == 0)
+		ret = rte_eth_rx_queue_setup(port, 0, NB_DESC, rte_eth_dev_socket_id(port), NULL,
+					     rx_pool);
+	if (ret == 0)
+		ret = rte_eth_tx_queue_setup(port, 0, NB_DESC, rte_eth_dev_socket_id(port), NULL);
+	if (ret == 0)
+		ret = rte_eth_macaddr_get(port, &mac);
+	if (ret == 0 && opt.mode == TXONLY) {
+		build_template(&mac);
+		rte_mempool_obj_iter(tx_pool, prefill_mbuf, NULL);
+	}
+	if (ret == 0)
+		ret = rte_eth_dev_start(port);
+	return ret;
+}
+
+static void
+report(void)
+{
+	struct rte_eth_xstat_name *names;
+	struct rte_eth_xstat *vals;
+	struct rte_eth_stats st;
+	uint64_t hz = rte_get_tsc_hz();
+	uint64_t pkts = opt.mode == TXONLY ? res.tx : res.rx;
+	uint64_t window = res.last_tsc > res.first_tsc ? res.last_tsc - res.first_tsc : 0;
+	double window_s = (double)window / (double)hz;
+	int64_t tx_window_us = -1;
+	int i, n;
+
+	/* after a stop for idleness, in-flight sends completed long before
+	 * the drain began: the last move ends the window then */
+	if (opt.mode != RXONLY && res.complete && res.drained_tsc > res.first_tsc &&
+	    res.first_tsc)
+		tx_window_us = (int64_t)((res.drained_tsc - res.first_tsc) * 1000000 / hz);
+	printf("bench mode=%s size=%u pkts=%" PRIu64 " rx=%" PRIu64 " tx=%" PRIu64
+	       " cycles=%" PRIu64 " cpp=%.2f busy_iters=%" PRIu64 " avg_burst=%.2f"
+	       " idle_iters=%" PRIu64 " idle_cycles=%" PRIu64 " window_us=%" PRIu64
+	       " mpps=%.4f tsc_hz=%" PRIu64 " complete=%d unsent=%" PRIu64
+	       " late_rx=%" PRIu64 " tx_window_us=%" PRId64 " cpu_share=%.3f preempted=%ld stolen_us=%" PRIu64 " loop_us=%" PRIu64
+	       " calib_alu=%.3f,%.3f calib_mem=%.4f,%.4f\n",
+	       mode_names[opt.mode], opt.mode == TXONLY ? opt.size : 0, pkts, res.rx, res.tx,
+	       res.busy_cycles, pkts ? (double)res.busy_cycles / (double)pkts : 0.0,
+	       res.busy_iters, res.busy_iters ? (double)pkts / (double)res.busy_iters : 0.0,
+	       res.idle_iters, res.idle_cycles, (uint64_t)(window_s * 1e6),
+	       window_s > 0 ? (double)pkts / window_s / 1e6 : 0.0, hz, res.complete,
+	       res.unsent, res.late_rx, tx_window_us, res.cpu_share, res.preempted, res.stolen_ns / 1000,
+	       (uint64_t)(res.loop_s * 1e6), res.alu[0], res.alu[1], res.mem[0], res.mem[1]);
+	if (rte_eth_stats_get(port, &st) == 0)
+		printf("port ipackets=%" PRIu64 " opackets=%" PRIu64 " ibytes=%" PRIu64
+		       " obytes=%" PRIu64 " imissed=%" PRIu64 " ierrors=%" PRIu64
+		       " oerrors=%" PRIu64 " rx_nombuf=%" PRIu64 "\n", st.ipackets,
+		       st.opackets, st.ibytes, st.obytes, st.imissed, st.ierrors, st.oerrors,
+		       st.rx_nombuf);
+	n = rte_eth_xstats_get_names(port, NULL, 0);
+	if (n <= 0)
+		return;
+	names = calloc(n, sizeof(*names));
+	vals = calloc(n, sizeof(*vals));
+	if (names && vals && rte_eth_xstats_get_names(port, names, n) == n &&
+	    rte_eth_xstats_get(port, vals, n) == n)
+		for (i = 0; i < n; i++)
+			if (vals[i].value != 0)
+				printf("xstat %s=%" PRIu64 "\n", names[vals[i].id].name,
+				       vals[i].value);
+	free(names);
+	free(vals);
+}
+
+int
+main(int argc, char **argv)
+{
+	unsigned int worker;
+	int n;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	n = rte_eal_init(argc, argv);
+	if (n < 0) {
+		fprintf(stderr, "hvbench: EAL init failed: %s\n", rte_strerror(rte_errno));
+		return 2;
+	}
+	if (parse(argc - n, argv + n) < 0) {
+		usage();
+		return 2;
+	}
+	if (rte_eth_dev_count_avail() == 0) {
+		fprintf(stderr, "hvbench: no port (is a netvsc PMD loaded and the device bound?)\n");
+		return 2;
+	}
+	port = (uint16_t)rte_eth_find_next(0);
+	rx_pool = rte_pktmbuf_pool_create("hvbench_rx", NB_MBUF, MBUF_CACHE, 0,
+					  RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+	if (opt.mode == TXONLY)
+		tx_pool = rte_pktmbuf_pool_create("hvbench_tx", NB_MBUF, MBUF_CACHE, 0,
+						  RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+	if (rx_pool == NULL || (opt.mode == TXONLY && tx_pool == NULL)) {
+		fprintf(stderr, "hvbench: cannot create the mbuf pools: %s\n",
+			rte_strerror(rte_errno));
+		return 2;
+	}
+	n = port_setup();
+	if (n != 0) {
+		fprintf(stderr, "hvbench: port %u setup failed: %s\n", port, rte_strerror(-n));
+		return 2;
+	}
+	printf("started=1 mode=%s lcore=%u\n", mode_names[opt.mode],
+	       rte_lcore_count() > 1 ? rte_get_next_lcore(-1, 1, 0) : rte_lcore_id());
+
+	worker = rte_get_next_lcore(-1, 1, 0);
+	if (worker < RTE_MAX_LCORE) {
+		/* the main lcore sleeps instead of spinning in rte_eal_wait_lcore:
+		 * it shares its core with hvsim's host thread */
+		rte_eal_remote_launch(loop, NULL, worker);
+		while (rte_eal_get_lcore_state(worker) == RUNNING)
+			usleep(10000);
+		rte_eal_wait_lcore(worker);
+	} else {
+		loop(NULL);
+	}
+	report();
+	rte_eth_dev_stop(port);
+	rte_eth_dev_close(port);
+	rte_eal_cleanup();
+	return 0;
+}
