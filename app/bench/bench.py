@@ -279,6 +279,7 @@ def calib(v):
 CALIB_BEST = {}           # fastest calibration seen so far in this benchmark
 SLOW_ALU = 1.25           # the core ran the ALU chain this much slower than the best
 SLOW_MEM = 2.0            # memset this much slower
+SLOW_PINGPONG = 2.0       # a cache-line round trip between the two CPUs this much slower
 
 
 def watch_fields(watch):
@@ -295,13 +296,17 @@ def disturbance(r):
     if r.get("others_during"):
         why.append("other processes ran meanwhile (" +
                    ", ".join(sorted({o.split("[")[0] for o in r["others_during"]})) + ")")
-    for key, limit, what in (("calib_alu", SLOW_ALU, "core"), ("calib_mem", SLOW_MEM, "memory")):
+    for key, limit, what in (("calib_alu", SLOW_ALU, "the core ran"),
+                             ("calib_mem", SLOW_MEM, "the memory ran"),
+                             ("pingpong", SLOW_PINGPONG, "a cache line between the 2 vCPUs went"),
+                             ("probe", SLOW_PINGPONG, "a cache line between the 2 vCPUs went")):
         v = r.get(key)
         if v:
             best = CALIB_BEST[key] = min(CALIB_BEST.get(key, v), v)
             if v > limit * best:
-                why.append(f"the {what} ran {v / best:.1f}x slower than at best "
-                           "(calibration; a noisy neighbour on the host?)")
+                why.append(f"{what} {v / best:.1f}x slower than at best (calibration: "
+                           + ("the hypervisor placed the vCPUs apart)" if key in ("pingpong", "probe")
+                              else "a noisy neighbour on the host?)"))
     if r.get("steal_jiffies"):
         why.append("the hypervisor stole CPU time (" +
                    ", ".join(f"{c} {v} jiffies" for c, v in r["steal_jiffies"].items()) + ")")
@@ -375,6 +380,7 @@ def run_hvbench(env, pmd, mode, size, packets):
         "guest_stolen": b["stolen_us"] / b["loop_us"] if b.get("loop_us") else None,
         "host_stolen": host_stolen, "guest_cpu_share": b.get("cpu_share"), **seen,
         "calib_alu": calib(b.get("calib_alu")), "calib_mem": calib(b.get("calib_mem")),
+        "pingpong": calib(b.get("pingpong")),
         "guest_pkts": b["pkts"], "moved": moved, "complete": b["complete"],
         "unsent": b.get("unsent", 0),
         "guest_mpps": b["mpps"], "imissed": port.get("imissed", 0),
@@ -504,6 +510,17 @@ def port_counters(text):
     return int(rx[-1][0]), int(rx[-1][1]), int(tx[-1])
 
 
+def probe(env):
+    """Cache-line round trip between CPUs 0 and 1 (hvbench --probe), cycles."""
+    try:
+        p = subprocess.run([env.hvbench, "--probe"], stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, text=True, timeout=10)
+        m = re.search(r"pingpong=([0-9.]+)", p.stdout)
+        return float(m.group(1)) if m else None
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+
+
 def run_testpmd(env, mode, size, packets):
     pmd = "hvnet"
     tag = env.next_tag(f"testpmd-{pmd}-{mode}-{size}")
@@ -519,6 +536,7 @@ def run_testpmd(env, mode, size, packets):
     if mode == "txonly":
         cmd.append(f"--txpkts={size}")
     t0 = time.monotonic()
+    probe0 = probe(env)
     s = Interactive(cmd, env.env(), log_path)
     watch = Watch(s.p.pid)
 
@@ -526,7 +544,10 @@ def run_testpmd(env, mode, size, packets):
         raise BenchError(why)
 
     try:
-        return testpmd_session(s, watch, fail, mode, size, packets, limit, stats_path, tag, t0)
+        r = testpmd_session(s, watch, fail, mode, size, packets, limit, stats_path, tag, t0)
+        probes = [p for p in (probe0, probe(env)) if p]
+        r["probe"] = max(probes) if probes else None
+        return r
     except BenchError as e:
         s.finish(5)
         watch.done()
@@ -918,8 +939,8 @@ def main():
     if disturbed:
         text += [f"{disturbed} of {len(runs)} runs were still disturbed after {retries} "
                  f"retr{'y' if retries == 1 else 'ies'} (other processes on the 2 CPUs, time "
-                 "stolen by the hypervisor, or a core or its memory running slow; see their "
-                 "notes): their numbers are noisy. Run the benchmark on an otherwise idle "
+                 "stolen by the hypervisor, a core or its memory running slow, or the two "
+                 "vCPUs placed far apart; see results.json): their numbers are noisy. Run the benchmark on an otherwise idle "
                  "machine.", ""]
     text.append("Meaning of every column: app/bench/README.md.")
     os.makedirs(env.out, exist_ok=True)

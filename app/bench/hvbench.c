@@ -7,6 +7,7 @@
  *
  *   hvbench [EAL args] -- --mode rxonly|txonly|io [--packets N]
  *           [--seconds S] [--size BYTES] [--burst N] [--idle-ms MS]
+ *   hvbench --probe       (no EAL: the CPU 0 <-> CPU 1 round trip only)
  *
  *   rxonly  receive and free
  *   txonly  send --size byte UDP/IPv4 frames (without FCS), built from a
@@ -34,7 +35,7 @@
  *         avg_burst=.. idle_iters=.. idle_cycles=.. window_us=.. mpps=..
  *         tsc_hz=.. complete=0|1 unsent=.. late_rx=.. tx_window_us=..
  *         cpu_share=.. preempted=.. stolen_us=.. loop_us=..
- *         calib_alu=BEFORE,AFTER calib_mem=BEFORE,AFTER
+ *         calib_alu=BEFORE,AFTER calib_mem=BEFORE,AFTER pingpong=BEFORE,AFTER
  *   port ipackets=.. opackets=.. imissed=.. ierrors=.. oerrors=..
  *   xstat NAME=VALUE                         (non-zero ones)
  * window_us runs from the first to the last iteration that moved packets;
@@ -48,12 +49,15 @@
  * to itself), preempted the involuntary context switches it suffered,
  * stolen_us the time it was runnable but waited for its CPU, all over the
  * loop's wall time loop_us: TSC cycles count time stolen by other
- * processes too. calib_alu and calib_mem: see calibrate().
+ * processes too. calib_alu and calib_mem: see calibrate(); pingpong: see
+ * pingpong() (0 with a single lcore).
  */
 
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +118,7 @@ struct result {
 
 static struct options opt;
 static struct result res;
+static double pingpong_cycles[2];	/* main <-> forwarding lcore, before and after */
 static uint16_t port;
 static struct rte_mempool *rx_pool, *tx_pool;
 static uint8_t frame_tpl[RTE_ETHER_MAX_LEN];
@@ -252,6 +257,114 @@ calibrate(double *alu, double *mem)
 	RTE_SET_USED(sink);
 	*alu = (double)(t1 - t0) / CALIB_ALU_ITERS;
 	*mem = (double)(t2 - t1) / ((double)CALIB_MEM_REPS * CALIB_MEM_BYTES);
+}
+
+/*
+ * Cache-line round trip between the main lcore (CPU 0, where hvsim's host
+ * thread runs) and the forwarding lcore, in TSC cycles: the cost of every
+ * ring index and frame the host and the guest hand each other. Where the
+ * hypervisor places the two vCPUs (same core, same cache, across caches)
+ * changes it several times over.
+ */
+#define PINGPONG_ROUNDS	20000
+#define PINGPONG_SPINS	50000000	/* the other side is gone */
+
+static volatile uint64_t pingpong_line __rte_cache_aligned;
+static volatile int pingpong_go;
+
+static int
+pingpong_echo(void *arg)
+{
+	uint64_t v;
+
+	RTE_SET_USED(arg);
+	while (!pingpong_go)
+		rte_pause();
+	for (v = 1; v < 2 * PINGPONG_ROUNDS; v += 2) {
+		uint64_t spins = 0;	/* no TSC rate without EAL (--probe) */
+
+		while (pingpong_line != v)
+			if (++spins > PINGPONG_SPINS)
+				return -1;
+		pingpong_line = v + 1;
+	}
+	return 0;
+}
+
+static double
+pingpong(unsigned int worker)
+{
+	uint64_t v, t0, deadline;
+
+	pingpong_line = 0;
+	pingpong_go = 0;
+	if (rte_eal_remote_launch(pingpong_echo, NULL, worker) != 0)
+		return 0;
+	pingpong_go = 1;
+	t0 = rte_rdtsc();
+	deadline = t0 + rte_get_tsc_hz();
+	for (v = 0; v < 2 * PINGPONG_ROUNDS && rte_rdtsc() < deadline; v += 2) {
+		uint64_t spins = 0;
+
+		pingpong_line = v + 1;
+		while (pingpong_line != v + 2 && ++spins < PINGPONG_SPINS)
+			;
+	}
+	t0 = rte_rdtsc() - t0;
+	return rte_eal_wait_lcore(worker) == 0 ? (double)t0 / PINGPONG_ROUNDS : 0;
+}
+
+/* hvbench --probe: the same round trip between CPUs 0 and 1, without EAL,
+ * for the benchmark driver to check the placement around a testpmd run. */
+static void *
+probe_echo(void *arg)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(1, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	*(int *)arg = 1;
+	return (void *)(intptr_t)pingpong_echo(NULL);
+}
+
+static int
+probe(void)
+{
+	uint64_t v, t0, t1;
+	pthread_t th;
+	cpu_set_t set;
+	int ready = 0, rounds = 0;
+	void *ret;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) != 0)
+		return 2;
+	pingpong_line = 0;
+	pingpong_go = 0;
+	if (pthread_create(&th, NULL, probe_echo, &ready) != 0)
+		return 2;
+	while (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE))
+		rte_pause();
+	pingpong_go = 1;
+	t0 = rte_rdtsc();
+	for (v = 0; v < 2 * PINGPONG_ROUNDS; v += 2, rounds++) {
+		uint64_t spins = 0;
+
+		pingpong_line = v + 1;
+		while (pingpong_line != v + 2)
+			if (++spins > PINGPONG_SPINS)
+				break;
+		if (spins > PINGPONG_SPINS)
+			break;
+	}
+	t1 = rte_rdtsc();
+	pthread_join(th, &ret);
+	if (ret != NULL)
+		return 1;
+	printf("probe pingpong=%.1f\n", (double)(t1 - t0) / rounds);
+	return 0;
 }
 
 /* Time this thread spent runnable but waiting for its CPU, in ns. */
@@ -461,14 +574,15 @@ report(void)
 	       " idle_iters=%" PRIu64 " idle_cycles=%" PRIu64 " window_us=%" PRIu64
 	       " mpps=%.4f tsc_hz=%" PRIu64 " complete=%d unsent=%" PRIu64
 	       " late_rx=%" PRIu64 " tx_window_us=%" PRId64 " cpu_share=%.3f preempted=%ld stolen_us=%" PRIu64 " loop_us=%" PRIu64
-	       " calib_alu=%.3f,%.3f calib_mem=%.4f,%.4f\n",
+	       " calib_alu=%.3f,%.3f calib_mem=%.4f,%.4f pingpong=%.1f,%.1f\n",
 	       mode_names[opt.mode], opt.mode == TXONLY ? opt.size : 0, pkts, res.rx, res.tx,
 	       res.busy_cycles, pkts ? (double)res.busy_cycles / (double)pkts : 0.0,
 	       res.busy_iters, res.busy_iters ? (double)pkts / (double)res.busy_iters : 0.0,
 	       res.idle_iters, res.idle_cycles, (uint64_t)(window_s * 1e6),
 	       window_s > 0 ? (double)pkts / window_s / 1e6 : 0.0, hz, res.complete,
 	       res.unsent, res.late_rx, tx_window_us, res.cpu_share, res.preempted, res.stolen_ns / 1000,
-	       (uint64_t)(res.loop_s * 1e6), res.alu[0], res.alu[1], res.mem[0], res.mem[1]);
+	       (uint64_t)(res.loop_s * 1e6), res.alu[0], res.alu[1], res.mem[0], res.mem[1],
+	       pingpong_cycles[0], pingpong_cycles[1]);
 	if (rte_eth_stats_get(port, &st) == 0)
 		printf("port ipackets=%" PRIu64 " opackets=%" PRIu64 " ibytes=%" PRIu64
 		       " obytes=%" PRIu64 " imissed=%" PRIu64 " ierrors=%" PRIu64
@@ -497,6 +611,8 @@ main(int argc, char **argv)
 	int n;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 2 && strcmp(argv[1], "--probe") == 0)
+		return probe();
 	n = rte_eal_init(argc, argv);
 	if (n < 0) {
 		fprintf(stderr, "hvbench: EAL init failed: %s\n", rte_strerror(rte_errno));
@@ -531,12 +647,14 @@ main(int argc, char **argv)
 
 	worker = rte_get_next_lcore(-1, 1, 0);
 	if (worker < RTE_MAX_LCORE) {
+		pingpong_cycles[0] = pingpong(worker);
 		/* the main lcore sleeps instead of spinning in rte_eal_wait_lcore:
 		 * it shares its core with hvsim's host thread */
 		rte_eal_remote_launch(loop, NULL, worker);
 		while (rte_eal_get_lcore_state(worker) == RUNNING)
 			usleep(10000);
 		rte_eal_wait_lcore(worker);
+		pingpong_cycles[1] = pingpong(worker);
 	} else {
 		loop(NULL);
 	}

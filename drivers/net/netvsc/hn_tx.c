@@ -367,28 +367,40 @@ tx_offload_ok(const struct hn_txq *txq, const struct rte_mbuf *m)
 	       (HV_RNDIS_LSO2_THOFF_MASK >> HV_RNDIS_LSO2_THOFF_SHIFT);
 }
 
-static inline void
-tx_count(struct hn_txq *txq, const struct rte_mbuf *m)
+/* What a frame adds to the statistics, read before the host may free it. */
+struct hn_tx_tally {
+	uint32_t len;
+	uint8_t cast;	/* 0 unicast, 1 multicast, 2 broadcast */
+};
+
+static inline struct hn_tx_tally
+tx_tally(const struct rte_mbuf *m)
 {
 	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	uint32_t len = m->pkt_len;
+	struct hn_tx_tally t = { .len = m->pkt_len, .cast = 0 };
 
+	if (unlikely(rte_is_multicast_ether_addr(&eh->dst_addr)))
+		t.cast = rte_is_broadcast_ether_addr(&eh->dst_addr) ? 2 : 1;
+	return t;
+}
+
+static inline void
+tx_count(struct hn_txq *txq, struct hn_tx_tally t)
+{
 	txq->stats.packets++;
-	txq->stats.bytes += len;
-	if (len <= 64)
+	txq->stats.bytes += t.len;
+	if (t.len <= 64)
 		txq->stats.bins[HN_BIN_64]++;
-	else if (len >= 1519)
+	else if (t.len >= 1519)
 		txq->stats.bins[HN_BIN_1519_MAX]++;
-	else if (len >= 1024)
+	else if (t.len >= 1024)
 		txq->stats.bins[HN_BIN_1024_1518]++;
 	else
-		txq->stats.bins[31 - __builtin_clz(len) - 5]++;
-	if (unlikely(rte_is_multicast_ether_addr(&eh->dst_addr))) {
-		if (rte_is_broadcast_ether_addr(&eh->dst_addr))
-			txq->stats.broadcast++;
-		else
-			txq->stats.multicast++;
-	}
+		txq->stats.bins[31 - __builtin_clz(t.len) - 5]++;
+	if (unlikely(t.cast == 1))
+		txq->stats.multicast++;
+	else if (unlikely(t.cast == 2))
+		txq->stats.broadcast++;
 }
 
 uint16_t
@@ -409,6 +421,7 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 	}
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
+		struct hn_tx_tally tally;
 		unsigned int nr = 0;
 		int ret;
 
@@ -431,23 +444,17 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 				txq->stats.linearized++;
 			}
 		}
+		tally = tx_tally(m);	/* the host may free m once it is sent */
 		if (nr > 0) {
-			tx_count(txq, m);	/* before the host may free it */
 			ret = tx_gpa(txq, m, r, nr, &sig);
 		} else {
 			ret = tx_copy(txq, m, &sig);
-			if (ret == 0) {
-				tx_count(txq, m);
+			if (ret == 0)
 				done[ndone++] = m;
-			}
 		}
-		if (ret < 0) {
-			if (nr > 0) {	/* undo the count: not sent */
-				txq->stats.packets--;
-				txq->stats.bytes -= m->pkt_len;
-			}
+		if (ret < 0)
 			break;
-		}
+		tx_count(txq, tally);
 	}
 	if (txq->agg_idx >= 0 && agg_flush(txq, &sig) < 0)
 		txq->stats.ring_full++;	/* kept: the next burst sends it */
