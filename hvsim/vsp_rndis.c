@@ -659,18 +659,6 @@ rss_hash(const struct hvsim_nic *nic, const uint8_t *frame, uint32_t len, uint32
 	return true;
 }
 
-static uint32_t
-put_ppi(uint8_t *p, uint32_t type, uint32_t value)
-{
-	struct hv_rndis_ppi e = {
-		.size = HV_RNDIS_PPI_SIZE(4), .type = type, .offset = HV_RNDIS_PPI_HDR_SIZE,
-	};
-
-	memcpy(p, &e, sizeof(e));
-	memcpy(p + sizeof(e), &value, 4);
-	return e.size;
-}
-
 /* The RSC fragment id PPI (§F.6): {version 1, flags, packet id}. */
 static uint32_t
 put_pktinfo_id(uint8_t *p, uint8_t flag, uint16_t id)
@@ -681,7 +669,7 @@ put_pktinfo_id(uint8_t *p, uint8_t flag, uint16_t id)
 	uint32_t u;
 
 	memcpy(&u, &v, sizeof(u));
-	return put_ppi(p, HV_RNDIS_PPI_PKTINFO_ID, u);
+	return hv_rndis_ppi_put_u32(p, HV_RNDIS_PPI_PKTINFO_ID, u);
 }
 
 /* One PACKET_MSG at buf: header, the PPIs already at buf + 44, the data. */
@@ -724,12 +712,12 @@ packet_ppis(struct hvsim_nic *nic, const uint8_t *frame, uint32_t len, uint16_t 
 
 	*chan = nic->chan[0];
 	if (vlan_tci)
-		ppi += put_ppi(p + ppi, HV_RNDIS_PPI_VLAN, HV_RNDIS_VLAN_FROM_TCI(vlan_tci));
+		ppi += hv_rndis_ppi_put_u32(p + ppi, HV_RNDIS_PPI_VLAN, HV_RNDIS_VLAN_FROM_TCI(vlan_tci));
 	if (csum_info)
-		ppi += put_ppi(p + ppi, HV_RNDIS_PPI_CSUM, csum_info);
+		ppi += hv_rndis_ppi_put_u32(p + ppi, HV_RNDIS_PPI_CSUM, csum_info);
 	if (nic->rss_enabled && rss_hash(nic, frame, len, &hash, &info)) {
-		ppi += put_ppi(p + ppi, HV_RNDIS_PPI_HASHVAL, hash);
-		ppi += put_ppi(p + ppi, HV_RNDIS_PPI_HASHINF, info);
+		ppi += hv_rndis_ppi_put_u32(p + ppi, HV_RNDIS_PPI_HASHVAL, hash);
+		ppi += hv_rndis_ppi_put_u32(p + ppi, HV_RNDIS_PPI_HASHINF, info);
 		*chan = nic->chan[nic->rss_table[hash % nic->rss_table_size]];
 		if (*chan == NULL)
 			*chan = nic->chan[0];

@@ -22,6 +22,7 @@
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* ---- §E.1 message types ----------------------------------------------- */
 
@@ -442,6 +443,22 @@ static_assert(sizeof(struct hv_rndis_ppi) == 12, "rndis ppi");
 #define HV_RNDIS_PPI_HDR_SIZE		12u
 /* Size of a PPI entry carrying dlen bytes of data. */
 #define HV_RNDIS_PPI_SIZE(dlen)		(HV_RNDIS_PPI_HDR_SIZE + (dlen))
+
+/* Write a PPI entry of type carrying one u32 at p; returns its size. Every
+ * PPI either side sends (VLAN, checksum, LSO, hash, fragment id) is one. */
+static inline uint32_t
+hv_rndis_ppi_put_u32(uint8_t *p, uint32_t type, uint32_t value)
+{
+	const struct hv_rndis_ppi e = {
+		.size = HV_RNDIS_PPI_SIZE(sizeof(value)),
+		.type = type,
+		.offset = HV_RNDIS_PPI_HDR_SIZE,
+	};
+
+	memcpy(p, &e, sizeof(e));
+	memcpy(p + sizeof(e), &value, sizeof(value));
+	return e.size;
+}
 
 /* ---- §F.3 PPI types ---------------------------------------------------- */
 

@@ -95,15 +95,7 @@ hn_txq_inflight(const struct hn_txq *txq)
 static inline uint8_t *
 put_ppi(uint8_t *p, uint32_t type, uint32_t value)
 {
-	struct hv_rndis_ppi e = {
-		.size = HV_RNDIS_PPI_SIZE(4),
-		.type = type,
-		.offset = HV_RNDIS_PPI_HDR_SIZE,
-	};
-
-	memcpy(p, &e, sizeof(e));
-	memcpy(p + sizeof(e), &value, sizeof(value));
-	return p + HV_RNDIS_PPI_SIZE(4);
+	return p + hv_rndis_ppi_put_u32(p, type, value);
 }
 
 /* Checksum or LSOv2 request, from the mbuf's offload flags. */
