@@ -82,22 +82,6 @@ usage(FILE *f)
 }
 
 static int
-parse_mac(const char *s, uint8_t mac[6])
-{
-	unsigned int b[6];
-	int i;
-
-	if (sscanf(s, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) != 6)
-		return -EINVAL;
-	for (i = 0; i < 6; i++) {
-		if (b[i] > 0xff)
-			return -EINVAL;
-		mac[i] = (uint8_t)b[i];
-	}
-	return 0;
-}
-
-static int
 parse_uint(const char *s, unsigned long long max, unsigned long long *out)
 {
 	char *end;
@@ -174,7 +158,7 @@ apply_option(struct hvsim_options *o, int opt, const char *arg)
 		o->nics = (int)v;
 		return 0;
 	case OPT_MAC:
-		return parse_mac(arg, o->nic.mac);
+		return hvsim_parse_mac(arg, o->nic.mac);
 	case OPT_MTU:
 		if (parse_uint(arg, 65535 - 14, &v) || v < 68)
 			return -EINVAL;

@@ -18,6 +18,7 @@
 #ifndef HVSIM_VSWITCH_H
 #define HVSIM_VSWITCH_H
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -26,6 +27,24 @@ struct hvsim_vswitch;
 
 #define HVSIM_VSWITCH_PORTS	8
 #define HVSIM_VSWITCH_FRAME_MAX	(64 * 1024)
+
+/* "XX:XX:XX:XX:XX:XX" (nothing after it) into mac; 0 or -EINVAL. */
+static inline int
+hvsim_parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned int b[6], i;
+	char tail;
+
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+		   &tail) != 6)
+		return -EINVAL;
+	for (i = 0; i < 6; i++) {
+		if (b[i] > 0xff)
+			return -EINVAL;
+		mac[i] = (uint8_t)b[i];
+	}
+	return 0;
+}
 
 /* One kind of wire. */
 struct hvsim_wire_ops {

@@ -111,25 +111,6 @@ parse_sizes(struct gen *g, const char *v)
 	return g->nsizes ? 0 : -EINVAL;
 }
 
-/* dst=XX:XX:XX:XX:XX:XX: address frames elsewhere (filter tests) */
-static int
-parse_dst_mac(struct gen *g, const char *v)
-{
-	unsigned int b[6], i;
-	char tail;
-
-	if (sscanf(v, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-		   &tail) != 6)
-		return -EINVAL;
-	for (i = 0; i < 6; i++) {
-		if (b[i] > 0xff)
-			return -EINVAL;
-		g->dst_mac[i] = (uint8_t)b[i];
-	}
-	g->have_dst_mac = true;
-	return 0;
-}
-
 /* "0>1/1>0": which ports send, and where their frames must come back */
 static int
 parse_ports(struct gen *g, const char *v)
@@ -185,7 +166,8 @@ parse_args(struct gen *g, const char *args)
 		else if (strcmp(tok, "sizes") == 0)
 			ret = parse_sizes(g, eq);
 		else if (strcmp(tok, "dst") == 0)
-			ret = parse_dst_mac(g, eq);
+			/* dst=MAC: address frames elsewhere (filter tests) */
+			g->have_dst_mac = (ret = hvsim_parse_mac(eq, g->dst_mac)) == 0;
 		else if (strcmp(tok, "ports") == 0)
 			ret = parse_ports(g, eq);
 		else
