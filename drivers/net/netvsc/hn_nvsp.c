@@ -118,7 +118,9 @@ hn_ctl_nvsp(struct hn_dev *hv, const union hv_nvsp_msg *req, uint32_t resp_type,
 	ret = hn_ctl_wait(hv, what);
 	if (ret < 0)
 		return ret;
-	memcpy(&type, hv->ctl.buf, sizeof(type));
+	type = 0;
+	if (hv->ctl.len >= sizeof(type))
+		memcpy(&type, hv->ctl.buf, sizeof(type));
 	if (hv->ctl.len < resp_min || type != resp_type) {
 		PMD_DRV_LOG(ERR, "port %u: NVSP message %u answered with type %u, %u bytes",
 			    hv->port_id, req->type, type, hv->ctl.len);

@@ -263,18 +263,6 @@ rx_copy(struct hn_rxq *rxq, const uint8_t *data, uint32_t len)
 	}
 }
 
-static inline unsigned int
-size_bin(uint32_t len)
-{
-	if (len <= 64)
-		return HN_BIN_64;
-	if (len >= 1519)
-		return HN_BIN_1519_MAX;
-	if (len >= 1024)
-		return HN_BIN_1024_1518;
-	return 31 - __builtin_clz(len) - 5;	/* 65..127 -> 1, ..., 512..1023 -> 4 */
-}
-
 static void
 rx_fill(struct hn_rxq *rxq, struct rte_mbuf *m, const struct hn_rxinfo *info)
 {
@@ -330,7 +318,7 @@ rx_deliver(struct hn_rxq *rxq, struct hn_sink *sink, struct rte_mbuf *m)
 	}
 	rxq->stats.packets++;
 	rxq->stats.bytes += m->pkt_len;
-	rxq->stats.bins[size_bin(m->pkt_len)]++;
+	rxq->stats.bins[hn_size_bin(m->pkt_len)]++;
 }
 
 /* ---- frames attached in place (rx_extmbuf_enable) ------------------------ */
@@ -548,8 +536,13 @@ rx_xfer(struct hn_dev *hv, struct hn_chan *ch, struct hn_sink *sink,
 	struct hv_xfer_page_hdr xh;
 	uint32_t i, status = HV_NVSP_STATUS_SUCCESS;
 
+	if (hlen < sizeof(xh)) {
+		ch->bad_packets++;
+		status = HV_NVSP_STATUS_FAILED;
+		goto ack;
+	}
 	memcpy(&xh, p, sizeof(xh));
-	if (hlen < sizeof(xh) || xh.xfer_pageset_id != HV_RXBUF_XFER_PAGESET_ID ||
+	if (xh.xfer_pageset_id != HV_RXBUF_XFER_PAGESET_ID ||
 	    xh.range_cnt == 0 || xh.range_cnt > (hlen - sizeof(xh)) / sizeof(struct hv_xfer_range) ||
 	    !hv->rxbuf_connected) {
 		ch->bad_packets++;

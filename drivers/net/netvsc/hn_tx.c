@@ -381,14 +381,7 @@ tx_count(struct hn_txq *txq, struct hn_tx_tally t)
 {
 	txq->stats.packets++;
 	txq->stats.bytes += t.len;
-	if (t.len <= 64)
-		txq->stats.bins[HN_BIN_64]++;
-	else if (t.len >= 1519)
-		txq->stats.bins[HN_BIN_1519_MAX]++;
-	else if (t.len >= 1024)
-		txq->stats.bins[HN_BIN_1024_1518]++;
-	else
-		txq->stats.bins[31 - __builtin_clz(t.len) - 5]++;
+	txq->stats.bins[hn_size_bin(t.len)]++;
 	if (unlikely(t.cast == 1))
 		txq->stats.multicast++;
 	else if (unlikely(t.cast == 2))
@@ -399,7 +392,7 @@ uint16_t
 hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct hn_txq *txq = q;
-	struct rte_mbuf *done[n];	/* copied: freed in bulk at the end */
+	struct rte_mbuf *done[HN_TX_FREE_BATCH];	/* copied or dropped: freed in bulk */
 	struct hv_gpa_range r[HV_GPA_RANGES_MAX];
 	unsigned int ndone = 0;
 	bool sig = false;
@@ -416,6 +409,11 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 		struct hn_tx_tally tally;
 		unsigned int nr = 0;
 		int ret;
+
+		if (unlikely(ndone == HN_TX_FREE_BATCH)) {
+			rte_pktmbuf_free_bulk(done, ndone);
+			ndone = 0;
+		}
 
 		tx_untag(m);
 		if (unlikely(!tx_offload_ok(txq, m))) {
@@ -530,13 +528,13 @@ int
 hn_tx_done_cleanup(void *q, uint32_t free_cnt)
 {
 	struct hn_txq *txq = q;
-	unsigned int before = rte_ring_count(txq->free_idx);
+	unsigned int before = rte_ring_count(txq->free_idx), after;
 	bool sig = false;
 
 	RTE_SET_USED(free_cnt);
 	if (txq->agg_idx >= 0 && agg_flush(txq, &sig) == 0 && sig)
 		vmbus_chan_signal(txq->ch->vc);
 	hn_chan_drain(txq->hv, txq->ch, NULL, 0, HN_RX_BURST_BUDGET);
-	return (int)(rte_ring_count(txq->free_idx) - RTE_MIN(before,
-		rte_ring_count(txq->free_idx)));
+	after = rte_ring_count(txq->free_idx);
+	return after > before ? (int)(after - before) : 0;
 }

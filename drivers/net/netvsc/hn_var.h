@@ -51,6 +51,7 @@ extern int hn_logtype_driver;
 #define HN_RX_MBUF_CACHE	64u	/* mbufs taken from the pool at once */
 #define HN_RX_BURST_BUDGET	256u	/* VMBus packets parsed per drain */
 #define HN_TX_HDR_SIZE		128u	/* RNDIS header + PPIs of a GPA send */
+#define HN_TX_FREE_BATCH	64u	/* sent-by-copy mbufs freed at once */
 #define HN_TX_MAX_SEGS		(HV_GPA_RANGES_MAX - 1u)	/* one for the header */
 #define HN_TSO_MAX_DEFAULT	65535u
 #define HN_STOP_DRAIN_MS	1000u	/* dev_stop: wait for send completions */
@@ -77,6 +78,19 @@ enum {
 	HN_BIN_64, HN_BIN_65_127, HN_BIN_128_255, HN_BIN_256_511,
 	HN_BIN_512_1023, HN_BIN_1024_1518, HN_BIN_1519_MAX, HN_BIN_COUNT
 };
+
+/* The size bin of a frame of len bytes. */
+static inline unsigned int
+hn_size_bin(uint32_t len)
+{
+	if (len <= 64)
+		return HN_BIN_64;
+	if (len >= 1519)
+		return HN_BIN_1519_MAX;
+	if (len >= 1024)
+		return HN_BIN_1024_1518;
+	return 31 - __builtin_clz(len) - 5;	/* 65..127 -> 1, ..., 512..1023 -> 4 */
+}
 
 struct hn_rx_stats {
 	uint64_t packets;
