@@ -86,7 +86,8 @@ struct hvsim_nic *hvsim_vswitch_port(const struct hvsim_vswitch *vs, int port);
 void hvsim_vswitch_tx(struct hvsim_vswitch *vs, int port, const uint8_t *frame,
 		      uint32_t len, uint16_t vlan_tci);
 
-/* A wire hands a frame to the NIC on `port` (guest RX). 0 or -errno. */
+/* A wire hands a frame to the NIC on `port` (guest RX). 0 (also when the
+ * NIC's packet filter dropped it: it crossed the wire) or -errno. */
 int hvsim_vswitch_deliver(struct hvsim_vswitch *vs, int port, const uint8_t *frame,
 			  uint32_t len, uint16_t vlan_tci);
 
