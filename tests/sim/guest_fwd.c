@@ -22,6 +22,8 @@
  *   --count N        small frames of each kind (TCP4, UDP4, TCP6, UDP6)
  *   --tx-csum        checksums left zero, requested from the host
  *                    (RTE_MBUF_F_TX_IP_CKSUM / TCP_CKSUM / UDP_CKSUM)
+ *   --tx-csum-unconfigured  the same requests, the offloads not enabled
+ *                    (a PMD must not pass them to the host)
  *   --tso N          N TSO packets of each IP version (RTE_MBUF_F_TX_TCP_SEG)
  *   --tso-payload B  TCP payload of each (default 60000); MSS 1460 / 1440
  *   --vlan TCI       every frame tagged through RTE_MBUF_F_TX_VLAN
@@ -85,7 +87,7 @@ struct options {
 	/* offload mode */
 	uint32_t count, tso, tso_payload, bad, jumbo, oversize, mss;
 	uint16_t vlan;
-	bool tx_csum, rx_csum, vlan_inframe;
+	bool tx_csum, tx_csum_unconf, rx_csum, vlan_inframe;
 	/* port */
 	bool lro, lro_tso, vlan_strip, scatter;
 	uint32_t lro_max;		/* max_lro_pkt_size asked (0: the PMD's) */
@@ -116,6 +118,7 @@ parse(int argc, char **argv, struct options *o)
 		{ "jumbo", required_argument, NULL, 'J' },
 		{ "oversize", required_argument, NULL, 'O' },
 		{ "mss", required_argument, NULL, 'M' },
+		{ "tx-csum-unconfigured", no_argument, NULL, 'K' },
 		{ "vlan-inframe", no_argument, NULL, 'I' },
 		{ "lro", no_argument, NULL, 'L' },
 		{ "lro-max", required_argument, NULL, 'X' },
@@ -151,6 +154,7 @@ parse(int argc, char **argv, struct options *o)
 		case 'J': o->jumbo = (uint32_t)atoi(optarg); break;
 		case 'O': o->oversize = (uint32_t)atoi(optarg); break;
 		case 'M': o->mss = (uint32_t)atoi(optarg); break;
+		case 'K': o->tx_csum_unconf = true; break;
 		case 'I': o->vlan_inframe = true; break;
 		case 'L': o->lro = true; break;
 		case 'X': o->lro_max = (uint32_t)atoi(optarg); break;
@@ -647,7 +651,7 @@ send_small(uint16_t port, struct rte_mempool *mp, const struct options *o)
 			if (m == NULL)
 				return;
 			fill_frame(m, port, k, 18 + (i * 97 + k * 13) % 1400, i);
-			if (o->tx_csum)
+			if (o->tx_csum || o->tx_csum_unconf)
 				m->ol_flags |= csum_flags(k);
 			else
 				sw_checksums(m, k);

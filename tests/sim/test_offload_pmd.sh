@@ -130,6 +130,12 @@ check "RX checksum: hvsim reported IP ok 22, failed 3; TCP/UDP ok 35, failed 12"
 check "RX checksum: the guest sees exactly those as mbuf flags, IP_FAILED as IP_CKSUM_BAD" \
 	'has "offload sent=47 unsent=0 expected=47 rx=47" && has "offload ip_good=22 ip_bad=3 ip_unknown=22 l4_good=35 l4_bad=12 l4_unknown=0" && has "sw_bad=15"'
 
+# 4b. Checksum requests the application did not enable: the host would
+#     refuse them (strict hvsim: a violation); the PMD drops and counts.
+guest --strict -- --mode offload --count 1 --tx-csum-unconfigured
+check "TX checksum requests without the offload enabled: 4 dropped (tx_q0_bad_offload_errors), none reached the host" \
+	'clean && [ "$(xstat tx_q0_bad_offload_errors)" = 4 ] && has "oerrors=4" && [ "$(val tx_frames)" = 0 ]'
+
 # 5. LRO: each TSO packet is cut by the host's LSO into 42 segments and
 #    coalesced back by its RSC into one packet of 42 fragments, which the
 #    PMD chains into one mbuf chain (2048-byte mbufs).

@@ -384,7 +384,9 @@ tx_offload_check(const struct hn_txq *txq, const struct rte_mbuf *m)
 
 	if (fl & RTE_MBUF_F_TX_TCP_SEG)
 		return tx_tso_ok(txq, m) ? HN_TX_OK : HN_TX_BAD_TSO;
-	if (((fl & RTE_MBUF_F_TX_IP_CKSUM) &&
+	/* the offload parameters turn IPv6 checksums on only if offered */
+	if (((fl & RTE_MBUF_F_TX_IPV6) && (fl & RTE_MBUF_F_TX_L4_MASK) && !txq->csum6) ||
+	    ((fl & RTE_MBUF_F_TX_IP_CKSUM) &&
 	     !(txq->offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM)) ||
 	    ((fl & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_TCP_CKSUM &&
 	     !(txq->offloads & RTE_ETH_TX_OFFLOAD_TCP_CKSUM)) ||
@@ -554,6 +556,7 @@ hn_txq_bind(struct hn_dev *hv, struct hn_txq *txq, uint32_t nb_txq)
 	txq->lso4_max = hv->lso4_max;
 	txq->lso6_max = hv->lso6_max;
 	txq->lso_minsegs = hv->lso_minsegs;
+	txq->csum6 = hv->csum_tx6 != 0;
 	txq->max_frame = hv->mtu + RTE_ETHER_HDR_LEN;
 	txq->agg_idx = -1;
 	txq->spare = UINT32_MAX;

@@ -229,6 +229,7 @@ struct hn_txq {
 	uint32_t lso4_max, lso6_max;	/* TSO payload bytes; 0: not offered */
 	uint32_t lso_minsegs;
 	uint32_t max_frame;		/* MTU + 14 */
+	bool csum6;			/* IPv6 TCP/UDP checksums offered */
 	uint64_t offloads;
 	bool started;
 	struct hn_tx_stats stats;
