@@ -883,6 +883,7 @@ poll_queue(uint16_t port, uint16_t q, const struct options *o)
 {
 	struct rte_mbuf *pkts[BURST];
 	uint16_t n, sent, i, txq = q % o->txq;
+	unsigned int tries;
 
 	n = rte_eth_rx_burst(port, q, pkts, BURST);
 	if (n == 0)
@@ -900,7 +901,9 @@ poll_queue(uint16_t port, uint16_t q, const struct options *o)
 		rte_pktmbuf_free_bulk(pkts, n);
 		return n;
 	}
-	sent = rte_eth_tx_burst(port, txq, pkts, n);
+	/* a busy host completes sends late: retry a while before giving up */
+	for (sent = 0, tries = 0; sent < n && tries < 100000; tries++)
+		sent += rte_eth_tx_burst(port, txq, pkts + sent, n - sent);
 	tx_count[txq] += sent;
 	if (sent < n) {
 		tx_unsent[txq] += n - sent;
