@@ -47,6 +47,8 @@
  *                    rxonly modes the generator's per-segment headers and
  *                    pattern: hvsim --traffic=gen:proto=tcp)
  *   --lro-max BYTES  max_lro_pkt_size (default: the PMD's maximum)
+ *   --tx-retry       io mode: a frame the PMD cannot take yet is offered
+ *                    again (a while) instead of being dropped as unsent
  *   --lro-tso        io mode: a coalesced packet goes back as a TSO request
  *                    with its tso_segsz, so the wire sees its segments again
  *   --vlan-strip     RTE_ETH_RX_OFFLOAD_VLAN_STRIP
@@ -89,7 +91,7 @@ struct options {
 	uint16_t vlan;
 	bool tx_csum, tx_csum_unconf, rx_csum, vlan_inframe;
 	/* port */
-	bool lro, lro_tso, vlan_strip, scatter;
+	bool lro, lro_tso, vlan_strip, scatter, tx_retry;
 	uint32_t lro_max;		/* max_lro_pkt_size asked (0: the PMD's) */
 	uint32_t lro_piece;		/* what the PMD delivers at most (lro_expect) */
 	uint16_t mtu, mtu_restart;
@@ -119,6 +121,7 @@ parse(int argc, char **argv, struct options *o)
 		{ "oversize", required_argument, NULL, 'O' },
 		{ "mss", required_argument, NULL, 'M' },
 		{ "tx-csum-unconfigured", no_argument, NULL, 'K' },
+		{ "tx-retry", no_argument, NULL, 'Y' },
 		{ "vlan-inframe", no_argument, NULL, 'I' },
 		{ "lro", no_argument, NULL, 'L' },
 		{ "lro-max", required_argument, NULL, 'X' },
@@ -155,6 +158,7 @@ parse(int argc, char **argv, struct options *o)
 		case 'O': o->oversize = (uint32_t)atoi(optarg); break;
 		case 'M': o->mss = (uint32_t)atoi(optarg); break;
 		case 'K': o->tx_csum_unconf = true; break;
+		case 'Y': o->tx_retry = true; break;
 		case 'I': o->vlan_inframe = true; break;
 		case 'L': o->lro = true; break;
 		case 'X': o->lro_max = (uint32_t)atoi(optarg); break;
@@ -901,8 +905,9 @@ poll_queue(uint16_t port, uint16_t q, const struct options *o)
 		rte_pktmbuf_free_bulk(pkts, n);
 		return n;
 	}
-	/* a busy host completes sends late: retry a while before giving up */
-	for (sent = 0, tries = 0; sent < n && tries < 100000; tries++)
+	/* --tx-retry: a busy host completes sends late; retry a while */
+	sent = rte_eth_tx_burst(port, txq, pkts, n);
+	for (tries = 0; o->tx_retry && sent < n && tries < 100000; tries++)
 		sent += rte_eth_tx_burst(port, txq, pkts + sent, n - sent);
 	tx_count[txq] += sent;
 	if (sent < n) {

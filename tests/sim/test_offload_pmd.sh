@@ -206,7 +206,7 @@ check "gen TCP, rxonly: guest LRO packets/segments = hvsim RSC packets/segments 
 #     host's LSO maximum (62780). The generator must get back exactly the
 #     segments it sent.
 guest --strict --traffic=gen:rate=0,count=20000,delay=1000,flows=1,burst=64,sizes=1514,proto=tcp \
-	-- --mode io --lro --lro-tso --lro-max 62834 --mbuf-size 8320 --seconds 8
+	-- --mode io --lro --lro-tso --tx-retry --lro-max 62834 --mbuf-size 8320 --seconds 8
 check "RSC -> LRO -> TSO -> LSO: the generator got all 20000 segments back intact, none lost" \
 	'clean && [ "$(gen sent) $(gen received) $(gen lost) $(gen corrupt) $(gen foreign)" = "20000 20000 0 0 0" ]'
 check "RSC -> LRO -> TSO -> LSO: 20000 segments coalesced and cut again; every TSO request sent" \
@@ -237,13 +237,13 @@ check "MTU 1500: a 1515-byte frame without TSO is dropped and counted (tx_q0_too
 #     again; 2048-byte mbufs, so frames above 2048 bytes become chains.
 #     io forwarding back: exact counts and bytes.
 gentraffic=gen:rate=20000,count=4000,delay=2000,sizes=60/1514/2048/4000/9014
-guest --strict --mtu=9000 --traffic=$gentraffic -- --mode io --scatter --mtu-restart 9000 --packets 4000 --seconds 15
+guest --strict --mtu=9000 --traffic=$gentraffic -- --mode io --scatter --mtu-restart 9000 --tx-retry --packets 4000 --seconds 15
 check "MTU 9000 after a restart, SCATTER: 4000 frames up to 9014 B forwarded, none lost or corrupt" \
 	'clean && [ "$(gen sent) $(gen received) $(gen lost) $(gen corrupt)" = "4000 4000 0 0" ] && has "total rx=4000 tx=4000 unsent=0"'
 check "MTU 9000 after a restart, SCATTER: 13308800 bytes each way, equal on both sides; nothing oversize" \
 	'[ "$(nic rx_bytes tx_bytes rx_dropped_oversize)" = "rx_bytes=13308800 tx_bytes=13308800 rx_dropped_oversize=0" ] &&
 	 [ "$(xstat rx_q0_bytes) $(xstat tx_q0_bytes)" = "13308800 13308800" ] && has "ierrors=0"'
-guest --strict --mtu=9000 --traffic=$gentraffic -- --mode io --mtu 9000 --seconds 5
+guest --strict --mtu=9000 --traffic=$gentraffic -- --mode io --mtu 9000 --tx-retry --seconds 5
 check "MTU 9000 without SCATTER: one line says so at start; 1600 frames above 2048 B dropped and counted" \
 	'clean && [ "$(lines "do not fit its 2048 B mbufs")" = 1 ] && [ "$(xstat rx_q0_too_long_errors)" = 1600 ] &&
 	 has "ierrors=1600" && [ "$(gen received) $(gen lost) $(gen corrupt)" = "2400 1600 0" ]'
