@@ -780,7 +780,7 @@ rsc_cut(const struct hvsim_rsc *r, bool toomany, uint32_t *off, uint32_t *len)
 {
 	uint32_t payload = r->len - r->hdr_len, chunk, i;
 
-	if (!toomany || payload < RSC_FRAGS_MAX) {
+	if (!toomany) {
 		for (i = 0; i < r->nseg; i++)
 			hvsim_rsc_fragment(r, i, &off[i], &len[i]);
 		return r->nseg;
@@ -808,11 +808,13 @@ rsc_flags(uint32_t i, uint32_t n, uint8_t fault)
 	return flag;
 }
 
-/* The fault for the next coalesced packet, counted. */
+/* The fault for coalesced packet r, counted; toomany needs a byte of
+ * payload per fragment (a packet too short for it goes unbroken). */
 static uint8_t
-rsc_next_fault(struct hvsim_nic *nic)
+rsc_next_fault(struct hvsim_nic *nic, const struct hvsim_rsc *r)
 {
-	if (nic->rsc_fault == HVSIM_RSC_FAULT_NONE || nic->rsc_fault_left == 0)
+	if (nic->rsc_fault == HVSIM_RSC_FAULT_NONE || nic->rsc_fault_left == 0 ||
+	    (nic->rsc_fault == HVSIM_RSC_FAULT_TOOMANY && r->len - r->hdr_len < RSC_FRAGS_MAX))
 		return HVSIM_RSC_FAULT_NONE;
 	nic->rsc_fault_left--;
 	nic->stats.rsc_faults++;
@@ -831,7 +833,7 @@ rx_deliver_rsc(struct hvsim_nic *nic, struct hvsim_rsc *r)
 	static uint32_t off[RSC_FRAGS_MAX], len[RSC_FRAGS_MAX];
 	static struct iovec msgs[RSC_FRAGS_MAX];
 	uint32_t csum_info = hvsim_rsc_finish(r, &nic->offload);
-	uint8_t fault = rsc_next_fault(nic);
+	uint8_t fault = rsc_next_fault(nic, r);
 	uint32_t i, n, pos = 0, ppi;
 	uint16_t id = nic->rsc_pkt_id++;
 	struct hvsim_chan *c = nic->chan[0];
