@@ -74,6 +74,8 @@ struct hvsim_nic_stats {
 	uint64_t rx_csum_l4_failed;
 	uint64_t rsc_packets;		/* coalesced packets delivered */
 	uint64_t rsc_segments;		/* wire segments in them */
+	uint64_t rss_sets;		/* RSS parameters accepted (enable) */
+	uint64_t rx_rss_hashed;		/* packets given a hash PPI */
 };
 
 struct hvsim_deferred;	/* a control answer waiting (slowhost.c) */
