@@ -148,8 +148,10 @@ rss_caps(const struct hvsim_nic *nic, struct hv_ndis_rss_caps *r)
 	r->hdr.rev = HV_NDIS_RSS_CAPS_REV_2;
 	r->hdr.size = HV_NDIS_RSS_CAPS_SIZE_REV2;
 	r->caps = HOST_RSS_CAPS;
-	r->num_int_msgs = nic->cfg.max_subchannels + 1;
-	r->num_rx_queues = nic->cfg.max_subchannels + 1;
+	/* what the switch could do; --subchannels=N limits the grant only, as
+	 * a VM with fewer vCPUs than the switch's queues gets (a partial grant) */
+	r->num_int_msgs = HVSIM_MAX_CHANNELS;
+	r->num_rx_queues = HVSIM_MAX_CHANNELS;
 	r->num_indir_entries = HV_NDIS_RSS_INDIR_ENTRIES;
 }
 

@@ -277,7 +277,7 @@ hn_rss_offloads(const struct hn_dev *hv)
 	uint64_t hf = 0;
 	unsigned int i;
 
-	if (hn_rss_queue_cap(hv) <= 1)
+	if (hn_rss_queue_cap(hv) <= 1 || hv->nchan <= 1)
 		return 0;
 	for (i = 0; i < RTE_DIM(hn_hash_types); i++)
 		if (hv->rss_caps & hn_hash_types[i].cap)
@@ -1165,21 +1165,28 @@ static const struct hn_xstat_def hn_ch_xstats[] = {
 };
 #define HN_CH_BUS_XSTATS 2	/* tx_qN_signals, tx_qN_vmbus_ring_full_errors */
 
+/* Channels of configured queue pairs; those beyond are open but idle. */
 static unsigned int
-hn_xstats_count(const struct rte_eth_dev *dev)
+hn_chans_in_use(const struct rte_eth_dev *dev)
 {
 	const struct hn_dev *hv = hn_dev_of(dev);
 
+	return RTE_MIN(hv->nchan, (uint32_t)RTE_MAX(dev->data->nb_rx_queues,
+						     dev->data->nb_tx_queues));
+}
+
+static unsigned int
+hn_xstats_count(const struct rte_eth_dev *dev)
+{
 	return dev->data->nb_rx_queues * RTE_DIM(hn_rx_xstats) +
 	       dev->data->nb_tx_queues * RTE_DIM(hn_tx_xstats) +
-	       hv->nchan * (RTE_DIM(hn_ch_xstats) + HN_CH_BUS_XSTATS);
+	       hn_chans_in_use(dev) * (RTE_DIM(hn_ch_xstats) + HN_CH_BUS_XSTATS);
 }
 
 static int
 hn_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
 		    unsigned int size)
 {
-	const struct hn_dev *hv = hn_dev_of(dev);
 	unsigned int n = hn_xstats_count(dev), k = 0, q, i;
 
 	if (names == NULL || size < n)
@@ -1192,7 +1199,7 @@ hn_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
 		for (i = 0; i < RTE_DIM(hn_tx_xstats); i++)
 			snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE, "tx_q%u_%s", q,
 				 hn_tx_xstats[i].name);
-	for (q = 0; q < hv->nchan; q++) {
+	for (q = 0; q < hn_chans_in_use(dev); q++) {
 		for (i = 0; i < RTE_DIM(hn_ch_xstats); i++)
 			snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE,
 				 hn_ch_xstats[i].name, q);
@@ -1229,7 +1236,7 @@ hn_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int si
 			xs[k].value = *(const uint64_t *)(s + hn_tx_xstats[i].off);
 		}
 	}
-	for (q = 0; q < hv->nchan; q++) {
+	for (q = 0; q < hn_chans_in_use(dev); q++) {
 		const uint8_t *c = (const uint8_t *)&hv->chans[q];
 		struct vmbus_chan_stats bus = { 0 };
 
