@@ -30,6 +30,9 @@
  *                 for a guest that forwards between NICs (default: every
  *                 port to itself; a port not named as a source sends nothing)
  *
+ * The scenario command "gen KEY=VALUE,..." starts a new batch with the
+ * settings changed as given (gen_command()).
+ *
  * Counters are per sending port: "received" counts the frames that came
  * back on the expected port; "wrong_port" those that came back elsewhere.
  * "foreign" and "corrupt" are counted on the port they arrived on.

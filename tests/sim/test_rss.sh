@@ -73,7 +73,7 @@ run_testpmd() {
 		timeout -s KILL 180 "$HVSIM" --netvsc=hvnet --plugin="$HVNET_BUS" \
 			--plugin="$HVNET_PMD" --strict --stats-json="$work/stats.json" \
 			--control="$sock" --traffic=gen:count=0,rate=1,delay=3600000 "${hv[@]}" -- \
-			stdbuf -oL "$TESTPMD" -l 0-1 -m 512 --no-pci --file-prefix="hvr$$" -- -i \
+			stdbuf -oL "$TESTPMD" -l 0-1 -m 512 --no-pci ${EAL_EXTRA:-} --file-prefix="hvr$$" -- -i \
 			--total-num-mbufs=16384 --forward-mode=rxonly "${tp[@]}" >"$work/out" 2>&1
 	echo $? >"$work/rc"
 }
@@ -311,6 +311,13 @@ run_testpmd "show port info 0" --subchannels=0 -- --rxq=1 --txq=1
 check "no subchannel granted: one log line, one queue pair, no hash type advertised" \
 	'clean && has "Max possible RX queues: 1" && ! has "ipv4-tcp" &&
 	 has "the host granted 0 of 63 subchannels: at most 1 queue pairs"'
+
+# 7. max_queues=4: only 3 subchannels asked for and opened, no partial grant
+EAL_EXTRA="-a f5bee5e0-0000-4000-8000-000000000100,max_queues=4" \
+	run_testpmd "show port info 0" -- --rxq=4 --txq=4
+check "max_queues=4: 3 subchannels asked and opened, 4 queue pairs offered, no grant line" \
+	'clean && has "Max possible RX queues: 4" && ! has "subchannels: at most" &&
+	 [ "$(json "$work/stats.json" "len(d[\"nics\"][0][\"channels\"])")" = 4 ]'
 
 echo "1..$n"
 [ "$fails" = 0 ]

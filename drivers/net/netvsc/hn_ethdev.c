@@ -29,10 +29,11 @@ RTE_LOG_REGISTER_SUFFIX(hn_logtype_driver, driver, NOTICE);
 #define HN_ARG_RX_EXTMBUF	"rx_extmbuf_enable"
 #define HN_ARG_NUMA_AWARE	"numa_aware"
 #define HN_ARG_TIMEOUT		"timeout"
+#define HN_ARG_MAX_QUEUES	"max_queues"
 
 static const char *const hn_valid_args[] = {
 	HN_ARG_LATENCY, HN_ARG_RX_COPYBREAK, HN_ARG_TX_COPYBREAK, HN_ARG_RX_EXTMBUF,
-	HN_ARG_NUMA_AWARE, HN_ARG_TIMEOUT, NULL
+	HN_ARG_NUMA_AWARE, HN_ARG_TIMEOUT, HN_ARG_MAX_QUEUES, NULL
 };
 
 /* Microsoft's default Toeplitz key (what Linux programs, §E.7) */
@@ -85,6 +86,7 @@ parse_devargs(const struct rte_devargs *da, struct hn_devargs *a)
 		{ HN_ARG_RX_EXTMBUF, { &extmbuf, 0, 1 } },
 		{ HN_ARG_NUMA_AWARE, { &numa, 0, 1 } },
 		{ HN_ARG_TIMEOUT, { &a->timeout_s, 1, 3600 } },
+		{ HN_ARG_MAX_QUEUES, { &a->max_queues, 1, HN_MAX_QUEUES } },
 	};
 	struct rte_kvargs *kv;
 	unsigned int i;
@@ -96,12 +98,13 @@ parse_devargs(const struct rte_devargs *da, struct hn_devargs *a)
 	 * copies cost less than a GPA packet and its completion per frame */
 	a->tx_copybreak = 65536;
 	a->timeout_s = 60;
+	a->max_queues = HN_MAX_QUEUES;
 	if (da != NULL && da->args != NULL && da->args[0] != '\0') {
 		kv = rte_kvargs_parse(da->args, hn_valid_args);
 		if (kv == NULL) {
 			PMD_INIT_LOG(ERR, "devargs '%s': unknown key or bad syntax; valid keys: "
 				     "latency, rx_copybreak, tx_copybreak, rx_extmbuf_enable, "
-				     "numa_aware, timeout", da->args);
+				     "numa_aware, timeout, max_queues", da->args);
 			return -EINVAL;
 		}
 		for (i = 0; i < RTE_DIM(table) && ret == 0; i++)
@@ -137,7 +140,7 @@ hn_rss_queue_cap(const struct hn_dev *hv)
 static void
 hn_open_channels(struct hn_dev *hv)
 {
-	uint32_t want = hn_rss_queue_cap(hv) - 1, granted = 0;
+	uint32_t want = RTE_MIN(hn_rss_queue_cap(hv), hv->args.max_queues) - 1, granted = 0;
 	int ret;
 
 	if (want == 0)
@@ -1453,4 +1456,5 @@ RTE_PMD_REGISTER_PARAM_STRING(net_netvsc,
 			      HN_ARG_TX_COPYBREAK "=<uint> "
 			      HN_ARG_RX_EXTMBUF "=<0|1> "
 			      HN_ARG_NUMA_AWARE "=<0|1> "
-			      HN_ARG_TIMEOUT "=<seconds>");
+			      HN_ARG_TIMEOUT "=<seconds> "
+			      HN_ARG_MAX_QUEUES "=<1-64>");
