@@ -132,7 +132,7 @@ hn_rss_queue_cap(const struct hn_dev *hv)
  * Every session asks for every subchannel the host's RSS capabilities
  * allow, so the queue count the application sees (dev_infos) is what the
  * host granted and a configure never asks for a channel that is not
- * there (doc/guides/nics/netvsc.md, "Queues and channels"). The host
+ * there (doc/guides/nics/netvsc.md, "Queues, channels and RSS"). The host
  * offers granted subchannels whether or not they are used; channels
  * beyond the configured queues stay idle: the indirection table never
  * names them and nothing is sent on them.
