@@ -11,7 +11,11 @@ types hash what the plain ones do when there is no extension header (the
 generator sends none).
 
 usage: rss_predict.py STATS FLOWS COUNT QUEUES [--proto udp|tcp] [--ip 4|6]
-                      [--pairs]
+                      [--pairs] [--live]
+The key and table are the last ones programmed, even when RSS was disabled
+since (guests disable it when they close, before the final --stats-json);
+with --live (a snapshot taken while the guest runs) RSS must be enabled,
+else every frame goes to queue 0 without a hash.
 Prints one line per queue, "queue=Q rx=N" (the form guest_fwd reports), or
 with --pairs one line per frame, "queue=Q hash=0xH" (hash=none: no hash),
 sorted."""
@@ -68,11 +72,12 @@ def hash_input(flow: int, proto: str, ip: int, hash_info: int):
     return None
 
 
-def predict(rss: dict, flows: int, count: int, proto: str, ip: int):
+def predict(rss: dict, flows: int, count: int, proto: str, ip: int,
+            live: bool = True):
     """(queue, hash or None) of each of the count frames."""
     key, table = bytes.fromhex(rss["key"]), rss["table"]
-    on = rss["enabled"] and \
-        rss["hash_info"] & 0xFF == FUNCTION_TOEPLITZ
+    on = rss["enabled"] if live else rss["programmed"]
+    on = on and rss["hash_info"] & 0xFF == FUNCTION_TOEPLITZ
     per_flow = []
     for flow in range(min(flows, count)):
         data = hash_input(flow, proto, ip, rss["hash_info"]) if on else None
@@ -93,10 +98,11 @@ def main():
     ap.add_argument("--proto", choices=("udp", "tcp"), default="udp")
     ap.add_argument("--ip", type=int, choices=(4, 6), default=4)
     ap.add_argument("--pairs", action="store_true")
+    ap.add_argument("--live", action="store_true")
     a = ap.parse_args()
     with open(a.stats) as f:
         rss = json.load(f)["nics"][0]["rss"]
-    frames = predict(rss, a.flows, a.count, a.proto, a.ip)
+    frames = predict(rss, a.flows, a.count, a.proto, a.ip, a.live)
     if a.pairs:
         lines = [f"queue={q} hash=" + ("none" if h is None else f"0x{h:x}")
                  for q, h in frames]

@@ -111,7 +111,7 @@ predicted() {
 	local name flows count proto ip
 	while read -r name flows count proto ip; do
 		python3 "$here/rss_predict.py" "$work/$name.json" "$flows" "$count" 64 \
-			--proto "$proto" --ip "$ip" --pairs
+			--proto "$proto" --ip "$ip" --pairs --live
 	done <"$work/batches" | LC_ALL=C sort
 }
 
