@@ -73,6 +73,7 @@ struct hn_devargs {
 	bool rx_extmbuf;		/* attach large frames, copy none */
 	bool numa_aware;		/* queue memory on the device's node */
 	uint32_t timeout_s;		/* deadline of every wait for the host */
+	uint32_t max_queues;		/* queue pairs (channels) asked at probe */
 };
 
 /* Frame size bins, as DPDK's xstats name them. */
