@@ -223,6 +223,39 @@ cmd_quit(struct hvsim_control *ctl, char **argv, FILE *out)
 	return 0;
 }
 
+static const char *const rsc_fault_names[] = {
+	[HVSIM_RSC_FAULT_NONE] = "none",
+	[HVSIM_RSC_FAULT_NOSTART] = "nostart",
+	[HVSIM_RSC_FAULT_ID] = "id",
+	[HVSIM_RSC_FAULT_NOLAST] = "nolast",
+	[HVSIM_RSC_FAULT_SHORT] = "short",
+	[HVSIM_RSC_FAULT_TOOMANY] = "toomany",
+};
+
+/* Break the next COUNT coalesced packets of NIC N (§F.6 rules). */
+static int
+cmd_rsc_fault(struct hvsim_control *ctl, char **argv, FILE *out)
+{
+	struct hvsim_nic *nic = arg_nic(ctl, argv[1], out);
+	uint64_t count;
+	unsigned int k;
+
+	if (nic == NULL)
+		return -1;
+	for (k = 0; k < sizeof(rsc_fault_names) / sizeof(rsc_fault_names[0]); k++)
+		if (strcmp(argv[2], rsc_fault_names[k]) == 0)
+			break;
+	if (k == sizeof(rsc_fault_names) / sizeof(rsc_fault_names[0]))
+		return ctl_fail(out, "fault is none, nostart, id, nolast, short or toomany");
+	if (parse_u64(argv[3], UINT32_MAX, &count) < 0)
+		return ctl_fail(out, "count is a number of coalesced packets");
+	if (!ctl->checking) {
+		nic->rsc_fault = (uint8_t)k;
+		nic->rsc_fault_left = (uint32_t)count;
+	}
+	return 0;
+}
+
 static int cmd_help(struct hvsim_control *ctl, char **argv, FILE *out);
 
 static const struct ctl_cmd commands[] = {
@@ -231,6 +264,7 @@ static const struct ctl_cmd commands[] = {
 	{ "delay", "N MS|never", 2, cmd_delay },
 	{ "mute", "N", 1, cmd_mute },
 	{ "unmute", "N", 1, cmd_unmute },
+	{ "rsc-fault", "N none|nostart|id|nolast|short|toomany COUNT", 3, cmd_rsc_fault },
 	{ "stats", "", 0, cmd_stats },
 	{ "quit", "", 0, cmd_quit },
 	{ "help", "", 0, cmd_help },

@@ -68,7 +68,7 @@ usage(FILE *f)
 		"  --traffic=KIND[:ARGS]   the other side of the wire (default loop):\n"
 		"                          loop | none\n"
 		"                          gen[:rate=PPS,count=N,flows=N,sizes=A/B,burst=N,delay=MS,\n"
-		"                              ports=S>D/S>D]\n"
+		"                              ports=S>D/S>D,dst=MAC,proto=udp|tcp,ip=4|6,badsum=N]\n"
 		"                          tap[:addrP=A.B.C.D/LEN|none,mtu=N,ns=PREFIX,dev=PREFIX,ipv6=1]\n"
 		"  --pcap=FILE             record every frame crossing the switch\n"
 		"  --control=PATH          Unix socket taking scenario commands (link, speed,\n"

@@ -21,6 +21,7 @@
 
 #include "gpa.h"
 #include "hv_nvsp_wire.h"
+#include "hv_rndis_wire.h"
 #include "irq.h"
 #include "nic.h"
 #include "uio_shim.h"
@@ -489,8 +490,9 @@ hvsim_nic_complete_rx(struct hvsim_nic *nic, uint64_t xid)
 	return 0;
 }
 
-/* Ranges of one transfer-page packet hvsim sends at most. */
-#define XFER_RANGES_MAX	HVSIM_RSC_SEGS_MAX
+/* Ranges of one transfer-page packet hvsim sends at most: a coalesced
+ * packet's fragments, one more than the protocol allows for rsc-fault. */
+#define XFER_RANGES_MAX	(HV_RNDIS_RSC_FRAGS_MAX + 1)
 
 int
 hvsim_nic_send_rndis_ranges(struct hvsim_nic *nic, struct hvsim_chan *c,
@@ -547,6 +549,8 @@ hvsim_nic_send_rndis_ranges(struct hvsim_nic *nic, struct hvsim_chan *c,
 	if (ret < 0) {
 		hvsim_nic_complete_rx(nic, (uint64_t)first);
 		nic->stats.rx_dropped_ring++;
+	} else {
+		nic->stats.rx_xfer_sent++;
 	}
 	return ret;
 }

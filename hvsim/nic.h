@@ -74,6 +74,21 @@ struct hvsim_nic_stats {
 	uint64_t rx_csum_l4_failed;
 	uint64_t rsc_packets;		/* coalesced packets delivered */
 	uint64_t rsc_segments;		/* wire segments in them */
+	uint64_t rsc_faults;		/* sent broken on purpose (rsc-fault) */
+	/* transfer-page packets: every one must be completed exactly once */
+	uint64_t rx_xfer_sent;
+	uint64_t rx_xfer_completed;
+	uint64_t rx_xfer_failed;	/* completed with a failure status */
+};
+
+/* rsc-fault: how the next coalesced packets are broken (§F.6 rules). */
+enum hvsim_rsc_fault {
+	HVSIM_RSC_FAULT_NONE,
+	HVSIM_RSC_FAULT_NOSTART,	/* the first fragment not marked FIRST */
+	HVSIM_RSC_FAULT_ID,		/* the second fragment has another id */
+	HVSIM_RSC_FAULT_NOLAST,		/* the last fragment not marked LAST */
+	HVSIM_RSC_FAULT_SHORT,		/* the last fragment left out */
+	HVSIM_RSC_FAULT_TOOMANY,	/* cut into 563 fragments */
 };
 
 struct hvsim_deferred;	/* a control answer waiting (slowhost.c) */
@@ -124,6 +139,8 @@ struct hvsim_nic {
 	struct hvsim_ofl_config offload;	/* what the guest enabled */
 	struct hvsim_rsc *rsc;		/* packet being coalesced, if any */
 	uint16_t rsc_pkt_id;		/* RSC fragment id of the next one */
+	uint8_t rsc_fault;		/* enum hvsim_rsc_fault */
+	uint32_t rsc_fault_left;	/* coalesced packets still to break */
 
 	/* receive buffer slots */
 	uint32_t slot_count;
@@ -143,6 +160,7 @@ struct hvsim_nic {
 	struct hvsim_chan_stats chan_totals[HVSIM_MAX_CHANNELS];
 	unsigned int max_nchan;
 	uint32_t last_nvsp_version;
+	uint64_t last_ndis_caps;	/* the last NDIS_CONFIG's capabilities */
 	struct hvsim_ofl_config last_offload;	/* last SET, for the report */
 	bool strict;
 	int verbose;

@@ -361,7 +361,8 @@ params_check(const struct hv_ndis_offload_params *p, uint32_t size, bool rsc_off
 		       "which the host did not offer";
 	if (!rsc_offered && (p->rsc_ip4 == HV_NDIS_OFFLOAD_RSC_ON ||
 			     p->rsc_ip6 == HV_NDIS_OFFLOAD_RSC_ON))
-		*why = "offload parameters turn on RSC, which needs NVSP >= 0x60001";
+		*why = "offload parameters turn on RSC, which needs NVSP >= 0x60001 and RSC "
+		       "offered in NDIS_CONFIG";
 	return *why ? -EINVAL : 0;
 }
 

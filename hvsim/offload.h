@@ -66,7 +66,8 @@ const char *hvsim_ofl_param_name(uint8_t param);	/* "off", "tx", "rx", "txrx" */
 
 /*
  * Apply an NDIS_OFFLOAD_PARAMETERS object (the SET's data). Zero fields
- * change nothing. `rsc_offered`: the host advertised RSC (NVSP >= 6.1).
+ * change nothing. `rsc_offered`: the host advertised RSC (NVSP >= 6.1)
+ * and the guest's NDIS_CONFIG said it takes it.
  * On a violation nothing is applied, -EINVAL and *why.
  */
 int hvsim_ofl_params_apply(struct hvsim_ofl_config *cfg, const uint8_t *info,

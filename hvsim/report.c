@@ -76,14 +76,19 @@ json_offload(FILE *f, const struct hvsim_nic *nic)
 		"\"lso_packets\": %llu, \"lso_segments\": %llu,\n"
 		"      \"rx_csum_ip_ok\": %llu, \"rx_csum_ip_failed\": %llu, "
 		"\"rx_csum_l4_ok\": %llu, \"rx_csum_l4_failed\": %llu, "
-		"\"rsc_packets\": %llu, \"rsc_segments\": %llu,\n",
+		"\"rsc_packets\": %llu, \"rsc_segments\": %llu, \"rsc_faults\": %llu,\n"
+		"      \"rx_xfer_sent\": %llu, \"rx_xfer_completed\": %llu, "
+		"\"rx_xfer_failed\": %llu, \"ndis_caps\": %llu,\n",
 		(unsigned long long)s->rx_dropped_oversize, (unsigned long long)s->tx_csum_ip,
 		(unsigned long long)s->tx_csum_tcp, (unsigned long long)s->tx_csum_udp,
 		(unsigned long long)s->tx_csum_bad_no_offload,
 		(unsigned long long)s->lso_packets, (unsigned long long)s->lso_segments,
 		(unsigned long long)s->rx_csum_ip_ok, (unsigned long long)s->rx_csum_ip_failed,
 		(unsigned long long)s->rx_csum_l4_ok, (unsigned long long)s->rx_csum_l4_failed,
-		(unsigned long long)s->rsc_packets, (unsigned long long)s->rsc_segments);
+		(unsigned long long)s->rsc_packets, (unsigned long long)s->rsc_segments,
+		(unsigned long long)s->rsc_faults, (unsigned long long)s->rx_xfer_sent,
+		(unsigned long long)s->rx_xfer_completed, (unsigned long long)s->rx_xfer_failed,
+		(unsigned long long)nic->last_ndis_caps);
 	/* the last session's settings: a test checks what the guest asked for */
 	fprintf(f, "      \"offload\": {\"ip4\": \"%s\", \"tcp4\": \"%s\", \"udp4\": \"%s\", "
 		"\"tcp6\": \"%s\", \"udp6\": \"%s\", \"lso4\": %s, \"lso6\": %s, "

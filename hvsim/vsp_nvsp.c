@@ -139,6 +139,7 @@ on_ndis_config(struct hvsim_nic *nic, struct hvsim_chan *c, const struct guest_p
 		return;
 	nic->ndis_mtu = m.mtu - HV_NVSP_NDIS_CONFIG_MTU_ADJ;
 	nic->ndis_caps = m.capab;
+	nic->last_ndis_caps = m.capab;
 }
 
 static void
@@ -444,9 +445,18 @@ on_completion(struct hvsim_nic *nic, struct hvsim_chan *c, const struct guest_pk
 	if (!need(nic, c, p, type == HV_NVSP_MSG_RNDIS_PKT_COMPLETE,
 		  "guest completion is not an RNDIS_PKT_COMPLETE"))
 		return;
-	if (hvsim_nic_complete_rx(nic, p->desc.trans_id) < 0)
+	if (hvsim_nic_complete_rx(nic, p->desc.trans_id) < 0) {
 		hvsim_violation(nic, c, "completion of a receive packet that is not outstanding",
 				p->bytes, p->len);
+		return;
+	}
+	nic->stats.rx_xfer_completed++;
+	if (p->plen >= sizeof(struct hv_nvsp_rndis_pkt_complete)) {
+		struct hv_nvsp_rndis_pkt_complete m;
+
+		memcpy(&m, p->payload, sizeof(m));
+		nic->stats.rx_xfer_failed += m.status != HV_NVSP_STATUS_SUCCESS;
+	}
 }
 
 static void

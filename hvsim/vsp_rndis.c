@@ -310,9 +310,11 @@ set_offload(struct hvsim_nic *nic, struct hvsim_chan *c, const uint8_t *info, ui
 	const struct hvsim_ofl_config *o = &nic->offload;
 	const char *why;
 
-	/* RSC is offered from NVSP 6.1 on (offload_caps()) */
+	/* RSC is offered from NVSP 6.1 on (offload_caps()), to a guest whose
+	 * NDIS_CONFIG said it takes RSC (capability bit 7, §C) */
 	if (hvsim_ofl_params_apply(&nic->offload, info, len,
-				   nic->nvsp_version >= HV_NVSP_PROTO_V61, &why) < 0) {
+				   nic->nvsp_version >= HV_NVSP_PROTO_V61 &&
+				   (nic->ndis_caps & HV_NVSP_NDIS_CAP_RSC), &why) < 0) {
 		hvsim_violation(nic, c, why, info, len);
 		return HV_RNDIS_STATUS_INVALID_DATA;
 	}
@@ -765,6 +767,58 @@ rx_deliver(struct hvsim_nic *nic, const uint8_t *frame, uint32_t len, uint16_t v
 	return 0;
 }
 
+/* Fragments of a coalesced packet hvsim sends at most (rsc-fault toomany). */
+#define RSC_FRAGS_MAX	(HV_RNDIS_RSC_FRAGS_MAX + 1)
+
+/*
+ * Where the fragments of a finished packet are: one per segment, or for
+ * the toomany fault one more than the protocol allows, the payload cut
+ * evenly. Returns the number of fragments.
+ */
+static uint32_t
+rsc_cut(const struct hvsim_rsc *r, bool toomany, uint32_t *off, uint32_t *len)
+{
+	uint32_t payload = r->len - r->hdr_len, chunk, i;
+
+	if (!toomany || payload < RSC_FRAGS_MAX) {
+		for (i = 0; i < r->nseg; i++)
+			hvsim_rsc_fragment(r, i, &off[i], &len[i]);
+		return r->nseg;
+	}
+	chunk = payload / RSC_FRAGS_MAX;
+	for (i = 0; i < RSC_FRAGS_MAX; i++) {
+		off[i] = r->hdr_len + i * chunk;
+		len[i] = i + 1 == RSC_FRAGS_MAX ? payload - i * chunk : chunk;
+	}
+	len[0] += r->hdr_len;	/* the first fragment carries the headers */
+	off[0] = 0;
+	return RSC_FRAGS_MAX;
+}
+
+/* The fragment id flags of fragment i of n, as the fault (if any) has them. */
+static uint8_t
+rsc_flags(uint32_t i, uint32_t n, uint8_t fault)
+{
+	uint8_t flag = HV_RNDIS_PKTINFO_SUBALLOC;
+
+	if (i == 0 && fault != HVSIM_RSC_FAULT_NOSTART)
+		flag |= HV_RNDIS_PKTINFO_FIRST_FRAG;
+	if (i + 1 == n && fault != HVSIM_RSC_FAULT_NOLAST)
+		flag |= HV_RNDIS_PKTINFO_LAST_FRAG;
+	return flag;
+}
+
+/* The fault for the next coalesced packet, counted. */
+static uint8_t
+rsc_next_fault(struct hvsim_nic *nic)
+{
+	if (nic->rsc_fault == HVSIM_RSC_FAULT_NONE || nic->rsc_fault_left == 0)
+		return HVSIM_RSC_FAULT_NONE;
+	nic->rsc_fault_left--;
+	nic->stats.rsc_faults++;
+	return nic->rsc_fault;
+}
+
 /*
  * A coalesced packet (§F.6): one transfer-page packet whose ranges are its
  * fragments, each a PACKET_MSG marked with the fragment id PPI. The first
@@ -773,31 +827,31 @@ rx_deliver(struct hvsim_nic *nic, const uint8_t *frame, uint32_t len, uint16_t v
 static int
 rx_deliver_rsc(struct hvsim_nic *nic, struct hvsim_rsc *r)
 {
-	static uint8_t buf[HVSIM_OFL_ETH_LEN + HVSIM_RSC_L3_MAX + HVSIM_RSC_SEGS_MAX * 128];
-	struct iovec msgs[HVSIM_RSC_SEGS_MAX];
+	static uint8_t buf[HVSIM_OFL_ETH_LEN + HVSIM_RSC_L3_MAX + RSC_FRAGS_MAX * 128];
+	static uint32_t off[RSC_FRAGS_MAX], len[RSC_FRAGS_MAX];
+	static struct iovec msgs[RSC_FRAGS_MAX];
 	uint32_t csum_info = hvsim_rsc_finish(r, &nic->offload);
-	uint32_t i, pos = 0, off, len, ppi;
+	uint8_t fault = rsc_next_fault(nic);
+	uint32_t i, n, pos = 0, ppi;
 	uint16_t id = nic->rsc_pkt_id++;
 	struct hvsim_chan *c = nic->chan[0];
 
-	for (i = 0; i < r->nseg; i++) {
-		uint8_t flag = HV_RNDIS_PKTINFO_SUBALLOC;
+	n = rsc_cut(r, fault == HVSIM_RSC_FAULT_TOOMANY, off, len);
+	if (fault == HVSIM_RSC_FAULT_SHORT)
+		n--;	/* the one before is marked last: the IP length is not met */
+	for (i = 0; i < n; i++) {
 		uint8_t *p = buf + pos + sizeof(struct hv_rndis_packet_msg);
+		bool other = fault == HVSIM_RSC_FAULT_ID && i == 1;
 
 		ppi = 0;
-		if (i == 0) {
-			flag |= HV_RNDIS_PKTINFO_FIRST_FRAG;
+		if (i == 0)
 			ppi = packet_ppis(nic, r->frame, r->len, r->vlan_tci, csum_info, p, &c);
-		}
-		if (i + 1 == r->nseg)
-			flag |= HV_RNDIS_PKTINFO_LAST_FRAG;
-		ppi += put_pktinfo_id(p + ppi, flag, id);
-		hvsim_rsc_fragment(r, i, &off, &len);
+		ppi += put_pktinfo_id(p + ppi, rsc_flags(i, n, fault), (uint16_t)(id + other));
 		msgs[i].iov_base = buf + pos;
-		msgs[i].iov_len = finish_packet_msg(buf + pos, ppi, r->frame + off, len);
+		msgs[i].iov_len = finish_packet_msg(buf + pos, ppi, r->frame + off[i], len[i]);
 		pos += (uint32_t)msgs[i].iov_len;
 	}
-	if (hvsim_nic_send_rndis_ranges(nic, c, msgs, r->nseg) < 0)
+	if (hvsim_nic_send_rndis_ranges(nic, c, msgs, n) < 0)
 		return -ENOBUFS;
 	count_rx(nic, c, r->len, csum_info);
 	nic->stats.rsc_packets++;

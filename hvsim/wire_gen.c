@@ -2,8 +2,9 @@
  * Copyright(c) 2026 hvnet authors
  *
  * --traffic=gen[:KEY=VALUE,...]: a traffic generator on the other side of
- * the wire. It sends numbered UDP/IPv4 frames to every NIC and checks
- * every frame that comes back: counts, loss, duplicates and corruption.
+ * the wire. It sends numbered UDP or TCP frames over IPv4 or IPv6 to every
+ * NIC and checks every frame that comes back: counts, loss, duplicates and
+ * corruption.
  *
  *   rate=PPS      frames per second per NIC (0: as fast as the NIC takes)
  *   count=N       frames per NIC, then stop (0: until the guest exits)
@@ -13,6 +14,18 @@
  *   delay=MS      start this long after the NIC first accepts frames, so a
  *                 guest finishes starting (DPDK's bundled driver drops
  *                 frames that arrive while it waits for RNDIS replies)
+ *   proto=udp|tcp transport (default udp). TCP segments carry ACK only and
+ *                 per-flow sequence numbers that advance by the payload, so
+ *                 the host's RSC can coalesce a flow's consecutive segments
+ *                 (a coalesced frame the guest sends back counts as foreign
+ *                 or corrupt: use TCP with receive-only guests)
+ *   ip=4|6        network layer (default 4); flow f uses 10.0.f.1 ->
+ *                 10.100.0.(f & 255), or for IPv6 2001:db8::a00:f01 ->
+ *                 2001:db8:64::a64:(f & 255): the same low 32 bits
+ *   badsum=N      every Nth frame of a flow (seq % N == N - 1) carries a
+ *                 wrong L4 checksum (RX checksum tests). UDP/IPv4 frames
+ *                 carry a checksum only when this is given (it costs the
+ *                 generator time); TCP and IPv6 frames always do
  *   ports=S>D/..  generate on port S and expect the frames back on port D,
  *                 for a guest that forwards between NICs (default: every
  *                 port to itself; a port not named as a source sends nothing)
@@ -40,13 +53,14 @@
 #define MAX_SIZES	16
 #define MAX_FLOWS	4096
 #define ETH_LEN		14
-#define IP_LEN		20
+#define IP4_LEN		20
+#define IP6_LEN		40
 #define UDP_LEN		8
-#define HDR_OFF		(ETH_LEN + IP_LEN + UDP_LEN)
-#define FRAME_MIN	(HDR_OFF + (uint32_t)sizeof(struct gen_hdr))
+#define TCP_LEN		20
+#define TCP_ACK		0x10
 
-/* What every generated frame carries after its UDP header: 16 bytes, so
- * that even a 60-byte frame holds it (42 + 16 = 58). */
+/* What every generated frame carries after its L4 header: 16 bytes, so
+ * that even a 60-byte UDP/IPv4 frame holds it (42 + 16 = 58). */
 struct gen_hdr {
 	uint32_t magic;
 	uint8_t port;		/* NIC it was sent to */
@@ -63,6 +77,7 @@ struct gen_port {
 	uint64_t first_ns, last_ns;	/* first and last frame handed over */
 	uint64_t sent, received, duplicates, corrupt, foreign, wrong_port;
 	uint64_t *next_seq;	/* per flow */
+	uint32_t *tcp_seq;	/* per flow: TCP sequence number of the next byte */
 	uint8_t **seen;		/* per flow bitmap of received seqs (count mode) */
 };
 
@@ -72,6 +87,9 @@ struct gen {
 	bool routes_given, routes_checked;
 	uint64_t rate, count, delay_ns;
 	uint32_t flows, burst;
+	bool tcp, ipv6;
+	uint32_t badsum;		/* every Nth frame of a flow: bad L4 sum */
+	uint32_t l4_off, hdr_off, frame_min;	/* layout for proto= and ip= */
 	uint32_t sizes[MAX_SIZES];
 	unsigned int nsizes;
 	uint64_t start_ns;
@@ -103,7 +121,7 @@ parse_sizes(struct gen *g, const char *v)
 
 		if (end == v || n < 60 || n > 9018)
 			return -EINVAL;
-		g->sizes[g->nsizes++] = (uint32_t)(n < FRAME_MIN ? FRAME_MIN : n);
+		g->sizes[g->nsizes++] = (uint32_t)n;	/* raised to frame_min later */
 		v = *end == '/' ? end + 1 : end;
 		if (*end != '/' && *end != '\0')
 			return -EINVAL;
@@ -135,6 +153,38 @@ parse_ports(struct gen *g, const char *v)
 			v++;
 	}
 	return 0;
+}
+
+static int
+parse_proto(struct gen *g, const char *v)
+{
+	if (strcmp(v, "udp") != 0 && strcmp(v, "tcp") != 0)
+		return -EINVAL;
+	g->tcp = strcmp(v, "tcp") == 0;
+	return 0;
+}
+
+static int
+parse_ip(struct gen *g, const char *v)
+{
+	if (strcmp(v, "4") != 0 && strcmp(v, "6") != 0)
+		return -EINVAL;
+	g->ipv6 = strcmp(v, "6") == 0;
+	return 0;
+}
+
+/* Header offsets follow proto= and ip=; no size may cut the gen header. */
+static void
+set_layout(struct gen *g)
+{
+	unsigned int i;
+
+	g->l4_off = ETH_LEN + (g->ipv6 ? IP6_LEN : IP4_LEN);
+	g->hdr_off = g->l4_off + (g->tcp ? TCP_LEN : UDP_LEN);
+	g->frame_min = g->hdr_off + (uint32_t)sizeof(struct gen_hdr);
+	for (i = 0; i < g->nsizes; i++)
+		if (g->sizes[i] < g->frame_min)
+			g->sizes[i] = g->frame_min;
 }
 
 static int
@@ -170,12 +220,19 @@ parse_args(struct gen *g, const char *args)
 			g->have_dst_mac = (ret = hvsim_parse_mac(eq, g->dst_mac)) == 0;
 		else if (strcmp(tok, "ports") == 0)
 			ret = parse_ports(g, eq);
+		else if (strcmp(tok, "proto") == 0)
+			ret = parse_proto(g, eq);
+		else if (strcmp(tok, "ip") == 0)
+			ret = parse_ip(g, eq);
+		else if (strcmp(tok, "badsum") == 0)
+			g->badsum = (uint32_t)strtoul(eq, NULL, 0);
 		else
 			ret = -EINVAL;
 	}
 	free(copy);
 	if (g->flows == 0 || g->flows > MAX_FLOWS || g->burst == 0)
 		ret = -EINVAL;
+	set_layout(g);
 	return ret;
 }
 
@@ -192,19 +249,22 @@ gen_create(struct hvsim_vswitch *vs, const char *args, void **ctx)
 	g->burst = 32;
 	g->sizes[0] = 64;
 	g->nsizes = 1;
+	set_layout(g);
 	for (p = 0; p < HVSIM_VSWITCH_PORTS; p++)
 		g->dst[p] = (int)p;
 	if (parse_args(g, args) < 0) {
 		fprintf(stderr, "hvsim: --traffic=gen:%s: expected rate=,count=,flows=,sizes=A/B,"
-			"burst=,delay=,ports=S>D/S>D\n",
+			"burst=,delay=,ports=S>D/S>D,dst=MAC,proto=udp|tcp,ip=4|6,badsum=N\n",
 			args);
 		free(g);
 		return -EINVAL;
 	}
 	for (p = 0; p < HVSIM_VSWITCH_PORTS; p++) {
 		g->port[p].next_seq = calloc(g->flows, sizeof(uint64_t));
+		g->port[p].tcp_seq = calloc(g->flows, sizeof(uint32_t));
 		g->port[p].seen = calloc(g->flows, sizeof(uint8_t *));
-		if (g->port[p].next_seq == NULL || g->port[p].seen == NULL)
+		if (g->port[p].next_seq == NULL || g->port[p].seen == NULL ||
+		    g->port[p].tcp_seq == NULL)
 			return -ENOMEM;
 		for (f = 0; g->count && f < g->flows; f++) {
 			g->port[p].seen[f] = calloc(g->count / g->flows / 8 + 2, 1);
@@ -225,42 +285,117 @@ pattern(uint64_t seq, uint32_t i)
 }
 
 static void
-build_frame(struct gen *g, int port, uint32_t flow, uint64_t seq, uint32_t len)
+put_eth(struct gen *g, int port)
 {
 	const struct hvsim_nic *nic = hvsim_vswitch_port(g->vs, port);
-	struct rte_ipv4_hdr *ip = (void *)(g->frame + ETH_LEN);
-	uint8_t *udp = g->frame + ETH_LEN + IP_LEN;
-	struct gen_hdr h = {
-		.magic = GEN_MAGIC, .port = (uint8_t)port, .flow = (uint16_t)flow,
-		.seq = (uint32_t)seq, .len = (uint16_t)len,
-	};
-	uint16_t sport = rte_cpu_to_be_16((uint16_t)(1024 + flow));
-	uint16_t dport = rte_cpu_to_be_16((uint16_t)(5000 + flow % 7));
-	uint16_t ulen = rte_cpu_to_be_16((uint16_t)(len - ETH_LEN - IP_LEN));
-	uint32_t i;
 
 	memcpy(g->frame, g->have_dst_mac ? g->dst_mac : nic->cur_mac, 6);
 	memcpy(g->frame + 6, "\x02\x00\x5e\x10\x00", 5);
 	g->frame[11] = (uint8_t)port;
-	g->frame[12] = 0x08;
-	g->frame[13] = 0x00;
-	memset(ip, 0, sizeof(*ip));
-	ip->version_ihl = 0x45;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(len - ETH_LEN));
-	ip->time_to_live = 64;
-	ip->next_proto_id = 17;
-	ip->src_addr = rte_cpu_to_be_32(0x0a000000u | (flow << 8) | 1);
-	ip->dst_addr = rte_cpu_to_be_32(0x0a640000u | (flow & 0xff));
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	memcpy(udp, &sport, 2);
-	memcpy(udp + 2, &dport, 2);
-	memcpy(udp + 4, &ulen, 2);
-	memset(udp + 6, 0, 2);		/* UDP checksum optional in IPv4 */
-	for (i = FRAME_MIN; i < len; i++) {
+	g->frame[12] = g->ipv6 ? 0x86 : 0x08;
+	g->frame[13] = g->ipv6 ? 0xdd : 0x00;
+}
+
+/* IPv4 and IPv6 flows share their low 32 address bits (rss_predict.py). */
+static void
+put_ip(struct gen *g, uint32_t flow, uint32_t len)
+{
+	uint32_t src = rte_cpu_to_be_32(0x0a000000u | (flow << 8) | 1);
+	uint32_t dst = rte_cpu_to_be_32(0x0a640000u | (flow & 0xff));
+	uint8_t proto = g->tcp ? IPPROTO_TCP : IPPROTO_UDP;
+
+	if (g->ipv6) {
+		static const uint8_t src_pfx[12] = { 0x20, 0x01, 0x0d, 0xb8 };
+		static const uint8_t dst_pfx[12] = { 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x64 };
+		struct rte_ipv6_hdr *ip6 = (void *)(g->frame + ETH_LEN);
+
+		memset(ip6, 0, sizeof(*ip6));
+		ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
+		ip6->payload_len = rte_cpu_to_be_16((uint16_t)(len - g->l4_off));
+		ip6->proto = proto;
+		ip6->hop_limits = 64;
+		memcpy(ip6->src_addr, src_pfx, 12);
+		memcpy(ip6->src_addr + 12, &src, 4);
+		memcpy(ip6->dst_addr, dst_pfx, 12);
+		memcpy(ip6->dst_addr + 12, &dst, 4);
+	} else {
+		struct rte_ipv4_hdr *ip = (void *)(g->frame + ETH_LEN);
+
+		memset(ip, 0, sizeof(*ip));
+		ip->version_ihl = 0x45;
+		ip->total_length = rte_cpu_to_be_16((uint16_t)(len - ETH_LEN));
+		ip->time_to_live = 64;
+		ip->next_proto_id = proto;
+		ip->src_addr = src;
+		ip->dst_addr = dst;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+	}
+}
+
+static void
+put_l4(struct gen *g, int port, uint32_t flow, uint32_t len)
+{
+	uint8_t *l4 = g->frame + g->l4_off;
+	uint16_t sport = rte_cpu_to_be_16((uint16_t)(1024 + flow));
+	uint16_t dport = rte_cpu_to_be_16((uint16_t)(5000 + flow % 7));
+
+	memcpy(l4, &sport, 2);
+	memcpy(l4 + 2, &dport, 2);
+	if (g->tcp) {
+		uint32_t seq = rte_cpu_to_be_32(g->port[port].tcp_seq[flow]);
+		uint32_t ack = rte_cpu_to_be_32(1);
+		uint16_t win = rte_cpu_to_be_16(0xffff);
+
+		memcpy(l4 + 4, &seq, 4);
+		memcpy(l4 + 8, &ack, 4);
+		l4[12] = (TCP_LEN / 4) << 4;
+		l4[13] = TCP_ACK;	/* no PSH: the host may coalesce the flow */
+		memcpy(l4 + 14, &win, 2);
+		memset(l4 + 16, 0, 4);
+	} else {
+		uint16_t ulen = rte_cpu_to_be_16((uint16_t)(len - g->l4_off));
+
+		memcpy(l4 + 4, &ulen, 2);
+		memset(l4 + 6, 0, 2);
+	}
+}
+
+/* The L4 checksum, deliberately wrong on every badsum-th frame of a flow.
+ * UDP over IPv4 may go without one, which saves time at full rate. */
+static void
+put_l4_cksum(struct gen *g, uint64_t seq)
+{
+	uint8_t *l3 = g->frame + ETH_LEN, *l4 = g->frame + g->l4_off;
+	uint8_t *field = l4 + (g->tcp ? 16 : 6);
+	uint16_t sum;
+
+	if (!g->tcp && !g->ipv6 && g->badsum == 0)
+		return;
+	sum = g->ipv6 ? rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)l3, l4)
+		      : rte_ipv4_udptcp_cksum((const struct rte_ipv4_hdr *)l3, l4);
+	if (g->badsum && seq % g->badsum == g->badsum - 1)
+		sum = sum == 0x1234 ? 0x4321 : 0x1234;	/* never 0: UDP's "none" */
+	memcpy(field, &sum, 2);
+}
+
+static void
+build_frame(struct gen *g, int port, uint32_t flow, uint64_t seq, uint32_t len)
+{
+	struct gen_hdr h = {
+		.magic = GEN_MAGIC, .port = (uint8_t)port, .flow = (uint16_t)flow,
+		.seq = (uint32_t)seq, .len = (uint16_t)len,
+	};
+	uint32_t i;
+
+	put_eth(g, port);
+	put_ip(g, flow, len);
+	put_l4(g, port, flow, len);
+	for (i = g->frame_min; i < len; i++) {
 		g->frame[i] = pattern(seq, i);
 		h.sum = (uint16_t)(h.sum + g->frame[i]);
 	}
-	memcpy(g->frame + HDR_OFF, &h, sizeof(h));
+	memcpy(g->frame + g->hdr_off, &h, sizeof(h));
+	put_l4_cksum(g, seq);
 }
 
 /* Frames due by now at the configured rate (or a burst, at full speed). */
@@ -316,6 +451,7 @@ send_burst(struct gen *g, int p, uint64_t now)
 			gp->first_ns = now;
 		gp->last_ns = now;
 		gp->next_seq[flow]++;
+		gp->tcp_seq[flow] += len - g->hdr_off;
 		gp->sent++;
 		work++;
 	}
@@ -358,12 +494,12 @@ gen_poll(void *ctx)
 /* ---- checking what comes back ----------------------------------------------------- */
 
 static bool
-payload_intact(const uint8_t *frame, uint32_t len, const struct gen_hdr *h)
+payload_intact(const struct gen *g, const uint8_t *frame, uint32_t len, const struct gen_hdr *h)
 {
 	uint16_t sum = 0;
 	uint32_t i;
 
-	for (i = FRAME_MIN; i < len; i++) {
+	for (i = g->frame_min; i < len; i++) {
 		if (frame[i] != pattern(h->seq, i))
 			return false;
 		sum = (uint16_t)(sum + frame[i]);
@@ -397,12 +533,13 @@ gen_from_guest(void *ctx, int port, const uint8_t *frame, uint32_t len, uint16_t
 	struct gen_hdr h;
 
 	(void)vlan_tci;
-	if (len < FRAME_MIN || (memcpy(&h, frame + HDR_OFF, sizeof(h)), h.magic != GEN_MAGIC) ||
+	if (len < g->frame_min ||
+	    (memcpy(&h, frame + g->hdr_off, sizeof(h)), h.magic != GEN_MAGIC) ||
 	    h.flow >= g->flows || h.port >= HVSIM_VSWITCH_PORTS || g->dst[h.port] < 0) {
 		g->port[port].foreign++;
 		return;
 	}
-	if (h.len != len || !payload_intact(frame, len, &h)) {
+	if (h.len != len || !payload_intact(g, frame, len, &h)) {
 		g->port[port].corrupt++;
 		return;
 	}
@@ -467,6 +604,7 @@ gen_destroy(void *ctx)
 			free(g->port[p].seen[f]);
 		free(g->port[p].seen);
 		free(g->port[p].next_seq);
+		free(g->port[p].tcp_seq);
 	}
 	free(g);
 }

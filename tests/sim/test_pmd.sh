@@ -90,6 +90,18 @@ check "io forwarding: testpmd port counters equal hvsim's (RX 20000, TX 20000)" 
 check "io forwarding: byte counters agree (testpmd RX bytes = hvsim's)" \
 	'[ "$(port_stat RX-bytes)" = "$(nic rx_bytes)" ] && [ "$(port_stat TX-bytes)" = "$(nic tx_bytes)" ]'
 
+# 3a. TCP over IPv6 from the generator (proto=tcp, ip=6), every 5th frame
+# of a flow with a wrong TCP checksum: forwarded untouched, exact counts;
+# the pcap holds both directions, so twice the generator's bad frames
+run_testpmd "show port stats 0" 3 \
+	--traffic=gen:rate=20000,count=2000,delay=500,flows=4,sizes=60/300/1514,proto=tcp,ip=6,badsum=5 \
+	--pcap="$work/tcp6.pcap" -- --forward-mode=io --auto-start
+check "TCP/IPv6 generator frames: 2000 forwarded, none lost or corrupt" \
+	'clean && [ "$(gen sent)" = 2000 ] && [ "$(gen received)" = 2000 ] && [ "$(gen corrupt)" = 0 ]'
+check "TCP/IPv6 generator frames: exactly 800 of 4000 pcap frames carry the bad checksum" \
+	'"$(dirname "$0")/offload_pcap.py" "$work/tcp6.pcap" | tr "\n" " " |
+	 grep -q "^frames=4000 non_ip=0 csum_bad=800 "'
+
 # 3b. rx_extmbuf_enable=1: frames above rx_copybreak are attached in place
 # and their slots go back to the host when testpmd's TX frees them
 dev=f5bee5e0-0000-4000-8000-000000000100

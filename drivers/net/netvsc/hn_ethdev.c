@@ -369,6 +369,31 @@ hn_set_queue_states(struct rte_eth_dev *dev, uint8_t state)
 		dev->data->tx_queue_state[i] = state;
 }
 
+/*
+ * How long a delivered packet may be. A coalesced packet (LRO) longer
+ * than max_lro_pkt_size is cut; without LRO every coalesced packet is cut
+ * back to frames. A frame longer than one mbuf needs SCATTER, or it is
+ * dropped and counted: say so once, here.
+ */
+static void
+hn_rxq_limits(struct rte_eth_dev *dev, const struct hn_dev *hv, struct hn_rxq *rxq)
+{
+	const struct rte_eth_rxmode *rm = &dev->data->dev_conf.rxmode;
+	uint32_t tag = rxq->vlan_strip ? 0 : RTE_VLAN_HLEN;
+	uint32_t frame = hv->mtu + RTE_ETHER_HDR_LEN;
+
+	rxq->lro_max = frame;
+	if (hv->rx_offloads & RTE_ETH_RX_OFFLOAD_TCP_LRO)
+		rxq->lro_max = RTE_MAX(frame, rm->max_lro_pkt_size - RTE_MIN(tag,
+							rm->max_lro_pkt_size));
+	if (!rxq->scatter && frame + tag > rxq->buf_size)
+		PMD_DRV_LOG(WARNING, "port %u: RX queue %u: frames up to %u B (MTU %u) do not fit "
+			    "its %u B mbufs: longer ones are dropped (rx_q%u_too_long_errors); "
+			    "enable RTE_ETH_RX_OFFLOAD_SCATTER or use larger mbufs",
+			    hv->port_id, rxq->queue_id, frame + tag, hv->mtu, rxq->buf_size,
+			    rxq->queue_id);
+}
+
 static int
 hn_dev_start(struct rte_eth_dev *dev)
 {
@@ -398,6 +423,7 @@ hn_dev_start(struct rte_eth_dev *dev)
 		rxq->vlan_strip = hv->rx_offloads & RTE_ETH_RX_OFFLOAD_VLAN_STRIP;
 		rxq->extmbuf = rxq->ext != NULL && hv->rxbuf_pfn != NULL;
 		rxq->copybreak = hv->args.rx_copybreak;
+		hn_rxq_limits(dev, hv, rxq);
 		rxq->started = true;
 	}
 	hv->started = true;
@@ -546,7 +572,9 @@ hn_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	rxq->nb_desc = nb_desc;
 	rxq->buf_size = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
 	rxq->ch = qid < hv->nchan ? &hv->chans[qid] : NULL;
-	if (hv->args.rx_extmbuf && hn_rxq_ext_setup(rxq, queue_socket(hv, socket_id)) < 0) {
+	if (hn_rxq_lro_setup(rxq, queue_socket(hv, socket_id)) < 0 ||
+	    (hv->args.rx_extmbuf && hn_rxq_ext_setup(rxq, queue_socket(hv, socket_id)) < 0)) {
+		hn_rxq_lro_release(rxq);
 		rte_ring_free(rxq->staging);
 		rte_free(rxq);
 		return -ENOMEM;
@@ -566,6 +594,7 @@ hn_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 		rxq->ch->rxq = NULL;
 	hn_rxq_flush(rxq);
 	hn_rxq_ext_release(rxq);
+	hn_rxq_lro_release(rxq);
 	rte_ring_free(rxq->staging);
 	rte_free(rxq);
 	dev->data->rx_queues[qid] = NULL;
@@ -675,10 +704,12 @@ hn_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->max_tx_queues = (uint16_t)maxq;
 	info->max_mac_addrs = 1;
 	info->min_rx_bufsize = RTE_ETHER_MIN_LEN;
-	info->max_rx_pktlen = HN_MAX_RX_PKTLEN;
 	info->min_mtu = HN_MTU_MIN;
 	info->max_mtu = hv->nvsp_ver >= HV_NVSP_PROTO_V2 ? hv->host_mtu
 							  : RTE_ETHER_MTU;
+	/* the longest frame: the MTU, its Ethernet header, and a VLAN tag put
+	 * back in when stripping is off (so ethdev's overhead is 18) */
+	info->max_rx_pktlen = info->max_mtu + HN_FRAME_OVERHEAD;
 	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_VLAN_STRIP | RTE_ETH_RX_OFFLOAD_SCATTER;
 	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS | RTE_ETH_TX_OFFLOAD_VLAN_INSERT;
 	if (hv->rss_caps) {
@@ -699,8 +730,14 @@ hn_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 		info->tx_offload_capa |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
 	if (hv->csum_tx4 & HV_NDIS_CSUM_CAP_IP4_UDP)
 		info->tx_offload_capa |= RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+	/* the host's limits (payload size, minimum segments) have no field
+	 * in DPDK 22.11: rte_eth_dev_priv_dump() prints them, TX enforces them */
 	if (hv->lso4_max)
 		info->tx_offload_capa |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
+	if (hv->rsc_caps) {
+		info->rx_offload_capa |= RTE_ETH_RX_OFFLOAD_TCP_LRO;
+		info->max_lro_pkt_size = HN_LRO_PKT_MAX;
+	}
 	info->rx_desc_lim.nb_max = 4096;
 	info->rx_desc_lim.nb_min = 32;
 	info->rx_desc_lim.nb_align = 1;
@@ -867,13 +904,14 @@ hn_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 			continue;
 		st->ipackets += q->stats.packets;
 		st->ibytes += q->stats.bytes;
-		st->ierrors += q->stats.errors + q->stats.too_long;
+		st->ierrors += q->stats.errors + q->stats.too_long + q->stats.lro_errors;
 		st->imissed += q->stats.staging_full;
 		st->rx_nombuf += q->stats.nombuf;
 		if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
 			st->q_ipackets[i] = q->stats.packets;
 			st->q_ibytes[i] = q->stats.bytes;
-			st->q_errors[i] = q->stats.errors + q->stats.too_long;
+			st->q_errors[i] = q->stats.errors + q->stats.too_long +
+					  q->stats.lro_errors;
 		}
 	}
 	for (i = 0; i < dev->data->nb_tx_queues; i++) {
@@ -941,6 +979,10 @@ static const struct hn_xstat_def hn_rx_xstats[] = {
 	HN_RXS("stopped_dropped_packets", stopped_drops),
 	HN_RXS("attached_packets", attached),
 	HN_RXS("attach_exhausted_packets", ext_exhausted),
+	HN_RXS("lro_packets", lro_packets),
+	HN_RXS("lro_segments", lro_segments),
+	HN_RXS("lro_split_packets", lro_split),
+	HN_RXS("lro_errors", lro_errors),
 	HN_RXS("multicast_packets", multicast),
 	HN_RXS("broadcast_packets", broadcast),
 	HN_RXS("size_64_packets", bins[HN_BIN_64]),
@@ -963,6 +1005,9 @@ static const struct hn_xstat_def hn_tx_xstats[] = {
 	HN_TXS("linearized_packets", linearized),
 	HN_TXS("too_many_segments_errors", too_many_segs),
 	HN_TXS("bad_offload_errors", bad_offload),
+	HN_TXS("tso_packets", tso_packets),
+	HN_TXS("tso_errors", tso_errors),
+	HN_TXS("too_long_errors", too_long),
 	HN_TXS("multicast_packets", multicast),
 	HN_TXS("broadcast_packets", broadcast),
 	HN_TXS("size_64_packets", bins[HN_BIN_64]),
@@ -1084,9 +1129,9 @@ hn_priv_dump(struct rte_eth_dev *dev, FILE *f)
 		hv->agg_max_bytes, hv->agg_align);
 	fprintf(f, "  mtu: %u (host %u), filter: %#x, link: %s %u Mbps\n", hv->mtu,
 		hv->host_mtu, hv->filter, hv->link_up ? "up" : "down", hv->link_speed_mbps);
-	fprintf(f, "  offload caps: tx4 %#x rx4 %#x tx6 %#x rx6 %#x lso4 %u lso6 %u rsc %d\n",
-		hv->csum_tx4, hv->csum_rx4, hv->csum_tx6, hv->csum_rx6, hv->lso4_max,
-		hv->lso6_max, hv->rsc_caps);
+	fprintf(f, "  offload caps: tx4 %#x rx4 %#x tx6 %#x rx6 %#x lso4 %u lso6 %u "
+		"lso_minsegs %u rsc %d\n", hv->csum_tx4, hv->csum_rx4, hv->csum_tx6,
+		hv->csum_rx6, hv->lso4_max, hv->lso6_max, hv->lso_minsegs, hv->rsc_caps);
 	fprintf(f, "  rss: caps %#x, max queues %u, hash_info %#x\n", hv->rss_caps,
 		hv->rss_max_queues, hv->rss_hash_info);
 	fprintf(f, "  control: %" PRIu64 " timeouts, %" PRIu64 " stray completions, %" PRIu64

@@ -176,6 +176,10 @@ nvsp_configure_ndis(struct hn_dev *hv, uint32_t mtu)
 		msg.ndis_config.capab = HV_NVSP_NDIS_CAP_IEEE8021Q;
 		if (hv->nvsp_ver >= HV_NVSP_PROTO_V5)
 			msg.ndis_config.capab |= HV_NVSP_NDIS_CAP_SRIOV;
+		/* RSC is offered from NVSP 6.1; it is turned on or off later
+		 * through the offload parameters, following the LRO offload */
+		if (hv->nvsp_ver >= HV_NVSP_PROTO_V61)
+			msg.ndis_config.capab |= HV_NVSP_NDIS_CAP_RSC;
 		ret = nvsp_post(hv, &msg);
 		if (ret < 0)
 			return ret;

@@ -249,7 +249,9 @@ rndis_query_offload_caps(struct hn_dev *hv)
 	if (caps.lsov2.ip6_encap & HV_NDIS_ENCAP_IEEE802_3)
 		hv->lso6_max = caps.lsov2.ip6_maxsz;
 	hv->lso_minsegs = RTE_MAX(2u, RTE_MAX(caps.lsov2.ip4_minsg, caps.lsov2.ip6_minsg));
-	hv->rsc_caps = caps.hdr.rev >= HV_NDIS_OFFLOAD_REV_3 &&
+	/* RSC needs NVSP 6.1 too: NDIS_CONFIG offered it only then */
+	hv->rsc_caps = hv->nvsp_ver >= HV_NVSP_PROTO_V61 &&
+		       caps.hdr.rev >= HV_NDIS_OFFLOAD_REV_3 &&
 		       len >= HV_NDIS_OFFLOAD_SIZE_REV3 && caps.rsc.ip4 && caps.rsc.ip6;
 }
 
@@ -402,6 +404,13 @@ hn_rndis_set_offloads(struct hn_dev *hv, uint64_t rx, uint64_t tx)
 	p.udp6_csum = csum_param(udp_tx && hv->csum_tx6, udp_rx && hv->csum_rx6);
 	p.lsov2_ip4 = tso && hv->lso4_max ? HV_NDIS_OFFLOAD_LSO_ON : HV_NDIS_OFFLOAD_LSO_OFF;
 	p.lsov2_ip6 = tso && hv->lso6_max ? HV_NDIS_OFFLOAD_LSO_ON : HV_NDIS_OFFLOAD_LSO_OFF;
+	/* the RSC fields exist in the NDIS 6.30 form only; LRO needs both
+	 * IP versions, as the capability says (§E.5) */
+	if (hv->rsc_caps && p.hdr.size >= HV_NDIS_OFFLOAD_PARAMS_SIZE_REV3) {
+		p.rsc_ip4 = rx & RTE_ETH_RX_OFFLOAD_TCP_LRO ? HV_NDIS_OFFLOAD_RSC_ON
+							    : HV_NDIS_OFFLOAD_RSC_OFF;
+		p.rsc_ip6 = p.rsc_ip4;
+	}
 	return hn_rndis_set(hv, HV_OID_TCP_OFFLOAD_PARAMETERS, &p, p.hdr.size);
 }
 

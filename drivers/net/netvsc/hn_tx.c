@@ -23,6 +23,7 @@
 #include <rte_mbuf.h>
 #include <rte_memcpy.h>
 #include <rte_net.h>
+#include <rte_tcp.h>
 
 #include "hn_var.h"
 
@@ -349,27 +350,78 @@ tx_untag(struct rte_mbuf *m)
 		m->l2_len -= sizeof(struct rte_vlan_hdr);
 }
 
-static inline bool
-tx_offload_ok(const struct hn_txq *txq, const struct rte_mbuf *m)
+/*
+ * A TSO request the host accepts (§F.4, and the limits it advertised in
+ * its LSOv2 capabilities): TCP over the IP version named, that version
+ * offered, a payload within its maximum size that makes at least its
+ * minimum number of segments, and segments that fit the MTU.
+ */
+static bool
+tx_tso_ok(const struct hn_txq *txq, const struct rte_mbuf *m)
 {
-	if (!(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG))
-		return true;
-	return m->tso_segsz != 0 && m->pkt_len <= txq->tso_max &&
-	       (uint32_t)(m->l2_len + m->l3_len) <
-	       (HV_RNDIS_LSO2_THOFF_MASK >> HV_RNDIS_LSO2_THOFF_SHIFT);
+	bool v6 = m->ol_flags & RTE_MBUF_F_TX_IPV6;
+	uint32_t max = v6 ? txq->lso6_max : txq->lso4_max;
+	uint32_t hdr = m->l2_len + m->l3_len + m->l4_len;
+	uint32_t mss = m->tso_segsz, payload;
+
+	if (!(txq->offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO) || max == 0 || mss == 0 ||
+	    m->l4_len < sizeof(struct rte_tcp_hdr) ||
+	    (!v6 && !(m->ol_flags & RTE_MBUF_F_TX_IPV4)) || hdr >= m->pkt_len ||
+	    m->l2_len + m->l3_len > (HV_RNDIS_LSO2_THOFF_MASK >> HV_RNDIS_LSO2_THOFF_SHIFT))
+		return false;
+	payload = m->pkt_len - hdr;
+	return payload <= max && (payload + mss - 1) / mss >= txq->lso_minsegs &&
+	       hdr + RTE_MIN(mss, payload) <= txq->max_frame;
+}
+
+enum hn_tx_verdict { HN_TX_OK, HN_TX_TOO_LONG, HN_TX_BAD_TSO, HN_TX_BAD_OFFLOAD };
+
+/* A checksum request asks only for what the port enabled. */
+static enum hn_tx_verdict
+tx_offload_check(const struct hn_txq *txq, const struct rte_mbuf *m)
+{
+	uint64_t fl = m->ol_flags;
+
+	if (fl & RTE_MBUF_F_TX_TCP_SEG)
+		return tx_tso_ok(txq, m) ? HN_TX_OK : HN_TX_BAD_TSO;
+	/* the offload parameters turn IPv6 checksums on only if offered */
+	if (((fl & RTE_MBUF_F_TX_IPV6) && (fl & RTE_MBUF_F_TX_L4_MASK) && !txq->csum6) ||
+	    ((fl & RTE_MBUF_F_TX_IP_CKSUM) &&
+	     !(txq->offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM)) ||
+	    ((fl & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_TCP_CKSUM &&
+	     !(txq->offloads & RTE_ETH_TX_OFFLOAD_TCP_CKSUM)) ||
+	    ((fl & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_UDP_CKSUM &&
+	     !(txq->offloads & RTE_ETH_TX_OFFLOAD_UDP_CKSUM)) ||
+	    (fl & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_SCTP_CKSUM)
+		return HN_TX_BAD_OFFLOAD;
+	return m->pkt_len <= txq->max_frame ? HN_TX_OK : HN_TX_TOO_LONG;
+}
+
+/* What the host would refuse is dropped here, never sent (a strict host
+ * fails the send; what others do with it is not documented). */
+static inline enum hn_tx_verdict
+tx_check(const struct hn_txq *txq, const struct rte_mbuf *m)
+{
+	if (m->ol_flags & (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_IP_CKSUM |
+			   RTE_MBUF_F_TX_L4_MASK))
+		return tx_offload_check(txq, m);
+	return likely(m->pkt_len <= txq->max_frame) ? HN_TX_OK : HN_TX_TOO_LONG;
 }
 
 /* What a frame adds to the statistics, read before the host may free it. */
 struct hn_tx_tally {
 	uint32_t len;
 	uint8_t cast;	/* 0 unicast, 1 multicast, 2 broadcast */
+	bool tso;
 };
 
 static inline struct hn_tx_tally
 tx_tally(const struct rte_mbuf *m)
 {
 	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	struct hn_tx_tally t = { .len = m->pkt_len, .cast = 0 };
+	struct hn_tx_tally t = {
+		.len = m->pkt_len, .cast = 0, .tso = m->ol_flags & RTE_MBUF_F_TX_TCP_SEG,
+	};
 
 	if (unlikely(rte_is_multicast_ether_addr(&eh->dst_addr)))
 		t.cast = rte_is_broadcast_ether_addr(&eh->dst_addr) ? 2 : 1;
@@ -382,6 +434,8 @@ tx_count(struct hn_txq *txq, struct hn_tx_tally t)
 	txq->stats.packets++;
 	txq->stats.bytes += t.len;
 	txq->stats.bins[hn_size_bin(t.len)]++;
+	if (t.tso)
+		txq->stats.tso_packets++;
 	if (unlikely(t.cast == 1))
 		txq->stats.multicast++;
 	else if (unlikely(t.cast == 2))
@@ -406,6 +460,7 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 	}
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
+		enum hn_tx_verdict verdict;
 		struct hn_tx_tally tally;
 		unsigned int nr = 0;
 		int ret;
@@ -416,8 +471,14 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 		}
 
 		tx_untag(m);
-		if (unlikely(!tx_offload_ok(txq, m))) {
-			txq->stats.bad_offload++;
+		verdict = tx_check(txq, m);
+		if (unlikely(verdict != HN_TX_OK)) {
+			if (verdict == HN_TX_BAD_TSO)
+				txq->stats.tso_errors++;
+			else if (verdict == HN_TX_TOO_LONG)
+				txq->stats.too_long++;
+			else
+				txq->stats.bad_offload++;
 			txq->stats.errors++;
 			done[ndone++] = m;
 			continue;
@@ -463,7 +524,7 @@ hn_xmit_prepare(void *q, struct rte_mbuf **pkts, uint16_t n)
 	uint16_t i;
 
 	for (i = 0; i < n; i++) {
-		if (!tx_offload_ok(txq, pkts[i])) {
+		if (tx_check(txq, pkts[i]) != HN_TX_OK) {
 			rte_errno = EINVAL;
 			return i;
 		}
@@ -492,8 +553,11 @@ hn_txq_bind(struct hn_dev *hv, struct hn_txq *txq, uint32_t nb_txq)
 	txq->agg_align = hv->agg_align;
 	txq->copybreak = RTE_MIN(hv->args.tx_copybreak,
 				 txq->agg_max_bytes - (uint32_t)HN_TX_RNDIS_MAX);
-	txq->tso_max = RTE_MIN(hv->lso4_max ? hv->lso4_max : HN_TSO_MAX_DEFAULT,
-			       hv->lso6_max ? hv->lso6_max : HN_TSO_MAX_DEFAULT);
+	txq->lso4_max = hv->lso4_max;
+	txq->lso6_max = hv->lso6_max;
+	txq->lso_minsegs = hv->lso_minsegs;
+	txq->csum6 = hv->csum_tx6 != 0;
+	txq->max_frame = hv->mtu + RTE_ETHER_HDR_LEN;
 	txq->agg_idx = -1;
 	txq->spare = UINT32_MAX;
 	rte_ring_reset(txq->free_idx);

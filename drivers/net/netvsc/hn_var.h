@@ -47,13 +47,15 @@ extern int hn_logtype_driver;
 #define HN_MTU_MIN		68u
 #define HN_MTU_DEFAULT		1500u
 #define HN_MAX_RX_PKTLEN	16128u	/* largest frame a host delivers */
+#define HN_FRAME_OVERHEAD	(RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN)
+/* a coalesced packet is one IP packet: 64 KiB, Ethernet header, VLAN tag */
+#define HN_LRO_PKT_MAX		(UINT16_MAX + HN_FRAME_OVERHEAD)
 #define HN_CTL_MSG_MAX		HV_RNDIS_CTRL_MSG_MAX
 #define HN_RX_MBUF_CACHE	64u	/* mbufs taken from the pool at once */
 #define HN_RX_BURST_BUDGET	256u	/* VMBus packets parsed per drain */
 #define HN_TX_HDR_SIZE		128u	/* RNDIS header + PPIs of a GPA send */
 #define HN_TX_FREE_BATCH	64u	/* sent-by-copy mbufs freed at once */
 #define HN_TX_MAX_SEGS		(HV_GPA_RANGES_MAX - 1u)	/* one for the header */
-#define HN_TSO_MAX_DEFAULT	65535u
 #define HN_STOP_DRAIN_MS	1000u	/* dev_stop: wait for send completions */
 #define HN_REVOKE_LINGER_MS	200u	/* revokes get no response */
 
@@ -103,6 +105,10 @@ struct hn_rx_stats {
 	uint64_t stopped_drops;		/* arrived on a stopped queue */
 	uint64_t attached;		/* frames attached, not copied */
 	uint64_t ext_exhausted;		/* copied: every ext record in use */
+	uint64_t lro_packets;		/* coalesced packets delivered (RX_LRO) */
+	uint64_t lro_segments;		/* host fragments in them */
+	uint64_t lro_split;		/* extra packets: cut at max_lro_pkt_size */
+	uint64_t lro_errors;		/* broken fragment chains, dropped */
 	uint64_t multicast;
 	uint64_t broadcast;
 	uint64_t bins[HN_BIN_COUNT];
@@ -119,6 +125,9 @@ struct hn_tx_stats {
 	uint64_t linearized;		/* too many pages: copied instead */
 	uint64_t too_many_segs;		/* dropped: too many pages to copy */
 	uint64_t bad_offload;		/* dropped: offload request not possible */
+	uint64_t tso_packets;		/* sent as LSOv2 */
+	uint64_t tso_errors;		/* dropped: TSO beyond the host's limits */
+	uint64_t too_long;		/* dropped: longer than MTU + 14, no TSO */
 	uint64_t multicast;
 	uint64_t broadcast;
 	uint64_t bins[HN_BIN_COUNT];
@@ -158,6 +167,8 @@ struct hn_rx_ext {
 	uint32_t idx;
 };
 
+struct hn_lro;	/* hn_rx.c: a coalesced packet being put together */
+
 struct hn_rxq {
 	struct hn_dev *hv;
 	struct hn_chan *ch;
@@ -172,6 +183,8 @@ struct hn_rxq {
 	bool started;
 	bool extmbuf;			/* attach frames above copybreak */
 	uint32_t copybreak;
+	uint32_t lro_max;		/* longest packet delivered (max_lro_pkt_size) */
+	struct hn_lro *lro;
 	struct hn_rx_ext *ext;		/* nb_desc of them */
 	struct rte_ring *ext_free;	/* free ext indices (MP: free callbacks) */
 	uint16_t cache_n;
@@ -212,7 +225,11 @@ struct hn_txq {
 	uint32_t agg_max_pkts;
 	uint32_t agg_align;
 	uint32_t copybreak;
-	uint32_t tso_max;
+	/* what the host accepts (hn_tx.c tx_check) */
+	uint32_t lso4_max, lso6_max;	/* TSO payload bytes; 0: not offered */
+	uint32_t lso_minsegs;
+	uint32_t max_frame;		/* MTU + 14 */
+	bool csum6;			/* IPv6 TCP/UDP checksums offered */
 	uint64_t offloads;
 	bool started;
 	struct hn_tx_stats stats;
@@ -347,6 +364,8 @@ uint16_t hn_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n);
 void hn_rx_ext_free(void *addr, void *opaque);
 int hn_rxq_ext_setup(struct hn_rxq *rxq, int socket);
 void hn_rxq_ext_release(struct hn_rxq *rxq);
+int hn_rxq_lro_setup(struct hn_rxq *rxq, int socket);
+void hn_rxq_lro_release(struct hn_rxq *rxq);
 int hn_rxbuf_map_pages(struct hn_dev *hv);
 void hn_rxq_flush(struct hn_rxq *rxq);
 void hn_chan_free_acks(struct hn_chan *ch);
