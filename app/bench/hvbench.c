@@ -99,6 +99,7 @@ struct options {
 	uint16_t burst;
 	uint32_t idle_ms;
 	uint16_t queues;
+	int no_calib;		/* no calibration or round trip (slow under valgrind) */
 };
 
 struct result {
@@ -129,7 +130,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: hvbench [EAL args] -- --mode rxonly|txonly|io [--packets N] "
-		"[--seconds S] [--size BYTES] [--burst N] [--idle-ms MS] [--queues N]\n");
+		"[--seconds S] [--size BYTES] [--burst N] [--idle-ms MS] [--queues N] [--no-calib]\n");
 }
 
 static int
@@ -143,6 +144,7 @@ parse(int argc, char **argv)
 		{ "burst", required_argument, NULL, 'b' },
 		{ "idle-ms", required_argument, NULL, 'i' },
 		{ "queues", required_argument, NULL, 'q' },
+		{ "no-calib", no_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, have_mode = 0;
@@ -167,6 +169,7 @@ parse(int argc, char **argv)
 		case 'b': opt.burst = (uint16_t)strtoul(optarg, NULL, 0); break;
 		case 'i': opt.idle_ms = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'q': opt.queues = (uint16_t)strtoul(optarg, NULL, 0); break;
+		case 'c': opt.no_calib = 1; break;
 		default: return -1;
 		}
 	}
@@ -510,7 +513,8 @@ loop(void *arg)
 
 	RTE_SET_USED(arg);
 	res.drain_known = 1;
-	calibrate(&res.alu[0], &res.mem[0]);
+	if (!opt.no_calib)
+		calibrate(&res.alu[0], &res.mem[0]);
 	getrusage(RUSAGE_THREAD, &ru0);
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
 	clock_gettime(CLOCK_MONOTONIC, &w0);
@@ -568,7 +572,8 @@ loop(void *arg)
 		if (opt.mode == RXONLY || !res.drain_known)
 			deadline = RTE_MIN(deadline, start + DRAIN_LINGER_MS * hz / 1000 + 1);
 	}
-	calibrate(&res.alu[1], &res.mem[1]);
+	if (!opt.no_calib)
+		calibrate(&res.alu[1], &res.mem[1]);
 	return 0;
 }
 
@@ -708,14 +713,16 @@ main(int argc, char **argv)
 
 	worker = rte_get_next_lcore(-1, 1, 0);
 	if (worker < RTE_MAX_LCORE) {
-		pingpong_cycles[0] = pingpong(worker);
+		if (!opt.no_calib)
+			pingpong_cycles[0] = pingpong(worker);
 		/* the main lcore sleeps instead of spinning in rte_eal_wait_lcore:
 		 * it shares its core with hvsim's host thread */
 		rte_eal_remote_launch(loop, NULL, worker);
 		while (rte_eal_get_lcore_state(worker) == RUNNING)
 			usleep(10000);
 		rte_eal_wait_lcore(worker);
-		pingpong_cycles[1] = pingpong(worker);
+		if (!opt.no_calib)
+			pingpong_cycles[1] = pingpong(worker);
 	} else {
 		loop(NULL);
 	}
