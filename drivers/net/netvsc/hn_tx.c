@@ -3,13 +3,17 @@
  *
  * Transmit (protocol doc §F.7). Each TX queue owns a run of send-buffer
  * sections, one per descriptor, so no lock is shared between queues:
- *  - small frames are copied, RNDIS header first, into the section being
- *    filled, several per section within the host's aggregation limits,
- *    and the section goes out as one NVSP RNDIS_PKT when full or at the
- *    end of the burst;
+ *  - small frames (up to tx_copybreak) are copied, RNDIS header first,
+ *    into the section being filled, several per section within the host's
+ *    aggregation limits, and the section goes out as one NVSP RNDIS_PKT
+ *    when full or at the end of the burst;
  *  - larger frames go as GPA page lists: the RNDIS header and PPIs in the
  *    descriptor's own header slot (one range, never across a page), then
- *    the mbuf pages. The mbuf is freed when the host completes the send.
+ *    the mbuf pages. Copying them would touch every cache line of the
+ *    frame twice, more than the GPA packet and its completion cost. The
+ *    mbuf is freed when the host completes the send.
+ * Free descriptors are taken from their ring in batches; completed ones,
+ * and their mbufs, go back in batches at the end of each drain.
  * Send completions carry the descriptor index as transaction id; it is
  * range- and state-checked (hn_tx_complete), never used as a pointer.
  */

@@ -54,6 +54,7 @@ extern int hn_logtype_driver;
 #define HN_TX_HDR_SIZE		128u	/* RNDIS header + PPIs of a GPA send */
 #define HN_TX_FREE_BATCH	64u	/* sent-by-copy mbufs freed at once */
 #define HN_TX_IDX_BATCH		32u	/* descriptors taken or given back at once */
+#define HN_TX_COPYBREAK_DEFAULT	1024u	/* devarg tx_copybreak: copied up to this */
 #define HN_TX_MAX_SEGS		(HV_GPA_RANGES_MAX - 1u)	/* one for the header */
 #define HN_TSO_MAX_DEFAULT	65535u
 #define HN_STOP_DRAIN_MS	1000u	/* dev_stop: wait for send completions */
