@@ -75,7 +75,7 @@ done
 
 # 2b. two queues, one lcore polling both: RSS spreads 4 flows, every frame
 # comes back, and each queue carried some
-run hvnet --traffic=gen:rate=10000,count=6000,delay=300,sizes=60/1514,flows=4 -- \
+run hvnet --traffic=gen:rate=5000,count=6000,delay=300,sizes=60/1514,flows=4 -- \
 	--mode io --packets 6000 --seconds 20 --queues 2
 check "io on 2 queues: pkts=6000 exactly, rx=tx=6000, complete" \
 	'clean && [ "$(field pkts)" = 6000 ] && [ "$(field rx)" = 6000 ] && [ "$(field tx)" = 6000 ] && [ "$(field complete)" = 1 ]'
