@@ -28,6 +28,7 @@
 #include "hvns.h"
 #include "hvsim.h"
 #include "nic.h"
+#include "vswitch.h"
 
 #define MAX_ARGS	8
 #define MAX_AT		64
@@ -256,6 +257,19 @@ cmd_rsc_fault(struct hvsim_control *ctl, char **argv, FILE *out)
 	return 0;
 }
 
+/* gen KEY=VALUE,...: the generator's next batch (wire_gen.c) */
+static int
+cmd_gen(struct hvsim_control *ctl, char **argv, FILE *out)
+{
+	int ret = hvsim_vswitch_wire_command(ctl->vs, "gen", argv[1], ctl->checking);
+
+	if (ret == -ENOENT)
+		return ctl_fail(out, "no generator on the wire (--traffic=gen)");
+	if (ret < 0)
+		return ctl_fail(out, "gen %s: expected the settings --traffic=gen takes", argv[1]);
+	return 0;
+}
+
 static int cmd_help(struct hvsim_control *ctl, char **argv, FILE *out);
 
 static const struct ctl_cmd commands[] = {
@@ -265,6 +279,7 @@ static const struct ctl_cmd commands[] = {
 	{ "mute", "N", 1, cmd_mute },
 	{ "unmute", "N", 1, cmd_unmute },
 	{ "rsc-fault", "N none|nostart|id|nolast|short|toomany COUNT", 3, cmd_rsc_fault },
+	{ "gen", "KEY=VALUE,...", 1, cmd_gen },
 	{ "stats", "", 0, cmd_stats },
 	{ "quit", "", 0, cmd_quit },
 	{ "help", "", 0, cmd_help },

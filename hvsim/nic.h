@@ -79,6 +79,8 @@ struct hvsim_nic_stats {
 	uint64_t rx_xfer_sent;
 	uint64_t rx_xfer_completed;
 	uint64_t rx_xfer_failed;	/* completed with a failure status */
+	uint64_t rss_sets;		/* RSS parameters accepted (enable) */
+	uint64_t rx_rss_hashed;		/* packets given a hash PPI */
 };
 
 /* rsc-fault: how the next coalesced packets are broken (§F.6 rules). */

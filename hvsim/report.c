@@ -54,8 +54,10 @@ json_rss(FILE *f, const struct hvsim_nic *nic)
 	unsigned int i;
 
 	fprintf(f, "      \"rss\": {\"enabled\": %s, \"programmed\": %s, \"hash_info\": %u, "
-		"\"key\": \"", nic->rss_enabled ? "true" : "false",
-		nic->rss_programmed ? "true" : "false", nic->rss_hash_info);
+		"\"sets\": %llu, \"hashed\": %llu, \"channels_open\": %u, \"key\": \"",
+		nic->rss_enabled ? "true" : "false", nic->rss_programmed ? "true" : "false",
+		nic->rss_hash_info, (unsigned long long)nic->stats.rss_sets,
+		(unsigned long long)nic->stats.rx_rss_hashed, nic->nchan);
 	for (i = 0; i < HVSIM_RSS_KEY_SIZE; i++)
 		fprintf(f, "%02x", nic->rss_key[i]);
 	fprintf(f, "\", \"table\": [");

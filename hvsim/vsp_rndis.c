@@ -29,6 +29,16 @@
 #define HOST_MAX_XFER_SIZE	0x4000
 #define HOST_ALIGN_FACTOR	3	/* 8-byte alignment */
 
+/* vRSS: what rss_caps() offers, the hash types that allows (§E.6, §E.7). */
+#define HOST_RSS_CAPS	(HV_NDIS_RSS_CAP_HASH_TOEPLITZ | HV_NDIS_RSS_CAP_IPV4 | \
+			 HV_NDIS_RSS_CAP_IPV6 | HV_NDIS_RSS_CAP_IPV6_EX)
+#define HOST_HASH_TYPES	(HV_NDIS_HASH_IPV4 | HV_NDIS_HASH_TCP_IPV4 | HV_NDIS_HASH_IPV6 | \
+			 HV_NDIS_HASH_TCP_IPV6 | HV_NDIS_HASH_IPV6_EX | \
+			 HV_NDIS_HASH_TCP_IPV6_EX)
+#define RSS_FLAGS_KNOWN	(HV_NDIS_RSS_FLAG_BASE_CPU_UNCHG | HV_NDIS_RSS_FLAG_HASH_INFO_UNCHG | \
+			 HV_NDIS_RSS_FLAG_ITABLE_UNCHG | HV_NDIS_RSS_FLAG_HKEY_UNCHG | \
+			 HV_NDIS_RSS_FLAG_DISABLE)
+
 /* ---- responses ----------------------------------------------------------- */
 
 static void
@@ -137,10 +147,11 @@ rss_caps(const struct hvsim_nic *nic, struct hv_ndis_rss_caps *r)
 	r->hdr.type = HV_NDIS_OBJTYPE_RSS_CAPS;
 	r->hdr.rev = HV_NDIS_RSS_CAPS_REV_2;
 	r->hdr.size = HV_NDIS_RSS_CAPS_SIZE_REV2;
-	r->caps = HV_NDIS_RSS_CAP_HASH_TOEPLITZ | HV_NDIS_RSS_CAP_IPV4 | HV_NDIS_RSS_CAP_IPV6 |
-		  HV_NDIS_RSS_CAP_IPV6_EX;
-	r->num_int_msgs = nic->cfg.max_subchannels + 1;
-	r->num_rx_queues = nic->cfg.max_subchannels + 1;
+	r->caps = HOST_RSS_CAPS;
+	/* what the switch could do; --subchannels=N limits the grant only, as
+	 * a VM with fewer vCPUs than the switch's queues gets (a partial grant) */
+	r->num_int_msgs = HVSIM_MAX_CHANNELS;
+	r->num_rx_queues = HVSIM_MAX_CHANNELS;
 	r->num_indir_entries = HV_NDIS_RSS_INDIR_ENTRIES;
 }
 
@@ -210,38 +221,112 @@ on_query(struct hvsim_nic *nic, struct hvsim_chan *c, const uint8_t *msg, uint32
 
 /* ---- SET ------------------------------------------------------------------------ */
 
+/* A rule of §E.7 broken: say which, refuse the whole SET. */
+static uint32_t
+rss_refuse(struct hvsim_nic *nic, struct hvsim_chan *c, const char *rule,
+	   const uint8_t *info, uint32_t len)
+{
+	hvsim_violation(nic, c, rule, info, len < 64 ? len : 64);
+	return HV_RNDIS_STATUS_INVALID_DATA;
+}
+
+/* The header, flags and hash function and types, before anything is kept. */
+static const char *
+rss_params_problem(const struct hvsim_nic *nic, const struct hv_ndis_rss_params *p,
+		   uint32_t len)
+{
+	if (p->hdr.type != HV_NDIS_OBJTYPE_RSS_PARAMS ||
+	    (p->hdr.rev != HV_NDIS_RSS_PARAMS_REV_1 && p->hdr.rev != HV_NDIS_RSS_PARAMS_REV_2) ||
+	    p->hdr.size < HV_NDIS_RSS_PARAMS_SIZE_REV1 || p->hdr.size > len)
+		return "RSS parameters: object header type, revision or size wrong";
+	if (p->flags & ~RSS_FLAGS_KNOWN)
+		return "RSS parameters: unknown flags";
+	if (p->flags & HV_NDIS_RSS_FLAG_DISABLE)
+		return NULL;
+	if (!(p->flags & HV_NDIS_RSS_FLAG_HASH_INFO_UNCHG)) {
+		if ((p->hash_info & HV_NDIS_HASH_FUNCTION_MASK) != HV_NDIS_HASH_FUNCTION_TOEPLITZ)
+			return "RSS hash function is not Toeplitz (the only one offered)";
+		if (p->hash_info & ~(HV_NDIS_HASH_FUNCTION_MASK | HOST_HASH_TYPES))
+			return "RSS hash type the host did not advertise";
+	}
+	if (!nic->rss_programmed &&
+	    (p->flags & (HV_NDIS_RSS_FLAG_ITABLE_UNCHG | HV_NDIS_RSS_FLAG_HKEY_UNCHG)))
+		return "RSS table or key 'unchanged' before one was ever set";
+	return NULL;
+}
+
+/* The table: 1 ... 128 entries, a power of two, each an open channel. */
+static const char *
+rss_table_problem(const struct hvsim_nic *nic, const struct hv_ndis_rss_params *p,
+		  const uint8_t *info, uint32_t len)
+{
+	uint32_t n = p->indir_size / 4, i, q;
+
+	if (p->indir_size % 4 || n == 0 || n > HVSIM_RSS_TABLE_SIZE || (n & (n - 1)) ||
+	    p->indir_offset < HV_NDIS_RSS_PARAMS_SIZE_REV1 ||
+	    (uint64_t)p->indir_offset + p->indir_size > len)
+		return "RSS table size not a power of two up to 128 entries, or beyond the data";
+	for (i = 0; i < n; i++) {
+		memcpy(&q, info + p->indir_offset + 4 * i, 4);
+		if (q >= nic->nchan)
+			return "RSS table names a channel that is not open";
+	}
+	return NULL;
+}
+
+static const char *
+rss_key_problem(const struct hv_ndis_rss_params *p, uint32_t len)
+{
+	if (p->hash_key_size != HV_NDIS_RSS_KEY_SIZE ||
+	    p->hash_key_offset < HV_NDIS_RSS_PARAMS_SIZE_REV1 ||
+	    (uint64_t)p->hash_key_offset + p->hash_key_size > len)
+		return "RSS key not 40 bytes, or beyond the data";
+	return NULL;
+}
+
+/*
+ * Everything is checked before anything is kept: a refused SET leaves the
+ * host as it was. The key and table are found by their offsets (FreeBSD
+ * puts the key first, Linux and DPDK the table); the UNCHG flags keep
+ * what was set before.
+ */
 static uint32_t
 set_rss(struct hvsim_nic *nic, struct hvsim_chan *c, const uint8_t *info, uint32_t len)
 {
 	struct hv_ndis_rss_params p;
-	uint32_t i, n;
+	bool table = false, key = false;
+	const char *why;
 
-	if (len < sizeof(p))
-		return HV_RNDIS_STATUS_INVALID_LENGTH;
-	memcpy(&p, info, sizeof(p));
+	if (len < HV_NDIS_RSS_PARAMS_SIZE_REV1)
+		return rss_refuse(nic, c, "RSS parameters shorter than revision 1", info, len);
+	memset(&p, 0, sizeof(p));
+	memcpy(&p, info, len < sizeof(p) ? len : sizeof(p));
+	why = rss_params_problem(nic, &p, len);
+	if (why == NULL && !(p.flags & HV_NDIS_RSS_FLAG_DISABLE)) {
+		table = !(p.flags & HV_NDIS_RSS_FLAG_ITABLE_UNCHG);
+		key = !(p.flags & HV_NDIS_RSS_FLAG_HKEY_UNCHG);
+		if (table)
+			why = rss_table_problem(nic, &p, info, len);
+		if (why == NULL && key)
+			why = rss_key_problem(&p, len);
+	}
+	if (why != NULL)
+		return rss_refuse(nic, c, why, info, len);
 	if (p.flags & HV_NDIS_RSS_FLAG_DISABLE) {
 		nic->rss_enabled = false;
 		return HV_RNDIS_STATUS_SUCCESS;
 	}
-	/* by their offsets: FreeBSD puts the key first, Linux/DPDK the table */
-	n = p.indir_size / 4;
-	if (p.hash_key_size != HV_NDIS_RSS_KEY_SIZE || n == 0 || n > HVSIM_RSS_TABLE_SIZE ||
-	    (uint64_t)p.hash_key_offset + p.hash_key_size > len ||
-	    (uint64_t)p.indir_offset + p.indir_size > len)
-		return HV_RNDIS_STATUS_INVALID_DATA;
-	memcpy(nic->rss_key, info + p.hash_key_offset, HV_NDIS_RSS_KEY_SIZE);
-	memcpy(nic->rss_table, info + p.indir_offset, n * 4);
-	for (i = 0; i < n; i++) {
-		if (nic->rss_table[i] >= nic->nchan) {
-			hvsim_violation(nic, c, "RSS table names a channel that is not open",
-					info, len);
-			return HV_RNDIS_STATUS_INVALID_DATA;
-		}
+	if (key)
+		memcpy(nic->rss_key, info + p.hash_key_offset, HV_NDIS_RSS_KEY_SIZE);
+	if (table) {
+		nic->rss_table_size = p.indir_size / 4;
+		memcpy(nic->rss_table, info + p.indir_offset, p.indir_size);
 	}
-	nic->rss_table_size = n;
-	nic->rss_hash_info = p.hash_info;
+	if (!(p.flags & HV_NDIS_RSS_FLAG_HASH_INFO_UNCHG))
+		nic->rss_hash_info = p.hash_info;
 	nic->rss_enabled = true;
 	nic->rss_programmed = true;
+	nic->stats.rss_sets++;
 	return HV_RNDIS_STATUS_SUCCESS;
 }
 
@@ -628,36 +713,87 @@ filter_accepts(const struct hvsim_nic *nic, const uint8_t *dst)
 	return (f & HV_NDIS_PACKET_TYPE_DIRECTED) && memcmp(dst, nic->cur_mac, 6) == 0;
 }
 
-/* Toeplitz over the IPv4 addresses (and TCP ports) with the guest's key. */
+/* Toeplitz input (rte_softrss: 32-bit words in host order) and its type. */
+struct rss_input {
+	uint32_t w[9];			/* IPv6: 4 + 4 address words, ports */
+	uint32_t n;
+	uint32_t type;			/* HV_NDIS_HASH_* */
+};
+
+static void
+rss_put(struct rss_input *in, const uint8_t *bytes, uint32_t len)
+{
+	uint32_t i, v;
+
+	for (i = 0; i < len; i += 4) {
+		memcpy(&v, bytes + i, 4);
+		in->w[in->n++] = rte_be_to_cpu_32(v);
+	}
+}
+
+/* IPv4: the 4-tuple for an unfragmented TCP segment with TCP_IPV4, else
+ * the addresses with IPV4, else nothing. */
+static bool
+rss_input_ipv4(uint32_t hi, const uint8_t *ip, uint32_t len, struct rss_input *in)
+{
+	uint32_t ihl = (ip[0] & 0xf) * 4u;
+	bool frag = ((ip[6] << 8 | ip[7]) & 0x3fff) != 0;	/* MF or an offset */
+
+	if (len < 20 || ip[0] >> 4 != 4 || ihl < 20 || len < ihl)
+		return false;
+	rss_put(in, ip + 12, 8);
+	if (ip[9] == 6 && !frag && len >= ihl + 4 && (hi & HV_NDIS_HASH_TCP_IPV4)) {
+		rss_put(in, ip + ihl, 4);
+		in->type = HV_NDIS_HASH_TCP_IPV4;
+		return true;
+	}
+	in->type = HV_NDIS_HASH_IPV4;
+	return hi & HV_NDIS_HASH_IPV4;
+}
+
+/*
+ * IPv6: TCP right after the fixed header gets the 4-tuple (TCP_IPV6_EX
+ * before TCP_IPV6), anything else the addresses (IPV6_EX before IPV6).
+ * Extension headers are not walked: without them the _EX types hash what
+ * the plain ones do, and the _EX type is reported when it was chosen.
+ */
+static bool
+rss_input_ipv6(uint32_t hi, const uint8_t *ip, uint32_t len, struct rss_input *in)
+{
+	if (len < 40 || ip[0] >> 4 != 6)
+		return false;
+	rss_put(in, ip + 8, 32);
+	if (ip[6] == 6 && len >= 44 && (hi & (HV_NDIS_HASH_TCP_IPV6 | HV_NDIS_HASH_TCP_IPV6_EX))) {
+		rss_put(in, ip + 40, 4);
+		in->type = hi & HV_NDIS_HASH_TCP_IPV6_EX ? HV_NDIS_HASH_TCP_IPV6_EX
+							 : HV_NDIS_HASH_TCP_IPV6;
+		return true;
+	}
+	in->type = hi & HV_NDIS_HASH_IPV6_EX ? HV_NDIS_HASH_IPV6_EX : HV_NDIS_HASH_IPV6;
+	return hi & (HV_NDIS_HASH_IPV6 | HV_NDIS_HASH_IPV6_EX);
+}
+
+/* Toeplitz with the guest's key over what its hash types select. */
 static bool
 rss_hash(const struct hvsim_nic *nic, const uint8_t *frame, uint32_t len, uint32_t *hash,
 	 uint32_t *info)
 {
-	uint32_t tuple[3];
-	uint32_t ihl;
+	uint16_t type = len >= ETH_HDR_LEN ? (uint16_t)(frame[12] << 8 | frame[13]) : 0;
+	struct rss_input in = { .n = 0 };
+	bool ok;
 
-	if (len < ETH_HDR_LEN + 20 || (frame[12] << 8 | frame[13]) != ETH_P_IPV4)
+	if (type == ETH_P_IPV4)
+		ok = rss_input_ipv4(nic->rss_hash_info, frame + ETH_HDR_LEN, len - ETH_HDR_LEN,
+				    &in);
+	else if (type == ETH_P_IPV6)
+		ok = rss_input_ipv6(nic->rss_hash_info, frame + ETH_HDR_LEN, len - ETH_HDR_LEN,
+				    &in);
+	else
+		ok = false;
+	if (!ok)
 		return false;
-	ihl = (frame[ETH_HDR_LEN] & 0xf) * 4u;
-	memcpy(&tuple[0], frame + ETH_HDR_LEN + 12, 4);
-	memcpy(&tuple[1], frame + ETH_HDR_LEN + 16, 4);
-	tuple[0] = rte_be_to_cpu_32(tuple[0]);
-	tuple[1] = rte_be_to_cpu_32(tuple[1]);
-	if (frame[ETH_HDR_LEN + 9] == 6 && (nic->rss_hash_info & HV_NDIS_HASH_TCP_IPV4) &&
-	    len >= ETH_HDR_LEN + ihl + 4) {
-		uint16_t sp, dp;
-
-		memcpy(&sp, frame + ETH_HDR_LEN + ihl, 2);
-		memcpy(&dp, frame + ETH_HDR_LEN + ihl + 2, 2);
-		tuple[2] = (uint32_t)rte_be_to_cpu_16(sp) << 16 | rte_be_to_cpu_16(dp);
-		*hash = rte_softrss(tuple, 3, nic->rss_key);
-		*info = HV_NDIS_HASH_FUNCTION_TOEPLITZ | HV_NDIS_HASH_TCP_IPV4;
-		return true;
-	}
-	if (!(nic->rss_hash_info & HV_NDIS_HASH_IPV4))
-		return false;
-	*hash = rte_softrss(tuple, 2, nic->rss_key);
-	*info = HV_NDIS_HASH_FUNCTION_TOEPLITZ | HV_NDIS_HASH_IPV4;
+	*hash = rte_softrss(in.w, in.n, nic->rss_key);
+	*info = HV_NDIS_HASH_FUNCTION_TOEPLITZ | in.type;
 	return true;
 }
 
@@ -708,11 +844,12 @@ count_rx_csum(struct hvsim_nic *nic, uint32_t info)
  */
 static uint32_t
 packet_ppis(struct hvsim_nic *nic, const uint8_t *frame, uint32_t len, uint16_t vlan_tci,
-	    uint32_t csum_info, uint8_t *p, struct hvsim_chan **chan)
+	    uint32_t csum_info, uint8_t *p, struct hvsim_chan **chan, bool *hashed)
 {
 	uint32_t ppi = 0, hash, info;
 
 	*chan = nic->chan[0];
+	*hashed = false;
 	if (vlan_tci)
 		ppi += hv_rndis_ppi_put_u32(p + ppi, HV_RNDIS_PPI_VLAN, HV_RNDIS_VLAN_FROM_TCI(vlan_tci));
 	if (csum_info)
@@ -720,18 +857,22 @@ packet_ppis(struct hvsim_nic *nic, const uint8_t *frame, uint32_t len, uint16_t 
 	if (nic->rss_enabled && rss_hash(nic, frame, len, &hash, &info)) {
 		ppi += hv_rndis_ppi_put_u32(p + ppi, HV_RNDIS_PPI_HASHVAL, hash);
 		ppi += hv_rndis_ppi_put_u32(p + ppi, HV_RNDIS_PPI_HASHINF, info);
-		*chan = nic->chan[nic->rss_table[hash % nic->rss_table_size]];
+		*hashed = true;
+		/* the low bits of the hash index the table (its size is a power of 2) */
+		*chan = nic->chan[nic->rss_table[hash & (nic->rss_table_size - 1)]];
 		if (*chan == NULL)
 			*chan = nic->chan[0];
 	}
 	return ppi;
 }
 
-/* A packet the guest got, with the checksum results it was told. */
+/* A packet the guest got, with the checksum results and hash it was told. */
 static void
-count_rx(struct hvsim_nic *nic, struct hvsim_chan *c, uint32_t len, uint32_t csum_info)
+count_rx(struct hvsim_nic *nic, struct hvsim_chan *c, uint32_t len, uint32_t csum_info,
+	 bool hashed)
 {
 	count_rx_csum(nic, csum_info);
+	nic->stats.rx_rss_hashed += hashed;
 	c->stats.rx_frames++;
 	nic->stats.rx_frames++;
 	nic->stats.rx_bytes += len;
@@ -759,11 +900,12 @@ rx_deliver(struct hvsim_nic *nic, const uint8_t *frame, uint32_t len, uint16_t v
 	struct hv_rndis_packet_msg *m = (void *)buf;
 	uint32_t ppi, csum_info = rx_csum_info(nic, frame, len);
 	struct hvsim_chan *c;
+	bool hashed;
 
-	ppi = packet_ppis(nic, frame, len, vlan_tci, csum_info, buf + sizeof(*m), &c);
+	ppi = packet_ppis(nic, frame, len, vlan_tci, csum_info, buf + sizeof(*m), &c, &hashed);
 	if (hvsim_nic_send_rndis(nic, c, buf, finish_packet_msg(buf, ppi, frame, len)) < 0)
 		return -ENOBUFS;
-	count_rx(nic, c, len, csum_info);
+	count_rx(nic, c, len, csum_info, hashed);
 	return 0;
 }
 
@@ -837,6 +979,7 @@ rx_deliver_rsc(struct hvsim_nic *nic, struct hvsim_rsc *r)
 	uint32_t i, n, pos = 0, ppi;
 	uint16_t id = nic->rsc_pkt_id++;
 	struct hvsim_chan *c = nic->chan[0];
+	bool hashed = false;
 
 	n = rsc_cut(r, fault == HVSIM_RSC_FAULT_TOOMANY, off, len);
 	if (fault == HVSIM_RSC_FAULT_SHORT)
@@ -847,7 +990,8 @@ rx_deliver_rsc(struct hvsim_nic *nic, struct hvsim_rsc *r)
 
 		ppi = 0;
 		if (i == 0)
-			ppi = packet_ppis(nic, r->frame, r->len, r->vlan_tci, csum_info, p, &c);
+			ppi = packet_ppis(nic, r->frame, r->len, r->vlan_tci, csum_info, p, &c,
+					   &hashed);
 		ppi += put_pktinfo_id(p + ppi, rsc_flags(i, n, fault), (uint16_t)(id + other));
 		msgs[i].iov_base = buf + pos;
 		msgs[i].iov_len = finish_packet_msg(buf + pos, ppi, r->frame + off[i], len[i]);
@@ -855,7 +999,7 @@ rx_deliver_rsc(struct hvsim_nic *nic, struct hvsim_rsc *r)
 	}
 	if (hvsim_nic_send_rndis_ranges(nic, c, msgs, n) < 0)
 		return -ENOBUFS;
-	count_rx(nic, c, r->len, csum_info);
+	count_rx(nic, c, r->len, csum_info, hashed);
 	nic->stats.rsc_packets++;
 	nic->stats.rsc_segments += r->nseg;
 	return 0;

@@ -159,6 +159,16 @@ hvsim_vswitch_poll(struct hvsim_vswitch *vs)
 }
 
 int
+hvsim_vswitch_wire_command(struct hvsim_vswitch *vs, const char *kind, const char *args,
+			   bool check)
+{
+	if (vs == NULL || vs->wire == NULL || vs->wire->command == NULL ||
+	    strcmp(vs->wire->name, kind) != 0)
+		return -ENOENT;
+	return vs->wire->command(vs->wire_ctx, args, check);
+}
+
+int
 hvsim_vswitch_done(const struct hvsim_vswitch *vs)
 {
 	return vs->wire != NULL && vs->wire->done != NULL && vs->wire->done(vs->wire_ctx);

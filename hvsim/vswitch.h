@@ -19,6 +19,7 @@
 #define HVSIM_VSWITCH_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -62,6 +63,9 @@ struct hvsim_wire_ops {
 	void (*stats_json)(void *ctx, FILE *f);
 	/* true when the wire has finished what it was asked to do (gen count) */
 	int (*done)(void *ctx);
+	/* a scenario command for the wire (control.c): change its settings as
+	 * args says, in the form --traffic takes; check: parse only. May be NULL */
+	int (*command)(void *ctx, const char *args, bool check);
 	void (*destroy)(void *ctx);
 };
 
@@ -92,6 +96,10 @@ int hvsim_vswitch_deliver(struct hvsim_vswitch *vs, int port, const uint8_t *fra
 			  uint32_t len, uint16_t vlan_tci);
 
 unsigned int hvsim_vswitch_poll(struct hvsim_vswitch *vs);
+/* A scenario command for the wire named kind: 0, -ENOENT (another wire or
+ * one without commands) or the wire's -errno (bad args). */
+int hvsim_vswitch_wire_command(struct hvsim_vswitch *vs, const char *kind, const char *args,
+			       bool check);
 int hvsim_vswitch_done(const struct hvsim_vswitch *vs);
 void hvsim_vswitch_stats(const struct hvsim_vswitch *vs, struct hvsim_vswitch_stats *st);
 void hvsim_vswitch_stats_json(const struct hvsim_vswitch *vs, FILE *f);

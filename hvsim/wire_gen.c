@@ -30,6 +30,9 @@
  *                 for a guest that forwards between NICs (default: every
  *                 port to itself; a port not named as a source sends nothing)
  *
+ * The scenario command "gen KEY=VALUE,..." starts a new batch with the
+ * settings changed as given (gen_command()).
+ *
  * Counters are per sending port: "received" counts the frames that came
  * back on the expected port; "wrong_port" those that came back elsewhere.
  * "foreign" and "corrupt" are counted on the port they arrived on.
@@ -39,6 +42,7 @@
  */
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -236,11 +240,48 @@ parse_args(struct gen *g, const char *args)
 	return ret;
 }
 
+static void
+ports_free(struct gen *g)
+{
+	unsigned int p, f;
+
+	for (p = 0; p < HVSIM_VSWITCH_PORTS; p++) {
+		for (f = 0; g->port[p].seen && f < g->flows; f++)
+			free(g->port[p].seen[f]);
+		free(g->port[p].seen);
+		free(g->port[p].next_seq);
+		free(g->port[p].tcp_seq);
+	}
+	memset(g->port, 0, sizeof(g->port));
+}
+
+/* Per-port state for g->flows flows and g->count frames, counters at 0. */
+static int
+ports_alloc(struct gen *g)
+{
+	unsigned int p, f;
+
+	for (p = 0; p < HVSIM_VSWITCH_PORTS; p++) {
+		g->port[p].next_seq = calloc(g->flows, sizeof(uint64_t));
+		g->port[p].tcp_seq = calloc(g->flows, sizeof(uint32_t));
+		g->port[p].seen = calloc(g->flows, sizeof(uint8_t *));
+		if (g->port[p].next_seq == NULL || g->port[p].seen == NULL ||
+		    g->port[p].tcp_seq == NULL)
+			return -ENOMEM;
+		for (f = 0; g->count && f < g->flows; f++) {
+			g->port[p].seen[f] = calloc(g->count / g->flows / 8 + 2, 1);
+			if (g->port[p].seen[f] == NULL)
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 static int
 gen_create(struct hvsim_vswitch *vs, const char *args, void **ctx)
 {
 	struct gen *g = calloc(1, sizeof(*g));
-	unsigned int p, f;
+	unsigned int p;
 
 	if (g == NULL)
 		return -ENOMEM;
@@ -259,21 +300,34 @@ gen_create(struct hvsim_vswitch *vs, const char *args, void **ctx)
 		free(g);
 		return -EINVAL;
 	}
-	for (p = 0; p < HVSIM_VSWITCH_PORTS; p++) {
-		g->port[p].next_seq = calloc(g->flows, sizeof(uint64_t));
-		g->port[p].tcp_seq = calloc(g->flows, sizeof(uint32_t));
-		g->port[p].seen = calloc(g->flows, sizeof(uint8_t *));
-		if (g->port[p].next_seq == NULL || g->port[p].seen == NULL ||
-		    g->port[p].tcp_seq == NULL)
-			return -ENOMEM;
-		for (f = 0; g->count && f < g->flows; f++) {
-			g->port[p].seen[f] = calloc(g->count / g->flows / 8 + 2, 1);
-			if (g->port[p].seen[f] == NULL)
-				return -ENOMEM;
-		}
-	}
 	*ctx = g;
-	return 0;
+	return ports_alloc(g);
+}
+
+/*
+ * "gen KEY=VALUE,..." from scenario control: the next batch. The settings
+ * change as given, every port's counters start again from zero and delay=
+ * counts from now. Frames of the previous batch that come back later are
+ * miscounted: let it finish first. check: parse only.
+ */
+static int
+gen_command(void *ctx, const char *args, bool check)
+{
+	struct gen *g = ctx, *t = malloc(sizeof(*t));
+	int ret;
+
+	if (t == NULL)
+		return -ENOMEM;
+	memcpy(t, g, offsetof(struct gen, port));	/* the settings */
+	ret = parse_args(t, args);
+	if (ret == 0 && !check) {
+		ports_free(g);
+		memcpy(g, t, offsetof(struct gen, port));
+		g->start_ns = 0;
+		ret = ports_alloc(g);
+	}
+	free(t);
+	return ret;
 }
 
 /* ---- frames --------------------------------------------------------------------- */
@@ -597,15 +651,8 @@ static void
 gen_destroy(void *ctx)
 {
 	struct gen *g = ctx;
-	unsigned int p, f;
 
-	for (p = 0; p < HVSIM_VSWITCH_PORTS; p++) {
-		for (f = 0; g->port[p].seen && f < g->flows; f++)
-			free(g->port[p].seen[f]);
-		free(g->port[p].seen);
-		free(g->port[p].next_seq);
-		free(g->port[p].tcp_seq);
-	}
+	ports_free(g);
 	free(g);
 }
 
@@ -616,5 +663,6 @@ const struct hvsim_wire_ops hvsim_wire_gen = {
 	.poll = gen_poll,
 	.stats_json = gen_stats_json,
 	.done = gen_done,
+	.command = gen_command,
 	.destroy = gen_destroy,
 };

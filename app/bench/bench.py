@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
 """./hvnet bench: A/B benchmark of hvnet's net_netvsc against DPDK's bundled
-one, on hvsim, one queue pair, rxonly / txonly / io at 64 B and 1518 B
-frames (60 B and 1514 B without FCS: hvsim's sizes= and the mbuf's pkt_len
-count frames without FCS).
+one, on hvsim: rxonly / txonly / io at 64 B and 1518 B frames (60 B and
+1514 B without FCS: hvsim's sizes= and the mbuf's pkt_len count frames
+without FCS) on one queue pair, and rxonly / io on two queue pairs (RSS
+over several flows, one forwarding lcore polling both queues).
 
 Every cell is the median of --rounds runs; in each round the order of the
 PMDs alternates (bundled first in even rounds, hvnet first in odd ones).
@@ -28,6 +29,9 @@ import time
 
 MODES = ("rxonly", "txonly", "io")
 SIZES = ((64, 60), (1518, 1514))     # (frame with FCS, length hvsim/mbufs use)
+QUEUES = (1, 2)
+MODES_2Q = ("rxonly", "io")          # the 2-queue rows
+FLOWS_2Q = 4                         # generator flows, spread by RSS over the queues
 PMDS = ("bundled", "hvnet")
 TESTPMD_NA = "n/a (testpmd cannot forward on the bundled PMD, see doc/guides/hvsim.md)"
 GEN_DELAY_MS = 300                   # the bundled PMD drops frames while it starts
@@ -46,6 +50,12 @@ SCALE = {("rxonly", 60): 1, ("rxonly", 1514): 1 / 8, ("io", 60): 1, ("io", 1514)
 
 def count_for(mode, size, packets):
     return max(int(packets * SCALE[(mode, size)]), 1000)
+
+
+def cells(modes, sizes, queues):
+    """(mode, frame with FCS, size, queues) of every row, in table order."""
+    return [(m, w, n, q) for q in queues for m in modes for w, n in sizes
+            if q == 1 or m in MODES_2Q]
 
 
 class BenchError(Exception):
@@ -93,8 +103,9 @@ class Env:
         return e
 
 
-def gen_traffic(size, count, delay):
-    return f"gen:rate=0,count={count},delay={delay},burst=64,sizes={size}"
+def gen_traffic(size, count, delay, queues=1, rate=0):
+    flows = f",flows={FLOWS_2Q}" if queues > 1 else ""
+    return f"gen:rate={rate},count={count},delay={delay},burst=64,sizes={size}{flows}"
 
 
 def load_stats(path):
@@ -319,17 +330,23 @@ def disturbance(r):
 
 # ---- hvbench -------------------------------------------------------------------
 
-def run_hvbench(env, pmd, mode, size, packets):
-    tag = env.next_tag(f"hvbench-{pmd}-{mode}-{size}")
+def run_hvbench(env, pmd, mode, size, packets, queues=1, wrapper=None, traffic=None,
+                seconds=None):
+    """One hvbench run; wrapper: a command the guest runs under (the
+    instruction count runs it under callgrind, with its own traffic)."""
+    tag = env.next_tag(f"hvbench-{pmd}-{mode}-{size}-q{queues}" + ("-instr" if wrapper else ""))
     stats_path = os.path.join(env.logs, tag + ".json")
     log_path = os.path.join(env.logs, tag + ".log")
-    traffic = "none" if mode == "txonly" else gen_traffic(size, packets, GEN_DELAY_MS)
-    seconds = 60
-    cmd = env.hvsim_cmd(pmd, traffic, stats_path) + [
-        "--", env.hvbench, "-l", GUEST_LCORES, "-m", "256", "--no-pci",
+    if traffic is None:
+        traffic = "none" if mode == "txonly" else gen_traffic(size, packets, GEN_DELAY_MS, queues)
+    seconds = seconds or (60 if wrapper is None else 600)
+    idle_ms = IDLE_MS if wrapper is None else 20 * IDLE_MS
+    cmd = env.hvsim_cmd(pmd, traffic, stats_path) + ["--"] + (wrapper or []) + [
+        env.hvbench, "-l", GUEST_LCORES, "-m", "256", "--no-pci",
         f"--file-prefix=hvb{os.getpid()}x{env.seq}", "--",
         "--mode", mode, "--packets", str(packets), "--size", str(size),
-        "--seconds", str(seconds), "--idle-ms", str(IDLE_MS)]
+        "--seconds", str(seconds), "--idle-ms", str(idle_ms), "--queues", str(queues)] + \
+        (["--no-calib"] if wrapper else [])
     t0 = time.monotonic()
     watch = None
     try:
@@ -352,6 +369,9 @@ def run_hvbench(env, pmd, mode, size, packets):
         f.write(" ".join(cmd) + "\n\n" + out)
     b = kv_line(out, "bench")
     stats = load_stats(stats_path)
+    if wrapper is not None and rc == 0 and b is not None and stats is not None and \
+            b.get("pkts") == 0:
+        return {"tag": tag, "bench": b}         # an empty-poll run (instructions)
     if rc != 0 or b is None or stats is None:
         why = "killed after the time limit" if rc in (-9, 137) else last_line(out)
         if stats is None:
@@ -374,7 +394,7 @@ def run_hvbench(env, pmd, mode, size, packets):
     else:
         moved = gen["received"]          # frames that came back to the generator
     r = {
-        "guest": "hvbench", "pmd": pmd, "mode": mode, "size": size, "tag": tag,
+        "guest": "hvbench", "pmd": pmd, "mode": mode, "size": size, "queues": queues, "tag": tag,
         "mpps": moved / window_s / 1e6 if window_s > 0 else 0.0,
         "cpp": b["cpp"], "avg_burst": b["avg_burst"], "window_us": window_us,
         "guest_stolen": b["stolen_us"] / b["loop_us"] if b.get("loop_us") else None,
@@ -413,7 +433,7 @@ def anomalies(r, packets):
             if r["mode"] == "io":
                 lost -= r.get("unsent", 0)      # noted apart
             where = [k for k, v in r.get("xstats", {}).items()
-                     if v and re.search(r"missed|staging_full|rx_q0_ring full|drop", k)]
+                     if v and re.search(r"missed|staging_full|rx_q\d+_ring full|drop", k)]
             if lost > 0:
                 notes.append(f"{lost} of {gen['sent']} frames ({pct(lost, gen['sent'])}) "
                              f"dropped by the PMD on receive"
@@ -521,17 +541,18 @@ def probe(env):
         return None
 
 
-def run_testpmd(env, mode, size, packets):
+def run_testpmd(env, mode, size, packets, queues=1):
     pmd = "hvnet"
-    tag = env.next_tag(f"testpmd-{pmd}-{mode}-{size}")
+    tag = env.next_tag(f"testpmd-{pmd}-{mode}-{size}-q{queues}")
     stats_path = os.path.join(env.logs, tag + ".json")
     log_path = os.path.join(env.logs, tag + ".log")
-    traffic = "none" if mode == "txonly" else gen_traffic(size, packets, TESTPMD_GEN_DELAY_MS)
+    traffic = "none" if mode == "txonly" else gen_traffic(size, packets, TESTPMD_GEN_DELAY_MS,
+                                                          queues)
     limit = 60
     cmd = ["timeout", "-s", "KILL", str(limit + 40)] + env.hvsim_cmd(pmd, traffic, stats_path) + [
         "--", "stdbuf", "-oL", env.testpmd, "-l", GUEST_LCORES, "-m", "256", "--no-pci",
         f"--file-prefix=hvb{os.getpid()}x{env.seq}", "--", "-i",
-        f"--forward-mode={mode}", "--record-core-cycles", "--nb-cores=1", "--rxq=1", "--txq=1",
+        f"--forward-mode={mode}", "--record-core-cycles", "--nb-cores=1", f"--rxq={queues}", f"--txq={queues}",
         "--rxd=512", "--txd=512", "--burst=32", "--total-num-mbufs=8192"]
     if mode == "txonly":
         cmd.append(f"--txpkts={size}")
@@ -545,6 +566,7 @@ def run_testpmd(env, mode, size, packets):
 
     try:
         r = testpmd_session(s, watch, fail, mode, size, packets, limit, stats_path, tag, t0)
+        r["queues"] = queues
         probes = [p for p in (probe0, probe(env)) if p]
         r["probe"] = max(probes) if probes else None
         return r
@@ -657,39 +679,40 @@ def ratio(a, b):
 
 def summarize(runs):
     rows = []
-    for mode in MODES:
-        for wire, size in SIZES:
-            sel = lambda guest, pmd: [r for r in runs if r["guest"] == guest and r["pmd"] == pmd
-                                      and r["mode"] == mode and r["size"] == size]
-            if not [r for r in runs if r["mode"] == mode and r["size"] == size]:
-                continue
-            row = {"mode": mode, "frame": wire, "size": size}
-            for pmd in PMDS:
-                rs = sel("hvbench", pmd)
-                row[f"{pmd}_mpps"] = med([r.get("mpps") for r in rs if not r.get("failed")])
-                row[f"{pmd}_cpp"] = med([r.get("cpp") for r in rs if not r.get("failed")])
-                row[f"{pmd}_avg_burst"] = med([r.get("avg_burst") for r in rs if not r.get("failed")])
-                row[f"{pmd}_notes"] = sorted({n for r in rs for n in r.get("notes", [])} |
-                                             {r["error"] for r in rs if r.get("failed")})
-            tp = sel("testpmd", "hvnet")
-            row["testpmd_hvnet_cpp"] = med([r.get("cpp") for r in tp if not r.get("failed")])
-            row["testpmd_hvnet_mpps"] = med([r.get("mpps") for r in tp if not r.get("failed")])
-            row["testpmd_hvnet_notes"] = sorted({n for r in tp for n in r.get("notes", [])} |
-                                                {r["error"] for r in tp if r.get("failed")})
-            row["testpmd_bundled_cpp"] = TESTPMD_NA
-            row["mpps_ratio"] = ratio(row["hvnet_mpps"], row["bundled_mpps"])
-            row["cpp_ratio"] = ratio(row["hvnet_cpp"], row["bundled_cpp"])
-            rows.append(row)
+    for mode, wire, size, queues in cells(MODES, SIZES, QUEUES):
+        sel = lambda guest, pmd: [r for r in runs if r["guest"] == guest and r["pmd"] == pmd
+                                  and r["mode"] == mode and r["size"] == size
+                                  and r.get("queues", 1) == queues]
+        if not [r for r in runs if r["mode"] == mode and r["size"] == size
+                and r.get("queues", 1) == queues]:
+            continue
+        row = {"mode": mode, "frame": wire, "size": size, "queues": queues}
+        for pmd in PMDS:
+            rs = sel("hvbench", pmd)
+            row[f"{pmd}_mpps"] = med([r.get("mpps") for r in rs if not r.get("failed")])
+            row[f"{pmd}_cpp"] = med([r.get("cpp") for r in rs if not r.get("failed")])
+            row[f"{pmd}_avg_burst"] = med([r.get("avg_burst") for r in rs if not r.get("failed")])
+            row[f"{pmd}_notes"] = sorted({n for r in rs for n in r.get("notes", [])} |
+                                         {r["error"] for r in rs if r.get("failed")})
+        tp = sel("testpmd", "hvnet")
+        row["testpmd_hvnet_cpp"] = med([r.get("cpp") for r in tp if not r.get("failed")])
+        row["testpmd_hvnet_mpps"] = med([r.get("mpps") for r in tp if not r.get("failed")])
+        row["testpmd_hvnet_notes"] = sorted({n for r in tp for n in r.get("notes", [])} |
+                                            {r["error"] for r in tp if r.get("failed")})
+        row["testpmd_bundled_cpp"] = TESTPMD_NA
+        row["mpps_ratio"] = ratio(row["hvnet_mpps"], row["bundled_mpps"])
+        row["cpp_ratio"] = ratio(row["hvnet_cpp"], row["bundled_cpp"])
+        rows.append(row)
     return rows
 
 
 def table(rows, testpmd_ran):
-    head = ["mode", "frame", "bundled Mpps", "hvnet Mpps", "bundled cycles/pkt",
+    head = ["mode", "frame", "queues", "bundled Mpps", "hvnet Mpps", "bundled cycles/pkt",
             "hvnet cycles/pkt", "testpmd hvnet cycles/pkt", "hvnet/bundled Mpps",
             "hvnet/bundled cycles/pkt", "testpmd bundled cycles/pkt"]
-    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * 2 + ["---:"] * 7 + ["---"]) + "|"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * 2 + ["---:"] * 8 + ["---"]) + "|"]
     for r in rows:
-        cells = [r["mode"], f"{r['frame']} B", fmt(r["bundled_mpps"], 3), fmt(r["hvnet_mpps"], 3),
+        cells = [r["mode"], f"{r['frame']} B", str(r["queues"]), fmt(r["bundled_mpps"], 3), fmt(r["hvnet_mpps"], 3),
                  fmt(r["bundled_cpp"], 0), fmt(r["hvnet_cpp"], 0),
                  fmt(r["testpmd_hvnet_cpp"], 0) if testpmd_ran else "skipped",
                  fmt(r["mpps_ratio"], 2), fmt(r["cpp_ratio"], 2), TESTPMD_NA]
@@ -700,13 +723,14 @@ def table(rows, testpmd_ran):
 def notes_text(runs):
     """One line per cell and kind of note, over the rounds."""
     out = []
-    for mode in MODES:
-        for wire, size in SIZES:
+    for mode, wire, size, queues in cells(MODES, SIZES, QUEUES):
+        if True:
             for guest, pmd, who in (("hvbench", "bundled", "bundled"),
                                     ("hvbench", "hvnet", "hvnet"),
                                     ("testpmd", "hvnet", "testpmd hvnet")):
-                rs = [r for r in runs if (r["guest"], r["pmd"], r["mode"], r["size"]) ==
-                      (guest, pmd, mode, size)]
+                rs = [r for r in runs if (r["guest"], r["pmd"], r["mode"], r["size"],
+                                          r.get("queues", 1)) ==
+                      (guest, pmd, mode, size, queues)]
                 if not rs:
                     continue
                 kinds = {}
@@ -724,7 +748,7 @@ def notes_text(runs):
                             kinds.setdefault(key, []).append(m.group(3) or m.group(1))
                         else:
                             kinds.setdefault(n, []).append(None)
-                where = f"- {mode} {wire} B, {who}:"
+                where = f"- {mode} {wire} B, {queues} queue{'s' if queues > 1 else ''}, {who}:"
                 for key, vals in kinds.items():
                     runs_txt = f"{len(vals)} of {len(rs)} run{'s' if len(rs) > 1 else ''}"
                     if key == "failed":
@@ -790,7 +814,8 @@ def others_running(exclude=None):
 
 def counts_text(packets):
     return "frames per run: " + ", ".join(
-        f"{m} {w} B {count_for(m, n, packets)}" for m in MODES for w, n in SIZES)
+        f"{m} {w} B {count_for(m, n, packets)}" for m in MODES for w, n in SIZES) + \
+        " (the same with 2 queues)"
 
 
 def wait_for_idle(limit):
@@ -808,7 +833,7 @@ def wait_for_idle(limit):
     return busy
 
 
-def measure(env, guest, pmd, mode, size, n, wait_idle, retries):
+def measure(env, guest, pmd, mode, size, n, wait_idle, retries, queues=1):
     """One cell of one round; a run disturbed by other processes is run
     again (up to `retries` times) and the least disturbed one is kept."""
     best, last_err = None, None
@@ -816,17 +841,17 @@ def measure(env, guest, pmd, mode, size, n, wait_idle, retries):
         concurrent = wait_for_idle(wait_idle)
         try:
             if guest == "hvbench":
-                r = run_hvbench(env, pmd, mode, size, n)
+                r = run_hvbench(env, pmd, mode, size, n, queues)
             else:
-                r = run_testpmd(env, mode, size, n)
+                r = run_testpmd(env, mode, size, n, queues)
         except BenchError as e:
             last_err = str(e)
             if attempt < retries or best is not None:
-                log(f"  ({guest} {pmd} {mode} {size} B failed: {e}"
+                log(f"  ({guest} {pmd} {mode} {size} B {queues}q failed: {e}"
                     + ("; again)" if attempt < retries else ")"))
                 continue
             return {"guest": guest, "pmd": pmd, "mode": mode, "size": size,
-                    "failed": True, "error": last_err}
+                    "queues": queues, "failed": True, "error": last_err}
         r["concurrent"] = concurrent
         r["attempt"] = attempt
         why = disturbance(r)
@@ -838,15 +863,102 @@ def measure(env, guest, pmd, mode, size, n, wait_idle, retries):
             best = (score, r)
         if not why:
             break
-        log(f"  ({guest} {pmd} {mode} {size} B disturbed: {'; '.join(why)}"
+        log(f"  ({guest} {pmd} {mode} {size} B {queues}q disturbed: {'; '.join(why)}"
             + ("; again)" if attempt < retries else ")"))
     if best is None:
         return {"guest": guest, "pmd": pmd, "mode": mode, "size": size,
-                "failed": True, "error": last_err}
+                "queues": queues, "failed": True, "error": last_err}
     r = best[1]
     if r["disturbed"]:
         r["notes"] = r.get("notes", []) + ["disturbed: " + "; ".join(r["disturbed"])]
     return r
+
+
+# ---- instructions per packet (callgrind) -----------------------------------------
+
+INSTR_RATE = 20000       # frames/s offered to a guest under callgrind: it keeps up
+INSTR_DELAY_MS = 3000    # the guest starts slowly under callgrind
+
+
+def callgrind_run(env, vg, pmd, mode, size, packets, nq, traffic, seconds=None):
+    """(instructions in iteration(), hvbench's bench line, run record)."""
+    out_file = os.path.join(env.logs, f"callgrind-{pmd}-{mode}-{size}-q{nq}"
+                            + ("-idle" if traffic == "none" and mode != "txonly" else "") + ".out")
+    wrapper = [vg, "--tool=callgrind", "--toggle-collect=iteration*",
+               f"--callgrind-out-file={out_file}"]
+    r = run_hvbench(env, pmd, mode, size, packets, nq, wrapper, traffic, seconds)
+    log_path = os.path.join(env.logs, r["tag"] + ".log")
+    m = re.search(r"Collected : (\d+)", open(log_path).read())
+    if m is None or int(m.group(1)) == 0:
+        raise BenchError(f"no instruction count for {pmd} {mode} {size} B (log: {log_path})")
+    return int(m.group(1)), r.get("bench") or {}, r, out_file
+
+
+def instructions(env, todo, packets):
+    """Every cell once per PMD with the guest under callgrind, counting only
+    hvbench's iteration(): the bursts and the application's own work on
+    the packets, not start-up or the drain after the loop. A count does
+    not depend on the other CPU, the hypervisor or the neighbours.
+
+    Under callgrind the guest runs some 50x slower while hvsim does not.
+    rxonly and io therefore get a generator limited to INSTR_RATE, which
+    such a guest keeps up with (no frame dropped, which would be cheap
+    work counted per packet), and the empty polls between its bursts are
+    taken out: each PMD's cost of one empty poll is measured apart (no
+    traffic, only empty polls), times the run's empty iterations."""
+    vg = shutil.which("valgrind")
+    if vg is None:
+        raise BenchError("valgrind not found: install the Debian package valgrind")
+    rows, empty = [], {}
+    log(f"hvnet bench --instructions: {packets} frames per run at {INSTR_RATE} frames/s "
+        f"(txonly: as fast as the guest sends), guest under callgrind; logs in {env.logs}")
+    for mode, wire, size, nq in todo:
+        row = {"mode": mode, "frame": wire, "size": size, "queues": nq}
+        for pmd in PMDS:
+            if mode != "txonly" and (pmd, nq) not in empty:
+                ir, b, _, _ = callgrind_run(env, vg, pmd, "rxonly", 60, 1, nq, "none", 3)
+                empty[(pmd, nq)] = ir / max(b.get("idle_iters", 0), 1)
+                log(f"  {pmd:7} one empty poll of {nq} queue(s): "
+                    f"{empty[(pmd, nq)]:.1f} instructions")
+            traffic = "none" if mode == "txonly" else \
+                gen_traffic(size, packets, INSTR_DELAY_MS, nq, INSTR_RATE)
+            ir, _, r, out_file = callgrind_run(env, vg, pmd, mode, size, packets, nq, traffic)
+            b = kv_line(open(os.path.join(env.logs, r["tag"] + ".log")).read(), "bench")
+            idle = b.get("idle_iters", 0)
+            if mode != "txonly":
+                ir -= idle * empty[(pmd, nq)]
+            row[f"{pmd}_ipp"] = ir / r["guest_pkts"] if r["guest_pkts"] else None
+            row[f"{pmd}_avg_burst"] = r["avg_burst"]
+            row[f"{pmd}_idle_iters"] = idle
+            row[f"{pmd}_notes"] = list(r.get("notes", []))
+            row[f"{pmd}_callgrind"] = out_file
+            log(f"  {pmd:7} {mode:6} {wire:4} B {nq}q: {fmt(row[f'{pmd}_ipp'], 0)} "
+                f"instructions/pkt (avg burst {r['avg_burst']:.1f}, {idle} empty iterations)"
+                + (f" [{'; '.join(row[f'{pmd}_notes'])}]" if row[f"{pmd}_notes"] else ""))
+        row["ratio"] = ratio(row["hvnet_ipp"], row["bundled_ipp"])
+        rows.append(row)
+    head = ["mode", "frame", "queues", "bundled instr/pkt", "hvnet instr/pkt",
+            "hvnet/bundled", "bundled avg burst", "hvnet avg burst"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * 3 + ["---:"] * 5) + "|"]
+    for r in rows:
+        lines.append("| " + " | ".join([
+            r["mode"], f"{r['frame']} B", str(r["queues"]), fmt(r["bundled_ipp"], 0),
+            fmt(r["hvnet_ipp"], 0), fmt(r["ratio"], 2), fmt(r["bundled_avg_burst"], 1),
+            fmt(r["hvnet_avg_burst"], 1)]) + " |")
+    text = "\n".join(lines)
+    notes = [f"- {r['mode']} {r['frame']} B {r['queues']}q, {pmd}: {n}"
+             for r in rows for pmd in PMDS for n in r[f"{pmd}_notes"]]
+    if notes:
+        text += "\n\nNotes (from the runs):\n\n" + "\n".join(notes)
+    with open(os.path.join(env.out, "instructions.md"), "w") as f:
+        f.write("# hvnet bench --instructions\n\n" + text + "\n")
+    with open(os.path.join(env.out, "instructions.json"), "w") as f:
+        json.dump({"packets": packets, "rate": INSTR_RATE, "empty_poll": {
+            f"{p} {q}q": v for (p, q), v in empty.items()}, "rows": rows}, f, indent=1)
+    log("\n" + text)
+    log(f"\nper-function profiles: callgrind_annotate --inclusive=yes FILE "
+        f"(FILE: {env.logs}/callgrind-*.out); table in {env.out}/instructions.md")
+    return 0
 
 
 def main():
@@ -862,6 +974,13 @@ def main():
     ap.add_argument("--no-testpmd", action="store_true", help="skip the testpmd column")
     ap.add_argument("--modes", default=",".join(MODES), help="subset of rxonly,txonly,io")
     ap.add_argument("--sizes", default="64,1518", help="subset of 64,1518 (frame sizes with FCS)")
+    ap.add_argument("--queues", default="1,2",
+                    help="subset of 1,2: the one-queue rows, the two-queue rows (rxonly, io)")
+    ap.add_argument("--instructions", action="store_true",
+                    help="instead of timing: count the guest's instructions per packet "
+                    "under valgrind's callgrind (deterministic; no hardware counters needed)")
+    ap.add_argument("--instr-packets", type=int, default=20000, metavar="N",
+                    help="frames per --instructions run (default 20000)")
     ap.add_argument("--retries", type=int, default=None,
                     help="runs disturbed by other processes are run again up to this many "
                     "times, the least disturbed kept (default 2, 0 with --quick)")
@@ -872,9 +991,14 @@ def main():
     rounds = args.rounds or (1 if args.quick else 3)
     modes = [m for m in MODES if m in args.modes.split(",")]
     sizes = [(w, n) for w, n in SIZES if str(w) in args.sizes.split(",")]
+    queues = [q for q in QUEUES if str(q) in args.queues.split(",")]
     if not modes or not sizes or len(modes) != len(args.modes.split(",")) or \
-            len(sizes) != len(args.sizes.split(",")):
-        ap.error("--modes takes rxonly,txonly,io and --sizes 64,1518")
+            len(sizes) != len(args.sizes.split(",")) or not queues or \
+            len(queues) != len(args.queues.split(",")):
+        ap.error("--modes takes rxonly,txonly,io, --sizes 64,1518 and --queues 1,2")
+    todo = cells(modes, sizes, queues)
+    if not todo:
+        ap.error("no row left: the 2-queue rows are rxonly and io only")
     wait_idle = args.wait_idle if args.wait_idle is not None else (2 if args.quick else 30)
     retries = args.retries if args.retries is not None else (0 if args.quick else 2)
     packets = args.packets or (1000000 if args.quick else 2000000)
@@ -882,6 +1006,8 @@ def main():
         ap.error("--rounds must be at least 1 and --packets at least 1000")
 
     env = Env(args)
+    if args.instructions:
+        return instructions(env, todo, args.instr_packets)
     # this driver and its watchers stay off the guest's forwarding CPU
     try:
         os.sched_setaffinity(0, {int(HOST_CPU)})
@@ -896,15 +1022,15 @@ def main():
     t0 = time.monotonic()
     runs, failures, disturbed = [], 0, 0
     for rnd in range(rounds):
-        for mode in modes:
-            for wire, size in sizes:
+        for mode, wire, size, nq in todo:
+            if True:
                 n = count_for(mode, size, packets)
                 order = PMDS if rnd % 2 == 0 else tuple(reversed(PMDS))
                 jobs = [("hvbench", pmd) for pmd in order]
                 if not args.no_testpmd:
                     jobs.append(("testpmd", "hvnet"))
                 for guest, pmd in jobs:
-                    r = measure(env, guest, pmd, mode, size, n, wait_idle, retries)
+                    r = measure(env, guest, pmd, mode, size, n, wait_idle, retries, nq)
                     r["round"] = rnd
                     runs.append(r)
                     if r.get("failed"):
@@ -916,7 +1042,7 @@ def main():
                     if r.get("disturbed"):
                         disturbed += 1
                     mp = f"{r['mpps']:.3f} Mpps, " if r.get("mpps") is not None else ""
-                    log(f"  round {rnd + 1}/{rounds} {guest:7} {pmd:7} {mode:6} {wire:4} B: "
+                    log(f"  round {rnd + 1}/{rounds} {guest:7} {pmd:7} {mode:6} {wire:4} B {nq}q: "
                         f"{mp}{r['cpp']:.0f} cycles/pkt"
                         + (f" [{'; '.join(r['notes'])}]" if r.get("notes") else ""))
     rows = summarize(runs)
@@ -927,10 +1053,12 @@ def main():
         (f" --packets {args.packets}" if args.packets else "") + \
         (" --no-testpmd" if args.no_testpmd else "") + \
         (f" --modes {args.modes}" if args.modes != ",".join(MODES) else "") + \
-        (f" --sizes {args.sizes}" if args.sizes != "64,1518" else "")
+        (f" --sizes {args.sizes}" if args.sizes != "64,1518" else "") + \
+        (f" --queues {args.queues}" if args.queues != "1,2" else "")
     minfo = machine_info()
     header = (f"`{cmdline}`: median of {rounds} round(s); {counts_text(packets)}; "
-              f"one queue pair; hvsim's host thread "
+              f"rows with 1 and 2 queue pairs (2: {FLOWS_2Q} flows spread by RSS, "
+              f"one forwarding lcore polls both queues); hvsim's host thread "
               f"on CPU {HOST_CPU}, the guest's forwarding lcore on CPU 1; "
               f"{minfo.get('cpus')} CPUs ({minfo.get('cpu_model', '?')}).")
     text = [header, "", md, ""]

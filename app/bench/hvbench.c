@@ -79,6 +79,7 @@
 #include <rte_udp.h>
 
 #define MAX_BURST	256
+#define MAX_QUEUES	8
 #define NB_DESC		512
 #define NB_MBUF		8191
 #define MBUF_CACHE	256
@@ -97,6 +98,8 @@ struct options {
 	uint32_t size;
 	uint16_t burst;
 	uint32_t idle_ms;
+	uint16_t queues;
+	int no_calib;		/* no calibration or round trip (slow under valgrind) */
 };
 
 struct result {
@@ -127,7 +130,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: hvbench [EAL args] -- --mode rxonly|txonly|io [--packets N] "
-		"[--seconds S] [--size BYTES] [--burst N] [--idle-ms MS]\n");
+		"[--seconds S] [--size BYTES] [--burst N] [--idle-ms MS] [--queues N] [--no-calib]\n");
 }
 
 static int
@@ -140,13 +143,15 @@ parse(int argc, char **argv)
 		{ "size", required_argument, NULL, 'z' },
 		{ "burst", required_argument, NULL, 'b' },
 		{ "idle-ms", required_argument, NULL, 'i' },
+		{ "queues", required_argument, NULL, 'q' },
+		{ "no-calib", no_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, have_mode = 0;
 	unsigned long v;
 
 	opt = (struct options){ .packets = 1000000, .seconds = 30, .size = 60, .burst = 32,
-				.idle_ms = 1000 };
+				.idle_ms = 1000, .queues = 1 };
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
@@ -163,11 +168,15 @@ parse(int argc, char **argv)
 		case 'z': opt.size = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'b': opt.burst = (uint16_t)strtoul(optarg, NULL, 0); break;
 		case 'i': opt.idle_ms = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'q': opt.queues = (uint16_t)strtoul(optarg, NULL, 0); break;
+		case 'c': opt.no_calib = 1; break;
 		default: return -1;
 		}
 	}
 	if (!have_mode || opt.packets == 0 || opt.seconds <= 0 || opt.burst == 0 ||
-	    opt.burst > MAX_BURST || opt.size < HDR_LEN || opt.size > RTE_ETHER_MAX_LEN - 4)
+	    opt.burst > MAX_BURST ||
+	    opt.queues == 0 || opt.queues > MAX_QUEUES || opt.size < HDR_LEN ||
+	    opt.size > RTE_ETHER_MAX_LEN - 4)
 		return -1;
 	return 0;
 }
@@ -407,11 +416,92 @@ want(uint64_t done)
 	return left < opt.burst ? (uint16_t)left : opt.burst;
 }
 
+/* Frames a txonly iteration has built but tx_burst has not taken yet,
+ * per queue: offered again first, in the next iteration on that queue. */
+struct pending {
+	struct rte_mbuf *pkts[MAX_BURST];
+	uint16_t n;
+};
+
+static uint16_t
+txonly_queue(uint16_t q, struct pending *p)
+{
+	uint16_t n = want(res.tx), i, sent;
+
+	/* top up the burst: unsent frames from last time stay first */
+	if (p->n < n && rte_pktmbuf_alloc_bulk(tx_pool, p->pkts + p->n, n - p->n) == 0) {
+		for (i = p->n; i < n; i++) {
+			struct rte_mbuf *m = p->pkts[i];
+
+			m->data_len = (uint16_t)opt.size;
+			m->pkt_len = opt.size;
+			rte_memcpy(rte_pktmbuf_mtod(m, void *), frame_tpl, HDR_LEN);
+		}
+		p->n = n;
+	}
+	sent = p->n ? rte_eth_tx_burst(port, q, p->pkts, RTE_MIN(p->n, n)) : 0;
+	if (sent) {
+		p->n -= sent;
+		if (p->n)
+			memmove(p->pkts, p->pkts + sent, p->n * sizeof(p->pkts[0]));
+		res.tx += sent;
+	}
+	return sent;
+}
+
+/*
+ * One iteration of the loop: every queue polled once, in order. Returns
+ * the packets moved. Not inlined, so that an instruction counter can
+ * count exactly this (./hvnet bench --instructions: callgrind's
+ * --toggle-collect=iteration).
+ */
+static __rte_noinline uint64_t
+iteration(struct pending *pend)
+{
+	struct rte_mbuf *pkts[MAX_BURST];
+	uint64_t moved = 0;
+	uint16_t q, n, sent;
+
+	for (q = 0; q < opt.queues; q++) {
+		switch (opt.mode) {
+		case RXONLY:
+			n = rte_eth_rx_burst(port, q, pkts, want(res.rx));
+			if (n) {
+				rte_pktmbuf_free_bulk(pkts, n);
+				res.rx += n;
+			}
+			moved += n;
+			break;
+		case TXONLY:
+			moved += txonly_queue(q, &pend[q]);
+			break;
+		case IO:
+			/* as testpmd's io: what tx_burst does not take is dropped */
+			n = rte_eth_rx_burst(port, q, pkts, want(res.rx));
+			if (n) {
+				res.rx += n;
+				sent = rte_eth_tx_burst(port, q, pkts, n);
+				res.tx += sent;
+				if (unlikely(sent < n)) {
+					rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+					res.unsent += n - sent;
+				}
+			}
+			moved += n;
+			break;
+		}
+		if (*(opt.mode == TXONLY ? &res.tx : &res.rx) >= opt.packets)
+			break;
+	}
+	return moved;
+}
+
 static int
 loop(void *arg)
 {
+	static struct pending pend[MAX_QUEUES];
 	struct rte_mbuf *pkts[MAX_BURST];
-	uint16_t npend = 0, n, i, sent;
+	uint16_t n, q;
 	uint64_t hz = rte_get_tsc_hz(), start;
 	uint64_t deadline = rte_rdtsc() + (uint64_t)(opt.seconds * (double)hz);
 	uint64_t idle_tsc = opt.idle_ms * hz / 1000;
@@ -423,7 +513,8 @@ loop(void *arg)
 
 	RTE_SET_USED(arg);
 	res.drain_known = 1;
-	calibrate(&res.alu[0], &res.mem[0]);
+	if (!opt.no_calib)
+		calibrate(&res.alu[0], &res.mem[0]);
 	getrusage(RUSAGE_THREAD, &ru0);
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
 	clock_gettime(CLOCK_MONOTONIC, &w0);
@@ -432,55 +523,7 @@ loop(void *arg)
 		if (unlikely(start > deadline ||
 			     (res.last_tsc && start - res.last_tsc > idle_tsc)))
 			break;
-		switch (opt.mode) {
-		case RXONLY:
-			n = rte_eth_rx_burst(port, 0, pkts, want(res.rx));
-			if (n) {
-				rte_pktmbuf_free_bulk(pkts, n);
-				res.rx += n;
-			}
-			account(start, n);
-			break;
-		case TXONLY:
-			/* top up the burst: unsent frames from last time stay first */
-			n = want(res.tx);
-			if (npend < n) {
-				if (rte_pktmbuf_alloc_bulk(tx_pool, pkts + npend, n - npend) == 0) {
-					for (i = npend; i < n; i++) {
-						struct rte_mbuf *m = pkts[i];
-
-						m->data_len = (uint16_t)opt.size;
-						m->pkt_len = opt.size;
-						rte_memcpy(rte_pktmbuf_mtod(m, void *), frame_tpl,
-							   HDR_LEN);
-					}
-					npend = n;
-				}
-			}
-			sent = npend ? rte_eth_tx_burst(port, 0, pkts, RTE_MIN(npend, n)) : 0;
-			if (sent) {
-				npend -= sent;
-				if (npend)
-					memmove(pkts, pkts + sent, npend * sizeof(pkts[0]));
-				res.tx += sent;
-			}
-			account(start, sent);
-			break;
-		case IO:
-			/* as testpmd's io: what tx_burst does not take is dropped */
-			n = rte_eth_rx_burst(port, 0, pkts, want(res.rx));
-			if (n) {
-				res.rx += n;
-				sent = rte_eth_tx_burst(port, 0, pkts, n);
-				res.tx += sent;
-				if (unlikely(sent < n)) {
-					rte_pktmbuf_free_bulk(pkts + sent, n - sent);
-					res.unsent += n - sent;
-				}
-			}
-			account(start, n);
-			break;
-		}
+		account(start, iteration(pend));
 	}
 	clock_gettime(CLOCK_MONOTONIC, &w1);
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
@@ -492,23 +535,31 @@ loop(void *arg)
 	res.stolen_ns = sched_wait_ns() - wait0;
 	res.complete = *done >= opt.packets;
 	/* txonly: frames built but never sent, freed and counted */
-	if (npend) {
-		rte_pktmbuf_free_bulk(pkts, npend);
-		res.unsent += npend;
+	for (q = 0; q < opt.queues; q++) {
+		if (pend[q].n) {
+			rte_pktmbuf_free_bulk(pend[q].pkts, pend[q].n);
+			res.unsent += pend[q].n;
+		}
 	}
 	/* Let the host take and complete what is in flight, and note when
 	 * the PMD has nothing in flight any more: the send window ends there,
 	 * not at the last tx_burst (the send buffer holds many frames). */
 	deadline = rte_rdtsc() + DRAIN_MAX_MS * hz / 1000;
 	while ((start = rte_rdtsc()) < deadline) {
-		rte_eth_tx_done_cleanup(port, 0, 0);
-		n = rte_eth_rx_burst(port, 0, pkts, MAX_BURST);
-		if (n) {
-			rte_pktmbuf_free_bulk(pkts, n);
-			res.late_rx += n;
+		int st = RTE_ETH_TX_DESC_DONE;
+
+		for (q = 0; q < opt.queues; q++) {
+			rte_eth_tx_done_cleanup(port, q, 0);
+			n = rte_eth_rx_burst(port, q, pkts, MAX_BURST);
+			if (n) {
+				rte_pktmbuf_free_bulk(pkts, n);
+				res.late_rx += n;
+			}
 		}
 		if (opt.mode != RXONLY && res.drained_tsc == 0 && res.drain_known) {
-			int st = rte_eth_tx_descriptor_status(port, 0, 0);
+			/* drained when no queue has a send in flight */
+			for (q = 0; q < opt.queues && st == RTE_ETH_TX_DESC_DONE; q++)
+				st = rte_eth_tx_descriptor_status(port, q, 0);
 
 			if (st == RTE_ETH_TX_DESC_DONE) {
 				res.drained_tsc = start;
@@ -521,7 +572,8 @@ loop(void *arg)
 		if (opt.mode == RXONLY || !res.drain_known)
 			deadline = RTE_MIN(deadline, start + DRAIN_LINGER_MS * hz / 1000 + 1);
 	}
-	calibrate(&res.alu[1], &res.mem[1]);
+	if (!opt.no_calib)
+		calibrate(&res.alu[1], &res.mem[1]);
 	return 0;
 }
 
@@ -532,14 +584,28 @@ port_setup(void)
 {
 	struct rte_eth_conf conf = { 0 };
 	struct rte_ether_addr mac;
+	uint16_t q;
 	int ret;
 
-	ret = rte_eth_dev_configure(port, 1, 1, &conf);
-	if (ret == 0)
-		ret = rte_eth_rx_queue_setup(port, 0, NB_DESC, rte_eth_dev_socket_id(port), NULL,
+	if (opt.queues > 1) {
+		struct rte_eth_dev_info info;
+
+		/* hvsim's generator spreads its flows over the queues by RSS */
+		ret = rte_eth_dev_info_get(port, &info);
+		if (ret != 0)
+			return ret;
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP |
+						    RTE_ETH_RSS_TCP) & info.flow_type_rss_offloads;
+	}
+	ret = rte_eth_dev_configure(port, opt.queues, opt.queues, &conf);
+	for (q = 0; ret == 0 && q < opt.queues; q++) {
+		ret = rte_eth_rx_queue_setup(port, q, NB_DESC, rte_eth_dev_socket_id(port), NULL,
 					     rx_pool);
-	if (ret == 0)
-		ret = rte_eth_tx_queue_setup(port, 0, NB_DESC, rte_eth_dev_socket_id(port), NULL);
+		if (ret == 0)
+			ret = rte_eth_tx_queue_setup(port, q, NB_DESC,
+						     rte_eth_dev_socket_id(port), NULL);
+	}
 	if (ret == 0)
 		ret = rte_eth_macaddr_get(port, &mac);
 	if (ret == 0 && opt.mode == TXONLY) {
@@ -642,19 +708,21 @@ main(int argc, char **argv)
 		fprintf(stderr, "hvbench: port %u setup failed: %s\n", port, rte_strerror(-n));
 		return 2;
 	}
-	printf("started=1 mode=%s lcore=%u\n", mode_names[opt.mode],
+	printf("started=1 mode=%s queues=%u lcore=%u\n", mode_names[opt.mode], opt.queues,
 	       rte_lcore_count() > 1 ? rte_get_next_lcore(-1, 1, 0) : rte_lcore_id());
 
 	worker = rte_get_next_lcore(-1, 1, 0);
 	if (worker < RTE_MAX_LCORE) {
-		pingpong_cycles[0] = pingpong(worker);
+		if (!opt.no_calib)
+			pingpong_cycles[0] = pingpong(worker);
 		/* the main lcore sleeps instead of spinning in rte_eal_wait_lcore:
 		 * it shares its core with hvsim's host thread */
 		rte_eal_remote_launch(loop, NULL, worker);
 		while (rte_eal_get_lcore_state(worker) == RUNNING)
 			usleep(10000);
 		rte_eal_wait_lcore(worker);
-		pingpong_cycles[1] = pingpong(worker);
+		if (!opt.no_calib)
+			pingpong_cycles[1] = pingpong(worker);
 	} else {
 		loop(NULL);
 	}

@@ -11,6 +11,9 @@
  *   TX: guest PACKET_MSGs with checksum, LSOv2 and VLAN PPIs given to
  *       vsp_rndis_data() come out on the wire (a stub of the switch) as
  *       checksummed frames and segments; broken requests are violations.
+ *   RSS: SETs of the RSS parameters that break a rule are refused whole;
+ *       every advertised hash type hashes what it covers, checked with a
+ *       bitwise Toeplitz of its own.
  */
 
 #define ALLOW_EXPERIMENTAL_API 1	/* rte_ipv*_udptcp_cksum_verify */
@@ -230,8 +233,8 @@ csums_ok(const uint8_t *f)
 struct rx_msg {
 	uint32_t data_len;
 	const uint8_t *data;
-	bool has_csum, has_vlan, has_id;
-	uint32_t csum, vlan;
+	bool has_csum, has_vlan, has_id, has_hash, has_hashinf;
+	uint32_t csum, vlan, hash, hashinf;
 	struct hv_rndis_pktinfo_id id;
 };
 
@@ -270,6 +273,12 @@ parse_msg(const uint8_t *m, uint32_t range_len, struct rx_msg *out)
 		} else if (e.type == HV_RNDIS_PPI_VLAN) {
 			out->has_vlan = true;
 			out->vlan = v;
+		} else if (e.type == HV_RNDIS_PPI_HASHVAL) {
+			out->has_hash = true;
+			out->hash = v;
+		} else if (e.type == HV_RNDIS_PPI_HASHINF) {
+			out->has_hashinf = true;
+			out->hashinf = v;
 		} else if (e.type == HV_RNDIS_PPI_PKTINFO_ID) {
 			out->has_id = true;
 			memcpy(&out->id, &v, 4);
@@ -652,6 +661,248 @@ test_tx_violations(void **state)
 	assert_int_equal(nwire, 1);
 }
 
+/* ---- vRSS: what the guest programs, what the host hashes ------------------------ */
+
+static const uint8_t rss_key[40] = {
+	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
+	0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3,
+	0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+};
+
+/* Toeplitz bit by bit over bytes in wire order (not rte_softrss). */
+static uint32_t
+toeplitz(const uint8_t *key, const uint8_t *in, uint32_t len)
+{
+	uint32_t h = 0, win = get32(key), i, b;
+
+	for (i = 0; i < len; i++) {
+		for (b = 0; b < 8; b++) {
+			if (in[i] & (0x80 >> b))
+				h ^= win;
+			win = win << 1 | ((key[i + 4] >> (7 - b)) & 1);
+		}
+	}
+	return h;
+}
+
+struct rss_req {
+	uint16_t flags;
+	uint32_t hash_info;
+	uint32_t entries;	/* table entries, all naming channel `queue` */
+	uint32_t queue;
+	uint16_t key_size;
+	uint8_t key0;		/* first key byte (to tell keys apart) */
+};
+
+/* A SET of GEN_RECEIVE_SCALE_PARAMETERS laid out as our guest does; the
+ * status of the completion the guest reads back. */
+static uint32_t
+rss_set(struct fx *fx, const struct rss_req *r)
+{
+	uint8_t msg[sizeof(struct hv_rndis_set_msg) + sizeof(struct hv_ndis_rss_blob)];
+	struct hv_rndis_set_msg *m = (void *)msg;
+	struct hv_ndis_rss_blob b;
+	const uint8_t *rbuf = fx->nic.region[HV_UIO_RECV_BUF];
+	struct hv_rndis_set_cmplt c;
+	struct hv_xfer_page_hdr h;
+	struct hv_xfer_range range;
+	struct hv_ring_pkt pkt;
+	bool sig = false;
+	uint32_t i;
+
+	memset(&b, 0, sizeof(b));
+	b.params.hdr.type = HV_NDIS_OBJTYPE_RSS_PARAMS;
+	b.params.hdr.rev = HV_NDIS_RSS_PARAMS_REV_2;
+	b.params.hdr.size = HV_NDIS_RSS_PARAMS_SIZE_REV2;
+	b.params.flags = r->flags;
+	b.params.hash_info = r->hash_info;
+	b.params.indir_size = (uint16_t)(r->entries * 4);
+	b.params.indir_offset = HV_NDIS_RSS_BLOB_INDIR_OFFSET;
+	b.params.hash_key_size = r->key_size;
+	b.params.hash_key_offset = HV_NDIS_RSS_BLOB_KEY_OFFSET;
+	for (i = 0; i < r->entries && i < HV_NDIS_RSS_INDIR_ENTRIES; i++)
+		b.indir[i] = r->queue;
+	memcpy(b.key, rss_key, sizeof(b.key));
+	b.key[0] = r->key0;
+	memset(m, 0, sizeof(*m));
+	m->type = HV_RNDIS_SET_MSG;
+	m->len = sizeof(msg);
+	m->rid = 7;
+	m->oid = HV_OID_GEN_RECEIVE_SCALE_PARAMETERS;
+	m->info_len = sizeof(b);
+	m->info_offset = HV_RNDIS_SET_INFO_OFFSET;
+	memcpy(m + 1, &b, sizeof(b));
+	assert_int_equal(vsp_rndis_control(&fx->nic, &fx->chan, msg, m->len),
+			 HV_NVSP_STATUS_SUCCESS);
+	/* the completion: one range in the receive buffer */
+	assert_int_equal(hv_ring_peek(&fx->guest_in, &pkt, fx->scratch, sizeof(fx->scratch)), 1);
+	memcpy(&h, pkt.data, sizeof(h));
+	memcpy(&range, (const uint8_t *)pkt.data + sizeof(h), sizeof(range));
+	memcpy(&c, rbuf + range.byte_offset, sizeof(c));
+	assert_int_equal(c.type, HV_RNDIS_SET_CMPLT);
+	assert_int_equal(c.rid, 7);
+	hv_ring_consume(&fx->guest_in, pkt.len);
+	hv_ring_read_commit(&fx->guest_in, &sig);
+	assert_int_equal(hvsim_nic_complete_rx(&fx->nic, h.desc.trans_id), 0);
+	return c.status;
+}
+
+#define RSS_ALL	(HV_NDIS_HASH_FUNCTION_TOEPLITZ | HV_NDIS_HASH_IPV4 | HV_NDIS_HASH_TCP_IPV4 | \
+		 HV_NDIS_HASH_IPV6 | HV_NDIS_HASH_TCP_IPV6 | HV_NDIS_HASH_IPV6_EX | \
+		 HV_NDIS_HASH_TCP_IPV6_EX)
+
+/* Every rule of the SET: a refused one is a violation and changes nothing. */
+static void
+test_rss_set_rules(void **state)
+{
+	struct fx *fx = *state;
+	struct hvsim_nic *nic = &fx->nic;
+	const struct rss_req good = {
+		.hash_info = HV_NDIS_HASH_FUNCTION_TOEPLITZ | HV_NDIS_HASH_IPV4,
+		.entries = 128, .key_size = 40, .key0 = 0x6d,
+	};
+	const struct {
+		const char *what;
+		struct rss_req r;
+	} bad[] = {
+		{ "key unchanged before one was set", { .flags = HV_NDIS_RSS_FLAG_HKEY_UNCHG,
+		  .hash_info = RSS_ALL, .entries = 128, .key_size = 40 } },
+		{ "no hash function", { .hash_info = HV_NDIS_HASH_IPV4, .entries = 128,
+		  .key_size = 40 } },
+		{ "hash type not advertised", { .hash_info = HV_NDIS_HASH_FUNCTION_TOEPLITZ |
+		  HV_NDIS_HASH_UDP_IPV4_X, .entries = 128, .key_size = 40 } },
+		{ "16-byte key", { .hash_info = RSS_ALL, .entries = 128, .key_size = 16 } },
+		{ "100 entries", { .hash_info = RSS_ALL, .entries = 100, .key_size = 40 } },
+		{ "no entries", { .hash_info = RSS_ALL, .entries = 0, .key_size = 40 } },
+		{ "channel 1 of 1", { .hash_info = RSS_ALL, .entries = 128, .queue = 1,
+		  .key_size = 40 } },
+		{ "unknown flag", { .flags = 0x20, .hash_info = RSS_ALL, .entries = 128,
+		  .key_size = 40 } },
+	};
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(bad); i++) {
+		print_message("# refused: %s\n", bad[i].what);
+		assert_int_equal(rss_set(fx, &bad[i].r), HV_RNDIS_STATUS_INVALID_DATA);
+		assert_int_equal(nic->stats.violations, i + 1);
+		assert_false(nic->rss_enabled);
+		assert_false(nic->rss_programmed);
+		/* once the first was refused, program a good state to compare */
+		if (i == 0) {
+			assert_int_equal(rss_set(fx, &good), HV_RNDIS_STATUS_SUCCESS);
+			nic->rss_enabled = nic->rss_programmed = false;
+		}
+	}
+	assert_int_equal(nic->rss_hash_info, good.hash_info);	/* nothing kept */
+	assert_int_equal(nic->rss_key[0], 0x6d);
+	/* accepted: 64 entries; then the key alone kept by HKEY_UNCHG */
+	assert_int_equal(rss_set(fx, &(struct rss_req){ .hash_info = RSS_ALL, .entries = 64,
+					.key_size = 40, .key0 = 0x11 }), HV_RNDIS_STATUS_SUCCESS);
+	assert_true(nic->rss_enabled);
+	assert_int_equal(nic->rss_table_size, 64);
+	assert_int_equal(rss_set(fx, &(struct rss_req){ .flags = HV_NDIS_RSS_FLAG_HKEY_UNCHG,
+					.hash_info = good.hash_info, .entries = 128,
+					.key_size = 0, .key0 = 0x22 }), HV_RNDIS_STATUS_SUCCESS);
+	assert_int_equal(nic->rss_key[0], 0x11);
+	assert_int_equal(nic->rss_table_size, 128);
+	assert_int_equal(nic->rss_hash_info, good.hash_info);
+	/* disable */
+	assert_int_equal(rss_set(fx, &(struct rss_req){ .flags = HV_NDIS_RSS_FLAG_DISABLE }),
+			 HV_RNDIS_STATUS_SUCCESS);
+	assert_false(nic->rss_enabled);
+	assert_int_equal(nic->stats.violations, RTE_DIM(bad));
+}
+
+/* The hash PPIs of one frame: value and type, or none. */
+static void
+rss_rx(struct fx *fx, const uint8_t *f, uint32_t len, bool *hashed, uint32_t *hash,
+       uint32_t *type)
+{
+	struct rx_pkt *p = malloc(sizeof(*p));
+
+	assert_non_null(p);
+	assert_int_equal(hvsim_nic_receive(&fx->nic, f, len, 0), 0);
+	hvsim_nic_rx_flush(&fx->nic);
+	assert_int_equal(guest_read(fx, p), 1);
+	assert_int_equal(p->msg[0].has_hash, p->msg[0].has_hashinf);
+	*hashed = p->msg[0].has_hash;
+	*hash = p->msg[0].hash;
+	*type = p->msg[0].hashinf;
+	free(p);
+}
+
+/* What the hash covers: addresses, then ports when with_ports. */
+static uint32_t
+expect_hash(const uint8_t *f, bool with_ports)
+{
+	uint8_t in[36];
+	bool v4 = get16(f + 12) == 0x0800;
+	uint32_t alen = v4 ? 8 : 32, l4 = ETH + (v4 ? 20 : 40);
+
+	memcpy(in, f + ETH + (v4 ? 12 : 8), alen);
+	if (with_ports)
+		memcpy(in + alen, f + l4, 4);
+	return toeplitz(rss_key, in, alen + (with_ports ? 4 : 0));
+}
+
+static void
+check_hash(struct fx *fx, const uint8_t *f, uint32_t len, bool want, bool ports,
+	   uint32_t want_type)
+{
+	bool hashed;
+	uint32_t hash, type;
+
+	rss_rx(fx, f, len, &hashed, &hash, &type);
+	assert_int_equal(hashed, want);
+	if (!want)
+		return;
+	assert_int_equal(hash, expect_hash(f, ports));
+	assert_int_equal(type, HV_NDIS_HASH_FUNCTION_TOEPLITZ | want_type);
+}
+
+/* Every advertised type, by precedence; what no type covers is not hashed. */
+static void
+test_rss_hash_types(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t udp4[256], tcp4[256], frag4[256], udp6[256], tcp6[256];
+	uint32_t lu4 = frame(udp4, 4, 17, 40, 1, 0, false);
+	uint32_t lt4 = frame(tcp4, 4, 6, 40, 1, 0x10, false);
+	uint32_t lf4 = frame(frag4, 4, 6, 40, 1, 0x10, false);
+	uint32_t lu6 = frame(udp6, 6, 17, 40, 1, 0, false);
+	uint32_t lt6 = frame(tcp6, 6, 6, 40, 1, 0x10, false);
+	struct rss_req r = { .entries = 128, .key_size = 40, .key0 = 0x6d };
+
+	frag4[ETH + 6] |= 0x20;	/* more fragments: no ports to hash */
+	r.hash_info = RSS_ALL;
+	assert_int_equal(rss_set(fx, &r), HV_RNDIS_STATUS_SUCCESS);
+	check_hash(fx, udp4, lu4, true, false, HV_NDIS_HASH_IPV4);
+	check_hash(fx, tcp4, lt4, true, true, HV_NDIS_HASH_TCP_IPV4);
+	check_hash(fx, frag4, lf4, true, false, HV_NDIS_HASH_IPV4);
+	check_hash(fx, udp6, lu6, true, false, HV_NDIS_HASH_IPV6_EX);
+	check_hash(fx, tcp6, lt6, true, true, HV_NDIS_HASH_TCP_IPV6_EX);
+	/* the plain IPv6 types */
+	r.hash_info = HV_NDIS_HASH_FUNCTION_TOEPLITZ | HV_NDIS_HASH_IPV6 | HV_NDIS_HASH_TCP_IPV6;
+	assert_int_equal(rss_set(fx, &r), HV_RNDIS_STATUS_SUCCESS);
+	check_hash(fx, udp6, lu6, true, false, HV_NDIS_HASH_IPV6);
+	check_hash(fx, tcp6, lt6, true, true, HV_NDIS_HASH_TCP_IPV6);
+	check_hash(fx, udp4, lu4, false, false, 0);
+	/* address types only: TCP hashed by its addresses */
+	r.hash_info = HV_NDIS_HASH_FUNCTION_TOEPLITZ | HV_NDIS_HASH_IPV4 | HV_NDIS_HASH_IPV6_EX;
+	assert_int_equal(rss_set(fx, &r), HV_RNDIS_STATUS_SUCCESS);
+	check_hash(fx, tcp4, lt4, true, false, HV_NDIS_HASH_IPV4);
+	check_hash(fx, tcp6, lt6, true, false, HV_NDIS_HASH_IPV6_EX);
+	/* TCP/IPv4 only: UDP and fragments are not hashed */
+	r.hash_info = HV_NDIS_HASH_FUNCTION_TOEPLITZ | HV_NDIS_HASH_TCP_IPV4;
+	assert_int_equal(rss_set(fx, &r), HV_RNDIS_STATUS_SUCCESS);
+	check_hash(fx, tcp4, lt4, true, true, HV_NDIS_HASH_TCP_IPV4);
+	check_hash(fx, udp4, lu4, false, false, 0);
+	check_hash(fx, frag4, lf4, false, false, 0);
+	check_hash(fx, tcp6, lt6, false, false, 0);
+	assert_int_equal(fx->nic.stats.rx_rss_hashed, 10);
+	assert_int_equal(fx->nic.stats.violations, 0);
+}
+
 int
 main(void)
 {
@@ -663,6 +914,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tx_csum, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_lso, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_violations, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rss_set_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rss_hash_types, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

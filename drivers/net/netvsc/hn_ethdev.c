@@ -29,10 +29,11 @@ RTE_LOG_REGISTER_SUFFIX(hn_logtype_driver, driver, NOTICE);
 #define HN_ARG_RX_EXTMBUF	"rx_extmbuf_enable"
 #define HN_ARG_NUMA_AWARE	"numa_aware"
 #define HN_ARG_TIMEOUT		"timeout"
+#define HN_ARG_MAX_QUEUES	"max_queues"
 
 static const char *const hn_valid_args[] = {
 	HN_ARG_LATENCY, HN_ARG_RX_COPYBREAK, HN_ARG_TX_COPYBREAK, HN_ARG_RX_EXTMBUF,
-	HN_ARG_NUMA_AWARE, HN_ARG_TIMEOUT, NULL
+	HN_ARG_NUMA_AWARE, HN_ARG_TIMEOUT, HN_ARG_MAX_QUEUES, NULL
 };
 
 /* Microsoft's default Toeplitz key (what Linux programs, §E.7) */
@@ -85,6 +86,7 @@ parse_devargs(const struct rte_devargs *da, struct hn_devargs *a)
 		{ HN_ARG_RX_EXTMBUF, { &extmbuf, 0, 1 } },
 		{ HN_ARG_NUMA_AWARE, { &numa, 0, 1 } },
 		{ HN_ARG_TIMEOUT, { &a->timeout_s, 1, 3600 } },
+		{ HN_ARG_MAX_QUEUES, { &a->max_queues, 1, HN_MAX_QUEUES } },
 	};
 	struct rte_kvargs *kv;
 	unsigned int i;
@@ -92,16 +94,19 @@ parse_devargs(const struct rte_devargs *da, struct hn_devargs *a)
 
 	a->latency_us = 50;
 	a->rx_copybreak = 256;
-	/* copy what fits a send-buffer section (Linux's rule): aggregated
-	 * copies cost less than a GPA packet and its completion per frame */
-	a->tx_copybreak = 65536;
+	/* copy and aggregate small frames, send large ones as GPA page lists:
+	 * a copy costs the guest about 0.36 cycles a byte more (on hvsim: ~100
+	 * cycles a 64 B frame, ~620 a 1514 B one), a GPA send and its
+	 * completion a flat ~500, so they meet near 1,200 B (app/bench) */
+	a->tx_copybreak = HN_TX_COPYBREAK_DEFAULT;
 	a->timeout_s = 60;
+	a->max_queues = HN_MAX_QUEUES;
 	if (da != NULL && da->args != NULL && da->args[0] != '\0') {
 		kv = rte_kvargs_parse(da->args, hn_valid_args);
 		if (kv == NULL) {
 			PMD_INIT_LOG(ERR, "devargs '%s': unknown key or bad syntax; valid keys: "
 				     "latency, rx_copybreak, tx_copybreak, rx_extmbuf_enable, "
-				     "numa_aware, timeout", da->args);
+				     "numa_aware, timeout, max_queues", da->args);
 			return -EINVAL;
 		}
 		for (i = 0; i < RTE_DIM(table) && ret == 0; i++)
@@ -116,6 +121,41 @@ parse_devargs(const struct rte_devargs *da, struct hn_devargs *a)
 
 /* ---- session -------------------------------------------------------------- */
 
+/* Queue pairs the host's RSS capabilities allow (channels to ask for). */
+static uint32_t
+hn_rss_queue_cap(const struct hn_dev *hv)
+{
+	if (hv->nvsp_ver < HV_NVSP_PROTO_V5 || !(hv->rss_caps & HV_NDIS_RSS_CAP_HASH_TOEPLITZ))
+		return 1;
+	return RTE_MAX(1u, RTE_MIN(hv->rss_max_queues, HN_MAX_QUEUES));
+}
+
+/*
+ * Every session asks for every subchannel the host's RSS capabilities
+ * allow, so the queue count the application sees (dev_infos) is what the
+ * host granted and a configure never asks for a channel that is not
+ * there (doc/guides/nics/netvsc.md, "Queues, channels and RSS"). The host
+ * offers granted subchannels whether or not they are used; channels
+ * beyond the configured queues stay idle: the indirection table never
+ * names them and nothing is sent on them.
+ */
+static void
+hn_open_channels(struct hn_dev *hv)
+{
+	uint32_t want = RTE_MIN(hn_rss_queue_cap(hv), hv->args.max_queues) - 1, granted = 0;
+	int ret;
+
+	if (want == 0)
+		return;
+	ret = hn_nvsp_subchannels(hv, want, &granted);
+	if (ret < 0)
+		PMD_DRV_LOG(ERR, "port %u: subchannels unusable (%s): %u queue pair(s)",
+			    hv->port_id, strerror(-ret), hv->nchan);
+	else if (granted < want)
+		PMD_DRV_LOG(NOTICE, "port %u: the host granted %u of %u subchannels: at most "
+			    "%u queue pairs", hv->port_id, granted, want, hv->nchan);
+}
+
 static int
 hn_attach(struct hn_dev *hv, uint32_t mtu)
 {
@@ -123,6 +163,8 @@ hn_attach(struct hn_dev *hv, uint32_t mtu)
 
 	if (ret == 0)
 		ret = hn_rndis_attach(hv);
+	if (ret == 0)
+		hn_open_channels(hv);
 	return ret;
 }
 
@@ -195,104 +237,141 @@ hn_dev_link_update(struct rte_eth_dev *dev, int wait_to_complete)
 
 /* ---- configure ------------------------------------------------------------ */
 
+/* The ethdev hash types we advertise, one NDIS hash type each. */
+static const struct {
+	uint64_t hf;
+	uint32_t ndis;
+	uint32_t cap;		/* HV_NDIS_RSS_CAP_* the host must offer */
+} hn_hash_types[] = {
+	{ RTE_ETH_RSS_IPV4, HV_NDIS_HASH_IPV4, HV_NDIS_RSS_CAP_IPV4 },
+	{ RTE_ETH_RSS_NONFRAG_IPV4_TCP, HV_NDIS_HASH_TCP_IPV4, HV_NDIS_RSS_CAP_IPV4 },
+	{ RTE_ETH_RSS_IPV6, HV_NDIS_HASH_IPV6, HV_NDIS_RSS_CAP_IPV6 },
+	{ RTE_ETH_RSS_NONFRAG_IPV6_TCP, HV_NDIS_HASH_TCP_IPV6, HV_NDIS_RSS_CAP_IPV6 },
+	{ RTE_ETH_RSS_IPV6_EX, HV_NDIS_HASH_IPV6_EX, HV_NDIS_RSS_CAP_IPV6_EX },
+	{ RTE_ETH_RSS_IPV6_TCP_EX, HV_NDIS_HASH_TCP_IPV6_EX, HV_NDIS_RSS_CAP_IPV6_EX },
+};
+
 static uint32_t
 rss_hf_to_hash_info(uint64_t hf)
 {
 	uint32_t hi = 0;
+	unsigned int i;
 
-	if (hf & (RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_FRAG_IPV4 | RTE_ETH_RSS_NONFRAG_IPV4_OTHER))
-		hi |= HV_NDIS_HASH_IPV4;
-	if (hf & RTE_ETH_RSS_NONFRAG_IPV4_TCP)
-		hi |= HV_NDIS_HASH_TCP_IPV4;
-	if (hf & (RTE_ETH_RSS_IPV6 | RTE_ETH_RSS_FRAG_IPV6 | RTE_ETH_RSS_NONFRAG_IPV6_OTHER))
-		hi |= HV_NDIS_HASH_IPV6;
-	if (hf & RTE_ETH_RSS_IPV6_EX)
-		hi |= HV_NDIS_HASH_IPV6_EX;
-	if (hf & RTE_ETH_RSS_NONFRAG_IPV6_TCP)
-		hi |= HV_NDIS_HASH_TCP_IPV6;
-	if (hf & RTE_ETH_RSS_IPV6_TCP_EX)
-		hi |= HV_NDIS_HASH_TCP_IPV6_EX;
+	for (i = 0; i < RTE_DIM(hn_hash_types); i++)
+		if (hf & hn_hash_types[i].hf)
+			hi |= hn_hash_types[i].ndis;
 	return hi;
 }
 
 static uint64_t
-hn_rss_offloads(const struct hn_dev *hv)
+rss_hash_info_to_hf(uint32_t hi)
 {
 	uint64_t hf = 0;
+	unsigned int i;
 
-	if (hv->rss_caps & HV_NDIS_RSS_CAP_IPV4)
-		hf |= RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_NONFRAG_IPV4_TCP;
-	if (hv->rss_caps & HV_NDIS_RSS_CAP_IPV6)
-		hf |= RTE_ETH_RSS_IPV6 | RTE_ETH_RSS_NONFRAG_IPV6_TCP;
-	if (hv->rss_caps & HV_NDIS_RSS_CAP_IPV6_EX)
-		hf |= RTE_ETH_RSS_IPV6_EX | RTE_ETH_RSS_IPV6_TCP_EX;
+	for (i = 0; i < RTE_DIM(hn_hash_types); i++)
+		if (hi & hn_hash_types[i].ndis)
+			hf |= hn_hash_types[i].hf;
 	return hf;
 }
 
+/* What the host hashes: nothing without Toeplitz or without subchannels. */
+static uint64_t
+hn_rss_offloads(const struct hn_dev *hv)
+{
+	uint64_t hf = 0;
+	unsigned int i;
+
+	if (hn_rss_queue_cap(hv) <= 1 || hv->nchan <= 1)
+		return 0;
+	for (i = 0; i < RTE_DIM(hn_hash_types); i++)
+		if (hv->rss_caps & hn_hash_types[i].cap)
+			hf |= hn_hash_types[i].hf;
+	return hf;
+}
+
+/* Queue pairs: one channel each, as many as the host opened. */
 static uint32_t
 hn_max_queues(const struct hn_dev *hv)
 {
-	if (hv->nvsp_ver < HV_NVSP_PROTO_V5)
-		return 1;
-	return RTE_MAX(1u, RTE_MIN(hv->rss_max_queues, HN_MAX_QUEUES));
+	return RTE_MAX(1u, hv->nchan);
 }
 
-/* Channels for nq queues: a new session if this one cannot give them. */
+/*
+ * Channels for nq queues. An MTU change takes a new session, which asks
+ * for the subchannels again; only then can the host grant fewer than the
+ * configured queues, and the configure fails with the number it can use.
+ */
 static int
 hn_setup_channels(struct hn_dev *hv, uint32_t nq, uint32_t mtu)
 {
-	uint32_t granted;
 	int ret;
 
-	if (hv->nchan == nq && mtu == hv->mtu)
-		return 0;
-	if (hv->nchan > 1 || hv->subch_requested || mtu != hv->mtu) {
+	if (mtu != hv->mtu) {
 		ret = hn_reinit(hv, mtu);
 		if (ret < 0)
 			return ret;
 	}
-	if (nq <= 1)
-		return 0;
-	ret = hn_nvsp_subchannels(hv, nq - 1, &granted);
-	if (ret < 0)
-		return ret;
-	if (granted < nq - 1) {
-		PMD_DRV_LOG(ERR, "port %u: the host granted %u of %u subchannels: configure at "
-			    "most %u queues", hv->port_id, granted, nq - 1, granted + 1);
-		hv->rss_max_queues = granted + 1;
+	if (nq > hn_max_queues(hv)) {
+		PMD_DRV_LOG(ERR, "port %u: %u queues asked, the host granted channels for %u: "
+			    "configure at most %u", hv->port_id, nq, hn_max_queues(hv),
+			    hn_max_queues(hv));
 		return -ENOSPC;
 	}
 	return 0;
 }
 
+/* Program what hv holds (key, types, table) for the port's RX queues. */
 static int
-hn_setup_rss(struct hn_dev *hv, const struct rte_eth_conf *conf, uint16_t nb_rxq)
+hn_rss_program(struct hn_dev *hv)
 {
-	const struct rte_eth_rss_conf *rc = &conf->rx_adv_conf.rss_conf;
-	uint64_t hf = rc->rss_hf;
-	unsigned int i;
+	const struct rte_eth_dev_data *d = hv->data;
+	bool on = (d->dev_conf.rxmode.mq_mode & RTE_ETH_MQ_RX_RSS_FLAG) &&
+		  d->nb_rx_queues > 1;
 
-	if (conf->rxmode.mq_mode != RTE_ETH_MQ_RX_RSS || nb_rxq <= 1) {
-		hv->rss_hash_info = 0;
-		return hv->rss_caps ? hn_rndis_set_rss(hv, 1) : 0;
-	}
-	if (hf & ~hn_rss_offloads(hv)) {
+	if (!hv->rss_caps)
+		return 0;
+	return hn_rndis_set_rss(hv, on ? d->nb_rx_queues : 1);
+}
+
+static int
+hn_rss_check(const struct hn_dev *hv, const struct rte_eth_rss_conf *rc)
+{
+	if (rc->rss_hf & ~hn_rss_offloads(hv)) {
 		PMD_DRV_LOG(ERR, "port %u: RSS hash types %#" PRIx64 " not supported by the "
-			    "host (supported: %#" PRIx64 ")", hv->port_id, hf,
+			    "host (supported: %#" PRIx64 ")", hv->port_id, rc->rss_hf,
 			    hn_rss_offloads(hv));
 		return -EINVAL;
 	}
 	if (rc->rss_key != NULL && rc->rss_key_len != HN_RSS_KEY_SIZE) {
-		PMD_DRV_LOG(ERR, "port %u: RSS key must be %u bytes", hv->port_id,
-			    HN_RSS_KEY_SIZE);
+		PMD_DRV_LOG(ERR, "port %u: RSS key of %u bytes: it must be %u", hv->port_id,
+			    rc->rss_key_len, HN_RSS_KEY_SIZE);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/* configure: the application's rss_conf, every time (a new one applies). */
+static int
+hn_setup_rss(struct hn_dev *hv, const struct rte_eth_conf *conf, uint16_t nb_rxq)
+{
+	const struct rte_eth_rss_conf *rc = &conf->rx_adv_conf.rss_conf;
+	unsigned int i;
+	int ret;
+
+	if (!(conf->rxmode.mq_mode & RTE_ETH_MQ_RX_RSS_FLAG) || nb_rxq <= 1) {
+		hv->rss_hash_info = 0;
+		return hn_rss_program(hv);
+	}
+	ret = hn_rss_check(hv, rc);
+	if (ret < 0)
+		return ret;
 	memcpy(hv->rss_key, rc->rss_key != NULL ? rc->rss_key : hn_default_rss_key,
 	       HN_RSS_KEY_SIZE);
-	hv->rss_hash_info = rss_hf_to_hash_info(hf);
+	hv->rss_hash_info = rss_hf_to_hash_info(rc->rss_hf);
 	for (i = 0; i < HN_RSS_RETA_SIZE; i++)
 		hv->reta[i] = i % nb_rxq;
-	return hn_rndis_set_rss(hv, nb_rxq);
+	return hn_rss_program(hv);
 }
 
 static int
@@ -308,11 +387,6 @@ hn_dev_configure(struct rte_eth_dev *dev)
 	    conf->rxmode.mq_mode != RTE_ETH_MQ_RX_RSS) {
 		PMD_DRV_LOG(ERR, "port %u: RX mq_mode %d not supported (none or RSS)",
 			    hv->port_id, conf->rxmode.mq_mode);
-		return -EINVAL;
-	}
-	if (nq > hn_max_queues(hv)) {
-		PMD_DRV_LOG(ERR, "port %u: %u queues asked, the host offers at most %u",
-			    hv->port_id, nq, hn_max_queues(hv));
 		return -EINVAL;
 	}
 	rte_spinlock_lock(&hv->ctl.lock);
@@ -712,7 +786,7 @@ hn_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->max_rx_pktlen = info->max_mtu + HN_FRAME_OVERHEAD;
 	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_VLAN_STRIP | RTE_ETH_RX_OFFLOAD_SCATTER;
 	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS | RTE_ETH_TX_OFFLOAD_VLAN_INSERT;
-	if (hv->rss_caps) {
+	if (hn_rss_offloads(hv)) {
 		info->rx_offload_capa |= RTE_ETH_RX_OFFLOAD_RSS_HASH;
 		info->flow_type_rss_offloads = hn_rss_offloads(hv);
 		info->hash_key_size = HN_RSS_KEY_SIZE;
@@ -865,7 +939,7 @@ static int
 hn_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 {
 	struct hn_dev *hv = hn_dev_of(dev);
-	uint32_t nq = hv->nchan;
+	uint32_t nq = RTE_MAX(dev->data->nb_rx_queues, dev->data->nb_tx_queues);
 	int ret;
 
 	if (hv->started) {
@@ -876,8 +950,8 @@ hn_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 		return 0;
 	rte_spinlock_lock(&hv->ctl.lock);
 	ret = hn_setup_channels(hv, nq, mtu);
-	if (ret == 0 && nq > 1)
-		ret = hn_setup_rss(hv, &dev->data->dev_conf, dev->data->nb_rx_queues);
+	if (ret == 0)	/* the new session gets the key and table in use */
+		ret = hn_rss_program(hv);
 	if (ret == 0 && (hv->csum_tx4 || hv->csum_rx4 || hv->lso4_max))
 		ret = hn_rndis_set_offloads(hv, hv->rx_offloads, hv->tx_offloads);
 	rte_spinlock_unlock(&hv->ctl.lock);
@@ -887,6 +961,119 @@ hn_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 		return -EINVAL;
 	}
 	return ret;
+}
+
+/* ---- RSS at runtime --------------------------------------------------------------- */
+
+static int
+hn_rss_hash_update(struct rte_eth_dev *dev, struct rte_eth_rss_conf *rc)
+{
+	struct hn_dev *hv = hn_dev_of(dev);
+	uint8_t old_key[HN_RSS_KEY_SIZE];
+	uint32_t old_info = hv->rss_hash_info;
+	int ret = hn_rss_check(hv, rc);
+
+	if (ret < 0)
+		return ret;
+	memcpy(old_key, hv->rss_key, sizeof(old_key));
+	rte_spinlock_lock(&hv->ctl.lock);
+	if (rc->rss_key != NULL)
+		memcpy(hv->rss_key, rc->rss_key, HN_RSS_KEY_SIZE);
+	hv->rss_hash_info = rss_hf_to_hash_info(rc->rss_hf);
+	ret = hn_rss_program(hv);
+	if (ret < 0) {
+		/* put back what was there, on both sides */
+		memcpy(hv->rss_key, old_key, sizeof(old_key));
+		hv->rss_hash_info = old_info;
+		hn_rss_program(hv);
+		PMD_DRV_LOG(ERR, "port %u: the host refused the RSS hash settings",
+			    hv->port_id);
+	}
+	rte_spinlock_unlock(&hv->ctl.lock);
+	return ret;
+}
+
+static int
+hn_rss_hash_conf_get(struct rte_eth_dev *dev, struct rte_eth_rss_conf *rc)
+{
+	const struct hn_dev *hv = hn_dev_of(dev);
+
+	if (rc->rss_key != NULL)
+		memcpy(rc->rss_key, hv->rss_key, HN_RSS_KEY_SIZE);
+	rc->rss_key_len = HN_RSS_KEY_SIZE;
+	rc->rss_hf = rss_hash_info_to_hf(hv->rss_hash_info);
+	return 0;
+}
+
+static int
+hn_reta_check_size(const struct hn_dev *hv, uint16_t reta_size)
+{
+	if (reta_size == HN_RSS_RETA_SIZE)
+		return 0;
+	PMD_DRV_LOG(ERR, "port %u: the indirection table has %u entries, not %u",
+		    hv->port_id, HN_RSS_RETA_SIZE, reta_size);
+	return -EINVAL;
+}
+
+static int
+hn_reta_update(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64 *conf,
+	       uint16_t reta_size)
+{
+	struct hn_dev *hv = hn_dev_of(dev);
+	uint32_t old[HN_RSS_RETA_SIZE];
+	unsigned int i;
+	int ret = hn_reta_check_size(hv, reta_size);
+
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < HN_RSS_RETA_SIZE; i++) {
+		const struct rte_eth_rss_reta_entry64 *e = &conf[i / RTE_ETH_RETA_GROUP_SIZE];
+		unsigned int k = i % RTE_ETH_RETA_GROUP_SIZE;
+
+		if ((e->mask >> k & 1) && e->reta[k] >= dev->data->nb_rx_queues) {
+			PMD_DRV_LOG(ERR, "port %u: indirection entry %u names queue %u of %u",
+				    hv->port_id, i, e->reta[k], dev->data->nb_rx_queues);
+			return -EINVAL;
+		}
+	}
+	rte_spinlock_lock(&hv->ctl.lock);
+	memcpy(old, hv->reta, sizeof(old));
+	for (i = 0; i < HN_RSS_RETA_SIZE; i++) {
+		const struct rte_eth_rss_reta_entry64 *e = &conf[i / RTE_ETH_RETA_GROUP_SIZE];
+		unsigned int k = i % RTE_ETH_RETA_GROUP_SIZE;
+
+		if (e->mask >> k & 1)
+			hv->reta[i] = e->reta[k];
+	}
+	ret = hn_rss_program(hv);
+	if (ret < 0) {
+		memcpy(hv->reta, old, sizeof(old));
+		hn_rss_program(hv);
+		PMD_DRV_LOG(ERR, "port %u: the host refused the indirection table",
+			    hv->port_id);
+	}
+	rte_spinlock_unlock(&hv->ctl.lock);
+	return ret;
+}
+
+static int
+hn_reta_query(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64 *conf,
+	      uint16_t reta_size)
+{
+	const struct hn_dev *hv = hn_dev_of(dev);
+	unsigned int i;
+	int ret = hn_reta_check_size(hv, reta_size);
+
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < HN_RSS_RETA_SIZE; i++) {
+		struct rte_eth_rss_reta_entry64 *e = &conf[i / RTE_ETH_RETA_GROUP_SIZE];
+		unsigned int k = i % RTE_ETH_RETA_GROUP_SIZE;
+
+		if (e->mask >> k & 1)
+			e->reta[k] = (uint16_t)hv->reta[i];
+	}
+	return 0;
 }
 
 /* ---- statistics ----------------------------------------------------------------- */
@@ -1028,21 +1215,28 @@ static const struct hn_xstat_def hn_ch_xstats[] = {
 };
 #define HN_CH_BUS_XSTATS 2	/* tx_qN_signals, tx_qN_vmbus_ring_full_errors */
 
+/* Channels of configured queue pairs; those beyond are open but idle. */
 static unsigned int
-hn_xstats_count(const struct rte_eth_dev *dev)
+hn_chans_in_use(const struct rte_eth_dev *dev)
 {
 	const struct hn_dev *hv = hn_dev_of(dev);
 
+	return RTE_MIN(hv->nchan, (uint32_t)RTE_MAX(dev->data->nb_rx_queues,
+						     dev->data->nb_tx_queues));
+}
+
+static unsigned int
+hn_xstats_count(const struct rte_eth_dev *dev)
+{
 	return dev->data->nb_rx_queues * RTE_DIM(hn_rx_xstats) +
 	       dev->data->nb_tx_queues * RTE_DIM(hn_tx_xstats) +
-	       hv->nchan * (RTE_DIM(hn_ch_xstats) + HN_CH_BUS_XSTATS);
+	       hn_chans_in_use(dev) * (RTE_DIM(hn_ch_xstats) + HN_CH_BUS_XSTATS);
 }
 
 static int
 hn_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
 		    unsigned int size)
 {
-	const struct hn_dev *hv = hn_dev_of(dev);
 	unsigned int n = hn_xstats_count(dev), k = 0, q, i;
 
 	if (names == NULL || size < n)
@@ -1055,7 +1249,7 @@ hn_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
 		for (i = 0; i < RTE_DIM(hn_tx_xstats); i++)
 			snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE, "tx_q%u_%s", q,
 				 hn_tx_xstats[i].name);
-	for (q = 0; q < hv->nchan; q++) {
+	for (q = 0; q < hn_chans_in_use(dev); q++) {
 		for (i = 0; i < RTE_DIM(hn_ch_xstats); i++)
 			snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE,
 				 hn_ch_xstats[i].name, q);
@@ -1092,7 +1286,7 @@ hn_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int si
 			xs[k].value = *(const uint64_t *)(s + hn_tx_xstats[i].off);
 		}
 	}
-	for (q = 0; q < hv->nchan; q++) {
+	for (q = 0; q < hn_chans_in_use(dev); q++) {
 		const uint8_t *c = (const uint8_t *)&hv->chans[q];
 		struct vmbus_chan_stats bus = { 0 };
 
@@ -1163,6 +1357,10 @@ static const struct eth_dev_ops hn_ops = {
 	.allmulticast_disable = hn_allmulticast_disable,
 	.mac_addr_set = hn_mac_addr_set,
 	.mtu_set = hn_mtu_set,
+	.rss_hash_update = hn_rss_hash_update,
+	.rss_hash_conf_get = hn_rss_hash_conf_get,
+	.reta_update = hn_reta_update,
+	.reta_query = hn_reta_query,
 	.stats_get = hn_stats_get,
 	.stats_reset = hn_stats_reset,
 	.xstats_get = hn_xstats_get,
@@ -1305,4 +1503,5 @@ RTE_PMD_REGISTER_PARAM_STRING(net_netvsc,
 			      HN_ARG_TX_COPYBREAK "=<uint> "
 			      HN_ARG_RX_EXTMBUF "=<0|1> "
 			      HN_ARG_NUMA_AWARE "=<0|1> "
-			      HN_ARG_TIMEOUT "=<seconds>");
+			      HN_ARG_TIMEOUT "=<seconds> "
+			      HN_ARG_MAX_QUEUES "=<1-64>");

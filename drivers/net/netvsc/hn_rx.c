@@ -1056,8 +1056,10 @@ hn_chan_drain(struct hn_dev *hv, struct hn_chan *ch, struct rte_mbuf **pkts, uin
 		vmbus_chan_consume(ch->vc, pkt.len);
 		done++;
 	}
-	if (done > 0)
+	if (done > 0) {
 		vmbus_chan_rx_commit(ch->vc);
+		hn_tx_complete_flush(ch);	/* completed sends, in bulk */
+	}
 	acks_flush(ch, &sig);
 	if (sig)
 		vmbus_chan_signal(ch->vc);

@@ -3,13 +3,17 @@
  *
  * Transmit (protocol doc §F.7). Each TX queue owns a run of send-buffer
  * sections, one per descriptor, so no lock is shared between queues:
- *  - small frames are copied, RNDIS header first, into the section being
- *    filled, several per section within the host's aggregation limits,
- *    and the section goes out as one NVSP RNDIS_PKT when full or at the
- *    end of the burst;
+ *  - small frames (up to tx_copybreak) are copied, RNDIS header first,
+ *    into the section being filled, several per section within the host's
+ *    aggregation limits, and the section goes out as one NVSP RNDIS_PKT
+ *    when full or at the end of the burst;
  *  - larger frames go as GPA page lists: the RNDIS header and PPIs in the
  *    descriptor's own header slot (one range, never across a page), then
- *    the mbuf pages. The mbuf is freed when the host completes the send.
+ *    the mbuf pages. Copying them would touch every cache line of the
+ *    frame twice, more than the GPA packet and its completion cost. The
+ *    mbuf is freed when the host completes the send.
+ * Free descriptors are taken from their ring in batches; completed ones,
+ * and their mbufs, go back in batches at the end of each drain.
  * Send completions carry the descriptor index as transaction id; it is
  * range- and state-checked (hn_tx_complete), never used as a pointer.
  */
@@ -40,6 +44,15 @@ section_of(const struct hn_txq *txq, uint32_t idx)
 
 /* ---- descriptors -------------------------------------------------------- */
 
+static inline unsigned int
+stash_fill(struct hn_txq *txq)
+{
+	txq->stash_n = rte_ring_sc_dequeue_burst_elem(txq->free_idx, txq->stash,
+						      sizeof(uint32_t), HN_TX_IDX_BATCH, NULL);
+	return txq->stash_n;
+}
+
+/* A free descriptor: taken from the free ring a batch at a time. */
 static inline int
 txd_get(struct hn_txq *txq, uint32_t *idx)
 {
@@ -48,11 +61,39 @@ txd_get(struct hn_txq *txq, uint32_t *idx)
 		txq->spare = UINT32_MAX;
 		return 0;
 	}
-	if (rte_ring_sc_dequeue_elem(txq->free_idx, idx, sizeof(*idx)) == 0)
-		return 0;
-	/* none free: collect completions (frames met on the way are parked) */
-	hn_chan_drain(txq->hv, txq->ch, NULL, 0, HN_RX_BURST_BUDGET);
-	return rte_ring_sc_dequeue_elem(txq->free_idx, idx, sizeof(*idx));
+	if (unlikely(txq->stash_n == 0 && stash_fill(txq) == 0)) {
+		/* none free: collect completions (frames met on the way are parked) */
+		hn_chan_drain(txq->hv, txq->ch, NULL, 0, HN_RX_BURST_BUDGET);
+		if (stash_fill(txq) == 0)
+			return -1;
+	}
+	*idx = txq->stash[--txq->stash_n];
+	return 0;
+}
+
+/* Completed descriptors and their mbufs go back in bulk: one ring enqueue
+ * and one mempool put per batch instead of one per send. */
+static void
+txq_done_flush(struct hn_txq *txq)
+{
+	if (txq->done_mbufs > 0) {
+		rte_pktmbuf_free_bulk(txq->done_m, txq->done_mbufs);
+		txq->done_mbufs = 0;
+	}
+	if (txq->done_n > 0) {
+		/* cannot fail: the ring holds every descriptor */
+		rte_ring_sp_enqueue_bulk_elem(txq->free_idx, txq->done_idx, sizeof(uint32_t),
+					      txq->done_n, NULL);
+		txq->done_n = 0;
+	}
+}
+
+/* The drainer is done with the channel: nothing stays in the batch. */
+void
+hn_tx_complete_flush(struct hn_chan *ch)
+{
+	if (ch->txq != NULL)
+		txq_done_flush(ch->txq);
 }
 
 /* Called by the channel's drainer for every data send completion. */
@@ -76,18 +117,21 @@ hn_tx_complete(struct hn_chan *ch, uint64_t xid, uint32_t status)
 	if (status != HV_NVSP_STATUS_SUCCESS)
 		ch->tx_host_failed += d->npkts;
 	if (d->m != NULL) {
-		rte_pktmbuf_free(d->m);
+		txq->done_m[txq->done_mbufs++] = d->m;
 		d->m = NULL;
 	}
 	d->npkts = 0;
 	__atomic_store_n(&d->state, HN_TXD_FREE, __ATOMIC_RELAXED);
-	rte_ring_sp_enqueue_elem(txq->free_idx, &idx, sizeof(idx));
+	txq->done_idx[txq->done_n++] = idx;
+	/* both batches fill at the same pace at most: one check covers them */
+	if (txq->done_n == HN_TX_IDX_BATCH)
+		txq_done_flush(txq);
 }
 
 unsigned int
 hn_txq_inflight(const struct hn_txq *txq)
 {
-	return txq->ndesc - rte_ring_count(txq->free_idx) -
+	return txq->ndesc - rte_ring_count(txq->free_idx) - txq->stash_n -
 	       (txq->spare != UINT32_MAX) - (txq->agg_idx >= 0);
 }
 
@@ -560,6 +604,9 @@ hn_txq_bind(struct hn_dev *hv, struct hn_txq *txq, uint32_t nb_txq)
 	txq->max_frame = hv->mtu + RTE_ETHER_HDR_LEN;
 	txq->agg_idx = -1;
 	txq->spare = UINT32_MAX;
+	txq->stash_n = 0;
+	txq->done_n = 0;
+	txq->done_mbufs = 0;
 	rte_ring_reset(txq->free_idx);
 	for (i = 0; i < txq->ndesc; i++) {
 		txq->txd[i].m = NULL;

@@ -10,7 +10,8 @@
  *  - struct hn_rxq / hn_txq: one lcore each. RX statistics are written
  *    only by the channel's current drainer, TX statistics only by the TX
  *    lcore; the completion side of a TX queue writes only the descriptor
- *    it frees, the free-index ring (single producer: the drainer) and
+ *    it frees, its batch of completed descriptors (emptied before the
+ *    drain ends), the free-index ring (single producer: the drainer) and
  *    counters of its channel.
  * Everything lives in DPDK shared memory so a secondary process can run
  * the fast path; channel pointers are valid there because the bus maps
@@ -55,6 +56,8 @@ extern int hn_logtype_driver;
 #define HN_RX_BURST_BUDGET	256u	/* VMBus packets parsed per drain */
 #define HN_TX_HDR_SIZE		128u	/* RNDIS header + PPIs of a GPA send */
 #define HN_TX_FREE_BATCH	64u	/* sent-by-copy mbufs freed at once */
+#define HN_TX_IDX_BATCH		32u	/* descriptors taken or given back at once */
+#define HN_TX_COPYBREAK_DEFAULT	1024u	/* devarg tx_copybreak: copied up to this */
 #define HN_TX_MAX_SEGS		(HV_GPA_RANGES_MAX - 1u)	/* one for the header */
 #define HN_STOP_DRAIN_MS	1000u	/* dev_stop: wait for send completions */
 #define HN_REVOKE_LINGER_MS	200u	/* revokes get no response */
@@ -73,6 +76,7 @@ struct hn_devargs {
 	bool rx_extmbuf;		/* attach large frames, copy none */
 	bool numa_aware;		/* queue memory on the device's node */
 	uint32_t timeout_s;		/* deadline of every wait for the host */
+	uint32_t max_queues;		/* queue pairs (channels) asked at probe */
 };
 
 /* Frame size bins, as DPDK's xstats name them. */
@@ -232,7 +236,16 @@ struct hn_txq {
 	bool csum6;			/* IPv6 TCP/UDP checksums offered */
 	uint64_t offloads;
 	bool started;
+	/* TX lcore only: free descriptors taken from free_idx in bulk */
+	uint32_t stash_n;
+	uint32_t stash[HN_TX_IDX_BATCH];
 	struct hn_tx_stats stats;
+	/* completion side (the channel's drainer only): descriptors and GPA
+	 * mbufs given back in bulk, at the latest when the drain ends */
+	uint32_t done_n __rte_cache_aligned;
+	uint32_t done_mbufs;
+	uint32_t done_idx[HN_TX_IDX_BATCH];
+	struct rte_mbuf *done_m[HN_TX_IDX_BATCH];
 } __rte_cache_aligned;
 
 /* What a waiting control request expects from the host. */
@@ -375,6 +388,7 @@ int hn_chan_alloc_acks(struct hn_dev *hv, struct hn_chan *ch);
 uint16_t hn_xmit_pkts(void *txq, struct rte_mbuf **pkts, uint16_t n);
 uint16_t hn_xmit_prepare(void *txq, struct rte_mbuf **pkts, uint16_t n);
 void hn_tx_complete(struct hn_chan *ch, uint64_t xid, uint32_t status);
+void hn_tx_complete_flush(struct hn_chan *ch);
 int hn_txq_bind(struct hn_dev *hv, struct hn_txq *txq, uint32_t nb_txq);
 unsigned int hn_txq_inflight(const struct hn_txq *txq);
 void hn_txq_reclaim_all(struct hn_txq *txq);
