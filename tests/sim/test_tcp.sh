@@ -158,13 +158,16 @@ stats_and_quit() {
 	finish
 }
 
-# every frame is accounted for: what the taps saw equals what the NICs
-# carried, each LSO packet counted as its segments and each coalesced
-# packet as the segments it joined
+# every frame is accounted for, on both NICs both ways: what each tap saw
+# equals what its NIC carried, an LSO packet counted as its segments and a
+# coalesced packet as the segments it joined; nothing dropped on the taps
 frames_add_up() {
-	[ "$(tap from_guest_frames 1)" = $(($(nic tx_frames 1) - $(nic lso_packets 1) + $(nic lso_segments 1))) ] &&
-	[ "$(tap to_guest_frames 0)" = $(($(nic rx_frames 0) - $(nic rsc_packets 0) + $(nic rsc_segments 0))) ] &&
-	[ "$(tap from_guest_dropped 0)$(tap from_guest_dropped 1)$(tap to_guest_dropped 0)$(tap to_guest_dropped 1)" = 0000 ]
+	local p
+	for p in 0 1; do
+		[ "$(tap from_guest_frames $p)" = $(($(nic tx_frames $p) - $(nic lso_packets $p) + $(nic lso_segments $p))) ] &&
+		[ "$(tap to_guest_frames $p)" = $(($(nic rx_frames $p) - $(nic rsc_packets $p) + $(nic rsc_segments $p))) ] &&
+		[ "$(tap from_guest_dropped $p)$(tap to_guest_dropped $p)" = 00 ] || return 1
+	done
 }
 
 echo "TAP version 13"
@@ -212,10 +215,13 @@ xfer 67108864; xrc=$?
 check "64 MiB over TCP ${ns}0 -> ${ns}1: the same byte count and SHA-256 at both ends" \
 	'[ $xrc = 0 ]'
 
+# iperf3 3.12's server stops counting when the client says the test is
+# over, so what was still in flight is not in its count (even on loopback):
+# the exact byte check is the transfer above
 iperf 200M
-check "iperf3 -n 200M completes: exit 0, all 209715200 bytes sent, the server got them ($(ij "round(d['end']['sum_received']['bits_per_second']/1e9, 2)") Gbit/s)" \
+check "iperf3 -n 200M completes: exit 0, all 209715200 bytes sent, at least 90% counted by the server ($(ij "round(d['end']['sum_received']['bits_per_second']/1e9, 2)") Gbit/s)" \
 	'[ "$(cat "$work/iperf_rc")" = 0 ] && [ "$(ij "d[\"end\"][\"sum_sent\"][\"bytes\"]")" = 209715200 ] &&
-	 [ "$(ij "d[\"end\"][\"sum_received\"][\"bytes\"] > 0 and \"error\" not in d")" = True ]'
+	 [ "$(ij "\"error\" not in d and d[\"end\"][\"sum_received\"][\"bytes\"] >= 0.9 * 209715200")" = True ]'
 
 stats_and_quit
 check "hvsim strict: testpmd exits 0, no protocol violation" 'clean'
@@ -225,7 +231,7 @@ check "TSO: the guest sent LSO packets to ${ns}1 (lso_packets $(nic lso_packets 
 	'[ "$(nic rsc_packets 0)" -gt 100 ] && [ "$(nic rsc_segments 0)" -gt "$(nic rsc_packets 0)" ]'
 check "checksums: the host computed the TCP checksums of $(nic tx_csum_tcp 0) ACKs, and no frame sent without a request had a wrong one" \
 	'[ "$(nic tx_csum_tcp 0)" -gt 0 ] && [ "$(nic tx_csum_bad_no_offload 0)$(nic tx_csum_bad_no_offload 1)" = 00 ]'
-check "every frame accounted for: tap frames = NIC packets with LSO/RSC expanded, none dropped" \
+check "every frame accounted for on both NICs both ways: tap frames = NIC packets with LSO/RSC expanded, none dropped" \
 	'frames_add_up'
 check "testpmd's port counters equal hvsim's: port 0 RX $(port_stat RX-packets 0) = $(nic rx_frames 0) + $(xstat rx_q0_lro_split_packets 0) cut by max_lro_pkt_size, port 1 TX $(port_stat TX-packets 1)" \
 	'[ "$(port_stat RX-packets 0)" = $(($(nic rx_frames 0) + $(xstat rx_q0_lro_split_packets 0))) ] && [ "$(port_stat TX-packets 1)" = "$(nic tx_frames 1)" ] &&
