@@ -101,6 +101,29 @@ hvsim_vswitch_attach(struct hvsim_vswitch *vs, struct hvsim_nic *nic)
 }
 
 int
+hvsim_parse_kv(const char *args, int (*fn)(void *ctx, const char *key, const char *val),
+	       void *ctx)
+{
+	char *copy = strdup(args), *tok, *save = NULL;
+	int ret = 0;
+
+	if (copy == NULL)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, ",", &save); tok && ret == 0; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+
+		if (eq == NULL) {
+			ret = -EINVAL;
+			break;
+		}
+		*eq = '\0';
+		ret = fn(ctx, tok, eq + 1);
+	}
+	free(copy);
+	return ret;
+}
+
+int
 hvsim_vswitch_nports(const struct hvsim_vswitch *vs)
 {
 	return vs->nports;

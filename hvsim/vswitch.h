@@ -47,6 +47,11 @@ hvsim_parse_mac(const char *s, uint8_t mac[6])
 	return 0;
 }
 
+/* "KEY=VALUE,KEY=VALUE": fn(ctx, key, value) for each pair, in order,
+ * until one fails; a pair without '=' is -EINVAL. */
+int hvsim_parse_kv(const char *args, int (*fn)(void *ctx, const char *key, const char *val),
+		   void *ctx);
+
 /* One kind of wire. */
 struct hvsim_wire_ops {
 	const char *name;

@@ -191,49 +191,46 @@ set_layout(struct gen *g)
 			g->sizes[i] = g->frame_min;
 }
 
+/* One KEY=VALUE of --traffic=gen (and of the gen control command). */
+static int
+parse_kv(void *ctx, const char *key, const char *v)
+{
+	struct gen *g = ctx;
+	int ret = 0;
+
+	if (strcmp(key, "rate") == 0)
+		g->rate = strtoull(v, NULL, 0);
+	else if (strcmp(key, "count") == 0)
+		g->count = strtoull(v, NULL, 0);
+	else if (strcmp(key, "flows") == 0)
+		g->flows = (uint32_t)strtoul(v, NULL, 0);
+	else if (strcmp(key, "delay") == 0)
+		g->delay_ns = strtoull(v, NULL, 0) * 1000000ull;
+	else if (strcmp(key, "burst") == 0)
+		g->burst = (uint32_t)strtoul(v, NULL, 0);
+	else if (strcmp(key, "sizes") == 0)
+		ret = parse_sizes(g, v);
+	else if (strcmp(key, "dst") == 0)
+		/* dst=MAC: address frames elsewhere (filter tests) */
+		g->have_dst_mac = (ret = hvsim_parse_mac(v, g->dst_mac)) == 0;
+	else if (strcmp(key, "ports") == 0)
+		ret = parse_ports(g, v);
+	else if (strcmp(key, "proto") == 0)
+		ret = parse_proto(g, v);
+	else if (strcmp(key, "ip") == 0)
+		ret = parse_ip(g, v);
+	else if (strcmp(key, "badsum") == 0)
+		g->badsum = (uint32_t)strtoul(v, NULL, 0);
+	else
+		ret = -EINVAL;
+	return ret;
+}
+
 static int
 parse_args(struct gen *g, const char *args)
 {
-	char *copy = strdup(args), *tok, *save = NULL;
-	int ret = 0;
+	int ret = hvsim_parse_kv(args, parse_kv, g);
 
-	if (copy == NULL)
-		return -ENOMEM;
-	for (tok = strtok_r(copy, ",", &save); tok && ret == 0; tok = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(tok, '=');
-
-		if (eq == NULL) {
-			ret = -EINVAL;
-			break;
-		}
-		*eq++ = '\0';
-		if (strcmp(tok, "rate") == 0)
-			g->rate = strtoull(eq, NULL, 0);
-		else if (strcmp(tok, "count") == 0)
-			g->count = strtoull(eq, NULL, 0);
-		else if (strcmp(tok, "flows") == 0)
-			g->flows = (uint32_t)strtoul(eq, NULL, 0);
-		else if (strcmp(tok, "delay") == 0)
-			g->delay_ns = strtoull(eq, NULL, 0) * 1000000ull;
-		else if (strcmp(tok, "burst") == 0)
-			g->burst = (uint32_t)strtoul(eq, NULL, 0);
-		else if (strcmp(tok, "sizes") == 0)
-			ret = parse_sizes(g, eq);
-		else if (strcmp(tok, "dst") == 0)
-			/* dst=MAC: address frames elsewhere (filter tests) */
-			g->have_dst_mac = (ret = hvsim_parse_mac(eq, g->dst_mac)) == 0;
-		else if (strcmp(tok, "ports") == 0)
-			ret = parse_ports(g, eq);
-		else if (strcmp(tok, "proto") == 0)
-			ret = parse_proto(g, eq);
-		else if (strcmp(tok, "ip") == 0)
-			ret = parse_ip(g, eq);
-		else if (strcmp(tok, "badsum") == 0)
-			g->badsum = (uint32_t)strtoul(eq, NULL, 0);
-		else
-			ret = -EINVAL;
-	}
-	free(copy);
 	if (g->flows == 0 || g->flows > MAX_FLOWS || g->burst == 0)
 		ret = -EINVAL;
 	set_layout(g);

@@ -140,8 +140,9 @@ parse_name(char *dst, size_t size, const char *v)
 }
 
 static int
-parse_kv(struct tap *t, const char *key, const char *v)
+parse_kv(void *ctx, const char *key, const char *v)
 {
+	struct tap *t = ctx;
 	unsigned int p;
 	char *end;
 
@@ -170,23 +171,7 @@ parse_kv(struct tap *t, const char *key, const char *v)
 static int
 parse_args(struct tap *t, const char *args)
 {
-	char *copy = strdup(args), *tok, *save = NULL;
-	int ret = 0;
-
-	if (copy == NULL)
-		return -ENOMEM;
-	for (tok = strtok_r(copy, ",", &save); tok && ret == 0; tok = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(tok, '=');
-
-		if (eq == NULL) {
-			ret = -EINVAL;
-			break;
-		}
-		*eq = '\0';
-		ret = parse_kv(t, tok, eq + 1);
-	}
-	free(copy);
-	return ret;
+	return hvsim_parse_kv(args, parse_kv, t);
 }
 
 static int
