@@ -41,6 +41,25 @@ hvsim_chan_signal_guest(struct hvsim_chan *c)
 		hvsim_irq_send(c->irq_fd, (uint32_t)c->stats.host_signals);
 }
 
+void
+hvsim_chan_pass_begin(struct hvsim_chan *c)
+{
+	hv_ring_batch_begin(&c->out, &c->h2g);
+	c->pass_sig = false;
+	c->in_pass = true;
+}
+
+void
+hvsim_chan_pass_end(struct hvsim_chan *c)
+{
+	if (!c->in_pass)
+		return;
+	c->in_pass = false;
+	hv_ring_batch_end(&c->out, &c->pass_sig);
+	if (c->pass_sig)
+		hvsim_chan_signal_guest(c);
+}
+
 int
 hvsim_chan_send_raw(struct hvsim_chan *c, const struct iovec *iov,
 		    unsigned int iovcnt)
@@ -50,7 +69,10 @@ hvsim_chan_send_raw(struct hvsim_chan *c, const struct iovec *iov,
 	unsigned int i;
 	int ret;
 
-	ret = hv_ring_write(&c->h2g, iov, iovcnt, &need_sig);
+	if (c->in_pass)
+		ret = hv_ring_batch_add(&c->out, iov, iovcnt, &c->pass_sig);
+	else
+		ret = hv_ring_write(&c->h2g, iov, iovcnt, &need_sig);
 	if (ret == -EAGAIN) {
 		/* Ask the guest to tell us when room appears (§A.6). */
 		for (i = 0; i < iovcnt; i++)

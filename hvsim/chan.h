@@ -50,6 +50,11 @@ struct hvsim_chan {
 	size_t ring_size;
 	bool mapped_here;		/* ring_mem is ours to unmap */
 	struct hvsim_chan_stats stats;
+	/* within a pass of the host loop: packets to the guest are made
+	 * visible together at its end (hvsim_chan_pass_end) */
+	bool in_pass;
+	bool pass_sig;
+	struct hv_ring_batch out;
 	unsigned int backlog_len;
 	struct hvsim_backlog_entry backlog[HVSIM_CHAN_BACKLOG];
 	uint8_t scratch[HVSIM_CHAN_PKT_MAX];
@@ -62,6 +67,16 @@ struct hvsim_chan {
  */
 int hvsim_chan_attach(struct hvsim_chan *c, void *mem, size_t size,
 		      uint32_t relid, uint16_t subchannel_id, int32_t monitor_id);
+
+/*
+ * One pass of the host loop over this channel. In between, what is sent to
+ * the guest is written at once but published (write index, signal) at the
+ * end, once per pass, as a host serving a burst would: per packet, each
+ * index update would move the index's cache line to the guest's CPU and
+ * back. Outside a pass every send is published on its own.
+ */
+void hvsim_chan_pass_begin(struct hvsim_chan *c);
+void hvsim_chan_pass_end(struct hvsim_chan *c);
 
 /*
  * Send one packet to the guest: type HV_PKT_COMPLETION or

@@ -383,9 +383,13 @@ run_host(struct hvsim_options *o, struct hvsim_nic *nics, int nnics)
 		unsigned int work = 0;
 
 		for (i = 0; i < nnics; i++)
+			hvsim_nic_pass_begin(&nics[i]);
+		for (i = 0; i < nnics; i++)
 			work += hvsim_nic_poll(&nics[i], "/sys/bus");
 		work += hvsim_vswitch_poll(o->vswitch);
 		work += hvsim_control_poll(o->control);
+		for (i = 0; i < nnics; i++)
+			hvsim_nic_pass_end(&nics[i]);
 		if (o->strict && hvsim_total_violations(nics, nnics) > 0) {
 			fprintf(stderr, "hvsim: strict mode: stopping the guest\n");
 			kill(child_pid, SIGKILL);

@@ -418,6 +418,27 @@ offer_due_subchannels(struct hvsim_nic *nic, const char *bus_root)
 	}
 }
 
+void
+hvsim_nic_pass_begin(struct hvsim_nic *nic)
+{
+	unsigned int i;
+
+	for (i = 0; i < HVSIM_MAX_CHANNELS; i++)
+		if (nic->chan[i] != NULL)
+			hvsim_chan_pass_begin(nic->chan[i]);
+}
+
+/* Channels the pass closed are gone from nic->chan; new ones never began. */
+void
+hvsim_nic_pass_end(struct hvsim_nic *nic)
+{
+	unsigned int i;
+
+	for (i = 0; i < HVSIM_MAX_CHANNELS; i++)
+		if (nic->chan[i] != NULL)
+			hvsim_chan_pass_end(nic->chan[i]);
+}
+
 unsigned int
 hvsim_nic_poll(struct hvsim_nic *nic, const char *bus_root)
 {

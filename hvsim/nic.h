@@ -177,6 +177,10 @@ void hvsim_nic_destroy(struct hvsim_nic *nic);
  * subchannels that are due. Returns the number of packets handled. */
 unsigned int hvsim_nic_poll(struct hvsim_nic *nic, const char *bus_root);
 
+/* Around one pass of the host loop: see hvsim_chan_pass_begin(). */
+void hvsim_nic_pass_begin(struct hvsim_nic *nic);
+void hvsim_nic_pass_end(struct hvsim_nic *nic);
+
 /* A guest rule was broken: log it with the channel and the bytes. */
 void hvsim_violation(struct hvsim_nic *nic, const struct hvsim_chan *c,
 		     const char *rule, const void *bytes, size_t len);

@@ -1195,6 +1195,200 @@ test_set_pending(void **state)
 	fx_close(&fx);
 }
 
+/* ---- 7b. batches and the reader's cached write index ------------------ */
+
+static int
+batch_put(struct hv_ring_batch *b, uint32_t len, uint64_t seed, bool *sig)
+{
+	uint8_t buf[PKT_MAX];
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+
+	make_pkt(buf, len, seed);
+	return hv_ring_batch_add(b, &iov, 1, sig);
+}
+
+/* Read one packet and check its seed (trans_id) and length. */
+static void
+expect_pkt(struct ring_fx *fx, uint64_t seed, uint32_t len)
+{
+	struct hv_ring_pkt p;
+
+	assert_int_equal(hv_ring_peek(&fx->r, &p, NULL, 0), 1);
+	assert_int_equal(p.desc.trans_id, seed);
+	assert_int_equal(p.len, pad8(len));
+	hv_ring_consume(&fx->r, p.len);
+}
+
+static void
+test_batch_publishes_once_at_end(void **state)
+{
+	struct hv_ring_batch b;
+	struct hv_ring_pkt p;
+	struct ring_fx fx;
+	bool sig = false;
+
+	fx_open(&fx, DSIZE_POW2, FEAT);
+	hv_ring_batch_begin(&b, &fx.r);
+	assert_false(hv_ring_batch_pending(&b));
+	assert_int_equal(batch_put(&b, 24, 1, &sig), 0);
+	assert_int_equal(batch_put(&b, 40, 2, &sig), 0);
+	assert_int_equal(batch_put(&b, 17, 3, &sig), 0);
+	/* written, but the reader sees nothing yet and nobody is signalled */
+	assert_true(hv_ring_batch_pending(&b));
+	assert_int_equal(fx.r.hdr->write_index, 0);
+	assert_int_equal(hv_ring_readable(&fx.r), 0);
+	assert_false(sig);
+	assert_int_equal(hv_ring_batch_end(&b, &sig), 0);
+	assert_false(hv_ring_batch_pending(&b));
+	/* one store for all three, and one signal: the ring was empty */
+	assert_int_equal(fx.r.hdr->write_index, (24 + 8) + (40 + 8) + (24 + 8));
+	assert_true(sig);
+	expect_pkt(&fx, 1, 24);
+	expect_pkt(&fx, 2, 40);
+	expect_pkt(&fx, 3, 17);
+	assert_int_equal(hv_ring_peek(&fx.r, &p, NULL, 0), 0);
+	/* an empty batch publishes nothing and signals nobody */
+	sig = false;
+	hv_ring_batch_begin(&b, &fx.r);
+	assert_int_equal(hv_ring_batch_end(&b, &sig), 0);
+	assert_false(sig);
+	assert_int_equal(fx.r.hdr->write_index, 112);
+	fx_close(&fx);
+}
+
+/* The signal rule of §A.5 applies to a batch as to one packet. */
+static void
+test_batch_signal_rule(void **state)
+{
+	struct hv_ring_batch b;
+	struct ring_fx fx;
+	bool sig = false;
+
+	fx_open(&fx, DSIZE_POW2, FEAT);
+	put_pkt(&fx, 24, 9);			/* the reader has not read it */
+	hv_ring_batch_begin(&b, &fx.r);
+	assert_int_equal(batch_put(&b, 24, 10, &sig), 0);
+	assert_int_equal(hv_ring_batch_end(&b, &sig), 0);
+	assert_false(sig);			/* not empty before: no signal */
+	drain_and_commit(&fx);
+	hv_ring_mask(&fx.r);
+	hv_ring_batch_begin(&b, &fx.r);
+	assert_int_equal(batch_put(&b, 24, 11, &sig), 0);
+	assert_int_equal(hv_ring_batch_end(&b, &sig), 0);
+	assert_false(sig);			/* masked reader */
+	drain_and_commit(&fx);
+	assert_false(hv_ring_unmask(&fx.r));
+	hv_ring_batch_begin(&b, &fx.r);
+	assert_int_equal(batch_put(&b, 24, 12, &sig), 0);
+	assert_int_equal(batch_put(&b, 24, 13, &sig), 0);
+	assert_int_equal(hv_ring_batch_end(&b, &sig), 0);
+	assert_true(sig);			/* empty and unmasked */
+	fx_close(&fx);
+}
+
+/*
+ * Two writers interleaved: a's second packet finds b's reservation after
+ * its first, so a publishes its first one then; b does the same; the rest
+ * goes out in reservation order, and the reader gets all four in order.
+ */
+static void
+test_batch_interleaved_writers(void **state)
+{
+	struct hv_ring_batch a, b;
+	struct ring_fx fx;
+	bool sa = false, sb = false;
+
+	fx_open(&fx, DSIZE_POW2, FEAT);
+	hv_ring_batch_begin(&a, &fx.r);
+	hv_ring_batch_begin(&b, &fx.r);
+	assert_int_equal(batch_put(&a, 24, 1, &sa), 0);
+	assert_int_equal(batch_put(&b, 24, 2, &sb), 0);
+	assert_int_equal(fx.r.hdr->write_index, 0);
+	assert_int_equal(batch_put(&a, 24, 3, &sa), 0);
+	assert_int_equal(fx.r.hdr->write_index, 32);	/* a's first is out */
+	assert_true(sa);
+	assert_int_equal(batch_put(&b, 24, 4, &sb), 0);
+	assert_int_equal(fx.r.hdr->write_index, 64);	/* b's first is out */
+	assert_int_equal(hv_ring_batch_end(&a, &sa), 0);
+	assert_int_equal(fx.r.hdr->write_index, 96);
+	assert_int_equal(hv_ring_batch_end(&b, &sb), 0);
+	assert_int_equal(fx.r.hdr->write_index, 128);
+	assert_false(sb);	/* the reader never caught up with b's spans */
+	expect_pkt(&fx, 1, 24);
+	expect_pkt(&fx, 2, 24);
+	expect_pkt(&fx, 3, 24);
+	expect_pkt(&fx, 4, 24);
+	fx_close(&fx);
+}
+
+/*
+ * A batch keeps the reader's index it read. When that shows no room it
+ * reads it again, so a ring the reader emptied meanwhile takes the packet.
+ */
+static void
+test_batch_rereads_read_index_when_full(void **state)
+{
+	struct hv_ring_batch b;
+	struct ring_fx fx;
+	bool sig = false;
+	unsigned int n = 0;
+
+	fx_open(&fx, DSIZE_POW2, FEAT);
+	hv_ring_batch_begin(&b, &fx.r);
+	while (batch_put(&b, 24, n, &sig) == 0)
+		n++;
+	assert_int_equal(n, DSIZE_POW2 / 32 - 1);	/* never completely full */
+	assert_int_equal(hv_ring_batch_end(&b, &sig), 0);
+	drain_and_commit(&fx);
+	/* same batch object: its copy of the index would say "full" */
+	assert_int_equal(batch_put(&b, 24, 100, &sig), 0);
+	assert_int_equal(hv_ring_batch_end(&b, &sig), 0);
+	expect_pkt(&fx, 100, 24);
+	fx_close(&fx);
+}
+
+/* A corrupt write index fails the first packet of a span: nothing taken. */
+static void
+test_batch_corrupt_write_index(void **state)
+{
+	struct hv_ring_batch b;
+	struct ring_fx fx;
+	bool sig = false;
+
+	fx_open(&fx, DSIZE_POW2, FEAT);
+	fx.r.hdr->write_index = 12;
+	hv_ring_batch_begin(&b, &fx.r);
+	assert_int_equal(batch_put(&b, 24, 1, &sig), -EIO);
+	assert_false(hv_ring_batch_pending(&b));
+	assert_int_equal(fx.r.reserve_index, 0);
+	fx_close(&fx);
+}
+
+/*
+ * The reader looks at the writer's index only once it has read up to what
+ * it saw last: packets it already knows of stay readable, and a corrupt
+ * index is found as soon as they are consumed.
+ */
+static void
+test_reader_caches_write_index(void **state)
+{
+	struct hv_ring_pkt p;
+	struct ring_fx fx;
+
+	fx_open(&fx, DSIZE_POW2, FEAT);
+	put_pkt(&fx, 24, 1);
+	put_pkt(&fx, 24, 2);
+	expect_pkt(&fx, 1, 24);
+	fx.r.hdr->write_index = 12;		/* scribbled after the first look */
+	expect_pkt(&fx, 2, 24);
+	assert_int_equal(hv_ring_peek(&fx.r, &p, NULL, 0), -EIO);
+	fx.r.hdr->write_index = 64;
+	assert_int_equal(hv_ring_peek(&fx.r, &p, NULL, 0), 0);
+	put_pkt(&fx, 24, 3);
+	expect_pkt(&fx, 3, 24);
+	fx_close(&fx);
+}
+
 /* ---- 8. several producers, one consumer ------------------------------ */
 
 #define STRESS_MAX_PROD		3u
@@ -1207,6 +1401,7 @@ test_set_pending(void **state)
 struct stress {
 	struct ring_fx fx;
 	unsigned int nprod;
+	unsigned int batched;	/* producers (bit per id) writing batches */
 	uint32_t per_prod;
 	uint64_t soft_end;
 	uint64_t hard_end;
@@ -1296,20 +1491,63 @@ producer_put(struct producer *pr, uint32_t seq)
 	}
 }
 
+/* A run of 1..8 packets as one batch; returns the packets published. */
+static uint32_t
+producer_put_batch(struct producer *pr, uint32_t seq, uint32_t max)
+{
+	struct stress *st = pr->st;
+	uint32_t want = 1 + stress_len(pr->id, seq) % 8;
+	uint8_t buf[STRESS_LEN_MAX];
+	struct hv_ring_batch b;
+	bool sig = false;
+	uint32_t n = 0;
+	int ret = 0;
+
+	if (want > max)
+		want = max;
+	hv_ring_batch_begin(&b, &st->fx.r);
+	while (n < want) {
+		uint32_t len = stress_len(pr->id, seq + n);
+		struct iovec iov = { .iov_base = buf, .iov_len = len };
+
+		make_pkt(buf, len, stress_seed(pr->id, seq + n));
+		ret = hv_ring_batch_add(&b, &iov, 1, &sig);
+		if (ret != 0)
+			break;
+		n++;
+	}
+	if (ret != 0 && ret != -EAGAIN) {
+		stress_fail(st, "producer %u seq %u: batch add %d", pr->id, seq + n, ret);
+		return 0;
+	}
+	ret = hv_ring_batch_end(&b, &sig);
+	if (ret != 0) {
+		stress_fail(st, "producer %u seq %u: batch end %d", pr->id, seq, ret);
+		return 0;
+	}
+	if (n == 0)
+		sched_yield();	/* full: let the consumer run */
+	return n;
+}
+
 static void *
 producer_main(void *arg)
 {
 	struct producer *pr = arg;
 	struct stress *st = pr->st;
-	uint32_t seq;
+	uint32_t seq = 0;
 
-	for (seq = 0; seq < st->per_prod; seq++) {
+	while (seq < st->per_prod) {
 		if (stress_stopped(st) || now_ns() > st->soft_end)
 			break;
-		if (!producer_put(pr, seq))
-			break;
-		__atomic_store_n(&st->produced[pr->id], seq + 1,
-				 __ATOMIC_RELEASE);
+		if (st->batched & (1u << pr->id)) {
+			seq += producer_put_batch(pr, seq, st->per_prod - seq);
+		} else {
+			if (!producer_put(pr, seq))
+				break;
+			seq++;
+		}
+		__atomic_store_n(&st->produced[pr->id], seq, __ATOMIC_RELEASE);
 	}
 	__atomic_add_fetch(&st->prod_done, 1, __ATOMIC_ACQ_REL);
 	return NULL;
@@ -1423,7 +1661,7 @@ consumer_main(void *arg)
 }
 
 static void
-stress_run(uint32_t dsize, unsigned int nprod)
+stress_run(uint32_t dsize, unsigned int nprod, unsigned int batched)
 {
 	struct producer prod[STRESS_MAX_PROD];
 	pthread_t tid[STRESS_MAX_PROD + 1];
@@ -1436,6 +1674,7 @@ stress_run(uint32_t dsize, unsigned int nprod)
 	assert_non_null(st);
 	fx_open(&st->fx, dsize, FEAT);
 	st->nprod = nprod;
+	st->batched = batched;
 	st->per_prod = STRESS_TOTAL / nprod;
 	st->soft_end = t0 + STRESS_SOFT_NS;
 	st->hard_end = t0 + STRESS_HARD_NS;
@@ -1473,13 +1712,27 @@ stress_run(uint32_t dsize, unsigned int nprod)
 static void
 test_stress_2_producers(void **state)
 {
-	stress_run(4096, 2);
+	stress_run(4096, 2, 0);
 }
 
 static void
 test_stress_3_producers_odd_size(void **state)
 {
-	stress_run(8 * 509, 3);	/* 4072: not a power of two */
+	stress_run(8 * 509, 3, 0);	/* 4072: not a power of two */
+}
+
+/* Batches interleave with each other: order per producer, every byte. */
+static void
+test_stress_3_batched_producers(void **state)
+{
+	stress_run(4096, 3, 0x7);
+}
+
+/* One batch writer among single-packet writers, on a ring of odd size. */
+static void
+test_stress_batch_among_singles_odd_size(void **state)
+{
+	stress_run(8 * 509, 3, 0x2);
 }
 
 int
@@ -1517,8 +1770,16 @@ main(void)
 		cmocka_unit_test(test_read_commit_repairs_read_index),
 		cmocka_unit_test(test_mask_unmask),
 		cmocka_unit_test(test_set_pending),
+		cmocka_unit_test(test_batch_publishes_once_at_end),
+		cmocka_unit_test(test_batch_signal_rule),
+		cmocka_unit_test(test_batch_interleaved_writers),
+		cmocka_unit_test(test_batch_rereads_read_index_when_full),
+		cmocka_unit_test(test_batch_corrupt_write_index),
+		cmocka_unit_test(test_reader_caches_write_index),
 		cmocka_unit_test(test_stress_2_producers),
 		cmocka_unit_test(test_stress_3_producers_odd_size),
+		cmocka_unit_test(test_stress_3_batched_producers),
+		cmocka_unit_test(test_stress_batch_among_singles_odd_size),
 	};
 
 	return cmocka_run_group_tests_name("hv_ring", tests, NULL, NULL);

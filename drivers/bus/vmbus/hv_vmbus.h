@@ -147,6 +147,42 @@ int vmbus_chan_send_gpa(struct vmbus_channel *chan,
 			const void *data, uint32_t dlen, uint64_t xid,
 			bool *need_sig);
 
+/*
+ * Several sends on one channel made visible to the host together: one
+ * index update, one barrier and one signal decision per batch instead of
+ * per packet (see struct hv_ring_batch). Use one per burst from one lcore;
+ * end it before this lcore sends on the channel any other way, and before
+ * it waits for anything the host does in answer.
+ */
+struct vmbus_send_batch {
+	struct vmbus_channel *chan;
+	struct hv_ring_batch rb;
+};
+
+void vmbus_chan_batch_begin(struct vmbus_channel *chan, struct vmbus_send_batch *b);
+
+/* As vmbus_chan_send() / vmbus_chan_send_gpa(), into the batch. */
+int vmbus_chan_batch_send(struct vmbus_send_batch *b, uint16_t type,
+			  const void *data, uint32_t dlen, uint64_t xid,
+			  uint16_t flags, bool *need_sig);
+int vmbus_chan_batch_send_gpa(struct vmbus_send_batch *b,
+			      const struct hv_gpa_range *ranges, uint32_t n,
+			      const void *data, uint32_t dlen, uint64_t xid,
+			      bool *need_sig);
+
+/* Make the batch's packets visible. 0 or -EIO; *need_sig as for a send. */
+int vmbus_chan_batch_end(struct vmbus_send_batch *b, bool *need_sig);
+
+static inline bool
+vmbus_chan_batch_pending(const struct vmbus_send_batch *b)
+{
+	return hv_ring_batch_pending(&b->rb);
+}
+
+/* The host->guest ring, for hv_ring_idle(): a poll without a call. Only
+ * the channel's reader may look at it. */
+const struct hv_ring *vmbus_chan_rx_ring(const struct vmbus_channel *chan);
+
 /* Signal the host that the guest->host ring has new data. */
 void vmbus_chan_signal(struct vmbus_channel *chan);
 

@@ -256,20 +256,27 @@ vmbus_chan_close(struct vmbus_channel *chan)
 
 /* ---- sending -------------------------------------------------------------- */
 
-static inline int
-chan_write(struct vmbus_channel *chan, const struct iovec *iov, unsigned int n,
-	   bool *need_sig)
+void
+vmbus_chan_batch_begin(struct vmbus_channel *chan, struct vmbus_send_batch *b)
 {
-	int ret = hv_ring_write(&chan->tx, iov, n, need_sig);
+	b->chan = chan;
+	hv_ring_batch_begin(&b->rb, &chan->tx);
+}
+
+static inline int
+batch_write(struct vmbus_send_batch *b, const struct iovec *iov, unsigned int n,
+	    bool *need_sig)
+{
+	int ret = hv_ring_batch_add(&b->rb, iov, n, need_sig);
 
 	if (unlikely(ret == -EAGAIN))
-		__atomic_fetch_add(&chan->stats.tx_ring_full, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&b->chan->stats.tx_ring_full, 1, __ATOMIC_RELAXED);
 	return ret;
 }
 
 int
-vmbus_chan_send(struct vmbus_channel *chan, uint16_t type, const void *data,
-		uint32_t dlen, uint64_t xid, uint16_t flags, bool *need_sig)
+vmbus_chan_batch_send(struct vmbus_send_batch *b, uint16_t type, const void *data,
+		      uint32_t dlen, uint64_t xid, uint16_t flags, bool *need_sig)
 {
 	uint32_t pktlen = sizeof(struct hv_pkt_desc) + dlen;
 	struct hv_pkt_desc desc = {
@@ -286,13 +293,13 @@ vmbus_chan_send(struct vmbus_channel *chan, uint16_t type, const void *data,
 
 	if (unlikely(RTE_ALIGN_CEIL((uint64_t)sizeof(desc) + dlen, 8) / 8 > UINT16_MAX))
 		return -EINVAL;
-	return chan_write(chan, iov, dlen ? 2 : 1, need_sig);
+	return batch_write(b, iov, dlen ? 2 : 1, need_sig);
 }
 
 int
-vmbus_chan_send_gpa(struct vmbus_channel *chan, const struct hv_gpa_range *ranges,
-		    uint32_t n, const void *data, uint32_t dlen, uint64_t xid,
-		    bool *need_sig)
+vmbus_chan_batch_send_gpa(struct vmbus_send_batch *b, const struct hv_gpa_range *ranges,
+			  uint32_t n, const void *data, uint32_t dlen, uint64_t xid,
+			  bool *need_sig)
 {
 	uint32_t hdrlen = sizeof(struct hv_gpa_direct_hdr) + n * sizeof(*ranges);
 	uint32_t pktlen = hdrlen + dlen;
@@ -317,7 +324,42 @@ vmbus_chan_send_gpa(struct vmbus_channel *chan, const struct hv_gpa_range *range
 	if (unlikely(n == 0 || n > HV_GPA_RANGES_MAX ||
 		     RTE_ALIGN_CEIL((uint64_t)hdrlen + dlen, 8) / 8 > UINT16_MAX))
 		return -EINVAL;
-	return chan_write(chan, iov, dlen ? 3 : 2, need_sig);
+	return batch_write(b, iov, dlen ? 3 : 2, need_sig);
+}
+
+int
+vmbus_chan_batch_end(struct vmbus_send_batch *b, bool *need_sig)
+{
+	return hv_ring_batch_end(&b->rb, need_sig);
+}
+
+int
+vmbus_chan_send(struct vmbus_channel *chan, uint16_t type, const void *data,
+		uint32_t dlen, uint64_t xid, uint16_t flags, bool *need_sig)
+{
+	struct vmbus_send_batch b;
+	int ret;
+
+	vmbus_chan_batch_begin(chan, &b);
+	ret = vmbus_chan_batch_send(&b, type, data, dlen, xid, flags, need_sig);
+	if (ret < 0)
+		return ret;
+	return vmbus_chan_batch_end(&b, need_sig);
+}
+
+int
+vmbus_chan_send_gpa(struct vmbus_channel *chan, const struct hv_gpa_range *ranges,
+		    uint32_t n, const void *data, uint32_t dlen, uint64_t xid,
+		    bool *need_sig)
+{
+	struct vmbus_send_batch b;
+	int ret;
+
+	vmbus_chan_batch_begin(chan, &b);
+	ret = vmbus_chan_batch_send_gpa(&b, ranges, n, data, dlen, xid, need_sig);
+	if (ret < 0)
+		return ret;
+	return vmbus_chan_batch_end(&b, need_sig);
 }
 
 static void
@@ -366,6 +408,12 @@ vmbus_chan_signal(struct vmbus_channel *chan)
 }
 
 /* ---- receiving ------------------------------------------------------------ */
+
+const struct hv_ring *
+vmbus_chan_rx_ring(const struct vmbus_channel *chan)
+{
+	return &chan->rx;
+}
 
 int
 vmbus_chan_peek(struct vmbus_channel *chan, struct hv_ring_pkt *pkt)

@@ -57,6 +57,7 @@ hv_ring_attach(struct hv_ring *r, void *mem, size_t size)
 		r->reserve_index = 0;
 	if (!index_valid(r, r->read_cursor))
 		r->read_cursor = 0;
+	r->windex_seen = r->read_cursor;
 	return 0;
 }
 
@@ -67,6 +68,7 @@ hv_ring_init_header(struct hv_ring *r, uint32_t feature_bits)
 	r->hdr->feature_bits = feature_bits;
 	r->reserve_index = 0;
 	r->read_cursor = 0;
+	r->windex_seen = 0;
 	r->broken = 0;
 	full_barrier();
 }
@@ -109,25 +111,37 @@ ring_add(const struct hv_ring *r, uint32_t off, uint32_t len)
 }
 
 /*
- * Reserve total bytes at the writer's cursor. Returns the start offset in
- * *start, or -EAGAIN / -EIO.
+ * Reserve total bytes at the writer's cursor for batch b. Returns the
+ * start offset in *start, or -EAGAIN / -EIO.
+ *
+ * The reader's index is read again only when the copy the batch holds
+ * shows too little room, or when another writer reserved since the
+ * batch's last packet: a copy is only a safe lower bound on the room as
+ * long as nobody else has moved the reservation past where it was checked.
  */
 static int
-reserve_space(struct hv_ring *r, uint32_t total, uint32_t *start)
+reserve_space(struct hv_ring_batch *b, uint32_t total, uint32_t *start)
 {
+	struct hv_ring *r = b->r;
 	uint32_t old, rindex;
 
 	/* Writers only ever publish valid offsets: anything else means the
 	 * header was overwritten, and publishing in order would wait for an
-	 * index that never comes. */
-	if (!index_valid(r, load_acquire(&r->hdr->write_index)) ||
-	    __atomic_load_n(&r->broken, __ATOMIC_ACQUIRE))
+	 * index that never comes. Checked once per span. */
+	if (__atomic_load_n(&r->broken, __ATOMIC_ACQUIRE) ||
+	    (!b->pending && !index_valid(r, load_acquire(&r->hdr->write_index))))
 		return -EIO;
 	old = load_acquire(&r->reserve_index);
 	do {
-		rindex = load_acquire(&r->hdr->read_index);
-		if (!index_valid(r, rindex))
-			return -EIO;
+		rindex = b->rindex;
+		if (!b->rindex_ok || old != b->end ||
+		    hv_ring_space(old, rindex, r->dsize) <= total) {
+			rindex = load_acquire(&r->hdr->read_index);
+			if (!index_valid(r, rindex))
+				return -EIO;
+			b->rindex = rindex;
+			b->rindex_ok = true;
+		}
 		/* Strictly greater: a full ring would look empty (§A.3). */
 		if (hv_ring_space(old, rindex, r->dsize) <= total)
 			return -EAGAIN;
@@ -188,13 +202,53 @@ publish_in_order(struct hv_ring *r, uint32_t start, uint32_t end)
 	return 0;
 }
 
+void
+hv_ring_batch_begin(struct hv_ring_batch *b, struct hv_ring *r)
+{
+	b->r = r;
+	b->start = 0;
+	b->end = 0;
+	b->rindex = 0;
+	b->rindex_ok = false;
+	b->pending = false;
+}
+
+/*
+ * Publish the batch's span once every earlier writer has published, then
+ * decide on the signal for the whole span (§A.5): the reader must be woken
+ * when it had read everything before the span, and is not masked.
+ */
+static int
+batch_publish(struct hv_ring_batch *b, bool *need_signal)
+{
+	struct hv_ring *r = b->r;
+	uint32_t rindex;
+	int ret;
+
+	if (!b->pending)
+		return 0;
+	b->pending = false;
+	ret = publish_in_order(r, b->start, b->end);
+	if (ret < 0)
+		return ret;
+	/* §A.5 / §A.7: full barrier, then mask, then read index. */
+	full_barrier();
+	if (load_relaxed(&r->hdr->interrupt_mask) != 0)
+		return 0;
+	rindex = load_acquire(&r->hdr->read_index);
+	if (hv_ring_writer_should_signal(0, b->start, rindex))
+		*need_signal = true;
+	return 0;
+}
+
 int
-hv_ring_write(struct hv_ring *r, const struct iovec *iov, unsigned int iovcnt,
-	      bool *need_signal)
+hv_ring_batch_add(struct hv_ring_batch *b, const struct iovec *iov, unsigned int iovcnt,
+		  bool *need_signal)
 {
 	static const uint8_t zeros[8];
+	struct hv_ring *r = b->r;
 	uint64_t bytes = 0, trailer;
-	uint32_t start, off, padded, total, rindex;
+	uint32_t start, off, padded, total;
 	unsigned int i;
 	int ret;
 
@@ -209,9 +263,16 @@ hv_ring_write(struct hv_ring *r, const struct iovec *iov, unsigned int iovcnt,
 	if (total >= r->dsize)
 		return -EINVAL;
 
-	ret = reserve_space(r, total, &start);
+	ret = reserve_space(b, total, &start);
 	if (ret < 0)
 		return ret;
+	/* Another writer reserved between our packets: our earlier span can
+	 * (and must, for theirs to be published) go out now. */
+	if (b->pending && start != b->end) {
+		ret = batch_publish(b, need_signal);
+		if (ret < 0)
+			return ret;
+	}
 
 	off = start;
 	for (i = 0; i < iovcnt; i++)
@@ -220,18 +281,32 @@ hv_ring_write(struct hv_ring *r, const struct iovec *iov, unsigned int iovcnt,
 	trailer = (uint64_t)start << 32;
 	off = copy_to_ring(r, off, &trailer, sizeof(trailer));
 
-	ret = publish_in_order(r, start, off);
+	if (!b->pending) {
+		b->start = start;
+		b->pending = true;
+	}
+	b->end = off;
+	return 0;
+}
+
+int
+hv_ring_batch_end(struct hv_ring_batch *b, bool *need_signal)
+{
+	return batch_publish(b, need_signal);
+}
+
+int
+hv_ring_write(struct hv_ring *r, const struct iovec *iov, unsigned int iovcnt,
+	      bool *need_signal)
+{
+	struct hv_ring_batch b;
+	int ret;
+
+	hv_ring_batch_begin(&b, r);
+	ret = hv_ring_batch_add(&b, iov, iovcnt, need_signal);
 	if (ret < 0)
 		return ret;
-
-	/* §A.5 / §A.7: full barrier, then mask, then read index. */
-	full_barrier();
-	if (load_relaxed(&r->hdr->interrupt_mask) != 0)
-		return 0;
-	rindex = load_acquire(&r->hdr->read_index);
-	if (hv_ring_writer_should_signal(0, start, rindex))
-		*need_signal = true;
-	return 0;
+	return hv_ring_batch_end(&b, need_signal);
 }
 
 int64_t
@@ -244,6 +319,24 @@ hv_ring_readable(const struct hv_ring *r)
 	return hv_ring_used(windex, r->read_cursor, r->dsize);
 }
 
+/*
+ * Bytes the reader may read without looking at the writer's index: only
+ * when it has caught up with what it saw last is the index read again.
+ */
+static inline int64_t
+readable_cached(struct hv_ring *r)
+{
+	uint32_t windex;
+
+	if (r->read_cursor != r->windex_seen)
+		return hv_ring_used(r->windex_seen, r->read_cursor, r->dsize);
+	windex = load_acquire(&r->hdr->write_index);
+	if (!index_valid(r, windex))
+		return -EIO;
+	r->windex_seen = windex;
+	return hv_ring_used(windex, r->read_cursor, r->dsize);
+}
+
 int
 hv_ring_peek(struct hv_ring *r, struct hv_ring_pkt *pkt,
 	     void *scratch, uint32_t scratch_len)
@@ -252,7 +345,7 @@ hv_ring_peek(struct hv_ring *r, struct hv_ring_pkt *pkt,
 	int64_t avail;
 	uint32_t len;
 
-	avail = hv_ring_readable(r);
+	avail = readable_cached(r);
 	if (avail <= 0)
 		return (int)avail;
 	/* Writers publish whole packets: anything shorter is corruption. */

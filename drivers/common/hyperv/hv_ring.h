@@ -44,6 +44,10 @@ struct hv_ring {
 	/* Reader side: offset of the next unconsumed packet (not yet
 	 * published to hdr->read_index). */
 	uint32_t read_cursor;
+	/* Reader side: the writer's index as last read and checked. Packets
+	 * up to it are read without looking at the shared index again, which
+	 * the writer keeps moving (one cache-line transfer per look). */
+	uint32_t windex_seen;
 	/* Set when a writer gave up publishing (peer corrupted the header):
 	 * every later write fails with -EIO instead of waiting forever. */
 	uint32_t broken;
@@ -140,6 +144,45 @@ int hv_ring_write(struct hv_ring *r, const struct iovec *iov, unsigned int iovcn
 		  bool *need_signal);
 
 /*
+ * A writer's run of packets made visible together: one write_index store,
+ * one barrier and one signal decision for the whole run instead of one
+ * per packet. The indices share a cache line that the reader polls and
+ * writes, so publishing per packet moves that line between the CPUs once
+ * per packet (§A.4).
+ *
+ * Other writers may add packets in between: the batch then publishes
+ * what it has so far before going on, so nobody waits on it for longer
+ * than it takes to reach its next packet or its end. A thread holding an
+ * unpublished batch must not write to the same ring any other way (its
+ * own earlier packets would block that write): end the batch first.
+ */
+struct hv_ring_batch {
+	struct hv_ring *r;
+	uint32_t start;		/* first byte of our unpublished span */
+	uint32_t end;		/* just past our last packet */
+	uint32_t rindex;	/* the reader's index as last read */
+	bool rindex_ok;		/* rindex has been read in this batch */
+	bool pending;		/* [start, end) written, not yet published */
+};
+
+void hv_ring_batch_begin(struct hv_ring_batch *b, struct hv_ring *r);
+
+/* Like hv_ring_write(), except that the packet becomes visible only with
+ * hv_ring_batch_end() (or when another writer's packet follows it). */
+int hv_ring_batch_add(struct hv_ring_batch *b, const struct iovec *iov,
+		      unsigned int iovcnt, bool *need_signal);
+
+/* Publish what the batch holds. 0 or -EIO; *need_signal as above. */
+int hv_ring_batch_end(struct hv_ring_batch *b, bool *need_signal);
+
+/* True while the batch holds packets the reader cannot see yet. */
+static inline bool
+hv_ring_batch_pending(const struct hv_ring_batch *b)
+{
+	return b->pending;
+}
+
+/*
  * Look at the packet at the read cursor without consuming it.
  * Returns 1 and fills *pkt when a well-formed packet is there: pkt->data
  * points into the ring when the packet is contiguous, else at `scratch`
@@ -170,6 +213,19 @@ void hv_ring_consume(struct hv_ring *r, uint32_t pkt_len);
  * room that is now there (§A.6).
  */
 uint32_t hv_ring_read_commit(struct hv_ring *r, bool *need_signal);
+
+/*
+ * Reader: true when there is certainly nothing to read, with one load of a
+ * line the writer only changes when it publishes. A poll of an idle ring
+ * costs no more than that; anything else (data, a corrupt index) is for
+ * hv_ring_peek() to find.
+ */
+static inline bool
+hv_ring_idle(const struct hv_ring *r)
+{
+	return r->read_cursor == r->windex_seen &&
+	       r->read_cursor == __atomic_load_n(&r->hdr->write_index, __ATOMIC_ACQUIRE);
+}
 
 /* Bytes available to the reader past its cursor; -EIO when corrupt. */
 int64_t hv_ring_readable(const struct hv_ring *r);

@@ -317,6 +317,7 @@ hn_nvsp_attach(struct hn_dev *hv, uint32_t mtu)
 		return ret;
 	}
 	hv->chans[0].vc = vc;
+	hv->chans[0].rx_ring = vmbus_chan_rx_ring(vc);
 	hv->nchan = 1;
 	hv->subch_requested = false;
 	hv->subch_granted = 0;
@@ -383,6 +384,7 @@ hn_nvsp_subchannels(struct hn_dev *hv, uint32_t want, uint32_t *granted)
 		}
 		chan_reset(ch, (uint16_t)(i + 1));
 		ch->vc = vc;
+		ch->rx_ring = vmbus_chan_rx_ring(vc);
 		vmbus_chan_set_latency(vc, hv->args.latency_us);
 		ret = hn_chan_alloc_acks(hv, ch);
 		if (ret < 0)

@@ -98,6 +98,10 @@ hn_chan_free_acks(struct hn_chan *ch)
 	ch->ack_count = 0;
 }
 
+/*
+ * Only the channel's owner sends completions, into its batch: one drain's
+ * completions reach the host with one index update (see acks_begin).
+ */
 static int
 ack_send(struct hn_chan *ch, uint64_t xid, uint32_t status, bool *sig)
 {
@@ -105,12 +109,9 @@ ack_send(struct hn_chan *ch, uint64_t xid, uint32_t status, bool *sig)
 		.type = HV_NVSP_MSG_RNDIS_PKT_COMPLETE,
 		.status = status,
 	};
-	bool s = false;
-	int ret;
 
-	ret = vmbus_chan_send(ch->vc, HV_PKT_COMPLETION, &c, sizeof(c), xid, 0, &s);
-	*sig |= s;
-	return ret;
+	return vmbus_chan_batch_send(&ch->ack_batch, HV_PKT_COMPLETION, &c, sizeof(c), xid, 0,
+				     sig);
 }
 
 /* Retry completions the ring had no room for, oldest first. */
@@ -127,7 +128,7 @@ acks_flush(struct hn_chan *ch, bool *sig)
 
 static void ack_rx(struct hn_chan *ch, uint64_t xid, uint32_t status, bool *sig);
 
-/* Completions free callbacks could not send go through the queue. */
+/* Completions of attached frames, left by free callbacks (any thread). */
 static void
 ext_acks_collect(struct hn_chan *ch, bool *sig)
 {
@@ -380,17 +381,17 @@ hn_rx_ext_free(void *addr, void *opaque)
 	struct hn_rx_ext *e = opaque;
 	struct hn_rxq *rxq = e->rxq;
 	struct hn_chan *ch = e->ch;
-	bool sig = false;
 
 	RTE_SET_USED(addr);
+	/*
+	 * The completion goes through the channel's owner, never straight
+	 * to the ring: this may run inside a drain of the same channel (a
+	 * frame dropped there), whose batch would block a direct send.
+	 */
 	if (e->session == __atomic_load_n(&rxq->hv->session, __ATOMIC_ACQUIRE) &&
-	    ch->vc != NULL) {
-		if (ack_send(ch, e->xid, HV_NVSP_STATUS_SUCCESS, &sig) == 0) {
-			if (sig)
-				vmbus_chan_signal(ch->vc);
-		} else if (ch->ext_acks != NULL) {
-			rte_ring_mp_enqueue_elem(ch->ext_acks, &e->xid, sizeof(e->xid));
-		}
+	    ch->vc != NULL && ch->ext_acks != NULL) {
+		rte_ring_mp_enqueue_elem(ch->ext_acks, &e->xid, sizeof(e->xid));
+		hn_chan_acks_kick(ch);
 	}
 	rte_ring_mp_enqueue_elem(rxq->ext_free, &e->idx, sizeof(e->idx));
 }
@@ -1026,6 +1027,40 @@ chan_dispatch(struct hn_dev *hv, struct hn_chan *ch, struct hn_sink *sink,
 	}
 }
 
+static inline void
+acks_begin(struct hn_chan *ch)
+{
+	vmbus_chan_batch_begin(ch->vc, &ch->ack_batch);
+}
+
+/* The owner is done: completions out, then the channel is free again. */
+static void
+acks_end_release(struct hn_chan *ch, bool sig)
+{
+	ext_acks_collect(ch, &sig);
+	acks_flush(ch, &sig);
+	vmbus_chan_batch_end(&ch->ack_batch, &sig);
+	if (sig)
+		vmbus_chan_signal(ch->vc);
+	chan_release(ch);
+}
+
+/*
+ * Completions left in ext_acks are sent by whoever owns the channel next.
+ * A callback that finds it owned leaves its completion to the owner; the
+ * owner looks again after letting go (the fence pairs with the callback's
+ * compare-and-swap), so none is left behind.
+ */
+void
+hn_chan_acks_kick(struct hn_chan *ch)
+{
+	while (!rte_ring_empty(ch->ext_acks) && chan_try_own(ch)) {
+		acks_begin(ch);
+		acks_end_release(ch, false);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	}
+}
+
 /*
  * Drain channel ch: at most `budget` packets, stopping early once the
  * burst array (pkts, max) is full. Returns the frames put in pkts. Does
@@ -1042,6 +1077,7 @@ hn_chan_drain(struct hn_dev *hv, struct hn_chan *ch, struct rte_mbuf **pkts, uin
 
 	if (ch->vc == NULL || !chan_try_own(ch))
 		return 0;
+	acks_begin(ch);
 	acks_flush(ch, &sig);
 	ext_acks_collect(ch, &sig);
 	while (done < budget && (pkts == NULL || sink.n < max)) {
@@ -1060,14 +1096,28 @@ hn_chan_drain(struct hn_dev *hv, struct hn_chan *ch, struct rte_mbuf **pkts, uin
 		vmbus_chan_rx_commit(ch->vc);
 		hn_tx_complete_flush(ch);	/* completed sends, in bulk */
 	}
-	acks_flush(ch, &sig);
-	if (sig)
-		vmbus_chan_signal(ch->vc);
-	chan_release(ch);
+	acks_end_release(ch, sig);
+	if (ch->ext_acks != NULL) {
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		hn_chan_acks_kick(ch);
+	}
 	return sink.n;
 }
 
 /* ---- RX burst ----------------------------------------------------------- */
+
+/* Nothing to read and no completion waiting to go out: the common poll of
+ * an idle queue ends here, without taking the channel. */
+static inline bool
+chan_idle(const struct hn_chan *ch)
+{
+	const struct hv_ring *r = ch->rx_ring;
+
+	if (unlikely(r == NULL))
+		return true;	/* no channel: hn_chan_drain() would do nothing */
+	return ch->ack_count == 0 && hv_ring_idle(r) &&
+	       (ch->ext_acks == NULL || rte_ring_empty(ch->ext_acks));
+}
 
 uint16_t
 hn_recv_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
@@ -1080,7 +1130,7 @@ hn_recv_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 	/* frames another thread drained come first: they are older */
 	if (unlikely(!rte_ring_empty(rxq->staging)))
 		got = (uint16_t)rte_ring_sc_dequeue_burst(rxq->staging, (void **)pkts, n, NULL);
-	if (got < n)
+	if (got < n && !chan_idle(rxq->ch))
 		got += hn_chan_drain(rxq->hv, rxq->ch, pkts + got, n - got, HN_RX_BURST_BUDGET);
 	return got;
 }

@@ -36,6 +36,38 @@
 #define HN_TX_RNDIS_MAX	(sizeof(struct hv_rndis_packet_msg) + HN_TX_PPI_MAX)
 static_assert(HN_TX_RNDIS_MAX <= HN_TX_HDR_SIZE, "GPA header slot too small");
 
+/*
+ * One TX burst's sends: they reach the host as one batch (one index
+ * update and at most one signal), ended before anything that makes this
+ * lcore wait on the host or write the channel another way.
+ */
+struct hn_tx_burst {
+	struct vmbus_send_batch b;
+	bool sig;
+};
+
+static inline void
+burst_begin(struct hn_txq *txq, struct hn_tx_burst *tb)
+{
+	vmbus_chan_batch_begin(txq->ch->vc, &tb->b);
+	tb->sig = false;
+}
+
+/* Make what the burst sent visible; 0 or -EIO. */
+static inline int
+burst_publish(struct hn_tx_burst *tb)
+{
+	return vmbus_chan_batch_end(&tb->b, &tb->sig);
+}
+
+static inline void
+burst_end(struct hn_txq *txq, struct hn_tx_burst *tb)
+{
+	burst_publish(tb);
+	if (tb->sig)
+		vmbus_chan_signal(txq->ch->vc);
+}
+
 static inline uint8_t *
 section_of(const struct hn_txq *txq, uint32_t idx)
 {
@@ -54,7 +86,7 @@ stash_fill(struct hn_txq *txq)
 
 /* A free descriptor: taken from the free ring a batch at a time. */
 static inline int
-txd_get(struct hn_txq *txq, uint32_t *idx)
+txd_get(struct hn_txq *txq, struct hn_tx_burst *tb, uint32_t *idx)
 {
 	if (txq->spare != UINT32_MAX) {
 		*idx = txq->spare;
@@ -62,7 +94,10 @@ txd_get(struct hn_txq *txq, uint32_t *idx)
 		return 0;
 	}
 	if (unlikely(txq->stash_n == 0 && stash_fill(txq) == 0)) {
-		/* none free: collect completions (frames met on the way are parked) */
+		/* none free: collect completions (frames met on the way are
+		 * parked). The host completes only what it can see, and the
+		 * drain writes receive completions to this ring itself. */
+		burst_publish(tb);
 		hn_chan_drain(txq->hv, txq->ch, NULL, 0, HN_RX_BURST_BUDGET);
 		if (stash_fill(txq) == 0)
 			return -1;
@@ -208,11 +243,10 @@ build_rndis(const struct hn_txq *txq, uint8_t *dst, const struct rte_mbuf *m)
 /* ---- send-buffer aggregation ------------------------------------------- */
 
 static int
-agg_flush(struct hn_txq *txq, bool *sig)
+agg_flush(struct hn_txq *txq, struct hn_tx_burst *tb)
 {
 	union hv_nvsp_msg nv;
 	struct hn_txd *d;
-	bool s = false;
 	int ret;
 
 	if (txq->agg_idx < 0)
@@ -225,21 +259,21 @@ agg_flush(struct hn_txq *txq, bool *sig)
 	nv.rndis_pkt.chim_sz = txq->agg_used;
 	d->npkts = txq->agg_pkts;
 	__atomic_store_n(&d->state, HN_TXD_INFLIGHT, __ATOMIC_RELEASE);
-	ret = vmbus_chan_send(txq->ch->vc, HV_PKT_DATA_INBAND, &nv, sizeof(nv),
-			      (uint64_t)txq->agg_idx, HV_PKT_FLAG_COMPLETION_REQUESTED, &s);
+	ret = vmbus_chan_batch_send(&tb->b, HV_PKT_DATA_INBAND, &nv, sizeof(nv),
+				    (uint64_t)txq->agg_idx, HV_PKT_FLAG_COMPLETION_REQUESTED,
+				    &tb->sig);
 	if (ret < 0) {
 		/* not sent: stays pending, retried by the next burst */
 		__atomic_store_n(&d->state, HN_TXD_FREE, __ATOMIC_RELAXED);
 		return ret;
 	}
-	*sig |= s;
 	txq->agg_idx = -1;
 	return 0;
 }
 
 /* Room for `need` bytes in the section being filled, or in a new one. */
 static uint8_t *
-agg_reserve(struct hn_txq *txq, uint32_t need, bool *sig)
+agg_reserve(struct hn_txq *txq, uint32_t need, struct hn_tx_burst *tb)
 {
 	uint8_t *sec;
 	uint32_t idx;
@@ -259,12 +293,12 @@ agg_reserve(struct hn_txq *txq, uint32_t need, bool *sig)
 			}
 			return sec + used;
 		}
-		if (agg_flush(txq, sig) < 0) {
+		if (agg_flush(txq, tb) < 0) {
 			txq->stats.ring_full++;
 			return NULL;
 		}
 	}
-	if (txd_get(txq, &idx) < 0) {
+	if (txd_get(txq, tb, &idx) < 0) {
 		txq->stats.no_desc++;
 		return NULL;
 	}
@@ -276,9 +310,9 @@ agg_reserve(struct hn_txq *txq, uint32_t need, bool *sig)
 
 /* Copy m (header first) into the send buffer. */
 static int
-tx_copy(struct hn_txq *txq, struct rte_mbuf *m, bool *sig)
+tx_copy(struct hn_txq *txq, struct rte_mbuf *m, struct hn_tx_burst *tb)
 {
-	uint8_t *dst = agg_reserve(txq, HN_TX_RNDIS_MAX + m->pkt_len, sig);
+	uint8_t *dst = agg_reserve(txq, HN_TX_RNDIS_MAX + m->pkt_len, tb);
 	uint32_t hlen, off;
 	const struct rte_mbuf *seg;
 
@@ -332,21 +366,20 @@ gpa_ranges(const struct rte_mbuf *m, struct hv_gpa_range *r, unsigned int max)
 /* Send m as a GPA page list; -EAGAIN when no descriptor or ring room. */
 static int
 tx_gpa(struct hn_txq *txq, struct rte_mbuf *m, struct hv_gpa_range *r, unsigned int n,
-       bool *sig)
+       struct hn_tx_burst *tb)
 {
 	union hv_nvsp_msg nv;
 	struct hn_txd *d;
 	uint32_t idx, hlen;
 	uint8_t *hdr;
-	bool s = false;
 	int ret;
 
 	/* frames leave in order: the section being filled goes first */
-	if (agg_flush(txq, sig) < 0) {
+	if (agg_flush(txq, tb) < 0) {
 		txq->stats.ring_full++;
 		return -EAGAIN;
 	}
-	if (txd_get(txq, &idx) < 0) {
+	if (txd_get(txq, tb, &idx) < 0) {
 		txq->stats.no_desc++;
 		return -EAGAIN;
 	}
@@ -365,7 +398,7 @@ tx_gpa(struct hn_txq *txq, struct rte_mbuf *m, struct hv_gpa_range *r, unsigned 
 	d->m = m;
 	d->npkts = 1;
 	__atomic_store_n(&d->state, HN_TXD_INFLIGHT, __ATOMIC_RELEASE);
-	ret = vmbus_chan_send_gpa(txq->ch->vc, r, n + 1, &nv, sizeof(nv), idx, &s);
+	ret = vmbus_chan_batch_send_gpa(&tb->b, r, n + 1, &nv, sizeof(nv), idx, &tb->sig);
 	if (ret < 0) {
 		d->m = NULL;
 		__atomic_store_n(&d->state, HN_TXD_FREE, __ATOMIC_RELAXED);
@@ -373,7 +406,6 @@ tx_gpa(struct hn_txq *txq, struct rte_mbuf *m, struct hv_gpa_range *r, unsigned 
 		txq->stats.ring_full++;
 		return -EAGAIN;
 	}
-	*sig |= s;
 	txq->stats.gpa++;
 	return 0;
 }
@@ -492,14 +524,16 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 	struct hn_txq *txq = q;
 	struct rte_mbuf *done[HN_TX_FREE_BATCH];	/* copied or dropped: freed in bulk */
 	struct hv_gpa_range r[HV_GPA_RANGES_MAX];
+	struct hn_tx_burst tb;
 	unsigned int ndone = 0;
-	bool sig = false;
 	uint16_t i;
 
 	if (unlikely(!txq->started))
 		return 0;
-	if (unlikely(txq->agg_idx >= 0 && agg_flush(txq, &sig) < 0)) {
+	burst_begin(txq, &tb);
+	if (unlikely(txq->agg_idx >= 0 && agg_flush(txq, &tb) < 0)) {
 		txq->stats.ring_full++;
+		burst_end(txq, &tb);
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
@@ -510,6 +544,8 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 		int ret;
 
 		if (unlikely(ndone == HN_TX_FREE_BATCH)) {
+			/* a free callback may complete on this channel */
+			burst_publish(&tb);
 			rte_pktmbuf_free_bulk(done, ndone);
 			ndone = 0;
 		}
@@ -541,9 +577,9 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 		}
 		tally = tx_tally(m);	/* the host may free m once it is sent */
 		if (nr > 0) {
-			ret = tx_gpa(txq, m, r, nr, &sig);
+			ret = tx_gpa(txq, m, r, nr, &tb);
 		} else {
-			ret = tx_copy(txq, m, &sig);
+			ret = tx_copy(txq, m, &tb);
 			if (ret == 0)
 				done[ndone++] = m;
 		}
@@ -551,10 +587,9 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 			break;
 		tx_count(txq, tally);
 	}
-	if (txq->agg_idx >= 0 && agg_flush(txq, &sig) < 0)
+	if (txq->agg_idx >= 0 && agg_flush(txq, &tb) < 0)
 		txq->stats.ring_full++;	/* kept: the next burst sends it */
-	if (sig)
-		vmbus_chan_signal(txq->ch->vc);
+	burst_end(txq, &tb);
 	if (ndone > 0)
 		rte_pktmbuf_free_bulk(done, ndone);
 	return i;
@@ -640,11 +675,14 @@ hn_tx_done_cleanup(void *q, uint32_t free_cnt)
 {
 	struct hn_txq *txq = q;
 	unsigned int before = rte_ring_count(txq->free_idx), after;
-	bool sig = false;
+	struct hn_tx_burst tb;
 
 	RTE_SET_USED(free_cnt);
-	if (txq->agg_idx >= 0 && agg_flush(txq, &sig) == 0 && sig)
-		vmbus_chan_signal(txq->ch->vc);
+	if (txq->agg_idx >= 0) {
+		burst_begin(txq, &tb);
+		agg_flush(txq, &tb);
+		burst_end(txq, &tb);
+	}
 	hn_chan_drain(txq->hv, txq->ch, NULL, 0, HN_RX_BURST_BUDGET);
 	after = rte_ring_count(txq->free_idx);
 	return after > before ? (int)(after - before) : 0;

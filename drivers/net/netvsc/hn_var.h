@@ -140,6 +140,7 @@ struct hn_tx_stats {
 /* One VMBus channel: queue i uses the channel whose subchannel index is i. */
 struct hn_chan {
 	struct vmbus_channel *vc;
+	const struct hv_ring *rx_ring;	/* vc's inbound ring: idle polls */
 	uint32_t owner;			/* 1 while someone drains (atomic) */
 	uint16_t index;
 	struct hn_rxq *rxq;		/* NULL: no RX queue on this channel */
@@ -151,7 +152,9 @@ struct hn_chan {
 	uint32_t ack_count;
 	uint32_t ack_cap;
 	uint64_t acks_deferred;
-	struct rte_ring *ext_acks;	/* from free callbacks: ring was full */
+	struct rte_ring *ext_acks;	/* from free callbacks, sent by the drainer */
+	/* the drainer's completions of one drain, made visible together */
+	struct vmbus_send_batch ack_batch;
 	uint64_t bad_packets;		/* unknown or malformed VMBus packets */
 	uint64_t bad_completions;	/* send completion with an unknown id */
 	uint64_t tx_host_failed;	/* send completed with a failure status */
@@ -374,6 +377,7 @@ void hn_rndis_status(struct hn_dev *hv, const uint8_t *msg, uint32_t len);
 uint16_t hn_chan_drain(struct hn_dev *hv, struct hn_chan *ch,
 		       struct rte_mbuf **pkts, uint16_t max, unsigned int budget);
 uint16_t hn_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n);
+void hn_chan_acks_kick(struct hn_chan *ch);
 void hn_rx_ext_free(void *addr, void *opaque);
 int hn_rxq_ext_setup(struct hn_rxq *rxq, int socket);
 void hn_rxq_ext_release(struct hn_rxq *rxq);
