@@ -106,6 +106,34 @@ txd_get(struct hn_txq *txq, struct hn_tx_burst *tb, uint32_t *idx)
 	return 0;
 }
 
+static inline uint32_t
+txd_free_count(const struct hn_txq *txq)
+{
+	return txq->stash_n + rte_ring_count(txq->free_idx) + (txq->spare != UINT32_MAX);
+}
+
+/*
+ * A burst of frames sent by address starts only when descriptors for a
+ * batch of them are free. When the host is the bottleneck, completions
+ * come back one or two at a time; sending as each arrives would pay a
+ * burst's whole overhead (drain, index update, signal check) for one or
+ * two frames. Waiting for a batch sends in batches, as NIC drivers do
+ * with tx_free_thresh. Frames that are copied share sections, so one
+ * free descriptor is enough for them.
+ */
+static bool
+tx_room(struct hn_txq *txq, struct rte_mbuf *first, uint16_t n)
+{
+	uint32_t need = 1;
+
+	if (first->pkt_len > txq->copybreak)
+		need = RTE_MIN(RTE_MIN((uint32_t)n, HN_TX_IDX_BATCH), txq->ndesc);
+	if (likely(txd_free_count(txq) >= need))
+		return true;
+	hn_chan_drain(txq->hv, txq->ch, NULL, 0, HN_RX_BURST_BUDGET);
+	return txd_free_count(txq) >= need;
+}
+
 /* Completed descriptors and their mbufs go back in bulk: one ring enqueue
  * and one mempool put per batch instead of one per send. */
 static void
@@ -528,8 +556,12 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 	unsigned int ndone = 0;
 	uint16_t i;
 
-	if (unlikely(!txq->started))
+	if (unlikely(!txq->started) || n == 0)
 		return 0;
+	if (unlikely(!tx_room(txq, pkts[0], n))) {
+		txq->stats.no_desc++;
+		return 0;
+	}
 	burst_begin(txq, &tb);
 	if (unlikely(txq->agg_idx >= 0 && agg_flush(txq, &tb) < 0)) {
 		txq->stats.ring_full++;
