@@ -401,6 +401,40 @@ test_rx_mtu(void **state)
 	assert_int_equal(fx->nic.stats.rx_dropped_oversize, 2);
 }
 
+/*
+ * Within a pass of the host loop, frames are written to the ring at once
+ * but published together at its end: the guest sees none of them before
+ * and all of them, in order, after; an unmasked guest is signalled once.
+ */
+static void
+test_rx_pass_publishes_once(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t f[2048];
+	struct rx_pkt p;
+	unsigned int i;
+
+	fx->chan.h2g.hdr->interrupt_mask = 0;	/* a guest that wants signals */
+	hvsim_nic_pass_begin(&fx->nic);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(hvsim_nic_receive(&fx->nic, f,
+						   frame(f, 4, 17, 100 + i, 1, 0, false), 0), 0);
+	assert_int_equal(guest_read(fx, &p), 0);
+	assert_int_equal(fx->chan.h2g.hdr->write_index, 0);
+	assert_int_equal(fx->chan.stats.host_signals, 0);
+	hvsim_nic_pass_end(&fx->nic);
+	assert_int_equal(fx->chan.stats.host_signals, 1);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(guest_read(fx, &p), 1);
+		assert_int_equal(p.msg[0].data_len, ETH + 20 + 8 + 100 + i);
+	}
+	assert_int_equal(guest_read(fx, &p), 0);
+	/* outside a pass every frame is published (and signalled) on its own */
+	assert_int_equal(hvsim_nic_receive(&fx->nic, f, frame(f, 4, 17, 64, 1, 0, false), 0), 0);
+	assert_int_equal(fx->chan.stats.host_signals, 2);
+	assert_int_equal(guest_read(fx, &p), 1);
+}
+
 /* Reassemble as Linux does: fragments in range order, FIRST..LAST. */
 static uint32_t
 reassemble(const struct rx_pkt *p, uint8_t *out)
@@ -909,6 +943,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_rx_csum_ppi, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_mtu, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_pass_publishes_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_rsc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_rsc_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_csum, setup, teardown),
