@@ -1347,6 +1347,44 @@ test_batch_rereads_read_index_when_full(void **state)
 	fx_close(&fx);
 }
 
+/*
+ * A batch that published may meet its old end again after other writers
+ * went a whole lap round the ring: its copy of the reader's index is stale
+ * then, and must not be trusted (it would overwrite unread packets).
+ */
+static void
+test_batch_forgets_read_index_after_publish(void **state)
+{
+	struct hv_ring_batch b;
+	struct ring_fx fx;
+	bool sig = false;
+	unsigned int i, n = 0;
+
+	fx_open(&fx, DSIZE_POW2, FEAT);
+	hv_ring_batch_begin(&b, &fx.r);
+	assert_int_equal(batch_put(&b, 24, 0, &sig), 0);	/* sees read index 0 */
+	assert_int_equal(hv_ring_batch_end(&b, &sig), 0);
+	drain_and_commit(&fx);
+	/* others: 8 packets of 32 bytes, half read, back at b's end (32) */
+	for (i = 0; i < 4; i++)
+		put_pkt(&fx, 24, 10 + i);
+	drain_and_commit(&fx);
+	for (i = 0; i < 4; i++)
+		put_pkt(&fx, 24, 20 + i);
+	assert_int_equal(fx.r.reserve_index, 32);
+	assert_int_equal(fx.r.hdr->read_index, 160);
+	/* 128 bytes free: room for 3 packets of 32 (never completely full) */
+	while (batch_put(&b, 24, 100 + n, &sig) == 0)
+		n++;
+	assert_int_equal(n, 3);
+	assert_int_equal(hv_ring_batch_end(&b, &sig), 0);
+	for (i = 0; i < 4; i++)
+		expect_pkt(&fx, 20 + i, 24);	/* the unread ones are intact */
+	for (i = 0; i < 3; i++)
+		expect_pkt(&fx, 100 + i, 24);
+	fx_close(&fx);
+}
+
 /* A corrupt write index fails the first packet of a span: nothing taken. */
 static void
 test_batch_corrupt_write_index(void **state)
@@ -1774,6 +1812,7 @@ main(void)
 		cmocka_unit_test(test_batch_signal_rule),
 		cmocka_unit_test(test_batch_interleaved_writers),
 		cmocka_unit_test(test_batch_rereads_read_index_when_full),
+		cmocka_unit_test(test_batch_forgets_read_index_after_publish),
 		cmocka_unit_test(test_batch_corrupt_write_index),
 		cmocka_unit_test(test_reader_caches_write_index),
 		cmocka_unit_test(test_stress_2_producers),

@@ -115,9 +115,10 @@ ring_add(const struct hv_ring *r, uint32_t off, uint32_t len)
  * start offset in *start, or -EAGAIN / -EIO.
  *
  * The reader's index is read again only when the copy the batch holds
- * shows too little room, or when another writer reserved since the
- * batch's last packet: a copy is only a safe lower bound on the room as
- * long as nobody else has moved the reservation past where it was checked.
+ * shows too little room, when another writer reserved since the batch's
+ * last packet, or when the batch published meanwhile: a copy is only a
+ * safe lower bound on the room while nobody else can have moved the
+ * reservation past where it was checked.
  */
 static int
 reserve_space(struct hv_ring_batch *b, uint32_t total, uint32_t *start)
@@ -228,6 +229,10 @@ batch_publish(struct hv_ring_batch *b, bool *need_signal)
 	if (!b->pending)
 		return 0;
 	b->pending = false;
+	/* Once published, other writers may reserve a whole lap of the ring
+	 * and the reserve index come back to b->end: the copy of the read
+	 * index is only trusted while a span of ours is pending. */
+	b->rindex_ok = false;
 	ret = publish_in_order(r, b->start, b->end);
 	if (ret < 0)
 		return ret;
@@ -333,7 +338,7 @@ readable_cached(struct hv_ring *r)
 	windex = load_acquire(&r->hdr->write_index);
 	if (!index_valid(r, windex))
 		return -EIO;
-	r->windex_seen = windex;
+	__atomic_store_n(&r->windex_seen, windex, __ATOMIC_RELAXED);	/* hv_ring_idle */
 	return hv_ring_used(windex, r->read_cursor, r->dsize);
 }
 
@@ -383,7 +388,8 @@ hv_ring_copy_out(const struct hv_ring *r, uint32_t off, void *dst, uint32_t len)
 void
 hv_ring_consume(struct hv_ring *r, uint32_t pkt_len)
 {
-	r->read_cursor = ring_add(r, r->read_cursor, pkt_len + HV_RING_TRAILER_SIZE);
+	__atomic_store_n(&r->read_cursor,	/* hv_ring_idle reads it unowned */
+			 ring_add(r, r->read_cursor, pkt_len + HV_RING_TRAILER_SIZE), __ATOMIC_RELAXED);
 }
 
 uint32_t

@@ -215,16 +215,21 @@ void hv_ring_consume(struct hv_ring *r, uint32_t pkt_len);
 uint32_t hv_ring_read_commit(struct hv_ring *r, bool *need_signal);
 
 /*
- * Reader: true when there is certainly nothing to read, with one load of a
- * line the writer only changes when it publishes. A poll of an idle ring
- * costs no more than that; anything else (data, a corrupt index) is for
- * hv_ring_peek() to find.
+ * Reader: true when there is nothing to read, with one load of a line the
+ * writer only changes when it publishes. A poll of an idle ring costs no
+ * more than that; anything else (data, a corrupt index) is for
+ * hv_ring_peek() to find. May be called by a thread that does not own the
+ * reader side: it only reads.
  */
 static inline bool
 hv_ring_idle(const struct hv_ring *r)
 {
-	return r->read_cursor == r->windex_seen &&
-	       r->read_cursor == __atomic_load_n(&r->hdr->write_index, __ATOMIC_ACQUIRE);
+	/* relaxed loads: another thread may own the reader right now; a
+	 * stale answer only means one more (or one fewer) poll */
+	uint32_t cursor = __atomic_load_n(&r->read_cursor, __ATOMIC_RELAXED);
+
+	return cursor == __atomic_load_n(&r->windex_seen, __ATOMIC_RELAXED) &&
+	       cursor == __atomic_load_n(&r->hdr->write_index, __ATOMIC_ACQUIRE);
 }
 
 /* Bytes available to the reader past its cursor; -EIO when corrupt. */

@@ -68,7 +68,7 @@ hn_chan_alloc_acks(struct hn_dev *hv, struct hn_chan *ch)
 {
 	/* at most one outstanding transfer packet per receive slot */
 	ch->ack_cap = hv->rx_slots + 1;
-	ch->acks = rte_zmalloc("hn_acks", sizeof(uint64_t) * ch->ack_cap, 0);
+	ch->acks = rte_zmalloc("hn_acks", sizeof(*ch->acks) * ch->ack_cap, 0);
 	ch->ack_head = 0;
 	ch->ack_count = 0;
 	if (ch->acks == NULL)
@@ -99,61 +99,65 @@ hn_chan_free_acks(struct hn_chan *ch)
 }
 
 /*
- * Only the channel's owner sends completions, into its batch: one drain's
- * completions reach the host with one index update (see acks_begin).
+ * Receive completions are queued while a drain parses, and sent together
+ * when it ends (acks_flush): one index update for all of them, and the
+ * ring is held unpublished only while they are written, not while frames
+ * are parsed and copied. Only the channel's owner touches the queue.
  */
-static int
-ack_send(struct hn_chan *ch, uint64_t xid, uint32_t status, bool *sig)
+static void
+ack_rx(struct hn_chan *ch, uint64_t xid, uint32_t status)
 {
-	struct hv_nvsp_rndis_pkt_complete c = {
-		.type = HV_NVSP_MSG_RNDIS_PKT_COMPLETE,
-		.status = status,
-	};
+	struct hn_ack *a;
 
-	return vmbus_chan_batch_send(&ch->ack_batch, HV_PKT_COMPLETION, &c, sizeof(c), xid, 0,
-				     sig);
+	if (unlikely(ch->acks == NULL || ch->ack_count == ch->ack_cap)) {
+		/* more outstanding packets than slots: the host broke the rules */
+		ch->bad_packets++;
+		return;
+	}
+	a = &ch->acks[(ch->ack_head + ch->ack_count) % ch->ack_cap];
+	a->xid = xid;
+	a->status = status;
+	ch->ack_count++;
+	ch->ack_new++;
 }
 
-/* Retry completions the ring had no room for, oldest first. */
+/* Send the queued completions, oldest first, as far as the ring has room;
+ * what is left waits for the next drain. */
 static void
 acks_flush(struct hn_chan *ch, bool *sig)
 {
+	struct vmbus_send_batch b;
+	struct hv_nvsp_rndis_pkt_complete c = { .type = HV_NVSP_MSG_RNDIS_PKT_COMPLETE };
+
+	if (ch->ack_count == 0)
+		return;
+	vmbus_chan_batch_begin(ch->vc, &b);
 	while (ch->ack_count > 0) {
-		if (ack_send(ch, ch->acks[ch->ack_head], HV_NVSP_STATUS_SUCCESS, sig) < 0)
-			return;
+		const struct hn_ack *a = &ch->acks[ch->ack_head];
+
+		c.status = a->status;
+		if (vmbus_chan_batch_send(&b, HV_PKT_COMPLETION, &c, sizeof(c), a->xid, 0,
+					  sig) < 0)
+			break;
 		ch->ack_head = (ch->ack_head + 1) % ch->ack_cap;
 		ch->ack_count--;
 	}
+	vmbus_chan_batch_end(&b, sig);
+	/* each completion is counted once, when it first finds no room */
+	ch->acks_deferred += RTE_MIN(ch->ack_count, ch->ack_new);
+	ch->ack_new = 0;
 }
-
-static void ack_rx(struct hn_chan *ch, uint64_t xid, uint32_t status, bool *sig);
 
 /* Completions of attached frames, left by free callbacks (any thread). */
 static void
-ext_acks_collect(struct hn_chan *ch, bool *sig)
+ext_acks_collect(struct hn_chan *ch)
 {
 	uint64_t xid;
 
 	if (ch->ext_acks == NULL)
 		return;
 	while (rte_ring_sc_dequeue_elem(ch->ext_acks, &xid, sizeof(xid)) == 0)
-		ack_rx(ch, xid, HV_NVSP_STATUS_SUCCESS, sig);
-}
-
-/* One completion per transfer packet, queued when the ring is full. */
-static void
-ack_rx(struct hn_chan *ch, uint64_t xid, uint32_t status, bool *sig)
-{
-	if (ch->ack_count == 0 && ack_send(ch, xid, status, sig) == 0)
-		return;
-	if (ch->acks == NULL || ch->ack_count == ch->ack_cap) {
-		/* more outstanding packets than slots: the host broke the rules */
-		ch->bad_packets++;
-		return;
-	}
-	ch->acks[(ch->ack_head + ch->ack_count) % ch->ack_cap] = xid;
-	ch->ack_count++;
-	ch->acks_deferred++;
+		ack_rx(ch, xid, HV_NVSP_STATUS_SUCCESS);
 }
 
 /* ---- frames ------------------------------------------------------------- */
@@ -391,6 +395,8 @@ hn_rx_ext_free(void *addr, void *opaque)
 	if (e->session == __atomic_load_n(&rxq->hv->session, __ATOMIC_ACQUIRE) &&
 	    ch->vc != NULL && ch->ext_acks != NULL) {
 		rte_ring_mp_enqueue_elem(ch->ext_acks, &e->xid, sizeof(e->xid));
+		/* pairs with the owner's fence after it lets go */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		hn_chan_acks_kick(ch);
 	}
 	rte_ring_mp_enqueue_elem(rxq->ext_free, &e->idx, sizeof(e->idx));
@@ -904,7 +910,7 @@ rx_rndis(struct hn_dev *hv, struct hn_chan *ch, struct hn_xfer *x, uint8_t *msg,
 /* A transfer-page packet: ranges of the receive buffer, one message each. */
 static void
 rx_xfer(struct hn_dev *hv, struct hn_chan *ch, struct hn_sink *sink,
-	const struct hv_ring_pkt *pkt, bool *sig)
+	const struct hv_ring_pkt *pkt)
 {
 	const uint8_t *p = pkt->data;
 	uint32_t hlen = pkt->desc.offset8 * 8u;
@@ -949,7 +955,7 @@ rx_xfer(struct hn_dev *hv, struct hn_chan *ch, struct hn_sink *sink,
 		return;	/* completed when its attached frames are freed */
 ack:
 	/* the slots go back to the host whatever was inside (§I.1) */
-	ack_rx(ch, pkt->desc.trans_id, status, sig);
+	ack_rx(ch, pkt->desc.trans_id, status);
 }
 
 /* A completion: an NVSP answer for the control path, or a send done. */
@@ -1009,11 +1015,11 @@ rx_inband(struct hn_dev *hv, struct hn_chan *ch, const struct hv_ring_pkt *pkt)
 
 static void
 chan_dispatch(struct hn_dev *hv, struct hn_chan *ch, struct hn_sink *sink,
-	      const struct hv_ring_pkt *pkt, bool *sig)
+	      const struct hv_ring_pkt *pkt)
 {
 	switch (pkt->desc.type) {
 	case HV_PKT_DATA_XFER_PAGES:
-		rx_xfer(hv, ch, sink, pkt, sig);
+		rx_xfer(hv, ch, sink, pkt);
 		break;
 	case HV_PKT_COMPLETION:
 		rx_completion(hv, ch, pkt);
@@ -1027,19 +1033,12 @@ chan_dispatch(struct hn_dev *hv, struct hn_chan *ch, struct hn_sink *sink,
 	}
 }
 
-static inline void
-acks_begin(struct hn_chan *ch)
-{
-	vmbus_chan_batch_begin(ch->vc, &ch->ack_batch);
-}
-
 /* The owner is done: completions out, then the channel is free again. */
 static void
 acks_end_release(struct hn_chan *ch, bool sig)
 {
-	ext_acks_collect(ch, &sig);
+	ext_acks_collect(ch);
 	acks_flush(ch, &sig);
-	vmbus_chan_batch_end(&ch->ack_batch, &sig);
 	if (sig)
 		vmbus_chan_signal(ch->vc);
 	chan_release(ch);
@@ -1055,7 +1054,6 @@ void
 hn_chan_acks_kick(struct hn_chan *ch)
 {
 	while (!rte_ring_empty(ch->ext_acks) && chan_try_own(ch)) {
-		acks_begin(ch);
 		acks_end_release(ch, false);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	}
@@ -1072,14 +1070,10 @@ hn_chan_drain(struct hn_dev *hv, struct hn_chan *ch, struct rte_mbuf **pkts, uin
 {
 	struct hn_sink sink = { .pkts = pkts, .n = 0, .max = max };
 	struct hv_ring_pkt pkt;
-	bool sig = false;
 	unsigned int done = 0;
 
 	if (ch->vc == NULL || !chan_try_own(ch))
 		return 0;
-	acks_begin(ch);
-	acks_flush(ch, &sig);
-	ext_acks_collect(ch, &sig);
 	while (done < budget && (pkts == NULL || sink.n < max)) {
 		int ret = vmbus_chan_peek(ch->vc, &pkt);
 
@@ -1088,7 +1082,7 @@ hn_chan_drain(struct hn_dev *hv, struct hn_chan *ch, struct rte_mbuf **pkts, uin
 				ch->bad_packets++;
 			break;
 		}
-		chan_dispatch(hv, ch, pkts == NULL ? NULL : &sink, &pkt, &sig);
+		chan_dispatch(hv, ch, pkts == NULL ? NULL : &sink, &pkt);
 		vmbus_chan_consume(ch->vc, pkt.len);
 		done++;
 	}
@@ -1096,7 +1090,7 @@ hn_chan_drain(struct hn_dev *hv, struct hn_chan *ch, struct rte_mbuf **pkts, uin
 		vmbus_chan_rx_commit(ch->vc);
 		hn_tx_complete_flush(ch);	/* completed sends, in bulk */
 	}
-	acks_end_release(ch, sig);
+	acks_end_release(ch, false);
 	if (ch->ext_acks != NULL) {
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		hn_chan_acks_kick(ch);

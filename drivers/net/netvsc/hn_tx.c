@@ -60,12 +60,21 @@ burst_publish(struct hn_tx_burst *tb)
 	return vmbus_chan_batch_end(&tb->b, &tb->sig);
 }
 
+/* Publish and, if the ring rules say so, signal: the host can act on
+ * what the burst sent so far (before this lcore waits for completions). */
 static inline void
-burst_end(struct hn_txq *txq, struct hn_tx_burst *tb)
+burst_flush(struct hn_txq *txq, struct hn_tx_burst *tb)
 {
 	burst_publish(tb);
 	if (tb->sig)
 		vmbus_chan_signal(txq->ch->vc);
+	tb->sig = false;
+}
+
+static inline void
+burst_end(struct hn_txq *txq, struct hn_tx_burst *tb)
+{
+	burst_flush(txq, tb);
 }
 
 static inline uint8_t *
@@ -97,7 +106,7 @@ txd_get(struct hn_txq *txq, struct hn_tx_burst *tb, uint32_t *idx)
 		/* none free: collect completions (frames met on the way are
 		 * parked). The host completes only what it can see, and the
 		 * drain writes receive completions to this ring itself. */
-		burst_publish(tb);
+		burst_flush(txq, tb);
 		hn_chan_drain(txq->hv, txq->ch, NULL, 0, HN_RX_BURST_BUDGET);
 		if (stash_fill(txq) == 0)
 			return -1;
@@ -118,18 +127,22 @@ txd_free_count(const struct hn_txq *txq)
  * come back one or two at a time; sending as each arrives would pay a
  * burst's whole overhead (drain, index update, signal check) for one or
  * two frames. Waiting for a batch sends in batches, as NIC drivers do
- * with tx_free_thresh. Frames that are copied share sections, so one
+ * with tx_free_thresh. At most half the descriptors are asked for, so a
+ * small queue, or one whose section is still waiting for ring room, is
+ * never refused for good. Frames that are copied share sections, so one
  * free descriptor is enough for them.
  */
 static bool
-tx_room(struct hn_txq *txq, struct rte_mbuf *first, uint16_t n)
+tx_room(struct hn_txq *txq, struct hn_tx_burst *tb, struct rte_mbuf *first, uint16_t n)
 {
 	uint32_t need = 1;
 
 	if (first->pkt_len > txq->copybreak)
-		need = RTE_MIN(RTE_MIN((uint32_t)n, HN_TX_IDX_BATCH), txq->ndesc);
+		need = RTE_MAX(RTE_MIN(RTE_MIN((uint32_t)n, HN_TX_IDX_BATCH), txq->ndesc / 2),
+			       1u);
 	if (likely(txd_free_count(txq) >= need))
 		return true;
+	burst_flush(txq, tb);
 	hn_chan_drain(txq->hv, txq->ch, NULL, 0, HN_RX_BURST_BUDGET);
 	return txd_free_count(txq) >= need;
 }
@@ -558,13 +571,14 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 
 	if (unlikely(!txq->started) || n == 0)
 		return 0;
-	if (unlikely(!tx_room(txq, pkts[0], n))) {
-		txq->stats.no_desc++;
-		return 0;
-	}
 	burst_begin(txq, &tb);
 	if (unlikely(txq->agg_idx >= 0 && agg_flush(txq, &tb) < 0)) {
 		txq->stats.ring_full++;
+		burst_end(txq, &tb);
+		return 0;
+	}
+	if (unlikely(!tx_room(txq, &tb, pkts[0], n))) {
+		txq->stats.no_desc++;
 		burst_end(txq, &tb);
 		return 0;
 	}
@@ -577,7 +591,7 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 
 		if (unlikely(ndone == HN_TX_FREE_BATCH)) {
 			/* a free callback may complete on this channel */
-			burst_publish(&tb);
+			burst_flush(txq, &tb);
 			rte_pktmbuf_free_bulk(done, ndone);
 			ndone = 0;
 		}

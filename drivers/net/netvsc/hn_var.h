@@ -138,6 +138,12 @@ struct hn_tx_stats {
 };
 
 /* One VMBus channel: queue i uses the channel whose subchannel index is i. */
+/* A receive completion waiting to be sent. */
+struct hn_ack {
+	uint64_t xid;
+	uint32_t status;
+};
+
 struct hn_chan {
 	struct vmbus_channel *vc;
 	const struct hv_ring *rx_ring;	/* vc's inbound ring: idle polls */
@@ -145,16 +151,15 @@ struct hn_chan {
 	uint16_t index;
 	struct hn_rxq *rxq;		/* NULL: no RX queue on this channel */
 	struct hn_txq *txq;
-	/* receive completions the outbound ring had no room for: retried
-	 * before the next packet is read, never dropped */
-	uint64_t *acks;
+	/* receive completions of this drain, then those the outbound ring
+	 * had no room for: sent together when the drain ends, never dropped */
+	struct hn_ack *acks;
 	uint32_t ack_head;
 	uint32_t ack_count;
 	uint32_t ack_cap;
-	uint64_t acks_deferred;
-	struct rte_ring *ext_acks;	/* from free callbacks, sent by the drainer */
-	/* the drainer's completions of one drain, made visible together */
-	struct vmbus_send_batch ack_batch;
+	uint32_t ack_new;		/* queued since the last send attempt */
+	uint64_t acks_deferred;		/* completions that found the ring full */
+	struct rte_ring *ext_acks;	/* from free callbacks, sent by the owner */
 	uint64_t bad_packets;		/* unknown or malformed VMBus packets */
 	uint64_t bad_completions;	/* send completion with an unknown id */
 	uint64_t tx_host_failed;	/* send completed with a failure status */
