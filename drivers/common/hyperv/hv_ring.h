@@ -232,6 +232,25 @@ hv_ring_idle(const struct hv_ring *r)
 	       cursor == __atomic_load_n(&r->hdr->write_index, __ATOMIC_ACQUIRE);
 }
 
+/*
+ * Reader: where the packet after the one at the cursor (cur_len bytes, as
+ * hv_ring_peek() gave it) starts, when at least `want` bytes of it were
+ * published and lie contiguous in the ring; else NULL. For prefetching
+ * only: nothing found there is validated.
+ */
+static inline const uint8_t *
+hv_ring_next_hint(const struct hv_ring *r, uint32_t cur_len, uint32_t want)
+{
+	uint64_t off = (uint64_t)r->read_cursor + cur_len + HV_RING_TRAILER_SIZE;
+	uint32_t avail = r->windex_seen >= r->read_cursor ?
+			 r->windex_seen - r->read_cursor :
+			 r->dsize - (r->read_cursor - r->windex_seen);
+
+	if ((uint64_t)cur_len + HV_RING_TRAILER_SIZE + want > avail || off + want > r->dsize)
+		return NULL;
+	return r->data + off;
+}
+
 /* Bytes available to the reader past its cursor; -EIO when corrupt. */
 int64_t hv_ring_readable(const struct hv_ring *r);
 
