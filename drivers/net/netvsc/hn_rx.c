@@ -1095,14 +1095,19 @@ rx_prefetch_next(const struct hn_dev *hv, const struct hn_chan *ch,
 	}
 }
 
+/* Room the staging ring must have for the drain to go past a transfer
+ * packet on TX's behalf: more frames than one packet normally holds. */
+#define HN_STAGING_HEADROOM	64u
+
 /*
  * Drain channel ch: at most `budget` packets, stopping early once the
- * burst array (pkts, max) is full. Returns the frames put in pkts. Does
- * nothing if another thread is draining the channel right now.
+ * burst array (pkts, max) is full, or, with keep_frames, before a transfer
+ * packet whose frames the staging ring might not hold. Returns the frames
+ * put in pkts. Does nothing if another thread is draining the channel now.
  */
-uint16_t
-hn_chan_drain(struct hn_dev *hv, struct hn_chan *ch, struct rte_mbuf **pkts, uint16_t max,
-	      unsigned int budget)
+static uint16_t
+chan_drain(struct hn_dev *hv, struct hn_chan *ch, struct rte_mbuf **pkts, uint16_t max,
+	   unsigned int budget, bool keep_frames)
 {
 	struct hn_sink sink = { .pkts = pkts, .n = 0, .max = max };
 	struct hv_ring_pkt pkt;
@@ -1118,6 +1123,10 @@ hn_chan_drain(struct hn_dev *hv, struct hn_chan *ch, struct rte_mbuf **pkts, uin
 				ch->bad_packets++;
 			break;
 		}
+		if (keep_frames && pkt.desc.type == HV_PKT_DATA_XFER_PAGES &&
+		    ch->rxq != NULL &&
+		    rte_ring_free_count(ch->rxq->staging) < HN_STAGING_HEADROOM)
+			break;
 		rx_prefetch_next(hv, ch, &pkt);
 		chan_dispatch(hv, ch, pkts == NULL ? NULL : &sink, &pkt);
 		vmbus_chan_consume(ch->vc, pkt.len);
@@ -1133,6 +1142,37 @@ hn_chan_drain(struct hn_dev *hv, struct hn_chan *ch, struct rte_mbuf **pkts, uin
 		hn_chan_acks_kick(ch);
 	}
 	return sink.n;
+}
+
+uint16_t
+hn_chan_drain(struct hn_dev *hv, struct hn_chan *ch, struct rte_mbuf **pkts, uint16_t max,
+	      unsigned int budget)
+{
+	return chan_drain(hv, ch, pkts, max, budget, false);
+}
+
+/*
+ * TX needs send completions; they may sit behind frames. While the queue's
+ * receiver keeps polling, the frames met on the way are parked for it only
+ * as far as the staging ring has room: past that, the drain stops rather
+ * than drop them, and the receiver's next poll takes the rest, completions
+ * included (TX meanwhile sends less). A receiver that has not polled since
+ * TX's last drain may never come back: then frames are dropped when the
+ * staging ring is full, so that completions keep flowing.
+ */
+void
+hn_chan_drain_for_tx(struct hn_txq *txq)
+{
+	struct hn_rxq *rxq = txq->ch->rxq;
+	bool keep = false;
+
+	if (rxq != NULL) {
+		uint64_t polls = __atomic_load_n(&rxq->polls, __ATOMIC_RELAXED);
+
+		keep = polls != txq->rx_polls_seen;
+		txq->rx_polls_seen = polls;
+	}
+	chan_drain(txq->hv, txq->ch, NULL, 0, HN_RX_BURST_BUDGET, keep);
 }
 
 /* ---- RX burst ----------------------------------------------------------- */
@@ -1158,6 +1198,7 @@ hn_recv_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 
 	if (unlikely(!rxq->started))
 		return 0;
+	__atomic_store_n(&rxq->polls, rxq->polls + 1, __ATOMIC_RELAXED);
 	/* frames another thread drained come first: they are older */
 	if (unlikely(!rte_ring_empty(rxq->staging)))
 		got = (uint16_t)rte_ring_sc_dequeue_burst(rxq->staging, (void **)pkts, n, NULL);

@@ -107,7 +107,7 @@ txd_get(struct hn_txq *txq, struct hn_tx_burst *tb, uint32_t *idx)
 		 * parked). The host completes only what it can see, and the
 		 * drain writes receive completions to this ring itself. */
 		burst_flush(txq, tb);
-		hn_chan_drain(txq->hv, txq->ch, NULL, 0, HN_RX_BURST_BUDGET);
+		hn_chan_drain_for_tx(txq);
 		if (stash_fill(txq) == 0)
 			return -1;
 	}
@@ -143,7 +143,7 @@ tx_room(struct hn_txq *txq, struct hn_tx_burst *tb, struct rte_mbuf *first, uint
 	if (likely(txd_free_count(txq) >= need))
 		return true;
 	burst_flush(txq, tb);
-	hn_chan_drain(txq->hv, txq->ch, NULL, 0, HN_RX_BURST_BUDGET);
+	hn_chan_drain_for_tx(txq);
 	return txd_free_count(txq) >= need;
 }
 
@@ -729,7 +729,7 @@ hn_tx_done_cleanup(void *q, uint32_t free_cnt)
 		agg_flush(txq, &tb);
 		burst_end(txq, &tb);
 	}
-	hn_chan_drain(txq->hv, txq->ch, NULL, 0, HN_RX_BURST_BUDGET);
+	hn_chan_drain_for_tx(txq);
 	after = rte_ring_count(txq->free_idx);
 	return after > before ? (int)(after - before) : 0;
 }

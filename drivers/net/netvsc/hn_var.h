@@ -186,6 +186,7 @@ struct hn_rxq {
 	struct hn_chan *ch;
 	struct rte_mempool *mp;
 	struct rte_ring *staging;	/* frames drained by another thread */
+	uint64_t polls;			/* rx_burst calls: TX sees the receiver is alive */
 	uint16_t queue_id;
 	uint16_t port_id;
 	uint16_t nb_desc;
@@ -219,6 +220,7 @@ struct hn_txq {
 	uint16_t port_id;
 	uint16_t nb_desc;
 	uint32_t ndesc;			/* usable: one send-buffer section each */
+	uint64_t rx_polls_seen;		/* the receiver's polls at our last drain */
 	struct hn_txd *txd;
 	struct rte_ring *free_idx;	/* free descriptor indices */
 	uint32_t spare;			/* a descriptor taken but unused, or UINT32_MAX */
@@ -381,6 +383,7 @@ void hn_rndis_status(struct hn_dev *hv, const uint8_t *msg, uint32_t len);
 /* hn_rx.c: draining a channel, RX burst */
 uint16_t hn_chan_drain(struct hn_dev *hv, struct hn_chan *ch,
 		       struct rte_mbuf **pkts, uint16_t max, unsigned int budget);
+void hn_chan_drain_for_tx(struct hn_txq *txq);
 uint16_t hn_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n);
 void hn_chan_acks_kick(struct hn_chan *ch);
 void hn_rx_ext_free(void *addr, void *opaque);
