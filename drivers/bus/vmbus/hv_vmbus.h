@@ -173,14 +173,8 @@ int vmbus_chan_batch_send_gpa(struct vmbus_send_batch *b,
 /* Make the batch's packets visible. 0 or -EIO; *need_sig as for a send. */
 int vmbus_chan_batch_end(struct vmbus_send_batch *b, bool *need_sig);
 
-static inline bool
-vmbus_chan_batch_pending(const struct vmbus_send_batch *b)
-{
-	return hv_ring_batch_pending(&b->rb);
-}
-
-/* The host->guest ring, for hv_ring_idle(): a poll without a call. Only
- * the channel's reader may look at it. */
+/* The host->guest ring, for hv_ring_idle() (a poll without a call, from
+ * any thread) and hv_ring_next_hint() (the channel's reader only). */
 const struct hv_ring *vmbus_chan_rx_ring(const struct vmbus_channel *chan);
 
 /* Signal the host that the guest->host ring has new data. */

@@ -53,28 +53,16 @@ burst_begin(struct hn_txq *txq, struct hn_tx_burst *tb)
 	tb->sig = false;
 }
 
-/* Make what the burst sent visible; 0 or -EIO. */
-static inline int
-burst_publish(struct hn_tx_burst *tb)
-{
-	return vmbus_chan_batch_end(&tb->b, &tb->sig);
-}
-
 /* Publish and, if the ring rules say so, signal: the host can act on
- * what the burst sent so far (before this lcore waits for completions). */
+ * what the burst sent so far. Done at the end of the burst and before
+ * this lcore waits for completions; the burst may go on afterwards. */
 static inline void
 burst_flush(struct hn_txq *txq, struct hn_tx_burst *tb)
 {
-	burst_publish(tb);
+	vmbus_chan_batch_end(&tb->b, &tb->sig);
 	if (tb->sig)
 		vmbus_chan_signal(txq->ch->vc);
 	tb->sig = false;
-}
-
-static inline void
-burst_end(struct hn_txq *txq, struct hn_tx_burst *tb)
-{
-	burst_flush(txq, tb);
 }
 
 static inline uint8_t *
@@ -574,12 +562,12 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 	burst_begin(txq, &tb);
 	if (unlikely(txq->agg_idx >= 0 && agg_flush(txq, &tb) < 0)) {
 		txq->stats.ring_full++;
-		burst_end(txq, &tb);
+		burst_flush(txq, &tb);
 		return 0;
 	}
 	if (unlikely(!tx_room(txq, &tb, pkts[0], n))) {
 		txq->stats.no_desc++;
-		burst_end(txq, &tb);
+		burst_flush(txq, &tb);
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
@@ -635,7 +623,7 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 	}
 	if (txq->agg_idx >= 0 && agg_flush(txq, &tb) < 0)
 		txq->stats.ring_full++;	/* kept: the next burst sends it */
-	burst_end(txq, &tb);
+	burst_flush(txq, &tb);
 	if (ndone > 0)
 		rte_pktmbuf_free_bulk(done, ndone);
 	return i;
@@ -727,7 +715,7 @@ hn_tx_done_cleanup(void *q, uint32_t free_cnt)
 	if (txq->agg_idx >= 0) {
 		burst_begin(txq, &tb);
 		agg_flush(txq, &tb);
-		burst_end(txq, &tb);
+		burst_flush(txq, &tb);
 	}
 	hn_chan_drain_for_tx(txq);
 	after = rte_ring_count(txq->free_idx);
