@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Where the build put what a benchmark runs, and the CPU layout."""
+
+import os
+import shutil
+import sys
+
+# DPDK 22.11's ABI version: the suffix of every plugin file the build makes
+DPDK_ABI = "23.0"
+# our plugins, by their place in the build tree
+PLUGINS = (("drivers", "bus", "vmbus", "librte_bus_vmbus"),
+           ("drivers", "net", "netvsc", "librte_net_netvsc"))
+
+HOST_CPU = "0"                       # hvsim's host thread (and the guests' main lcore)
+GUEST_LCORES = "0-1"                 # forwarding on lcore 1 = CPU 1
+
+
+class BenchError(Exception):
+    pass
+
+
+def log(msg, stream=None):
+    print(msg, file=stream or sys.stdout, flush=True)
+
+
+def plugin_paths(build):
+    """The bus and PMD plugin files hvsim's --plugin takes, in load order."""
+    return [os.path.join(build, *where[:-1], f"{where[-1]}.so.{DPDK_ABI}")
+            for where in PLUGINS]
+
+
+class Build:
+    """The build's artefacts, checked to exist; the output directories."""
+
+    def __init__(self, build, files=(), tools=()):
+        self.build = build
+        self.out = os.path.join(build, "bench")
+        self.logs = os.path.join(self.out, "logs")
+        self.hvsim = os.path.join(build, "hvsim", "hvsim")
+        self.shim = os.path.join(build, "hvsim", "libhvsim_uio.so")
+        self.plugins = plugin_paths(build)
+        for f in [self.hvsim, self.shim] + self.plugins + list(files):
+            self.need_file(f)
+        for tool in tools:
+            if shutil.which(tool) is None:
+                raise BenchError(f"{tool} not found: ./hvnet setup installs it")
+        os.makedirs(self.logs, exist_ok=True)
+
+    @staticmethod
+    def need_file(path):
+        if not os.path.exists(path):
+            raise BenchError(f"{path} is missing: build first (./hvnet setup)")
+
+    def env(self):
+        """The environment of an hvsim run: the shim it preloads."""
+        return dict(os.environ, HVSIM_SHIM=self.shim)
