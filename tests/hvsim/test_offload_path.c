@@ -33,9 +33,9 @@
 
 #include "hv_nvsp_wire.h"
 #include "hv_rndis_wire.h"
-#include "nic.h"
-#include "vsp.h"
-#include "vswitch.h"
+#include "vmbus/nic.h"
+#include "vsp/vsp.h"
+#include "wire/vswitch.h"
 
 #define RING_HALF	(4096 + (256u << 10))
 #define RECV_BUF	(4u << 20)

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vswitch.h"
+#include "wire/vswitch.h"
 
 #define QUEUE_LEN	1024
 #define POOL_BYTES	(16u << 20)

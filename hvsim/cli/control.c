@@ -24,11 +24,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "control.h"
-#include "hvns.h"
-#include "hvsim.h"
-#include "nic.h"
-#include "vswitch.h"
+#include "cli/control.h"
+#include "cli/hvsim.h"
+#include "guestos/hvns.h"
+#include "vmbus/nic.h"
+#include "wire/vswitch.h"
 
 #define MAX_ARGS	8
 #define MAX_AT		64

@@ -12,7 +12,7 @@
 
 #include <pcap/pcap.h>
 
-#include "vswitch.h"
+#include "wire/vswitch.h"
 
 struct hvsim_pcap {
 	pcap_t *dead;

@@ -48,7 +48,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "uio_shim.h"
+#include "guestos/uio_shim.h"
 
 #define SHIM_EXPORT __attribute__((visibility("default")))
 

@@ -16,7 +16,7 @@
 #include <rte_ip.h>
 
 #include "hv_rndis_wire.h"
-#include "offload.h"
+#include "vsp/offload.h"
 
 #define ETHERTYPE_IPV4	0x0800
 #define ETHERTYPE_IPV6	0x86dd

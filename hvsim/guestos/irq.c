@@ -13,8 +13,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "irq.h"
-#include "uio_shim.h"
+#include "guestos/irq.h"
+#include "guestos/uio_shim.h"
 
 /* Guests may open a device several times before the host accepts. */
 #define IRQ_LISTEN_BACKLOG	16

@@ -25,7 +25,7 @@
 #include <unistd.h>
 #include <linux/magic.h>
 
-#include "gpa.h"
+#include "guestos/gpa.h"
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE	23	/* Linux 5.14 */

@@ -49,10 +49,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hvns.h"
-#include "nic.h"
-#include "path.h"
-#include "vswitch.h"
+#include "guestos/hvns.h"
+#include "guestos/path.h"
+#include "vmbus/nic.h"
+#include "wire/vswitch.h"
 
 #define NETNS_DIR	"/run/netns"
 #define LOCK_DIR	"/run/hvsim"

@@ -15,8 +15,8 @@
 
 #include "hv_nvsp_wire.h"
 #include "hv_rndis_wire.h"
-#include "vsp.h"
-#include "vswitch.h"
+#include "vsp/vsp.h"
+#include "wire/vswitch.h"
 
 #define RESP_MAX	1024
 #define ETH_HDR_LEN	14

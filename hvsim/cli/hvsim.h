@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "nic.h"
+#include "vmbus/nic.h"
 
 #define HVSIM_MAX_PLUGINS	8
 #define HVSIM_MAX_AT		64

@@ -18,8 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hvns.h"
-#include "path.h"
+#include "guestos/hvns.h"
+#include "guestos/path.h"
 
 #define SYSFS_BUS	"/sys/bus"
 #define DIR_MODE	0755

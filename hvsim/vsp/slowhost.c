@@ -19,7 +19,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "nic.h"
+#include "vmbus/nic.h"
 
 enum deferred_kind {
 	DEFERRED_COMPLETION,	/* a VMBus completion packet */

@@ -13,9 +13,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "gpa.h"
+#include "guestos/gpa.h"
 #include "hv_nvsp_wire.h"
-#include "vsp.h"
+#include "vsp/vsp.h"
 
 /* Largest RNDIS message a guest may send: an LSO packet plus headers. */
 #define RNDIS_MSG_MAX	(80 * 1024)

@@ -7,8 +7,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "chan.h"
-#include "irq.h"
+#include "guestos/irq.h"
+#include "vmbus/chan.h"
 
 int
 hvsim_chan_attach(struct hvsim_chan *c, void *mem, size_t size, uint32_t relid,

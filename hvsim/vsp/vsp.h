@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "nic.h"
+#include "vmbus/nic.h"
 
 /* Handle up to budget guest packets on a channel; returns how many. */
 unsigned int vsp_nvsp_drain(struct hvsim_nic *nic, struct hvsim_chan *c,

@@ -7,8 +7,8 @@
 
 #include <stdio.h>
 
-#include "hvsim.h"
-#include "vswitch.h"
+#include "cli/hvsim.h"
+#include "wire/vswitch.h"
 
 uint64_t
 hvsim_total_violations(const struct hvsim_nic *nics, int n)

@@ -13,10 +13,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "chan.h"
-#include "devtree.h"
+#include "guestos/devtree.h"
 #include "hv_vmbus_wire.h"
-#include "offload.h"
+#include "vmbus/chan.h"
+#include "vsp/offload.h"
 
 #define HVSIM_MAX_CHANNELS	64
 #define HVSIM_MAX_OPENS		16	/* opens of one /dev/uioN at once */

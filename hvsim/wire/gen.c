@@ -50,8 +50,8 @@
 #include <rte_byteorder.h>
 #include <rte_ip.h>
 
-#include "nic.h"
-#include "vswitch.h"
+#include "vmbus/nic.h"
+#include "wire/vswitch.h"
 
 #define GEN_MAGIC	0x48565347u	/* "HVSG" */
 #define MAX_SIZES	16

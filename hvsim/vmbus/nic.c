@@ -19,13 +19,13 @@
 
 #include <rte_common.h>
 
-#include "gpa.h"
+#include "guestos/gpa.h"
+#include "guestos/irq.h"
+#include "guestos/uio_shim.h"
 #include "hv_nvsp_wire.h"
 #include "hv_rndis_wire.h"
-#include "irq.h"
-#include "nic.h"
-#include "uio_shim.h"
-#include "vsp.h"
+#include "vmbus/nic.h"
+#include "vsp/vsp.h"
 
 /* Subchannels appear this long after the host grants them, as offers
  * take a VMBus round trip on a real host. */

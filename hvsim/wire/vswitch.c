@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nic.h"
-#include "vswitch.h"
+#include "vmbus/nic.h"
+#include "wire/vswitch.h"
 
 struct hvsim_vswitch {
 	struct hvsim_nic *ports[HVSIM_VSWITCH_PORTS];

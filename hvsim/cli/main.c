@@ -27,12 +27,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "control.h"
-#include "hvns.h"
-#include "hvsim.h"
-#include "nic.h"
-#include "uio_shim.h"
-#include "vswitch.h"
+#include "cli/control.h"
+#include "cli/hvsim.h"
+#include "guestos/hvns.h"
+#include "guestos/uio_shim.h"
+#include "vmbus/nic.h"
+#include "wire/vswitch.h"
 
 #define MAX_NICS	8
 

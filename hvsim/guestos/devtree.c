@@ -16,10 +16,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "devtree.h"
+#include "guestos/devtree.h"
+#include "guestos/path.h"
+#include "guestos/uio_shim.h"
 #include "hv_vmbus_wire.h"
-#include "uio_shim.h"
-#include "path.h"
 
 #define DIR_MODE	0755
 #define FILE_MODE	0644
