@@ -27,7 +27,9 @@
 #include "cli/control.h"
 #include "cli/hvsim.h"
 #include "guestos/hvns.h"
+#include "util.h"
 #include "vmbus/nic.h"
+#include "vsp/vsp.h"
 #include "wire/vswitch.h"
 
 #define MAX_ARGS	8
@@ -81,15 +83,6 @@ struct ctl_cmd {
 	int (*run)(struct hvsim_control *ctl, char **argv, FILE *out);
 };
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static int __attribute__((format(printf, 2, 3)))
 ctl_fail(FILE *out, const char *fmt, ...)
 {
@@ -137,7 +130,7 @@ cmd_link(struct hvsim_control *ctl, char **argv, FILE *out)
 	if (!up && strcmp(argv[2], "down") != 0)
 		return ctl_fail(out, "link state is up or down, not %s", argv[2]);
 	if (!ctl->checking)
-		hvsim_nic_set_link(nic, up);
+		vsp_status_set_link(nic, up);
 	return 0;
 }
 
@@ -153,7 +146,7 @@ cmd_speed(struct hvsim_control *ctl, char **argv, FILE *out)
 	if (parse_u64(argv[2], UINT32_MAX / 10000, &mbps) < 0 || mbps == 0)
 		return ctl_fail(out, "speed is in Mbit/s, 1 to %u", UINT32_MAX / 10000);
 	if (!ctl->checking)
-		hvsim_nic_set_speed(nic, mbps);
+		vsp_status_set_speed(nic, mbps);
 	return 0;
 }
 
@@ -171,9 +164,9 @@ cmd_delay(struct hvsim_control *ctl, char **argv, FILE *out)
 	if (ctl->checking)
 		return 0;
 	if (never)
-		hvsim_nic_set_muted(nic, true);
+		vsp_slowhost_set_muted(nic, true);
 	else
-		hvsim_nic_set_delay(nic, (uint32_t)ms);
+		vsp_slowhost_set_delay(nic, (uint32_t)ms);
 	return 0;
 }
 
@@ -185,7 +178,7 @@ set_mute(struct hvsim_control *ctl, char **argv, FILE *out, bool muted)
 	if (nic == NULL)
 		return -1;
 	if (!ctl->checking)
-		hvsim_nic_set_muted(nic, muted);
+		vsp_slowhost_set_muted(nic, muted);
 	return 0;
 }
 
@@ -251,13 +244,12 @@ cmd_rsc_fault(struct hvsim_control *ctl, char **argv, FILE *out)
 	if (parse_u64(argv[3], UINT32_MAX, &count) < 0)
 		return ctl_fail(out, "count is a number of coalesced packets");
 	if (!ctl->checking) {
-		nic->rsc_fault = (uint8_t)k;
-		nic->rsc_fault_left = (uint32_t)count;
+		vsp_rsc_set_fault(nic, (enum hvsim_rsc_fault)k, (uint32_t)count);
 	}
 	return 0;
 }
 
-/* gen KEY=VALUE,...: the generator's next batch (wire_gen.c) */
+/* gen KEY=VALUE,...: the generator's next batch (wire/gen.c) */
 static int
 cmd_gen(struct hvsim_control *ctl, char **argv, FILE *out)
 {
@@ -448,7 +440,7 @@ guest_ready(const struct hvsim_control *ctl)
 	int i;
 
 	for (i = 0; i < ctl->nnics; i++)
-		if (!ctl->nics[i].rndis_ready || ctl->nics[i].packet_filter == 0)
+		if (ctl->nics[i].rndis_state != HVSIM_RNDIS_DATA)
 			return false;
 	return true;
 }

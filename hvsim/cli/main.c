@@ -120,7 +120,7 @@ enum {
 	OPT_CONTROL, OPT_AT,
 };
 
-/* Offload limits (hvsim/offload.h); their own numbers keep this apart. */
+/* Offload limits (vsp/offload.h); their own numbers keep this apart. */
 enum { OPT_LSO_MAX = 512, OPT_LSO_MIN_SEGS };
 
 static int

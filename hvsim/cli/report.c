@@ -24,19 +24,11 @@ hvsim_total_violations(const struct hvsim_nic *nics, int n)
 static void
 json_channel(FILE *f, const struct hvsim_nic *nic, unsigned int id, bool last)
 {
-	const struct hvsim_chan_stats *t = &nic->chan_totals[id];
-	struct hvsim_chan_stats s = *t;
+	struct hvsim_chan_stats s = nic->chan_totals[id];
 	const struct hvsim_chan *c = nic->chan[id];
 
-	if (c != NULL) {	/* session still open: add what it has so far */
-		s.rx_packets += c->stats.rx_packets;
-		s.tx_packets += c->stats.tx_packets;
-		s.rx_frames += c->stats.rx_frames;
-		s.guest_signals += c->stats.guest_signals;
-		s.host_signals += c->stats.host_signals;
-		s.tx_ring_full += c->stats.tx_ring_full;
-		s.bad_packets += c->stats.bad_packets;
-	}
+	if (c != NULL)	/* session still open: add what it has so far */
+		hvsim_chan_stats_add(&s, &c->stats);
 	fprintf(f,
 		"        {\"subchannel_id\": %u, \"rx_frames\": %llu, \"guest_packets\": %llu, "
 		"\"host_packets\": %llu, \"guest_signals\": %llu, \"host_signals\": %llu, "
@@ -66,7 +58,7 @@ json_rss(FILE *f, const struct hvsim_nic *nic)
 	fprintf(f, "]}");
 }
 
-/* Offload counters and what the guest enabled (offload.h). */
+/* Offload counters and what the guest enabled (vsp/offload.h). */
 static void
 json_offload(FILE *f, const struct hvsim_nic *nic)
 {

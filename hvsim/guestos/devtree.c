@@ -17,9 +17,9 @@
 #include <unistd.h>
 
 #include "guestos/devtree.h"
-#include "guestos/path.h"
 #include "guestos/uio_shim.h"
 #include "hv_vmbus_wire.h"
+#include "util.h"
 
 #define DIR_MODE	0755
 #define FILE_MODE	0644

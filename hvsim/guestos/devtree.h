@@ -2,7 +2,7 @@
  * Copyright(c) 2026 hvnet authors
  *
  * Builds the sysfs files a Linux guest shows for a netvsc device bound to
- * uio_hv_generic (doc: /work/shared/protocol/uio-hv-generic.md), plus the
+ * uio_hv_generic (doc: doc/protocol/uio-hv-generic.md), plus the
  * region files that back its /dev/uioN (uio_shim.h).
  *
  * bus_root is the directory that appears as /sys/bus in the guest (a tmpfs

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "guestos/hvns.h"
-#include "guestos/path.h"
+#include "util.h"
 
 #define SYSFS_BUS	"/sys/bus"
 #define DIR_MODE	0755

@@ -149,3 +149,15 @@ hvsim_chan_flush(struct hvsim_chan *c)
 	}
 	return c->backlog_len == 0;
 }
+
+void
+hvsim_chan_stats_add(struct hvsim_chan_stats *t, const struct hvsim_chan_stats *s)
+{
+	t->rx_packets += s->rx_packets;
+	t->tx_packets += s->tx_packets;
+	t->rx_frames += s->rx_frames;
+	t->guest_signals += s->guest_signals;
+	t->host_signals += s->host_signals;
+	t->tx_ring_full += s->tx_ring_full;
+	t->bad_packets += s->bad_packets;
+}

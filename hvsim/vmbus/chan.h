@@ -102,6 +102,9 @@ bool hvsim_chan_flush(struct hvsim_chan *c);
 int hvsim_chan_send_raw(struct hvsim_chan *c, const struct iovec *iov,
 			unsigned int iovcnt);
 
+/* Add a channel's counters to t (totals kept across sessions). */
+void hvsim_chan_stats_add(struct hvsim_chan_stats *t, const struct hvsim_chan_stats *s);
+
 /* Tell the guest to look at its inbound ring (a uio interrupt). */
 void hvsim_chan_signal_guest(struct hvsim_chan *c);
 

@@ -3,7 +3,8 @@
  *
  * A simulated synthetic NIC: its device files, the guest's session (which
  * starts when the guest opens /dev/uioN and ends when it lets go, as with
- * uio_hv_generic), receive-buffer slots, and subchannel offers.
+ * uio_hv_generic), and subchannel offers. What the session speaks is in
+ * vsp/.
  */
 
 #include <errno.h>
@@ -17,13 +18,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <rte_common.h>
-
 #include "guestos/gpa.h"
 #include "guestos/irq.h"
 #include "guestos/uio_shim.h"
 #include "hv_nvsp_wire.h"
-#include "hv_rndis_wire.h"
+#include "util.h"
 #include "vmbus/nic.h"
 #include "vsp/vsp.h"
 
@@ -31,15 +30,6 @@
  * take a VMBus round trip on a real host. */
 #define SUBCH_OFFER_DELAY_NS	(20 * 1000 * 1000)
 #define DRAIN_BUDGET		256
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 void
 hvsim_violation(struct hvsim_nic *nic, const struct hvsim_chan *c, const char *rule,
@@ -192,25 +182,9 @@ peer_pid(int fd)
 static void
 reset_protocol_state(struct hvsim_nic *nic)
 {
-	nic->nvsp_version = 0;
-	nic->ndis_version = 0;
-	nic->ndis_mtu = 0;
-	nic->ndis_caps = 0;
-	nic->rxbuf_connected = false;
-	nic->txbuf_connected = false;
-	nic->subch_granted = 0;
-	nic->subch_offered = 0;
-	nic->datapath = 0;
-	nic->rndis_ready = false;
-	nic->packet_filter = 0;
-	memcpy(nic->cur_mac, nic->cfg.mac, sizeof(nic->cur_mac));
-	nic->rss_enabled = false;
-	hvsim_ofl_config_init(&nic->offload);
-	if (nic->rsc != NULL)
-		nic->rsc->nseg = 0;	/* a new session never sees the old flow */
-	memset(nic->slot_busy, 0, nic->slot_count);
-	memset(nic->slot_run, 0, nic->slot_count * sizeof(*nic->slot_run));
-	nic->slot_hint = 0;
+	vsp_nvsp_reset(nic);
+	vsp_rndis_reset(nic);
+	vsp_rxbuf_reset(nic);
 }
 
 /* The guest opened the device: a fresh channel, as the kernel makes it. */
@@ -238,18 +212,6 @@ session_start(struct hvsim_nic *nic, int fd)
 }
 
 static void
-add_chan_totals(struct hvsim_chan_stats *t, const struct hvsim_chan_stats *s)
-{
-	t->rx_packets += s->rx_packets;
-	t->tx_packets += s->tx_packets;
-	t->rx_frames += s->rx_frames;
-	t->guest_signals += s->guest_signals;
-	t->host_signals += s->host_signals;
-	t->tx_ring_full += s->tx_ring_full;
-	t->bad_packets += s->bad_packets;
-}
-
-static void
 session_end(struct hvsim_nic *nic, const char *bus_root)
 {
 	unsigned int i;
@@ -259,7 +221,7 @@ session_end(struct hvsim_nic *nic, const char *bus_root)
 
 		if (c == NULL)
 			continue;
-		add_chan_totals(&nic->chan_totals[i], &c->stats);
+		hvsim_chan_stats_add(&nic->chan_totals[i], &c->stats);
 		if (i > 0) {
 			munmap(c->ring_mem, c->ring_size);
 			if (bus_root != NULL)
@@ -270,7 +232,7 @@ session_end(struct hvsim_nic *nic, const char *bus_root)
 		nic->chan[i] = NULL;
 	}
 	nic->nchan = 0;
-	hvsim_nic_drop_deferred(nic);	/* nobody left to answer */
+	vsp_slowhost_drop(nic);	/* nobody left to answer */
 	for (i = 0; i < nic->nconns; i++)
 		close(nic->irq_conns[i]);
 	nic->nconns = 0;
@@ -448,7 +410,7 @@ hvsim_nic_poll(struct hvsim_nic *nic, const char *bus_root)
 	if (nic->irq_fd < 0)
 		return 0;
 	offer_due_subchannels(nic, bus_root);
-	work += hvsim_nic_release_due(nic);
+	work += vsp_slowhost_release_due(nic);
 	for (i = 0; i < HVSIM_MAX_CHANNELS; i++) {
 		struct hvsim_chan *c = nic->chan[i];
 
@@ -471,118 +433,4 @@ hvsim_nic_max_frame(const struct hvsim_nic *nic)
 		       nic->cfg.mtu : 1500;
 
 	return mtu + 14;
-}
-
-/* ---- receive buffer -------------------------------------------------------------- */
-
-/* First fit of n consecutive free slots, starting at the hint. */
-static int64_t
-slots_alloc(struct hvsim_nic *nic, uint32_t n)
-{
-	uint32_t tries, start = nic->slot_hint, run = 0, i;
-
-	for (tries = 0; tries < nic->slot_count + n; tries++) {
-		i = (start + tries) % nic->slot_count;
-		if (i == 0)
-			run = 0;	/* a run never wraps the buffer */
-		run = nic->slot_busy[i] ? 0 : run + 1;
-		if (run == n) {
-			uint32_t first = i + 1 - n;
-
-			memset(nic->slot_busy + first, 1, n);
-			nic->slot_run[first] = n;
-			nic->slot_hint = (i + 1) % nic->slot_count;
-			return first;
-		}
-	}
-	return -1;
-}
-
-int
-hvsim_nic_complete_rx(struct hvsim_nic *nic, uint64_t xid)
-{
-	uint32_t n;
-
-	if (xid >= nic->slot_count || nic->slot_run[xid] == 0)
-		return -ENOENT;
-	n = nic->slot_run[xid];
-	memset(nic->slot_busy + xid, 0, n);
-	nic->slot_run[xid] = 0;
-	return 0;
-}
-
-/* Ranges of one transfer-page packet hvsim sends at most: a coalesced
- * packet's fragments, one more than the protocol allows for rsc-fault. */
-#define XFER_RANGES_MAX	(HV_RNDIS_RSC_FRAGS_MAX + 1)
-
-int
-hvsim_nic_send_rndis_ranges(struct hvsim_nic *nic, struct hvsim_chan *c,
-			    const struct iovec *msgs, unsigned int n)
-{
-	uint32_t slot_size = nic->cfg.rx_slot_size, total = 0, pos = 0, nslots, i;
-	struct {
-		struct hv_xfer_page_hdr hdr;
-		struct hv_xfer_range range[XFER_RANGES_MAX];
-		uint8_t nvsp[HV_NVSP_MSG_SIZE];
-	} __attribute__((packed)) pkt;
-	struct hv_nvsp_rndis_pkt rp = {
-		.type = HV_NVSP_MSG_RNDIS_PKT,
-		.chan_type = HV_NVSP_CHAN_DATA,
-		.chim_idx = HV_NVSP_CHIM_IDX_INVALID,
-	};
-	struct iovec iov = { .iov_base = &pkt };
-	uint8_t *buf;
-	int64_t first;
-	int ret;
-
-	for (i = 0; i < n; i++)
-		total += RTE_ALIGN_CEIL((uint32_t)msgs[i].iov_len, 8u);
-	if (!nic->rxbuf_connected || n == 0 || n > XFER_RANGES_MAX || total == 0)
-		return -ENOTCONN;
-	nslots = (total + slot_size - 1) / slot_size;
-	first = slots_alloc(nic, nslots);
-	if (first < 0) {
-		nic->stats.rx_dropped_no_slot++;
-		return -ENOBUFS;
-	}
-	/* the messages back to back (8-byte aligned) in the packet's slots */
-	buf = (uint8_t *)nic->region[HV_UIO_RECV_BUF] + first * slot_size;
-	/* only what is sent is cleared: the ranges are all written below */
-	memset(&pkt.hdr, 0, sizeof(pkt.hdr));
-	memset(&pkt.range[n], 0, HV_NVSP_MSG_SIZE);
-	for (i = 0; i < n; i++) {
-		memcpy(buf + pos, msgs[i].iov_base, msgs[i].iov_len);
-		pkt.range[i].byte_count = (uint32_t)msgs[i].iov_len;
-		pkt.range[i].byte_offset = (uint32_t)first * slot_size + pos;
-		pos += RTE_ALIGN_CEIL((uint32_t)msgs[i].iov_len, 8u);
-	}
-	memcpy(&pkt.range[n], &rp, sizeof(rp));	/* the NVSP message follows the ranges */
-	iov.iov_len = sizeof(pkt.hdr) + n * sizeof(pkt.range[0]) + HV_NVSP_MSG_SIZE;
-	pkt.hdr.desc.type = HV_PKT_DATA_XFER_PAGES;
-	pkt.hdr.desc.offset8 = (uint16_t)((sizeof(pkt.hdr) + n * sizeof(pkt.range[0])) / 8);
-	pkt.hdr.desc.len8 = (uint16_t)(iov.iov_len / 8);
-	pkt.hdr.desc.flags = HV_PKT_FLAG_COMPLETION_REQUESTED;
-	/* small and unique among outstanding packets: DPDK indexes by it */
-	pkt.hdr.desc.trans_id = (uint64_t)first;
-	pkt.hdr.xfer_pageset_id = HV_RXBUF_XFER_PAGESET_ID;
-	pkt.hdr.range_cnt = n;
-	ret = hvsim_chan_send_raw(c, &iov, 1);
-	if (ret < 0) {
-		hvsim_nic_complete_rx(nic, (uint64_t)first);
-		nic->stats.rx_dropped_ring++;
-	} else {
-		nic->stats.rx_xfer_sent++;
-	}
-	return ret;
-}
-
-int
-hvsim_nic_send_rndis(struct hvsim_nic *nic, struct hvsim_chan *c, const void *msg,
-		     uint32_t len)
-{
-	struct iovec iov = { .iov_base = (void *)(uintptr_t)msg, .iov_len = len };
-
-	if (len == 0)
-		return -ENOTCONN;
-	return hvsim_nic_send_rndis_ranges(nic, c, &iov, 1);
 }

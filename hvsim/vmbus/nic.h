@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Copyright(c) 2026 hvnet authors
  *
- * One simulated synthetic NIC: its VMBus device (regions, channels), the
- * NVSP session (vsp_nvsp.c) and the RNDIS device (vsp_rndis.c) on top.
- * All of it is driven by one host thread; nothing here is shared.
+ * One simulated synthetic NIC: its VMBus device (regions, channels) and
+ * the guest's session (nic.c), the NVSP session and the RNDIS device on
+ * top (vsp/). All of it is driven by one host thread; nothing here is
+ * shared.
  */
 
 #ifndef HVSIM_NIC_H
@@ -41,11 +42,6 @@ struct hvsim_nic_config {
 	struct hvsim_dev_spec spec;	/* sysfs / region geometry */
 };
 
-/* Rule violations by the guest, counted per rule (strict mode fails). */
-struct hvsim_violations {
-	uint64_t total;
-};
-
 struct hvsim_nic_stats {
 	uint64_t tx_frames;		/* guest -> wire */
 	uint64_t tx_bytes;
@@ -60,7 +56,7 @@ struct hvsim_nic_stats {
 	uint64_t status_indications;	/* link and speed changes sent */
 	uint64_t ctl_deferred;		/* control answers held back (delay) */
 	uint64_t ctl_withheld;		/* control answers never sent (mute) */
-	/* offloads (offload.h); tx_frames counts guest packets, an LSO
+	/* offloads (vsp/offload.h); tx_frames counts guest packets, an LSO
 	 * packet once: its segments are lso_segments */
 	uint64_t tx_csum_ip;		/* IPv4 header checksums computed */
 	uint64_t tx_csum_tcp;
@@ -93,9 +89,29 @@ enum hvsim_rsc_fault {
 	HVSIM_RSC_FAULT_TOOMANY,	/* cut into 563 fragments */
 };
 
-struct hvsim_deferred;	/* a control answer waiting (slowhost.c) */
+/*
+ * The guest's NVSP session (protocol doc §C, §D), changed only by
+ * nvsp_set_state() in vsp/nvsp.c. The send buffer is optional (a guest may
+ * send everything by GPA), so it is not a step: send_buf_connected.
+ */
+enum hvsim_nvsp_state {
+	HVSIM_NVSP_CLOSED,	/* no version agreed: only INIT is allowed */
+	HVSIM_NVSP_VERSIONED,	/* nvsp_version agreed: NDIS, buffers, subchannels */
+	HVSIM_NVSP_READY,	/* the receive buffer is connected: the host can send */
+};
 
-struct hvsim_rx_xfer;	/* an outstanding transfer-page packet */
+/*
+ * The RNDIS device (§E), changed only by rndis_set_state() in vsp/rndis.c.
+ * A halted device takes INITIALIZE again, as an uninitialised one does.
+ */
+enum hvsim_rndis_state {
+	HVSIM_RNDIS_UNINITIALISED,	/* only INITIALIZE is allowed */
+	HVSIM_RNDIS_INITIALISED,	/* queries and sets; no packet filter yet */
+	HVSIM_RNDIS_DATA,		/* a packet filter is set: frames flow */
+	HVSIM_RNDIS_HALTED,		/* HALT received */
+};
+
+struct hvsim_deferred;	/* a control answer waiting (vsp/slowhost.c) */
 
 struct hvsim_nic {
 	int index;
@@ -115,20 +131,20 @@ struct hvsim_nic {
 	struct hvsim_chan *chan[HVSIM_MAX_CHANNELS];	/* by subchannel id */
 	unsigned int nchan;		/* opened: primary + subchannels */
 
-	/* NVSP session */
-	uint32_t nvsp_version;		/* 0 until INIT succeeded */
+	/* NVSP session (vsp/nvsp.c) */
+	enum hvsim_nvsp_state nvsp_state;
+	uint32_t nvsp_version;		/* agreed by INIT; 0 while closed */
 	uint32_t ndis_version;
 	uint32_t ndis_mtu;
 	uint64_t ndis_caps;
-	bool rxbuf_connected;
-	bool txbuf_connected;
+	bool send_buf_connected;
 	uint32_t subch_granted;
 	uint32_t subch_offered;
 	uint64_t subch_offer_at_ns;	/* offers appear asynchronously */
 	uint32_t datapath;		/* 0 synthetic, 1 VF */
 
-	/* RNDIS device */
-	bool rndis_ready;
+	/* RNDIS device (vsp/rndis.c, rss.c, tx.c, rx.c, rsc.c) */
+	enum hvsim_rndis_state rndis_state;
 	uint32_t rndis_max_xfer;	/* guest's INITIALIZE max_transfer_size */
 	uint32_t packet_filter;
 	uint8_t cur_mac[6];		/* "NetworkAddress" the guest set */
@@ -144,13 +160,13 @@ struct hvsim_nic {
 	uint8_t rsc_fault;		/* enum hvsim_rsc_fault */
 	uint32_t rsc_fault_left;	/* coalesced packets still to break */
 
-	/* receive buffer slots */
+	/* receive buffer slots (vsp/rxbuf.c) */
 	uint32_t slot_count;
 	uint8_t *slot_busy;		/* one byte per slot */
 	uint32_t *slot_run;		/* slots of the packet starting here */
 	uint32_t slot_hint;
 
-	/* scenario control: a slow or silent host (slowhost.c) */
+	/* scenario control: a slow or silent host (vsp/slowhost.c) */
 	uint32_t ctl_delay_ms;
 	bool ctl_muted;
 	struct hvsim_deferred *deferred;	/* FIFO, oldest first */
@@ -185,56 +201,10 @@ void hvsim_nic_pass_end(struct hvsim_nic *nic);
 void hvsim_violation(struct hvsim_nic *nic, const struct hvsim_chan *c,
 		     const char *rule, const void *bytes, size_t len);
 
-/* Deliver an Ethernet frame from the wire to the guest (RX path). */
-int hvsim_nic_receive(struct hvsim_nic *nic, const uint8_t *frame, uint32_t len,
-		      uint16_t vlan_tci);
-
-/* Send an RNDIS message (control response, status indication or data)
- * to the guest on channel `c` through the receive buffer. */
-int hvsim_nic_send_rndis(struct hvsim_nic *nic, struct hvsim_chan *c,
-			 const void *msg, uint32_t len);
-
-/* Send n RNDIS messages as the n ranges of one transfer-page packet
- * (the RSC fragments of one coalesced packet, §F.6). */
-int hvsim_nic_send_rndis_ranges(struct hvsim_nic *nic, struct hvsim_chan *c,
-				const struct iovec *msgs, unsigned int n);
-
-/* Deliver what RSC holds back: the end of a poll round of the wire. */
-void hvsim_nic_rx_flush(struct hvsim_nic *nic);
-
 /* Longest frame either way: MTU + 14 (1500 + 14 below NVSP 0x30002). */
 uint32_t hvsim_nic_max_frame(const struct hvsim_nic *nic);
 
-/* The guest completed the transfer-page packet `xid`: free its slots.
- * -ENOENT when no such packet is outstanding. */
-int hvsim_nic_complete_rx(struct hvsim_nic *nic, uint64_t xid);
-
 /* Subchannels granted: offer them a little later, as a host does. */
 void hvsim_nic_grant_subchannels(struct hvsim_nic *nic, uint32_t n);
-
-/* The guest can take frames now: RNDIS up, link up, a receive filter. */
-bool hvsim_nic_accepts_traffic(const struct hvsim_nic *nic);
-
-/* Link state and speed changes raise an RNDIS status indication. */
-void hvsim_nic_set_link(struct hvsim_nic *nic, bool up);
-void hvsim_nic_set_speed(struct hvsim_nic *nic, uint64_t mbps);
-
-/*
- * Answers to the guest's control traffic (slowhost.c): NVSP replies and
- * completions of control messages, RNDIS control completions on the
- * primary channel. They go out now, after the NIC's delay, or never when
- * it is muted. The data path never goes through these.
- */
-int hvsim_nic_ctl_complete(struct hvsim_nic *nic, struct hvsim_chan *c, uint64_t xid,
-			   const void *payload, uint32_t len);
-int hvsim_nic_ctl_rndis(struct hvsim_nic *nic, const void *msg, uint32_t len);
-/* Send the delayed answers that are due; returns how many. */
-unsigned int hvsim_nic_release_due(struct hvsim_nic *nic);
-/* Forget the answers not sent yet (the session ended); returns how many. */
-uint64_t hvsim_nic_drop_deferred(struct hvsim_nic *nic);
-/* Delay control answers by ms (0: answer at once); unmutes. */
-void hvsim_nic_set_delay(struct hvsim_nic *nic, uint32_t ms);
-/* Stop (or resume) answering control traffic. */
-void hvsim_nic_set_muted(struct hvsim_nic *nic, bool muted);
 
 #endif /* HVSIM_NIC_H */

@@ -4,6 +4,7 @@
  * NVSP, host side (protocol doc §C, §D): version negotiation, NDIS config
  * and version, receive/send buffers, RNDIS transport in both forms
  * (send-buffer sections and GPA page lists), subchannels, data path.
+ * The session's state (enum hvsim_nvsp_state) changes in nvsp_set_state().
  *
  * Strict about the guest: every length, index and state is checked, and
  * each broken rule is reported with its bytes (hvsim_violation()).
@@ -32,6 +33,29 @@ struct guest_pkt {
 
 static uint8_t rndis_buf[RNDIS_MSG_MAX];
 
+/* ---- state ------------------------------------------------------------------- */
+
+static void
+nvsp_set_state(struct hvsim_nic *nic, enum hvsim_nvsp_state state)
+{
+	nic->nvsp_state = state;
+	if (state == HVSIM_NVSP_CLOSED)
+		nic->nvsp_version = 0;
+}
+
+void
+vsp_nvsp_reset(struct hvsim_nic *nic)
+{
+	nvsp_set_state(nic, HVSIM_NVSP_CLOSED);
+	nic->ndis_version = 0;
+	nic->ndis_mtu = 0;
+	nic->ndis_caps = 0;
+	nic->send_buf_connected = false;
+	nic->subch_granted = 0;
+	nic->subch_offered = 0;
+	nic->datapath = 0;
+}
+
 /* ---- replies ------------------------------------------------------------------ */
 
 /* Every host NVSP message is padded to 40 bytes (§C.1). Answers to
@@ -51,7 +75,7 @@ send_reply(struct hvsim_nic *nic, struct hvsim_chan *c, const struct guest_pkt *
 	}
 	memcpy(buf, msg, len < sizeof(buf) ? len : sizeof(buf));
 	if (control)
-		ret = hvsim_nic_ctl_complete(nic, c, p->desc.trans_id, buf, sizeof(buf));
+		ret = vsp_slowhost_complete(nic, c, p->desc.trans_id, buf, sizeof(buf));
 	else
 		ret = hvsim_chan_complete(c, p->desc.trans_id, buf, sizeof(buf));
 	if (ret < 0)
@@ -107,7 +131,7 @@ on_init(struct hvsim_nic *nic, struct hvsim_chan *c, const struct guest_pkt *p)
 	struct hv_nvsp_init_complete r = { .type = HV_NVSP_MSG_INIT_COMPLETE };
 
 	memcpy(&m, p->payload, sizeof(m));
-	if (!need(nic, c, p, nic->nvsp_version == 0, "INIT after a version was agreed") ||
+	if (!need(nic, c, p, nic->nvsp_state == HVSIM_NVSP_CLOSED, "INIT after a version was agreed") ||
 	    !need(nic, c, p, m.ver_min == m.ver_max, "INIT with min != max version"))
 		r.status = HV_NVSP_STATUS_FAILED;
 	else if (!version_supported(m.ver_min, nic->cfg.nvsp_max))
@@ -117,6 +141,7 @@ on_init(struct hvsim_nic *nic, struct hvsim_chan *c, const struct guest_pkt *p)
 	if (r.status == HV_NVSP_STATUS_SUCCESS) {
 		nic->nvsp_version = m.ver_min;
 		nic->last_nvsp_version = m.ver_min;
+		nvsp_set_state(nic, HVSIM_NVSP_VERSIONED);
 		r.ver_negotiated = m.ver_min;
 	}
 	if (nic->verbose)
@@ -150,7 +175,7 @@ on_ndis_ver(struct hvsim_nic *nic, struct hvsim_chan *c, const struct guest_pkt 
 
 	memcpy(&m, p->payload, sizeof(m));
 	want = nic->nvsp_version >= HV_NVSP_PROTO_V5 ? HV_NDIS_VERSION_6_30 : HV_NDIS_VERSION_6_1;
-	if (!need(nic, c, p, nic->nvsp_version != 0, "NDIS_VER before INIT") ||
+	if (!need(nic, c, p, nic->nvsp_state != HVSIM_NVSP_CLOSED, "NDIS_VER before INIT") ||
 	    !need(nic, c, p, (m.ndis_major << 16 | m.ndis_minor) == want,
 		  "NDIS version does not match the NVSP version (6.1 up to 0x40000, 6.30 after)"))
 		return;
@@ -169,8 +194,8 @@ on_rxbuf_conn(struct hvsim_nic *nic, struct hvsim_chan *c, const struct guest_pk
 	};
 
 	memcpy(&m, p->payload, sizeof(m));
-	if (need(nic, c, p, nic->nvsp_version != 0, "RXBUF_CONN before INIT") &&
-	    need(nic, c, p, !nic->rxbuf_connected, "RXBUF_CONN twice") &&
+	if (need(nic, c, p, nic->nvsp_state != HVSIM_NVSP_CLOSED, "RXBUF_CONN before INIT") &&
+	    need(nic, c, p, nic->nvsp_state != HVSIM_NVSP_READY, "RXBUF_CONN twice") &&
 	    need(nic, c, p, m.gpadl == nic->cfg.spec.recv_gpadl,
 		 "RXBUF_CONN with a GPADL that is not the receive buffer's") &&
 	    need(nic, c, p, m.id == HV_NVSP_RXBUF_ID, "RXBUF_CONN id is not 0xCAFE")) {
@@ -180,7 +205,7 @@ on_rxbuf_conn(struct hvsim_nic *nic, struct hvsim_chan *c, const struct guest_pk
 		r.sections[0].sub_alloc_size = nic->cfg.rx_slot_size;
 		r.sections[0].num_sub_allocs = nic->slot_count;
 		r.sections[0].end_offset = nic->slot_count * nic->cfg.rx_slot_size;
-		nic->rxbuf_connected = true;
+		nvsp_set_state(nic, HVSIM_NVSP_READY);
 	}
 	reply(nic, c, p, &r, sizeof(r));
 }
@@ -195,23 +220,30 @@ on_chim_conn(struct hvsim_nic *nic, struct hvsim_chan *c, const struct guest_pkt
 	};
 
 	memcpy(&m, p->payload, sizeof(m));
-	if (need(nic, c, p, nic->nvsp_version != 0, "CHIM_CONN before INIT") &&
-	    need(nic, c, p, !nic->txbuf_connected, "CHIM_CONN twice") &&
+	if (need(nic, c, p, nic->nvsp_state != HVSIM_NVSP_CLOSED, "CHIM_CONN before INIT") &&
+	    need(nic, c, p, !nic->send_buf_connected, "CHIM_CONN twice") &&
 	    need(nic, c, p, m.gpadl == nic->cfg.spec.send_gpadl,
 		 "CHIM_CONN with a GPADL that is not the send buffer's")) {
 		r.status = HV_NVSP_STATUS_SUCCESS;
 		r.section_size = nic->cfg.tx_section_size;
-		nic->txbuf_connected = true;
+		nic->send_buf_connected = true;
 	}
 	reply(nic, c, p, &r, sizeof(r));
 }
 
+/* The receive buffer goes: the host can no longer send to the guest. */
 static void
-on_revoke(struct hvsim_nic *nic, struct hvsim_chan *c, const struct guest_pkt *p,
-	  bool *connected, const char *rule)
+on_rxbuf_revoke(struct hvsim_nic *nic, struct hvsim_chan *c, const struct guest_pkt *p)
 {
-	if (need(nic, c, p, *connected, rule))
-		*connected = false;
+	if (need(nic, c, p, nic->nvsp_state == HVSIM_NVSP_READY, "RXBUF_REVOKE of no buffer"))
+		nvsp_set_state(nic, HVSIM_NVSP_VERSIONED);
+}
+
+static void
+on_chim_revoke(struct hvsim_nic *nic, struct hvsim_chan *c, const struct guest_pkt *p)
+{
+	if (need(nic, c, p, nic->send_buf_connected, "CHIM_REVOKE of no buffer"))
+		nic->send_buf_connected = false;
 }
 
 /* ---- subchannels, data path --------------------------------------------------------- */
@@ -255,7 +287,7 @@ on_switch_datapath(struct hvsim_nic *nic, struct hvsim_chan *c, const struct gue
 	nic->datapath = m.active_datapath;
 	/* recent Linux asks for an empty completion; older guests do not */
 	if (p->desc.flags & HV_PKT_FLAG_COMPLETION_REQUESTED)
-		hvsim_nic_ctl_complete(nic, c, p->desc.trans_id, NULL, 0);
+		vsp_slowhost_complete(nic, c, p->desc.trans_id, NULL, 0);
 }
 
 /* ---- RNDIS transport ---------------------------------------------------------------- */
@@ -266,7 +298,7 @@ deliver_rndis(struct hvsim_nic *nic, struct hvsim_chan *c, uint32_t chan_type,
 {
 	if (chan_type == HV_NVSP_CHAN_CONTROL)
 		return vsp_rndis_control(nic, c, msg, len);
-	return vsp_rndis_data(nic, c, msg, len);
+	return vsp_tx_data(nic, c, msg, len);
 }
 
 /* Copy `sz` bytes of send-buffer section `idx` to host memory. */
@@ -275,7 +307,7 @@ copy_section(struct hvsim_nic *nic, uint32_t idx, uint32_t sz, uint8_t *dst)
 {
 	uint32_t count = (uint32_t)(nic->region_size[HV_UIO_SEND_BUF] / nic->cfg.tx_section_size);
 
-	if (!nic->txbuf_connected || idx >= count || sz == 0 || sz > nic->cfg.tx_section_size)
+	if (!nic->send_buf_connected || idx >= count || sz == 0 || sz > nic->cfg.tx_section_size)
 		return -EINVAL;
 	memcpy(dst, (uint8_t *)nic->region[HV_UIO_SEND_BUF] +
 		    (size_t)idx * nic->cfg.tx_section_size, sz);
@@ -398,13 +430,13 @@ on_inband(struct hvsim_nic *nic, struct hvsim_chan *c, const struct guest_pkt *p
 		on_rxbuf_conn(nic, c, p);
 		break;
 	case HV_NVSP_MSG_RXBUF_REVOKE:
-		on_revoke(nic, c, p, &nic->rxbuf_connected, "RXBUF_REVOKE of no buffer");
+		on_rxbuf_revoke(nic, c, p);
 		break;
 	case HV_NVSP_MSG_CHIM_CONN:
 		on_chim_conn(nic, c, p);
 		break;
 	case HV_NVSP_MSG_CHIM_REVOKE:
-		on_revoke(nic, c, p, &nic->txbuf_connected, "CHIM_REVOKE of no buffer");
+		on_chim_revoke(nic, c, p);
 		break;
 	case HV_NVSP_MSG_RNDIS_PKT:
 		if (need(nic, c, p, p->plen >= sizeof(struct hv_nvsp_rndis_pkt),
@@ -445,7 +477,7 @@ on_completion(struct hvsim_nic *nic, struct hvsim_chan *c, const struct guest_pk
 	if (!need(nic, c, p, type == HV_NVSP_MSG_RNDIS_PKT_COMPLETE,
 		  "guest completion is not an RNDIS_PKT_COMPLETE"))
 		return;
-	if (hvsim_nic_complete_rx(nic, p->desc.trans_id) < 0) {
+	if (vsp_rxbuf_complete(nic, p->desc.trans_id) < 0) {
 		hvsim_violation(nic, c, "completion of a receive packet that is not outstanding",
 				p->bytes, p->len);
 		return;

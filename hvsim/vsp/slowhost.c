@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Copyright(c) 2026 hvnet authors
  *
- * A slow or silent host, for the scenario control (control.c): the
+ * A slow or silent host, for the scenario control (cli/control.c): the
  * answers to the guest's control traffic (NVSP replies and completions of
  * control messages, RNDIS control completions) go out now, after a delay,
  * or never.
  *
  * A delayed answer waits in a per-NIC FIFO with a due time; the host loop
- * releases what is due (hvsim_nic_release_due()), so the host thread never
+ * releases what is due (vsp_slowhost_release_due()), so the host thread never
  * sleeps and the data path keeps running meanwhile. Answers leave in the
  * order they were made even when the delay is lowered, as a real host's
  * work queue would send them.
@@ -19,7 +19,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "vmbus/nic.h"
+#include "util.h"
+#include "vsp/vsp.h"
 
 enum deferred_kind {
 	DEFERRED_COMPLETION,	/* a VMBus completion packet */
@@ -35,15 +36,6 @@ struct hvsim_deferred {
 	uint32_t len;
 	uint8_t data[];
 };
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static bool
 must_wait(const struct hvsim_nic *nic)
@@ -81,7 +73,7 @@ defer(struct hvsim_nic *nic, enum deferred_kind kind, uint16_t chan_id, uint64_t
 }
 
 int
-hvsim_nic_ctl_complete(struct hvsim_nic *nic, struct hvsim_chan *c, uint64_t xid,
+vsp_slowhost_complete(struct hvsim_nic *nic, struct hvsim_chan *c, uint64_t xid,
 		       const void *payload, uint32_t len)
 {
 	if (nic->ctl_muted) {
@@ -94,7 +86,7 @@ hvsim_nic_ctl_complete(struct hvsim_nic *nic, struct hvsim_chan *c, uint64_t xid
 }
 
 int
-hvsim_nic_ctl_rndis(struct hvsim_nic *nic, const void *msg, uint32_t len)
+vsp_slowhost_rndis(struct hvsim_nic *nic, const void *msg, uint32_t len)
 {
 	if (nic->ctl_muted) {
 		nic->stats.ctl_withheld++;
@@ -102,7 +94,7 @@ hvsim_nic_ctl_rndis(struct hvsim_nic *nic, const void *msg, uint32_t len)
 	}
 	if (must_wait(nic))
 		return defer(nic, DEFERRED_RNDIS, 0, 0, msg, len);
-	return hvsim_nic_send_rndis(nic, nic->chan[0], msg, len);
+	return vsp_rxbuf_send(nic, nic->chan[0], msg, len);
 }
 
 static void
@@ -116,14 +108,14 @@ release(struct hvsim_nic *nic, const struct hvsim_deferred *d)
 		if (hvsim_chan_complete(c, d->xid, d->len ? d->data : NULL, d->len) < 0)
 			hvsim_violation(nic, c, "guest never reads its ring: completion backlog full",
 					NULL, 0);
-	} else if (hvsim_nic_send_rndis(nic, c, d->data, d->len) < 0) {
+	} else if (vsp_rxbuf_send(nic, c, d->data, d->len) < 0) {
 		fprintf(stderr, "hvsim: nic%d: delayed RNDIS completion could not be delivered\n",
 			nic->index);
 	}
 }
 
 unsigned int
-hvsim_nic_release_due(struct hvsim_nic *nic)
+vsp_slowhost_release_due(struct hvsim_nic *nic)
 {
 	struct hvsim_deferred *d;
 	unsigned int n = 0;
@@ -143,7 +135,7 @@ hvsim_nic_release_due(struct hvsim_nic *nic)
 
 /* Forget every answer not sent yet; returns how many there were. */
 uint64_t
-hvsim_nic_drop_deferred(struct hvsim_nic *nic)
+vsp_slowhost_drop(struct hvsim_nic *nic)
 {
 	struct hvsim_deferred *d;
 	uint64_t n = 0;
@@ -158,17 +150,17 @@ hvsim_nic_drop_deferred(struct hvsim_nic *nic)
 }
 
 void
-hvsim_nic_set_delay(struct hvsim_nic *nic, uint32_t ms)
+vsp_slowhost_set_delay(struct hvsim_nic *nic, uint32_t ms)
 {
 	nic->ctl_delay_ms = ms;
 	nic->ctl_muted = false;
 }
 
 void
-hvsim_nic_set_muted(struct hvsim_nic *nic, bool muted)
+vsp_slowhost_set_muted(struct hvsim_nic *nic, bool muted)
 {
 	nic->ctl_muted = muted;
 	/* what was still waiting would never have been sent either */
 	if (muted)
-		nic->stats.ctl_withheld += hvsim_nic_drop_deferred(nic);
+		nic->stats.ctl_withheld += vsp_slowhost_drop(nic);
 }

@@ -50,7 +50,9 @@
 #include <rte_byteorder.h>
 #include <rte_ip.h>
 
+#include "util.h"
 #include "vmbus/nic.h"
+#include "vsp/vsp.h"
 #include "wire/vswitch.h"
 
 #define GEN_MAGIC	0x48565347u	/* "HVSG" */
@@ -102,15 +104,6 @@ struct gen {
 	struct gen_port port[HVSIM_VSWITCH_PORTS];
 	uint8_t frame[HVSIM_VSWITCH_FRAME_MAX];
 };
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* ---- arguments -------------------------------------------------------------- */
 
@@ -473,8 +466,8 @@ route_ready(struct gen *g, int p, uint64_t now)
 	struct gen_port *gp = &g->port[p];
 
 	if (gp->ready_ns == 0 &&
-	    hvsim_nic_accepts_traffic(hvsim_vswitch_port(g->vs, p)) &&
-	    hvsim_nic_accepts_traffic(hvsim_vswitch_port(g->vs, g->dst[p])))
+	    vsp_rx_accepts_traffic(hvsim_vswitch_port(g->vs, p)) &&
+	    vsp_rx_accepts_traffic(hvsim_vswitch_port(g->vs, g->dst[p])))
 		gp->ready_ns = now;
 	return gp->ready_ns != 0 && now >= gp->ready_ns + g->delay_ns;
 }

@@ -50,7 +50,7 @@
 #include <unistd.h>
 
 #include "guestos/hvns.h"
-#include "guestos/path.h"
+#include "util.h"
 #include "vmbus/nic.h"
 #include "wire/vswitch.h"
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "vmbus/nic.h"
+#include "vsp/vsp.h"
 #include "wire/vswitch.h"
 
 struct hvsim_vswitch {
@@ -157,7 +158,7 @@ hvsim_vswitch_deliver(struct hvsim_vswitch *vs, int port, const uint8_t *frame, 
 		return -ENODEV;
 	if (vs->pcap != NULL)
 		hvsim_pcap_frame(vs->pcap, frame, len, vlan_tci);
-	ret = hvsim_nic_receive(nic, frame, len, vlan_tci);
+	ret = vsp_rx_frame(nic, frame, len, vlan_tci);
 	/* a frame the NIC's packet filter refused did cross the wire: the NIC
 	 * counted it (rx_dropped_filter); no wire should offer it again */
 	if (ret == -EPERM)
@@ -177,7 +178,7 @@ hvsim_vswitch_poll(struct hvsim_vswitch *vs)
 
 	/* a poll round of the wire is what RSC may coalesce: deliver it now */
 	for (p = 0; p < vs->nports; p++)
-		hvsim_nic_rx_flush(vs->ports[p]);
+		vsp_rx_flush(vs->ports[p]);
 	return work;
 }
 

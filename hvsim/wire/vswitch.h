@@ -3,11 +3,11 @@
  *
  * The virtual switch behind the simulated NICs, and what is on the other
  * side of the wire (--traffic=KIND[:ARGS]), one module per kind:
- *   loop   wire_loop.c  reflect every frame back to the NIC that sent it
- *   gen    wire_gen.c   generate numbered frames, check what comes back
- *   tap    wire_tap.c   a kernel TAP device per port, each in its own
- *                       network namespace (ping, iperf3, curl)
- *   none                drop everything
+ *   loop   loop.c  reflect every frame back to the NIC that sent it
+ *   gen    gen.c   generate numbered frames, check what comes back
+ *   tap    tap.c   a kernel TAP device per port, each in its own
+ *                  network namespace (ping, iperf3, curl)
+ *   none           drop everything
  * --pcap=FILE records every frame crossing the switch (pcap.c).
  *
  * A wire never calls into a NIC from inside hvsim_vswitch_tx(): frames
@@ -68,7 +68,7 @@ struct hvsim_wire_ops {
 	void (*stats_json)(void *ctx, FILE *f);
 	/* true when the wire has finished what it was asked to do (gen count) */
 	int (*done)(void *ctx);
-	/* a scenario command for the wire (control.c): change its settings as
+	/* a scenario command for the wire (cli/control.c): change its settings as
 	 * args says, in the form --traffic takes; check: parse only. May be NULL */
 	int (*command)(void *ctx, const char *args, bool check);
 	void (*destroy)(void *ctx);
