@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "cli/control.h"
-#include "cli/hvsim.h"
+#include "cli/report.h"
 #include "guestos/hvns.h"
 #include "util.h"
 #include "vmbus/nic.h"

@@ -7,7 +7,8 @@
 
 #include <stdio.h>
 
-#include "cli/hvsim.h"
+#include "cli/report.h"
+#include "vmbus/nic.h"
 #include "wire/vswitch.h"
 
 uint64_t

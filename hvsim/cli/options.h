@@ -1,17 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Copyright(c) 2026 hvnet authors
  *
- * hvsim's command line and the reports it writes at exit.
+ * hvsim's command line (options.c): what the options set, and what the
+ * host loop (main.c) keeps beside them.
  */
 
-#ifndef HVSIM_H
-#define HVSIM_H
+#ifndef HVSIM_CLI_OPTIONS_H
+#define HVSIM_CLI_OPTIONS_H
 
 #include <stdbool.h>
-#include <stdio.h>
 
 #include "vmbus/nic.h"
 
+#define HVSIM_MAX_NICS		8
 #define HVSIM_MAX_PLUGINS	8
 #define HVSIM_MAX_AT		64
 
@@ -36,13 +37,8 @@ struct hvsim_options {
 	struct hvsim_control *control;
 };
 
-uint64_t hvsim_total_violations(const struct hvsim_nic *nics, int n);
-/* The --stats-json document (several lines) to f. */
-void hvsim_stats_json(FILE *f, const struct hvsim_nic *nics, int n,
-		      const struct hvsim_vswitch *vs);
-int hvsim_write_stats_json(const char *path, const struct hvsim_nic *nics, int n,
-			   const struct hvsim_vswitch *vs);
-void hvsim_print_summary(FILE *f, const struct hvsim_nic *nics, int n,
-			 const struct hvsim_vswitch *vs);
+/* Defaults, then argv up to "--"; o->command is what follows. --help
+ * exits; a bad option is reported on stderr and gives -EINVAL. */
+int hvsim_parse_options(int argc, char **argv, struct hvsim_options *o);
 
-#endif /* HVSIM_H */
+#endif /* HVSIM_CLI_OPTIONS_H */
