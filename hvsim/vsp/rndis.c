@@ -7,7 +7,6 @@
  * device's state (enum hvsim_rndis_state) changes in rndis_set_state().
  */
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
