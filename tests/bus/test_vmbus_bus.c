@@ -30,10 +30,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "devtree.h"
-#include "hvns.h"
-#include "irq.h"
-#include "uio_shim.h"
+#include "guestos/devtree.h"
+#include "guestos/hvns.h"
+#include "guestos/irq.h"
+#include "guestos/uio_shim.h"
 #include "hv_ring.h"
 
 #define DEV_A	"0a1b2c3d-0000-4000-8000-00000000000a"

@@ -28,10 +28,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "devtree.h"
+#include "guestos/devtree.h"
+#include "guestos/hvns.h"
+#include "guestos/uio_shim.h"
 #include "hv_vmbus_wire.h"
-#include "hvns.h"
-#include "uio_shim.h"
 
 #define CHILD_TIMEOUT_MS	20000
 #define CHILD_SKIP		77	/* no permission for namespaces */

@@ -33,7 +33,7 @@
 #include <linux/magic.h>
 #include <cmocka.h>
 
-#include "gpa.h"
+#include "guestos/gpa.h"
 
 #define READY_TIMEOUT_MS	10000	/* filling the hugepages included */
 #define REPLY_TIMEOUT_MS	5000

@@ -4,12 +4,12 @@
  * hvsim's offloads through its RNDIS data path, below the wire and above
  * the rings, without a guest process: a NIC in memory with a receive
  * buffer and a channel ring.
- *   RX: frames handed to hvsim_nic_receive() are read back from the
+ *   RX: frames handed to vsp_rx_frame() are read back from the
  *       host->guest ring and the receive buffer as a guest reads them:
  *       checksum PPIs, RSC (one transfer-page packet, one range per
  *       fragment, fragment ids, reassembled as Linux does), MTU drops.
  *   TX: guest PACKET_MSGs with checksum, LSOv2 and VLAN PPIs given to
- *       vsp_rndis_data() come out on the wire (a stub of the switch) as
+ *       vsp_tx_data() come out on the wire (a stub of the switch) as
  *       checksummed frames and segments; broken requests are violations.
  *   RSS: SETs of the RSS parameters that break a rule are refused whole;
  *       every advertised hash type hashes what it covers, checked with a
@@ -33,9 +33,9 @@
 
 #include "hv_nvsp_wire.h"
 #include "hv_rndis_wire.h"
-#include "nic.h"
-#include "vsp.h"
-#include "vswitch.h"
+#include "vmbus/nic.h"
+#include "vsp/vsp.h"
+#include "wire/vswitch.h"
 
 #define RING_HALF	(4096 + (256u << 10))
 #define RECV_BUF	(4u << 20)
@@ -111,8 +111,8 @@ setup(void **state)
 	nic->chan[0] = &fx->chan;
 	nic->nchan = 1;
 	nic->nvsp_version = HV_NVSP_PROTO_V61;
-	nic->rxbuf_connected = true;
-	nic->rndis_ready = true;
+	nic->nvsp_state = HVSIM_NVSP_READY;
+	nic->rndis_state = HVSIM_RNDIS_DATA;
 	nic->packet_filter = HV_NDIS_PACKET_TYPE_DIRECTED;
 	hvsim_ofl_config_init(&nic->offload);
 	wire = calloc(MAX_WIRE, sizeof(*wire));
@@ -321,7 +321,7 @@ guest_read(struct fx *fx, struct rx_pkt *p)
 	assert_int_equal(b[h.desc.offset8 * 8], HV_NVSP_MSG_RNDIS_PKT);
 	hv_ring_consume(&fx->guest_in, pkt.len);
 	hv_ring_read_commit(&fx->guest_in, &sig);
-	assert_int_equal(hvsim_nic_complete_rx(&fx->nic, h.desc.trans_id), 0);
+	assert_int_equal(vsp_rxbuf_complete(&fx->nic, h.desc.trans_id), 0);
 	return 1;
 }
 
@@ -344,14 +344,14 @@ test_rx_csum_ppi(void **state)
 
 	/* RX checksum off: no PPI ("not checked") */
 	len = frame(f, 4, 6, 100, 1, 0x10, false);
-	assert_int_equal(hvsim_nic_receive(&fx->nic, f, len, 0), 0);
+	assert_int_equal(vsp_rx_frame(&fx->nic, f, len, 0), 0);
 	assert_int_equal(guest_read(fx, &p), 1);
 	assert_int_equal(p.nranges, 1);
 	assert_false(p.msg[0].has_csum);
 	assert_false(p.msg[0].has_id);
 
 	rx_on(&fx->nic);
-	assert_int_equal(hvsim_nic_receive(&fx->nic, f, len, 0x2064), 0);
+	assert_int_equal(vsp_rx_frame(&fx->nic, f, len, 0x2064), 0);
 	assert_int_equal(guest_read(fx, &p), 1);
 	assert_true(p.msg[0].has_csum);
 	assert_int_equal(p.msg[0].csum, HV_RNDIS_RXCSUM_IP_OK | HV_RNDIS_RXCSUM_TCP_OK);
@@ -362,7 +362,7 @@ test_rx_csum_ppi(void **state)
 
 	len = frame(f, 6, 17, 300, 9, 0, false);
 	f[len - 1] ^= 0xff;
-	assert_int_equal(hvsim_nic_receive(&fx->nic, f, len, 0), 0);
+	assert_int_equal(vsp_rx_frame(&fx->nic, f, len, 0), 0);
 	assert_int_equal(guest_read(fx, &p), 1);
 	assert_int_equal(p.msg[0].csum, HV_RNDIS_RXCSUM_UDP_FAILED);
 	assert_int_equal(guest_read(fx, &p), 0);
@@ -380,8 +380,8 @@ test_rx_mtu(void **state)
 	struct rx_pkt p;
 
 	/* 1514 passes, 1515 is dropped and counted; the wire is not told */
-	assert_int_equal(hvsim_nic_receive(&fx->nic, f, frame(f, 4, 17, 1472, 1, 0, false), 0), 0);
-	assert_int_equal(hvsim_nic_receive(&fx->nic, f, frame(f, 4, 17, 1473, 1, 0, false), 0), 0);
+	assert_int_equal(vsp_rx_frame(&fx->nic, f, frame(f, 4, 17, 1472, 1, 0, false), 0), 0);
+	assert_int_equal(vsp_rx_frame(&fx->nic, f, frame(f, 4, 17, 1473, 1, 0, false), 0), 0);
 	assert_int_equal(guest_read(fx, &p), 1);
 	assert_int_equal(p.msg[0].data_len, 1514);
 	assert_int_equal(guest_read(fx, &p), 0);
@@ -389,14 +389,14 @@ test_rx_mtu(void **state)
 
 	/* jumbo: 9014 in one range over several slots */
 	fx->nic.cfg.mtu = 9000;
-	assert_int_equal(hvsim_nic_receive(&fx->nic, f, frame(f, 6, 6, 8940, 5, 0x10, false), 0),
+	assert_int_equal(vsp_rx_frame(&fx->nic, f, frame(f, 6, 6, 8940, 5, 0x10, false), 0),
 			 0);
 	assert_int_equal(guest_read(fx, &p), 1);
 	assert_int_equal(p.msg[0].data_len, 9014);
 	assert_memory_equal(p.msg[0].data, f, 9014);
 	/* below NVSP 0x30002 there are no jumbo frames */
 	fx->nic.nvsp_version = HV_NVSP_PROTO_V1;
-	assert_int_equal(hvsim_nic_receive(&fx->nic, f, frame(f, 4, 17, 1473, 1, 0, false), 0), 0);
+	assert_int_equal(vsp_rx_frame(&fx->nic, f, frame(f, 4, 17, 1473, 1, 0, false), 0), 0);
 	assert_int_equal(guest_read(fx, &p), 0);
 	assert_int_equal(fx->nic.stats.rx_dropped_oversize, 2);
 }
@@ -417,7 +417,7 @@ test_rx_pass_publishes_once(void **state)
 	fx->chan.h2g.hdr->interrupt_mask = 0;	/* a guest that wants signals */
 	hvsim_nic_pass_begin(&fx->nic);
 	for (i = 0; i < 3; i++)
-		assert_int_equal(hvsim_nic_receive(&fx->nic, f,
+		assert_int_equal(vsp_rx_frame(&fx->nic, f,
 						   frame(f, 4, 17, 100 + i, 1, 0, false), 0), 0);
 	assert_int_equal(guest_read(fx, &p), 0);
 	assert_int_equal(fx->chan.h2g.hdr->write_index, 0);
@@ -430,7 +430,7 @@ test_rx_pass_publishes_once(void **state)
 	}
 	assert_int_equal(guest_read(fx, &p), 0);
 	/* outside a pass every frame is published (and signalled) on its own */
-	assert_int_equal(hvsim_nic_receive(&fx->nic, f, frame(f, 4, 17, 64, 1, 0, false), 0), 0);
+	assert_int_equal(vsp_rx_frame(&fx->nic, f, frame(f, 4, 17, 64, 1, 0, false), 0), 0);
 	assert_int_equal(fx->chan.stats.host_signals, 2);
 	assert_int_equal(guest_read(fx, &p), 1);
 }
@@ -473,10 +473,10 @@ test_rx_rsc(void **state)
 	rx_on(&fx->nic);
 	for (i = 0; i < n; i++) {
 		len = frame(f, 4, 6, seg, 7000 + i * seg, i + 1 == n ? 0x18 : 0x10, false);
-		assert_int_equal(hvsim_nic_receive(&fx->nic, f, len, 0x0005), 0);
+		assert_int_equal(vsp_rx_frame(&fx->nic, f, len, 0x0005), 0);
 	}
 	assert_int_equal(guest_read(fx, &p), 0);	/* held until the round ends */
-	hvsim_nic_rx_flush(&fx->nic);
+	vsp_rx_flush(&fx->nic);
 	assert_int_equal(guest_read(fx, &p), 1);
 	assert_int_equal(p.nranges, n);
 	assert_true(p.msg[0].has_vlan);
@@ -519,9 +519,9 @@ test_rx_rsc_order(void **state)
 	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
 		len = frame(f, in[i].ipv, in[i].proto, in[i].proto == 6 ? 500 : 64, in[i].seq,
 			    0x10, false);
-		assert_int_equal(hvsim_nic_receive(&fx->nic, f, len, 0), 0);
+		assert_int_equal(vsp_rx_frame(&fx->nic, f, len, 0), 0);
 	}
-	hvsim_nic_rx_flush(&fx->nic);
+	vsp_rx_flush(&fx->nic);
 	for (i = 0; i < sizeof(out) / sizeof(out[0]); i++) {
 		assert_int_equal(guest_read(fx, &p), 1);
 		assert_int_equal(p.nranges, out[i].ranges);
@@ -548,7 +548,7 @@ test_rx_rsc_order(void **state)
 	fx->nic.nvsp_version = HV_NVSP_PROTO_V6;
 	for (i = 0; i < 2; i++) {
 		len = frame(f, 4, 6, 500, 100 + 500 * i, 0x10, false);
-		assert_int_equal(hvsim_nic_receive(&fx->nic, f, len, 0), 0);
+		assert_int_equal(vsp_rx_frame(&fx->nic, f, len, 0), 0);
 		assert_int_equal(guest_read(fx, &p), 1);
 		assert_int_equal(p.nranges, 1);
 	}
@@ -601,7 +601,7 @@ test_tx_csum(void **state)
 	len = frame(f, 4, 17, 200, 1, 0, true);
 	mlen = packet_msg(msg, ppis, 3, f, len);
 	memcpy(before, msg, mlen);
-	assert_int_equal(vsp_rndis_data(&fx->nic, &fx->chan, msg, mlen),
+	assert_int_equal(vsp_tx_data(&fx->nic, &fx->chan, msg, mlen),
 			 HV_NVSP_STATUS_SUCCESS);
 	assert_int_equal(nwire, 1);
 	assert_int_equal(wire[0].len, len);
@@ -615,7 +615,7 @@ test_tx_csum(void **state)
 	/* no request, a wrong checksum: out as it is, and counted */
 	f[len - 1] ^= 1;
 	mlen = packet_msg(msg, ppis, 2, f, len);
-	assert_int_equal(vsp_rndis_data(&fx->nic, &fx->chan, msg, mlen),
+	assert_int_equal(vsp_tx_data(&fx->nic, &fx->chan, msg, mlen),
 			 HV_NVSP_STATUS_SUCCESS);
 	assert_int_equal(nwire, 2);
 	assert_memory_equal(wire[1].bytes, f, len);
@@ -639,7 +639,7 @@ test_tx_lso(void **state)
 	fx->nic.offload.lso6 = true;
 	len = frame(f, 6, 6, 10000, 0x10000, 0x19, true);	/* ACK PSH FIN */
 	mlen = packet_msg(msg, ppis, 2, f, len);
-	assert_int_equal(vsp_rndis_data(&fx->nic, &fx->chan, msg, mlen),
+	assert_int_equal(vsp_tx_data(&fx->nic, &fx->chan, msg, mlen),
 			 HV_NVSP_STATUS_SUCCESS);
 	/* 6 * 1440 = 8640, then 1360 */
 	assert_int_equal(nwire, 7);
@@ -674,23 +674,23 @@ test_tx_violations(void **state)
 	/* TCP checksum enabled for RX only (what DPDK's 2 | 3 asks for) */
 	fx->nic.offload.tcp4 = HV_NDIS_OFFLOAD_PARAM_RX;
 	len = frame(f, 4, 6, 100, 1, 0x10, true);
-	assert_int_equal(vsp_rndis_data(&fx->nic, &fx->chan, msg, packet_msg(msg, csum, 1, f, len)),
+	assert_int_equal(vsp_tx_data(&fx->nic, &fx->chan, msg, packet_msg(msg, csum, 1, f, len)),
 			 HV_NVSP_STATUS_INVALID_RNDIS_PKT);
 	assert_int_equal(fx->nic.stats.violations, 1);
 	/* LSO never enabled */
 	len = frame(f, 4, 6, 1500, 1, 0x10, true);
-	assert_int_equal(vsp_rndis_data(&fx->nic, &fx->chan, msg, packet_msg(msg, lso, 1, f, len)),
+	assert_int_equal(vsp_tx_data(&fx->nic, &fx->chan, msg, packet_msg(msg, lso, 1, f, len)),
 			 HV_NVSP_STATUS_INVALID_RNDIS_PKT);
 	assert_int_equal(fx->nic.stats.violations, 2);
 	/* longer than MTU + 14 without LSO */
-	assert_int_equal(vsp_rndis_data(&fx->nic, &fx->chan, msg, packet_msg(msg, NULL, 0, f, len)),
+	assert_int_equal(vsp_tx_data(&fx->nic, &fx->chan, msg, packet_msg(msg, NULL, 0, f, len)),
 			 HV_NVSP_STATUS_INVALID_RNDIS_PKT);
 	assert_int_equal(fx->nic.stats.violations, 3);
 	assert_int_equal(nwire, 0);
 	assert_int_equal(fx->nic.stats.tx_frames, 0);
 	/* 1514 is fine */
 	len = frame(f, 4, 6, 1460, 1, 0x10, false);
-	assert_int_equal(vsp_rndis_data(&fx->nic, &fx->chan, msg, packet_msg(msg, NULL, 0, f, len)),
+	assert_int_equal(vsp_tx_data(&fx->nic, &fx->chan, msg, packet_msg(msg, NULL, 0, f, len)),
 			 HV_NVSP_STATUS_SUCCESS);
 	assert_int_equal(nwire, 1);
 }
@@ -777,7 +777,7 @@ rss_set(struct fx *fx, const struct rss_req *r)
 	assert_int_equal(c.rid, 7);
 	hv_ring_consume(&fx->guest_in, pkt.len);
 	hv_ring_read_commit(&fx->guest_in, &sig);
-	assert_int_equal(hvsim_nic_complete_rx(&fx->nic, h.desc.trans_id), 0);
+	assert_int_equal(vsp_rxbuf_complete(&fx->nic, h.desc.trans_id), 0);
 	return c.status;
 }
 
@@ -855,8 +855,8 @@ rss_rx(struct fx *fx, const uint8_t *f, uint32_t len, bool *hashed, uint32_t *ha
 	struct rx_pkt *p = malloc(sizeof(*p));
 
 	assert_non_null(p);
-	assert_int_equal(hvsim_nic_receive(&fx->nic, f, len, 0), 0);
-	hvsim_nic_rx_flush(&fx->nic);
+	assert_int_equal(vsp_rx_frame(&fx->nic, f, len, 0), 0);
+	vsp_rx_flush(&fx->nic);
 	assert_int_equal(guest_read(fx, p), 1);
 	assert_int_equal(p->msg[0].has_hash, p->msg[0].has_hashinf);
 	*hashed = p->msg[0].has_hash;

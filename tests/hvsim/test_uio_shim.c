@@ -27,9 +27,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "devtree.h"
-#include "irq.h"
-#include "uio_shim.h"
+#include "guestos/devtree.h"
+#include "guestos/irq.h"
+#include "guestos/uio_shim.h"
 
 #define REPLY_TIMEOUT_MS	5000	/* a guest command answers within */
 #define HOST_TIMEOUT_MS		2000	/* something the host must see */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Copyright(c) 2026 hvnet authors
  *
- * Unit tests of hvsim's data-path offloads (hvsim/offload.[ch]): checksum
+ * Unit tests of hvsim's data-path offloads (hvsim/vsp/offload.[ch]): checksum
  * computation against an independent RFC 1071 implementation and a known
  * header, TX checksum requests and their validation, LSOv2 segmentation
  * of 64 KiB IPv4 and IPv6 payloads, RX checksum results, the offload
@@ -20,7 +20,7 @@
 #include <cmocka.h>
 
 #include "hv_rndis_wire.h"
-#include "offload.h"
+#include "vsp/offload.h"
 
 #define ETH	14u
 #define IP4	20u

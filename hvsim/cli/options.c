@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 hvnet authors
+ *
+ * hvsim's command line: every option, its default and its checks, and
+ * --help. What an option means for a NIC lands in struct hvsim_nic_config.
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/options.h"
+#include "wire/vswitch.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: hvsim [options] -- COMMAND [ARGS]\n"
+		"  --netvsc=hvnet|bundled  netvsc implementation the guest loads (default hvnet)\n"
+		"  --nics=N                synthetic NICs (default 1, at most %d)\n"
+		"  --mac=XX:XX:XX:XX:XX:XX MAC of NIC 0; NIC i adds i to the last byte\n"
+		"  --mtu=N                 maximum frame size reported (default 1500)\n"
+		"  --speed=MBPS            link speed (default 10000)\n"
+		"  --link=up|down          initial link state (default up)\n"
+		"  --nvsp-max=VERSION      newest NVSP version accepted (default 0x60001)\n"
+		"  --subchannels=N         most subchannels granted (default 63)\n"
+		"  --rx-slot=BYTES         receive buffer slot size (default 1728)\n"
+		"  --tx-section=BYTES      send buffer section size (default 6144)\n"
+		"  --lso-max=BYTES         LSOv2 max size advertised (default 62780)\n"
+		"  --lso-min-segs=N        LSOv2 min segment count advertised (default 2)\n"
+		"  --no-monitor            channels have no monitor id\n"
+		"  --traffic=KIND[:ARGS]   the other side of the wire (default loop):\n"
+		"                          loop | none\n"
+		"                          gen[:rate=PPS,count=N,flows=N,sizes=A/B,burst=N,delay=MS,\n"
+		"                              ports=S>D/S>D,dst=MAC,proto=udp|tcp,ip=4|6,badsum=N]\n"
+		"                          tap[:addrP=A.B.C.D/LEN|none,mtu=N,ns=PREFIX,dev=PREFIX,ipv6=1]\n"
+		"  --pcap=FILE             record every frame crossing the switch\n"
+		"  --control=PATH          Unix socket taking scenario commands (link, speed,\n"
+		"                          delay, mute, unmute, stats, quit, help)\n"
+		"  --at=[ready+]SECS:CMD   run a scenario command at a time (repeatable)\n"
+		"  --strict                a protocol violation by the guest is fatal\n"
+		"  --stats-json=FILE       counters written at exit\n"
+		"  --plugin=FILE           extra plugin for the guest's plugin directory\n"
+		"  -v, --verbose           log every control message\n",
+		HVSIM_MAX_NICS);
+}
+
+static int
+parse_uint(const char *s, unsigned long long max, unsigned long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoull(s, &end, 0);
+	return (errno || *end || end == s || *out > max) ? -EINVAL : 0;
+}
+
+static void
+default_options(struct hvsim_options *o)
+{
+	static const uint8_t mac[6] = { 0x00, 0x15, 0x5d, 0x42, 0x00, 0x10 };
+
+	memset(o, 0, sizeof(*o));
+	o->netvsc = "hvnet";
+	o->nics = 1;
+	memcpy(o->nic.mac, mac, 6);
+	o->nic.mtu = 1500;
+	o->nic.speed_mbps = 10000;
+	o->nic.link_up = true;
+	o->nic.nvsp_max = 0x60001;
+	o->nic.max_subchannels = 63;
+	o->nic.rx_slot_size = 1728;
+	o->nic.tx_section_size = 6144;
+	o->nic.lso_max = 62780;		/* protocol doc, appendix K */
+	o->nic.lso_min_segs = 2;
+	o->nic.monitor = true;
+	o->traffic = "loop";
+}
+
+enum {
+	OPT_NETVSC = 256, OPT_NICS, OPT_MAC, OPT_MTU, OPT_SPEED, OPT_LINK,
+	OPT_NVSP_MAX, OPT_SUBCH, OPT_RX_SLOT, OPT_TX_SECTION, OPT_NO_MONITOR,
+	OPT_TRAFFIC, OPT_STRICT, OPT_STATS, OPT_PLUGIN, OPT_PCAP,
+	OPT_CONTROL, OPT_AT,
+};
+
+/* Offload limits (vsp/offload.h); their own numbers keep this apart. */
+enum { OPT_LSO_MAX = 512, OPT_LSO_MIN_SEGS };
+
+static int
+apply_offload_option(struct hvsim_options *o, int opt, const char *arg)
+{
+	unsigned long long v;
+
+	if (opt == OPT_LSO_MAX && parse_uint(arg, 65536, &v) == 0 && v >= 1) {
+		o->nic.lso_max = (uint32_t)v;
+		return 0;
+	}
+	if (opt == OPT_LSO_MIN_SEGS && parse_uint(arg, 64, &v) == 0 && v >= 1) {
+		o->nic.lso_min_segs = (uint32_t)v;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int
+apply_option(struct hvsim_options *o, int opt, const char *arg)
+{
+	unsigned long long v;
+
+	if (opt == OPT_LSO_MAX || opt == OPT_LSO_MIN_SEGS)
+		return apply_offload_option(o, opt, arg);
+	switch (opt) {
+	case OPT_NETVSC:
+		if (strcmp(arg, "hvnet") && strcmp(arg, "bundled"))
+			return -EINVAL;
+		o->netvsc = arg;
+		return 0;
+	case OPT_NICS:
+		if (parse_uint(arg, HVSIM_MAX_NICS, &v) || v == 0)
+			return -EINVAL;
+		o->nics = (int)v;
+		return 0;
+	case OPT_MAC:
+		return hvsim_parse_mac(arg, o->nic.mac);
+	case OPT_MTU:
+		if (parse_uint(arg, 65535 - 14, &v) || v < 68)
+			return -EINVAL;
+		o->nic.mtu = (uint32_t)v;
+		return 0;
+	case OPT_SPEED:
+		if (parse_uint(arg, 1000000, &v) || v == 0)
+			return -EINVAL;
+		o->nic.speed_mbps = v;
+		return 0;
+	case OPT_LINK:
+		if (strcmp(arg, "up") && strcmp(arg, "down"))
+			return -EINVAL;
+		o->nic.link_up = strcmp(arg, "up") == 0;
+		return 0;
+	case OPT_NVSP_MAX:
+		if (parse_uint(arg, UINT32_MAX, &v))
+			return -EINVAL;
+		o->nic.nvsp_max = (uint32_t)v;
+		return 0;
+	case OPT_SUBCH:
+		if (parse_uint(arg, HVSIM_MAX_CHANNELS - 1, &v))
+			return -EINVAL;
+		o->nic.max_subchannels = (uint32_t)v;
+		return 0;
+	case OPT_RX_SLOT:
+		if (parse_uint(arg, 65536, &v) || v < 68)
+			return -EINVAL;
+		o->nic.rx_slot_size = (uint32_t)v;
+		return 0;
+	case OPT_TX_SECTION:
+		if (parse_uint(arg, 1 << 20, &v) || v < 68 || v % 4)
+			return -EINVAL;
+		o->nic.tx_section_size = (uint32_t)v;
+		return 0;
+	case OPT_NO_MONITOR:
+		o->nic.monitor = false;
+		return 0;
+	case OPT_TRAFFIC:
+		o->traffic = arg;	/* checked when the switch is made */
+		return 0;
+	case OPT_PCAP:
+		o->pcap = arg;
+		return 0;
+	case OPT_STRICT:
+		o->strict = true;
+		return 0;
+	case OPT_STATS:
+		o->stats_json = arg;
+		return 0;
+	case OPT_PLUGIN:
+		if (o->nplugins == HVSIM_MAX_PLUGINS)
+			return -E2BIG;
+		o->plugins[o->nplugins++] = arg;
+		return 0;
+	case OPT_CONTROL:
+		o->control_path = arg;
+		return 0;
+	case OPT_AT:
+		if (o->nat == HVSIM_MAX_AT)
+			return -E2BIG;
+		o->at[o->nat++] = arg;	/* checked when the control is made */
+		return 0;
+	case 'v':
+		o->verbose++;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int
+hvsim_parse_options(int argc, char **argv, struct hvsim_options *o)
+{
+	static const struct option longopts[] = {
+		{ "netvsc", required_argument, NULL, OPT_NETVSC },
+		{ "nics", required_argument, NULL, OPT_NICS },
+		{ "mac", required_argument, NULL, OPT_MAC },
+		{ "mtu", required_argument, NULL, OPT_MTU },
+		{ "speed", required_argument, NULL, OPT_SPEED },
+		{ "link", required_argument, NULL, OPT_LINK },
+		{ "nvsp-max", required_argument, NULL, OPT_NVSP_MAX },
+		{ "subchannels", required_argument, NULL, OPT_SUBCH },
+		{ "rx-slot", required_argument, NULL, OPT_RX_SLOT },
+		{ "tx-section", required_argument, NULL, OPT_TX_SECTION },
+		{ "lso-max", required_argument, NULL, OPT_LSO_MAX },
+		{ "lso-min-segs", required_argument, NULL, OPT_LSO_MIN_SEGS },
+		{ "no-monitor", no_argument, NULL, OPT_NO_MONITOR },
+		{ "traffic", required_argument, NULL, OPT_TRAFFIC },
+		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ "stats-json", required_argument, NULL, OPT_STATS },
+		{ "plugin", required_argument, NULL, OPT_PLUGIN },
+		{ "pcap", required_argument, NULL, OPT_PCAP },
+		{ "control", required_argument, NULL, OPT_CONTROL },
+		{ "at", required_argument, NULL, OPT_AT },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	default_options(o);
+	while ((opt = getopt_long(argc, argv, "+vh", longopts, NULL)) != -1) {
+		if (opt == 'h') {
+			usage(stdout);
+			exit(0);
+		}
+		if (opt == '?' || apply_option(o, opt, optarg) < 0) {
+			fprintf(stderr, "hvsim: bad option %s%s%s: see hvsim --help\n",
+				argv[optind - 1], optarg ? " " : "", optarg ? optarg : "");
+			return -EINVAL;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "hvsim: no command given: hvsim [options] -- COMMAND [ARGS]\n");
+		return -EINVAL;
+	}
+	if (strcmp(o->netvsc, "bundled") == 0 && !o->nic.monitor) {
+		fprintf(stderr, "hvsim: DPDK 22.11's bundled vmbus needs monitor ids: drop --no-monitor\n");
+		return -EINVAL;
+	}
+	o->command = argv + optind;
+	return 0;
+}

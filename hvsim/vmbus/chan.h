@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 hvnet authors
+ *
+ * A VMBus channel seen from the host: it reads the guest->host ring and
+ * writes the host->guest ring, with the same ring rules as the guest
+ * (drivers/common/hyperv/hv_ring.c). The host never trusts the guest:
+ * descriptors are validated and violations are counted per rule.
+ */
+
+#ifndef HVSIM_CHAN_H
+#define HVSIM_CHAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hv_ring.h"
+
+/* Completions the host owes the guest while its ring is full. */
+#define HVSIM_CHAN_BACKLOG	1024
+/* Largest guest->host packet hvsim accepts (a GPA packet of 32 ranges
+ * plus its NVSP message is about 600 bytes). */
+#define HVSIM_CHAN_PKT_MAX	4096
+
+struct hvsim_chan_stats {
+	uint64_t rx_packets;		/* guest -> host packets */
+	uint64_t tx_packets;		/* host -> guest packets */
+	uint64_t rx_frames;		/* Ethernet frames delivered on it */
+	uint64_t guest_signals;		/* host was told to look */
+	uint64_t host_signals;		/* guest was told to look */
+	uint64_t tx_ring_full;		/* host -> guest ring had no room */
+	uint64_t bad_packets;		/* malformed guest descriptors */
+};
+
+struct hvsim_backlog_entry {
+	uint64_t xid;
+	uint16_t type;
+	uint16_t len;
+	uint8_t payload[40];
+};
+
+struct hvsim_chan {
+	struct hv_ring g2h;		/* guest writes, we read */
+	struct hv_ring h2g;		/* we write, guest reads */
+	uint32_t relid;
+	uint16_t subchannel_id;
+	int32_t monitor_id;
+	int irq_fd;			/* guest's uio connection, for signals */
+	void *ring_mem;
+	size_t ring_size;
+	bool mapped_here;		/* ring_mem is ours to unmap */
+	struct hvsim_chan_stats stats;
+	/* within a pass of the host loop: packets to the guest are made
+	 * visible together at its end (hvsim_chan_pass_end) */
+	bool in_pass;
+	bool pass_sig;
+	struct hv_ring_batch out;
+	unsigned int backlog_len;
+	struct hvsim_backlog_entry backlog[HVSIM_CHAN_BACKLOG];
+	uint8_t scratch[HVSIM_CHAN_PKT_MAX];
+};
+
+/*
+ * Attach to a channel's ring memory (both rings) and reset it, as the
+ * kernel does when the guest opens the channel: indices zero, both rings
+ * advertise pending_send_sz, guest inbound masked (uio poll mode).
+ */
+int hvsim_chan_attach(struct hvsim_chan *c, void *mem, size_t size,
+		      uint32_t relid, uint16_t subchannel_id, int32_t monitor_id);
+
+/*
+ * One pass of the host loop over this channel. In between, what is sent to
+ * the guest is written at once but published (write index, signal) at the
+ * end, once per pass, as a host serving a burst would: per packet, each
+ * index update would move the index's cache line to the guest's CPU and
+ * back. Outside a pass every send is published on its own.
+ */
+void hvsim_chan_pass_begin(struct hvsim_chan *c);
+void hvsim_chan_pass_end(struct hvsim_chan *c);
+
+/*
+ * Send one packet to the guest: type HV_PKT_COMPLETION or
+ * HV_PKT_DATA_INBAND with payload[len]. Signals the guest when the ring
+ * rules require it. -EAGAIN when the ring is full (the host then sets
+ * pending_send_sz and the caller retries).
+ */
+int hvsim_chan_send(struct hvsim_chan *c, uint16_t type, uint16_t flags,
+		    uint64_t xid, const void *payload, uint32_t len);
+
+/*
+ * Like hvsim_chan_send() for completions, which must never be lost: when
+ * the ring is full they wait in the channel backlog. -ENOSPC when even the
+ * backlog is full (a guest that sends without reading).
+ */
+int hvsim_chan_complete(struct hvsim_chan *c, uint64_t xid,
+			const void *payload, uint32_t len);
+
+/* Retry backlogged completions; true when the backlog is empty. */
+bool hvsim_chan_flush(struct hvsim_chan *c);
+
+/* Write a pre-built packet (descriptor included) of len bytes. */
+int hvsim_chan_send_raw(struct hvsim_chan *c, const struct iovec *iov,
+			unsigned int iovcnt);
+
+/* Add a channel's counters to t (totals kept across sessions). */
+void hvsim_chan_stats_add(struct hvsim_chan_stats *t, const struct hvsim_chan_stats *s);
+
+/* Tell the guest to look at its inbound ring (a uio interrupt). */
+void hvsim_chan_signal_guest(struct hvsim_chan *c);
+
+#endif /* HVSIM_CHAN_H */
