@@ -18,36 +18,36 @@
 #include "hn_var.h"
 
 uint64_t
-hn_ctl_deadline(const struct hn_dev *hv)
+hn_ctl_deadline(const struct hn_dev *hn)
 {
-	return rte_get_timer_cycles() + (uint64_t)hv->args.timeout_s * rte_get_timer_hz();
+	return rte_get_timer_cycles() + (uint64_t)hn->args.timeout_s * rte_get_timer_hz();
 }
 
 /*
- * Wait for what hv->ctl was armed for. The primary channel is drained here
+ * Wait for what hn->ctl was armed for. The primary channel is drained here
  * unless another thread is draining it, in which case that thread fills
  * the mailbox. Data frames met on the way go to queue 0's staging ring.
  */
 int
-hn_ctl_wait(struct hn_dev *hv, const char *what)
+hn_ctl_wait(struct hn_dev *hn, const char *what)
 {
-	uint64_t deadline = hn_ctl_deadline(hv);
+	uint64_t deadline = hn_ctl_deadline(hn);
 	unsigned int idle_us = 10;
 
-	while (!__atomic_load_n(&hv->ctl.done, __ATOMIC_ACQUIRE)) {
+	while (!__atomic_load_n(&hn->ctl.done, __ATOMIC_ACQUIRE)) {
 		unsigned int n;
 
-		if (hv->vdev != NULL && vmbus_device_rescinded(hv->vdev))
+		if (hn->vdev != NULL && vmbus_device_rescinded(hn->vdev))
 			return -ENODEV;
-		n = hn_chan_drain(hv, &hv->chans[0], NULL, 0, HN_RX_BURST_BUDGET);
-		if (__atomic_load_n(&hv->ctl.done, __ATOMIC_ACQUIRE))
+		n = hn_chan_drain(hn, &hn->chans[0], NULL, 0, HN_RX_BURST_BUDGET);
+		if (__atomic_load_n(&hn->ctl.done, __ATOMIC_ACQUIRE))
 			break;
 		if (rte_get_timer_cycles() > deadline) {
-			hv->ctl.timeouts++;
-			hv->ctl.kind = HN_CTL_NONE;
+			hn->ctl.timeouts++;
+			hn->ctl.kind = HN_CTL_NONE;
 			PMD_DRV_LOG(ERR, "port %u: the host did not answer %s within %u s "
 				    "(devarg timeout= sets the deadline)",
-				    hv->port_id, what, hv->args.timeout_s);
+				    hn->port_id, what, hn->args.timeout_s);
 			return -ETIMEDOUT;
 		}
 		if (n == 0) {
@@ -57,36 +57,36 @@ hn_ctl_wait(struct hn_dev *hv, const char *what)
 			idle_us = 10;
 		}
 	}
-	hv->ctl.kind = HN_CTL_NONE;
+	hn->ctl.kind = HN_CTL_NONE;
 	return 0;
 }
 
 static void
-ctl_arm(struct hn_dev *hv, enum hn_ctl_kind kind, uint64_t xid)
+ctl_arm(struct hn_dev *hn, enum hn_ctl_kind kind, uint64_t xid)
 {
-	hv->ctl.kind = kind;
-	hv->ctl.xid = xid;
-	hv->ctl.len = 0;
-	__atomic_store_n(&hv->ctl.done, 0, __ATOMIC_RELEASE);
+	hn->ctl.kind = kind;
+	hn->ctl.xid = xid;
+	hn->ctl.len = 0;
+	__atomic_store_n(&hn->ctl.done, 0, __ATOMIC_RELEASE);
 }
 
 static uint64_t
-ctl_next_xid(struct hn_dev *hv)
+ctl_next_xid(struct hn_dev *hn)
 {
-	return HN_XID_CTL | ++hv->ctl.seq;
+	return HN_XID_CTL | ++hn->ctl.seq;
 }
 
 /* Send an NVSP message that gets no response. */
 static int
-nvsp_post(struct hn_dev *hv, const union hv_nvsp_msg *msg)
+nvsp_post(struct hn_dev *hn, const union hv_nvsp_msg *msg)
 {
 	bool sig = false;
 	int ret;
 
-	ret = vmbus_chan_send(hv->chans[0].vc, HV_PKT_DATA_INBAND, msg, sizeof(*msg),
-			      ctl_next_xid(hv), 0, &sig);
+	ret = vmbus_chan_send(hn->chans[0].vc, HV_PKT_DATA_INBAND, msg, sizeof(*msg),
+			      ctl_next_xid(hn), 0, &sig);
 	if (ret == 0 && sig)
-		vmbus_chan_signal(hv->chans[0].vc);
+		vmbus_chan_signal(hn->chans[0].vc);
 	return ret;
 }
 
@@ -95,7 +95,7 @@ nvsp_post(struct hn_dev *hv, const union hv_nvsp_msg *msg)
  * at least resp_min bytes (copied to resp, at most resp_max).
  */
 int
-hn_ctl_nvsp(struct hn_dev *hv, const union hv_nvsp_msg *req, uint32_t resp_type,
+hn_ctl_nvsp(struct hn_dev *hn, const union hv_nvsp_msg *req, uint32_t resp_type,
 	    void *resp, uint32_t resp_min, uint32_t resp_max)
 {
 	char what[48];
@@ -103,35 +103,35 @@ hn_ctl_nvsp(struct hn_dev *hv, const union hv_nvsp_msg *req, uint32_t resp_type,
 	bool sig = false;
 	int ret;
 
-	ctl_arm(hv, HN_CTL_NVSP, ctl_next_xid(hv));
-	ret = vmbus_chan_send(hv->chans[0].vc, HV_PKT_DATA_INBAND, req, sizeof(*req),
-			      hv->ctl.xid, HV_PKT_FLAG_COMPLETION_REQUESTED, &sig);
+	ctl_arm(hn, HN_CTL_NVSP, ctl_next_xid(hn));
+	ret = vmbus_chan_send(hn->chans[0].vc, HV_PKT_DATA_INBAND, req, sizeof(*req),
+			      hn->ctl.xid, HV_PKT_FLAG_COMPLETION_REQUESTED, &sig);
 	if (ret < 0) {
-		hv->ctl.kind = HN_CTL_NONE;
-		PMD_DRV_LOG(ERR, "port %u: cannot send NVSP message %u: %s", hv->port_id,
+		hn->ctl.kind = HN_CTL_NONE;
+		PMD_DRV_LOG(ERR, "port %u: cannot send NVSP message %u: %s", hn->port_id,
 			    req->type, strerror(-ret));
 		return ret;
 	}
 	if (sig)
-		vmbus_chan_signal(hv->chans[0].vc);
+		vmbus_chan_signal(hn->chans[0].vc);
 	snprintf(what, sizeof(what), "NVSP message %u", req->type);
-	ret = hn_ctl_wait(hv, what);
+	ret = hn_ctl_wait(hn, what);
 	if (ret < 0)
 		return ret;
 	type = 0;
-	if (hv->ctl.len >= sizeof(type))
-		memcpy(&type, hv->ctl.buf, sizeof(type));
-	if (hv->ctl.len < resp_min || type != resp_type) {
+	if (hn->ctl.len >= sizeof(type))
+		memcpy(&type, hn->ctl.buf, sizeof(type));
+	if (hn->ctl.len < resp_min || type != resp_type) {
 		PMD_DRV_LOG(ERR, "port %u: NVSP message %u answered with type %u, %u bytes",
-			    hv->port_id, req->type, type, hv->ctl.len);
+			    hn->port_id, req->type, type, hn->ctl.len);
 		return -EPROTO;
 	}
-	memcpy(resp, hv->ctl.buf, RTE_MIN(hv->ctl.len, resp_max));
+	memcpy(resp, hn->ctl.buf, RTE_MIN(hn->ctl.len, resp_max));
 	return 0;
 }
 
 static int
-nvsp_negotiate(struct hn_dev *hv)
+nvsp_negotiate(struct hn_dev *hn)
 {
 	static const uint32_t versions[] = { HV_NVSP_PROTO_VERSIONS };
 	unsigned int i;
@@ -145,60 +145,60 @@ nvsp_negotiate(struct hn_dev *hv)
 		struct hv_nvsp_init_complete resp;
 		int ret;
 
-		ret = hn_ctl_nvsp(hv, &req, HV_NVSP_MSG_INIT_COMPLETE, &resp,
+		ret = hn_ctl_nvsp(hn, &req, HV_NVSP_MSG_INIT_COMPLETE, &resp,
 				  HV_NVSP_INIT_COMPLETE_MIN, sizeof(resp));
 		if (ret < 0)
 			return ret;
 		if (resp.status == HV_NVSP_STATUS_SUCCESS) {
-			hv->nvsp_ver = versions[i];
-			PMD_INIT_LOG(DEBUG, "port %u: NVSP version %#x", hv->port_id,
+			hn->nvsp_ver = versions[i];
+			PMD_INIT_LOG(DEBUG, "port %u: NVSP version %#x", hn->port_id,
 				     versions[i]);
 			return 0;
 		}
 	}
 	PMD_DRV_LOG(ERR, "port %u: the host accepts no NVSP version from %#x to %#x",
-		    hv->port_id, versions[RTE_DIM(versions) - 1], versions[0]);
+		    hn->port_id, versions[RTE_DIM(versions) - 1], versions[0]);
 	return -EPROTONOSUPPORT;
 }
 
 /* NDIS config (the MTU lives here: changing it needs a new session) and
  * the NDIS version. Neither gets a response. */
 static int
-nvsp_configure_ndis(struct hn_dev *hv, uint32_t mtu)
+nvsp_configure_ndis(struct hn_dev *hn, uint32_t mtu)
 {
 	union hv_nvsp_msg msg;
 	int ret;
 
-	if (hv->nvsp_ver >= HV_NVSP_PROTO_V2) {
+	if (hn->nvsp_ver >= HV_NVSP_PROTO_V2) {
 		memset(&msg, 0, sizeof(msg));
 		msg.ndis_config.type = HV_NVSP_MSG_NDIS_CONFIG;
 		msg.ndis_config.mtu = mtu + HV_NVSP_NDIS_CONFIG_MTU_ADJ;
 		msg.ndis_config.capab = HV_NVSP_NDIS_CAP_IEEE8021Q;
-		if (hv->nvsp_ver >= HV_NVSP_PROTO_V5)
+		if (hn->nvsp_ver >= HV_NVSP_PROTO_V5)
 			msg.ndis_config.capab |= HV_NVSP_NDIS_CAP_SRIOV;
 		/* RSC is offered from NVSP 6.1; it is turned on or off later
 		 * through the offload parameters, following the LRO offload */
-		if (hv->nvsp_ver >= HV_NVSP_PROTO_V61)
+		if (hn->nvsp_ver >= HV_NVSP_PROTO_V61)
 			msg.ndis_config.capab |= HV_NVSP_NDIS_CAP_RSC;
-		ret = nvsp_post(hv, &msg);
+		ret = nvsp_post(hn, &msg);
 		if (ret < 0)
 			return ret;
 	}
-	hv->ndis_ver = hv->nvsp_ver <= HV_NVSP_PROTO_V4 ? HV_NDIS_VERSION_6_1
+	hn->ndis_ver = hn->nvsp_ver <= HV_NVSP_PROTO_V4 ? HV_NDIS_VERSION_6_1
 							: HV_NDIS_VERSION_6_30;
 	memset(&msg, 0, sizeof(msg));
 	msg.ndis_ver.type = HV_NVSP_MSG_NDIS_VER;
-	msg.ndis_ver.ndis_major = HV_NDIS_VERSION_MAJOR(hv->ndis_ver);
-	msg.ndis_ver.ndis_minor = HV_NDIS_VERSION_MINOR(hv->ndis_ver);
-	hv->mtu = mtu;
-	return nvsp_post(hv, &msg);
+	msg.ndis_ver.ndis_major = HV_NDIS_VERSION_MAJOR(hn->ndis_ver);
+	msg.ndis_ver.ndis_minor = HV_NDIS_VERSION_MINOR(hn->ndis_ver);
+	hn->mtu = mtu;
+	return nvsp_post(hn, &msg);
 }
 
 /* The receive buffer: the host carves it into slots and says how. */
 static int
-nvsp_connect_rxbuf(struct hn_dev *hv)
+nvsp_connect_rxbuf(struct hn_dev *hn)
 {
-	const struct vmbus_region *r = &hv->vdev->regions[HV_UIO_RECV_BUF];
+	const struct vmbus_region *r = &hn->vdev->regions[HV_UIO_RECV_BUF];
 	union hv_nvsp_msg req = { .rxbuf_conn = {
 		.type = HV_NVSP_MSG_RXBUF_CONN,
 		.gpadl = r->gpadl,
@@ -208,7 +208,7 @@ nvsp_connect_rxbuf(struct hn_dev *hv)
 	const struct hv_nvsp_rxbuf_section *s = &resp.sections[0];
 	int ret;
 
-	ret = hn_ctl_nvsp(hv, &req, HV_NVSP_MSG_RXBUF_CONN_RESP, &resp,
+	ret = hn_ctl_nvsp(hn, &req, HV_NVSP_MSG_RXBUF_CONN_RESP, &resp,
 			  HV_NVSP_RXBUF_CONN_RESP_MIN, sizeof(resp));
 	if (ret < 0)
 		return ret;
@@ -216,25 +216,25 @@ nvsp_connect_rxbuf(struct hn_dev *hv)
 	    s->sub_alloc_size == 0 || s->num_sub_allocs == 0 ||
 	    (uint64_t)s->offset + (uint64_t)s->sub_alloc_size * s->num_sub_allocs > r->size) {
 		PMD_DRV_LOG(ERR, "port %u: receive buffer refused or malformed answer "
-			    "(status %u, %u sections)", hv->port_id, resp.status,
+			    "(status %u, %u sections)", hn->port_id, resp.status,
 			    resp.num_sections);
 		return -EPROTO;
 	}
-	hv->rxbuf = r->addr;
-	hv->rxbuf_len = r->size;
-	hv->rx_slots = s->num_sub_allocs;
-	hv->rxbuf_connected = true;
-	if (hv->args.rx_extmbuf && hn_rxbuf_map_pages(hv) < 0)
+	hn->rxbuf = r->addr;
+	hn->rxbuf_len = r->size;
+	hn->rx_slots = s->num_sub_allocs;
+	hn->rxbuf_connected = true;
+	if (hn->args.rx_extmbuf && hn_rxbuf_map_pages(hn) < 0)
 		PMD_DRV_LOG(WARNING, "port %u: receive buffer pages not translatable: "
-			    "rx_extmbuf_enable ignored, frames are copied", hv->port_id);
-	return hn_chan_alloc_acks(hv, &hv->chans[0]);
+			    "rx_extmbuf_enable ignored, frames are copied", hn->port_id);
+	return hn_chan_alloc_acks(hn, &hn->chans[0]);
 }
 
 /* The send buffer: sections of a size the host picks. */
 static int
-nvsp_connect_chim(struct hn_dev *hv)
+nvsp_connect_chim(struct hn_dev *hn)
 {
-	const struct vmbus_region *r = &hv->vdev->regions[HV_UIO_SEND_BUF];
+	const struct vmbus_region *r = &hn->vdev->regions[HV_UIO_SEND_BUF];
 	union hv_nvsp_msg req = { .chim_conn = {
 		.type = HV_NVSP_MSG_CHIM_CONN,
 		.gpadl = r->gpadl,
@@ -243,22 +243,22 @@ nvsp_connect_chim(struct hn_dev *hv)
 	struct hv_nvsp_chim_conn_resp resp;
 	int ret;
 
-	ret = hn_ctl_nvsp(hv, &req, HV_NVSP_MSG_CHIM_CONN_RESP, &resp,
+	ret = hn_ctl_nvsp(hn, &req, HV_NVSP_MSG_CHIM_CONN_RESP, &resp,
 			  HV_NVSP_CHIM_CONN_RESP_MIN, sizeof(resp));
 	if (ret < 0)
 		return ret;
 	if (resp.status != HV_NVSP_STATUS_SUCCESS || resp.section_size < 68 ||
 	    resp.section_size % 4 != 0 || resp.section_size > r->size / 2) {
 		PMD_DRV_LOG(ERR, "port %u: send buffer refused (status %u, section size %u)",
-			    hv->port_id, resp.status, resp.section_size);
+			    hn->port_id, resp.status, resp.section_size);
 		return -EPROTO;
 	}
-	hv->chim = r->addr;
-	hv->chim_len = r->size;
-	hv->chim_section_size = resp.section_size;
-	hv->chim_count = (uint32_t)(r->size / resp.section_size);
-	hv->ctl_section = hv->chim_count - 1;
-	hv->chim_connected = true;
+	hn->chim = r->addr;
+	hn->chim_len = r->size;
+	hn->chim_section_size = resp.section_size;
+	hn->chim_count = (uint32_t)(r->size / resp.section_size);
+	hn->ctl_section = hn->chim_count - 1;
+	hn->chim_connected = true;
 	return 0;
 }
 
@@ -268,27 +268,27 @@ nvsp_connect_chim(struct hn_dev *hv)
  * up once. Where the kernel cannot tell, frames are copied.
  */
 int
-hn_rxbuf_map_pages(struct hn_dev *hv)
+hn_rxbuf_map_pages(struct hn_dev *hn)
 {
-	uint64_t i, n = hv->rxbuf_len >> HV_PAGE_SHIFT;
+	uint64_t i, n = hn->rxbuf_len >> HV_PAGE_SHIFT;
 
-	rte_free(hv->rxbuf_pfn);
-	hv->rxbuf_pfn = rte_malloc("hn_rxbuf_pfn", n * sizeof(uint64_t), 0);
-	if (hv->rxbuf_pfn == NULL)
+	rte_free(hn->rxbuf_pfn);
+	hn->rxbuf_pfn = rte_malloc("hn_rxbuf_pfn", n * sizeof(uint64_t), 0);
+	if (hn->rxbuf_pfn == NULL)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		const volatile uint8_t *page = hv->rxbuf + (i << HV_PAGE_SHIFT);
+		const volatile uint8_t *page = hn->rxbuf + (i << HV_PAGE_SHIFT);
 		phys_addr_t pa;
 
 		(void)*page;	/* present in the page tables, so it has a frame */
 		pa = rte_mem_virt2phy((const void *)page);
 
 		if (pa == RTE_BAD_PHYS_ADDR) {
-			rte_free(hv->rxbuf_pfn);
-			hv->rxbuf_pfn = NULL;
+			rte_free(hn->rxbuf_pfn);
+			hn->rxbuf_pfn = NULL;
 			return -EFAULT;
 		}
-		hv->rxbuf_pfn[i] = pa >> HV_PAGE_SHIFT;
+		hn->rxbuf_pfn[i] = pa >> HV_PAGE_SHIFT;
 	}
 	return 0;
 }
@@ -302,39 +302,39 @@ chan_reset(struct hn_chan *ch, uint16_t index)
 }
 
 int
-hn_nvsp_attach(struct hn_dev *hv, uint32_t mtu)
+hn_nvsp_attach(struct hn_dev *hn, uint32_t mtu)
 {
 	struct vmbus_channel *vc;
 	int ret;
 
-	chan_reset(&hv->chans[0], 0);
+	chan_reset(&hn->chans[0], 0);
 	/* frames of an older session still attached are never completed */
-	__atomic_add_fetch(&hv->session, 1, __ATOMIC_RELEASE);
-	ret = vmbus_chan_open(hv->vdev, &vc);
+	__atomic_add_fetch(&hn->session, 1, __ATOMIC_RELEASE);
+	ret = vmbus_chan_open(hn->vdev, &vc);
 	if (ret < 0) {
-		PMD_DRV_LOG(ERR, "port %u: cannot open the primary channel: %s", hv->port_id,
+		PMD_DRV_LOG(ERR, "port %u: cannot open the primary channel: %s", hn->port_id,
 			    strerror(-ret));
 		return ret;
 	}
-	hv->chans[0].vc = vc;
-	hv->chans[0].rx_ring = vmbus_chan_rx_ring(vc);
-	hv->nchan = 1;
-	hv->subch_requested = false;
-	hv->subch_granted = 0;
-	vmbus_chan_set_latency(vc, hv->args.latency_us);
-	ret = nvsp_negotiate(hv);
+	hn->chans[0].vc = vc;
+	hn->chans[0].rx_ring = vmbus_chan_rx_ring(vc);
+	hn->nchan = 1;
+	hn->subch_requested = false;
+	hn->subch_granted = 0;
+	vmbus_chan_set_latency(vc, hn->args.latency_us);
+	ret = nvsp_negotiate(hn);
 	if (ret == 0)
-		ret = nvsp_configure_ndis(hv, mtu);
+		ret = nvsp_configure_ndis(hn, mtu);
 	if (ret == 0)
-		ret = nvsp_connect_rxbuf(hv);
+		ret = nvsp_connect_rxbuf(hn);
 	if (ret == 0)
-		ret = nvsp_connect_chim(hv);
+		ret = nvsp_connect_chim(hn);
 	return ret;
 }
 
 /* Ask for want subchannels once per session, open those granted. */
 int
-hn_nvsp_subchannels(struct hn_dev *hv, uint32_t want, uint32_t *granted)
+hn_nvsp_subchannels(struct hn_dev *hn, uint32_t want, uint32_t *granted)
 {
 	union hv_nvsp_msg req = { .subch_req = {
 		.type = HV_NVSP_MSG_SUBCHANNEL,
@@ -348,62 +348,62 @@ hn_nvsp_subchannels(struct hn_dev *hv, uint32_t want, uint32_t *granted)
 	*granted = 0;
 	if (want == 0)
 		return 0;
-	if (hv->nvsp_ver < HV_NVSP_PROTO_V5) {
+	if (hn->nvsp_ver < HV_NVSP_PROTO_V5) {
 		PMD_DRV_LOG(ERR, "port %u: NVSP %#x has no subchannels: one queue only",
-			    hv->port_id, hv->nvsp_ver);
+			    hn->port_id, hn->nvsp_ver);
 		return -ENOTSUP;
 	}
-	hv->subch_requested = true;
-	ret = hn_ctl_nvsp(hv, &req, HV_NVSP_MSG_SUBCHANNEL, &resp, sizeof(resp),
+	hn->subch_requested = true;
+	ret = hn_ctl_nvsp(hn, &req, HV_NVSP_MSG_SUBCHANNEL, &resp, sizeof(resp),
 			  sizeof(resp));
 	if (ret < 0)
 		return ret;
 	if (resp.status != HV_NVSP_STATUS_SUCCESS || resp.num_subch > want) {
 		PMD_DRV_LOG(ERR, "port %u: subchannel request failed (status %u, granted %u "
-			    "of %u)", hv->port_id, resp.status, resp.num_subch, want);
+			    "of %u)", hn->port_id, resp.status, resp.num_subch, want);
 		return -EPROTO;
 	}
 	for (i = 0; i < resp.num_subch; i++) {
-		struct hn_chan *ch = &hv->chans[i + 1];
+		struct hn_chan *ch = &hn->chans[i + 1];
 		struct vmbus_channel *vc;
 		uint16_t id;
 
-		ret = vmbus_subchan_open(hv->chans[0].vc, &vc, hv->args.timeout_s * 1000u);
+		ret = vmbus_subchan_open(hn->chans[0].vc, &vc, hn->args.timeout_s * 1000u);
 		if (ret < 0) {
 			PMD_DRV_LOG(ERR, "port %u: subchannel %u of %u never appeared: %s",
-				    hv->port_id, i + 1, resp.num_subch, strerror(-ret));
+				    hn->port_id, i + 1, resp.num_subch, strerror(-ret));
 			return ret;
 		}
 		id = vmbus_chan_subchannel_id(vc);
 		if (id != i + 1) {
 			/* queue i must be the channel with subchannel index i */
 			PMD_DRV_LOG(ERR, "port %u: subchannel index %u offered where %u was due",
-				    hv->port_id, id, i + 1);
+				    hn->port_id, id, i + 1);
 			vmbus_chan_close(vc);
 			return -EPROTO;
 		}
 		chan_reset(ch, (uint16_t)(i + 1));
 		ch->vc = vc;
 		ch->rx_ring = vmbus_chan_rx_ring(vc);
-		vmbus_chan_set_latency(vc, hv->args.latency_us);
-		ret = hn_chan_alloc_acks(hv, ch);
+		vmbus_chan_set_latency(vc, hn->args.latency_us);
+		ret = hn_chan_alloc_acks(hn, ch);
 		if (ret < 0)
 			return ret;
-		hv->nchan = i + 2;
+		hn->nchan = i + 2;
 	}
-	hv->subch_granted = resp.num_subch;
+	hn->subch_granted = resp.num_subch;
 	*granted = resp.num_subch;
 	return 0;
 }
 
 /* Wait (bounded) until the host has read everything we wrote. */
 static void
-wait_outbound_drained(struct hn_dev *hv, struct hn_chan *ch, unsigned int ms)
+wait_outbound_drained(struct hn_dev *hn, struct hn_chan *ch, unsigned int ms)
 {
 	uint64_t end = rte_get_timer_cycles() + rte_get_timer_hz() * ms / 1000;
 
 	while (vmbus_chan_tx_pending(ch->vc) != 0 && rte_get_timer_cycles() < end) {
-		hn_chan_drain(hv, ch, NULL, 0, HN_RX_BURST_BUDGET);
+		hn_chan_drain(hn, ch, NULL, 0, HN_RX_BURST_BUDGET);
 		rte_delay_us_sleep(100);
 	}
 }
@@ -414,39 +414,39 @@ wait_outbound_drained(struct hn_dev *hv, struct hn_chan *ch, unsigned int ms)
  * rescinded channel is not written to: the host no longer drains it.
  */
 void
-hn_nvsp_detach(struct hn_dev *hv)
+hn_nvsp_detach(struct hn_dev *hn)
 {
-	bool gone = hv->vdev == NULL || vmbus_device_rescinded(hv->vdev);
+	bool gone = hn->vdev == NULL || vmbus_device_rescinded(hn->vdev);
 	union hv_nvsp_msg msg;
 	int i;
 
-	if (hv->chans[0].vc == NULL)
+	if (hn->chans[0].vc == NULL)
 		return;
-	if (!gone && hv->rxbuf_connected) {
+	if (!gone && hn->rxbuf_connected) {
 		memset(&msg, 0, sizeof(msg));
 		msg.rxbuf_revoke.type = HV_NVSP_MSG_RXBUF_REVOKE;
 		msg.rxbuf_revoke.id = HV_NVSP_RXBUF_ID;
-		nvsp_post(hv, &msg);
+		nvsp_post(hn, &msg);
 	}
-	if (!gone && hv->chim_connected) {
+	if (!gone && hn->chim_connected) {
 		memset(&msg, 0, sizeof(msg));
 		msg.chim_revoke.type = HV_NVSP_MSG_CHIM_REVOKE;
 		msg.chim_revoke.id = HV_NVSP_CHIM_ID;
-		nvsp_post(hv, &msg);
+		nvsp_post(hn, &msg);
 	}
 	if (!gone)
-		wait_outbound_drained(hv, &hv->chans[0], HN_REVOKE_LINGER_MS);
-	hv->rxbuf_connected = false;
-	hv->chim_connected = false;
-	rte_free(hv->rxbuf_pfn);
-	hv->rxbuf_pfn = NULL;
-	for (i = (int)hv->nchan - 1; i >= 0; i--) {
-		struct hn_chan *ch = &hv->chans[i];
+		wait_outbound_drained(hn, &hn->chans[0], HN_REVOKE_LINGER_MS);
+	hn->rxbuf_connected = false;
+	hn->chim_connected = false;
+	rte_free(hn->rxbuf_pfn);
+	hn->rxbuf_pfn = NULL;
+	for (i = (int)hn->nchan - 1; i >= 0; i--) {
+		struct hn_chan *ch = &hn->chans[i];
 
 		if (ch->vc != NULL)
 			vmbus_chan_close(ch->vc);
 		chan_reset(ch, (uint16_t)i);
 	}
-	hv->nchan = 0;
-	hv->nvsp_ver = 0;
+	hn->nchan = 0;
+	hn->nvsp_ver = 0;
 }

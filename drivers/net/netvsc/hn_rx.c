@@ -65,20 +65,20 @@ chan_release(struct hn_chan *ch)
 /* ---- receive completions ------------------------------------------------ */
 
 int
-hn_chan_alloc_acks(struct hn_dev *hv, struct hn_chan *ch)
+hn_chan_alloc_acks(struct hn_dev *hn, struct hn_chan *ch)
 {
 	/* at most one outstanding transfer packet per receive slot */
-	ch->ack_cap = hv->rx_slots + 1;
+	ch->ack_cap = hn->rx_slots + 1;
 	ch->acks = rte_zmalloc("hn_acks", sizeof(*ch->acks) * ch->ack_cap, 0);
 	ch->ack_head = 0;
 	ch->ack_count = 0;
 	if (ch->acks == NULL)
 		return -ENOMEM;
-	if (hv->args.rx_extmbuf) {
+	if (hn->args.rx_extmbuf) {
 		char name[RTE_RING_NAMESIZE];
 
-		snprintf(name, sizeof(name), "hn_xa_p%u_c%u_%u", hv->port_id, ch->index,
-			 hv->session);
+		snprintf(name, sizeof(name), "hn_xa_p%u_c%u_%u", hn->port_id, ch->index,
+			 hn->session);
 		ch->ext_acks = rte_ring_create_elem(name, sizeof(uint64_t),
 						    rte_align32pow2(ch->ack_cap + 1),
 						    SOCKET_ID_ANY, RING_F_SC_DEQ);
@@ -393,7 +393,7 @@ hn_rx_ext_free(void *addr, void *opaque)
 	 * to the ring: this may run inside a drain of the same channel (a
 	 * frame dropped there), whose batch would block a direct send.
 	 */
-	if (e->session == __atomic_load_n(&rxq->hv->session, __ATOMIC_ACQUIRE) &&
+	if (e->session == __atomic_load_n(&rxq->hn->session, __ATOMIC_ACQUIRE) &&
 	    ch->vc != NULL && ch->ext_acks != NULL) {
 		rte_ring_mp_enqueue_elem(ch->ext_acks, &e->xid, sizeof(e->xid));
 		/* pairs with the owner's fence after it lets go */
@@ -408,8 +408,8 @@ static struct rte_mbuf *
 rx_attach(struct hn_rxq *rxq, struct hn_chan *ch, struct hn_xfer *x, uint8_t *data,
 	  uint32_t len)
 {
-	struct hn_dev *hv = rxq->hv;
-	uint64_t off = (uint64_t)(data - hv->rxbuf);
+	struct hn_dev *hn = rxq->hn;
+	uint64_t off = (uint64_t)(data - hn->rxbuf);
 	struct hn_rx_ext *e = x->ext;
 	struct rte_mbuf *m;
 
@@ -423,7 +423,7 @@ rx_attach(struct hn_rxq *rxq, struct hn_chan *ch, struct hn_xfer *x, uint8_t *da
 		e = &rxq->ext[idx];
 		e->ch = ch;
 		e->xid = x->xid;
-		e->session = hv->session;
+		e->session = hn->session;
 		e->shinfo.free_cb = hn_rx_ext_free;
 		e->shinfo.fcb_opaque = e;
 		rte_mbuf_ext_refcnt_set(&e->shinfo, 1);	/* the parser's reference */
@@ -433,7 +433,7 @@ rx_attach(struct hn_rxq *rxq, struct hn_chan *ch, struct hn_xfer *x, uint8_t *da
 	if (m == NULL)
 		return NULL;
 	rte_mbuf_ext_refcnt_update(&e->shinfo, 1);
-	rte_pktmbuf_attach_extbuf(m, data, (hv->rxbuf_pfn[off >> HV_PAGE_SHIFT] <<
+	rte_pktmbuf_attach_extbuf(m, data, (hn->rxbuf_pfn[off >> HV_PAGE_SHIFT] <<
 					    HV_PAGE_SHIFT) + (off & HV_PAGE_MASK),
 				  (uint16_t)len, &e->shinfo);
 	m->data_off = 0;
@@ -863,26 +863,26 @@ rx_frame(struct hn_chan *ch, struct hn_xfer *x, uint8_t *msg, uint32_t len)
 
 /* An RNDIS completion: the control path is waiting for exactly one. */
 static void
-rx_ctl_cmplt(struct hn_dev *hv, const uint8_t *msg, uint32_t len, uint32_t type)
+rx_ctl_cmplt(struct hn_dev *hn, const uint8_t *msg, uint32_t len, uint32_t type)
 {
 	uint32_t rid;
 
 	if (len < 12)
 		return;
 	memcpy(&rid, msg + 8, sizeof(rid));
-	if (__atomic_load_n(&hv->ctl.done, __ATOMIC_ACQUIRE) ||
-	    hv->ctl.kind != HN_CTL_RNDIS || hv->ctl.rid != rid || hv->ctl.type != type ||
-	    len > sizeof(hv->ctl.buf)) {
-		hv->ctl.stray++;
+	if (__atomic_load_n(&hn->ctl.done, __ATOMIC_ACQUIRE) ||
+	    hn->ctl.kind != HN_CTL_RNDIS || hn->ctl.rid != rid || hn->ctl.type != type ||
+	    len > sizeof(hn->ctl.buf)) {
+		hn->ctl.stray++;
 		return;
 	}
-	memcpy(hv->ctl.buf, msg, len);
-	hv->ctl.len = len;
-	__atomic_store_n(&hv->ctl.done, 1, __ATOMIC_RELEASE);
+	memcpy(hn->ctl.buf, msg, len);
+	hn->ctl.len = len;
+	__atomic_store_n(&hn->ctl.done, 1, __ATOMIC_RELEASE);
 }
 
 static int
-rx_rndis(struct hn_dev *hv, struct hn_chan *ch, struct hn_xfer *x, uint8_t *msg, uint32_t len)
+rx_rndis(struct hn_dev *hn, struct hn_chan *ch, struct hn_xfer *x, uint8_t *msg, uint32_t len)
 {
 	struct hv_rndis_msg_hdr h;
 
@@ -898,10 +898,10 @@ rx_rndis(struct hn_dev *hv, struct hn_chan *ch, struct hn_xfer *x, uint8_t *msg,
 	case HV_RNDIS_QUERY_CMPLT:
 	case HV_RNDIS_SET_CMPLT:
 	case HV_RNDIS_KEEPALIVE_CMPLT:
-		rx_ctl_cmplt(hv, msg, h.len, h.type);
+		rx_ctl_cmplt(hn, msg, h.len, h.type);
 		return 0;
 	case HV_RNDIS_INDICATE_STATUS_MSG:
-		hn_rndis_status(hv, msg, h.len);
+		hn_rndis_status(hn, msg, h.len);
 		return 0;
 	default:
 		return -EINVAL;
@@ -910,7 +910,7 @@ rx_rndis(struct hn_dev *hv, struct hn_chan *ch, struct hn_xfer *x, uint8_t *msg,
 
 /* A transfer-page packet: ranges of the receive buffer, one message each. */
 static void
-rx_xfer(struct hn_dev *hv, struct hn_chan *ch, struct hn_sink *sink,
+rx_xfer(struct hn_dev *hn, struct hn_chan *ch, struct hn_sink *sink,
 	const struct hv_ring_pkt *pkt)
 {
 	const uint8_t *p = pkt->data;
@@ -927,7 +927,7 @@ rx_xfer(struct hn_dev *hv, struct hn_chan *ch, struct hn_sink *sink,
 	memcpy(&xh, p, sizeof(xh));
 	if (xh.xfer_pageset_id != HV_RXBUF_XFER_PAGESET_ID ||
 	    xh.range_cnt == 0 || xh.range_cnt > (hlen - sizeof(xh)) / sizeof(struct hv_xfer_range) ||
-	    !hv->rxbuf_connected) {
+	    !hn->rxbuf_connected) {
 		ch->bad_packets++;
 		status = HV_NVSP_STATUS_FAILED;
 		goto ack;
@@ -936,8 +936,8 @@ rx_xfer(struct hn_dev *hv, struct hn_chan *ch, struct hn_sink *sink,
 		struct hv_xfer_range r;
 
 		memcpy(&r, p + sizeof(xh) + i * sizeof(r), sizeof(r));
-		if ((uint64_t)r.byte_offset + r.byte_count > hv->rxbuf_len ||
-		    rx_rndis(hv, ch, &x, hv->rxbuf + r.byte_offset, r.byte_count) < 0) {
+		if ((uint64_t)r.byte_offset + r.byte_count > hn->rxbuf_len ||
+		    rx_rndis(hn, ch, &x, hn->rxbuf + r.byte_offset, r.byte_count) < 0) {
 			if (ch->rxq != NULL)
 				ch->rxq->stats.errors++;
 			else
@@ -961,7 +961,7 @@ ack:
 
 /* A completion: an NVSP answer for the control path, or a send done. */
 static void
-rx_completion(struct hn_dev *hv, struct hn_chan *ch, const struct hv_ring_pkt *pkt)
+rx_completion(struct hn_dev *hn, struct hn_chan *ch, const struct hv_ring_pkt *pkt)
 {
 	uint32_t hlen = pkt->desc.offset8 * 8u;
 	uint32_t plen = pkt->len - hlen;
@@ -970,16 +970,16 @@ rx_completion(struct hn_dev *hv, struct hn_chan *ch, const struct hv_ring_pkt *p
 	struct hv_nvsp_rndis_pkt_complete c = { .type = 0 };
 
 	if (xid & HN_XID_CTL) {
-		if (__atomic_load_n(&hv->ctl.done, __ATOMIC_ACQUIRE) || hv->ctl.xid != xid ||
+		if (__atomic_load_n(&hn->ctl.done, __ATOMIC_ACQUIRE) || hn->ctl.xid != xid ||
 		    ch->index != 0)
 			return;	/* a control send done: nothing to free */
-		if (hv->ctl.kind == HN_CTL_NVSP) {
-			hv->ctl.len = RTE_MIN(plen, HV_NVSP_RESP_BUF_SIZE);
-			memcpy(hv->ctl.buf, payload, hv->ctl.len);
-		} else if (hv->ctl.kind != HN_CTL_SENDCOMP) {
+		if (hn->ctl.kind == HN_CTL_NVSP) {
+			hn->ctl.len = RTE_MIN(plen, HV_NVSP_RESP_BUF_SIZE);
+			memcpy(hn->ctl.buf, payload, hn->ctl.len);
+		} else if (hn->ctl.kind != HN_CTL_SENDCOMP) {
 			return;
 		}
-		__atomic_store_n(&hv->ctl.done, 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&hn->ctl.done, 1, __ATOMIC_RELEASE);
 		return;
 	}
 	if (plen >= sizeof(c))
@@ -992,7 +992,7 @@ rx_completion(struct hn_dev *hv, struct hn_chan *ch, const struct hv_ring_pkt *p
 }
 
 static void
-rx_inband(struct hn_dev *hv, struct hn_chan *ch, const struct hv_ring_pkt *pkt)
+rx_inband(struct hn_dev *hn, struct hn_chan *ch, const struct hv_ring_pkt *pkt)
 {
 	uint32_t hlen = pkt->desc.offset8 * 8u;
 	const uint8_t *payload = (const uint8_t *)pkt->data + hlen;
@@ -1004,29 +1004,29 @@ rx_inband(struct hn_dev *hv, struct hn_chan *ch, const struct hv_ring_pkt *pkt)
 		return;
 	}
 	memcpy(&type, payload, sizeof(type));
-	hv->inband_notes++;
+	hn->inband_notes++;
 	if (type == HV_NVSP_MSG_VF_ASSOC && pkt->len - hlen >= sizeof(vf)) {
 		memcpy(&vf, payload, sizeof(vf));
-		hv->vf_allocated = vf.allocated != 0;
-		hv->vf_serial = vf.serial;
+		hn->vf_allocated = vf.allocated != 0;
+		hn->vf_serial = vf.serial;
 	}
 	/* the send indirection table needs no action: every queue sends on
 	 * its own channel and completions come back there */
 }
 
 static void
-chan_dispatch(struct hn_dev *hv, struct hn_chan *ch, struct hn_sink *sink,
+chan_dispatch(struct hn_dev *hn, struct hn_chan *ch, struct hn_sink *sink,
 	      const struct hv_ring_pkt *pkt)
 {
 	switch (pkt->desc.type) {
 	case HV_PKT_DATA_XFER_PAGES:
-		rx_xfer(hv, ch, sink, pkt);
+		rx_xfer(hn, ch, sink, pkt);
 		break;
 	case HV_PKT_COMPLETION:
-		rx_completion(hv, ch, pkt);
+		rx_completion(hn, ch, pkt);
 		break;
 	case HV_PKT_DATA_INBAND:
-		rx_inband(hv, ch, pkt);
+		rx_inband(hn, ch, pkt);
 		break;
 	default:
 		ch->bad_packets++;
@@ -1069,7 +1069,7 @@ hn_chan_acks_kick(struct hn_chan *ch)
 #define HN_RX_PREFETCH_MAX	1600u	/* RNDIS header, PPIs, a 1514 B frame */
 
 static inline void
-rx_prefetch_next(const struct hn_dev *hv, const struct hn_chan *ch,
+rx_prefetch_next(const struct hn_dev *hn, const struct hn_chan *ch,
 		 const struct hv_ring_pkt *pkt)
 {
 	const uint8_t *next = hv_ring_next_hint(ch->rx_ring, pkt->len,
@@ -1085,13 +1085,13 @@ rx_prefetch_next(const struct hn_dev *hv, const struct hn_chan *ch,
 		return;
 	rte_prefetch0(next + (uint32_t)xh.desc.len8 * 8u + HV_RING_TRAILER_SIZE);
 	memcpy(&r, next + sizeof(xh), sizeof(r));
-	if ((uint64_t)r.byte_offset + r.byte_count <= hv->rxbuf_len) {
+	if ((uint64_t)r.byte_offset + r.byte_count <= hn->rxbuf_len) {
 		/* the whole message, up to a standard frame: its misses then
 		 * overlap with the work on this one */
 		uint32_t len = RTE_MIN(r.byte_count, (uint32_t)HN_RX_PREFETCH_MAX), off;
 
 		for (off = 0; off < len; off += RTE_CACHE_LINE_SIZE)
-			rte_prefetch0(hv->rxbuf + r.byte_offset + off);
+			rte_prefetch0(hn->rxbuf + r.byte_offset + off);
 	}
 }
 
@@ -1106,7 +1106,7 @@ rx_prefetch_next(const struct hn_dev *hv, const struct hn_chan *ch,
  * put in pkts. Does nothing if another thread is draining the channel now.
  */
 static uint16_t
-chan_drain(struct hn_dev *hv, struct hn_chan *ch, struct rte_mbuf **pkts, uint16_t max,
+chan_drain(struct hn_dev *hn, struct hn_chan *ch, struct rte_mbuf **pkts, uint16_t max,
 	   unsigned int budget, bool keep_frames)
 {
 	struct hn_sink sink = { .pkts = pkts, .n = 0, .max = max };
@@ -1127,8 +1127,8 @@ chan_drain(struct hn_dev *hv, struct hn_chan *ch, struct rte_mbuf **pkts, uint16
 		    ch->rxq != NULL &&
 		    rte_ring_free_count(ch->rxq->staging) < HN_STAGING_HEADROOM)
 			break;
-		rx_prefetch_next(hv, ch, &pkt);
-		chan_dispatch(hv, ch, pkts == NULL ? NULL : &sink, &pkt);
+		rx_prefetch_next(hn, ch, &pkt);
+		chan_dispatch(hn, ch, pkts == NULL ? NULL : &sink, &pkt);
 		vmbus_chan_consume(ch->vc, pkt.len);
 		done++;
 	}
@@ -1145,10 +1145,10 @@ chan_drain(struct hn_dev *hv, struct hn_chan *ch, struct rte_mbuf **pkts, uint16
 }
 
 uint16_t
-hn_chan_drain(struct hn_dev *hv, struct hn_chan *ch, struct rte_mbuf **pkts, uint16_t max,
+hn_chan_drain(struct hn_dev *hn, struct hn_chan *ch, struct rte_mbuf **pkts, uint16_t max,
 	      unsigned int budget)
 {
-	return chan_drain(hv, ch, pkts, max, budget, false);
+	return chan_drain(hn, ch, pkts, max, budget, false);
 }
 
 /*
@@ -1172,7 +1172,7 @@ hn_chan_drain_for_tx(struct hn_txq *txq)
 		keep = polls != txq->rx_polls_seen;
 		txq->rx_polls_seen = polls;
 	}
-	chan_drain(txq->hv, txq->ch, NULL, 0, HN_RX_BURST_BUDGET, keep);
+	chan_drain(txq->hn, txq->ch, NULL, 0, HN_RX_BURST_BUDGET, keep);
 }
 
 /* ---- RX burst ----------------------------------------------------------- */
@@ -1203,7 +1203,7 @@ hn_recv_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 	if (unlikely(!rte_ring_empty(rxq->staging)))
 		got = (uint16_t)rte_ring_sc_dequeue_burst(rxq->staging, (void **)pkts, n, NULL);
 	if (got < n && !chan_idle(rxq->ch))
-		got += hn_chan_drain(rxq->hv, rxq->ch, pkts + got, n - got, HN_RX_BURST_BUDGET);
+		got += hn_chan_drain(rxq->hn, rxq->ch, pkts + got, n - got, HN_RX_BURST_BUDGET);
 	return got;
 }
 

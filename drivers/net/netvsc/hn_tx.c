@@ -647,30 +647,30 @@ hn_xmit_prepare(void *q, struct rte_mbuf **pkts, uint16_t n)
 
 /* dev_start: this queue's sections and a full free list. */
 int
-hn_txq_bind(struct hn_dev *hv, struct hn_txq *txq, uint32_t nb_txq)
+hn_txq_bind(struct hn_dev *hn, struct hn_txq *txq, uint32_t nb_txq)
 {
-	uint32_t share = (hv->chim_count - 1) / nb_txq;	/* last one: control */
+	uint32_t share = (hn->chim_count - 1) / nb_txq;	/* last one: control */
 	uint32_t i;
 
 	txq->ndesc = RTE_MIN((uint32_t)txq->nb_desc, share);
 	if (txq->ndesc == 0) {
 		PMD_DRV_LOG(ERR, "port %u: no send-buffer section left for TX queue %u",
-			    hv->port_id, txq->queue_id);
+			    hn->port_id, txq->queue_id);
 		return -ENOSPC;
 	}
 	txq->first_section = txq->queue_id * share;
-	txq->section_size = hv->chim_section_size;
-	txq->sections = hv->chim + (size_t)txq->first_section * hv->chim_section_size;
-	txq->agg_max_bytes = RTE_MIN(hv->chim_section_size, hv->agg_max_bytes);
-	txq->agg_max_pkts = hv->agg_max_pkts;
-	txq->agg_align = hv->agg_align;
-	txq->copybreak = RTE_MIN(hv->args.tx_copybreak,
+	txq->section_size = hn->chim_section_size;
+	txq->sections = hn->chim + (size_t)txq->first_section * hn->chim_section_size;
+	txq->agg_max_bytes = RTE_MIN(hn->chim_section_size, hn->agg_max_bytes);
+	txq->agg_max_pkts = hn->agg_max_pkts;
+	txq->agg_align = hn->agg_align;
+	txq->copybreak = RTE_MIN(hn->args.tx_copybreak,
 				 txq->agg_max_bytes - (uint32_t)HN_TX_RNDIS_MAX);
-	txq->lso4_max = hv->lso4_max;
-	txq->lso6_max = hv->lso6_max;
-	txq->lso_minsegs = hv->lso_minsegs;
-	txq->csum6 = hv->csum_tx6 != 0;
-	txq->max_frame = hv->mtu + RTE_ETHER_HDR_LEN;
+	txq->lso4_max = hn->lso4_max;
+	txq->lso6_max = hn->lso6_max;
+	txq->lso_minsegs = hn->lso_minsegs;
+	txq->csum6 = hn->csum_tx6 != 0;
+	txq->max_frame = hn->mtu + RTE_ETHER_HDR_LEN;
 	txq->agg_idx = -1;
 	txq->spare = UINT32_MAX;
 	txq->stash_n = 0;
