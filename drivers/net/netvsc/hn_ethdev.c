@@ -18,7 +18,11 @@
 #include <rte_malloc.h>
 #include <rte_memzone.h>
 
-#include "hn_var.h"
+#include "hn_chan.h"
+#include "hn_nvsp.h"
+#include "hn_rndis.h"
+#include "hn_rx.h"
+#include "hn_tx.h"
 
 RTE_LOG_REGISTER_SUFFIX(hn_logtype_init, init, NOTICE);
 RTE_LOG_REGISTER_SUFFIX(hn_logtype_driver, driver, NOTICE);
@@ -198,7 +202,7 @@ hn_reinit(struct hn_dev *hn, uint32_t mtu)
 
 /* ---- link ----------------------------------------------------------------- */
 
-void
+static void
 hn_link_refresh(struct rte_eth_dev *dev)
 {
 	struct hn_dev *hn = hn_dev_of(dev);
@@ -215,6 +219,28 @@ hn_link_refresh(struct rte_eth_dev *dev)
 }
 
 /* Status indications keep the link current; a stopped port asks. */
+/* Interrupt thread: re-read the link and tell the application. */
+static void
+lsc_alarm(void *arg)
+{
+	struct rte_eth_dev *dev = arg;
+
+	if (dev->data == NULL || dev->data->dev_private == NULL)
+		return;
+	hn_link_refresh(dev);
+	rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_LSC, NULL);
+}
+
+/* A status indication changed the link (any draining thread). */
+void
+hn_linkstatus_callback(struct hn_dev *hn)
+{
+	if (hn_is_primary() && hn->data->dev_conf.intr_conf.lsc) {
+		hn->lsc_events++;
+		rte_eal_alarm_set(1, lsc_alarm, &rte_eth_devices[hn->port_id]);
+	}
+}
+
 static int
 hn_dev_link_update(struct rte_eth_dev *dev, int wait_to_complete)
 {

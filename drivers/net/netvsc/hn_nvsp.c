@@ -3,8 +3,8 @@
  *
  * The NVSP session on the primary channel (protocol doc §C, §D): version
  * negotiation, NDIS configuration, receive and send buffer connection,
- * subchannel allocation, teardown. And the one way the control path waits
- * for the host: hn_ctl_wait(), always with a deadline.
+ * subchannel allocation, teardown, and the host's in-band notifications.
+ * Messages are built by hn_nvsp_msg.h; requests wait through hn_ctl.c.
  */
 
 #include <errno.h>
@@ -15,66 +15,11 @@
 #include <rte_malloc.h>
 #include <rte_memory.h>
 
-#include "hn_var.h"
-
-uint64_t
-hn_ctl_deadline(const struct hn_dev *hn)
-{
-	return rte_get_timer_cycles() + (uint64_t)hn->args.timeout_s * rte_get_timer_hz();
-}
-
-/*
- * Wait for what hn->ctl was armed for. The primary channel is drained here
- * unless another thread is draining it, in which case that thread fills
- * the mailbox. Data frames met on the way go to queue 0's staging ring.
- */
-int
-hn_ctl_wait(struct hn_dev *hn, const char *what)
-{
-	uint64_t deadline = hn_ctl_deadline(hn);
-	unsigned int idle_us = 10;
-
-	while (!__atomic_load_n(&hn->ctl.done, __ATOMIC_ACQUIRE)) {
-		unsigned int n;
-
-		if (hn->vdev != NULL && vmbus_device_rescinded(hn->vdev))
-			return -ENODEV;
-		n = hn_chan_drain(hn, &hn->chans[0], NULL, 0, HN_RX_BURST_BUDGET);
-		if (__atomic_load_n(&hn->ctl.done, __ATOMIC_ACQUIRE))
-			break;
-		if (rte_get_timer_cycles() > deadline) {
-			hn->ctl.timeouts++;
-			hn->ctl.kind = HN_CTL_NONE;
-			PMD_DRV_LOG(ERR, "port %u: the host did not answer %s within %u s "
-				    "(devarg timeout= sets the deadline)",
-				    hn->port_id, what, hn->args.timeout_s);
-			return -ETIMEDOUT;
-		}
-		if (n == 0) {
-			rte_delay_us_sleep(idle_us);
-			idle_us = RTE_MIN(idle_us * 2, 1000u);
-		} else {
-			idle_us = 10;
-		}
-	}
-	hn->ctl.kind = HN_CTL_NONE;
-	return 0;
-}
-
-static void
-ctl_arm(struct hn_dev *hn, enum hn_ctl_kind kind, uint64_t xid)
-{
-	hn->ctl.kind = kind;
-	hn->ctl.xid = xid;
-	hn->ctl.len = 0;
-	__atomic_store_n(&hn->ctl.done, 0, __ATOMIC_RELEASE);
-}
-
-static uint64_t
-ctl_next_xid(struct hn_dev *hn)
-{
-	return HN_XID_CTL | ++hn->ctl.seq;
-}
+#include "hn_chan.h"
+#include "hn_ctl.h"
+#include "hn_nvsp.h"
+#include "hn_nvsp_msg.h"
+#include "hn_rx.h"
 
 /* Send an NVSP message that gets no response. */
 static int
@@ -84,7 +29,7 @@ nvsp_post(struct hn_dev *hn, const union hv_nvsp_msg *msg)
 	int ret;
 
 	ret = vmbus_chan_send(hn->chans[0].vc, HV_PKT_DATA_INBAND, msg, sizeof(*msg),
-			      ctl_next_xid(hn), 0, &sig);
+			      hn_ctl_next_xid(hn), 0, &sig);
 	if (ret == 0 && sig)
 		vmbus_chan_signal(hn->chans[0].vc);
 	return ret;
@@ -94,20 +39,20 @@ nvsp_post(struct hn_dev *hn, const union hv_nvsp_msg *msg)
  * Send an NVSP request and wait for its completion, of type resp_type and
  * at least resp_min bytes (copied to resp, at most resp_max).
  */
-int
-hn_ctl_nvsp(struct hn_dev *hn, const union hv_nvsp_msg *req, uint32_t resp_type,
-	    void *resp, uint32_t resp_min, uint32_t resp_max)
+static int
+nvsp_request(struct hn_dev *hn, const union hv_nvsp_msg *req, uint32_t resp_type,
+	     void *resp, uint32_t resp_min, uint32_t resp_max)
 {
 	char what[48];
 	uint32_t type;
 	bool sig = false;
 	int ret;
+	uint64_t xid = hn_ctl_arm(hn, HN_CTL_NVSP, 0, 0);
 
-	ctl_arm(hn, HN_CTL_NVSP, ctl_next_xid(hn));
 	ret = vmbus_chan_send(hn->chans[0].vc, HV_PKT_DATA_INBAND, req, sizeof(*req),
-			      hn->ctl.xid, HV_PKT_FLAG_COMPLETION_REQUESTED, &sig);
+			      xid, HV_PKT_FLAG_COMPLETION_REQUESTED, &sig);
 	if (ret < 0) {
-		hn->ctl.kind = HN_CTL_NONE;
+		hn_ctl_disarm(hn);
 		PMD_DRV_LOG(ERR, "port %u: cannot send NVSP message %u: %s", hn->port_id,
 			    req->type, strerror(-ret));
 		return ret;
@@ -137,16 +82,13 @@ nvsp_negotiate(struct hn_dev *hn)
 	unsigned int i;
 
 	for (i = 0; i < RTE_DIM(versions); i++) {
-		union hv_nvsp_msg req = { .init = {
-			.type = HV_NVSP_MSG_INIT,
-			.ver_min = versions[i],
-			.ver_max = versions[i],
-		} };
 		struct hv_nvsp_init_complete resp;
+		union hv_nvsp_msg req;
 		int ret;
 
-		ret = hn_ctl_nvsp(hn, &req, HV_NVSP_MSG_INIT_COMPLETE, &resp,
-				  HV_NVSP_INIT_COMPLETE_MIN, sizeof(resp));
+		hn_nvsp_build_init(&req, versions[i]);
+		ret = nvsp_request(hn, &req, HV_NVSP_MSG_INIT_COMPLETE, &resp,
+				   HV_NVSP_INIT_COMPLETE_MIN, sizeof(resp));
 		if (ret < 0)
 			return ret;
 		if (resp.status == HV_NVSP_STATUS_SUCCESS) {
@@ -170,96 +112,24 @@ nvsp_configure_ndis(struct hn_dev *hn, uint32_t mtu)
 	int ret;
 
 	if (hn->nvsp_ver >= HV_NVSP_PROTO_V2) {
-		memset(&msg, 0, sizeof(msg));
-		msg.ndis_config.type = HV_NVSP_MSG_NDIS_CONFIG;
-		msg.ndis_config.mtu = mtu + HV_NVSP_NDIS_CONFIG_MTU_ADJ;
-		msg.ndis_config.capab = HV_NVSP_NDIS_CAP_IEEE8021Q;
+		uint64_t capab = HV_NVSP_NDIS_CAP_IEEE8021Q;
+
 		if (hn->nvsp_ver >= HV_NVSP_PROTO_V5)
-			msg.ndis_config.capab |= HV_NVSP_NDIS_CAP_SRIOV;
+			capab |= HV_NVSP_NDIS_CAP_SRIOV;
 		/* RSC is offered from NVSP 6.1; it is turned on or off later
 		 * through the offload parameters, following the LRO offload */
 		if (hn->nvsp_ver >= HV_NVSP_PROTO_V61)
-			msg.ndis_config.capab |= HV_NVSP_NDIS_CAP_RSC;
+			capab |= HV_NVSP_NDIS_CAP_RSC;
+		hn_nvsp_build_ndis_config(&msg, mtu, capab);
 		ret = nvsp_post(hn, &msg);
 		if (ret < 0)
 			return ret;
 	}
 	hn->ndis_ver = hn->nvsp_ver <= HV_NVSP_PROTO_V4 ? HV_NDIS_VERSION_6_1
 							: HV_NDIS_VERSION_6_30;
-	memset(&msg, 0, sizeof(msg));
-	msg.ndis_ver.type = HV_NVSP_MSG_NDIS_VER;
-	msg.ndis_ver.ndis_major = HV_NDIS_VERSION_MAJOR(hn->ndis_ver);
-	msg.ndis_ver.ndis_minor = HV_NDIS_VERSION_MINOR(hn->ndis_ver);
+	hn_nvsp_build_ndis_ver(&msg, hn->ndis_ver);
 	hn->mtu = mtu;
 	return nvsp_post(hn, &msg);
-}
-
-/* The receive buffer: the host carves it into slots and says how. */
-static int
-nvsp_connect_rxbuf(struct hn_dev *hn)
-{
-	const struct vmbus_region *r = &hn->vdev->regions[HV_UIO_RECV_BUF];
-	union hv_nvsp_msg req = { .rxbuf_conn = {
-		.type = HV_NVSP_MSG_RXBUF_CONN,
-		.gpadl = r->gpadl,
-		.id = HV_NVSP_RXBUF_ID,
-	} };
-	struct hv_nvsp_rxbuf_conn_resp resp;
-	const struct hv_nvsp_rxbuf_section *s = &resp.sections[0];
-	int ret;
-
-	ret = hn_ctl_nvsp(hn, &req, HV_NVSP_MSG_RXBUF_CONN_RESP, &resp,
-			  HV_NVSP_RXBUF_CONN_RESP_MIN, sizeof(resp));
-	if (ret < 0)
-		return ret;
-	if (resp.status != HV_NVSP_STATUS_SUCCESS || resp.num_sections != 1 ||
-	    s->sub_alloc_size == 0 || s->num_sub_allocs == 0 ||
-	    (uint64_t)s->offset + (uint64_t)s->sub_alloc_size * s->num_sub_allocs > r->size) {
-		PMD_DRV_LOG(ERR, "port %u: receive buffer refused or malformed answer "
-			    "(status %u, %u sections)", hn->port_id, resp.status,
-			    resp.num_sections);
-		return -EPROTO;
-	}
-	hn->rxbuf = r->addr;
-	hn->rxbuf_len = r->size;
-	hn->rx_slots = s->num_sub_allocs;
-	hn->rxbuf_connected = true;
-	if (hn->args.rx_extmbuf && hn_rxbuf_map_pages(hn) < 0)
-		PMD_DRV_LOG(WARNING, "port %u: receive buffer pages not translatable: "
-			    "rx_extmbuf_enable ignored, frames are copied", hn->port_id);
-	return hn_chan_alloc_acks(hn, &hn->chans[0]);
-}
-
-/* The send buffer: sections of a size the host picks. */
-static int
-nvsp_connect_chim(struct hn_dev *hn)
-{
-	const struct vmbus_region *r = &hn->vdev->regions[HV_UIO_SEND_BUF];
-	union hv_nvsp_msg req = { .chim_conn = {
-		.type = HV_NVSP_MSG_CHIM_CONN,
-		.gpadl = r->gpadl,
-		.id = HV_NVSP_CHIM_ID,
-	} };
-	struct hv_nvsp_chim_conn_resp resp;
-	int ret;
-
-	ret = hn_ctl_nvsp(hn, &req, HV_NVSP_MSG_CHIM_CONN_RESP, &resp,
-			  HV_NVSP_CHIM_CONN_RESP_MIN, sizeof(resp));
-	if (ret < 0)
-		return ret;
-	if (resp.status != HV_NVSP_STATUS_SUCCESS || resp.section_size < 68 ||
-	    resp.section_size % 4 != 0 || resp.section_size > r->size / 2) {
-		PMD_DRV_LOG(ERR, "port %u: send buffer refused (status %u, section size %u)",
-			    hn->port_id, resp.status, resp.section_size);
-		return -EPROTO;
-	}
-	hn->chim = r->addr;
-	hn->chim_len = r->size;
-	hn->chim_section_size = resp.section_size;
-	hn->chim_count = (uint32_t)(r->size / resp.section_size);
-	hn->ctl_section = hn->chim_count - 1;
-	hn->chim_connected = true;
-	return 0;
 }
 
 /*
@@ -267,8 +137,8 @@ nvsp_connect_chim(struct hn_dev *hn)
  * it), so the guest page of every 4 KiB of the receive buffer is looked
  * up once. Where the kernel cannot tell, frames are copied.
  */
-int
-hn_rxbuf_map_pages(struct hn_dev *hn)
+static int
+rxbuf_map_pages(struct hn_dev *hn)
 {
 	uint64_t i, n = hn->rxbuf_len >> HV_PAGE_SHIFT;
 
@@ -293,12 +163,66 @@ hn_rxbuf_map_pages(struct hn_dev *hn)
 	return 0;
 }
 
-static void
-chan_reset(struct hn_chan *ch, uint16_t index)
+/* The receive buffer: the host carves it into slots and says how. */
+static int
+nvsp_connect_rxbuf(struct hn_dev *hn)
 {
-	hn_chan_free_acks(ch);
-	memset(ch, 0, sizeof(*ch));
-	ch->index = index;
+	const struct vmbus_region *r = &hn->vdev->regions[HV_UIO_RECV_BUF];
+	struct hv_nvsp_rxbuf_conn_resp resp;
+	const struct hv_nvsp_rxbuf_section *s = &resp.sections[0];
+	union hv_nvsp_msg req;
+	int ret;
+
+	hn_nvsp_build_rxbuf_conn(&req, r->gpadl);
+	ret = nvsp_request(hn, &req, HV_NVSP_MSG_RXBUF_CONN_RESP, &resp,
+			   HV_NVSP_RXBUF_CONN_RESP_MIN, sizeof(resp));
+	if (ret < 0)
+		return ret;
+	if (resp.status != HV_NVSP_STATUS_SUCCESS || resp.num_sections != 1 ||
+	    s->sub_alloc_size == 0 || s->num_sub_allocs == 0 ||
+	    (uint64_t)s->offset + (uint64_t)s->sub_alloc_size * s->num_sub_allocs > r->size) {
+		PMD_DRV_LOG(ERR, "port %u: receive buffer refused or malformed answer "
+			    "(status %u, %u sections)", hn->port_id, resp.status,
+			    resp.num_sections);
+		return -EPROTO;
+	}
+	hn->rxbuf = r->addr;
+	hn->rxbuf_len = r->size;
+	hn->rx_slots = s->num_sub_allocs;
+	hn->rxbuf_connected = true;
+	if (hn->args.rx_extmbuf && rxbuf_map_pages(hn) < 0)
+		PMD_DRV_LOG(WARNING, "port %u: receive buffer pages not translatable: "
+			    "rx_extmbuf_enable ignored, frames are copied", hn->port_id);
+	return hn_chan_alloc_acks(hn, &hn->chans[0]);
+}
+
+/* The send buffer: sections of a size the host picks. */
+static int
+nvsp_connect_chim(struct hn_dev *hn)
+{
+	const struct vmbus_region *r = &hn->vdev->regions[HV_UIO_SEND_BUF];
+	struct hv_nvsp_chim_conn_resp resp;
+	union hv_nvsp_msg req;
+	int ret;
+
+	hn_nvsp_build_chim_conn(&req, r->gpadl);
+	ret = nvsp_request(hn, &req, HV_NVSP_MSG_CHIM_CONN_RESP, &resp,
+			   HV_NVSP_CHIM_CONN_RESP_MIN, sizeof(resp));
+	if (ret < 0)
+		return ret;
+	if (resp.status != HV_NVSP_STATUS_SUCCESS || resp.section_size < 68 ||
+	    resp.section_size % 4 != 0 || resp.section_size > r->size / 2) {
+		PMD_DRV_LOG(ERR, "port %u: send buffer refused (status %u, section size %u)",
+			    hn->port_id, resp.status, resp.section_size);
+		return -EPROTO;
+	}
+	hn->chim = r->addr;
+	hn->chim_len = r->size;
+	hn->chim_section_size = resp.section_size;
+	hn->chim_count = (uint32_t)(r->size / resp.section_size);
+	hn->ctl_section = hn->chim_count - 1;
+	hn->chim_connected = true;
+	return 0;
 }
 
 int
@@ -307,7 +231,7 @@ hn_nvsp_attach(struct hn_dev *hn, uint32_t mtu)
 	struct vmbus_channel *vc;
 	int ret;
 
-	chan_reset(&hn->chans[0], 0);
+	hn_chan_reset(&hn->chans[0], 0);
 	/* frames of an older session still attached are never completed */
 	__atomic_add_fetch(&hn->session, 1, __ATOMIC_RELEASE);
 	ret = vmbus_chan_open(hn->vdev, &vc);
@@ -316,12 +240,10 @@ hn_nvsp_attach(struct hn_dev *hn, uint32_t mtu)
 			    strerror(-ret));
 		return ret;
 	}
-	hn->chans[0].vc = vc;
-	hn->chans[0].rx_ring = vmbus_chan_rx_ring(vc);
+	hn_chan_bind(hn, &hn->chans[0], vc);
 	hn->nchan = 1;
 	hn->subch_requested = false;
 	hn->subch_granted = 0;
-	vmbus_chan_set_latency(vc, hn->args.latency_us);
 	ret = nvsp_negotiate(hn);
 	if (ret == 0)
 		ret = nvsp_configure_ndis(hn, mtu);
@@ -336,12 +258,8 @@ hn_nvsp_attach(struct hn_dev *hn, uint32_t mtu)
 int
 hn_nvsp_subchannels(struct hn_dev *hn, uint32_t want, uint32_t *granted)
 {
-	union hv_nvsp_msg req = { .subch_req = {
-		.type = HV_NVSP_MSG_SUBCHANNEL,
-		.op = HV_NVSP_SUBCH_OP_ALLOC,
-		.num_subch = want,
-	} };
 	struct hv_nvsp_subch_resp resp;
+	union hv_nvsp_msg req;
 	uint32_t i;
 	int ret;
 
@@ -354,8 +272,9 @@ hn_nvsp_subchannels(struct hn_dev *hn, uint32_t want, uint32_t *granted)
 		return -ENOTSUP;
 	}
 	hn->subch_requested = true;
-	ret = hn_ctl_nvsp(hn, &req, HV_NVSP_MSG_SUBCHANNEL, &resp, sizeof(resp),
-			  sizeof(resp));
+	hn_nvsp_build_subch_alloc(&req, want);
+	ret = nvsp_request(hn, &req, HV_NVSP_MSG_SUBCHANNEL, &resp, sizeof(resp),
+			   sizeof(resp));
 	if (ret < 0)
 		return ret;
 	if (resp.status != HV_NVSP_STATUS_SUCCESS || resp.num_subch > want) {
@@ -382,10 +301,8 @@ hn_nvsp_subchannels(struct hn_dev *hn, uint32_t want, uint32_t *granted)
 			vmbus_chan_close(vc);
 			return -EPROTO;
 		}
-		chan_reset(ch, (uint16_t)(i + 1));
-		ch->vc = vc;
-		ch->rx_ring = vmbus_chan_rx_ring(vc);
-		vmbus_chan_set_latency(vc, hn->args.latency_us);
+		hn_chan_reset(ch, (uint16_t)(i + 1));
+		hn_chan_bind(hn, ch, vc);
 		ret = hn_chan_alloc_acks(hn, ch);
 		if (ret < 0)
 			return ret;
@@ -423,15 +340,11 @@ hn_nvsp_detach(struct hn_dev *hn)
 	if (hn->chans[0].vc == NULL)
 		return;
 	if (!gone && hn->rxbuf_connected) {
-		memset(&msg, 0, sizeof(msg));
-		msg.rxbuf_revoke.type = HV_NVSP_MSG_RXBUF_REVOKE;
-		msg.rxbuf_revoke.id = HV_NVSP_RXBUF_ID;
+		hn_nvsp_build_rxbuf_revoke(&msg);
 		nvsp_post(hn, &msg);
 	}
 	if (!gone && hn->chim_connected) {
-		memset(&msg, 0, sizeof(msg));
-		msg.chim_revoke.type = HV_NVSP_MSG_CHIM_REVOKE;
-		msg.chim_revoke.id = HV_NVSP_CHIM_ID;
+		hn_nvsp_build_chim_revoke(&msg);
 		nvsp_post(hn, &msg);
 	}
 	if (!gone)
@@ -445,8 +358,27 @@ hn_nvsp_detach(struct hn_dev *hn)
 
 		if (ch->vc != NULL)
 			vmbus_chan_close(ch->vc);
-		chan_reset(ch, (uint16_t)i);
+		hn_chan_reset(ch, (uint16_t)i);
 	}
 	hn->nchan = 0;
 	hn->nvsp_ver = 0;
+}
+
+/* An in-band notification (any draining thread): VF association, send
+ * indirection table. */
+void
+hn_nvsp_inband(struct hn_dev *hn, const uint8_t *msg, uint32_t len)
+{
+	struct hv_nvsp_vf_assoc vf;
+	uint32_t type;
+
+	memcpy(&type, msg, sizeof(type));
+	hn->inband_notes++;
+	if (type == HV_NVSP_MSG_VF_ASSOC && len >= sizeof(vf)) {
+		memcpy(&vf, msg, sizeof(vf));
+		hn->vf_allocated = vf.allocated != 0;
+		hn->vf_serial = vf.serial;
+	}
+	/* the send indirection table needs no action: every queue sends on
+	 * its own channel and completions come back there */
 }

@@ -3,36 +3,34 @@
  *
  * RNDIS control (protocol doc §D.2, §E): requests go in the send-buffer
  * section reserved for control, one at a time; completions come back in
- * the receive buffer, mixed with data, and are matched by rid and type in
- * hn_rx.c, which hands them over through hn->ctl. Status indications
- * (link, speed) arrive the same way and end up in hn_rndis_status().
+ * the receive buffer, mixed with data; hn_rx.c hands them to the control
+ * mailbox (hn_ctl.c), which matches them by rid and type. Status
+ * indications (link, speed) arrive the same way and end up in
+ * hn_rndis_status(), which tells ethdev through hn_linkstatus_callback().
  */
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <rte_alarm.h>
 #include <rte_ethdev.h>
 #include <ethdev_driver.h>
 
-#include "hn_var.h"
+#include "hn_ctl.h"
+#include "hn_nvsp_msg.h"
+#include "hn_rndis.h"
 
 /* Copy a request into the control section and send it (RC). */
 static int
 rndis_send(struct hn_dev *hn, const void *msg, uint32_t len, uint64_t xid)
 {
-	union hv_nvsp_msg nv = { .rndis_pkt = {
-		.type = HV_NVSP_MSG_RNDIS_PKT,
-		.chan_type = HV_NVSP_CHAN_CONTROL,
-		.chim_idx = hn->ctl_section,
-		.chim_sz = len,
-	} };
+	union hv_nvsp_msg nv;
 	bool sig = false;
 	int ret;
 
 	if (len > hn->chim_section_size)
 		return -EMSGSIZE;
+	hn_nvsp_build_rndis_pkt(&nv, HV_NVSP_CHAN_CONTROL, hn->ctl_section, len);
 	memcpy(hn->chim + (size_t)hn->ctl_section * hn->chim_section_size, msg, len);
 	ret = vmbus_chan_send(hn->chans[0].vc, HV_PKT_DATA_INBAND, &nv, sizeof(nv), xid,
 			      HV_PKT_FLAG_COMPLETION_REQUESTED, &sig);
@@ -54,16 +52,12 @@ static int
 rndis_call(struct hn_dev *hn, void *msg, uint32_t len, uint32_t rid, uint32_t cmplt,
 	   const char *what)
 {
+	uint64_t xid = hn_ctl_arm(hn, HN_CTL_RNDIS, rid, cmplt);
 	int ret;
 
-	hn->ctl.kind = HN_CTL_RNDIS;
-	hn->ctl.rid = rid;
-	hn->ctl.type = cmplt;
-	hn->ctl.len = 0;
-	__atomic_store_n(&hn->ctl.done, 0, __ATOMIC_RELEASE);
-	ret = rndis_send(hn, msg, len, HN_XID_CTL | ++hn->ctl.seq);
+	ret = rndis_send(hn, msg, len, xid);
 	if (ret < 0) {
-		hn->ctl.kind = HN_CTL_NONE;
+		hn_ctl_disarm(hn);
 		PMD_DRV_LOG(ERR, "port %u: cannot send RNDIS %s: %s", hn->port_id, what,
 			    strerror(-ret));
 		return ret;
@@ -329,12 +323,9 @@ hn_rndis_detach(struct hn_dev *hn)
 	if (!hn->rndis_up || (hn->vdev != NULL && vmbus_device_rescinded(hn->vdev)))
 		goto out;
 	m.rid = next_rid(hn);
-	hn->ctl.kind = HN_CTL_SENDCOMP;
-	hn->ctl.xid = HN_XID_CTL | ++hn->ctl.seq;
-	__atomic_store_n(&hn->ctl.done, 0, __ATOMIC_RELEASE);
-	if (rndis_send(hn, &m, sizeof(m), hn->ctl.xid) == 0)
+	if (rndis_send(hn, &m, sizeof(m), hn_ctl_arm(hn, HN_CTL_SENDCOMP, 0, 0)) == 0)
 		hn_ctl_wait(hn, "RNDIS halt");
-	hn->ctl.kind = HN_CTL_NONE;
+	hn_ctl_disarm(hn);
 out:
 	hn->rndis_up = false;
 }
@@ -443,18 +434,6 @@ hn_rndis_set_rss(struct hn_dev *hn, uint32_t nqueues)
 	return hn_rndis_set(hn, HV_OID_GEN_RECEIVE_SCALE_PARAMETERS, &b, sizeof(b));
 }
 
-/* Interrupt thread: re-read the link and tell the application. */
-static void
-lsc_alarm(void *arg)
-{
-	struct rte_eth_dev *dev = arg;
-
-	if (dev->data == NULL || dev->data->dev_private == NULL)
-		return;
-	hn_link_refresh(dev);
-	rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_LSC, NULL);
-}
-
 /* An INDICATE_STATUS from the receive buffer (any draining thread). */
 void
 hn_rndis_status(struct hn_dev *hn, const uint8_t *msg, uint32_t len)
@@ -482,8 +461,5 @@ hn_rndis_status(struct hn_dev *hn, const uint8_t *msg, uint32_t len)
 		return;	/* network change, offload config: nothing to do */
 	}
 	__atomic_store_n(&hn->link_dirty, 1, __ATOMIC_RELEASE);
-	if (hn_is_primary() && hn->data->dev_conf.intr_conf.lsc) {
-		hn->lsc_events++;
-		rte_eal_alarm_set(1, lsc_alarm, &rte_eth_devices[hn->port_id]);
-	}
+	hn_linkstatus_callback(hn);
 }

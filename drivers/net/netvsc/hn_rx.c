@@ -27,17 +27,12 @@
 #include <rte_mbuf.h>
 #include <rte_memcpy.h>
 #include <rte_net.h>
-#include <rte_prefetch.h>
 #include <rte_tcp.h>
 
-#include "hn_var.h"
-
-/* Where frames go during one drain. */
-struct hn_sink {
-	struct rte_mbuf **pkts;
-	uint16_t n;
-	uint16_t max;
-};
+#include "hn_chan.h"
+#include "hn_ctl.h"
+#include "hn_rndis.h"
+#include "hn_rx.h"
 
 /* One transfer packet being parsed. */
 struct hn_xfer {
@@ -46,120 +41,6 @@ struct hn_xfer {
 	uint64_t xid;
 	uint8_t lro;			/* HN_XFER_LRO_*: coalesced packets met */
 };
-
-static inline bool
-chan_try_own(struct hn_chan *ch)
-{
-	uint32_t expected = 0;
-
-	return __atomic_compare_exchange_n(&ch->owner, &expected, 1, false,
-					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
-}
-
-static inline void
-chan_release(struct hn_chan *ch)
-{
-	__atomic_store_n(&ch->owner, 0, __ATOMIC_RELEASE);
-}
-
-/* ---- receive completions ------------------------------------------------ */
-
-int
-hn_chan_alloc_acks(struct hn_dev *hn, struct hn_chan *ch)
-{
-	/* at most one outstanding transfer packet per receive slot */
-	ch->ack_cap = hn->rx_slots + 1;
-	ch->acks = rte_zmalloc("hn_acks", sizeof(*ch->acks) * ch->ack_cap, 0);
-	ch->ack_head = 0;
-	ch->ack_count = 0;
-	if (ch->acks == NULL)
-		return -ENOMEM;
-	if (hn->args.rx_extmbuf) {
-		char name[RTE_RING_NAMESIZE];
-
-		snprintf(name, sizeof(name), "hn_xa_p%u_c%u_%u", hn->port_id, ch->index,
-			 hn->session);
-		ch->ext_acks = rte_ring_create_elem(name, sizeof(uint64_t),
-						    rte_align32pow2(ch->ack_cap + 1),
-						    SOCKET_ID_ANY, RING_F_SC_DEQ);
-		if (ch->ext_acks == NULL)
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-void
-hn_chan_free_acks(struct hn_chan *ch)
-{
-	rte_free(ch->acks);
-	ch->acks = NULL;
-	rte_ring_free(ch->ext_acks);
-	ch->ext_acks = NULL;
-	ch->ack_cap = 0;
-	ch->ack_count = 0;
-}
-
-/*
- * Receive completions are queued while a drain parses, and sent together
- * when it ends (acks_flush): one index update for all of them, and the
- * ring is held unpublished only while they are written, not while frames
- * are parsed and copied. Only the channel's owner touches the queue.
- */
-static void
-ack_rx(struct hn_chan *ch, uint64_t xid, uint32_t status)
-{
-	struct hn_ack *a;
-
-	if (unlikely(ch->acks == NULL || ch->ack_count == ch->ack_cap)) {
-		/* more outstanding packets than slots: the host broke the rules */
-		ch->bad_packets++;
-		return;
-	}
-	a = &ch->acks[(ch->ack_head + ch->ack_count) % ch->ack_cap];
-	a->xid = xid;
-	a->status = status;
-	ch->ack_count++;
-	ch->ack_new++;
-}
-
-/* Send the queued completions, oldest first, as far as the ring has room;
- * what is left waits for the next drain. */
-static void
-acks_flush(struct hn_chan *ch, bool *sig)
-{
-	struct vmbus_send_batch b;
-	struct hv_nvsp_rndis_pkt_complete c = { .type = HV_NVSP_MSG_RNDIS_PKT_COMPLETE };
-
-	if (ch->ack_count == 0)
-		return;
-	vmbus_chan_batch_begin(ch->vc, &b);
-	while (ch->ack_count > 0) {
-		const struct hn_ack *a = &ch->acks[ch->ack_head];
-
-		c.status = a->status;
-		if (vmbus_chan_batch_send(&b, HV_PKT_COMPLETION, &c, sizeof(c), a->xid, 0,
-					  sig) < 0)
-			break;
-		ch->ack_head = (ch->ack_head + 1) % ch->ack_cap;
-		ch->ack_count--;
-	}
-	vmbus_chan_batch_end(&b, sig);
-	/* each completion is counted once, when it first finds no room */
-	ch->acks_deferred += RTE_MIN(ch->ack_count, ch->ack_new);
-	ch->ack_new = 0;
-}
-
-/* Completions of attached frames, left by free callbacks (any thread). */
-static void
-ext_acks_collect(struct hn_chan *ch)
-{
-	uint64_t xid;
-
-	if (ch->ext_acks == NULL)
-		return;
-	while (rte_ring_sc_dequeue_elem(ch->ext_acks, &xid, sizeof(xid)) == 0)
-		ack_rx(ch, xid, HV_NVSP_STATUS_SUCCESS);
-}
 
 /* ---- frames ------------------------------------------------------------- */
 
@@ -861,26 +742,6 @@ rx_frame(struct hn_chan *ch, struct hn_xfer *x, uint8_t *msg, uint32_t len)
 	return 0;
 }
 
-/* An RNDIS completion: the control path is waiting for exactly one. */
-static void
-rx_ctl_cmplt(struct hn_dev *hn, const uint8_t *msg, uint32_t len, uint32_t type)
-{
-	uint32_t rid;
-
-	if (len < 12)
-		return;
-	memcpy(&rid, msg + 8, sizeof(rid));
-	if (__atomic_load_n(&hn->ctl.done, __ATOMIC_ACQUIRE) ||
-	    hn->ctl.kind != HN_CTL_RNDIS || hn->ctl.rid != rid || hn->ctl.type != type ||
-	    len > sizeof(hn->ctl.buf)) {
-		hn->ctl.stray++;
-		return;
-	}
-	memcpy(hn->ctl.buf, msg, len);
-	hn->ctl.len = len;
-	__atomic_store_n(&hn->ctl.done, 1, __ATOMIC_RELEASE);
-}
-
 static int
 rx_rndis(struct hn_dev *hn, struct hn_chan *ch, struct hn_xfer *x, uint8_t *msg, uint32_t len)
 {
@@ -898,7 +759,7 @@ rx_rndis(struct hn_dev *hn, struct hn_chan *ch, struct hn_xfer *x, uint8_t *msg,
 	case HV_RNDIS_QUERY_CMPLT:
 	case HV_RNDIS_SET_CMPLT:
 	case HV_RNDIS_KEEPALIVE_CMPLT:
-		rx_ctl_cmplt(hn, msg, h.len, h.type);
+		hn_ctl_deliver_rndis(&hn->ctl, msg, h.len, h.type);
 		return 0;
 	case HV_RNDIS_INDICATE_STATUS_MSG:
 		hn_rndis_status(hn, msg, h.len);
@@ -909,9 +770,9 @@ rx_rndis(struct hn_dev *hn, struct hn_chan *ch, struct hn_xfer *x, uint8_t *msg,
 }
 
 /* A transfer-page packet: ranges of the receive buffer, one message each. */
-static void
-rx_xfer(struct hn_dev *hn, struct hn_chan *ch, struct hn_sink *sink,
-	const struct hv_ring_pkt *pkt)
+void
+hn_rx_xfer(struct hn_dev *hn, struct hn_chan *ch, struct hn_sink *sink,
+	   const struct hv_ring_pkt *pkt)
 {
 	const uint8_t *p = pkt->data;
 	uint32_t hlen = pkt->desc.offset8 * 8u;
@@ -956,239 +817,10 @@ rx_xfer(struct hn_dev *hn, struct hn_chan *ch, struct hn_sink *sink,
 		return;	/* completed when its attached frames are freed */
 ack:
 	/* the slots go back to the host whatever was inside (§I.1) */
-	ack_rx(ch, pkt->desc.trans_id, status);
-}
-
-/* A completion: an NVSP answer for the control path, or a send done. */
-static void
-rx_completion(struct hn_dev *hn, struct hn_chan *ch, const struct hv_ring_pkt *pkt)
-{
-	uint32_t hlen = pkt->desc.offset8 * 8u;
-	uint32_t plen = pkt->len - hlen;
-	const uint8_t *payload = (const uint8_t *)pkt->data + hlen;
-	uint64_t xid = pkt->desc.trans_id;
-	struct hv_nvsp_rndis_pkt_complete c = { .type = 0 };
-
-	if (xid & HN_XID_CTL) {
-		if (__atomic_load_n(&hn->ctl.done, __ATOMIC_ACQUIRE) || hn->ctl.xid != xid ||
-		    ch->index != 0)
-			return;	/* a control send done: nothing to free */
-		if (hn->ctl.kind == HN_CTL_NVSP) {
-			hn->ctl.len = RTE_MIN(plen, HV_NVSP_RESP_BUF_SIZE);
-			memcpy(hn->ctl.buf, payload, hn->ctl.len);
-		} else if (hn->ctl.kind != HN_CTL_SENDCOMP) {
-			return;
-		}
-		__atomic_store_n(&hn->ctl.done, 1, __ATOMIC_RELEASE);
-		return;
-	}
-	if (plen >= sizeof(c))
-		memcpy(&c, payload, sizeof(c));
-	if (c.type != HV_NVSP_MSG_RNDIS_PKT_COMPLETE) {
-		ch->bad_completions++;
-		return;
-	}
-	hn_tx_complete(ch, xid, c.status);
-}
-
-static void
-rx_inband(struct hn_dev *hn, struct hn_chan *ch, const struct hv_ring_pkt *pkt)
-{
-	uint32_t hlen = pkt->desc.offset8 * 8u;
-	const uint8_t *payload = (const uint8_t *)pkt->data + hlen;
-	struct hv_nvsp_vf_assoc vf;
-	uint32_t type;
-
-	if (pkt->len - hlen < sizeof(type)) {
-		ch->bad_packets++;
-		return;
-	}
-	memcpy(&type, payload, sizeof(type));
-	hn->inband_notes++;
-	if (type == HV_NVSP_MSG_VF_ASSOC && pkt->len - hlen >= sizeof(vf)) {
-		memcpy(&vf, payload, sizeof(vf));
-		hn->vf_allocated = vf.allocated != 0;
-		hn->vf_serial = vf.serial;
-	}
-	/* the send indirection table needs no action: every queue sends on
-	 * its own channel and completions come back there */
-}
-
-static void
-chan_dispatch(struct hn_dev *hn, struct hn_chan *ch, struct hn_sink *sink,
-	      const struct hv_ring_pkt *pkt)
-{
-	switch (pkt->desc.type) {
-	case HV_PKT_DATA_XFER_PAGES:
-		rx_xfer(hn, ch, sink, pkt);
-		break;
-	case HV_PKT_COMPLETION:
-		rx_completion(hn, ch, pkt);
-		break;
-	case HV_PKT_DATA_INBAND:
-		rx_inband(hn, ch, pkt);
-		break;
-	default:
-		ch->bad_packets++;
-		break;
-	}
-}
-
-/* The owner is done: completions out, then the channel is free again. */
-static void
-acks_end_release(struct hn_chan *ch, bool sig)
-{
-	ext_acks_collect(ch);
-	acks_flush(ch, &sig);
-	if (sig)
-		vmbus_chan_signal(ch->vc);
-	chan_release(ch);
-}
-
-/*
- * Completions left in ext_acks are sent by whoever owns the channel next.
- * A callback that finds it owned leaves its completion to the owner; the
- * owner looks again after letting go (the fence pairs with the callback's
- * compare-and-swap), so none is left behind.
- */
-void
-hn_chan_acks_kick(struct hn_chan *ch)
-{
-	while (!rte_ring_empty(ch->ext_acks) && chan_try_own(ch)) {
-		acks_end_release(ch, false);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	}
-}
-
-/*
- * Warm the next packet's message while this one is parsed: the host wrote
- * both on the other CPU, so each line is a miss, and the frame's lines are
- * only known once the next descriptor is read. A hint only: what is read
- * here is bounded, never trusted.
- */
-#define HN_RX_PREFETCH_MAX	1600u	/* RNDIS header, PPIs, a 1514 B frame */
-
-static inline void
-rx_prefetch_next(const struct hn_dev *hn, const struct hn_chan *ch,
-		 const struct hv_ring_pkt *pkt)
-{
-	const uint8_t *next = hv_ring_next_hint(ch->rx_ring, pkt->len,
-						sizeof(struct hv_xfer_page_hdr) +
-						sizeof(struct hv_xfer_range));
-	struct hv_xfer_page_hdr xh;
-	struct hv_xfer_range r;
-
-	if (next == NULL)
-		return;
-	memcpy(&xh, next, sizeof(xh));
-	if (xh.desc.type != HV_PKT_DATA_XFER_PAGES)
-		return;
-	rte_prefetch0(next + (uint32_t)xh.desc.len8 * 8u + HV_RING_TRAILER_SIZE);
-	memcpy(&r, next + sizeof(xh), sizeof(r));
-	if ((uint64_t)r.byte_offset + r.byte_count <= hn->rxbuf_len) {
-		/* the whole message, up to a standard frame: its misses then
-		 * overlap with the work on this one */
-		uint32_t len = RTE_MIN(r.byte_count, (uint32_t)HN_RX_PREFETCH_MAX), off;
-
-		for (off = 0; off < len; off += RTE_CACHE_LINE_SIZE)
-			rte_prefetch0(hn->rxbuf + r.byte_offset + off);
-	}
-}
-
-/* Room the staging ring must have for the drain to go past a transfer
- * packet on TX's behalf: more frames than one packet normally holds. */
-#define HN_STAGING_HEADROOM	64u
-
-/*
- * Drain channel ch: at most `budget` packets, stopping early once the
- * burst array (pkts, max) is full, or, with keep_frames, before a transfer
- * packet whose frames the staging ring might not hold. Returns the frames
- * put in pkts. Does nothing if another thread is draining the channel now.
- */
-static uint16_t
-chan_drain(struct hn_dev *hn, struct hn_chan *ch, struct rte_mbuf **pkts, uint16_t max,
-	   unsigned int budget, bool keep_frames)
-{
-	struct hn_sink sink = { .pkts = pkts, .n = 0, .max = max };
-	struct hv_ring_pkt pkt;
-	unsigned int done = 0;
-
-	if (ch->vc == NULL || !chan_try_own(ch))
-		return 0;
-	while (done < budget && (pkts == NULL || sink.n < max)) {
-		int ret = vmbus_chan_peek(ch->vc, &pkt);
-
-		if (ret <= 0) {
-			if (ret < 0)
-				ch->bad_packets++;
-			break;
-		}
-		if (keep_frames && pkt.desc.type == HV_PKT_DATA_XFER_PAGES &&
-		    ch->rxq != NULL &&
-		    rte_ring_free_count(ch->rxq->staging) < HN_STAGING_HEADROOM)
-			break;
-		rx_prefetch_next(hn, ch, &pkt);
-		chan_dispatch(hn, ch, pkts == NULL ? NULL : &sink, &pkt);
-		vmbus_chan_consume(ch->vc, pkt.len);
-		done++;
-	}
-	if (done > 0) {
-		vmbus_chan_rx_commit(ch->vc);
-		hn_tx_complete_flush(ch);	/* completed sends, in bulk */
-	}
-	acks_end_release(ch, false);
-	if (ch->ext_acks != NULL) {
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		hn_chan_acks_kick(ch);
-	}
-	return sink.n;
-}
-
-uint16_t
-hn_chan_drain(struct hn_dev *hn, struct hn_chan *ch, struct rte_mbuf **pkts, uint16_t max,
-	      unsigned int budget)
-{
-	return chan_drain(hn, ch, pkts, max, budget, false);
-}
-
-/*
- * TX needs send completions; they may sit behind frames. While the queue's
- * receiver keeps polling, the frames met on the way are parked for it only
- * as far as the staging ring has room: past that, the drain stops rather
- * than drop them, and the receiver's next poll takes the rest, completions
- * included (TX meanwhile sends less). A receiver that has not polled since
- * TX's last drain may never come back: then frames are dropped when the
- * staging ring is full, so that completions keep flowing.
- */
-void
-hn_chan_drain_for_tx(struct hn_txq *txq)
-{
-	struct hn_rxq *rxq = txq->ch->rxq;
-	bool keep = false;
-
-	if (rxq != NULL) {
-		uint64_t polls = __atomic_load_n(&rxq->polls, __ATOMIC_RELAXED);
-
-		keep = polls != txq->rx_polls_seen;
-		txq->rx_polls_seen = polls;
-	}
-	chan_drain(txq->hn, txq->ch, NULL, 0, HN_RX_BURST_BUDGET, keep);
+	hn_chan_ack_rx(ch, pkt->desc.trans_id, status);
 }
 
 /* ---- RX burst ----------------------------------------------------------- */
-
-/* Nothing to read and no completion waiting to go out: the common poll of
- * an idle queue ends here, without taking the channel. */
-static inline bool
-chan_idle(const struct hn_chan *ch)
-{
-	const struct hv_ring *r = ch->rx_ring;
-
-	if (unlikely(r == NULL))
-		return true;	/* no channel: hn_chan_drain() would do nothing */
-	return ch->ack_count == 0 && hv_ring_idle(r) &&
-	       (ch->ext_acks == NULL || rte_ring_empty(ch->ext_acks));
-}
 
 uint16_t
 hn_recv_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
@@ -1202,7 +834,7 @@ hn_recv_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 	/* frames another thread drained come first: they are older */
 	if (unlikely(!rte_ring_empty(rxq->staging)))
 		got = (uint16_t)rte_ring_sc_dequeue_burst(rxq->staging, (void **)pkts, n, NULL);
-	if (got < n && !chan_idle(rxq->ch))
+	if (got < n && !hn_chan_idle(rxq->ch))
 		got += hn_chan_drain(rxq->hn, rxq->ch, pkts + got, n - got, HN_RX_BURST_BUDGET);
 	return got;
 }

@@ -29,7 +29,10 @@
 #include <rte_net.h>
 #include <rte_tcp.h>
 
-#include "hn_var.h"
+#include "hn_chan.h"
+#include "hn_nvsp_msg.h"
+#include "hn_rx.h"
+#include "hn_tx.h"
 
 /* The largest RNDIS header + PPIs a frame needs: hash, VLAN, csum/LSO. */
 #define HN_TX_PPI_MAX	(3 * HV_RNDIS_PPI_SIZE(4))
@@ -281,11 +284,8 @@ agg_flush(struct hn_txq *txq, struct hn_tx_burst *tb)
 	if (txq->agg_idx < 0)
 		return 0;
 	d = &txq->txd[txq->agg_idx];
-	memset(&nv, 0, sizeof(nv));
-	nv.rndis_pkt.type = HV_NVSP_MSG_RNDIS_PKT;
-	nv.rndis_pkt.chan_type = HV_NVSP_CHAN_DATA;
-	nv.rndis_pkt.chim_idx = txq->first_section + (uint32_t)txq->agg_idx;
-	nv.rndis_pkt.chim_sz = txq->agg_used;
+	hn_nvsp_build_rndis_pkt(&nv, HV_NVSP_CHAN_DATA,
+				txq->first_section + (uint32_t)txq->agg_idx, txq->agg_used);
 	d->npkts = txq->agg_pkts;
 	__atomic_store_n(&d->state, HN_TXD_INFLIGHT, __ATOMIC_RELEASE);
 	ret = vmbus_chan_batch_send(&tb->b, HV_PKT_DATA_INBAND, &nv, sizeof(nv),
@@ -418,11 +418,7 @@ tx_gpa(struct hn_txq *txq, struct rte_mbuf *m, struct hv_gpa_range *r, unsigned 
 	r[0].byte_offset = (uint32_t)((txq->hdr_iova + (size_t)idx * HN_TX_HDR_SIZE) &
 				      HV_PAGE_MASK);
 	r[0].pfn = (txq->hdr_iova + (size_t)idx * HN_TX_HDR_SIZE) >> HV_PAGE_SHIFT;
-	memset(&nv, 0, sizeof(nv));
-	nv.rndis_pkt.type = HV_NVSP_MSG_RNDIS_PKT;
-	nv.rndis_pkt.chan_type = HV_NVSP_CHAN_DATA;
-	nv.rndis_pkt.chim_idx = HV_NVSP_CHIM_IDX_INVALID;
-	nv.rndis_pkt.chim_sz = 0;
+	hn_nvsp_build_rndis_pkt(&nv, HV_NVSP_CHAN_DATA, HV_NVSP_CHIM_IDX_INVALID, 0);
 	d = &txq->txd[idx];
 	d->m = m;
 	d->npkts = 1;

@@ -18,8 +18,8 @@
  * rings at the primary's addresses.
  */
 
-#ifndef HN_VAR_H
-#define HN_VAR_H
+#ifndef HN_DEV_H
+#define HN_DEV_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -354,56 +354,4 @@ hn_is_primary(void)
 	return rte_eal_process_type() == RTE_PROC_PRIMARY;
 }
 
-/* hn_ethdev.c */
-struct rte_eth_dev;
-void hn_link_refresh(struct rte_eth_dev *dev);
-
-/* hn_nvsp.c: the NVSP session on the primary channel */
-int hn_nvsp_attach(struct hn_dev *hn, uint32_t mtu);
-void hn_nvsp_detach(struct hn_dev *hn);
-int hn_nvsp_subchannels(struct hn_dev *hn, uint32_t want, uint32_t *granted);
-int hn_ctl_nvsp(struct hn_dev *hn, const union hv_nvsp_msg *req, uint32_t resp_type,
-		void *resp, uint32_t resp_min, uint32_t resp_max);
-int hn_ctl_wait(struct hn_dev *hn, const char *what);
-uint64_t hn_ctl_deadline(const struct hn_dev *hn);
-
-/* hn_rndis.c: RNDIS control */
-int hn_rndis_attach(struct hn_dev *hn);
-void hn_rndis_detach(struct hn_dev *hn);
-int hn_rndis_query(struct hn_dev *hn, uint32_t oid, const void *in, uint32_t in_len,
-		   void *out, uint32_t out_min, uint32_t out_max, uint32_t *out_len);
-int hn_rndis_set(struct hn_dev *hn, uint32_t oid, const void *data, uint32_t len);
-int hn_rndis_set_filter(struct hn_dev *hn, uint32_t filter);
-int hn_rndis_query_link(struct hn_dev *hn);
-int hn_rndis_set_mac(struct hn_dev *hn, const struct rte_ether_addr *mac);
-int hn_rndis_set_offloads(struct hn_dev *hn, uint64_t rx_offloads, uint64_t tx_offloads);
-int hn_rndis_set_rss(struct hn_dev *hn, uint32_t nqueues);
-void hn_rndis_status(struct hn_dev *hn, const uint8_t *msg, uint32_t len);
-
-/* hn_rx.c: draining a channel, RX burst */
-uint16_t hn_chan_drain(struct hn_dev *hn, struct hn_chan *ch,
-		       struct rte_mbuf **pkts, uint16_t max, unsigned int budget);
-void hn_chan_drain_for_tx(struct hn_txq *txq);
-uint16_t hn_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n);
-void hn_chan_acks_kick(struct hn_chan *ch);
-void hn_rx_ext_free(void *addr, void *opaque);
-int hn_rxq_ext_setup(struct hn_rxq *rxq, int socket);
-void hn_rxq_ext_release(struct hn_rxq *rxq);
-int hn_rxq_lro_setup(struct hn_rxq *rxq, int socket);
-void hn_rxq_lro_release(struct hn_rxq *rxq);
-int hn_rxbuf_map_pages(struct hn_dev *hn);
-void hn_rxq_flush(struct hn_rxq *rxq);
-void hn_chan_free_acks(struct hn_chan *ch);
-int hn_chan_alloc_acks(struct hn_dev *hn, struct hn_chan *ch);
-
-/* hn_tx.c */
-uint16_t hn_xmit_pkts(void *txq, struct rte_mbuf **pkts, uint16_t n);
-uint16_t hn_xmit_prepare(void *txq, struct rte_mbuf **pkts, uint16_t n);
-void hn_tx_complete(struct hn_chan *ch, uint64_t xid, uint32_t status);
-void hn_tx_complete_flush(struct hn_chan *ch);
-int hn_txq_bind(struct hn_dev *hn, struct hn_txq *txq, uint32_t nb_txq);
-unsigned int hn_txq_inflight(const struct hn_txq *txq);
-void hn_txq_reclaim_all(struct hn_txq *txq);
-int hn_tx_done_cleanup(void *txq, uint32_t free_cnt);
-
-#endif /* HN_VAR_H */
+#endif /* HN_DEV_H */
