@@ -179,7 +179,7 @@ struct hn_rx_ext {
 	uint32_t idx;
 };
 
-struct hn_lro;	/* hn_rx.c: a coalesced packet being put together */
+struct hn_lro;	/* hn_lro.c: a coalesced packet being put together */
 
 struct hn_rxq {
 	struct hn_dev *hn;
