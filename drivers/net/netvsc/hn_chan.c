@@ -42,22 +42,6 @@ chan_release(struct hn_chan *ch)
 	__atomic_store_n(&ch->owner, 0, __ATOMIC_RELEASE);
 }
 
-void
-hn_chan_reset(struct hn_chan *ch, uint16_t index)
-{
-	hn_chan_free_acks(ch);
-	memset(ch, 0, sizeof(*ch));
-	ch->index = index;
-}
-
-void
-hn_chan_bind(struct hn_dev *hn, struct hn_chan *ch, struct vmbus_channel *vc)
-{
-	ch->vc = vc;
-	ch->rx_ring = vmbus_chan_rx_ring(vc);
-	vmbus_chan_set_latency(vc, hn->args.latency_us);
-}
-
 /* ---- receive completions ------------------------------------------------ */
 
 int
@@ -84,8 +68,8 @@ hn_chan_alloc_acks(struct hn_dev *hn, struct hn_chan *ch)
 	return 0;
 }
 
-void
-hn_chan_free_acks(struct hn_chan *ch)
+static void
+chan_free_acks(struct hn_chan *ch)
 {
 	rte_free(ch->acks);
 	ch->acks = NULL;
@@ -93,6 +77,22 @@ hn_chan_free_acks(struct hn_chan *ch)
 	ch->ext_acks = NULL;
 	ch->ack_cap = 0;
 	ch->ack_count = 0;
+}
+
+void
+hn_chan_reset(struct hn_chan *ch, uint16_t index)
+{
+	chan_free_acks(ch);
+	memset(ch, 0, sizeof(*ch));
+	ch->index = index;
+}
+
+void
+hn_chan_bind(struct hn_dev *hn, struct hn_chan *ch, struct vmbus_channel *vc)
+{
+	ch->vc = vc;
+	ch->rx_ring = vmbus_chan_rx_ring(vc);
+	vmbus_chan_set_latency(vc, hn->args.latency_us);
 }
 
 /*

@@ -27,11 +27,11 @@ struct hn_sink {
 	uint16_t max;
 };
 
-/* Bind ch to an open bus channel / forget it (acks freed, counters zeroed). */
+/* Bind ch to an open bus channel; forget it (completions freed, counters
+ * zeroed); receive completions sized for the session's receive slots. */
 void hn_chan_bind(struct hn_dev *hn, struct hn_chan *ch, struct vmbus_channel *vc);
 void hn_chan_reset(struct hn_chan *ch, uint16_t index);
 int hn_chan_alloc_acks(struct hn_dev *hn, struct hn_chan *ch);
-void hn_chan_free_acks(struct hn_chan *ch);
 
 /* Drain ch: at most budget packets, frames into pkts (NULL: staged). */
 uint16_t hn_chan_drain(struct hn_dev *hn, struct hn_chan *ch,

@@ -16,8 +16,8 @@
 #include "hn_chan.h"
 #include "hn_ctl.h"
 
-uint64_t
-hn_ctl_deadline(const struct hn_dev *hn)
+static uint64_t
+ctl_deadline(const struct hn_dev *hn)
 {
 	return rte_get_timer_cycles() + (uint64_t)hn->args.timeout_s * rte_get_timer_hz();
 }
@@ -54,7 +54,7 @@ hn_ctl_disarm(struct hn_dev *hn)
 int
 hn_ctl_wait(struct hn_dev *hn, const char *what)
 {
-	uint64_t deadline = hn_ctl_deadline(hn);
+	uint64_t deadline = ctl_deadline(hn);
 	unsigned int idle_us = 10;
 
 	while (!__atomic_load_n(&hn->ctl.done, __ATOMIC_ACQUIRE)) {

@@ -21,7 +21,6 @@ uint64_t hn_ctl_arm(struct hn_dev *hn, enum hn_ctl_kind kind, uint32_t rid, uint
 void hn_ctl_disarm(struct hn_dev *hn);
 /* The one place that waits for the host, always with a deadline. */
 int hn_ctl_wait(struct hn_dev *hn, const char *what);
-uint64_t hn_ctl_deadline(const struct hn_dev *hn);
 /* A transaction id for a control message that gets no answer. */
 uint64_t hn_ctl_next_xid(struct hn_dev *hn);
 

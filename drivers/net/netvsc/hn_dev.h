@@ -280,13 +280,30 @@ struct hn_ctl {
 	uint8_t buf[HN_CTL_MSG_MAX];
 };
 
+/* The NVSP session (§C, §D), in the order it is built up. */
+enum hn_nvsp_state {
+	HN_NVSP_CLOSED,		/* no primary channel, or torn down */
+	HN_NVSP_VERSIONED,	/* version agreed, NDIS configured */
+	HN_NVSP_BUFFERS,	/* receive buffer connected: transfer pages valid */
+	HN_NVSP_READY,		/* send buffer connected too: data can flow */
+};
+
+/* The RNDIS device on top of it (§E). */
+enum hn_rndis_state {
+	HN_RNDIS_UNINITIALISED,	/* no INITIALIZE answered yet */
+	HN_RNDIS_INITIALISED,	/* control works; the packet filter is 0 */
+	HN_RNDIS_DATA,		/* a packet filter is set: frames arrive */
+	HN_RNDIS_HALTED,	/* HALT sent (or the device is gone) */
+};
+
 struct hn_dev {
 	struct vmbus_device *vdev;	/* primary process only */
 	struct rte_eth_dev_data *data;
 	uint16_t port_id;
 	struct hn_devargs args;
 
-	/* NVSP session */
+	/* NVSP session: nvsp_state is changed only by hn_nvsp.c */
+	enum hn_nvsp_state nvsp_state;
 	uint32_t nvsp_ver;
 	uint32_t ndis_ver;
 	uint8_t *rxbuf;
@@ -294,12 +311,10 @@ struct hn_dev {
 	uint64_t *rxbuf_pfn;		/* guest page of each 4 KiB, rx_extmbuf */
 	uint32_t session;		/* bumped by every NVSP attach (atomic) */
 	uint32_t rx_slots;		/* receive sections the host carved */
-	bool rxbuf_connected;
 	uint8_t *chim;
 	uint64_t chim_len;
 	uint32_t chim_section_size;
 	uint32_t chim_count;
-	bool chim_connected;
 	uint32_t ctl_section;		/* last section: control requests */
 	uint32_t subch_granted;
 	bool subch_requested;		/* once per session */
@@ -307,8 +322,8 @@ struct hn_dev {
 	uint32_t vf_serial;		/* VF association (later issue) */
 	bool vf_allocated;
 
-	/* RNDIS device */
-	bool rndis_up;
+	/* RNDIS device: rndis_state is changed only by hn_rndis.c */
+	enum hn_rndis_state rndis_state;
 	uint32_t rid;
 	uint32_t agg_max_pkts;
 	uint32_t agg_max_bytes;

@@ -251,7 +251,7 @@ hn_dev_link_update(struct rte_eth_dev *dev, int wait_to_complete)
 
 	RTE_SET_USED(wait_to_complete);
 	rte_eth_linkstatus_get(dev, &old);
-	if (hn_is_primary() && !hn->started && hn->rndis_up) {
+	if (hn_is_primary() && !hn->started && hn_rndis_is_up(hn)) {
 		rte_spinlock_lock(&hn->ctl.lock);
 		hn_rndis_query_link(hn);
 		rte_spinlock_unlock(&hn->ctl.lock);

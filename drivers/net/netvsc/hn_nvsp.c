@@ -21,6 +21,13 @@
 #include "hn_nvsp_msg.h"
 #include "hn_rx.h"
 
+/* The one place the session's state changes. */
+static void
+nvsp_set_state(struct hn_dev *hn, enum hn_nvsp_state state)
+{
+	hn->nvsp_state = state;
+}
+
 /* Send an NVSP message that gets no response. */
 static int
 nvsp_post(struct hn_dev *hn, const union hv_nvsp_msg *msg)
@@ -93,6 +100,7 @@ nvsp_negotiate(struct hn_dev *hn)
 			return ret;
 		if (resp.status == HV_NVSP_STATUS_SUCCESS) {
 			hn->nvsp_ver = versions[i];
+			nvsp_set_state(hn, HN_NVSP_VERSIONED);
 			PMD_INIT_LOG(DEBUG, "port %u: NVSP version %#x", hn->port_id,
 				     versions[i]);
 			return 0;
@@ -189,7 +197,7 @@ nvsp_connect_rxbuf(struct hn_dev *hn)
 	hn->rxbuf = r->addr;
 	hn->rxbuf_len = r->size;
 	hn->rx_slots = s->num_sub_allocs;
-	hn->rxbuf_connected = true;
+	nvsp_set_state(hn, HN_NVSP_BUFFERS);
 	if (hn->args.rx_extmbuf && rxbuf_map_pages(hn) < 0)
 		PMD_DRV_LOG(WARNING, "port %u: receive buffer pages not translatable: "
 			    "rx_extmbuf_enable ignored, frames are copied", hn->port_id);
@@ -221,7 +229,7 @@ nvsp_connect_chim(struct hn_dev *hn)
 	hn->chim_section_size = resp.section_size;
 	hn->chim_count = (uint32_t)(r->size / resp.section_size);
 	hn->ctl_section = hn->chim_count - 1;
-	hn->chim_connected = true;
+	nvsp_set_state(hn, HN_NVSP_READY);
 	return 0;
 }
 
@@ -339,18 +347,17 @@ hn_nvsp_detach(struct hn_dev *hn)
 
 	if (hn->chans[0].vc == NULL)
 		return;
-	if (!gone && hn->rxbuf_connected) {
+	if (!gone && hn->nvsp_state >= HN_NVSP_BUFFERS) {
 		hn_nvsp_build_rxbuf_revoke(&msg);
 		nvsp_post(hn, &msg);
 	}
-	if (!gone && hn->chim_connected) {
+	if (!gone && hn->nvsp_state == HN_NVSP_READY) {
 		hn_nvsp_build_chim_revoke(&msg);
 		nvsp_post(hn, &msg);
 	}
 	if (!gone)
 		wait_outbound_drained(hn, &hn->chans[0], HN_REVOKE_LINGER_MS);
-	hn->rxbuf_connected = false;
-	hn->chim_connected = false;
+	nvsp_set_state(hn, HN_NVSP_CLOSED);
 	rte_free(hn->rxbuf_pfn);
 	hn->rxbuf_pfn = NULL;
 	for (i = (int)hn->nchan - 1; i >= 0; i--) {

@@ -20,6 +20,13 @@
 #include "hn_nvsp_msg.h"
 #include "hn_rndis.h"
 
+/* The one place the device's state changes. */
+static void
+rndis_set_state(struct hn_dev *hn, enum hn_rndis_state state)
+{
+	hn->rndis_state = state;
+}
+
 /* Copy a request into the control section and send it (RC). */
 static int
 rndis_send(struct hn_dev *hn, const void *msg, uint32_t len, uint64_t xid)
@@ -65,9 +72,9 @@ rndis_call(struct hn_dev *hn, void *msg, uint32_t len, uint32_t rid, uint32_t cm
 	return hn_ctl_wait(hn, what);
 }
 
-int
-hn_rndis_query(struct hn_dev *hn, uint32_t oid, const void *in, uint32_t in_len,
-	       void *out, uint32_t out_min, uint32_t out_max, uint32_t *out_len)
+static int
+rndis_query(struct hn_dev *hn, uint32_t oid, const void *in, uint32_t in_len,
+	    void *out, uint32_t out_min, uint32_t out_max, uint32_t *out_len)
 {
 	uint8_t req[sizeof(struct hv_rndis_query_msg) + 64];
 	struct hv_rndis_query_msg *q = (void *)req;
@@ -109,8 +116,8 @@ hn_rndis_query(struct hn_dev *hn, uint32_t oid, const void *in, uint32_t in_len,
 	return 0;
 }
 
-int
-hn_rndis_set(struct hn_dev *hn, uint32_t oid, const void *data, uint32_t len)
+static int
+rndis_set(struct hn_dev *hn, uint32_t oid, const void *data, uint32_t len)
 {
 	uint8_t req[sizeof(struct hv_rndis_set_msg) + 1024];
 	struct hv_rndis_set_msg *s = (void *)req;
@@ -176,17 +183,19 @@ rndis_init(struct hn_dev *hn)
 		hn->agg_max_pkts = 1;	/* no sane alignment: never pack two */
 		hn->agg_align = 4;
 	}
-	hn->rndis_up = true;
+	rndis_set_state(hn, HN_RNDIS_INITIALISED);
 	return 0;
 }
 
 int
 hn_rndis_set_filter(struct hn_dev *hn, uint32_t filter)
 {
-	int ret = hn_rndis_set(hn, HV_OID_GEN_CURRENT_PACKET_FILTER, &filter, sizeof(filter));
+	int ret = rndis_set(hn, HV_OID_GEN_CURRENT_PACKET_FILTER, &filter, sizeof(filter));
 
-	if (ret == 0)
+	if (ret == 0) {
 		hn->filter = filter;
+		rndis_set_state(hn, filter != 0 ? HN_RNDIS_DATA : HN_RNDIS_INITIALISED);
+	}
 	return ret;
 }
 
@@ -196,11 +205,11 @@ hn_rndis_query_link(struct hn_dev *hn)
 	uint32_t state, speed;
 	int ret;
 
-	ret = hn_rndis_query(hn, HV_OID_GEN_MEDIA_CONNECT_STATUS, NULL, 0, &state,
-			     sizeof(state), sizeof(state), NULL);
+	ret = rndis_query(hn, HV_OID_GEN_MEDIA_CONNECT_STATUS, NULL, 0, &state,
+			  sizeof(state), sizeof(state), NULL);
 	if (ret == 0)
-		ret = hn_rndis_query(hn, HV_OID_GEN_LINK_SPEED, NULL, 0, &speed,
-				     sizeof(speed), sizeof(speed), NULL);
+		ret = rndis_query(hn, HV_OID_GEN_LINK_SPEED, NULL, 0, &speed,
+				  sizeof(speed), sizeof(speed), NULL);
 	if (ret < 0)
 		return ret;
 	__atomic_store_n(&hn->link_up, state == HV_NDIS_MEDIA_STATE_CONNECTED,
@@ -226,8 +235,8 @@ rndis_query_offload_caps(struct hn_dev *hn)
 		in.size = HV_NDIS_OFFLOAD_SIZE_REV2;
 	}
 	memset(&caps, 0, sizeof(caps));
-	if (hn_rndis_query(hn, HV_OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES, &in, sizeof(in),
-			   &caps, HV_NDIS_OFFLOAD_SIZE_REV1, sizeof(caps), &len) < 0 ||
+	if (rndis_query(hn, HV_OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES, &in, sizeof(in),
+			&caps, HV_NDIS_OFFLOAD_SIZE_REV1, sizeof(caps), &len) < 0 ||
 	    caps.hdr.type != HV_NDIS_OBJTYPE_OFFLOAD || caps.hdr.rev < HV_NDIS_OFFLOAD_REV_1 ||
 	    caps.hdr.size < HV_NDIS_OFFLOAD_SIZE_REV1) {
 		PMD_DRV_LOG(NOTICE, "port %u: no offload capabilities from the host",
@@ -264,8 +273,8 @@ rndis_query_rss_caps(struct hn_dev *hn)
 	if (hn->ndis_ver < HV_NDIS_VERSION_6_30)
 		return;	/* vRSS needs NDIS 6.20+, which comes with NVSP 5 */
 	memset(&caps, 0, sizeof(caps));
-	if (hn_rndis_query(hn, HV_OID_GEN_RECEIVE_SCALE_CAPABILITIES, &in, sizeof(in), &caps,
-			   HV_NDIS_RSS_CAPS_SIZE_REV1, sizeof(caps), NULL) < 0 ||
+	if (rndis_query(hn, HV_OID_GEN_RECEIVE_SCALE_CAPABILITIES, &in, sizeof(in), &caps,
+			HV_NDIS_RSS_CAPS_SIZE_REV1, sizeof(caps), NULL) < 0 ||
 	    caps.hdr.type != HV_NDIS_OBJTYPE_RSS_CAPS || caps.num_rx_queues == 0)
 		return;
 	hn->rss_caps = caps.caps;
@@ -289,12 +298,12 @@ hn_rndis_attach(struct hn_dev *hn)
 	/* some hosts leave the filter set after INIT (§I.11) */
 	ret = hn_rndis_set_filter(hn, 0);
 	if (ret == 0)
-		ret = hn_rndis_query(hn, HV_OID_GEN_MAXIMUM_FRAME_SIZE, NULL, 0, &mtu,
-				     sizeof(mtu), sizeof(mtu), NULL);
+		ret = rndis_query(hn, HV_OID_GEN_MAXIMUM_FRAME_SIZE, NULL, 0, &mtu,
+				  sizeof(mtu), sizeof(mtu), NULL);
 	if (ret == 0)
-		ret = hn_rndis_query(hn, HV_OID_802_3_PERMANENT_ADDRESS, NULL, 0,
-				     &hn->perm_mac, RTE_ETHER_ADDR_LEN, RTE_ETHER_ADDR_LEN,
-				     NULL);
+		ret = rndis_query(hn, HV_OID_802_3_PERMANENT_ADDRESS, NULL, 0,
+				  &hn->perm_mac, RTE_ETHER_ADDR_LEN, RTE_ETHER_ADDR_LEN,
+				  NULL);
 	if (ret == 0)
 		ret = hn_rndis_query_link(hn);
 	if (ret < 0)
@@ -320,14 +329,14 @@ hn_rndis_detach(struct hn_dev *hn)
 		.len = sizeof(m),
 	};
 
-	if (!hn->rndis_up || (hn->vdev != NULL && vmbus_device_rescinded(hn->vdev)))
+	if (!hn_rndis_is_up(hn) || (hn->vdev != NULL && vmbus_device_rescinded(hn->vdev)))
 		goto out;
 	m.rid = next_rid(hn);
 	if (rndis_send(hn, &m, sizeof(m), hn_ctl_arm(hn, HN_CTL_SENDCOMP, 0, 0)) == 0)
 		hn_ctl_wait(hn, "RNDIS halt");
 	hn_ctl_disarm(hn);
 out:
-	hn->rndis_up = false;
+	rndis_set_state(hn, HN_RNDIS_HALTED);
 }
 
 /* "NetworkAddress" = 12 hex digits, both as UTF-16LE (§E.4). */
@@ -352,7 +361,7 @@ hn_rndis_set_mac(struct hn_dev *hn, const struct rte_ether_addr *mac)
 		 mac->addr_bytes[4], mac->addr_bytes[5]);
 	for (i = 0; i < HV_RNDIS_NETADDR_VALUE_CHARS; i++)
 		p.value[i] = (uint16_t)hex[i];
-	return hn_rndis_set(hn, HV_OID_GEN_RNDIS_CONFIG_PARAMETER, &p, sizeof(p));
+	return rndis_set(hn, HV_OID_GEN_RNDIS_CONFIG_PARAMETER, &p, sizeof(p));
 }
 
 static uint8_t
@@ -402,7 +411,7 @@ hn_rndis_set_offloads(struct hn_dev *hn, uint64_t rx, uint64_t tx)
 							    : HV_NDIS_OFFLOAD_RSC_OFF;
 		p.rsc_ip6 = p.rsc_ip4;
 	}
-	return hn_rndis_set(hn, HV_OID_TCP_OFFLOAD_PARAMETERS, &p, p.hdr.size);
+	return rndis_set(hn, HV_OID_TCP_OFFLOAD_PARAMETERS, &p, p.hdr.size);
 }
 
 /* Disable, then set everything (the UNCHG flags are unreliable, §I.12). */
@@ -423,7 +432,7 @@ hn_rndis_set_rss(struct hn_dev *hn, uint32_t nqueues)
 	b.params.indir_offset = HV_NDIS_RSS_BLOB_INDIR_OFFSET;
 	b.params.hash_key_size = HV_NDIS_RSS_KEY_SIZE;
 	b.params.hash_key_offset = HV_NDIS_RSS_BLOB_KEY_OFFSET;
-	ret = hn_rndis_set(hn, HV_OID_GEN_RECEIVE_SCALE_PARAMETERS, &b, sizeof(b));
+	ret = rndis_set(hn, HV_OID_GEN_RECEIVE_SCALE_PARAMETERS, &b, sizeof(b));
 	if (ret < 0 || nqueues <= 1 || (hn->rss_hash_info & HV_NDIS_HASH_TYPE_MASK) == 0)
 		return ret;
 	b.params.flags = 0;
@@ -431,7 +440,7 @@ hn_rndis_set_rss(struct hn_dev *hn, uint32_t nqueues)
 	for (i = 0; i < HV_NDIS_RSS_INDIR_ENTRIES; i++)
 		b.indir[i] = hn->reta[i] < nqueues ? hn->reta[i] : i % nqueues;
 	memcpy(b.key, hn->rss_key, HV_NDIS_RSS_KEY_SIZE);
-	return hn_rndis_set(hn, HV_OID_GEN_RECEIVE_SCALE_PARAMETERS, &b, sizeof(b));
+	return rndis_set(hn, HV_OID_GEN_RECEIVE_SCALE_PARAMETERS, &b, sizeof(b));
 }
 
 /* An INDICATE_STATUS from the receive buffer (any draining thread). */

@@ -9,11 +9,19 @@
 #ifndef HN_RNDIS_H
 #define HN_RNDIS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_ether.h>
 
 #include "hn_dev.h"
+
+/* Initialised and not halted: control requests can be made. */
+static inline bool
+hn_rndis_is_up(const struct hn_dev *hn)
+{
+	return hn->rndis_state == HN_RNDIS_INITIALISED || hn->rndis_state == HN_RNDIS_DATA;
+}
 
 int hn_rndis_attach(struct hn_dev *hn);
 void hn_rndis_detach(struct hn_dev *hn);

@@ -346,7 +346,7 @@ hn_rx_xfer(struct hn_dev *hn, struct hn_chan *ch, struct hn_sink *sink,
 	memcpy(&xh, p, sizeof(xh));
 	if (xh.xfer_pageset_id != HV_RXBUF_XFER_PAGESET_ID ||
 	    xh.range_cnt == 0 || xh.range_cnt > (hlen - sizeof(xh)) / sizeof(struct hv_xfer_range) ||
-	    !hn->rxbuf_connected) {
+	    hn->nvsp_state < HN_NVSP_BUFFERS) {
 		ch->bad_packets++;
 		status = HV_NVSP_STATUS_FAILED;
 		goto ack;
