@@ -643,6 +643,31 @@ queue_socket(const struct hn_dev *hn, unsigned int socket_id)
 	return hn->args.numa_aware ? (int)socket_id : SOCKET_ID_ANY;
 }
 
+/* Everything a queue holds, also half set up; its channel forgets it. */
+static void
+rxq_free(struct hn_rxq *rxq)
+{
+	if (rxq->ch != NULL && rxq->ch->rxq == rxq)
+		rxq->ch->rxq = NULL;
+	hn_rxq_flush(rxq);
+	hn_rxq_ext_release(rxq);
+	hn_rxq_lro_release(rxq);
+	rte_ring_free(rxq->staging);
+	rte_free(rxq);
+}
+
+static void
+txq_free(struct hn_txq *txq)
+{
+	if (txq->ch != NULL && txq->ch->txq == txq)
+		txq->ch->txq = NULL;
+	hn_txq_reclaim_all(txq);
+	rte_memzone_free(txq->hdr_mz);
+	rte_ring_free(txq->free_idx);
+	rte_free(txq->txd);
+	rte_free(txq);
+}
+
 static int
 hn_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 		  unsigned int socket_id, const struct rte_eth_rxconf *conf,
@@ -676,9 +701,7 @@ hn_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	rxq->ch = qid < hn->nchan ? &hn->chans[qid] : NULL;
 	if (hn_rxq_lro_setup(rxq, queue_socket(hn, socket_id)) < 0 ||
 	    (hn->args.rx_extmbuf && hn_rxq_ext_setup(rxq, queue_socket(hn, socket_id)) < 0)) {
-		hn_rxq_lro_release(rxq);
-		rte_ring_free(rxq->staging);
-		rte_free(rxq);
+		rxq_free(rxq);
 		return -ENOMEM;
 	}
 	dev->data->rx_queues[qid] = rxq;
@@ -688,17 +711,8 @@ hn_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 static void
 hn_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 {
-	struct hn_rxq *rxq = dev->data->rx_queues[qid];
-
-	if (rxq == NULL)
-		return;
-	if (rxq->ch != NULL && rxq->ch->rxq == rxq)
-		rxq->ch->rxq = NULL;
-	hn_rxq_flush(rxq);
-	hn_rxq_ext_release(rxq);
-	hn_rxq_lro_release(rxq);
-	rte_ring_free(rxq->staging);
-	rte_free(rxq);
+	if (dev->data->rx_queues[qid] != NULL)
+		rxq_free(dev->data->rx_queues[qid]);
 	dev->data->rx_queues[qid] = NULL;
 }
 
@@ -727,10 +741,7 @@ hn_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	txq->hdr_mz = rte_memzone_reserve_aligned(name, (size_t)nb_desc * HN_TX_HDR_SIZE,
 						  socket, RTE_MEMZONE_IOVA_CONTIG, HV_PAGE_SIZE);
 	if (txq->txd == NULL || txq->free_idx == NULL || txq->hdr_mz == NULL) {
-		rte_memzone_free(txq->hdr_mz);
-		rte_ring_free(txq->free_idx);
-		rte_free(txq->txd);
-		rte_free(txq);
+		txq_free(txq);
 		return -ENOMEM;
 	}
 	txq->hdr = txq->hdr_mz->addr;
@@ -749,17 +760,8 @@ hn_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 static void
 hn_tx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 {
-	struct hn_txq *txq = dev->data->tx_queues[qid];
-
-	if (txq == NULL)
-		return;
-	if (txq->ch != NULL && txq->ch->txq == txq)
-		txq->ch->txq = NULL;
-	hn_txq_reclaim_all(txq);
-	rte_memzone_free(txq->hdr_mz);
-	rte_ring_free(txq->free_idx);
-	rte_free(txq->txd);
-	rte_free(txq);
+	if (dev->data->tx_queues[qid] != NULL)
+		txq_free(dev->data->tx_queues[qid]);
 	dev->data->tx_queues[qid] = NULL;
 }
 

@@ -171,6 +171,20 @@ rxbuf_map_pages(struct hn_dev *hn)
 	return 0;
 }
 
+/* Lend the host buffer r (RXBUF_CONN or CHIM_CONN, type): its answer, the
+ * message type after the request's, in resp. */
+static_assert(HV_NVSP_MSG_RXBUF_CONN_RESP == HV_NVSP_MSG_RXBUF_CONN + 1 &&
+	      HV_NVSP_MSG_CHIM_CONN_RESP == HV_NVSP_MSG_CHIM_CONN + 1, "answer types");
+static int
+nvsp_connect_buf(struct hn_dev *hn, const struct vmbus_region *r, uint32_t type, uint16_t id,
+		 void *resp, uint32_t resp_min, uint32_t resp_max)
+{
+	union hv_nvsp_msg req;
+
+	hn_nvsp_build_buf_conn(&req, type, r->gpadl, id);
+	return nvsp_request(hn, &req, type + 1, resp, resp_min, resp_max);
+}
+
 /* The receive buffer: the host carves it into slots and says how. */
 static int
 nvsp_connect_rxbuf(struct hn_dev *hn)
@@ -178,12 +192,9 @@ nvsp_connect_rxbuf(struct hn_dev *hn)
 	const struct vmbus_region *r = &hn->vdev->regions[HV_UIO_RECV_BUF];
 	struct hv_nvsp_rxbuf_conn_resp resp;
 	const struct hv_nvsp_rxbuf_section *s = &resp.sections[0];
-	union hv_nvsp_msg req;
-	int ret;
+	int ret = nvsp_connect_buf(hn, r, HV_NVSP_MSG_RXBUF_CONN, HV_NVSP_RXBUF_ID, &resp,
+				   HV_NVSP_RXBUF_CONN_RESP_MIN, sizeof(resp));
 
-	hn_nvsp_build_rxbuf_conn(&req, r->gpadl);
-	ret = nvsp_request(hn, &req, HV_NVSP_MSG_RXBUF_CONN_RESP, &resp,
-			   HV_NVSP_RXBUF_CONN_RESP_MIN, sizeof(resp));
 	if (ret < 0)
 		return ret;
 	if (resp.status != HV_NVSP_STATUS_SUCCESS || resp.num_sections != 1 ||
@@ -210,12 +221,9 @@ nvsp_connect_chim(struct hn_dev *hn)
 {
 	const struct vmbus_region *r = &hn->vdev->regions[HV_UIO_SEND_BUF];
 	struct hv_nvsp_chim_conn_resp resp;
-	union hv_nvsp_msg req;
-	int ret;
+	int ret = nvsp_connect_buf(hn, r, HV_NVSP_MSG_CHIM_CONN, HV_NVSP_CHIM_ID, &resp,
+				   HV_NVSP_CHIM_CONN_RESP_MIN, sizeof(resp));
 
-	hn_nvsp_build_chim_conn(&req, r->gpadl);
-	ret = nvsp_request(hn, &req, HV_NVSP_MSG_CHIM_CONN_RESP, &resp,
-			   HV_NVSP_CHIM_CONN_RESP_MIN, sizeof(resp));
 	if (ret < 0)
 		return ret;
 	if (resp.status != HV_NVSP_STATUS_SUCCESS || resp.section_size < 68 ||
@@ -348,11 +356,11 @@ hn_nvsp_detach(struct hn_dev *hn)
 	if (hn->chans[0].vc == NULL)
 		return;
 	if (!gone && hn->nvsp_state >= HN_NVSP_BUFFERS) {
-		hn_nvsp_build_rxbuf_revoke(&msg);
+		hn_nvsp_build_buf_revoke(&msg, HV_NVSP_MSG_RXBUF_REVOKE, HV_NVSP_RXBUF_ID);
 		nvsp_post(hn, &msg);
 	}
 	if (!gone && hn->nvsp_state == HN_NVSP_READY) {
-		hn_nvsp_build_chim_revoke(&msg);
+		hn_nvsp_build_buf_revoke(&msg, HV_NVSP_MSG_CHIM_REVOKE, HV_NVSP_CHIM_ID);
 		nvsp_post(hn, &msg);
 	}
 	if (!gone)

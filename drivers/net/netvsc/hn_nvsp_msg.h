@@ -12,6 +12,8 @@
 #ifndef HN_NVSP_MSG_H
 #define HN_NVSP_MSG_H
 
+#include <assert.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -49,35 +51,33 @@ hn_nvsp_build_ndis_ver(union hv_nvsp_msg *m, uint32_t ndis_ver)
 	m->ndis_ver.ndis_minor = HV_NDIS_VERSION_MINOR(ndis_ver);
 }
 
-/* RXBUF_CONN / CHIM_CONN: the buffer's GPADL and the id the guest picks. */
+/* The receive and send buffers are connected and revoked by messages of
+ * one layout each: one builder serves both. */
+static_assert(sizeof(struct hv_nvsp_rxbuf_conn) == sizeof(struct hv_nvsp_chim_conn) &&
+	      offsetof(struct hv_nvsp_rxbuf_conn, gpadl) ==
+	      offsetof(struct hv_nvsp_chim_conn, gpadl) &&
+	      offsetof(struct hv_nvsp_rxbuf_conn, id) == offsetof(struct hv_nvsp_chim_conn, id),
+	      "buffer connect messages");
+static_assert(sizeof(struct hv_nvsp_rxbuf_revoke) == sizeof(struct hv_nvsp_chim_revoke) &&
+	      offsetof(struct hv_nvsp_rxbuf_revoke, id) ==
+	      offsetof(struct hv_nvsp_chim_revoke, id), "buffer revoke messages");
+
+/* RXBUF_CONN (id HV_NVSP_RXBUF_ID) or CHIM_CONN (HV_NVSP_CHIM_ID): lend
+ * the host the buffer of GPADL gpadl. */
 static inline void
-hn_nvsp_build_rxbuf_conn(union hv_nvsp_msg *m, uint32_t gpadl)
+hn_nvsp_build_buf_conn(union hv_nvsp_msg *m, uint32_t type, uint32_t gpadl, uint16_t id)
 {
-	hn_nvsp_msg_init(m, HV_NVSP_MSG_RXBUF_CONN);
+	hn_nvsp_msg_init(m, type);
 	m->rxbuf_conn.gpadl = gpadl;
-	m->rxbuf_conn.id = HV_NVSP_RXBUF_ID;
+	m->rxbuf_conn.id = id;
 }
 
+/* RXBUF_REVOKE or CHIM_REVOKE: take the buffer back (no answer). */
 static inline void
-hn_nvsp_build_chim_conn(union hv_nvsp_msg *m, uint32_t gpadl)
+hn_nvsp_build_buf_revoke(union hv_nvsp_msg *m, uint32_t type, uint16_t id)
 {
-	hn_nvsp_msg_init(m, HV_NVSP_MSG_CHIM_CONN);
-	m->chim_conn.gpadl = gpadl;
-	m->chim_conn.id = HV_NVSP_CHIM_ID;
-}
-
-static inline void
-hn_nvsp_build_rxbuf_revoke(union hv_nvsp_msg *m)
-{
-	hn_nvsp_msg_init(m, HV_NVSP_MSG_RXBUF_REVOKE);
-	m->rxbuf_revoke.id = HV_NVSP_RXBUF_ID;
-}
-
-static inline void
-hn_nvsp_build_chim_revoke(union hv_nvsp_msg *m)
-{
-	hn_nvsp_msg_init(m, HV_NVSP_MSG_CHIM_REVOKE);
-	m->chim_revoke.id = HV_NVSP_CHIM_ID;
+	hn_nvsp_msg_init(m, type);
+	m->rxbuf_revoke.id = id;
 }
 
 static inline void

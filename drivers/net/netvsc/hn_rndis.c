@@ -72,36 +72,67 @@ rndis_call(struct hn_dev *hn, void *msg, uint32_t len, uint32_t rid, uint32_t cm
 	return hn_ctl_wait(hn, what);
 }
 
+/* The QUERY and SET messages share a layout (§E.2, §E.3). */
+static_assert(sizeof(struct hv_rndis_query_msg) == sizeof(struct hv_rndis_set_msg),
+	      "query and set messages");
+static_assert(HV_RNDIS_QUERY_INFO_OFFSET == HV_RNDIS_SET_INFO_OFFSET, "info offset");
+
+#define HN_RNDIS_QUERY_IN_MAX	64u	/* input of a query */
+#define HN_RNDIS_SET_IN_MAX	1024u	/* data of a set */
+
+/*
+ * Send a QUERY or SET (type) of oid with in[in_len] and wait for its
+ * completion, left in hn->ctl; *status is the completion's. `what`
+ * (at least 40 bytes) names the request for the logs.
+ */
+static int
+rndis_oid_call(struct hn_dev *hn, uint32_t type, uint32_t oid, const void *in,
+	       uint32_t in_len, char *what, uint32_t *status)
+{
+	uint8_t req[sizeof(struct hv_rndis_set_msg) + HN_RNDIS_SET_IN_MAX];
+	struct hv_rndis_set_msg *m = (void *)req;
+	bool query = type == HV_RNDIS_QUERY_MSG;
+	struct hv_rndis_set_cmplt c;
+	int ret;
+
+	if (in_len > (query ? HN_RNDIS_QUERY_IN_MAX : HN_RNDIS_SET_IN_MAX))
+		return -EINVAL;
+	memset(m, 0, sizeof(*m));
+	m->type = type;
+	m->len = (uint32_t)sizeof(*m) + in_len;
+	m->rid = next_rid(hn);
+	m->oid = oid;
+	m->info_len = in_len;
+	m->info_offset = HV_RNDIS_SET_INFO_OFFSET;	/* never 0 (§E.2) */
+	if (in_len)
+		memcpy(m + 1, in, in_len);
+	snprintf(what, 40, "%s of OID %#x", query ? "query" : "set", oid);
+	ret = rndis_call(hn, req, m->len, m->rid,
+			 query ? HV_RNDIS_QUERY_CMPLT : HV_RNDIS_SET_CMPLT, what);
+	if (ret < 0)
+		return ret;
+	if (hn->ctl.len < (query ? sizeof(struct hv_rndis_query_cmplt) : sizeof(c)))
+		return -EPROTO;
+	memcpy(&c, hn->ctl.buf, sizeof(c));
+	*status = c.status;
+	return 0;
+}
+
 static int
 rndis_query(struct hn_dev *hn, uint32_t oid, const void *in, uint32_t in_len,
 	    void *out, uint32_t out_min, uint32_t out_max, uint32_t *out_len)
 {
-	uint8_t req[sizeof(struct hv_rndis_query_msg) + 64];
-	struct hv_rndis_query_msg *q = (void *)req;
 	struct hv_rndis_query_cmplt c;
+	uint32_t status;
 	char what[40];
 	int ret;
 
-	if (in_len > sizeof(req) - sizeof(*q))
-		return -EINVAL;
-	memset(req, 0, sizeof(req));
-	q->type = HV_RNDIS_QUERY_MSG;
-	q->len = (uint32_t)sizeof(*q) + in_len;
-	q->rid = next_rid(hn);
-	q->oid = oid;
-	q->info_len = in_len;
-	q->info_offset = HV_RNDIS_QUERY_INFO_OFFSET;	/* never 0 (§E.2) */
-	if (in_len)
-		memcpy(q + 1, in, in_len);
-	snprintf(what, sizeof(what), "query of OID %#x", oid);
-	ret = rndis_call(hn, req, q->len, q->rid, HV_RNDIS_QUERY_CMPLT, what);
+	ret = rndis_oid_call(hn, HV_RNDIS_QUERY_MSG, oid, in, in_len, what, &status);
 	if (ret < 0)
 		return ret;
-	if (hn->ctl.len < sizeof(c))
-		return -EPROTO;
-	memcpy(&c, hn->ctl.buf, sizeof(c));
-	if (c.status != HV_RNDIS_STATUS_SUCCESS)
+	if (status != HV_RNDIS_STATUS_SUCCESS)
 		return -EIO;
+	memcpy(&c, hn->ctl.buf, sizeof(c));
 	/* the offset counts from rid (byte 8); data must stay inside */
 	if (c.info_len < out_min || c.info_offset < HV_RNDIS_QUERY_CMPLT_INFO_OFFSET ||
 	    (uint64_t)HV_RNDIS_OFFSET_BASE + c.info_offset + c.info_len > hn->ctl.len) {
@@ -119,32 +150,16 @@ rndis_query(struct hn_dev *hn, uint32_t oid, const void *in, uint32_t in_len,
 static int
 rndis_set(struct hn_dev *hn, uint32_t oid, const void *data, uint32_t len)
 {
-	uint8_t req[sizeof(struct hv_rndis_set_msg) + 1024];
-	struct hv_rndis_set_msg *s = (void *)req;
-	struct hv_rndis_set_cmplt c;
+	uint32_t status;
 	char what[40];
 	int ret;
 
-	if (len > sizeof(req) - sizeof(*s))
-		return -EINVAL;
-	memset(req, 0, sizeof(*s));
-	s->type = HV_RNDIS_SET_MSG;
-	s->len = (uint32_t)sizeof(*s) + len;
-	s->rid = next_rid(hn);
-	s->oid = oid;
-	s->info_len = len;
-	s->info_offset = HV_RNDIS_SET_INFO_OFFSET;
-	memcpy(s + 1, data, len);
-	snprintf(what, sizeof(what), "set of OID %#x", oid);
-	ret = rndis_call(hn, req, s->len, s->rid, HV_RNDIS_SET_CMPLT, what);
+	ret = rndis_oid_call(hn, HV_RNDIS_SET_MSG, oid, data, len, what, &status);
 	if (ret < 0)
 		return ret;
-	if (hn->ctl.len < sizeof(c))
-		return -EPROTO;
-	memcpy(&c, hn->ctl.buf, sizeof(c));
-	if (c.status != HV_RNDIS_STATUS_SUCCESS) {
+	if (status != HV_RNDIS_STATUS_SUCCESS) {
 		PMD_DRV_LOG(DEBUG, "port %u: %s failed: status %#x", hn->port_id, what,
-			    c.status);
+			    status);
 		return -EIO;
 	}
 	return 0;

@@ -32,6 +32,17 @@
 
 /* ---- frames ------------------------------------------------------------- */
 
+/* The per-packet infos that carry one u32, and where it goes. */
+static const struct {
+	uint8_t off;	/* in struct hn_rxinfo */
+	uint8_t have;	/* HN_RXI_*; 0: not one of them */
+} ppi_u32[] = {
+	[HV_RNDIS_PPI_VLAN] = { offsetof(struct hn_rxinfo, vlan), HN_RXI_VLAN },
+	[HV_RNDIS_PPI_CSUM] = { offsetof(struct hn_rxinfo, csum), HN_RXI_CSUM },
+	[HV_RNDIS_PPI_HASHVAL] = { offsetof(struct hn_rxinfo, hash), HN_RXI_HASH },
+	[HV_RNDIS_PPI_HASHINF] = { offsetof(struct hn_rxinfo, hash_info), HN_RXI_HASHINF },
+};
+
 static int
 parse_ppi(const uint8_t *p, uint32_t len, struct hn_rxinfo *info)
 {
@@ -47,34 +58,17 @@ parse_ppi(const uint8_t *p, uint32_t len, struct hn_rxinfo *info)
 			return -EINVAL;
 		if (e.size - e.offset >= sizeof(v)) {
 			memcpy(&v, p + e.offset, sizeof(v));
-			switch (e.type) {
-			case HV_RNDIS_PPI_VLAN:
-				info->vlan = v;
-				info->have |= HN_RXI_VLAN;
-				break;
-			case HV_RNDIS_PPI_CSUM:
-				info->csum = v;
-				info->have |= HN_RXI_CSUM;
-				break;
-			case HV_RNDIS_PPI_HASHVAL:
-				info->hash = v;
-				info->have |= HN_RXI_HASH;
-				break;
-			case HV_RNDIS_PPI_HASHINF:
-				info->hash_info = v;
-				info->have |= HN_RXI_HASHINF;
-				break;
-			case HV_RNDIS_PPI_PKTINFO_ID:
+			if (e.type < RTE_DIM(ppi_u32) && ppi_u32[e.type].have != 0) {
+				memcpy((uint8_t *)info + ppi_u32[e.type].off, &v, sizeof(v));
+				info->have |= ppi_u32[e.type].have;
+			} else if (e.type == HV_RNDIS_PPI_PKTINFO_ID) {
 				memcpy(&info->frag, &v, sizeof(info->frag));
 				if (info->frag.ver != HV_RNDIS_PKTINFO_ID_VER)
 					return -EINVAL;
 				/* without SUBALLOC the message is a whole frame */
 				if (info->frag.flag & HV_RNDIS_PKTINFO_SUBALLOC)
 					info->have |= HN_RXI_FRAG;
-				break;
-			default:
-				break;	/* unknown types are skipped */
-			}
+			}	/* unknown types are skipped */
 		}
 		p += e.size;
 		len -= e.size;
