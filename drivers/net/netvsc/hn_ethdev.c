@@ -279,28 +279,32 @@ static const struct {
 	{ RTE_ETH_RSS_IPV6_TCP_EX, HV_NDIS_HASH_TCP_IPV6_EX, HV_NDIS_RSS_CAP_IPV6_EX },
 };
 
+/* DPDK's RSS types as NDIS hash bits (to_ndis), or the other way. */
+static uint64_t
+rss_types_map(uint64_t from, bool to_ndis)
+{
+	uint64_t to = 0;
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(hn_hash_types); i++) {
+		uint64_t hf = hn_hash_types[i].hf, ndis = hn_hash_types[i].ndis;
+
+		if (from & (to_ndis ? hf : ndis))
+			to |= to_ndis ? ndis : hf;
+	}
+	return to;
+}
+
 static uint32_t
 rss_hf_to_hash_info(uint64_t hf)
 {
-	uint32_t hi = 0;
-	unsigned int i;
-
-	for (i = 0; i < RTE_DIM(hn_hash_types); i++)
-		if (hf & hn_hash_types[i].hf)
-			hi |= hn_hash_types[i].ndis;
-	return hi;
+	return (uint32_t)rss_types_map(hf, true);
 }
 
 static uint64_t
 rss_hash_info_to_hf(uint32_t hi)
 {
-	uint64_t hf = 0;
-	unsigned int i;
-
-	for (i = 0; i < RTE_DIM(hn_hash_types); i++)
-		if (hi & hn_hash_types[i].ndis)
-			hf |= hn_hash_types[i].hf;
-	return hf;
+	return rss_types_map(hi, false);
 }
 
 /* What the host hashes: nothing without Toeplitz or without subchannels. */
@@ -643,13 +647,35 @@ queue_socket(const struct hn_dev *hn, unsigned int socket_id)
 	return hn->args.numa_aware ? (int)socket_id : SOCKET_ID_ANY;
 }
 
-/* Everything a queue holds, also half set up; its channel forgets it. */
+/* What an RX or TX queue knows of itself: its device, number, size and
+ * the channel of the same index (none beyond those opened). */
+#define HN_QUEUE_IDENTIFY(q, dev, qid, nb_desc) do { \
+	struct hn_dev *hn_ = hn_dev_of(dev); \
+	(q)->hn = hn_; \
+	(q)->queue_id = (qid); \
+	(q)->port_id = (dev)->data->port_id; \
+	(q)->nb_desc = (nb_desc); \
+	(q)->ch = (qid) < hn_->nchan ? &hn_->chans[qid] : NULL; \
+} while (0)
+
+/* A queue being freed is no longer its channel's (either kind). */
 static void
-rxq_free(struct hn_rxq *rxq)
+chan_forget(struct hn_chan *ch, const void *q)
 {
-	if (rxq->ch != NULL && rxq->ch->rxq == rxq)
-		rxq->ch->rxq = NULL;
+	if (ch != NULL && ch->rxq == q)
+		ch->rxq = NULL;
+	if (ch != NULL && ch->txq == q)
+		ch->txq = NULL;
+}
+
+/* Everything a queue holds, also half set up (the port is stopped). */
+static void
+rxq_free(void *q)
+{
+	struct hn_rxq *rxq = q;
+
 	hn_rxq_flush(rxq);
+	chan_forget(rxq->ch, rxq);
 	hn_rxq_ext_release(rxq);
 	hn_rxq_lro_release(rxq);
 	rte_ring_free(rxq->staging);
@@ -657,15 +683,37 @@ rxq_free(struct hn_rxq *rxq)
 }
 
 static void
-txq_free(struct hn_txq *txq)
+txq_free(void *q)
 {
-	if (txq->ch != NULL && txq->ch->txq == txq)
-		txq->ch->txq = NULL;
+	struct hn_txq *txq = q;
+
+	chan_forget(txq->ch, txq);
 	hn_txq_reclaim_all(txq);
 	rte_memzone_free(txq->hdr_mz);
 	rte_ring_free(txq->free_idx);
 	rte_free(txq->txd);
 	rte_free(txq);
+}
+
+/* ethdev's queue release, for either kind. */
+static void
+queue_release(void **slot, void (*free_queue)(void *q))
+{
+	if (*slot != NULL)
+		free_queue(*slot);
+	*slot = NULL;
+}
+
+static void
+hn_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
+{
+	queue_release(&dev->data->rx_queues[qid], rxq_free);
+}
+
+static void
+hn_tx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
+{
+	queue_release(&dev->data->tx_queues[qid], txq_free);
 }
 
 static int
@@ -692,13 +740,9 @@ hn_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 		rte_free(rxq);
 		return -ENOMEM;
 	}
-	rxq->hn = hn;
+	HN_QUEUE_IDENTIFY(rxq, dev, qid, nb_desc);
 	rxq->mp = mp;
-	rxq->queue_id = qid;
-	rxq->port_id = dev->data->port_id;
-	rxq->nb_desc = nb_desc;
 	rxq->buf_size = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
-	rxq->ch = qid < hn->nchan ? &hn->chans[qid] : NULL;
 	if (hn_rxq_lro_setup(rxq, queue_socket(hn, socket_id)) < 0 ||
 	    (hn->args.rx_extmbuf && hn_rxq_ext_setup(rxq, queue_socket(hn, socket_id)) < 0)) {
 		rxq_free(rxq);
@@ -706,14 +750,6 @@ hn_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	}
 	dev->data->rx_queues[qid] = rxq;
 	return 0;
-}
-
-static void
-hn_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
-{
-	if (dev->data->rx_queues[qid] != NULL)
-		rxq_free(dev->data->rx_queues[qid]);
-	dev->data->rx_queues[qid] = NULL;
 }
 
 static int
@@ -744,25 +780,13 @@ hn_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 		txq_free(txq);
 		return -ENOMEM;
 	}
+	HN_QUEUE_IDENTIFY(txq, dev, qid, nb_desc);
 	txq->hdr = txq->hdr_mz->addr;
 	txq->hdr_iova = txq->hdr_mz->iova;
-	txq->hn = hn;
-	txq->queue_id = qid;
-	txq->port_id = dev->data->port_id;
-	txq->nb_desc = nb_desc;
 	txq->agg_idx = -1;
 	txq->spare = UINT32_MAX;
-	txq->ch = qid < hn->nchan ? &hn->chans[qid] : NULL;
 	dev->data->tx_queues[qid] = txq;
 	return 0;
-}
-
-static void
-hn_tx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
-{
-	if (dev->data->tx_queues[qid] != NULL)
-		txq_free(dev->data->tx_queues[qid]);
-	dev->data->tx_queues[qid] = NULL;
 }
 
 static uint32_t
@@ -798,11 +822,23 @@ hn_tx_descriptor_status(void *q, uint16_t offset)
 
 /* ---- information ------------------------------------------------------------- */
 
+/* The IPv4 checksum offloads, by the host's capability bit. */
+static const struct {
+	uint32_t cap;	/* HV_NDIS_CSUM_CAP_* */
+	uint64_t rx;
+	uint64_t tx;
+} hn_csum_offloads[] = {
+	{ HV_NDIS_CSUM_CAP_IP4_HDR, RTE_ETH_RX_OFFLOAD_IPV4_CKSUM, RTE_ETH_TX_OFFLOAD_IPV4_CKSUM },
+	{ HV_NDIS_CSUM_CAP_IP4_TCP, RTE_ETH_RX_OFFLOAD_TCP_CKSUM, RTE_ETH_TX_OFFLOAD_TCP_CKSUM },
+	{ HV_NDIS_CSUM_CAP_IP4_UDP, RTE_ETH_RX_OFFLOAD_UDP_CKSUM, RTE_ETH_TX_OFFLOAD_UDP_CKSUM },
+};
+
 static int
 hn_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 {
 	struct hn_dev *hn = hn_dev_of(dev);
 	uint32_t maxq = hn_max_queues(hn);
+	unsigned int i;
 
 	info->max_rx_queues = (uint16_t)maxq;
 	info->max_tx_queues = (uint16_t)maxq;
@@ -822,18 +858,12 @@ hn_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 		info->hash_key_size = HN_RSS_KEY_SIZE;
 		info->reta_size = HN_RSS_RETA_SIZE;
 	}
-	if (hn->csum_rx4 & HV_NDIS_CSUM_CAP_IP4_HDR)
-		info->rx_offload_capa |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
-	if (hn->csum_rx4 & HV_NDIS_CSUM_CAP_IP4_TCP)
-		info->rx_offload_capa |= RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
-	if (hn->csum_rx4 & HV_NDIS_CSUM_CAP_IP4_UDP)
-		info->rx_offload_capa |= RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
-	if (hn->csum_tx4 & HV_NDIS_CSUM_CAP_IP4_HDR)
-		info->tx_offload_capa |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
-	if (hn->csum_tx4 & HV_NDIS_CSUM_CAP_IP4_TCP)
-		info->tx_offload_capa |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
-	if (hn->csum_tx4 & HV_NDIS_CSUM_CAP_IP4_UDP)
-		info->tx_offload_capa |= RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+	for (i = 0; i < RTE_DIM(hn_csum_offloads); i++) {
+		if (hn->csum_rx4 & hn_csum_offloads[i].cap)
+			info->rx_offload_capa |= hn_csum_offloads[i].rx;
+		if (hn->csum_tx4 & hn_csum_offloads[i].cap)
+			info->tx_offload_capa |= hn_csum_offloads[i].tx;
+	}
 	/* the host's limits (payload size, minimum segments) have no field
 	 * in DPDK 22.11: rte_eth_dev_priv_dump() prints them, TX enforces them */
 	if (hn->lso4_max)
@@ -995,30 +1025,53 @@ hn_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 
 /* ---- RSS at runtime --------------------------------------------------------------- */
 
+/* The RSS settings a runtime change may have to put back. */
+struct hn_rss_saved {
+	uint8_t key[HN_RSS_KEY_SIZE];
+	uint32_t hash_info;
+	uint32_t reta[HN_RSS_RETA_SIZE];
+};
+
+static void
+rss_save(const struct hn_dev *hn, struct hn_rss_saved *saved)
+{
+	memcpy(saved->key, hn->rss_key, sizeof(saved->key));
+	saved->hash_info = hn->rss_hash_info;
+	memcpy(saved->reta, hn->reta, sizeof(saved->reta));
+}
+
+/* Program what hn now holds; when the host refuses, put back what was
+ * there, on both sides. Called with ctl.lock held. */
+static int
+rss_commit(struct hn_dev *hn, const struct hn_rss_saved *saved, const char *what)
+{
+	int ret = hn_rss_program(hn);
+
+	if (ret < 0) {
+		memcpy(hn->rss_key, saved->key, sizeof(saved->key));
+		hn->rss_hash_info = saved->hash_info;
+		memcpy(hn->reta, saved->reta, sizeof(saved->reta));
+		hn_rss_program(hn);
+		PMD_DRV_LOG(ERR, "port %u: the host refused %s", hn->port_id, what);
+	}
+	return ret;
+}
+
 static int
 hn_rss_hash_update(struct rte_eth_dev *dev, struct rte_eth_rss_conf *rc)
 {
 	struct hn_dev *hn = hn_dev_of(dev);
-	uint8_t old_key[HN_RSS_KEY_SIZE];
-	uint32_t old_info = hn->rss_hash_info;
+	struct hn_rss_saved saved;
 	int ret = hn_rss_check(hn, rc);
 
 	if (ret < 0)
 		return ret;
-	memcpy(old_key, hn->rss_key, sizeof(old_key));
 	rte_spinlock_lock(&hn->ctl.lock);
+	rss_save(hn, &saved);
 	if (rc->rss_key != NULL)
 		memcpy(hn->rss_key, rc->rss_key, HN_RSS_KEY_SIZE);
 	hn->rss_hash_info = rss_hf_to_hash_info(rc->rss_hf);
-	ret = hn_rss_program(hn);
-	if (ret < 0) {
-		/* put back what was there, on both sides */
-		memcpy(hn->rss_key, old_key, sizeof(old_key));
-		hn->rss_hash_info = old_info;
-		hn_rss_program(hn);
-		PMD_DRV_LOG(ERR, "port %u: the host refused the RSS hash settings",
-			    hn->port_id);
-	}
+	ret = rss_commit(hn, &saved, "the RSS hash settings");
 	rte_spinlock_unlock(&hn->ctl.lock);
 	return ret;
 }
@@ -1050,7 +1103,7 @@ hn_reta_update(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64 *conf,
 	       uint16_t reta_size)
 {
 	struct hn_dev *hn = hn_dev_of(dev);
-	uint32_t old[HN_RSS_RETA_SIZE];
+	struct hn_rss_saved saved;
 	unsigned int i;
 	int ret = hn_reta_check_size(hn, reta_size);
 
@@ -1067,7 +1120,7 @@ hn_reta_update(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64 *conf,
 		}
 	}
 	rte_spinlock_lock(&hn->ctl.lock);
-	memcpy(old, hn->reta, sizeof(old));
+	rss_save(hn, &saved);
 	for (i = 0; i < HN_RSS_RETA_SIZE; i++) {
 		const struct rte_eth_rss_reta_entry64 *e = &conf[i / RTE_ETH_RETA_GROUP_SIZE];
 		unsigned int k = i % RTE_ETH_RETA_GROUP_SIZE;
@@ -1075,13 +1128,7 @@ hn_reta_update(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64 *conf,
 		if (e->mask >> k & 1)
 			hn->reta[i] = e->reta[k];
 	}
-	ret = hn_rss_program(hn);
-	if (ret < 0) {
-		memcpy(hn->reta, old, sizeof(old));
-		hn_rss_program(hn);
-		PMD_DRV_LOG(ERR, "port %u: the host refused the indirection table",
-			    hn->port_id);
-	}
+	ret = rss_commit(hn, &saved, "the indirection table");
 	rte_spinlock_unlock(&hn->ctl.lock);
 	return ret;
 }

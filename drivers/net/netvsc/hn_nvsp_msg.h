@@ -31,8 +31,7 @@ static inline void
 hn_nvsp_build_init(union hv_nvsp_msg *m, uint32_t version)
 {
 	hn_nvsp_msg_init(m, HV_NVSP_MSG_INIT);
-	m->init.ver_min = version;
-	m->init.ver_max = version;
+	m->init.ver_min = m->init.ver_max = version;
 }
 
 static inline void

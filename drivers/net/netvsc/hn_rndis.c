@@ -125,13 +125,10 @@ rndis_query(struct hn_dev *hn, uint32_t oid, const void *in, uint32_t in_len,
 	struct hv_rndis_query_cmplt c;
 	uint32_t status;
 	char what[40];
-	int ret;
+	int ret = rndis_oid_call(hn, HV_RNDIS_QUERY_MSG, oid, in, in_len, what, &status);
 
-	ret = rndis_oid_call(hn, HV_RNDIS_QUERY_MSG, oid, in, in_len, what, &status);
-	if (ret < 0)
-		return ret;
-	if (status != HV_RNDIS_STATUS_SUCCESS)
-		return -EIO;
+	if (ret < 0 || status != HV_RNDIS_STATUS_SUCCESS)
+		return ret < 0 ? ret : -EIO;
 	memcpy(&c, hn->ctl.buf, sizeof(c));
 	/* the offset counts from rid (byte 8); data must stay inside */
 	if (c.info_len < out_min || c.info_offset < HV_RNDIS_QUERY_CMPLT_INFO_OFFSET ||
@@ -152,17 +149,14 @@ rndis_set(struct hn_dev *hn, uint32_t oid, const void *data, uint32_t len)
 {
 	uint32_t status;
 	char what[40];
-	int ret;
+	int ret = rndis_oid_call(hn, HV_RNDIS_SET_MSG, oid, data, len, what, &status);
 
-	ret = rndis_oid_call(hn, HV_RNDIS_SET_MSG, oid, data, len, what, &status);
-	if (ret < 0)
-		return ret;
-	if (status != HV_RNDIS_STATUS_SUCCESS) {
+	if (ret == 0 && status != HV_RNDIS_STATUS_SUCCESS) {
 		PMD_DRV_LOG(DEBUG, "port %u: %s failed: status %#x", hn->port_id, what,
 			    status);
-		return -EIO;
+		ret = -EIO;
 	}
-	return 0;
+	return ret;
 }
 
 static int

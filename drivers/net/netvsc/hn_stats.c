@@ -15,42 +15,50 @@
 
 #include "hn_stats.h"
 
+/* One RX queue's share of the basic stats; queue i has its own row. */
+static void
+rx_stats_add(struct rte_eth_stats *st, uint16_t i, const struct hn_rx_stats *s)
+{
+	uint64_t errors = s->errors + s->too_long + s->lro_errors;
+
+	if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+		st->q_ipackets[i] = s->packets;
+		st->q_ibytes[i] = s->bytes;
+		st->q_errors[i] = errors;
+	}
+	st->ipackets += s->packets;
+	st->ibytes += s->bytes;
+	st->ierrors += errors;
+	st->imissed += s->staging_full;
+	st->rx_nombuf += s->nombuf;
+}
+
+static void
+tx_stats_add(struct rte_eth_stats *st, uint16_t i, const struct hn_tx_stats *s)
+{
+	st->opackets += s->packets;
+	st->obytes += s->bytes;
+	st->oerrors += s->errors;
+	if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+		st->q_opackets[i] = s->packets;
+		st->q_obytes[i] = s->bytes;
+	}
+}
+
 int
 hn_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 {
 	struct hn_dev *hn = hn_dev_of(dev);
+	struct hn_rxq *const *rxq = (struct hn_rxq *const *)dev->data->rx_queues;
+	struct hn_txq *const *txq = (struct hn_txq *const *)dev->data->tx_queues;
 	uint16_t i;
 
-	for (i = 0; i < dev->data->nb_rx_queues; i++) {
-		const struct hn_rxq *q = dev->data->rx_queues[i];
-
-		if (q == NULL)
-			continue;
-		st->ipackets += q->stats.packets;
-		st->ibytes += q->stats.bytes;
-		st->ierrors += q->stats.errors + q->stats.too_long + q->stats.lro_errors;
-		st->imissed += q->stats.staging_full;
-		st->rx_nombuf += q->stats.nombuf;
-		if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			st->q_ipackets[i] = q->stats.packets;
-			st->q_ibytes[i] = q->stats.bytes;
-			st->q_errors[i] = q->stats.errors + q->stats.too_long +
-					  q->stats.lro_errors;
-		}
-	}
-	for (i = 0; i < dev->data->nb_tx_queues; i++) {
-		const struct hn_txq *q = dev->data->tx_queues[i];
-
-		if (q == NULL)
-			continue;
-		st->opackets += q->stats.packets;
-		st->obytes += q->stats.bytes;
-		st->oerrors += q->stats.errors;
-		if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			st->q_opackets[i] = q->stats.packets;
-			st->q_obytes[i] = q->stats.bytes;
-		}
-	}
+	for (i = 0; i < dev->data->nb_rx_queues; i++)
+		if (rxq[i] != NULL)
+			rx_stats_add(st, i, &rxq[i]->stats);
+	for (i = 0; i < dev->data->nb_tx_queues; i++)
+		if (txq[i] != NULL)
+			tx_stats_add(st, i, &txq[i]->stats);
 	for (i = 0; i < hn->nchan; i++)
 		st->oerrors += hn->chans[i].tx_host_failed;
 	return 0;
