@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Copyright(c) 2026 hvnet authors
  *
- * net_netvsc private state. Who owns what:
+ * net_netvsc private state, shared by the layers (one header each for
+ * their functions: hn_rndis.h, hn_nvsp.h, hn_ctl.h, hn_chan.h, hn_rx.h,
+ * hn_lro.h, hn_tx.h, hn_stats.h). Who owns what:
  *  - struct hn_dev: the device; NVSP/RNDIS session, link, RSS, offloads.
- *    Written by the control path (one thread at a time, ctl_lock).
+ *    Written by the control path (one thread at a time, ctl_lock); the
+ *    session states only by hn_nvsp.c (nvsp_state) and hn_rndis.c
+ *    (rndis_state); link_* also by status indications (any drainer).
+ *  - struct hn_ctl: the control mailbox (hn_ctl.c): armed and read by the
+ *    control thread, filled by whichever thread drains the primary channel.
  *  - struct hn_chan: one VMBus channel. Its inbound ring has one reader at
  *    a time: whoever wins `owner` (the RX lcore, the TX lcore wanting
  *    completions, or the control thread waiting for the host).

@@ -19,7 +19,6 @@
 #include "hn_ctl.h"
 #include "hn_nvsp.h"
 #include "hn_nvsp_msg.h"
-#include "hn_rx.h"
 
 /* The one place the session's state changes. */
 static void
