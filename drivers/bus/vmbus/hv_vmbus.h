@@ -132,22 +132,6 @@ uint32_t vmbus_chan_relid(const struct vmbus_channel *chan);
 struct vmbus_device *vmbus_chan_device(const struct vmbus_channel *chan);
 
 /*
- * Send one packet of `type` (HV_PKT_DATA_INBAND, HV_PKT_COMPLETION) whose
- * payload is data[dlen]. Safe from several lcores on the same channel.
- * *need_sig is set when the host must be signalled; signal once per burst
- * with vmbus_chan_signal(). Returns 0, -EAGAIN (ring full), -EIO.
- */
-int vmbus_chan_send(struct vmbus_channel *chan, uint16_t type,
-		    const void *data, uint32_t dlen, uint64_t xid,
-		    uint16_t flags, bool *need_sig);
-
-/* Send a GPA-direct packet (completion requested) of n <= 32 ranges. */
-int vmbus_chan_send_gpa(struct vmbus_channel *chan,
-			const struct hv_gpa_range *ranges, uint32_t n,
-			const void *data, uint32_t dlen, uint64_t xid,
-			bool *need_sig);
-
-/*
  * Several sends on one channel made visible to the host together: one
  * index update, one barrier and one signal decision per batch instead of
  * per packet (see struct hv_ring_batch). Use one per burst from one lcore;
@@ -161,10 +145,16 @@ struct vmbus_send_batch {
 
 void vmbus_chan_batch_begin(struct vmbus_channel *chan, struct vmbus_send_batch *b);
 
-/* As vmbus_chan_send() / vmbus_chan_send_gpa(), into the batch. */
+/*
+ * Add one packet of `type` (HV_PKT_DATA_INBAND, HV_PKT_COMPLETION) whose
+ * payload is data[dlen] to the batch. *need_sig is set when the host must
+ * be signalled; signal once per burst with vmbus_chan_signal(). Returns 0,
+ * -EAGAIN (ring full), -EIO.
+ */
 int vmbus_chan_batch_send(struct vmbus_send_batch *b, uint16_t type,
 			  const void *data, uint32_t dlen, uint64_t xid,
 			  uint16_t flags, bool *need_sig);
+/* The same for a GPA-direct packet (completion requested) of n <= 32 ranges. */
 int vmbus_chan_batch_send_gpa(struct vmbus_send_batch *b,
 			      const struct hv_gpa_range *ranges, uint32_t n,
 			      const void *data, uint32_t dlen, uint64_t xid,
@@ -172,6 +162,39 @@ int vmbus_chan_batch_send_gpa(struct vmbus_send_batch *b,
 
 /* Make the batch's packets visible. 0 or -EIO; *need_sig as for a send. */
 int vmbus_chan_batch_end(struct vmbus_send_batch *b, bool *need_sig);
+
+/* A batch of one packet whose send returned ret: visible unless it failed. */
+static inline int
+vmbus_chan_send_one_end(struct vmbus_send_batch *b, int ret, bool *need_sig)
+{
+	return ret < 0 ? ret : vmbus_chan_batch_end(b, need_sig);
+}
+
+/* One packet sent on its own, as a batch of one (see above). Safe from
+ * several lcores on the same channel. */
+static inline int
+vmbus_chan_send(struct vmbus_channel *chan, uint16_t type, const void *data, uint32_t dlen,
+		uint64_t xid, uint16_t flags, bool *need_sig)
+{
+	struct vmbus_send_batch b;
+
+	vmbus_chan_batch_begin(chan, &b);
+	return vmbus_chan_send_one_end(&b, vmbus_chan_batch_send(&b, type, data, dlen, xid,
+								 flags, need_sig),
+				       need_sig);
+}
+
+static inline int
+vmbus_chan_send_gpa(struct vmbus_channel *chan, const struct hv_gpa_range *ranges,
+		    uint32_t n, const void *data, uint32_t dlen, uint64_t xid, bool *need_sig)
+{
+	struct vmbus_send_batch b;
+
+	vmbus_chan_batch_begin(chan, &b);
+	return vmbus_chan_send_one_end(&b, vmbus_chan_batch_send_gpa(&b, ranges, n, data,
+								     dlen, xid, need_sig),
+				       need_sig);
+}
 
 /* The host->guest ring, for hv_ring_idle() (a poll without a call, from
  * any thread) and hv_ring_next_hint() (the channel's reader only). */

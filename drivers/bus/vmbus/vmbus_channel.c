@@ -333,35 +333,6 @@ vmbus_chan_batch_end(struct vmbus_send_batch *b, bool *need_sig)
 	return hv_ring_batch_end(&b->rb, need_sig);
 }
 
-int
-vmbus_chan_send(struct vmbus_channel *chan, uint16_t type, const void *data,
-		uint32_t dlen, uint64_t xid, uint16_t flags, bool *need_sig)
-{
-	struct vmbus_send_batch b;
-	int ret;
-
-	vmbus_chan_batch_begin(chan, &b);
-	ret = vmbus_chan_batch_send(&b, type, data, dlen, xid, flags, need_sig);
-	if (ret < 0)
-		return ret;
-	return vmbus_chan_batch_end(&b, need_sig);
-}
-
-int
-vmbus_chan_send_gpa(struct vmbus_channel *chan, const struct hv_gpa_range *ranges,
-		    uint32_t n, const void *data, uint32_t dlen, uint64_t xid,
-		    bool *need_sig)
-{
-	struct vmbus_send_batch b;
-	int ret;
-
-	vmbus_chan_batch_begin(chan, &b);
-	ret = vmbus_chan_batch_send_gpa(&b, ranges, n, data, dlen, xid, need_sig);
-	if (ret < 0)
-		return ret;
-	return vmbus_chan_batch_end(&b, need_sig);
-}
-
 static void
 mark_rescinded(int uio_num)
 {
@@ -442,26 +413,30 @@ vmbus_chan_rx_commit(struct vmbus_channel *chan)
 		vmbus_chan_signal(chan);
 }
 
+/* The outbound ring's indices as the host may have left them: false when
+ * they are not sane, and then nothing is free and nothing pending. */
+static bool
+tx_indices(const struct vmbus_channel *chan, uint32_t *w, uint32_t *r)
+{
+	*w = __atomic_load_n(&chan->tx.hdr->write_index, __ATOMIC_ACQUIRE);
+	*r = __atomic_load_n(&chan->tx.hdr->read_index, __ATOMIC_ACQUIRE);
+	return *r < chan->tx.dsize && *w < chan->tx.dsize && ((*r | *w) & 7) == 0;
+}
+
 uint32_t
 vmbus_chan_tx_space(const struct vmbus_channel *chan)
 {
-	uint32_t w = __atomic_load_n(&chan->tx.hdr->write_index, __ATOMIC_ACQUIRE);
-	uint32_t r = __atomic_load_n(&chan->tx.hdr->read_index, __ATOMIC_ACQUIRE);
+	uint32_t w, r;
 
-	if (r >= chan->tx.dsize || w >= chan->tx.dsize || ((r | w) & 7) != 0)
-		return 0;
-	return hv_ring_space(w, r, chan->tx.dsize);
+	return tx_indices(chan, &w, &r) ? hv_ring_space(w, r, chan->tx.dsize) : 0;
 }
 
 uint32_t
 vmbus_chan_tx_pending(const struct vmbus_channel *chan)
 {
-	uint32_t w = __atomic_load_n(&chan->tx.hdr->write_index, __ATOMIC_ACQUIRE);
-	uint32_t r = __atomic_load_n(&chan->tx.hdr->read_index, __ATOMIC_ACQUIRE);
+	uint32_t w, r;
 
-	if (r >= chan->tx.dsize || w >= chan->tx.dsize || ((r | w) & 7) != 0)
-		return 0;
-	return hv_ring_used(w, r, chan->tx.dsize);
+	return tx_indices(chan, &w, &r) ? hv_ring_used(w, r, chan->tx.dsize) : 0;
 }
 
 void

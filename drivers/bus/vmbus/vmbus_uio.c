@@ -104,8 +104,12 @@ shared_dev(struct vmbus_shared *sh, const char *name, bool create)
 	return free_slot;
 }
 
+/*
+ * Record where the ring of channel relid is mapped (addr not NULL), or
+ * forget it (addr NULL), in the device's shared entry.
+ */
 static void
-shared_record_ring(const char *name, uint32_t relid, void *addr, size_t size)
+shared_set_ring(const char *name, uint32_t relid, void *addr, size_t size)
 {
 	struct vmbus_shared *sh = shared_maps();
 	struct vmbus_shared_dev *sd;
@@ -114,30 +118,18 @@ shared_record_ring(const char *name, uint32_t relid, void *addr, size_t size)
 	if (sh == NULL)
 		return;
 	rte_spinlock_lock(&sh->lock);
-	sd = shared_dev(sh, name, true);
+	sd = shared_dev(sh, name, addr != NULL);
 	for (i = 0; sd != NULL && i < VMBUS_MAX_CHANNELS; i++) {
-		if (sd->rings[i].addr == NULL || sd->rings[i].relid == relid) {
-			sd->rings[i] = (struct vmbus_shared_ring){ relid, addr, size };
+		struct vmbus_shared_ring *r = &sd->rings[i];
+
+		if (addr == NULL) {
+			if (r->addr != NULL && r->relid == relid)
+				*r = (struct vmbus_shared_ring){ 0 };
+		} else if (r->addr == NULL || r->relid == relid) {
+			*r = (struct vmbus_shared_ring){ relid, addr, size };
 			break;
 		}
 	}
-	rte_spinlock_unlock(&sh->lock);
-}
-
-static void
-shared_forget_ring(const char *name, uint32_t relid)
-{
-	struct vmbus_shared *sh = shared_maps();
-	struct vmbus_shared_dev *sd;
-	unsigned int i;
-
-	if (sh == NULL)
-		return;
-	rte_spinlock_lock(&sh->lock);
-	sd = shared_dev(sh, name, false);
-	for (i = 0; sd != NULL && i < VMBUS_MAX_CHANNELS; i++)
-		if (sd->rings[i].addr != NULL && sd->rings[i].relid == relid)
-			sd->rings[i] = (struct vmbus_shared_ring){ 0 };
 	rte_spinlock_unlock(&sh->lock);
 }
 
@@ -227,6 +219,17 @@ read_attr_ulong(const char *dir, const char *attr, unsigned long max,
 	return parse_ulong(buf, 10, max, out);
 }
 
+/* A channel's monitor id, -1 when it has none (no attribute). */
+static int
+read_monitor_id(const char *dir, int32_t *id)
+{
+	unsigned long v;
+	int ret = read_attr_ulong(dir, "monitor_id", HV_MONITOR_ID_MAX - 1, &v);
+
+	*id = ret == 0 ? (int32_t)v : -1;
+	return ret == 0 || ret == -ENOENT ? 0 : -EINVAL;
+}
+
 /* sysfs shows GUIDs in braces: "{f8615163-...}". */
 int
 vmbus_uuid_parse(const char *text, rte_uuid_t uu)
@@ -300,16 +303,11 @@ static int
 read_optional_attrs(const char *dir, struct vmbus_device *dev)
 {
 	char buf[ATTR_MAX];
-	unsigned long v;
 	long node;
 	char *end;
 	int ret;
 
-	dev->monitor_id = -1;
-	ret = read_attr_ulong(dir, "monitor_id", HV_MONITOR_ID_MAX - 1, &v);
-	if (ret == 0)
-		dev->monitor_id = (int32_t)v;
-	else if (ret != -ENOENT)
+	if (read_monitor_id(dir, &dev->monitor_id) < 0)
 		return -EINVAL;
 
 	dev->device.numa_node = SOCKET_ID_ANY;
@@ -649,7 +647,6 @@ read_channel_info(const char *dir, uint32_t relid, struct vmbus_subchan_info *in
 {
 	char ring[PATH_MAX];
 	unsigned long v;
-	int ret;
 
 	snprintf(ring, sizeof(ring), "%s/ring", dir);
 	if (access(ring, F_OK) != 0)
@@ -658,13 +655,7 @@ read_channel_info(const char *dir, uint32_t relid, struct vmbus_subchan_info *in
 		return -EINVAL;
 	info->relid = relid;
 	info->subchannel_id = (uint16_t)v;
-	info->monitor_id = -1;
-	ret = read_attr_ulong(dir, "monitor_id", HV_MONITOR_ID_MAX - 1, &v);
-	if (ret == 0)
-		info->monitor_id = (int32_t)v;
-	else if (ret != -ENOENT)
-		return -EINVAL;
-	return 0;
+	return read_monitor_id(dir, &info->monitor_id);
 }
 
 /*
@@ -774,7 +765,7 @@ vmbus_uio_map_ring(struct vmbus_device *dev, uint32_t relid, void **addr, size_t
 	}
 	*slot = (struct vmbus_ring_map){ .relid = relid, .addr = *addr, .size = *size };
 	if (want == NULL)
-		shared_record_ring(dev->name, relid, *addr, *size);
+		shared_set_ring(dev->name, relid, *addr, *size);
 	return 0;
 }
 
@@ -788,5 +779,5 @@ vmbus_uio_unmap_ring(struct vmbus_device *dev, uint32_t relid)
 	munmap(m->addr, page_round(m->size));
 	*m = (struct vmbus_ring_map){ 0 };
 	if (rte_eal_process_type() == RTE_PROC_PRIMARY)
-		shared_forget_ring(dev->name, relid);
+		shared_set_ring(dev->name, relid, NULL, 0);
 }

@@ -18,7 +18,13 @@
 #include <rte_malloc.h>
 #include <rte_memzone.h>
 
-#include "hn_var.h"
+#include "hn_chan.h"
+#include "hn_lro.h"
+#include "hn_nvsp.h"
+#include "hn_rndis.h"
+#include "hn_rx.h"
+#include "hn_stats.h"
+#include "hn_tx.h"
 
 RTE_LOG_REGISTER_SUFFIX(hn_logtype_init, init, NOTICE);
 RTE_LOG_REGISTER_SUFFIX(hn_logtype_driver, driver, NOTICE);
@@ -123,11 +129,11 @@ parse_devargs(const struct rte_devargs *da, struct hn_devargs *a)
 
 /* Queue pairs the host's RSS capabilities allow (channels to ask for). */
 static uint32_t
-hn_rss_queue_cap(const struct hn_dev *hv)
+hn_rss_queue_cap(const struct hn_dev *hn)
 {
-	if (hv->nvsp_ver < HV_NVSP_PROTO_V5 || !(hv->rss_caps & HV_NDIS_RSS_CAP_HASH_TOEPLITZ))
+	if (hn->nvsp_ver < HV_NVSP_PROTO_V5 || !(hn->rss_caps & HV_NDIS_RSS_CAP_HASH_TOEPLITZ))
 		return 1;
-	return RTE_MAX(1u, RTE_MIN(hv->rss_max_queues, HN_MAX_QUEUES));
+	return RTE_MAX(1u, RTE_MIN(hn->rss_max_queues, HN_MAX_QUEUES));
 }
 
 /*
@@ -140,39 +146,39 @@ hn_rss_queue_cap(const struct hn_dev *hv)
  * names them and nothing is sent on them.
  */
 static void
-hn_open_channels(struct hn_dev *hv)
+hn_open_channels(struct hn_dev *hn)
 {
-	uint32_t want = RTE_MIN(hn_rss_queue_cap(hv), hv->args.max_queues) - 1, granted = 0;
+	uint32_t want = RTE_MIN(hn_rss_queue_cap(hn), hn->args.max_queues) - 1, granted = 0;
 	int ret;
 
 	if (want == 0)
 		return;
-	ret = hn_nvsp_subchannels(hv, want, &granted);
+	ret = hn_nvsp_subchannels(hn, want, &granted);
 	if (ret < 0)
 		PMD_DRV_LOG(ERR, "port %u: subchannels unusable (%s): %u queue pair(s)",
-			    hv->port_id, strerror(-ret), hv->nchan);
+			    hn->port_id, strerror(-ret), hn->nchan);
 	else if (granted < want)
 		PMD_DRV_LOG(NOTICE, "port %u: the host granted %u of %u subchannels: at most "
-			    "%u queue pairs", hv->port_id, granted, want, hv->nchan);
+			    "%u queue pairs", hn->port_id, granted, want, hn->nchan);
 }
 
 static int
-hn_attach(struct hn_dev *hv, uint32_t mtu)
+hn_attach(struct hn_dev *hn, uint32_t mtu)
 {
-	int ret = hn_nvsp_attach(hv, mtu);
+	int ret = hn_nvsp_attach(hn, mtu);
 
 	if (ret == 0)
-		ret = hn_rndis_attach(hv);
+		ret = hn_rndis_attach(hn);
 	if (ret == 0)
-		hn_open_channels(hv);
+		hn_open_channels(hn);
 	return ret;
 }
 
 static void
-hn_detach(struct hn_dev *hv)
+hn_detach(struct hn_dev *hn)
 {
-	hn_rndis_detach(hv);
-	hn_nvsp_detach(hv);
+	hn_rndis_detach(hn);
+	hn_nvsp_detach(hn);
 }
 
 /*
@@ -180,56 +186,78 @@ hn_detach(struct hn_dev *hv)
  * change (MTU, channel count) takes a new session on a reopened device.
  */
 static int
-hn_reinit(struct hn_dev *hv, uint32_t mtu)
+hn_reinit(struct hn_dev *hn, uint32_t mtu)
 {
 	int ret;
 
-	hn_detach(hv);
-	ret = vmbus_device_reopen(hv->vdev);
+	hn_detach(hn);
+	ret = vmbus_device_reopen(hn->vdev);
 	if (ret == 0)
-		ret = hn_attach(hv, mtu);
-	if (ret == 0 && !rte_is_same_ether_addr(&hv->mac, &hv->perm_mac))
-		ret = hn_rndis_set_mac(hv, &hv->mac);
+		ret = hn_attach(hn, mtu);
+	if (ret == 0 && !rte_is_same_ether_addr(&hn->mac, &hn->perm_mac))
+		ret = hn_rndis_set_mac(hn, &hn->mac);
 	if (ret < 0)
-		PMD_DRV_LOG(ERR, "port %u: re-initialisation failed: %s", hv->port_id,
+		PMD_DRV_LOG(ERR, "port %u: re-initialisation failed: %s", hn->port_id,
 			    strerror(-ret));
 	return ret;
 }
 
 /* ---- link ----------------------------------------------------------------- */
 
-void
+static void
 hn_link_refresh(struct rte_eth_dev *dev)
 {
-	struct hn_dev *hv = hn_dev_of(dev);
+	struct hn_dev *hn = hn_dev_of(dev);
 	struct rte_eth_link link = {
 		.link_duplex = RTE_ETH_LINK_FULL_DUPLEX,
 		.link_autoneg = RTE_ETH_LINK_FIXED,
 	};
 
-	__atomic_store_n(&hv->link_dirty, 0, __ATOMIC_RELAXED);
-	link.link_status = __atomic_load_n(&hv->link_up, __ATOMIC_RELAXED) ?
+	__atomic_store_n(&hn->link_dirty, 0, __ATOMIC_RELAXED);
+	link.link_status = __atomic_load_n(&hn->link_up, __ATOMIC_RELAXED) ?
 			   RTE_ETH_LINK_UP : RTE_ETH_LINK_DOWN;
-	link.link_speed = link.link_status ? hv->link_speed_mbps : RTE_ETH_SPEED_NUM_NONE;
+	link.link_speed = link.link_status ? hn->link_speed_mbps : RTE_ETH_SPEED_NUM_NONE;
 	rte_eth_linkstatus_set(dev, &link);
 }
 
 /* Status indications keep the link current; a stopped port asks. */
+/* Interrupt thread: re-read the link and tell the application. */
+static void
+lsc_alarm(void *arg)
+{
+	struct rte_eth_dev *dev = arg;
+
+	if (dev->data == NULL || dev->data->dev_private == NULL)
+		return;
+	hn_link_refresh(dev);
+	rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_LSC, NULL);
+}
+
+/* A status indication changed the link (any draining thread). */
+void
+hn_linkstatus_callback(struct hn_dev *hn)
+{
+	if (hn_is_primary() && hn->data->dev_conf.intr_conf.lsc) {
+		hn->lsc_events++;
+		rte_eal_alarm_set(1, lsc_alarm, &rte_eth_devices[hn->port_id]);
+	}
+}
+
 static int
 hn_dev_link_update(struct rte_eth_dev *dev, int wait_to_complete)
 {
-	struct hn_dev *hv = hn_dev_of(dev);
+	struct hn_dev *hn = hn_dev_of(dev);
 	struct rte_eth_link old;
 
 	RTE_SET_USED(wait_to_complete);
 	rte_eth_linkstatus_get(dev, &old);
-	if (hn_is_primary() && !hv->started && hv->rndis_up) {
-		rte_spinlock_lock(&hv->ctl.lock);
-		hn_rndis_query_link(hv);
-		rte_spinlock_unlock(&hv->ctl.lock);
-	} else if (hv->started && hn_is_primary()) {
+	if (hn_is_primary() && !hn->started && hn_rndis_is_up(hn)) {
+		rte_spinlock_lock(&hn->ctl.lock);
+		hn_rndis_query_link(hn);
+		rte_spinlock_unlock(&hn->ctl.lock);
+	} else if (hn->started && hn_is_primary()) {
 		/* nobody may be polling: pick up indications waiting in the ring */
-		hn_chan_drain(hv, &hv->chans[0], NULL, 0, HN_RX_BURST_BUDGET);
+		hn_chan_drain(hn, &hn->chans[0], NULL, 0, HN_RX_BURST_BUDGET);
 	}
 	hn_link_refresh(dev);
 	return old.link_status == dev->data->dev_link.link_status ? -1 : 0;
@@ -251,50 +279,54 @@ static const struct {
 	{ RTE_ETH_RSS_IPV6_TCP_EX, HV_NDIS_HASH_TCP_IPV6_EX, HV_NDIS_RSS_CAP_IPV6_EX },
 };
 
+/* DPDK's RSS types as NDIS hash bits (to_ndis), or the other way. */
+static uint64_t
+rss_types_map(uint64_t from, bool to_ndis)
+{
+	uint64_t to = 0;
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(hn_hash_types); i++) {
+		uint64_t hf = hn_hash_types[i].hf, ndis = hn_hash_types[i].ndis;
+
+		if (from & (to_ndis ? hf : ndis))
+			to |= to_ndis ? ndis : hf;
+	}
+	return to;
+}
+
 static uint32_t
 rss_hf_to_hash_info(uint64_t hf)
 {
-	uint32_t hi = 0;
-	unsigned int i;
-
-	for (i = 0; i < RTE_DIM(hn_hash_types); i++)
-		if (hf & hn_hash_types[i].hf)
-			hi |= hn_hash_types[i].ndis;
-	return hi;
+	return (uint32_t)rss_types_map(hf, true);
 }
 
 static uint64_t
 rss_hash_info_to_hf(uint32_t hi)
 {
-	uint64_t hf = 0;
-	unsigned int i;
-
-	for (i = 0; i < RTE_DIM(hn_hash_types); i++)
-		if (hi & hn_hash_types[i].ndis)
-			hf |= hn_hash_types[i].hf;
-	return hf;
+	return rss_types_map(hi, false);
 }
 
 /* What the host hashes: nothing without Toeplitz or without subchannels. */
 static uint64_t
-hn_rss_offloads(const struct hn_dev *hv)
+hn_rss_offloads(const struct hn_dev *hn)
 {
 	uint64_t hf = 0;
 	unsigned int i;
 
-	if (hn_rss_queue_cap(hv) <= 1 || hv->nchan <= 1)
+	if (hn_rss_queue_cap(hn) <= 1 || hn->nchan <= 1)
 		return 0;
 	for (i = 0; i < RTE_DIM(hn_hash_types); i++)
-		if (hv->rss_caps & hn_hash_types[i].cap)
+		if (hn->rss_caps & hn_hash_types[i].cap)
 			hf |= hn_hash_types[i].hf;
 	return hf;
 }
 
 /* Queue pairs: one channel each, as many as the host opened. */
 static uint32_t
-hn_max_queues(const struct hn_dev *hv)
+hn_max_queues(const struct hn_dev *hn)
 {
-	return RTE_MAX(1u, hv->nchan);
+	return RTE_MAX(1u, hn->nchan);
 }
 
 /*
@@ -303,48 +335,48 @@ hn_max_queues(const struct hn_dev *hv)
  * configured queues, and the configure fails with the number it can use.
  */
 static int
-hn_setup_channels(struct hn_dev *hv, uint32_t nq, uint32_t mtu)
+hn_setup_channels(struct hn_dev *hn, uint32_t nq, uint32_t mtu)
 {
 	int ret;
 
-	if (mtu != hv->mtu) {
-		ret = hn_reinit(hv, mtu);
+	if (mtu != hn->mtu) {
+		ret = hn_reinit(hn, mtu);
 		if (ret < 0)
 			return ret;
 	}
-	if (nq > hn_max_queues(hv)) {
+	if (nq > hn_max_queues(hn)) {
 		PMD_DRV_LOG(ERR, "port %u: %u queues asked, the host granted channels for %u: "
-			    "configure at most %u", hv->port_id, nq, hn_max_queues(hv),
-			    hn_max_queues(hv));
+			    "configure at most %u", hn->port_id, nq, hn_max_queues(hn),
+			    hn_max_queues(hn));
 		return -ENOSPC;
 	}
 	return 0;
 }
 
-/* Program what hv holds (key, types, table) for the port's RX queues. */
+/* Program what hn holds (key, types, table) for the port's RX queues. */
 static int
-hn_rss_program(struct hn_dev *hv)
+hn_rss_program(struct hn_dev *hn)
 {
-	const struct rte_eth_dev_data *d = hv->data;
+	const struct rte_eth_dev_data *d = hn->data;
 	bool on = (d->dev_conf.rxmode.mq_mode & RTE_ETH_MQ_RX_RSS_FLAG) &&
 		  d->nb_rx_queues > 1;
 
-	if (!hv->rss_caps)
+	if (!hn->rss_caps)
 		return 0;
-	return hn_rndis_set_rss(hv, on ? d->nb_rx_queues : 1);
+	return hn_rndis_set_rss(hn, on ? d->nb_rx_queues : 1);
 }
 
 static int
-hn_rss_check(const struct hn_dev *hv, const struct rte_eth_rss_conf *rc)
+hn_rss_check(const struct hn_dev *hn, const struct rte_eth_rss_conf *rc)
 {
-	if (rc->rss_hf & ~hn_rss_offloads(hv)) {
+	if (rc->rss_hf & ~hn_rss_offloads(hn)) {
 		PMD_DRV_LOG(ERR, "port %u: RSS hash types %#" PRIx64 " not supported by the "
-			    "host (supported: %#" PRIx64 ")", hv->port_id, rc->rss_hf,
-			    hn_rss_offloads(hv));
+			    "host (supported: %#" PRIx64 ")", hn->port_id, rc->rss_hf,
+			    hn_rss_offloads(hn));
 		return -EINVAL;
 	}
 	if (rc->rss_key != NULL && rc->rss_key_len != HN_RSS_KEY_SIZE) {
-		PMD_DRV_LOG(ERR, "port %u: RSS key of %u bytes: it must be %u", hv->port_id,
+		PMD_DRV_LOG(ERR, "port %u: RSS key of %u bytes: it must be %u", hn->port_id,
 			    rc->rss_key_len, HN_RSS_KEY_SIZE);
 		return -EINVAL;
 	}
@@ -353,31 +385,31 @@ hn_rss_check(const struct hn_dev *hv, const struct rte_eth_rss_conf *rc)
 
 /* configure: the application's rss_conf, every time (a new one applies). */
 static int
-hn_setup_rss(struct hn_dev *hv, const struct rte_eth_conf *conf, uint16_t nb_rxq)
+hn_setup_rss(struct hn_dev *hn, const struct rte_eth_conf *conf, uint16_t nb_rxq)
 {
 	const struct rte_eth_rss_conf *rc = &conf->rx_adv_conf.rss_conf;
 	unsigned int i;
 	int ret;
 
 	if (!(conf->rxmode.mq_mode & RTE_ETH_MQ_RX_RSS_FLAG) || nb_rxq <= 1) {
-		hv->rss_hash_info = 0;
-		return hn_rss_program(hv);
+		hn->rss_hash_info = 0;
+		return hn_rss_program(hn);
 	}
-	ret = hn_rss_check(hv, rc);
+	ret = hn_rss_check(hn, rc);
 	if (ret < 0)
 		return ret;
-	memcpy(hv->rss_key, rc->rss_key != NULL ? rc->rss_key : hn_default_rss_key,
+	memcpy(hn->rss_key, rc->rss_key != NULL ? rc->rss_key : hn_default_rss_key,
 	       HN_RSS_KEY_SIZE);
-	hv->rss_hash_info = rss_hf_to_hash_info(rc->rss_hf);
+	hn->rss_hash_info = rss_hf_to_hash_info(rc->rss_hf);
 	for (i = 0; i < HN_RSS_RETA_SIZE; i++)
-		hv->reta[i] = i % nb_rxq;
-	return hn_rss_program(hv);
+		hn->reta[i] = i % nb_rxq;
+	return hn_rss_program(hn);
 }
 
 static int
 hn_dev_configure(struct rte_eth_dev *dev)
 {
-	struct hn_dev *hv = hn_dev_of(dev);
+	struct hn_dev *hn = hn_dev_of(dev);
 	const struct rte_eth_conf *conf = &dev->data->dev_conf;
 	uint32_t nq = RTE_MAX(dev->data->nb_rx_queues, dev->data->nb_tx_queues);
 	uint32_t mtu = dev->data->mtu ? dev->data->mtu : HN_MTU_DEFAULT;
@@ -386,19 +418,19 @@ hn_dev_configure(struct rte_eth_dev *dev)
 	if (conf->rxmode.mq_mode != RTE_ETH_MQ_RX_NONE &&
 	    conf->rxmode.mq_mode != RTE_ETH_MQ_RX_RSS) {
 		PMD_DRV_LOG(ERR, "port %u: RX mq_mode %d not supported (none or RSS)",
-			    hv->port_id, conf->rxmode.mq_mode);
+			    hn->port_id, conf->rxmode.mq_mode);
 		return -EINVAL;
 	}
-	rte_spinlock_lock(&hv->ctl.lock);
-	ret = hn_setup_channels(hv, nq, mtu);
+	rte_spinlock_lock(&hn->ctl.lock);
+	ret = hn_setup_channels(hn, nq, mtu);
 	if (ret == 0)
-		ret = hn_setup_rss(hv, conf, dev->data->nb_rx_queues);
-	if (ret == 0 && (hv->csum_tx4 || hv->csum_rx4 || hv->lso4_max))
-		ret = hn_rndis_set_offloads(hv, conf->rxmode.offloads, conf->txmode.offloads);
-	rte_spinlock_unlock(&hv->ctl.lock);
+		ret = hn_setup_rss(hn, conf, dev->data->nb_rx_queues);
+	if (ret == 0 && (hn->csum_tx4 || hn->csum_rx4 || hn->lso4_max))
+		ret = hn_rndis_set_offloads(hn, conf->rxmode.offloads, conf->txmode.offloads);
+	rte_spinlock_unlock(&hn->ctl.lock);
 	if (ret == 0) {
-		hv->rx_offloads = conf->rxmode.offloads;
-		hv->tx_offloads = conf->txmode.offloads;
+		hn->rx_offloads = conf->rxmode.offloads;
+		hn->tx_offloads = conf->txmode.offloads;
 	}
 	return ret;
 }
@@ -406,9 +438,9 @@ hn_dev_configure(struct rte_eth_dev *dev)
 /* ---- start / stop / close ------------------------------------------------------ */
 
 static uint32_t
-hn_filter(const struct hn_dev *hv)
+hn_filter(const struct hn_dev *hn)
 {
-	if (hv->promisc)
+	if (hn->promisc)
 		return HV_NDIS_PACKET_TYPE_PROMISCUOUS;
 	/* no multicast list in the protocol: all-multicast stays on */
 	return HV_NDIS_PACKET_TYPE_DIRECTED | HV_NDIS_PACKET_TYPE_BROADCAST |
@@ -416,12 +448,12 @@ hn_filter(const struct hn_dev *hv)
 }
 
 static void
-hn_link_queues(struct rte_eth_dev *dev, struct hn_dev *hv)
+hn_link_queues(struct rte_eth_dev *dev, struct hn_dev *hn)
 {
 	uint32_t i;
 
-	for (i = 0; i < hv->nchan; i++) {
-		struct hn_chan *ch = &hv->chans[i];
+	for (i = 0; i < hn->nchan; i++) {
+		struct hn_chan *ch = &hn->chans[i];
 
 		ch->rxq = i < dev->data->nb_rx_queues ? dev->data->rx_queues[i] : NULL;
 		ch->txq = i < dev->data->nb_tx_queues ? dev->data->tx_queues[i] : NULL;
@@ -450,64 +482,64 @@ hn_set_queue_states(struct rte_eth_dev *dev, uint8_t state)
  * dropped and counted: say so once, here.
  */
 static void
-hn_rxq_limits(struct rte_eth_dev *dev, const struct hn_dev *hv, struct hn_rxq *rxq)
+hn_rxq_limits(struct rte_eth_dev *dev, const struct hn_dev *hn, struct hn_rxq *rxq)
 {
 	const struct rte_eth_rxmode *rm = &dev->data->dev_conf.rxmode;
 	uint32_t tag = rxq->vlan_strip ? 0 : RTE_VLAN_HLEN;
-	uint32_t frame = hv->mtu + RTE_ETHER_HDR_LEN;
+	uint32_t frame = hn->mtu + RTE_ETHER_HDR_LEN;
 
 	rxq->lro_max = frame;
-	if (hv->rx_offloads & RTE_ETH_RX_OFFLOAD_TCP_LRO)
+	if (hn->rx_offloads & RTE_ETH_RX_OFFLOAD_TCP_LRO)
 		rxq->lro_max = RTE_MAX(frame, rm->max_lro_pkt_size - RTE_MIN(tag,
 							rm->max_lro_pkt_size));
 	if (!rxq->scatter && frame + tag > rxq->buf_size)
 		PMD_DRV_LOG(WARNING, "port %u: RX queue %u: frames up to %u B (MTU %u) do not fit "
 			    "its %u B mbufs: longer ones are dropped (rx_q%u_too_long_errors); "
 			    "enable RTE_ETH_RX_OFFLOAD_SCATTER or use larger mbufs",
-			    hv->port_id, rxq->queue_id, frame + tag, hv->mtu, rxq->buf_size,
+			    hn->port_id, rxq->queue_id, frame + tag, hn->mtu, rxq->buf_size,
 			    rxq->queue_id);
 }
 
 static int
 hn_dev_start(struct rte_eth_dev *dev)
 {
-	struct hn_dev *hv = hn_dev_of(dev);
+	struct hn_dev *hn = hn_dev_of(dev);
 	uint16_t i;
 	int ret;
 
-	if (hv->nchan < RTE_MAX(dev->data->nb_rx_queues, dev->data->nb_tx_queues)) {
+	if (hn->nchan < RTE_MAX(dev->data->nb_rx_queues, dev->data->nb_tx_queues)) {
 		PMD_DRV_LOG(ERR, "port %u: fewer channels than queues: configure again",
-			    hv->port_id);
+			    hn->port_id);
 		return -EINVAL;
 	}
-	hn_link_queues(dev, hv);
+	hn_link_queues(dev, hn);
 	for (i = 0; i < dev->data->nb_tx_queues; i++) {
 		struct hn_txq *txq = dev->data->tx_queues[i];
 
-		ret = hn_txq_bind(hv, txq, dev->data->nb_tx_queues);
+		ret = hn_txq_bind(hn, txq, dev->data->nb_tx_queues);
 		if (ret < 0)
 			return ret;
-		txq->offloads = hv->tx_offloads;
+		txq->offloads = hn->tx_offloads;
 		txq->started = true;
 	}
 	for (i = 0; i < dev->data->nb_rx_queues; i++) {
 		struct hn_rxq *rxq = dev->data->rx_queues[i];
 
-		rxq->scatter = hv->rx_offloads & RTE_ETH_RX_OFFLOAD_SCATTER;
-		rxq->vlan_strip = hv->rx_offloads & RTE_ETH_RX_OFFLOAD_VLAN_STRIP;
-		rxq->extmbuf = rxq->ext != NULL && hv->rxbuf_pfn != NULL;
-		rxq->copybreak = hv->args.rx_copybreak;
-		hn_rxq_limits(dev, hv, rxq);
+		rxq->scatter = hn->rx_offloads & RTE_ETH_RX_OFFLOAD_SCATTER;
+		rxq->vlan_strip = hn->rx_offloads & RTE_ETH_RX_OFFLOAD_VLAN_STRIP;
+		rxq->extmbuf = rxq->ext != NULL && hn->rxbuf_pfn != NULL;
+		rxq->copybreak = hn->args.rx_copybreak;
+		hn_rxq_limits(dev, hn, rxq);
 		rxq->started = true;
 	}
-	hv->started = true;
-	rte_spinlock_lock(&hv->ctl.lock);
-	ret = hn_rndis_set_filter(hv, hn_filter(hv));
+	hn->started = true;
+	rte_spinlock_lock(&hn->ctl.lock);
+	ret = hn_rndis_set_filter(hn, hn_filter(hn));
 	if (ret == 0)
-		ret = hn_rndis_query_link(hv);
-	rte_spinlock_unlock(&hv->ctl.lock);
+		ret = hn_rndis_query_link(hn);
+	rte_spinlock_unlock(&hn->ctl.lock);
 	if (ret < 0) {
-		hv->started = false;
+		hn->started = false;
 		return ret;
 	}
 	hn_link_refresh(dev);
@@ -517,7 +549,7 @@ hn_dev_start(struct rte_eth_dev *dev)
 
 /* Wait (bounded) until the host has completed every send. */
 static void
-hn_drain_tx(struct rte_eth_dev *dev, struct hn_dev *hv)
+hn_drain_tx(struct rte_eth_dev *dev, struct hn_dev *hn)
 {
 	uint64_t end = rte_get_timer_cycles() + rte_get_timer_hz() * HN_STOP_DRAIN_MS / 1000;
 	unsigned int inflight;
@@ -535,27 +567,27 @@ hn_drain_tx(struct rte_eth_dev *dev, struct hn_dev *hv)
 			return;
 		rte_delay_us_sleep(100);
 	} while (rte_get_timer_cycles() < end);
-	PMD_DRV_LOG(WARNING, "port %u: %u sends never completed by the host", hv->port_id,
+	PMD_DRV_LOG(WARNING, "port %u: %u sends never completed by the host", hn->port_id,
 		    inflight);
 }
 
 static int
 hn_dev_stop(struct rte_eth_dev *dev)
 {
-	struct hn_dev *hv = hn_dev_of(dev);
+	struct hn_dev *hn = hn_dev_of(dev);
 	uint16_t i;
 
-	if (!hv->started)
+	if (!hn->started)
 		return 0;
 	hn_set_queue_states(dev, RTE_ETH_QUEUE_STATE_STOPPED);
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
 		((struct hn_rxq *)dev->data->rx_queues[i])->started = false;
-	rte_spinlock_lock(&hv->ctl.lock);
-	if (!vmbus_device_rescinded(hv->vdev))
-		hn_rndis_set_filter(hv, 0);
-	rte_spinlock_unlock(&hv->ctl.lock);
-	if (!vmbus_device_rescinded(hv->vdev))
-		hn_drain_tx(dev, hv);
+	rte_spinlock_lock(&hn->ctl.lock);
+	if (!vmbus_device_rescinded(hn->vdev))
+		hn_rndis_set_filter(hn, 0);
+	rte_spinlock_unlock(&hn->ctl.lock);
+	if (!vmbus_device_rescinded(hn->vdev))
+		hn_drain_tx(dev, hn);
 	for (i = 0; i < dev->data->nb_tx_queues; i++) {
 		struct hn_txq *txq = dev->data->tx_queues[i];
 
@@ -564,7 +596,7 @@ hn_dev_stop(struct rte_eth_dev *dev)
 	}
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
 		hn_rxq_flush(dev->data->rx_queues[i]);
-	hv->started = false;
+	hn->started = false;
 	dev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
 	return 0;
 }
@@ -575,21 +607,21 @@ static void hn_tx_queue_release(struct rte_eth_dev *dev, uint16_t qid);
 static int
 hn_dev_close(struct rte_eth_dev *dev)
 {
-	struct hn_dev *hv = hn_dev_of(dev);
+	struct hn_dev *hn = hn_dev_of(dev);
 	uint16_t i;
 
 	if (!hn_is_primary())
 		return 0;
 	rte_eal_alarm_cancel(NULL, dev);	/* pending LSC callbacks */
 	hn_dev_stop(dev);
-	rte_spinlock_lock(&hv->ctl.lock);
-	hn_detach(hv);
-	rte_spinlock_unlock(&hv->ctl.lock);
+	rte_spinlock_lock(&hn->ctl.lock);
+	hn_detach(hn);
+	rte_spinlock_unlock(&hn->ctl.lock);
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
 		hn_rx_queue_release(dev, i);
 	for (i = 0; i < dev->data->nb_tx_queues; i++)
 		hn_tx_queue_release(dev, i);
-	dev->data->mac_addrs = NULL;	/* lives in hv, freed with it */
+	dev->data->mac_addrs = NULL;	/* lives in hn, freed with it */
 	return 0;
 }
 
@@ -597,22 +629,91 @@ hn_dev_close(struct rte_eth_dev *dev)
 static int
 hn_dev_reset(struct rte_eth_dev *dev)
 {
-	struct hn_dev *hv = hn_dev_of(dev);
+	struct hn_dev *hn = hn_dev_of(dev);
 	int ret;
 
 	hn_dev_stop(dev);
-	rte_spinlock_lock(&hv->ctl.lock);
-	ret = hn_reinit(hv, hv->mtu);
-	rte_spinlock_unlock(&hv->ctl.lock);
+	rte_spinlock_lock(&hn->ctl.lock);
+	ret = hn_reinit(hn, hn->mtu);
+	rte_spinlock_unlock(&hn->ctl.lock);
 	return ret;
 }
 
 /* ---- queues --------------------------------------------------------------- */
 
 static int
-queue_socket(const struct hn_dev *hv, unsigned int socket_id)
+queue_socket(const struct hn_dev *hn, unsigned int socket_id)
 {
-	return hv->args.numa_aware ? (int)socket_id : SOCKET_ID_ANY;
+	return hn->args.numa_aware ? (int)socket_id : SOCKET_ID_ANY;
+}
+
+/* What an RX or TX queue knows of itself: its device, number, size and
+ * the channel of the same index (none beyond those opened). */
+#define HN_QUEUE_IDENTIFY(q, dev, qid, nb_desc) do { \
+	struct hn_dev *hn_ = hn_dev_of(dev); \
+	(q)->hn = hn_; \
+	(q)->queue_id = (qid); \
+	(q)->port_id = (dev)->data->port_id; \
+	(q)->nb_desc = (nb_desc); \
+	(q)->ch = (qid) < hn_->nchan ? &hn_->chans[qid] : NULL; \
+} while (0)
+
+/* A queue being freed is no longer its channel's (either kind). */
+static void
+chan_forget(struct hn_chan *ch, const void *q)
+{
+	if (ch != NULL && ch->rxq == q)
+		ch->rxq = NULL;
+	if (ch != NULL && ch->txq == q)
+		ch->txq = NULL;
+}
+
+/* Everything a queue holds, also half set up (the port is stopped). */
+static void
+rxq_free(void *q)
+{
+	struct hn_rxq *rxq = q;
+
+	hn_rxq_flush(rxq);
+	chan_forget(rxq->ch, rxq);
+	hn_rxq_ext_release(rxq);
+	hn_rxq_lro_release(rxq);
+	rte_ring_free(rxq->staging);
+	rte_free(rxq);
+}
+
+static void
+txq_free(void *q)
+{
+	struct hn_txq *txq = q;
+
+	chan_forget(txq->ch, txq);
+	hn_txq_reclaim_all(txq);
+	rte_memzone_free(txq->hdr_mz);
+	rte_ring_free(txq->free_idx);
+	rte_free(txq->txd);
+	rte_free(txq);
+}
+
+/* ethdev's queue release, for either kind. */
+static void
+queue_release(void **slot, void (*free_queue)(void *q))
+{
+	if (*slot != NULL)
+		free_queue(*slot);
+	*slot = NULL;
+}
+
+static void
+hn_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
+{
+	queue_release(&dev->data->rx_queues[qid], rxq_free);
+}
+
+static void
+hn_tx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
+{
+	queue_release(&dev->data->tx_queues[qid], txq_free);
 }
 
 static int
@@ -620,7 +721,7 @@ hn_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 		  unsigned int socket_id, const struct rte_eth_rxconf *conf,
 		  struct rte_mempool *mp)
 {
-	struct hn_dev *hv = hn_dev_of(dev);
+	struct hn_dev *hn = hn_dev_of(dev);
 	char name[RTE_RING_NAMESIZE];
 	struct hn_rxq *rxq;
 
@@ -628,58 +729,35 @@ hn_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	if (dev->data->rx_queues[qid] != NULL)
 		hn_rx_queue_release(dev, qid);
 	rxq = rte_zmalloc_socket("hn_rxq", sizeof(*rxq), RTE_CACHE_LINE_SIZE,
-				 queue_socket(hv, socket_id));
+				 queue_socket(hn, socket_id));
 	if (rxq == NULL)
 		return -ENOMEM;
 	snprintf(name, sizeof(name), "hn_rx_p%u_q%u", dev->data->port_id, qid);
 	rxq->staging = rte_ring_create(name, rte_align32pow2(RTE_MAX(nb_desc, 64u)),
-				       queue_socket(hv, socket_id),
+				       queue_socket(hn, socket_id),
 				       RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (rxq->staging == NULL) {
 		rte_free(rxq);
 		return -ENOMEM;
 	}
-	rxq->hv = hv;
+	HN_QUEUE_IDENTIFY(rxq, dev, qid, nb_desc);
 	rxq->mp = mp;
-	rxq->queue_id = qid;
-	rxq->port_id = dev->data->port_id;
-	rxq->nb_desc = nb_desc;
 	rxq->buf_size = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
-	rxq->ch = qid < hv->nchan ? &hv->chans[qid] : NULL;
-	if (hn_rxq_lro_setup(rxq, queue_socket(hv, socket_id)) < 0 ||
-	    (hv->args.rx_extmbuf && hn_rxq_ext_setup(rxq, queue_socket(hv, socket_id)) < 0)) {
-		hn_rxq_lro_release(rxq);
-		rte_ring_free(rxq->staging);
-		rte_free(rxq);
+	if (hn_rxq_lro_setup(rxq, queue_socket(hn, socket_id)) < 0 ||
+	    (hn->args.rx_extmbuf && hn_rxq_ext_setup(rxq, queue_socket(hn, socket_id)) < 0)) {
+		rxq_free(rxq);
 		return -ENOMEM;
 	}
 	dev->data->rx_queues[qid] = rxq;
 	return 0;
 }
 
-static void
-hn_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
-{
-	struct hn_rxq *rxq = dev->data->rx_queues[qid];
-
-	if (rxq == NULL)
-		return;
-	if (rxq->ch != NULL && rxq->ch->rxq == rxq)
-		rxq->ch->rxq = NULL;
-	hn_rxq_flush(rxq);
-	hn_rxq_ext_release(rxq);
-	hn_rxq_lro_release(rxq);
-	rte_ring_free(rxq->staging);
-	rte_free(rxq);
-	dev->data->rx_queues[qid] = NULL;
-}
-
 static int
 hn_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 		  unsigned int socket_id, const struct rte_eth_txconf *conf)
 {
-	struct hn_dev *hv = hn_dev_of(dev);
-	int socket = queue_socket(hv, socket_id);
+	struct hn_dev *hn = hn_dev_of(dev);
+	int socket = queue_socket(hn, socket_id);
 	char name[RTE_MEMZONE_NAMESIZE];
 	struct hn_txq *txq;
 
@@ -699,40 +777,16 @@ hn_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	txq->hdr_mz = rte_memzone_reserve_aligned(name, (size_t)nb_desc * HN_TX_HDR_SIZE,
 						  socket, RTE_MEMZONE_IOVA_CONTIG, HV_PAGE_SIZE);
 	if (txq->txd == NULL || txq->free_idx == NULL || txq->hdr_mz == NULL) {
-		rte_memzone_free(txq->hdr_mz);
-		rte_ring_free(txq->free_idx);
-		rte_free(txq->txd);
-		rte_free(txq);
+		txq_free(txq);
 		return -ENOMEM;
 	}
+	HN_QUEUE_IDENTIFY(txq, dev, qid, nb_desc);
 	txq->hdr = txq->hdr_mz->addr;
 	txq->hdr_iova = txq->hdr_mz->iova;
-	txq->hv = hv;
-	txq->queue_id = qid;
-	txq->port_id = dev->data->port_id;
-	txq->nb_desc = nb_desc;
 	txq->agg_idx = -1;
 	txq->spare = UINT32_MAX;
-	txq->ch = qid < hv->nchan ? &hv->chans[qid] : NULL;
 	dev->data->tx_queues[qid] = txq;
 	return 0;
-}
-
-static void
-hn_tx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
-{
-	struct hn_txq *txq = dev->data->tx_queues[qid];
-
-	if (txq == NULL)
-		return;
-	if (txq->ch != NULL && txq->ch->txq == txq)
-		txq->ch->txq = NULL;
-	hn_txq_reclaim_all(txq);
-	rte_memzone_free(txq->hdr_mz);
-	rte_ring_free(txq->free_idx);
-	rte_free(txq->txd);
-	rte_free(txq);
-	dev->data->tx_queues[qid] = NULL;
 }
 
 static uint32_t
@@ -768,47 +822,53 @@ hn_tx_descriptor_status(void *q, uint16_t offset)
 
 /* ---- information ------------------------------------------------------------- */
 
+/* The IPv4 checksum offloads, by the host's capability bit. */
+static const struct {
+	uint32_t cap;	/* HV_NDIS_CSUM_CAP_* */
+	uint64_t rx;
+	uint64_t tx;
+} hn_csum_offloads[] = {
+	{ HV_NDIS_CSUM_CAP_IP4_HDR, RTE_ETH_RX_OFFLOAD_IPV4_CKSUM, RTE_ETH_TX_OFFLOAD_IPV4_CKSUM },
+	{ HV_NDIS_CSUM_CAP_IP4_TCP, RTE_ETH_RX_OFFLOAD_TCP_CKSUM, RTE_ETH_TX_OFFLOAD_TCP_CKSUM },
+	{ HV_NDIS_CSUM_CAP_IP4_UDP, RTE_ETH_RX_OFFLOAD_UDP_CKSUM, RTE_ETH_TX_OFFLOAD_UDP_CKSUM },
+};
+
 static int
 hn_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 {
-	struct hn_dev *hv = hn_dev_of(dev);
-	uint32_t maxq = hn_max_queues(hv);
+	struct hn_dev *hn = hn_dev_of(dev);
+	uint32_t maxq = hn_max_queues(hn);
+	unsigned int i;
 
 	info->max_rx_queues = (uint16_t)maxq;
 	info->max_tx_queues = (uint16_t)maxq;
 	info->max_mac_addrs = 1;
 	info->min_rx_bufsize = RTE_ETHER_MIN_LEN;
 	info->min_mtu = HN_MTU_MIN;
-	info->max_mtu = hv->nvsp_ver >= HV_NVSP_PROTO_V2 ? hv->host_mtu
+	info->max_mtu = hn->nvsp_ver >= HV_NVSP_PROTO_V2 ? hn->host_mtu
 							  : RTE_ETHER_MTU;
 	/* the longest frame: the MTU, its Ethernet header, and a VLAN tag put
 	 * back in when stripping is off (so ethdev's overhead is 18) */
 	info->max_rx_pktlen = info->max_mtu + HN_FRAME_OVERHEAD;
 	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_VLAN_STRIP | RTE_ETH_RX_OFFLOAD_SCATTER;
 	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS | RTE_ETH_TX_OFFLOAD_VLAN_INSERT;
-	if (hn_rss_offloads(hv)) {
+	if (hn_rss_offloads(hn)) {
 		info->rx_offload_capa |= RTE_ETH_RX_OFFLOAD_RSS_HASH;
-		info->flow_type_rss_offloads = hn_rss_offloads(hv);
+		info->flow_type_rss_offloads = hn_rss_offloads(hn);
 		info->hash_key_size = HN_RSS_KEY_SIZE;
 		info->reta_size = HN_RSS_RETA_SIZE;
 	}
-	if (hv->csum_rx4 & HV_NDIS_CSUM_CAP_IP4_HDR)
-		info->rx_offload_capa |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
-	if (hv->csum_rx4 & HV_NDIS_CSUM_CAP_IP4_TCP)
-		info->rx_offload_capa |= RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
-	if (hv->csum_rx4 & HV_NDIS_CSUM_CAP_IP4_UDP)
-		info->rx_offload_capa |= RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
-	if (hv->csum_tx4 & HV_NDIS_CSUM_CAP_IP4_HDR)
-		info->tx_offload_capa |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
-	if (hv->csum_tx4 & HV_NDIS_CSUM_CAP_IP4_TCP)
-		info->tx_offload_capa |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
-	if (hv->csum_tx4 & HV_NDIS_CSUM_CAP_IP4_UDP)
-		info->tx_offload_capa |= RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+	for (i = 0; i < RTE_DIM(hn_csum_offloads); i++) {
+		if (hn->csum_rx4 & hn_csum_offloads[i].cap)
+			info->rx_offload_capa |= hn_csum_offloads[i].rx;
+		if (hn->csum_tx4 & hn_csum_offloads[i].cap)
+			info->tx_offload_capa |= hn_csum_offloads[i].tx;
+	}
 	/* the host's limits (payload size, minimum segments) have no field
 	 * in DPDK 22.11: rte_eth_dev_priv_dump() prints them, TX enforces them */
-	if (hv->lso4_max)
+	if (hn->lso4_max)
 		info->tx_offload_capa |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
-	if (hv->rsc_caps) {
+	if (hn->rsc_caps) {
 		info->rx_offload_capa |= RTE_ETH_RX_OFFLOAD_TCP_LRO;
 		info->max_lro_pkt_size = HN_LRO_PKT_MAX;
 	}
@@ -842,17 +902,17 @@ static int
 hn_burst_mode_get(struct rte_eth_dev *dev, uint16_t qid, struct rte_eth_burst_mode *mode,
 		  bool tx)
 {
-	struct hn_dev *hv = hn_dev_of(dev);
+	struct hn_dev *hn = hn_dev_of(dev);
 
 	RTE_SET_USED(qid);
 	if (tx)
 		snprintf(mode->info, sizeof(mode->info),
 			 "Scalar, send buffer up to %u B (aggregated), GPA page lists above",
-			 hv->args.tx_copybreak);
-	else if (hv->args.rx_extmbuf)
+			 hn->args.tx_copybreak);
+	else if (hn->args.rx_extmbuf)
 		snprintf(mode->info, sizeof(mode->info),
 			 "Scalar, in-place parse, copy up to %u B, attach above",
-			 hv->args.rx_copybreak);
+			 hn->args.rx_copybreak);
 	else
 		snprintf(mode->info, sizeof(mode->info), "Scalar, in-place parse, copy");
 	return 0;
@@ -875,14 +935,14 @@ hn_tx_burst_mode_get(struct rte_eth_dev *dev, uint16_t qid, struct rte_eth_burst
 static int
 hn_update_filter(struct rte_eth_dev *dev)
 {
-	struct hn_dev *hv = hn_dev_of(dev);
+	struct hn_dev *hn = hn_dev_of(dev);
 	int ret = 0;
 
-	if (!hv->started)
+	if (!hn->started)
 		return 0;	/* applied at start */
-	rte_spinlock_lock(&hv->ctl.lock);
-	ret = hn_rndis_set_filter(hv, hn_filter(hv));
-	rte_spinlock_unlock(&hv->ctl.lock);
+	rte_spinlock_lock(&hn->ctl.lock);
+	ret = hn_rndis_set_filter(hn, hn_filter(hn));
+	rte_spinlock_unlock(&hn->ctl.lock);
 	return ret;
 }
 
@@ -918,46 +978,46 @@ hn_allmulticast_disable(struct rte_eth_dev *dev)
 static int
 hn_mac_addr_set(struct rte_eth_dev *dev, struct rte_ether_addr *mac)
 {
-	struct hn_dev *hv = hn_dev_of(dev);
+	struct hn_dev *hn = hn_dev_of(dev);
 	int ret;
 
-	if (rte_is_same_ether_addr(mac, &hv->mac))
+	if (rte_is_same_ether_addr(mac, &hn->mac))
 		return 0;
-	rte_spinlock_lock(&hv->ctl.lock);
-	ret = hn_rndis_set_mac(hv, mac);
-	rte_spinlock_unlock(&hv->ctl.lock);
+	rte_spinlock_lock(&hn->ctl.lock);
+	ret = hn_rndis_set_mac(hn, mac);
+	rte_spinlock_unlock(&hn->ctl.lock);
 	if (ret < 0) {
 		PMD_DRV_LOG(ERR, "port %u: the host refused the MAC address change",
-			    hv->port_id);
+			    hn->port_id);
 		return ret;
 	}
-	rte_ether_addr_copy(mac, &hv->mac);
+	rte_ether_addr_copy(mac, &hn->mac);
 	return 0;
 }
 
 static int
 hn_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 {
-	struct hn_dev *hv = hn_dev_of(dev);
+	struct hn_dev *hn = hn_dev_of(dev);
 	uint32_t nq = RTE_MAX(dev->data->nb_rx_queues, dev->data->nb_tx_queues);
 	int ret;
 
-	if (hv->started) {
-		PMD_DRV_LOG(ERR, "port %u: stop the port to change the MTU", hv->port_id);
+	if (hn->started) {
+		PMD_DRV_LOG(ERR, "port %u: stop the port to change the MTU", hn->port_id);
 		return -EBUSY;
 	}
-	if (mtu == hv->mtu)
+	if (mtu == hn->mtu)
 		return 0;
-	rte_spinlock_lock(&hv->ctl.lock);
-	ret = hn_setup_channels(hv, nq, mtu);
+	rte_spinlock_lock(&hn->ctl.lock);
+	ret = hn_setup_channels(hn, nq, mtu);
 	if (ret == 0)	/* the new session gets the key and table in use */
-		ret = hn_rss_program(hv);
-	if (ret == 0 && (hv->csum_tx4 || hv->csum_rx4 || hv->lso4_max))
-		ret = hn_rndis_set_offloads(hv, hv->rx_offloads, hv->tx_offloads);
-	rte_spinlock_unlock(&hv->ctl.lock);
-	if (ret == 0 && hv->host_mtu < mtu) {
+		ret = hn_rss_program(hn);
+	if (ret == 0 && (hn->csum_tx4 || hn->csum_rx4 || hn->lso4_max))
+		ret = hn_rndis_set_offloads(hn, hn->rx_offloads, hn->tx_offloads);
+	rte_spinlock_unlock(&hn->ctl.lock);
+	if (ret == 0 && hn->host_mtu < mtu) {
 		PMD_DRV_LOG(ERR, "port %u: the host accepts frames up to MTU %u only",
-			    hv->port_id, hv->host_mtu);
+			    hn->port_id, hn->host_mtu);
 		return -EINVAL;
 	}
 	return ret;
@@ -965,53 +1025,76 @@ hn_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 
 /* ---- RSS at runtime --------------------------------------------------------------- */
 
+/* The RSS settings a runtime change may have to put back. */
+struct hn_rss_saved {
+	uint8_t key[HN_RSS_KEY_SIZE];
+	uint32_t hash_info;
+	uint32_t reta[HN_RSS_RETA_SIZE];
+};
+
+static void
+rss_save(const struct hn_dev *hn, struct hn_rss_saved *saved)
+{
+	memcpy(saved->key, hn->rss_key, sizeof(saved->key));
+	saved->hash_info = hn->rss_hash_info;
+	memcpy(saved->reta, hn->reta, sizeof(saved->reta));
+}
+
+/* Program what hn now holds; when the host refuses, put back what was
+ * there, on both sides. Called with ctl.lock held. */
+static int
+rss_commit(struct hn_dev *hn, const struct hn_rss_saved *saved, const char *what)
+{
+	int ret = hn_rss_program(hn);
+
+	if (ret < 0) {
+		memcpy(hn->rss_key, saved->key, sizeof(saved->key));
+		hn->rss_hash_info = saved->hash_info;
+		memcpy(hn->reta, saved->reta, sizeof(saved->reta));
+		hn_rss_program(hn);
+		PMD_DRV_LOG(ERR, "port %u: the host refused %s", hn->port_id, what);
+	}
+	return ret;
+}
+
 static int
 hn_rss_hash_update(struct rte_eth_dev *dev, struct rte_eth_rss_conf *rc)
 {
-	struct hn_dev *hv = hn_dev_of(dev);
-	uint8_t old_key[HN_RSS_KEY_SIZE];
-	uint32_t old_info = hv->rss_hash_info;
-	int ret = hn_rss_check(hv, rc);
+	struct hn_dev *hn = hn_dev_of(dev);
+	struct hn_rss_saved saved;
+	int ret = hn_rss_check(hn, rc);
 
 	if (ret < 0)
 		return ret;
-	memcpy(old_key, hv->rss_key, sizeof(old_key));
-	rte_spinlock_lock(&hv->ctl.lock);
+	rte_spinlock_lock(&hn->ctl.lock);
+	rss_save(hn, &saved);
 	if (rc->rss_key != NULL)
-		memcpy(hv->rss_key, rc->rss_key, HN_RSS_KEY_SIZE);
-	hv->rss_hash_info = rss_hf_to_hash_info(rc->rss_hf);
-	ret = hn_rss_program(hv);
-	if (ret < 0) {
-		/* put back what was there, on both sides */
-		memcpy(hv->rss_key, old_key, sizeof(old_key));
-		hv->rss_hash_info = old_info;
-		hn_rss_program(hv);
-		PMD_DRV_LOG(ERR, "port %u: the host refused the RSS hash settings",
-			    hv->port_id);
-	}
-	rte_spinlock_unlock(&hv->ctl.lock);
+		memcpy(hn->rss_key, rc->rss_key, HN_RSS_KEY_SIZE);
+	hn->rss_hash_info = rss_hf_to_hash_info(rc->rss_hf);
+	ret = rss_commit(hn, &saved, "the RSS hash settings");
+	rte_spinlock_unlock(&hn->ctl.lock);
 	return ret;
 }
 
 static int
 hn_rss_hash_conf_get(struct rte_eth_dev *dev, struct rte_eth_rss_conf *rc)
 {
-	const struct hn_dev *hv = hn_dev_of(dev);
+	const struct hn_dev *hn = hn_dev_of(dev);
 
 	if (rc->rss_key != NULL)
-		memcpy(rc->rss_key, hv->rss_key, HN_RSS_KEY_SIZE);
+		memcpy(rc->rss_key, hn->rss_key, HN_RSS_KEY_SIZE);
 	rc->rss_key_len = HN_RSS_KEY_SIZE;
-	rc->rss_hf = rss_hash_info_to_hf(hv->rss_hash_info);
+	rc->rss_hf = rss_hash_info_to_hf(hn->rss_hash_info);
 	return 0;
 }
 
 static int
-hn_reta_check_size(const struct hn_dev *hv, uint16_t reta_size)
+hn_reta_check_size(const struct hn_dev *hn, uint16_t reta_size)
 {
 	if (reta_size == HN_RSS_RETA_SIZE)
 		return 0;
 	PMD_DRV_LOG(ERR, "port %u: the indirection table has %u entries, not %u",
-		    hv->port_id, HN_RSS_RETA_SIZE, reta_size);
+		    hn->port_id, HN_RSS_RETA_SIZE, reta_size);
 	return -EINVAL;
 }
 
@@ -1019,10 +1102,10 @@ static int
 hn_reta_update(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64 *conf,
 	       uint16_t reta_size)
 {
-	struct hn_dev *hv = hn_dev_of(dev);
-	uint32_t old[HN_RSS_RETA_SIZE];
+	struct hn_dev *hn = hn_dev_of(dev);
+	struct hn_rss_saved saved;
 	unsigned int i;
-	int ret = hn_reta_check_size(hv, reta_size);
+	int ret = hn_reta_check_size(hn, reta_size);
 
 	if (ret < 0)
 		return ret;
@@ -1032,27 +1115,21 @@ hn_reta_update(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64 *conf,
 
 		if ((e->mask >> k & 1) && e->reta[k] >= dev->data->nb_rx_queues) {
 			PMD_DRV_LOG(ERR, "port %u: indirection entry %u names queue %u of %u",
-				    hv->port_id, i, e->reta[k], dev->data->nb_rx_queues);
+				    hn->port_id, i, e->reta[k], dev->data->nb_rx_queues);
 			return -EINVAL;
 		}
 	}
-	rte_spinlock_lock(&hv->ctl.lock);
-	memcpy(old, hv->reta, sizeof(old));
+	rte_spinlock_lock(&hn->ctl.lock);
+	rss_save(hn, &saved);
 	for (i = 0; i < HN_RSS_RETA_SIZE; i++) {
 		const struct rte_eth_rss_reta_entry64 *e = &conf[i / RTE_ETH_RETA_GROUP_SIZE];
 		unsigned int k = i % RTE_ETH_RETA_GROUP_SIZE;
 
 		if (e->mask >> k & 1)
-			hv->reta[i] = e->reta[k];
+			hn->reta[i] = e->reta[k];
 	}
-	ret = hn_rss_program(hv);
-	if (ret < 0) {
-		memcpy(hv->reta, old, sizeof(old));
-		hn_rss_program(hv);
-		PMD_DRV_LOG(ERR, "port %u: the host refused the indirection table",
-			    hv->port_id);
-	}
-	rte_spinlock_unlock(&hv->ctl.lock);
+	ret = rss_commit(hn, &saved, "the indirection table");
+	rte_spinlock_unlock(&hn->ctl.lock);
 	return ret;
 }
 
@@ -1060,9 +1137,9 @@ static int
 hn_reta_query(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64 *conf,
 	      uint16_t reta_size)
 {
-	const struct hn_dev *hv = hn_dev_of(dev);
+	const struct hn_dev *hn = hn_dev_of(dev);
 	unsigned int i;
-	int ret = hn_reta_check_size(hv, reta_size);
+	int ret = hn_reta_check_size(hn, reta_size);
 
 	if (ret < 0)
 		return ret;
@@ -1071,273 +1148,7 @@ hn_reta_query(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64 *conf,
 		unsigned int k = i % RTE_ETH_RETA_GROUP_SIZE;
 
 		if (e->mask >> k & 1)
-			e->reta[k] = (uint16_t)hv->reta[i];
-	}
-	return 0;
-}
-
-/* ---- statistics ----------------------------------------------------------------- */
-
-static int
-hn_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
-{
-	struct hn_dev *hv = hn_dev_of(dev);
-	uint16_t i;
-
-	for (i = 0; i < dev->data->nb_rx_queues; i++) {
-		const struct hn_rxq *q = dev->data->rx_queues[i];
-
-		if (q == NULL)
-			continue;
-		st->ipackets += q->stats.packets;
-		st->ibytes += q->stats.bytes;
-		st->ierrors += q->stats.errors + q->stats.too_long + q->stats.lro_errors;
-		st->imissed += q->stats.staging_full;
-		st->rx_nombuf += q->stats.nombuf;
-		if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			st->q_ipackets[i] = q->stats.packets;
-			st->q_ibytes[i] = q->stats.bytes;
-			st->q_errors[i] = q->stats.errors + q->stats.too_long +
-					  q->stats.lro_errors;
-		}
-	}
-	for (i = 0; i < dev->data->nb_tx_queues; i++) {
-		const struct hn_txq *q = dev->data->tx_queues[i];
-
-		if (q == NULL)
-			continue;
-		st->opackets += q->stats.packets;
-		st->obytes += q->stats.bytes;
-		st->oerrors += q->stats.errors;
-		if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			st->q_opackets[i] = q->stats.packets;
-			st->q_obytes[i] = q->stats.bytes;
-		}
-	}
-	for (i = 0; i < hv->nchan; i++)
-		st->oerrors += hv->chans[i].tx_host_failed;
-	return 0;
-}
-
-static int
-hn_stats_reset(struct rte_eth_dev *dev)
-{
-	struct hn_dev *hv = hn_dev_of(dev);
-	uint16_t i;
-
-	for (i = 0; i < dev->data->nb_rx_queues; i++) {
-		struct hn_rxq *q = dev->data->rx_queues[i];
-
-		if (q != NULL)
-			memset(&q->stats, 0, sizeof(q->stats));
-	}
-	for (i = 0; i < dev->data->nb_tx_queues; i++) {
-		struct hn_txq *q = dev->data->tx_queues[i];
-
-		if (q != NULL)
-			memset(&q->stats, 0, sizeof(q->stats));
-	}
-	for (i = 0; i < hv->nchan; i++) {
-		hv->chans[i].acks_deferred = 0;
-		hv->chans[i].bad_packets = 0;
-		hv->chans[i].bad_completions = 0;
-		hv->chans[i].tx_host_failed = 0;
-	}
-	return 0;
-}
-
-struct hn_xstat_def {
-	const char *name;
-	size_t off;
-};
-
-#define HN_RXS(n, f) { n, offsetof(struct hn_rx_stats, f) }
-#define HN_TXS(n, f) { n, offsetof(struct hn_tx_stats, f) }
-#define HN_CHS(n, f) { n, offsetof(struct hn_chan, f) }
-
-static const struct hn_xstat_def hn_rx_xstats[] = {
-	HN_RXS("packets", packets),
-	HN_RXS("bytes", bytes),
-	HN_RXS("errors", errors),
-	HN_RXS("mbuf_allocation_errors", nombuf),
-	HN_RXS("too_long_errors", too_long),
-	HN_RXS("staged_packets", staged),
-	HN_RXS("staging_full_errors", staging_full),
-	HN_RXS("stopped_dropped_packets", stopped_drops),
-	HN_RXS("attached_packets", attached),
-	HN_RXS("attach_exhausted_packets", ext_exhausted),
-	HN_RXS("lro_packets", lro_packets),
-	HN_RXS("lro_segments", lro_segments),
-	HN_RXS("lro_split_packets", lro_split),
-	HN_RXS("lro_errors", lro_errors),
-	HN_RXS("multicast_packets", multicast),
-	HN_RXS("broadcast_packets", broadcast),
-	HN_RXS("size_64_packets", bins[HN_BIN_64]),
-	HN_RXS("size_65_to_127_packets", bins[HN_BIN_65_127]),
-	HN_RXS("size_128_to_255_packets", bins[HN_BIN_128_255]),
-	HN_RXS("size_256_to_511_packets", bins[HN_BIN_256_511]),
-	HN_RXS("size_512_to_1023_packets", bins[HN_BIN_512_1023]),
-	HN_RXS("size_1024_to_1518_packets", bins[HN_BIN_1024_1518]),
-	HN_RXS("size_1519_to_max_packets", bins[HN_BIN_1519_MAX]),
-};
-
-static const struct hn_xstat_def hn_tx_xstats[] = {
-	HN_TXS("packets", packets),
-	HN_TXS("bytes", bytes),
-	HN_TXS("errors", errors),
-	HN_TXS("ring_full_errors", ring_full),
-	HN_TXS("no_descriptor_errors", no_desc),
-	HN_TXS("copied_packets", copied),
-	HN_TXS("gpa_packets", gpa),
-	HN_TXS("linearized_packets", linearized),
-	HN_TXS("too_many_segments_errors", too_many_segs),
-	HN_TXS("bad_offload_errors", bad_offload),
-	HN_TXS("tso_packets", tso_packets),
-	HN_TXS("tso_errors", tso_errors),
-	HN_TXS("too_long_errors", too_long),
-	HN_TXS("multicast_packets", multicast),
-	HN_TXS("broadcast_packets", broadcast),
-	HN_TXS("size_64_packets", bins[HN_BIN_64]),
-	HN_TXS("size_65_to_127_packets", bins[HN_BIN_65_127]),
-	HN_TXS("size_128_to_255_packets", bins[HN_BIN_128_255]),
-	HN_TXS("size_256_to_511_packets", bins[HN_BIN_256_511]),
-	HN_TXS("size_512_to_1023_packets", bins[HN_BIN_512_1023]),
-	HN_TXS("size_1024_to_1518_packets", bins[HN_BIN_1024_1518]),
-	HN_TXS("size_1519_to_max_packets", bins[HN_BIN_1519_MAX]),
-};
-
-/* Channel counters, named after the queue pair using the channel. */
-static const struct hn_xstat_def hn_ch_xstats[] = {
-	HN_CHS("rx_q%u_completions_deferred", acks_deferred),
-	HN_CHS("rx_q%u_bad_vmbus_packets", bad_packets),
-	HN_CHS("tx_q%u_bad_completions", bad_completions),
-	HN_CHS("tx_q%u_host_failed_packets", tx_host_failed),
-};
-#define HN_CH_BUS_XSTATS 2	/* tx_qN_signals, tx_qN_vmbus_ring_full_errors */
-
-/* Channels of configured queue pairs; those beyond are open but idle. */
-static unsigned int
-hn_chans_in_use(const struct rte_eth_dev *dev)
-{
-	const struct hn_dev *hv = hn_dev_of(dev);
-
-	return RTE_MIN(hv->nchan, (uint32_t)RTE_MAX(dev->data->nb_rx_queues,
-						     dev->data->nb_tx_queues));
-}
-
-static unsigned int
-hn_xstats_count(const struct rte_eth_dev *dev)
-{
-	return dev->data->nb_rx_queues * RTE_DIM(hn_rx_xstats) +
-	       dev->data->nb_tx_queues * RTE_DIM(hn_tx_xstats) +
-	       hn_chans_in_use(dev) * (RTE_DIM(hn_ch_xstats) + HN_CH_BUS_XSTATS);
-}
-
-static int
-hn_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
-		    unsigned int size)
-{
-	unsigned int n = hn_xstats_count(dev), k = 0, q, i;
-
-	if (names == NULL || size < n)
-		return (int)n;
-	for (q = 0; q < dev->data->nb_rx_queues; q++)
-		for (i = 0; i < RTE_DIM(hn_rx_xstats); i++)
-			snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE, "rx_q%u_%s", q,
-				 hn_rx_xstats[i].name);
-	for (q = 0; q < dev->data->nb_tx_queues; q++)
-		for (i = 0; i < RTE_DIM(hn_tx_xstats); i++)
-			snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE, "tx_q%u_%s", q,
-				 hn_tx_xstats[i].name);
-	for (q = 0; q < hn_chans_in_use(dev); q++) {
-		for (i = 0; i < RTE_DIM(hn_ch_xstats); i++)
-			snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE,
-				 hn_ch_xstats[i].name, q);
-		snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE, "tx_q%u_host_signals", q);
-		snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE,
-			 "tx_q%u_vmbus_ring_full_errors", q);
-	}
-	return (int)n;
-}
-
-static int
-hn_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int size)
-{
-	const struct hn_dev *hv = hn_dev_of(dev);
-	unsigned int n = hn_xstats_count(dev), k = 0, q, i;
-
-	if (xs == NULL || size < n)
-		return (int)n;
-	for (q = 0; q < dev->data->nb_rx_queues; q++) {
-		const uint8_t *s = (const uint8_t *)&((struct hn_rxq *)
-						      dev->data->rx_queues[q])->stats;
-
-		for (i = 0; i < RTE_DIM(hn_rx_xstats); i++, k++) {
-			xs[k].id = k;
-			xs[k].value = *(const uint64_t *)(s + hn_rx_xstats[i].off);
-		}
-	}
-	for (q = 0; q < dev->data->nb_tx_queues; q++) {
-		const uint8_t *s = (const uint8_t *)&((struct hn_txq *)
-						      dev->data->tx_queues[q])->stats;
-
-		for (i = 0; i < RTE_DIM(hn_tx_xstats); i++, k++) {
-			xs[k].id = k;
-			xs[k].value = *(const uint64_t *)(s + hn_tx_xstats[i].off);
-		}
-	}
-	for (q = 0; q < hn_chans_in_use(dev); q++) {
-		const uint8_t *c = (const uint8_t *)&hv->chans[q];
-		struct vmbus_chan_stats bus = { 0 };
-
-		for (i = 0; i < RTE_DIM(hn_ch_xstats); i++, k++) {
-			xs[k].id = k;
-			xs[k].value = *(const uint64_t *)(c + hn_ch_xstats[i].off);
-		}
-		if (hv->chans[q].vc != NULL)
-			vmbus_chan_stats_get(hv->chans[q].vc, &bus);
-		xs[k].id = k;
-		xs[k++].value = bus.signals;
-		xs[k].id = k;
-		xs[k++].value = bus.tx_ring_full;
-	}
-	return (int)n;
-}
-
-/* ---- telemetry detail ------------------------------------------------------------- */
-
-static int
-hn_priv_dump(struct rte_eth_dev *dev, FILE *f)
-{
-	const struct hn_dev *hv = hn_dev_of(dev);
-	uint32_t i;
-
-	fprintf(f, "netvsc port %u\n", hv->port_id);
-	fprintf(f, "  nvsp_version: %#x, ndis_version: %u.%u\n", hv->nvsp_ver,
-		HV_NDIS_VERSION_MAJOR(hv->ndis_ver), HV_NDIS_VERSION_MINOR(hv->ndis_ver));
-	fprintf(f, "  receive buffer: %" PRIu64 " bytes, %u slots\n", hv->rxbuf_len,
-		hv->rx_slots);
-	fprintf(f, "  send buffer: %" PRIu64 " bytes, %u sections of %u\n", hv->chim_len,
-		hv->chim_count, hv->chim_section_size);
-	fprintf(f, "  aggregation: %u packets, %u bytes, align %u\n", hv->agg_max_pkts,
-		hv->agg_max_bytes, hv->agg_align);
-	fprintf(f, "  mtu: %u (host %u), filter: %#x, link: %s %u Mbps\n", hv->mtu,
-		hv->host_mtu, hv->filter, hv->link_up ? "up" : "down", hv->link_speed_mbps);
-	fprintf(f, "  offload caps: tx4 %#x rx4 %#x tx6 %#x rx6 %#x lso4 %u lso6 %u "
-		"lso_minsegs %u rsc %d\n", hv->csum_tx4, hv->csum_rx4, hv->csum_tx6,
-		hv->csum_rx6, hv->lso4_max, hv->lso6_max, hv->lso_minsegs, hv->rsc_caps);
-	fprintf(f, "  rss: caps %#x, max queues %u, hash_info %#x\n", hv->rss_caps,
-		hv->rss_max_queues, hv->rss_hash_info);
-	fprintf(f, "  control: %" PRIu64 " timeouts, %" PRIu64 " stray completions, %" PRIu64
-		" lsc events, %" PRIu64 " host notes\n", hv->ctl.timeouts, hv->ctl.stray,
-		hv->lsc_events, hv->inband_notes);
-	for (i = 0; i < hv->nchan; i++) {
-		const struct hn_chan *ch = &hv->chans[i];
-
-		fprintf(f, "  channel %u: relid %u, %u/%u completions queued, %" PRIu64
-			" bad packets, %" PRIu64 " bad completions\n", i,
-			ch->vc ? vmbus_chan_relid(ch->vc) : 0, ch->ack_count, ch->ack_cap,
-			ch->bad_packets, ch->bad_completions);
+			e->reta[k] = (uint16_t)hn->reta[i];
 	}
 	return 0;
 }
@@ -1411,7 +1222,7 @@ hn_probe(struct vmbus_driver *drv, struct vmbus_device *vdev)
 {
 	struct hn_devargs args;
 	struct rte_eth_dev *dev;
-	struct hn_dev *hv;
+	struct hn_dev *hn;
 	int ret;
 
 	RTE_SET_USED(drv);
@@ -1423,37 +1234,37 @@ hn_probe(struct vmbus_driver *drv, struct vmbus_device *vdev)
 	dev = rte_eth_dev_allocate(vdev->device.name);
 	if (dev == NULL)
 		return -ENOMEM;
-	hv = rte_zmalloc_socket("hn_dev", sizeof(*hv), RTE_CACHE_LINE_SIZE,
+	hn = rte_zmalloc_socket("hn_dev", sizeof(*hn), RTE_CACHE_LINE_SIZE,
 				vdev->device.numa_node);
-	if (hv == NULL) {
+	if (hn == NULL) {
 		rte_eth_dev_release_port(dev);
 		return -ENOMEM;
 	}
-	dev->data->dev_private = hv;
+	dev->data->dev_private = hn;
 	dev->device = &vdev->device;
 	dev->dev_ops = &hn_ops;
 	dev->data->dev_flags |= RTE_ETH_DEV_INTR_LSC | RTE_ETH_DEV_INTR_RMV;
-	hv->vdev = vdev;
-	hv->data = dev->data;
-	hv->port_id = dev->data->port_id;
-	hv->args = args;
-	rte_spinlock_init(&hv->ctl.lock);
-	ret = hn_attach(hv, HN_MTU_DEFAULT);
+	hn->vdev = vdev;
+	hn->data = dev->data;
+	hn->port_id = dev->data->port_id;
+	hn->args = args;
+	rte_spinlock_init(&hn->ctl.lock);
+	ret = hn_attach(hn, HN_MTU_DEFAULT);
 	if (ret < 0) {
 		PMD_INIT_LOG(ERR, "%s: the host did not bring the NIC up (%s)",
 			     vdev->device.name, strerror(-ret));
-		hn_detach(hv);
+		hn_detach(hn);
 		rte_eth_dev_release_port(dev);	/* frees dev_private */
 		return ret;
 	}
-	dev->data->mac_addrs = &hv->mac;
-	dev->data->mtu = (uint16_t)RTE_MIN(hv->host_mtu, (uint32_t)RTE_ETHER_MTU);
+	dev->data->mac_addrs = &hn->mac;
+	dev->data->mtu = (uint16_t)RTE_MIN(hn->host_mtu, (uint32_t)RTE_ETHER_MTU);
 	hn_set_burst(dev);
 	hn_link_refresh(dev);
 	rte_eth_dev_probing_finish(dev);
 	PMD_INIT_LOG(INFO, "%s: port %u, NVSP %#x, MAC " RTE_ETHER_ADDR_PRT_FMT,
-		     vdev->device.name, hv->port_id, hv->nvsp_ver,
-		     RTE_ETHER_ADDR_BYTES(&hv->mac));
+		     vdev->device.name, hn->port_id, hn->nvsp_ver,
+		     RTE_ETHER_ADDR_BYTES(&hn->mac));
 	return 0;
 }
 

@@ -3,8 +3,8 @@
  *
  * The NVSP session on the primary channel (protocol doc §C, §D): version
  * negotiation, NDIS configuration, receive and send buffer connection,
- * subchannel allocation, teardown. And the one way the control path waits
- * for the host: hn_ctl_wait(), always with a deadline.
+ * subchannel allocation, teardown, and the host's in-band notifications.
+ * Messages are built by hn_nvsp_msg.h; requests wait through hn_ctl.c.
  */
 
 #include <errno.h>
@@ -15,78 +15,29 @@
 #include <rte_malloc.h>
 #include <rte_memory.h>
 
-#include "hn_var.h"
+#include "hn_chan.h"
+#include "hn_ctl.h"
+#include "hn_nvsp.h"
+#include "hn_nvsp_msg.h"
 
-uint64_t
-hn_ctl_deadline(const struct hn_dev *hv)
-{
-	return rte_get_timer_cycles() + (uint64_t)hv->args.timeout_s * rte_get_timer_hz();
-}
-
-/*
- * Wait for what hv->ctl was armed for. The primary channel is drained here
- * unless another thread is draining it, in which case that thread fills
- * the mailbox. Data frames met on the way go to queue 0's staging ring.
- */
-int
-hn_ctl_wait(struct hn_dev *hv, const char *what)
-{
-	uint64_t deadline = hn_ctl_deadline(hv);
-	unsigned int idle_us = 10;
-
-	while (!__atomic_load_n(&hv->ctl.done, __ATOMIC_ACQUIRE)) {
-		unsigned int n;
-
-		if (hv->vdev != NULL && vmbus_device_rescinded(hv->vdev))
-			return -ENODEV;
-		n = hn_chan_drain(hv, &hv->chans[0], NULL, 0, HN_RX_BURST_BUDGET);
-		if (__atomic_load_n(&hv->ctl.done, __ATOMIC_ACQUIRE))
-			break;
-		if (rte_get_timer_cycles() > deadline) {
-			hv->ctl.timeouts++;
-			hv->ctl.kind = HN_CTL_NONE;
-			PMD_DRV_LOG(ERR, "port %u: the host did not answer %s within %u s "
-				    "(devarg timeout= sets the deadline)",
-				    hv->port_id, what, hv->args.timeout_s);
-			return -ETIMEDOUT;
-		}
-		if (n == 0) {
-			rte_delay_us_sleep(idle_us);
-			idle_us = RTE_MIN(idle_us * 2, 1000u);
-		} else {
-			idle_us = 10;
-		}
-	}
-	hv->ctl.kind = HN_CTL_NONE;
-	return 0;
-}
-
+/* The one place the session's state changes. */
 static void
-ctl_arm(struct hn_dev *hv, enum hn_ctl_kind kind, uint64_t xid)
+nvsp_set_state(struct hn_dev *hn, enum hn_nvsp_state state)
 {
-	hv->ctl.kind = kind;
-	hv->ctl.xid = xid;
-	hv->ctl.len = 0;
-	__atomic_store_n(&hv->ctl.done, 0, __ATOMIC_RELEASE);
-}
-
-static uint64_t
-ctl_next_xid(struct hn_dev *hv)
-{
-	return HN_XID_CTL | ++hv->ctl.seq;
+	hn->nvsp_state = state;
 }
 
 /* Send an NVSP message that gets no response. */
 static int
-nvsp_post(struct hn_dev *hv, const union hv_nvsp_msg *msg)
+nvsp_post(struct hn_dev *hn, const union hv_nvsp_msg *msg)
 {
 	bool sig = false;
 	int ret;
 
-	ret = vmbus_chan_send(hv->chans[0].vc, HV_PKT_DATA_INBAND, msg, sizeof(*msg),
-			      ctl_next_xid(hv), 0, &sig);
+	ret = vmbus_chan_send(hn->chans[0].vc, HV_PKT_DATA_INBAND, msg, sizeof(*msg),
+			      hn_ctl_next_xid(hn), 0, &sig);
 	if (ret == 0 && sig)
-		vmbus_chan_signal(hv->chans[0].vc);
+		vmbus_chan_signal(hn->chans[0].vc);
 	return ret;
 }
 
@@ -94,172 +45,98 @@ nvsp_post(struct hn_dev *hv, const union hv_nvsp_msg *msg)
  * Send an NVSP request and wait for its completion, of type resp_type and
  * at least resp_min bytes (copied to resp, at most resp_max).
  */
-int
-hn_ctl_nvsp(struct hn_dev *hv, const union hv_nvsp_msg *req, uint32_t resp_type,
-	    void *resp, uint32_t resp_min, uint32_t resp_max)
+static int
+nvsp_request(struct hn_dev *hn, const union hv_nvsp_msg *req, uint32_t resp_type,
+	     void *resp, uint32_t resp_min, uint32_t resp_max)
 {
 	char what[48];
 	uint32_t type;
 	bool sig = false;
 	int ret;
+	uint64_t xid = hn_ctl_arm(hn, HN_CTL_NVSP, 0, 0);
 
-	ctl_arm(hv, HN_CTL_NVSP, ctl_next_xid(hv));
-	ret = vmbus_chan_send(hv->chans[0].vc, HV_PKT_DATA_INBAND, req, sizeof(*req),
-			      hv->ctl.xid, HV_PKT_FLAG_COMPLETION_REQUESTED, &sig);
+	ret = vmbus_chan_send(hn->chans[0].vc, HV_PKT_DATA_INBAND, req, sizeof(*req),
+			      xid, HV_PKT_FLAG_COMPLETION_REQUESTED, &sig);
 	if (ret < 0) {
-		hv->ctl.kind = HN_CTL_NONE;
-		PMD_DRV_LOG(ERR, "port %u: cannot send NVSP message %u: %s", hv->port_id,
+		hn_ctl_disarm(hn);
+		PMD_DRV_LOG(ERR, "port %u: cannot send NVSP message %u: %s", hn->port_id,
 			    req->type, strerror(-ret));
 		return ret;
 	}
 	if (sig)
-		vmbus_chan_signal(hv->chans[0].vc);
+		vmbus_chan_signal(hn->chans[0].vc);
 	snprintf(what, sizeof(what), "NVSP message %u", req->type);
-	ret = hn_ctl_wait(hv, what);
+	ret = hn_ctl_wait(hn, what);
 	if (ret < 0)
 		return ret;
 	type = 0;
-	if (hv->ctl.len >= sizeof(type))
-		memcpy(&type, hv->ctl.buf, sizeof(type));
-	if (hv->ctl.len < resp_min || type != resp_type) {
+	if (hn->ctl.len >= sizeof(type))
+		memcpy(&type, hn->ctl.buf, sizeof(type));
+	if (hn->ctl.len < resp_min || type != resp_type) {
 		PMD_DRV_LOG(ERR, "port %u: NVSP message %u answered with type %u, %u bytes",
-			    hv->port_id, req->type, type, hv->ctl.len);
+			    hn->port_id, req->type, type, hn->ctl.len);
 		return -EPROTO;
 	}
-	memcpy(resp, hv->ctl.buf, RTE_MIN(hv->ctl.len, resp_max));
+	memcpy(resp, hn->ctl.buf, RTE_MIN(hn->ctl.len, resp_max));
 	return 0;
 }
 
 static int
-nvsp_negotiate(struct hn_dev *hv)
+nvsp_negotiate(struct hn_dev *hn)
 {
 	static const uint32_t versions[] = { HV_NVSP_PROTO_VERSIONS };
 	unsigned int i;
 
 	for (i = 0; i < RTE_DIM(versions); i++) {
-		union hv_nvsp_msg req = { .init = {
-			.type = HV_NVSP_MSG_INIT,
-			.ver_min = versions[i],
-			.ver_max = versions[i],
-		} };
 		struct hv_nvsp_init_complete resp;
+		union hv_nvsp_msg req;
 		int ret;
 
-		ret = hn_ctl_nvsp(hv, &req, HV_NVSP_MSG_INIT_COMPLETE, &resp,
-				  HV_NVSP_INIT_COMPLETE_MIN, sizeof(resp));
+		hn_nvsp_build_init(&req, versions[i]);
+		ret = nvsp_request(hn, &req, HV_NVSP_MSG_INIT_COMPLETE, &resp,
+				   HV_NVSP_INIT_COMPLETE_MIN, sizeof(resp));
 		if (ret < 0)
 			return ret;
 		if (resp.status == HV_NVSP_STATUS_SUCCESS) {
-			hv->nvsp_ver = versions[i];
-			PMD_INIT_LOG(DEBUG, "port %u: NVSP version %#x", hv->port_id,
+			hn->nvsp_ver = versions[i];
+			nvsp_set_state(hn, HN_NVSP_VERSIONED);
+			PMD_INIT_LOG(DEBUG, "port %u: NVSP version %#x", hn->port_id,
 				     versions[i]);
 			return 0;
 		}
 	}
 	PMD_DRV_LOG(ERR, "port %u: the host accepts no NVSP version from %#x to %#x",
-		    hv->port_id, versions[RTE_DIM(versions) - 1], versions[0]);
+		    hn->port_id, versions[RTE_DIM(versions) - 1], versions[0]);
 	return -EPROTONOSUPPORT;
 }
 
 /* NDIS config (the MTU lives here: changing it needs a new session) and
  * the NDIS version. Neither gets a response. */
 static int
-nvsp_configure_ndis(struct hn_dev *hv, uint32_t mtu)
+nvsp_configure_ndis(struct hn_dev *hn, uint32_t mtu)
 {
 	union hv_nvsp_msg msg;
 	int ret;
 
-	if (hv->nvsp_ver >= HV_NVSP_PROTO_V2) {
-		memset(&msg, 0, sizeof(msg));
-		msg.ndis_config.type = HV_NVSP_MSG_NDIS_CONFIG;
-		msg.ndis_config.mtu = mtu + HV_NVSP_NDIS_CONFIG_MTU_ADJ;
-		msg.ndis_config.capab = HV_NVSP_NDIS_CAP_IEEE8021Q;
-		if (hv->nvsp_ver >= HV_NVSP_PROTO_V5)
-			msg.ndis_config.capab |= HV_NVSP_NDIS_CAP_SRIOV;
+	if (hn->nvsp_ver >= HV_NVSP_PROTO_V2) {
+		uint64_t capab = HV_NVSP_NDIS_CAP_IEEE8021Q;
+
+		if (hn->nvsp_ver >= HV_NVSP_PROTO_V5)
+			capab |= HV_NVSP_NDIS_CAP_SRIOV;
 		/* RSC is offered from NVSP 6.1; it is turned on or off later
 		 * through the offload parameters, following the LRO offload */
-		if (hv->nvsp_ver >= HV_NVSP_PROTO_V61)
-			msg.ndis_config.capab |= HV_NVSP_NDIS_CAP_RSC;
-		ret = nvsp_post(hv, &msg);
+		if (hn->nvsp_ver >= HV_NVSP_PROTO_V61)
+			capab |= HV_NVSP_NDIS_CAP_RSC;
+		hn_nvsp_build_ndis_config(&msg, mtu, capab);
+		ret = nvsp_post(hn, &msg);
 		if (ret < 0)
 			return ret;
 	}
-	hv->ndis_ver = hv->nvsp_ver <= HV_NVSP_PROTO_V4 ? HV_NDIS_VERSION_6_1
+	hn->ndis_ver = hn->nvsp_ver <= HV_NVSP_PROTO_V4 ? HV_NDIS_VERSION_6_1
 							: HV_NDIS_VERSION_6_30;
-	memset(&msg, 0, sizeof(msg));
-	msg.ndis_ver.type = HV_NVSP_MSG_NDIS_VER;
-	msg.ndis_ver.ndis_major = HV_NDIS_VERSION_MAJOR(hv->ndis_ver);
-	msg.ndis_ver.ndis_minor = HV_NDIS_VERSION_MINOR(hv->ndis_ver);
-	hv->mtu = mtu;
-	return nvsp_post(hv, &msg);
-}
-
-/* The receive buffer: the host carves it into slots and says how. */
-static int
-nvsp_connect_rxbuf(struct hn_dev *hv)
-{
-	const struct vmbus_region *r = &hv->vdev->regions[HV_UIO_RECV_BUF];
-	union hv_nvsp_msg req = { .rxbuf_conn = {
-		.type = HV_NVSP_MSG_RXBUF_CONN,
-		.gpadl = r->gpadl,
-		.id = HV_NVSP_RXBUF_ID,
-	} };
-	struct hv_nvsp_rxbuf_conn_resp resp;
-	const struct hv_nvsp_rxbuf_section *s = &resp.sections[0];
-	int ret;
-
-	ret = hn_ctl_nvsp(hv, &req, HV_NVSP_MSG_RXBUF_CONN_RESP, &resp,
-			  HV_NVSP_RXBUF_CONN_RESP_MIN, sizeof(resp));
-	if (ret < 0)
-		return ret;
-	if (resp.status != HV_NVSP_STATUS_SUCCESS || resp.num_sections != 1 ||
-	    s->sub_alloc_size == 0 || s->num_sub_allocs == 0 ||
-	    (uint64_t)s->offset + (uint64_t)s->sub_alloc_size * s->num_sub_allocs > r->size) {
-		PMD_DRV_LOG(ERR, "port %u: receive buffer refused or malformed answer "
-			    "(status %u, %u sections)", hv->port_id, resp.status,
-			    resp.num_sections);
-		return -EPROTO;
-	}
-	hv->rxbuf = r->addr;
-	hv->rxbuf_len = r->size;
-	hv->rx_slots = s->num_sub_allocs;
-	hv->rxbuf_connected = true;
-	if (hv->args.rx_extmbuf && hn_rxbuf_map_pages(hv) < 0)
-		PMD_DRV_LOG(WARNING, "port %u: receive buffer pages not translatable: "
-			    "rx_extmbuf_enable ignored, frames are copied", hv->port_id);
-	return hn_chan_alloc_acks(hv, &hv->chans[0]);
-}
-
-/* The send buffer: sections of a size the host picks. */
-static int
-nvsp_connect_chim(struct hn_dev *hv)
-{
-	const struct vmbus_region *r = &hv->vdev->regions[HV_UIO_SEND_BUF];
-	union hv_nvsp_msg req = { .chim_conn = {
-		.type = HV_NVSP_MSG_CHIM_CONN,
-		.gpadl = r->gpadl,
-		.id = HV_NVSP_CHIM_ID,
-	} };
-	struct hv_nvsp_chim_conn_resp resp;
-	int ret;
-
-	ret = hn_ctl_nvsp(hv, &req, HV_NVSP_MSG_CHIM_CONN_RESP, &resp,
-			  HV_NVSP_CHIM_CONN_RESP_MIN, sizeof(resp));
-	if (ret < 0)
-		return ret;
-	if (resp.status != HV_NVSP_STATUS_SUCCESS || resp.section_size < 68 ||
-	    resp.section_size % 4 != 0 || resp.section_size > r->size / 2) {
-		PMD_DRV_LOG(ERR, "port %u: send buffer refused (status %u, section size %u)",
-			    hv->port_id, resp.status, resp.section_size);
-		return -EPROTO;
-	}
-	hv->chim = r->addr;
-	hv->chim_len = r->size;
-	hv->chim_section_size = resp.section_size;
-	hv->chim_count = (uint32_t)(r->size / resp.section_size);
-	hv->ctl_section = hv->chim_count - 1;
-	hv->chim_connected = true;
-	return 0;
+	hn_nvsp_build_ndis_ver(&msg, hn->ndis_ver);
+	hn->mtu = mtu;
+	return nvsp_post(hn, &msg);
 }
 
 /*
@@ -267,143 +144,198 @@ nvsp_connect_chim(struct hn_dev *hv)
  * it), so the guest page of every 4 KiB of the receive buffer is looked
  * up once. Where the kernel cannot tell, frames are copied.
  */
-int
-hn_rxbuf_map_pages(struct hn_dev *hv)
+static int
+rxbuf_map_pages(struct hn_dev *hn)
 {
-	uint64_t i, n = hv->rxbuf_len >> HV_PAGE_SHIFT;
+	uint64_t i, n = hn->rxbuf_len >> HV_PAGE_SHIFT;
 
-	rte_free(hv->rxbuf_pfn);
-	hv->rxbuf_pfn = rte_malloc("hn_rxbuf_pfn", n * sizeof(uint64_t), 0);
-	if (hv->rxbuf_pfn == NULL)
+	rte_free(hn->rxbuf_pfn);
+	hn->rxbuf_pfn = rte_malloc("hn_rxbuf_pfn", n * sizeof(uint64_t), 0);
+	if (hn->rxbuf_pfn == NULL)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		const volatile uint8_t *page = hv->rxbuf + (i << HV_PAGE_SHIFT);
+		const volatile uint8_t *page = hn->rxbuf + (i << HV_PAGE_SHIFT);
 		phys_addr_t pa;
 
 		(void)*page;	/* present in the page tables, so it has a frame */
 		pa = rte_mem_virt2phy((const void *)page);
 
 		if (pa == RTE_BAD_PHYS_ADDR) {
-			rte_free(hv->rxbuf_pfn);
-			hv->rxbuf_pfn = NULL;
+			rte_free(hn->rxbuf_pfn);
+			hn->rxbuf_pfn = NULL;
 			return -EFAULT;
 		}
-		hv->rxbuf_pfn[i] = pa >> HV_PAGE_SHIFT;
+		hn->rxbuf_pfn[i] = pa >> HV_PAGE_SHIFT;
 	}
 	return 0;
 }
 
-static void
-chan_reset(struct hn_chan *ch, uint16_t index)
+/* Lend the host buffer r (RXBUF_CONN or CHIM_CONN, type): its answer, the
+ * message type after the request's, in resp. */
+static_assert(HV_NVSP_MSG_RXBUF_CONN_RESP == HV_NVSP_MSG_RXBUF_CONN + 1 &&
+	      HV_NVSP_MSG_CHIM_CONN_RESP == HV_NVSP_MSG_CHIM_CONN + 1, "answer types");
+static int
+nvsp_connect_buf(struct hn_dev *hn, const struct vmbus_region *r, uint32_t type, uint16_t id,
+		 void *resp, uint32_t resp_min, uint32_t resp_max)
 {
-	hn_chan_free_acks(ch);
-	memset(ch, 0, sizeof(*ch));
-	ch->index = index;
+	union hv_nvsp_msg req;
+
+	hn_nvsp_build_buf_conn(&req, type, r->gpadl, id);
+	return nvsp_request(hn, &req, type + 1, resp, resp_min, resp_max);
+}
+
+/* The receive buffer: the host carves it into slots and says how. */
+static int
+nvsp_connect_rxbuf(struct hn_dev *hn)
+{
+	const struct vmbus_region *r = &hn->vdev->regions[HV_UIO_RECV_BUF];
+	struct hv_nvsp_rxbuf_conn_resp resp;
+	const struct hv_nvsp_rxbuf_section *s = &resp.sections[0];
+	int ret = nvsp_connect_buf(hn, r, HV_NVSP_MSG_RXBUF_CONN, HV_NVSP_RXBUF_ID, &resp,
+				   HV_NVSP_RXBUF_CONN_RESP_MIN, sizeof(resp));
+
+	if (ret < 0)
+		return ret;
+	if (resp.status != HV_NVSP_STATUS_SUCCESS || resp.num_sections != 1 ||
+	    s->sub_alloc_size == 0 || s->num_sub_allocs == 0 ||
+	    (uint64_t)s->offset + (uint64_t)s->sub_alloc_size * s->num_sub_allocs > r->size) {
+		PMD_DRV_LOG(ERR, "port %u: receive buffer refused or malformed answer "
+			    "(status %u, %u sections)", hn->port_id, resp.status,
+			    resp.num_sections);
+		return -EPROTO;
+	}
+	hn->rxbuf = r->addr;
+	hn->rxbuf_len = r->size;
+	hn->rx_slots = s->num_sub_allocs;
+	nvsp_set_state(hn, HN_NVSP_BUFFERS);
+	if (hn->args.rx_extmbuf && rxbuf_map_pages(hn) < 0)
+		PMD_DRV_LOG(WARNING, "port %u: receive buffer pages not translatable: "
+			    "rx_extmbuf_enable ignored, frames are copied", hn->port_id);
+	return hn_chan_alloc_acks(hn, &hn->chans[0]);
+}
+
+/* The send buffer: sections of a size the host picks. */
+static int
+nvsp_connect_chim(struct hn_dev *hn)
+{
+	const struct vmbus_region *r = &hn->vdev->regions[HV_UIO_SEND_BUF];
+	struct hv_nvsp_chim_conn_resp resp;
+	int ret = nvsp_connect_buf(hn, r, HV_NVSP_MSG_CHIM_CONN, HV_NVSP_CHIM_ID, &resp,
+				   HV_NVSP_CHIM_CONN_RESP_MIN, sizeof(resp));
+
+	if (ret < 0)
+		return ret;
+	if (resp.status != HV_NVSP_STATUS_SUCCESS || resp.section_size < 68 ||
+	    resp.section_size % 4 != 0 || resp.section_size > r->size / 2) {
+		PMD_DRV_LOG(ERR, "port %u: send buffer refused (status %u, section size %u)",
+			    hn->port_id, resp.status, resp.section_size);
+		return -EPROTO;
+	}
+	hn->chim = r->addr;
+	hn->chim_len = r->size;
+	hn->chim_section_size = resp.section_size;
+	hn->chim_count = (uint32_t)(r->size / resp.section_size);
+	hn->ctl_section = hn->chim_count - 1;
+	nvsp_set_state(hn, HN_NVSP_READY);
+	return 0;
 }
 
 int
-hn_nvsp_attach(struct hn_dev *hv, uint32_t mtu)
+hn_nvsp_attach(struct hn_dev *hn, uint32_t mtu)
 {
 	struct vmbus_channel *vc;
 	int ret;
 
-	chan_reset(&hv->chans[0], 0);
+	hn_chan_reset(&hn->chans[0], 0);
 	/* frames of an older session still attached are never completed */
-	__atomic_add_fetch(&hv->session, 1, __ATOMIC_RELEASE);
-	ret = vmbus_chan_open(hv->vdev, &vc);
+	__atomic_add_fetch(&hn->session, 1, __ATOMIC_RELEASE);
+	ret = vmbus_chan_open(hn->vdev, &vc);
 	if (ret < 0) {
-		PMD_DRV_LOG(ERR, "port %u: cannot open the primary channel: %s", hv->port_id,
+		PMD_DRV_LOG(ERR, "port %u: cannot open the primary channel: %s", hn->port_id,
 			    strerror(-ret));
 		return ret;
 	}
-	hv->chans[0].vc = vc;
-	hv->chans[0].rx_ring = vmbus_chan_rx_ring(vc);
-	hv->nchan = 1;
-	hv->subch_requested = false;
-	hv->subch_granted = 0;
-	vmbus_chan_set_latency(vc, hv->args.latency_us);
-	ret = nvsp_negotiate(hv);
+	hn_chan_bind(hn, &hn->chans[0], vc);
+	hn->nchan = 1;
+	hn->subch_requested = false;
+	hn->subch_granted = 0;
+	ret = nvsp_negotiate(hn);
 	if (ret == 0)
-		ret = nvsp_configure_ndis(hv, mtu);
+		ret = nvsp_configure_ndis(hn, mtu);
 	if (ret == 0)
-		ret = nvsp_connect_rxbuf(hv);
+		ret = nvsp_connect_rxbuf(hn);
 	if (ret == 0)
-		ret = nvsp_connect_chim(hv);
+		ret = nvsp_connect_chim(hn);
 	return ret;
 }
 
 /* Ask for want subchannels once per session, open those granted. */
 int
-hn_nvsp_subchannels(struct hn_dev *hv, uint32_t want, uint32_t *granted)
+hn_nvsp_subchannels(struct hn_dev *hn, uint32_t want, uint32_t *granted)
 {
-	union hv_nvsp_msg req = { .subch_req = {
-		.type = HV_NVSP_MSG_SUBCHANNEL,
-		.op = HV_NVSP_SUBCH_OP_ALLOC,
-		.num_subch = want,
-	} };
 	struct hv_nvsp_subch_resp resp;
+	union hv_nvsp_msg req;
 	uint32_t i;
 	int ret;
 
 	*granted = 0;
 	if (want == 0)
 		return 0;
-	if (hv->nvsp_ver < HV_NVSP_PROTO_V5) {
+	if (hn->nvsp_ver < HV_NVSP_PROTO_V5) {
 		PMD_DRV_LOG(ERR, "port %u: NVSP %#x has no subchannels: one queue only",
-			    hv->port_id, hv->nvsp_ver);
+			    hn->port_id, hn->nvsp_ver);
 		return -ENOTSUP;
 	}
-	hv->subch_requested = true;
-	ret = hn_ctl_nvsp(hv, &req, HV_NVSP_MSG_SUBCHANNEL, &resp, sizeof(resp),
-			  sizeof(resp));
+	hn->subch_requested = true;
+	hn_nvsp_build_subch_alloc(&req, want);
+	ret = nvsp_request(hn, &req, HV_NVSP_MSG_SUBCHANNEL, &resp, sizeof(resp),
+			   sizeof(resp));
 	if (ret < 0)
 		return ret;
 	if (resp.status != HV_NVSP_STATUS_SUCCESS || resp.num_subch > want) {
 		PMD_DRV_LOG(ERR, "port %u: subchannel request failed (status %u, granted %u "
-			    "of %u)", hv->port_id, resp.status, resp.num_subch, want);
+			    "of %u)", hn->port_id, resp.status, resp.num_subch, want);
 		return -EPROTO;
 	}
 	for (i = 0; i < resp.num_subch; i++) {
-		struct hn_chan *ch = &hv->chans[i + 1];
+		struct hn_chan *ch = &hn->chans[i + 1];
 		struct vmbus_channel *vc;
 		uint16_t id;
 
-		ret = vmbus_subchan_open(hv->chans[0].vc, &vc, hv->args.timeout_s * 1000u);
+		ret = vmbus_subchan_open(hn->chans[0].vc, &vc, hn->args.timeout_s * 1000u);
 		if (ret < 0) {
 			PMD_DRV_LOG(ERR, "port %u: subchannel %u of %u never appeared: %s",
-				    hv->port_id, i + 1, resp.num_subch, strerror(-ret));
+				    hn->port_id, i + 1, resp.num_subch, strerror(-ret));
 			return ret;
 		}
 		id = vmbus_chan_subchannel_id(vc);
 		if (id != i + 1) {
 			/* queue i must be the channel with subchannel index i */
 			PMD_DRV_LOG(ERR, "port %u: subchannel index %u offered where %u was due",
-				    hv->port_id, id, i + 1);
+				    hn->port_id, id, i + 1);
 			vmbus_chan_close(vc);
 			return -EPROTO;
 		}
-		chan_reset(ch, (uint16_t)(i + 1));
-		ch->vc = vc;
-		ch->rx_ring = vmbus_chan_rx_ring(vc);
-		vmbus_chan_set_latency(vc, hv->args.latency_us);
-		ret = hn_chan_alloc_acks(hv, ch);
+		hn_chan_reset(ch, (uint16_t)(i + 1));
+		hn_chan_bind(hn, ch, vc);
+		ret = hn_chan_alloc_acks(hn, ch);
 		if (ret < 0)
 			return ret;
-		hv->nchan = i + 2;
+		hn->nchan = i + 2;
 	}
-	hv->subch_granted = resp.num_subch;
+	hn->subch_granted = resp.num_subch;
 	*granted = resp.num_subch;
 	return 0;
 }
 
 /* Wait (bounded) until the host has read everything we wrote. */
 static void
-wait_outbound_drained(struct hn_dev *hv, struct hn_chan *ch, unsigned int ms)
+wait_outbound_drained(struct hn_dev *hn, struct hn_chan *ch, unsigned int ms)
 {
 	uint64_t end = rte_get_timer_cycles() + rte_get_timer_hz() * ms / 1000;
 
 	while (vmbus_chan_tx_pending(ch->vc) != 0 && rte_get_timer_cycles() < end) {
-		hn_chan_drain(hv, ch, NULL, 0, HN_RX_BURST_BUDGET);
+		hn_chan_drain(hn, ch, NULL, 0, HN_RX_BURST_BUDGET);
 		rte_delay_us_sleep(100);
 	}
 }
@@ -414,39 +346,53 @@ wait_outbound_drained(struct hn_dev *hv, struct hn_chan *ch, unsigned int ms)
  * rescinded channel is not written to: the host no longer drains it.
  */
 void
-hn_nvsp_detach(struct hn_dev *hv)
+hn_nvsp_detach(struct hn_dev *hn)
 {
-	bool gone = hv->vdev == NULL || vmbus_device_rescinded(hv->vdev);
+	bool gone = hn->vdev == NULL || vmbus_device_rescinded(hn->vdev);
 	union hv_nvsp_msg msg;
 	int i;
 
-	if (hv->chans[0].vc == NULL)
+	if (hn->chans[0].vc == NULL)
 		return;
-	if (!gone && hv->rxbuf_connected) {
-		memset(&msg, 0, sizeof(msg));
-		msg.rxbuf_revoke.type = HV_NVSP_MSG_RXBUF_REVOKE;
-		msg.rxbuf_revoke.id = HV_NVSP_RXBUF_ID;
-		nvsp_post(hv, &msg);
+	if (!gone && hn->nvsp_state >= HN_NVSP_BUFFERS) {
+		hn_nvsp_build_buf_revoke(&msg, HV_NVSP_MSG_RXBUF_REVOKE, HV_NVSP_RXBUF_ID);
+		nvsp_post(hn, &msg);
 	}
-	if (!gone && hv->chim_connected) {
-		memset(&msg, 0, sizeof(msg));
-		msg.chim_revoke.type = HV_NVSP_MSG_CHIM_REVOKE;
-		msg.chim_revoke.id = HV_NVSP_CHIM_ID;
-		nvsp_post(hv, &msg);
+	if (!gone && hn->nvsp_state == HN_NVSP_READY) {
+		hn_nvsp_build_buf_revoke(&msg, HV_NVSP_MSG_CHIM_REVOKE, HV_NVSP_CHIM_ID);
+		nvsp_post(hn, &msg);
 	}
 	if (!gone)
-		wait_outbound_drained(hv, &hv->chans[0], HN_REVOKE_LINGER_MS);
-	hv->rxbuf_connected = false;
-	hv->chim_connected = false;
-	rte_free(hv->rxbuf_pfn);
-	hv->rxbuf_pfn = NULL;
-	for (i = (int)hv->nchan - 1; i >= 0; i--) {
-		struct hn_chan *ch = &hv->chans[i];
+		wait_outbound_drained(hn, &hn->chans[0], HN_REVOKE_LINGER_MS);
+	nvsp_set_state(hn, HN_NVSP_CLOSED);
+	rte_free(hn->rxbuf_pfn);
+	hn->rxbuf_pfn = NULL;
+	for (i = (int)hn->nchan - 1; i >= 0; i--) {
+		struct hn_chan *ch = &hn->chans[i];
 
 		if (ch->vc != NULL)
 			vmbus_chan_close(ch->vc);
-		chan_reset(ch, (uint16_t)i);
+		hn_chan_reset(ch, (uint16_t)i);
 	}
-	hv->nchan = 0;
-	hv->nvsp_ver = 0;
+	hn->nchan = 0;
+	hn->nvsp_ver = 0;
+}
+
+/* An in-band notification (any draining thread): VF association, send
+ * indirection table. */
+void
+hn_nvsp_inband(struct hn_dev *hn, const uint8_t *msg, uint32_t len)
+{
+	struct hv_nvsp_vf_assoc vf;
+	uint32_t type;
+
+	memcpy(&type, msg, sizeof(type));
+	hn->inband_notes++;
+	if (type == HV_NVSP_MSG_VF_ASSOC && len >= sizeof(vf)) {
+		memcpy(&vf, msg, sizeof(vf));
+		hn->vf_allocated = vf.allocated != 0;
+		hn->vf_serial = vf.serial;
+	}
+	/* the send indirection table needs no action: every queue sends on
+	 * its own channel and completions come back there */
 }

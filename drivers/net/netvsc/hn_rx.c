@@ -1,21 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Copyright(c) 2026 hvnet authors
  *
- * The inbound side of a channel: every VMBus packet the host sends is
- * parsed here, in place in the ring (protocol doc §B, §F):
- *   0x7 transfer pages  RNDIS messages in the receive buffer: frames,
- *                       control completions, status indications; one
- *                       completion goes back per packet, always;
- *   0xB completion      NVSP answers to the control path, and send
- *                       completions that free TX descriptors;
- *   0x6 in-band         host notifications (VF, send table).
- * Everything the host wrote is read once into local copies and checked
- * before use; a bad message is counted and skipped.
+ * RX: the transfer packets a channel's drain hands up (hn_chan.c), parsed
+ * in place in the receive buffer (protocol doc §F). Each range holds one
+ * RNDIS message: a frame (copied into mbufs, or attached in place with
+ * rx_extmbuf_enable), a fragment of a coalesced packet (hn_lro.c), a
+ * control completion (to the mailbox, hn_ctl.c) or a status indication
+ * (hn_rndis.c). Everything the host wrote is read once into local copies
+ * and checked before use; a bad message is counted and skipped. Exactly
+ * one receive completion goes back per transfer packet.
  *
- * One thread drains a channel at a time (hn_chan.owner). Frames go
- * straight into the caller's burst array; when the drainer is not that
- * queue's receiver (TX wanting completions, the control thread waiting
- * for an answer) they are parked in the queue's staging ring.
+ * Frames go straight into the drainer's burst array when the drainer is
+ * the queue's receiver, else into the queue's staging ring. And the RX
+ * burst itself: staged frames first, then a drain of the queue's channel.
  */
 
 #include <errno.h>
@@ -26,157 +23,25 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_memcpy.h>
-#include <rte_net.h>
-#include <rte_prefetch.h>
-#include <rte_tcp.h>
 
-#include "hn_var.h"
-
-/* Where frames go during one drain. */
-struct hn_sink {
-	struct rte_mbuf **pkts;
-	uint16_t n;
-	uint16_t max;
-};
-
-/* One transfer packet being parsed. */
-struct hn_xfer {
-	struct hn_sink *sink;
-	struct hn_rx_ext *ext;		/* its frames were attached (lazily) */
-	uint64_t xid;
-	uint8_t lro;			/* HN_XFER_LRO_*: coalesced packets met */
-};
-
-static inline bool
-chan_try_own(struct hn_chan *ch)
-{
-	uint32_t expected = 0;
-
-	return __atomic_compare_exchange_n(&ch->owner, &expected, 1, false,
-					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
-}
-
-static inline void
-chan_release(struct hn_chan *ch)
-{
-	__atomic_store_n(&ch->owner, 0, __ATOMIC_RELEASE);
-}
-
-/* ---- receive completions ------------------------------------------------ */
-
-int
-hn_chan_alloc_acks(struct hn_dev *hv, struct hn_chan *ch)
-{
-	/* at most one outstanding transfer packet per receive slot */
-	ch->ack_cap = hv->rx_slots + 1;
-	ch->acks = rte_zmalloc("hn_acks", sizeof(*ch->acks) * ch->ack_cap, 0);
-	ch->ack_head = 0;
-	ch->ack_count = 0;
-	if (ch->acks == NULL)
-		return -ENOMEM;
-	if (hv->args.rx_extmbuf) {
-		char name[RTE_RING_NAMESIZE];
-
-		snprintf(name, sizeof(name), "hn_xa_p%u_c%u_%u", hv->port_id, ch->index,
-			 hv->session);
-		ch->ext_acks = rte_ring_create_elem(name, sizeof(uint64_t),
-						    rte_align32pow2(ch->ack_cap + 1),
-						    SOCKET_ID_ANY, RING_F_SC_DEQ);
-		if (ch->ext_acks == NULL)
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-void
-hn_chan_free_acks(struct hn_chan *ch)
-{
-	rte_free(ch->acks);
-	ch->acks = NULL;
-	rte_ring_free(ch->ext_acks);
-	ch->ext_acks = NULL;
-	ch->ack_cap = 0;
-	ch->ack_count = 0;
-}
-
-/*
- * Receive completions are queued while a drain parses, and sent together
- * when it ends (acks_flush): one index update for all of them, and the
- * ring is held unpublished only while they are written, not while frames
- * are parsed and copied. Only the channel's owner touches the queue.
- */
-static void
-ack_rx(struct hn_chan *ch, uint64_t xid, uint32_t status)
-{
-	struct hn_ack *a;
-
-	if (unlikely(ch->acks == NULL || ch->ack_count == ch->ack_cap)) {
-		/* more outstanding packets than slots: the host broke the rules */
-		ch->bad_packets++;
-		return;
-	}
-	a = &ch->acks[(ch->ack_head + ch->ack_count) % ch->ack_cap];
-	a->xid = xid;
-	a->status = status;
-	ch->ack_count++;
-	ch->ack_new++;
-}
-
-/* Send the queued completions, oldest first, as far as the ring has room;
- * what is left waits for the next drain. */
-static void
-acks_flush(struct hn_chan *ch, bool *sig)
-{
-	struct vmbus_send_batch b;
-	struct hv_nvsp_rndis_pkt_complete c = { .type = HV_NVSP_MSG_RNDIS_PKT_COMPLETE };
-
-	if (ch->ack_count == 0)
-		return;
-	vmbus_chan_batch_begin(ch->vc, &b);
-	while (ch->ack_count > 0) {
-		const struct hn_ack *a = &ch->acks[ch->ack_head];
-
-		c.status = a->status;
-		if (vmbus_chan_batch_send(&b, HV_PKT_COMPLETION, &c, sizeof(c), a->xid, 0,
-					  sig) < 0)
-			break;
-		ch->ack_head = (ch->ack_head + 1) % ch->ack_cap;
-		ch->ack_count--;
-	}
-	vmbus_chan_batch_end(&b, sig);
-	/* each completion is counted once, when it first finds no room */
-	ch->acks_deferred += RTE_MIN(ch->ack_count, ch->ack_new);
-	ch->ack_new = 0;
-}
-
-/* Completions of attached frames, left by free callbacks (any thread). */
-static void
-ext_acks_collect(struct hn_chan *ch)
-{
-	uint64_t xid;
-
-	if (ch->ext_acks == NULL)
-		return;
-	while (rte_ring_sc_dequeue_elem(ch->ext_acks, &xid, sizeof(xid)) == 0)
-		ack_rx(ch, xid, HV_NVSP_STATUS_SUCCESS);
-}
+#include "hn_chan.h"
+#include "hn_ctl.h"
+#include "hn_lro.h"
+#include "hn_rndis.h"
+#include "hn_rx.h"
 
 /* ---- frames ------------------------------------------------------------- */
 
-/* What the per-packet info of one frame says. */
-struct hn_rxinfo {
-	uint32_t vlan;
-	uint32_t csum;
-	uint32_t hash;
-	uint32_t hash_info;
-	struct hv_rndis_pktinfo_id frag;	/* RSC fragment id (§F.6) */
-	uint8_t have;		/* HN_RXI_* */
+/* The per-packet infos that carry one u32, and where it goes. */
+static const struct {
+	uint8_t off;	/* in struct hn_rxinfo */
+	uint8_t have;	/* HN_RXI_*; 0: not one of them */
+} ppi_u32[] = {
+	[HV_RNDIS_PPI_VLAN] = { offsetof(struct hn_rxinfo, vlan), HN_RXI_VLAN },
+	[HV_RNDIS_PPI_CSUM] = { offsetof(struct hn_rxinfo, csum), HN_RXI_CSUM },
+	[HV_RNDIS_PPI_HASHVAL] = { offsetof(struct hn_rxinfo, hash), HN_RXI_HASH },
+	[HV_RNDIS_PPI_HASHINF] = { offsetof(struct hn_rxinfo, hash_info), HN_RXI_HASHINF },
 };
-#define HN_RXI_VLAN	0x1
-#define HN_RXI_CSUM	0x2
-#define HN_RXI_HASH	0x4
-#define HN_RXI_HASHINF	0x8
-#define HN_RXI_FRAG	0x10	/* one fragment of a coalesced packet */
 
 static int
 parse_ppi(const uint8_t *p, uint32_t len, struct hn_rxinfo *info)
@@ -193,34 +58,17 @@ parse_ppi(const uint8_t *p, uint32_t len, struct hn_rxinfo *info)
 			return -EINVAL;
 		if (e.size - e.offset >= sizeof(v)) {
 			memcpy(&v, p + e.offset, sizeof(v));
-			switch (e.type) {
-			case HV_RNDIS_PPI_VLAN:
-				info->vlan = v;
-				info->have |= HN_RXI_VLAN;
-				break;
-			case HV_RNDIS_PPI_CSUM:
-				info->csum = v;
-				info->have |= HN_RXI_CSUM;
-				break;
-			case HV_RNDIS_PPI_HASHVAL:
-				info->hash = v;
-				info->have |= HN_RXI_HASH;
-				break;
-			case HV_RNDIS_PPI_HASHINF:
-				info->hash_info = v;
-				info->have |= HN_RXI_HASHINF;
-				break;
-			case HV_RNDIS_PPI_PKTINFO_ID:
+			if (e.type < RTE_DIM(ppi_u32) && ppi_u32[e.type].have != 0) {
+				memcpy((uint8_t *)info + ppi_u32[e.type].off, &v, sizeof(v));
+				info->have |= ppi_u32[e.type].have;
+			} else if (e.type == HV_RNDIS_PPI_PKTINFO_ID) {
 				memcpy(&info->frag, &v, sizeof(info->frag));
 				if (info->frag.ver != HV_RNDIS_PKTINFO_ID_VER)
 					return -EINVAL;
 				/* without SUBALLOC the message is a whole frame */
 				if (info->frag.flag & HV_RNDIS_PKTINFO_SUBALLOC)
 					info->have |= HN_RXI_FRAG;
-				break;
-			default:
-				break;	/* unknown types are skipped */
-			}
+			}	/* unknown types are skipped */
 		}
 		p += e.size;
 		len -= e.size;
@@ -228,22 +76,11 @@ parse_ppi(const uint8_t *p, uint32_t len, struct hn_rxinfo *info)
 	return 0;
 }
 
-static inline struct rte_mbuf *
-rx_mbuf(struct hn_rxq *rxq)
-{
-	if (unlikely(rxq->cache_n == 0)) {
-		if (rte_pktmbuf_alloc_bulk(rxq->mp, rxq->cache, HN_RX_MBUF_CACHE) != 0)
-			return NULL;
-		rxq->cache_n = HN_RX_MBUF_CACHE;
-	}
-	return rxq->cache[--rxq->cache_n];
-}
-
 /* Copy a frame, chaining mbufs when scatter is on. */
 static struct rte_mbuf *
 rx_copy(struct hn_rxq *rxq, const uint8_t *data, uint32_t len)
 {
-	struct rte_mbuf *head = rx_mbuf(rxq);
+	struct rte_mbuf *head = hn_rx_mbuf(rxq);
 	struct rte_mbuf *m;
 
 	if (unlikely(head == NULL)) {
@@ -271,7 +108,7 @@ rx_copy(struct hn_rxq *rxq, const uint8_t *data, uint32_t len)
 		len -= take;
 		if (len == 0)
 			return head;
-		m->next = rx_mbuf(rxq);
+		m->next = hn_rx_mbuf(rxq);
 		if (m->next == NULL) {
 			rxq->stats.nombuf++;
 			rte_pktmbuf_free(head);
@@ -280,64 +117,6 @@ rx_copy(struct hn_rxq *rxq, const uint8_t *data, uint32_t len)
 		m = m->next;
 		head->nb_segs++;
 	}
-}
-
-static void
-rx_fill(struct hn_rxq *rxq, struct rte_mbuf *m, const struct hn_rxinfo *info)
-{
-	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	uint64_t fl = 0;
-
-	m->port = rxq->port_id;
-	m->packet_type = RTE_PTYPE_L2_ETHER;
-	if (info->have & HN_RXI_CSUM) {
-		if (info->csum & HV_RNDIS_RXCSUM_IP_OK)
-			fl |= RTE_MBUF_F_RX_IP_CKSUM_GOOD;
-		else if (info->csum & HV_RNDIS_RXCSUM_IP_FAILED)
-			fl |= RTE_MBUF_F_RX_IP_CKSUM_BAD;
-		if (info->csum & (HV_RNDIS_RXCSUM_TCP_OK | HV_RNDIS_RXCSUM_UDP_OK))
-			fl |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
-		else if (info->csum & (HV_RNDIS_RXCSUM_TCP_FAILED | HV_RNDIS_RXCSUM_UDP_FAILED))
-			fl |= RTE_MBUF_F_RX_L4_CKSUM_BAD;
-	}
-	/* a hash info without a value is meaningless (§F.5) */
-	if ((info->have & (HN_RXI_HASH | HN_RXI_HASHINF)) == (HN_RXI_HASH | HN_RXI_HASHINF)) {
-		m->hash.rss = info->hash;
-		fl |= RTE_MBUF_F_RX_RSS_HASH;
-	}
-	m->ol_flags |= fl;	/* keeps RTE_MBUF_F_EXTERNAL of an attached frame */
-	if (unlikely(rte_is_multicast_ether_addr(&eh->dst_addr))) {
-		if (rte_is_broadcast_ether_addr(&eh->dst_addr))
-			rxq->stats.broadcast++;
-		else
-			rxq->stats.multicast++;
-	}
-	if (info->have & HN_RXI_VLAN) {
-		m->vlan_tci = HV_RNDIS_VLAN_TO_TCI(info->vlan);
-		m->ol_flags |= RTE_MBUF_F_RX_VLAN;
-		if (rxq->vlan_strip)
-			m->ol_flags |= RTE_MBUF_F_RX_VLAN_STRIPPED;
-		else if (rte_vlan_insert(&m) == 0)	/* the host always strips */
-			m->ol_flags &= ~RTE_MBUF_F_RX_VLAN;
-	}
-}
-
-/* Hand a frame to the burst, or park it for the queue's receiver. */
-static void
-rx_deliver(struct hn_rxq *rxq, struct hn_sink *sink, struct rte_mbuf *m)
-{
-	if (sink != NULL && sink->n < sink->max) {
-		sink->pkts[sink->n++] = m;
-	} else if (rte_ring_sp_enqueue(rxq->staging, m) == 0) {
-		rxq->stats.staged++;
-	} else {
-		rxq->stats.staging_full++;
-		rte_pktmbuf_free(m);
-		return;
-	}
-	rxq->stats.packets++;
-	rxq->stats.bytes += m->pkt_len;
-	rxq->stats.bins[hn_size_bin(m->pkt_len)]++;
 }
 
 /* ---- frames attached in place (rx_extmbuf_enable) ------------------------ */
@@ -393,7 +172,7 @@ hn_rx_ext_free(void *addr, void *opaque)
 	 * to the ring: this may run inside a drain of the same channel (a
 	 * frame dropped there), whose batch would block a direct send.
 	 */
-	if (e->session == __atomic_load_n(&rxq->hv->session, __ATOMIC_ACQUIRE) &&
+	if (e->session == __atomic_load_n(&rxq->hn->session, __ATOMIC_ACQUIRE) &&
 	    ch->vc != NULL && ch->ext_acks != NULL) {
 		rte_ring_mp_enqueue_elem(ch->ext_acks, &e->xid, sizeof(e->xid));
 		/* pairs with the owner's fence after it lets go */
@@ -408,8 +187,8 @@ static struct rte_mbuf *
 rx_attach(struct hn_rxq *rxq, struct hn_chan *ch, struct hn_xfer *x, uint8_t *data,
 	  uint32_t len)
 {
-	struct hn_dev *hv = rxq->hv;
-	uint64_t off = (uint64_t)(data - hv->rxbuf);
+	struct hn_dev *hn = rxq->hn;
+	uint64_t off = (uint64_t)(data - hn->rxbuf);
 	struct hn_rx_ext *e = x->ext;
 	struct rte_mbuf *m;
 
@@ -423,17 +202,17 @@ rx_attach(struct hn_rxq *rxq, struct hn_chan *ch, struct hn_xfer *x, uint8_t *da
 		e = &rxq->ext[idx];
 		e->ch = ch;
 		e->xid = x->xid;
-		e->session = hv->session;
+		e->session = hn->session;
 		e->shinfo.free_cb = hn_rx_ext_free;
 		e->shinfo.fcb_opaque = e;
 		rte_mbuf_ext_refcnt_set(&e->shinfo, 1);	/* the parser's reference */
 		x->ext = e;
 	}
-	m = rx_mbuf(rxq);
+	m = hn_rx_mbuf(rxq);
 	if (m == NULL)
 		return NULL;
 	rte_mbuf_ext_refcnt_update(&e->shinfo, 1);
-	rte_pktmbuf_attach_extbuf(m, data, (hv->rxbuf_pfn[off >> HV_PAGE_SHIFT] <<
+	rte_pktmbuf_attach_extbuf(m, data, (hn->rxbuf_pfn[off >> HV_PAGE_SHIFT] <<
 					    HV_PAGE_SHIFT) + (off & HV_PAGE_MASK),
 				  (uint16_t)len, &e->shinfo);
 	m->data_off = 0;
@@ -456,352 +235,6 @@ rx_xfer_done(struct hn_xfer *x)
 		return false;	/* hn_rx_ext_free() completes it */
 	rte_ring_mp_enqueue_elem(e->rxq->ext_free, &e->idx, sizeof(e->idx));
 	return true;
-}
-
-/* ---- coalesced packets: RSC from the host, LRO to the application --------- */
-
-/*
- * The host sends one coalesced TCP packet as consecutive ranges of one
- * transfer packet, each a PACKET_MSG marked with the fragment id PPI; the
- * first holds the headers, and its PPIs describe the whole packet (§F.6).
- * The fragments are copied into one mbuf chain. A packet longer than the
- * application's max_lro_pkt_size is cut at fragment boundaries into
- * several, each with the first one's headers fixed up (IP length, TCP
- * sequence, PSH, checksums). Nothing is delivered before the last fragment
- * and before the bytes add up to the IP length: a broken chain is dropped
- * whole, counted once (rx_qN_lro_errors), and its transfer packet is
- * completed with a failure status (still exactly one completion).
- *
- * The protocol gives neither the MSS nor the number of wire segments
- * coalesced. tso_segsz is the longest fragment's TCP payload: the MSS when
- * the host cuts fragments at segment boundaries, as hvsim does (what
- * Hyper-V does is not documented).
- */
-
-enum hn_lro_state { HN_LRO_IDLE, HN_LRO_BUILD, HN_LRO_SKIP };
-
-/* hn_xfer.lro */
-#define HN_XFER_LRO_SEEN	0x1	/* a fragment was met */
-#define HN_XFER_LRO_BROKEN	0x2	/* a chain was dropped: complete as failed */
-
-struct hn_lro_piece {
-	struct rte_mbuf *m;
-	uint32_t seq_off;	/* TCP payload of the packet before this piece */
-	uint16_t nfrags;
-};
-
-struct hn_lro {
-	uint8_t state;		/* enum hn_lro_state */
-	bool v6;
-	uint16_t id;		/* fragment id of the packet built or skipped */
-	uint16_t nfrags;
-	uint16_t npieces;	/* pieces[npieces - 1] is being filled */
-	uint16_t l2_len, l3_len, hdr_len;	/* Ethernet .. TCP options */
-	uint32_t payload;	/* TCP payload bytes so far */
-	uint32_t mss;		/* longest fragment payload */
-	uint32_t frame_len;	/* the frame's length by its IP header */
-	uint32_t piece_max;	/* bytes in one delivered packet */
-	struct rte_mbuf *tail;	/* last segment of the piece being filled */
-	struct hn_rxinfo info;	/* the first fragment's: the whole packet's */
-	struct hn_lro_piece pieces[HV_RNDIS_RSC_FRAGS_MAX];
-};
-
-int
-hn_rxq_lro_setup(struct hn_rxq *rxq, int socket)
-{
-	rxq->lro = rte_zmalloc_socket("hn_lro", sizeof(*rxq->lro), RTE_CACHE_LINE_SIZE,
-				      socket);
-	return rxq->lro == NULL ? -ENOMEM : 0;
-}
-
-void
-hn_rxq_lro_release(struct hn_rxq *rxq)
-{
-	rte_free(rxq->lro);
-	rxq->lro = NULL;
-}
-
-/* Give back every mbuf of the packet being built. */
-static void
-lro_drop(struct hn_lro *l)
-{
-	uint16_t i;
-
-	for (i = 0; i < l->npieces; i++)
-		rte_pktmbuf_free(l->pieces[i].m);
-	l->npieces = 0;
-	l->state = HN_LRO_IDLE;
-}
-
-/* The packet with fragment id `id` is broken: drop what was built, skip
- * the rest of its fragments, count it once. */
-static void
-lro_fail(struct hn_rxq *rxq, struct hn_xfer *x, uint16_t id, const char *why)
-{
-	lro_drop(rxq->lro);
-	rxq->lro->state = HN_LRO_SKIP;
-	rxq->lro->id = id;
-	rxq->stats.lro_errors++;
-	x->lro |= HN_XFER_LRO_BROKEN;
-	PMD_DRV_LOG(DEBUG, "port %u queue %u: coalesced packet %u dropped: %s", rxq->port_id,
-		    rxq->queue_id, id, why);
-}
-
-/* Append len bytes to the piece being filled, chaining mbufs. */
-static int
-lro_copy(struct hn_rxq *rxq, struct hn_lro *l, const uint8_t *data, uint32_t len)
-{
-	struct rte_mbuf *head = l->pieces[l->npieces - 1].m;
-	struct rte_mbuf *m = l->tail;
-
-	while (len > 0) {
-		uint32_t take = RTE_MIN(len, (uint32_t)rte_pktmbuf_tailroom(m));
-
-		if (take == 0) {
-			m->next = rx_mbuf(rxq);
-			if (m->next == NULL) {
-				rxq->stats.nombuf++;
-				return -ENOMEM;
-			}
-			m = m->next;
-			l->tail = m;
-			head->nb_segs++;
-			continue;
-		}
-		rte_memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, m->data_len), data, take);
-		m->data_len = (uint16_t)(m->data_len + take);
-		head->pkt_len += take;
-		data += take;
-		len -= take;
-	}
-	return 0;
-}
-
-/* A new piece starting with len bytes at data (headers first). */
-static int
-lro_piece_start(struct hn_rxq *rxq, struct hn_lro *l, const uint8_t *data, uint32_t len)
-{
-	struct rte_mbuf *m = rx_mbuf(rxq);
-
-	if (m == NULL) {
-		rxq->stats.nombuf++;
-		return -ENOMEM;
-	}
-	l->pieces[l->npieces].m = m;
-	l->pieces[l->npieces].seq_off = l->payload;
-	l->pieces[l->npieces].nfrags = 1;
-	l->npieces++;
-	l->tail = m;
-	return lro_copy(rxq, l, data, len);
-}
-
-/* Where the headers of the first fragment end, and what length the IP
- * header claims for the whole packet. */
-static const char *
-lro_parse_headers(struct hn_lro *l)
-{
-	const struct rte_mbuf *m = l->pieces[0].m;
-	struct rte_net_hdr_lens hl;
-	uint32_t ptype = rte_net_get_ptype(m, &hl, RTE_PTYPE_L2_MASK | RTE_PTYPE_L3_MASK |
-					   RTE_PTYPE_L4_MASK);
-	const uint8_t *ip;
-
-	if ((ptype & RTE_PTYPE_L4_MASK) != RTE_PTYPE_L4_TCP ||
-	    !(RTE_ETH_IS_IPV4_HDR(ptype) || RTE_ETH_IS_IPV6_HDR(ptype)))
-		return "first fragment is not TCP over IP";
-	l->v6 = RTE_ETH_IS_IPV6_HDR(ptype);
-	l->l2_len = hl.l2_len;
-	l->l3_len = hl.l3_len;
-	l->hdr_len = (uint16_t)(hl.l2_len + hl.l3_len + hl.l4_len);
-	/* headers fixed up in place: all in the first segment, with payload */
-	if (l->hdr_len >= m->data_len)
-		return "first fragment holds no payload, or headers span mbufs";
-	ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, l->l2_len);
-	if (l->v6)
-		l->frame_len = l->l2_len + (uint32_t)sizeof(struct rte_ipv6_hdr) +
-			rte_be_to_cpu_16(((const struct rte_ipv6_hdr *)ip)->payload_len);
-	else
-		l->frame_len = l->l2_len +
-			rte_be_to_cpu_16(((const struct rte_ipv4_hdr *)ip)->total_length);
-	if (m->pkt_len > l->frame_len)
-		return "first fragment longer than the packet's IP length";
-	return NULL;
-}
-
-static const char *
-lro_first(struct hn_rxq *rxq, struct hn_lro *l, const uint8_t *data, uint32_t len,
-	  const struct hn_rxinfo *info)
-{
-	const char *why;
-
-	l->state = HN_LRO_BUILD;
-	l->id = info->frag.pkt_id;
-	l->nfrags = 1;
-	l->npieces = 0;
-	l->payload = 0;
-	l->info = *info;
-	l->piece_max = rxq->lro_max;
-	if (lro_piece_start(rxq, l, data, len) < 0)
-		return "no mbuf";
-	why = lro_parse_headers(l);
-	if (why != NULL)
-		return why;
-	l->payload = len - l->hdr_len;
-	l->mss = l->payload;
-	return NULL;
-}
-
-static const char *
-lro_add(struct hn_rxq *rxq, struct hn_lro *l, const uint8_t *data, uint32_t len)
-{
-	struct hn_lro_piece *p = &l->pieces[l->npieces - 1];
-
-	if (l->nfrags == HV_RNDIS_RSC_FRAGS_MAX)
-		return "more fragments than the protocol allows";
-	if (l->hdr_len + l->payload + len > l->frame_len)
-		return "fragments longer than the packet's IP length";
-	if (p->m->pkt_len + len > l->piece_max) {
-		/* a new piece: the first fragment's headers, fixed up later */
-		if (lro_piece_start(rxq, l, rte_pktmbuf_mtod(l->pieces[0].m, uint8_t *),
-				    l->hdr_len) < 0)
-			return "no mbuf";
-		p = &l->pieces[l->npieces - 1];
-		p->nfrags = 0;
-	}
-	if (lro_copy(rxq, l, data, len) < 0)
-		return "no mbuf";
-	p->nfrags++;
-	l->nfrags++;
-	l->payload += len;
-	l->mss = RTE_MAX(l->mss, len);
-	return NULL;
-}
-
-/* An IPv4 header checksum the host left stale (§F.4 0x100). */
-static void
-rx_ip4_recksum(struct rte_mbuf *m)
-{
-	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
-
-	if (eh->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
-	    m->data_len < sizeof(*eh) + sizeof(*ip) ||
-	    (ip->version_ihl & 0xf) < 5 ||
-	    m->data_len < sizeof(*eh) + rte_ipv4_hdr_len(ip))
-		return;
-	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-}
-
-/* A piece of a packet that was cut: its own IP length, sequence number
- * and checksums; PSH only on the last piece. */
-static void
-lro_fix_piece(const struct hn_lro *l, struct rte_mbuf *m, uint32_t seq_off, bool last)
-{
-	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, l->l2_len);
-	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + l->l3_len);
-	uint32_t ip_len = m->pkt_len - l->l2_len;
-	uint16_t l4_off = (uint16_t)(l->l2_len + l->l3_len);
-
-	th->sent_seq = rte_cpu_to_be_32(rte_be_to_cpu_32(th->sent_seq) + seq_off);
-	if (!last)
-		th->tcp_flags &= (uint8_t)~(RTE_TCP_PSH_FLAG | RTE_TCP_FIN_FLAG);
-	th->cksum = 0;
-	if (l->v6) {
-		struct rte_ipv6_hdr *h6 = (struct rte_ipv6_hdr *)ip;
-		struct rte_ipv6_hdr ph = *h6;	/* pseudo header past extension headers */
-
-		h6->payload_len = rte_cpu_to_be_16((uint16_t)(ip_len - sizeof(*h6)));
-		ph.proto = IPPROTO_TCP;
-		ph.payload_len = rte_cpu_to_be_16((uint16_t)(ip_len - l->l3_len));
-		th->cksum = rte_ipv6_udptcp_cksum_mbuf(m, &ph, l4_off);
-	} else {
-		struct rte_ipv4_hdr *h4 = (struct rte_ipv4_hdr *)ip;
-
-		h4->total_length = rte_cpu_to_be_16((uint16_t)ip_len);
-		h4->hdr_checksum = 0;
-		h4->hdr_checksum = rte_ipv4_cksum(h4);
-		th->cksum = rte_ipv4_udptcp_cksum_mbuf(m, h4, l4_off);
-	}
-}
-
-/* The last fragment came: check the total, fix up and deliver. */
-static void
-lro_finish(struct hn_rxq *rxq, struct hn_xfer *x)
-{
-	struct hn_lro *l = rxq->lro;
-	uint16_t i;
-
-	if (l->hdr_len + l->payload != l->frame_len) {
-		lro_fail(rxq, x, l->id, "fragments shorter than the packet's IP length");
-		l->state = HN_LRO_IDLE;
-		return;
-	}
-	for (i = 0; i < l->npieces; i++) {
-		struct rte_mbuf *m = l->pieces[i].m;
-
-		if (l->npieces > 1)
-			lro_fix_piece(l, m, l->pieces[i].seq_off, i + 1 == l->npieces);
-		else if (!l->v6 && (l->info.have & HN_RXI_CSUM) &&
-			 (l->info.csum & HV_RNDIS_RXCSUM_IP_INVALID))
-			rx_ip4_recksum(m);
-		if (l->pieces[i].nfrags > 1) {
-			m->ol_flags |= RTE_MBUF_F_RX_LRO;
-			m->tso_segsz = (uint16_t)l->mss;
-			rxq->stats.lro_packets++;
-			rxq->stats.lro_segments += l->pieces[i].nfrags;
-		}
-		rx_fill(rxq, m, &l->info);
-		rx_deliver(rxq, x->sink, m);
-	}
-	rxq->stats.lro_split += l->npieces - 1u;
-	l->npieces = 0;
-	l->state = HN_LRO_IDLE;
-}
-
-/* One fragment (SUBALLOC) of len bytes at data. */
-static void
-rx_lro_frag(struct hn_rxq *rxq, struct hn_xfer *x, const uint8_t *data, uint32_t len,
-	    const struct hn_rxinfo *info)
-{
-	struct hn_lro *l = rxq->lro;
-	uint16_t id = info->frag.pkt_id;
-	uint8_t flag = info->frag.flag;
-	const char *why = NULL;
-
-	x->lro |= HN_XFER_LRO_SEEN;
-	if (flag & HV_RNDIS_PKTINFO_FIRST_FRAG) {
-		if (l->state == HN_LRO_BUILD)
-			lro_fail(rxq, x, l->id, "a new packet began before the last fragment");
-		why = lro_first(rxq, l, data, len, info);
-	} else if (l->state == HN_LRO_BUILD) {
-		/* another id: this packet is broken, skip the rest of it */
-		why = id != l->id ? "fragment of another packet" : lro_add(rxq, l, data, len);
-		id = l->id;
-	} else if (l->state != HN_LRO_SKIP || id != l->id) {
-		why = "fragment without a first one";
-	} else if (flag & HV_RNDIS_PKTINFO_LAST_FRAG) {
-		l->state = HN_LRO_IDLE;	/* the end of a packet already dropped */
-		return;
-	} else {
-		return;
-	}
-	if (why != NULL)
-		lro_fail(rxq, x, id, why);
-	else if (flag & HV_RNDIS_PKTINFO_LAST_FRAG)
-		lro_finish(rxq, x);
-}
-
-/* Not a fragment of the packet being built (a whole frame, a malformed
- * message, the end of the transfer packet): the packet is broken. */
-static void
-rx_lro_break(struct hn_rxq *rxq, struct hn_xfer *x, const char *why)
-{
-	struct hn_lro *l = rxq->lro;
-
-	if (l->state == HN_LRO_BUILD)
-		lro_fail(rxq, x, l->id, why);
-	l->state = HN_LRO_IDLE;
 }
 
 /* One RNDIS PACKET_MSG of `len` bytes at msg (in the receive buffer). */
@@ -835,17 +268,17 @@ rx_frame(struct hn_chan *ch, struct hn_xfer *x, uint8_t *msg, uint32_t len)
 		if (rxq != NULL) {
 			rxq->stats.stopped_drops++;
 			if (x->lro)
-				lro_drop(rxq->lro);
+				hn_lro_drop(rxq->lro);
 		}
 		return 0;
 	}
 	data = msg + HV_RNDIS_OFFSET_BASE + h.data_offset;
 	if (unlikely(info.have & HN_RXI_FRAG)) {
-		rx_lro_frag(rxq, x, data, h.data_len, &info);
+		hn_lro_frag(rxq, x, data, h.data_len, &info);
 		return 0;
 	}
 	if (unlikely(x->lro))
-		rx_lro_break(rxq, x, "a whole frame between its fragments");
+		hn_lro_break(rxq, x, "a whole frame between its fragments");
 	m = NULL;
 	if (rxq->extmbuf && h.data_len > rxq->copybreak && h.data_len <= UINT16_MAX &&
 	    (rxq->vlan_strip || !(info.have & HN_RXI_VLAN)))
@@ -855,34 +288,14 @@ rx_frame(struct hn_chan *ch, struct hn_xfer *x, uint8_t *msg, uint32_t len)
 	if (unlikely(m == NULL))
 		return 0;
 	if (unlikely((info.have & HN_RXI_CSUM) && (info.csum & HV_RNDIS_RXCSUM_IP_INVALID)))
-		rx_ip4_recksum(m);
-	rx_fill(rxq, m, &info);
-	rx_deliver(rxq, sink, m);
+		hn_rx_ip4_recksum(m);
+	hn_rx_fill(rxq, m, &info);
+	hn_rx_deliver(rxq, sink, m);
 	return 0;
 }
 
-/* An RNDIS completion: the control path is waiting for exactly one. */
-static void
-rx_ctl_cmplt(struct hn_dev *hv, const uint8_t *msg, uint32_t len, uint32_t type)
-{
-	uint32_t rid;
-
-	if (len < 12)
-		return;
-	memcpy(&rid, msg + 8, sizeof(rid));
-	if (__atomic_load_n(&hv->ctl.done, __ATOMIC_ACQUIRE) ||
-	    hv->ctl.kind != HN_CTL_RNDIS || hv->ctl.rid != rid || hv->ctl.type != type ||
-	    len > sizeof(hv->ctl.buf)) {
-		hv->ctl.stray++;
-		return;
-	}
-	memcpy(hv->ctl.buf, msg, len);
-	hv->ctl.len = len;
-	__atomic_store_n(&hv->ctl.done, 1, __ATOMIC_RELEASE);
-}
-
 static int
-rx_rndis(struct hn_dev *hv, struct hn_chan *ch, struct hn_xfer *x, uint8_t *msg, uint32_t len)
+rx_rndis(struct hn_dev *hn, struct hn_chan *ch, struct hn_xfer *x, uint8_t *msg, uint32_t len)
 {
 	struct hv_rndis_msg_hdr h;
 
@@ -898,10 +311,10 @@ rx_rndis(struct hn_dev *hv, struct hn_chan *ch, struct hn_xfer *x, uint8_t *msg,
 	case HV_RNDIS_QUERY_CMPLT:
 	case HV_RNDIS_SET_CMPLT:
 	case HV_RNDIS_KEEPALIVE_CMPLT:
-		rx_ctl_cmplt(hv, msg, h.len, h.type);
+		hn_ctl_deliver_rndis(&hn->ctl, msg, h.len, h.type);
 		return 0;
 	case HV_RNDIS_INDICATE_STATUS_MSG:
-		hn_rndis_status(hv, msg, h.len);
+		hn_rndis_status(hn, msg, h.len);
 		return 0;
 	default:
 		return -EINVAL;
@@ -909,9 +322,9 @@ rx_rndis(struct hn_dev *hv, struct hn_chan *ch, struct hn_xfer *x, uint8_t *msg,
 }
 
 /* A transfer-page packet: ranges of the receive buffer, one message each. */
-static void
-rx_xfer(struct hn_dev *hv, struct hn_chan *ch, struct hn_sink *sink,
-	const struct hv_ring_pkt *pkt)
+void
+hn_rx_xfer(struct hn_dev *hn, struct hn_chan *ch, struct hn_sink *sink,
+	   const struct hv_ring_pkt *pkt)
 {
 	const uint8_t *p = pkt->data;
 	uint32_t hlen = pkt->desc.offset8 * 8u;
@@ -927,7 +340,7 @@ rx_xfer(struct hn_dev *hv, struct hn_chan *ch, struct hn_sink *sink,
 	memcpy(&xh, p, sizeof(xh));
 	if (xh.xfer_pageset_id != HV_RXBUF_XFER_PAGESET_ID ||
 	    xh.range_cnt == 0 || xh.range_cnt > (hlen - sizeof(xh)) / sizeof(struct hv_xfer_range) ||
-	    !hv->rxbuf_connected) {
+	    hn->nvsp_state < HN_NVSP_BUFFERS) {
 		ch->bad_packets++;
 		status = HV_NVSP_STATUS_FAILED;
 		goto ack;
@@ -936,19 +349,19 @@ rx_xfer(struct hn_dev *hv, struct hn_chan *ch, struct hn_sink *sink,
 		struct hv_xfer_range r;
 
 		memcpy(&r, p + sizeof(xh) + i * sizeof(r), sizeof(r));
-		if ((uint64_t)r.byte_offset + r.byte_count > hv->rxbuf_len ||
-		    rx_rndis(hv, ch, &x, hv->rxbuf + r.byte_offset, r.byte_count) < 0) {
+		if ((uint64_t)r.byte_offset + r.byte_count > hn->rxbuf_len ||
+		    rx_rndis(hn, ch, &x, hn->rxbuf + r.byte_offset, r.byte_count) < 0) {
 			if (ch->rxq != NULL)
 				ch->rxq->stats.errors++;
 			else
 				ch->bad_packets++;
 			if (x.lro)
-				rx_lro_break(ch->rxq, &x, "a malformed message between its fragments");
+				hn_lro_break(ch->rxq, &x, "a malformed message between its fragments");
 			status = HV_NVSP_STATUS_FAILED;
 		}
 	}
 	if (unlikely(x.lro)) {
-		rx_lro_break(ch->rxq, &x, "no last fragment in the transfer packet");
+		hn_lro_break(ch->rxq, &x, "no last fragment in the transfer packet");
 		if (x.lro & HN_XFER_LRO_BROKEN)
 			status = HV_NVSP_STATUS_FAILED;
 	}
@@ -956,239 +369,10 @@ rx_xfer(struct hn_dev *hv, struct hn_chan *ch, struct hn_sink *sink,
 		return;	/* completed when its attached frames are freed */
 ack:
 	/* the slots go back to the host whatever was inside (§I.1) */
-	ack_rx(ch, pkt->desc.trans_id, status);
-}
-
-/* A completion: an NVSP answer for the control path, or a send done. */
-static void
-rx_completion(struct hn_dev *hv, struct hn_chan *ch, const struct hv_ring_pkt *pkt)
-{
-	uint32_t hlen = pkt->desc.offset8 * 8u;
-	uint32_t plen = pkt->len - hlen;
-	const uint8_t *payload = (const uint8_t *)pkt->data + hlen;
-	uint64_t xid = pkt->desc.trans_id;
-	struct hv_nvsp_rndis_pkt_complete c = { .type = 0 };
-
-	if (xid & HN_XID_CTL) {
-		if (__atomic_load_n(&hv->ctl.done, __ATOMIC_ACQUIRE) || hv->ctl.xid != xid ||
-		    ch->index != 0)
-			return;	/* a control send done: nothing to free */
-		if (hv->ctl.kind == HN_CTL_NVSP) {
-			hv->ctl.len = RTE_MIN(plen, HV_NVSP_RESP_BUF_SIZE);
-			memcpy(hv->ctl.buf, payload, hv->ctl.len);
-		} else if (hv->ctl.kind != HN_CTL_SENDCOMP) {
-			return;
-		}
-		__atomic_store_n(&hv->ctl.done, 1, __ATOMIC_RELEASE);
-		return;
-	}
-	if (plen >= sizeof(c))
-		memcpy(&c, payload, sizeof(c));
-	if (c.type != HV_NVSP_MSG_RNDIS_PKT_COMPLETE) {
-		ch->bad_completions++;
-		return;
-	}
-	hn_tx_complete(ch, xid, c.status);
-}
-
-static void
-rx_inband(struct hn_dev *hv, struct hn_chan *ch, const struct hv_ring_pkt *pkt)
-{
-	uint32_t hlen = pkt->desc.offset8 * 8u;
-	const uint8_t *payload = (const uint8_t *)pkt->data + hlen;
-	struct hv_nvsp_vf_assoc vf;
-	uint32_t type;
-
-	if (pkt->len - hlen < sizeof(type)) {
-		ch->bad_packets++;
-		return;
-	}
-	memcpy(&type, payload, sizeof(type));
-	hv->inband_notes++;
-	if (type == HV_NVSP_MSG_VF_ASSOC && pkt->len - hlen >= sizeof(vf)) {
-		memcpy(&vf, payload, sizeof(vf));
-		hv->vf_allocated = vf.allocated != 0;
-		hv->vf_serial = vf.serial;
-	}
-	/* the send indirection table needs no action: every queue sends on
-	 * its own channel and completions come back there */
-}
-
-static void
-chan_dispatch(struct hn_dev *hv, struct hn_chan *ch, struct hn_sink *sink,
-	      const struct hv_ring_pkt *pkt)
-{
-	switch (pkt->desc.type) {
-	case HV_PKT_DATA_XFER_PAGES:
-		rx_xfer(hv, ch, sink, pkt);
-		break;
-	case HV_PKT_COMPLETION:
-		rx_completion(hv, ch, pkt);
-		break;
-	case HV_PKT_DATA_INBAND:
-		rx_inband(hv, ch, pkt);
-		break;
-	default:
-		ch->bad_packets++;
-		break;
-	}
-}
-
-/* The owner is done: completions out, then the channel is free again. */
-static void
-acks_end_release(struct hn_chan *ch, bool sig)
-{
-	ext_acks_collect(ch);
-	acks_flush(ch, &sig);
-	if (sig)
-		vmbus_chan_signal(ch->vc);
-	chan_release(ch);
-}
-
-/*
- * Completions left in ext_acks are sent by whoever owns the channel next.
- * A callback that finds it owned leaves its completion to the owner; the
- * owner looks again after letting go (the fence pairs with the callback's
- * compare-and-swap), so none is left behind.
- */
-void
-hn_chan_acks_kick(struct hn_chan *ch)
-{
-	while (!rte_ring_empty(ch->ext_acks) && chan_try_own(ch)) {
-		acks_end_release(ch, false);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	}
-}
-
-/*
- * Warm the next packet's message while this one is parsed: the host wrote
- * both on the other CPU, so each line is a miss, and the frame's lines are
- * only known once the next descriptor is read. A hint only: what is read
- * here is bounded, never trusted.
- */
-#define HN_RX_PREFETCH_MAX	1600u	/* RNDIS header, PPIs, a 1514 B frame */
-
-static inline void
-rx_prefetch_next(const struct hn_dev *hv, const struct hn_chan *ch,
-		 const struct hv_ring_pkt *pkt)
-{
-	const uint8_t *next = hv_ring_next_hint(ch->rx_ring, pkt->len,
-						sizeof(struct hv_xfer_page_hdr) +
-						sizeof(struct hv_xfer_range));
-	struct hv_xfer_page_hdr xh;
-	struct hv_xfer_range r;
-
-	if (next == NULL)
-		return;
-	memcpy(&xh, next, sizeof(xh));
-	if (xh.desc.type != HV_PKT_DATA_XFER_PAGES)
-		return;
-	rte_prefetch0(next + (uint32_t)xh.desc.len8 * 8u + HV_RING_TRAILER_SIZE);
-	memcpy(&r, next + sizeof(xh), sizeof(r));
-	if ((uint64_t)r.byte_offset + r.byte_count <= hv->rxbuf_len) {
-		/* the whole message, up to a standard frame: its misses then
-		 * overlap with the work on this one */
-		uint32_t len = RTE_MIN(r.byte_count, (uint32_t)HN_RX_PREFETCH_MAX), off;
-
-		for (off = 0; off < len; off += RTE_CACHE_LINE_SIZE)
-			rte_prefetch0(hv->rxbuf + r.byte_offset + off);
-	}
-}
-
-/* Room the staging ring must have for the drain to go past a transfer
- * packet on TX's behalf: more frames than one packet normally holds. */
-#define HN_STAGING_HEADROOM	64u
-
-/*
- * Drain channel ch: at most `budget` packets, stopping early once the
- * burst array (pkts, max) is full, or, with keep_frames, before a transfer
- * packet whose frames the staging ring might not hold. Returns the frames
- * put in pkts. Does nothing if another thread is draining the channel now.
- */
-static uint16_t
-chan_drain(struct hn_dev *hv, struct hn_chan *ch, struct rte_mbuf **pkts, uint16_t max,
-	   unsigned int budget, bool keep_frames)
-{
-	struct hn_sink sink = { .pkts = pkts, .n = 0, .max = max };
-	struct hv_ring_pkt pkt;
-	unsigned int done = 0;
-
-	if (ch->vc == NULL || !chan_try_own(ch))
-		return 0;
-	while (done < budget && (pkts == NULL || sink.n < max)) {
-		int ret = vmbus_chan_peek(ch->vc, &pkt);
-
-		if (ret <= 0) {
-			if (ret < 0)
-				ch->bad_packets++;
-			break;
-		}
-		if (keep_frames && pkt.desc.type == HV_PKT_DATA_XFER_PAGES &&
-		    ch->rxq != NULL &&
-		    rte_ring_free_count(ch->rxq->staging) < HN_STAGING_HEADROOM)
-			break;
-		rx_prefetch_next(hv, ch, &pkt);
-		chan_dispatch(hv, ch, pkts == NULL ? NULL : &sink, &pkt);
-		vmbus_chan_consume(ch->vc, pkt.len);
-		done++;
-	}
-	if (done > 0) {
-		vmbus_chan_rx_commit(ch->vc);
-		hn_tx_complete_flush(ch);	/* completed sends, in bulk */
-	}
-	acks_end_release(ch, false);
-	if (ch->ext_acks != NULL) {
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		hn_chan_acks_kick(ch);
-	}
-	return sink.n;
-}
-
-uint16_t
-hn_chan_drain(struct hn_dev *hv, struct hn_chan *ch, struct rte_mbuf **pkts, uint16_t max,
-	      unsigned int budget)
-{
-	return chan_drain(hv, ch, pkts, max, budget, false);
-}
-
-/*
- * TX needs send completions; they may sit behind frames. While the queue's
- * receiver keeps polling, the frames met on the way are parked for it only
- * as far as the staging ring has room: past that, the drain stops rather
- * than drop them, and the receiver's next poll takes the rest, completions
- * included (TX meanwhile sends less). A receiver that has not polled since
- * TX's last drain may never come back: then frames are dropped when the
- * staging ring is full, so that completions keep flowing.
- */
-void
-hn_chan_drain_for_tx(struct hn_txq *txq)
-{
-	struct hn_rxq *rxq = txq->ch->rxq;
-	bool keep = false;
-
-	if (rxq != NULL) {
-		uint64_t polls = __atomic_load_n(&rxq->polls, __ATOMIC_RELAXED);
-
-		keep = polls != txq->rx_polls_seen;
-		txq->rx_polls_seen = polls;
-	}
-	chan_drain(txq->hv, txq->ch, NULL, 0, HN_RX_BURST_BUDGET, keep);
+	hn_chan_ack_rx(ch, pkt->desc.trans_id, status);
 }
 
 /* ---- RX burst ----------------------------------------------------------- */
-
-/* Nothing to read and no completion waiting to go out: the common poll of
- * an idle queue ends here, without taking the channel. */
-static inline bool
-chan_idle(const struct hn_chan *ch)
-{
-	const struct hv_ring *r = ch->rx_ring;
-
-	if (unlikely(r == NULL))
-		return true;	/* no channel: hn_chan_drain() would do nothing */
-	return ch->ack_count == 0 && hv_ring_idle(r) &&
-	       (ch->ext_acks == NULL || rte_ring_empty(ch->ext_acks));
-}
 
 uint16_t
 hn_recv_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
@@ -1202,8 +386,8 @@ hn_recv_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 	/* frames another thread drained come first: they are older */
 	if (unlikely(!rte_ring_empty(rxq->staging)))
 		got = (uint16_t)rte_ring_sc_dequeue_burst(rxq->staging, (void **)pkts, n, NULL);
-	if (got < n && !chan_idle(rxq->ch))
-		got += hn_chan_drain(rxq->hv, rxq->ch, pkts + got, n - got, HN_RX_BURST_BUDGET);
+	if (got < n && !hn_chan_idle(rxq->ch))
+		got += hn_chan_drain(rxq->hn, rxq->ch, pkts + got, n - got, HN_RX_BURST_BUDGET);
 	return got;
 }
 

@@ -29,7 +29,10 @@
 #include <rte_net.h>
 #include <rte_tcp.h>
 
-#include "hn_var.h"
+#include "hn_chan.h"
+#include "hn_nvsp_msg.h"
+#include "hn_rx.h"
+#include "hn_tx.h"
 
 /* The largest RNDIS header + PPIs a frame needs: hash, VLAN, csum/LSO. */
 #define HN_TX_PPI_MAX	(3 * HV_RNDIS_PPI_SIZE(4))
@@ -281,11 +284,8 @@ agg_flush(struct hn_txq *txq, struct hn_tx_burst *tb)
 	if (txq->agg_idx < 0)
 		return 0;
 	d = &txq->txd[txq->agg_idx];
-	memset(&nv, 0, sizeof(nv));
-	nv.rndis_pkt.type = HV_NVSP_MSG_RNDIS_PKT;
-	nv.rndis_pkt.chan_type = HV_NVSP_CHAN_DATA;
-	nv.rndis_pkt.chim_idx = txq->first_section + (uint32_t)txq->agg_idx;
-	nv.rndis_pkt.chim_sz = txq->agg_used;
+	hn_nvsp_build_rndis_pkt(&nv, HV_NVSP_CHAN_DATA,
+				txq->first_section + (uint32_t)txq->agg_idx, txq->agg_used);
 	d->npkts = txq->agg_pkts;
 	__atomic_store_n(&d->state, HN_TXD_INFLIGHT, __ATOMIC_RELEASE);
 	ret = vmbus_chan_batch_send(&tb->b, HV_PKT_DATA_INBAND, &nv, sizeof(nv),
@@ -418,11 +418,7 @@ tx_gpa(struct hn_txq *txq, struct rte_mbuf *m, struct hv_gpa_range *r, unsigned 
 	r[0].byte_offset = (uint32_t)((txq->hdr_iova + (size_t)idx * HN_TX_HDR_SIZE) &
 				      HV_PAGE_MASK);
 	r[0].pfn = (txq->hdr_iova + (size_t)idx * HN_TX_HDR_SIZE) >> HV_PAGE_SHIFT;
-	memset(&nv, 0, sizeof(nv));
-	nv.rndis_pkt.type = HV_NVSP_MSG_RNDIS_PKT;
-	nv.rndis_pkt.chan_type = HV_NVSP_CHAN_DATA;
-	nv.rndis_pkt.chim_idx = HV_NVSP_CHIM_IDX_INVALID;
-	nv.rndis_pkt.chim_sz = 0;
+	hn_nvsp_build_rndis_pkt(&nv, HV_NVSP_CHAN_DATA, HV_NVSP_CHIM_IDX_INVALID, 0);
 	d = &txq->txd[idx];
 	d->m = m;
 	d->npkts = 1;
@@ -647,30 +643,30 @@ hn_xmit_prepare(void *q, struct rte_mbuf **pkts, uint16_t n)
 
 /* dev_start: this queue's sections and a full free list. */
 int
-hn_txq_bind(struct hn_dev *hv, struct hn_txq *txq, uint32_t nb_txq)
+hn_txq_bind(struct hn_dev *hn, struct hn_txq *txq, uint32_t nb_txq)
 {
-	uint32_t share = (hv->chim_count - 1) / nb_txq;	/* last one: control */
+	uint32_t share = (hn->chim_count - 1) / nb_txq;	/* last one: control */
 	uint32_t i;
 
 	txq->ndesc = RTE_MIN((uint32_t)txq->nb_desc, share);
 	if (txq->ndesc == 0) {
 		PMD_DRV_LOG(ERR, "port %u: no send-buffer section left for TX queue %u",
-			    hv->port_id, txq->queue_id);
+			    hn->port_id, txq->queue_id);
 		return -ENOSPC;
 	}
 	txq->first_section = txq->queue_id * share;
-	txq->section_size = hv->chim_section_size;
-	txq->sections = hv->chim + (size_t)txq->first_section * hv->chim_section_size;
-	txq->agg_max_bytes = RTE_MIN(hv->chim_section_size, hv->agg_max_bytes);
-	txq->agg_max_pkts = hv->agg_max_pkts;
-	txq->agg_align = hv->agg_align;
-	txq->copybreak = RTE_MIN(hv->args.tx_copybreak,
+	txq->section_size = hn->chim_section_size;
+	txq->sections = hn->chim + (size_t)txq->first_section * hn->chim_section_size;
+	txq->agg_max_bytes = RTE_MIN(hn->chim_section_size, hn->agg_max_bytes);
+	txq->agg_max_pkts = hn->agg_max_pkts;
+	txq->agg_align = hn->agg_align;
+	txq->copybreak = RTE_MIN(hn->args.tx_copybreak,
 				 txq->agg_max_bytes - (uint32_t)HN_TX_RNDIS_MAX);
-	txq->lso4_max = hv->lso4_max;
-	txq->lso6_max = hv->lso6_max;
-	txq->lso_minsegs = hv->lso_minsegs;
-	txq->csum6 = hv->csum_tx6 != 0;
-	txq->max_frame = hv->mtu + RTE_ETHER_HDR_LEN;
+	txq->lso4_max = hn->lso4_max;
+	txq->lso6_max = hn->lso6_max;
+	txq->lso_minsegs = hn->lso_minsegs;
+	txq->csum6 = hn->csum_tx6 != 0;
+	txq->max_frame = hn->mtu + RTE_ETHER_HDR_LEN;
 	txq->agg_idx = -1;
 	txq->spare = UINT32_MAX;
 	txq->stash_n = 0;

@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Copyright(c) 2026 hvnet authors
  *
- * net_netvsc private state. Who owns what:
+ * net_netvsc private state, shared by the layers (one header each for
+ * their functions: hn_rndis.h, hn_nvsp.h, hn_ctl.h, hn_chan.h, hn_rx.h,
+ * hn_lro.h, hn_tx.h, hn_stats.h). Who owns what:
  *  - struct hn_dev: the device; NVSP/RNDIS session, link, RSS, offloads.
- *    Written by the control path (one thread at a time, ctl_lock).
+ *    Written by the control path (one thread at a time, ctl_lock); the
+ *    session states only by hn_nvsp.c (nvsp_state) and hn_rndis.c
+ *    (rndis_state); link_* also by status indications (any drainer).
+ *  - struct hn_ctl: the control mailbox (hn_ctl.c): armed and read by the
+ *    control thread, filled by whichever thread drains the primary channel.
  *  - struct hn_chan: one VMBus channel. Its inbound ring has one reader at
  *    a time: whoever wins `owner` (the RX lcore, the TX lcore wanting
  *    completions, or the control thread waiting for the host).
@@ -18,8 +24,8 @@
  * rings at the primary's addresses.
  */
 
-#ifndef HN_VAR_H
-#define HN_VAR_H
+#ifndef HN_DEV_H
+#define HN_DEV_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -179,10 +185,10 @@ struct hn_rx_ext {
 	uint32_t idx;
 };
 
-struct hn_lro;	/* hn_rx.c: a coalesced packet being put together */
+struct hn_lro;	/* hn_lro.c: a coalesced packet being put together */
 
 struct hn_rxq {
-	struct hn_dev *hv;
+	struct hn_dev *hn;
 	struct hn_chan *ch;
 	struct rte_mempool *mp;
 	struct rte_ring *staging;	/* frames drained by another thread */
@@ -214,7 +220,7 @@ struct hn_txd {
 };
 
 struct hn_txq {
-	struct hn_dev *hv;
+	struct hn_dev *hn;
 	struct hn_chan *ch;
 	uint16_t queue_id;
 	uint16_t port_id;
@@ -280,13 +286,30 @@ struct hn_ctl {
 	uint8_t buf[HN_CTL_MSG_MAX];
 };
 
+/* The NVSP session (§C, §D), in the order it is built up. */
+enum hn_nvsp_state {
+	HN_NVSP_CLOSED,		/* no primary channel, or torn down */
+	HN_NVSP_VERSIONED,	/* version agreed, NDIS configured */
+	HN_NVSP_BUFFERS,	/* receive buffer connected: transfer pages valid */
+	HN_NVSP_READY,		/* send buffer connected too: data can flow */
+};
+
+/* The RNDIS device on top of it (§E). */
+enum hn_rndis_state {
+	HN_RNDIS_UNINITIALISED,	/* no INITIALIZE answered yet */
+	HN_RNDIS_INITIALISED,	/* control works; the packet filter is 0 */
+	HN_RNDIS_DATA,		/* a packet filter is set: frames arrive */
+	HN_RNDIS_HALTED,	/* HALT sent (or the device is gone) */
+};
+
 struct hn_dev {
 	struct vmbus_device *vdev;	/* primary process only */
 	struct rte_eth_dev_data *data;
 	uint16_t port_id;
 	struct hn_devargs args;
 
-	/* NVSP session */
+	/* NVSP session: nvsp_state is changed only by hn_nvsp.c */
+	enum hn_nvsp_state nvsp_state;
 	uint32_t nvsp_ver;
 	uint32_t ndis_ver;
 	uint8_t *rxbuf;
@@ -294,12 +317,10 @@ struct hn_dev {
 	uint64_t *rxbuf_pfn;		/* guest page of each 4 KiB, rx_extmbuf */
 	uint32_t session;		/* bumped by every NVSP attach (atomic) */
 	uint32_t rx_slots;		/* receive sections the host carved */
-	bool rxbuf_connected;
 	uint8_t *chim;
 	uint64_t chim_len;
 	uint32_t chim_section_size;
 	uint32_t chim_count;
-	bool chim_connected;
 	uint32_t ctl_section;		/* last section: control requests */
 	uint32_t subch_granted;
 	bool subch_requested;		/* once per session */
@@ -307,8 +328,8 @@ struct hn_dev {
 	uint32_t vf_serial;		/* VF association (later issue) */
 	bool vf_allocated;
 
-	/* RNDIS device */
-	bool rndis_up;
+	/* RNDIS device: rndis_state is changed only by hn_rndis.c */
+	enum hn_rndis_state rndis_state;
 	uint32_t rid;
 	uint32_t agg_max_pkts;
 	uint32_t agg_max_bytes;
@@ -354,56 +375,4 @@ hn_is_primary(void)
 	return rte_eal_process_type() == RTE_PROC_PRIMARY;
 }
 
-/* hn_ethdev.c */
-struct rte_eth_dev;
-void hn_link_refresh(struct rte_eth_dev *dev);
-
-/* hn_nvsp.c: the NVSP session on the primary channel */
-int hn_nvsp_attach(struct hn_dev *hv, uint32_t mtu);
-void hn_nvsp_detach(struct hn_dev *hv);
-int hn_nvsp_subchannels(struct hn_dev *hv, uint32_t want, uint32_t *granted);
-int hn_ctl_nvsp(struct hn_dev *hv, const union hv_nvsp_msg *req, uint32_t resp_type,
-		void *resp, uint32_t resp_min, uint32_t resp_max);
-int hn_ctl_wait(struct hn_dev *hv, const char *what);
-uint64_t hn_ctl_deadline(const struct hn_dev *hv);
-
-/* hn_rndis.c: RNDIS control */
-int hn_rndis_attach(struct hn_dev *hv);
-void hn_rndis_detach(struct hn_dev *hv);
-int hn_rndis_query(struct hn_dev *hv, uint32_t oid, const void *in, uint32_t in_len,
-		   void *out, uint32_t out_min, uint32_t out_max, uint32_t *out_len);
-int hn_rndis_set(struct hn_dev *hv, uint32_t oid, const void *data, uint32_t len);
-int hn_rndis_set_filter(struct hn_dev *hv, uint32_t filter);
-int hn_rndis_query_link(struct hn_dev *hv);
-int hn_rndis_set_mac(struct hn_dev *hv, const struct rte_ether_addr *mac);
-int hn_rndis_set_offloads(struct hn_dev *hv, uint64_t rx_offloads, uint64_t tx_offloads);
-int hn_rndis_set_rss(struct hn_dev *hv, uint32_t nqueues);
-void hn_rndis_status(struct hn_dev *hv, const uint8_t *msg, uint32_t len);
-
-/* hn_rx.c: draining a channel, RX burst */
-uint16_t hn_chan_drain(struct hn_dev *hv, struct hn_chan *ch,
-		       struct rte_mbuf **pkts, uint16_t max, unsigned int budget);
-void hn_chan_drain_for_tx(struct hn_txq *txq);
-uint16_t hn_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n);
-void hn_chan_acks_kick(struct hn_chan *ch);
-void hn_rx_ext_free(void *addr, void *opaque);
-int hn_rxq_ext_setup(struct hn_rxq *rxq, int socket);
-void hn_rxq_ext_release(struct hn_rxq *rxq);
-int hn_rxq_lro_setup(struct hn_rxq *rxq, int socket);
-void hn_rxq_lro_release(struct hn_rxq *rxq);
-int hn_rxbuf_map_pages(struct hn_dev *hv);
-void hn_rxq_flush(struct hn_rxq *rxq);
-void hn_chan_free_acks(struct hn_chan *ch);
-int hn_chan_alloc_acks(struct hn_dev *hv, struct hn_chan *ch);
-
-/* hn_tx.c */
-uint16_t hn_xmit_pkts(void *txq, struct rte_mbuf **pkts, uint16_t n);
-uint16_t hn_xmit_prepare(void *txq, struct rte_mbuf **pkts, uint16_t n);
-void hn_tx_complete(struct hn_chan *ch, uint64_t xid, uint32_t status);
-void hn_tx_complete_flush(struct hn_chan *ch);
-int hn_txq_bind(struct hn_dev *hv, struct hn_txq *txq, uint32_t nb_txq);
-unsigned int hn_txq_inflight(const struct hn_txq *txq);
-void hn_txq_reclaim_all(struct hn_txq *txq);
-int hn_tx_done_cleanup(void *txq, uint32_t free_cnt);
-
-#endif /* HN_VAR_H */
+#endif /* HN_DEV_H */

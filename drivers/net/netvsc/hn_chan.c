@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 hvnet authors
+ *
+ * A channel's inbound side (protocol doc §B, §F): every VMBus packet the
+ * host sends is read here, in place in the ring, and handed to the layer
+ * it is for:
+ *   0x7 transfer pages  RNDIS messages in the receive buffer (hn_rx.c);
+ *                       one completion goes back per packet, always;
+ *   0xB completion      NVSP answers to the control path (hn_ctl.c), and
+ *                       send completions that free TX descriptors (hn_tx.c);
+ *   0x6 in-band         host notifications (hn_nvsp.c).
+ *
+ * One thread drains a channel at a time (hn_chan.owner). Frames go
+ * straight into the caller's burst array; when the drainer is not that
+ * queue's receiver (TX wanting completions, the control thread waiting
+ * for an answer) they are parked in the queue's staging ring.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_malloc.h>
+#include <rte_prefetch.h>
+
+#include "hn_chan.h"
+#include "hn_ctl.h"
+#include "hn_nvsp_msg.h"
+
+static inline bool
+chan_try_own(struct hn_chan *ch)
+{
+	uint32_t expected = 0;
+
+	return __atomic_compare_exchange_n(&ch->owner, &expected, 1, false,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+static inline void
+chan_release(struct hn_chan *ch)
+{
+	__atomic_store_n(&ch->owner, 0, __ATOMIC_RELEASE);
+}
+
+/* ---- receive completions ------------------------------------------------ */
+
+int
+hn_chan_alloc_acks(struct hn_dev *hn, struct hn_chan *ch)
+{
+	/* at most one outstanding transfer packet per receive slot */
+	ch->ack_cap = hn->rx_slots + 1;
+	ch->acks = rte_zmalloc("hn_acks", sizeof(*ch->acks) * ch->ack_cap, 0);
+	ch->ack_head = 0;
+	ch->ack_count = 0;
+	if (ch->acks == NULL)
+		return -ENOMEM;
+	if (hn->args.rx_extmbuf) {
+		char name[RTE_RING_NAMESIZE];
+
+		snprintf(name, sizeof(name), "hn_xa_p%u_c%u_%u", hn->port_id, ch->index,
+			 hn->session);
+		ch->ext_acks = rte_ring_create_elem(name, sizeof(uint64_t),
+						    rte_align32pow2(ch->ack_cap + 1),
+						    SOCKET_ID_ANY, RING_F_SC_DEQ);
+		if (ch->ext_acks == NULL)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void
+chan_free_acks(struct hn_chan *ch)
+{
+	rte_free(ch->acks);
+	ch->acks = NULL;
+	rte_ring_free(ch->ext_acks);
+	ch->ext_acks = NULL;
+	ch->ack_cap = 0;
+	ch->ack_count = 0;
+}
+
+void
+hn_chan_reset(struct hn_chan *ch, uint16_t index)
+{
+	chan_free_acks(ch);
+	memset(ch, 0, sizeof(*ch));
+	ch->index = index;
+}
+
+void
+hn_chan_bind(struct hn_dev *hn, struct hn_chan *ch, struct vmbus_channel *vc)
+{
+	ch->vc = vc;
+	ch->rx_ring = vmbus_chan_rx_ring(vc);
+	vmbus_chan_set_latency(vc, hn->args.latency_us);
+}
+
+/*
+ * Receive completions are queued while a drain parses (hn_chan_ack_rx),
+ * and sent together when it ends: one index update for all of them, and
+ * the ring is held unpublished only while they are written, not while
+ * frames are parsed and copied. Sent oldest first, as far as the ring has
+ * room; what is left waits for the next drain.
+ */
+static void
+acks_flush(struct hn_chan *ch, bool *sig)
+{
+	struct vmbus_send_batch b;
+	struct hv_nvsp_rndis_pkt_complete c;
+
+	if (ch->ack_count == 0)
+		return;
+	vmbus_chan_batch_begin(ch->vc, &b);
+	while (ch->ack_count > 0) {
+		const struct hn_ack *a = &ch->acks[ch->ack_head];
+
+		c = hn_nvsp_build_rndis_pkt_complete(a->status);
+		if (vmbus_chan_batch_send(&b, HV_PKT_COMPLETION, &c, sizeof(c), a->xid, 0,
+					  sig) < 0)
+			break;
+		ch->ack_head = (ch->ack_head + 1) % ch->ack_cap;
+		ch->ack_count--;
+	}
+	vmbus_chan_batch_end(&b, sig);
+	/* each completion is counted once, when it first finds no room */
+	ch->acks_deferred += RTE_MIN(ch->ack_count, ch->ack_new);
+	ch->ack_new = 0;
+}
+
+/* Completions of attached frames, left by free callbacks (any thread). */
+static void
+ext_acks_collect(struct hn_chan *ch)
+{
+	uint64_t xid;
+
+	if (ch->ext_acks == NULL)
+		return;
+	while (rte_ring_sc_dequeue_elem(ch->ext_acks, &xid, sizeof(xid)) == 0)
+		hn_chan_ack_rx(ch, xid, HV_NVSP_STATUS_SUCCESS);
+}
+
+/* The owner is done: completions out, then the channel is free again. */
+static void
+acks_end_release(struct hn_chan *ch, bool sig)
+{
+	ext_acks_collect(ch);
+	acks_flush(ch, &sig);
+	if (sig)
+		vmbus_chan_signal(ch->vc);
+	chan_release(ch);
+}
+
+/*
+ * Completions left in ext_acks are sent by whoever owns the channel next.
+ * A callback that finds it owned leaves its completion to the owner; the
+ * owner looks again after letting go (the fence pairs with the callback's
+ * compare-and-swap), so none is left behind.
+ */
+void
+hn_chan_acks_kick(struct hn_chan *ch)
+{
+	while (!rte_ring_empty(ch->ext_acks) && chan_try_own(ch)) {
+		acks_end_release(ch, false);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	}
+}
+
+/* ---- dispatch ------------------------------------------------------------ */
+
+/* A completion: an NVSP answer for the control path, or a send done. */
+static void
+chan_completion(struct hn_dev *hn, struct hn_chan *ch, const struct hv_ring_pkt *pkt)
+{
+	uint32_t hlen = pkt->desc.offset8 * 8u;
+	uint32_t plen = pkt->len - hlen;
+	const uint8_t *payload = (const uint8_t *)pkt->data + hlen;
+	uint64_t xid = pkt->desc.trans_id;
+	struct hv_nvsp_rndis_pkt_complete c = { .type = 0 };
+
+	if (xid & HN_XID_CTL) {
+		if (ch->index == 0)
+			hn_ctl_deliver_completion(&hn->ctl, xid, payload, plen);
+		return;
+	}
+	if (plen >= sizeof(c))
+		memcpy(&c, payload, sizeof(c));
+	if (c.type != HV_NVSP_MSG_RNDIS_PKT_COMPLETE) {
+		ch->bad_completions++;
+		return;
+	}
+	hn_tx_complete(ch, xid, c.status);
+}
+
+static void
+chan_inband(struct hn_dev *hn, struct hn_chan *ch, const struct hv_ring_pkt *pkt)
+{
+	uint32_t hlen = pkt->desc.offset8 * 8u;
+
+	if (pkt->len - hlen < sizeof(uint32_t)) {
+		ch->bad_packets++;
+		return;
+	}
+	hn_nvsp_inband(hn, (const uint8_t *)pkt->data + hlen, pkt->len - hlen);
+}
+
+static inline void
+chan_dispatch(struct hn_dev *hn, struct hn_chan *ch, struct hn_sink *sink,
+	      const struct hv_ring_pkt *pkt)
+{
+	switch (pkt->desc.type) {
+	case HV_PKT_DATA_XFER_PAGES:
+		hn_rx_xfer(hn, ch, sink, pkt);
+		break;
+	case HV_PKT_COMPLETION:
+		chan_completion(hn, ch, pkt);
+		break;
+	case HV_PKT_DATA_INBAND:
+		chan_inband(hn, ch, pkt);
+		break;
+	default:
+		ch->bad_packets++;
+		break;
+	}
+}
+
+/*
+ * Warm the next packet's message while this one is parsed: the host wrote
+ * both on the other CPU, so each line is a miss, and the frame's lines are
+ * only known once the next descriptor is read. A hint only: what is read
+ * here is bounded, never trusted.
+ */
+#define HN_RX_PREFETCH_MAX	1600u	/* RNDIS header, PPIs, a 1514 B frame */
+
+static inline void
+chan_prefetch_next(const struct hn_dev *hn, const struct hn_chan *ch,
+		   const struct hv_ring_pkt *pkt)
+{
+	const uint8_t *next = hv_ring_next_hint(ch->rx_ring, pkt->len,
+						sizeof(struct hv_xfer_page_hdr) +
+						sizeof(struct hv_xfer_range));
+	struct hv_xfer_page_hdr xh;
+	struct hv_xfer_range r;
+
+	if (next == NULL)
+		return;
+	memcpy(&xh, next, sizeof(xh));
+	if (xh.desc.type != HV_PKT_DATA_XFER_PAGES)
+		return;
+	rte_prefetch0(next + (uint32_t)xh.desc.len8 * 8u + HV_RING_TRAILER_SIZE);
+	memcpy(&r, next + sizeof(xh), sizeof(r));
+	if ((uint64_t)r.byte_offset + r.byte_count <= hn->rxbuf_len) {
+		/* the whole message, up to a standard frame: its misses then
+		 * overlap with the work on this one */
+		uint32_t len = RTE_MIN(r.byte_count, (uint32_t)HN_RX_PREFETCH_MAX), off;
+
+		for (off = 0; off < len; off += RTE_CACHE_LINE_SIZE)
+			rte_prefetch0(hn->rxbuf + r.byte_offset + off);
+	}
+}
+
+/* ---- the drain ------------------------------------------------------------ */
+
+/* Room the staging ring must have for the drain to go past a transfer
+ * packet on TX's behalf: more frames than one packet normally holds. */
+#define HN_STAGING_HEADROOM	64u
+
+/*
+ * Drain channel ch: at most `budget` packets, stopping early once the
+ * burst array (pkts, max) is full, or, with keep_frames, before a transfer
+ * packet whose frames the staging ring might not hold. Returns the frames
+ * put in pkts. Does nothing if another thread is draining the channel now.
+ */
+static uint16_t
+chan_drain(struct hn_dev *hn, struct hn_chan *ch, struct rte_mbuf **pkts, uint16_t max,
+	   unsigned int budget, bool keep_frames)
+{
+	struct hn_sink sink = { .pkts = pkts, .n = 0, .max = max };
+	struct hv_ring_pkt pkt;
+	unsigned int done = 0;
+
+	if (ch->vc == NULL || !chan_try_own(ch))
+		return 0;
+	while (done < budget && (pkts == NULL || sink.n < max)) {
+		int ret = vmbus_chan_peek(ch->vc, &pkt);
+
+		if (ret <= 0) {
+			if (ret < 0)
+				ch->bad_packets++;
+			break;
+		}
+		if (keep_frames && pkt.desc.type == HV_PKT_DATA_XFER_PAGES &&
+		    ch->rxq != NULL &&
+		    rte_ring_free_count(ch->rxq->staging) < HN_STAGING_HEADROOM)
+			break;
+		chan_prefetch_next(hn, ch, &pkt);
+		chan_dispatch(hn, ch, pkts == NULL ? NULL : &sink, &pkt);
+		vmbus_chan_consume(ch->vc, pkt.len);
+		done++;
+	}
+	if (done > 0) {
+		vmbus_chan_rx_commit(ch->vc);
+		hn_tx_complete_flush(ch);	/* completed sends, in bulk */
+	}
+	acks_end_release(ch, false);
+	if (ch->ext_acks != NULL) {
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		hn_chan_acks_kick(ch);
+	}
+	return sink.n;
+}
+
+uint16_t
+hn_chan_drain(struct hn_dev *hn, struct hn_chan *ch, struct rte_mbuf **pkts, uint16_t max,
+	      unsigned int budget)
+{
+	return chan_drain(hn, ch, pkts, max, budget, false);
+}
+
+/*
+ * TX needs send completions; they may sit behind frames. While the queue's
+ * receiver keeps polling, the frames met on the way are parked for it only
+ * as far as the staging ring has room: past that, the drain stops rather
+ * than drop them, and the receiver's next poll takes the rest, completions
+ * included (TX meanwhile sends less). A receiver that has not polled since
+ * TX's last drain may never come back: then frames are dropped when the
+ * staging ring is full, so that completions keep flowing.
+ */
+void
+hn_chan_drain_for_tx(struct hn_txq *txq)
+{
+	struct hn_rxq *rxq = txq->ch->rxq;
+	bool keep = false;
+
+	if (rxq != NULL) {
+		uint64_t polls = __atomic_load_n(&rxq->polls, __ATOMIC_RELAXED);
+
+		keep = polls != txq->rx_polls_seen;
+		txq->rx_polls_seen = polls;
+	}
+	chan_drain(txq->hn, txq->ch, NULL, 0, HN_RX_BURST_BUDGET, keep);
+}

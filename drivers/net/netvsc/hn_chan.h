@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 hvnet authors
+ *
+ * The channel layer (hn_chan.c): who drains a channel's inbound ring, the
+ * drain loop, dispatch by VMBus packet type, receive completions batched
+ * back to the host. Below it is only the bus (hv_vmbus.h).
+ *
+ * What the drain finds goes up through the sinks declared at the end:
+ * plain functions of the layers above, called directly (never through a
+ * pointer), named here so the way up is as readable as the way down.
+ */
+
+#ifndef HN_CHAN_H
+#define HN_CHAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ring.h>
+
+#include "hn_dev.h"
+
+/* Where frames go during one drain. */
+struct hn_sink {
+	struct rte_mbuf **pkts;
+	uint16_t n;
+	uint16_t max;
+};
+
+/* Bind ch to an open bus channel; forget it (completions freed, counters
+ * zeroed); receive completions sized for the session's receive slots. */
+void hn_chan_bind(struct hn_dev *hn, struct hn_chan *ch, struct vmbus_channel *vc);
+void hn_chan_reset(struct hn_chan *ch, uint16_t index);
+int hn_chan_alloc_acks(struct hn_dev *hn, struct hn_chan *ch);
+
+/* Drain ch: at most budget packets, frames into pkts (NULL: staged). */
+uint16_t hn_chan_drain(struct hn_dev *hn, struct hn_chan *ch,
+		       struct rte_mbuf **pkts, uint16_t max, unsigned int budget);
+/* Drain for send completions (TX lcore). */
+void hn_chan_drain_for_tx(struct hn_txq *txq);
+/* Send completions left by free callbacks, if nobody owns the channel. */
+void hn_chan_acks_kick(struct hn_chan *ch);
+
+/*
+ * Queue a receive completion (the channel's owner only); sent when the
+ * drain ends. More outstanding packets than receive slots: the host broke
+ * the rules, and the completion is counted as bad, not queued.
+ */
+static inline void
+hn_chan_ack_rx(struct hn_chan *ch, uint64_t xid, uint32_t status)
+{
+	struct hn_ack *a;
+
+	if (unlikely(ch->acks == NULL || ch->ack_count == ch->ack_cap)) {
+		ch->bad_packets++;
+		return;
+	}
+	a = &ch->acks[(ch->ack_head + ch->ack_count) % ch->ack_cap];
+	a->xid = xid;
+	a->status = status;
+	ch->ack_count++;
+	ch->ack_new++;
+}
+
+/* Nothing to read and no completion waiting to go out: the common poll of
+ * an idle queue ends here, without taking the channel. */
+static inline bool
+hn_chan_idle(const struct hn_chan *ch)
+{
+	const struct hv_ring *r = ch->rx_ring;
+
+	if (unlikely(r == NULL))
+		return true;	/* no channel: hn_chan_drain() would do nothing */
+	return ch->ack_count == 0 && hv_ring_idle(r) &&
+	       (ch->ext_acks == NULL || rte_ring_empty(ch->ext_acks));
+}
+
+/* ---- sinks: what the drain hands up ------------------------------------- */
+
+/* 0x7 transfer pages: RNDIS messages in the receive buffer (hn_rx.c);
+ * queues exactly one receive completion for the packet. */
+void hn_rx_xfer(struct hn_dev *hn, struct hn_chan *ch, struct hn_sink *sink,
+		const struct hv_ring_pkt *pkt);
+/* 0xB completion of a data send, and the end of a drain (hn_tx.c). */
+void hn_tx_complete(struct hn_chan *ch, uint64_t xid, uint32_t status);
+void hn_tx_complete_flush(struct hn_chan *ch);
+/* 0x6 in-band NVSP notification from the host (hn_nvsp.c). */
+void hn_nvsp_inband(struct hn_dev *hn, const uint8_t *msg, uint32_t len);
+/* 0xB completion of a control message: hn_ctl_deliver_completion (hn_ctl.h). */
+
+#endif /* HN_CHAN_H */

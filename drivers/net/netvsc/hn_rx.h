@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 hvnet authors
+ *
+ * RX (hn_rx.c): RNDIS messages of a transfer packet parsed in place,
+ * frames copied or attached, the RX burst.
+ */
+
+#ifndef HN_RX_H
+#define HN_RX_H
+
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "hn_chan.h"
+#include "hn_dev.h"
+
+uint16_t hn_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n);
+void hn_rxq_flush(struct hn_rxq *rxq);
+int hn_rxq_ext_setup(struct hn_rxq *rxq, int socket);
+void hn_rxq_ext_release(struct hn_rxq *rxq);
+/* free callback of attached frames: TX recognises them by it */
+void hn_rx_ext_free(void *addr, void *opaque);
+
+/* ---- shared by the RX parser (hn_rx.c) and LRO (hn_lro.c) --------------- */
+
+/* What the per-packet info of one frame says. */
+struct hn_rxinfo {
+	uint32_t vlan;
+	uint32_t csum;
+	uint32_t hash;
+	uint32_t hash_info;
+	struct hv_rndis_pktinfo_id frag;	/* RSC fragment id (§F.6) */
+	uint8_t have;		/* HN_RXI_* */
+};
+#define HN_RXI_VLAN	0x1
+#define HN_RXI_CSUM	0x2
+#define HN_RXI_HASH	0x4
+#define HN_RXI_HASHINF	0x8
+#define HN_RXI_FRAG	0x10	/* one fragment of a coalesced packet */
+
+/* One transfer packet being parsed. */
+struct hn_xfer {
+	struct hn_sink *sink;
+	struct hn_rx_ext *ext;		/* its frames were attached (lazily) */
+	uint64_t xid;
+	uint8_t lro;			/* HN_XFER_LRO_*: coalesced packets met */
+};
+
+/* hn_xfer.lro */
+#define HN_XFER_LRO_SEEN	0x1	/* a fragment was met */
+#define HN_XFER_LRO_BROKEN	0x2	/* a chain was dropped: complete as failed */
+
+static inline struct rte_mbuf *
+hn_rx_mbuf(struct hn_rxq *rxq)
+{
+	if (unlikely(rxq->cache_n == 0)) {
+		if (rte_pktmbuf_alloc_bulk(rxq->mp, rxq->cache, HN_RX_MBUF_CACHE) != 0)
+			return NULL;
+		rxq->cache_n = HN_RX_MBUF_CACHE;
+	}
+	return rxq->cache[--rxq->cache_n];
+}
+
+static inline void
+hn_rx_fill(struct hn_rxq *rxq, struct rte_mbuf *m, const struct hn_rxinfo *info)
+{
+	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	uint64_t fl = 0;
+
+	m->port = rxq->port_id;
+	m->packet_type = RTE_PTYPE_L2_ETHER;
+	if (info->have & HN_RXI_CSUM) {
+		if (info->csum & HV_RNDIS_RXCSUM_IP_OK)
+			fl |= RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+		else if (info->csum & HV_RNDIS_RXCSUM_IP_FAILED)
+			fl |= RTE_MBUF_F_RX_IP_CKSUM_BAD;
+		if (info->csum & (HV_RNDIS_RXCSUM_TCP_OK | HV_RNDIS_RXCSUM_UDP_OK))
+			fl |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+		else if (info->csum & (HV_RNDIS_RXCSUM_TCP_FAILED | HV_RNDIS_RXCSUM_UDP_FAILED))
+			fl |= RTE_MBUF_F_RX_L4_CKSUM_BAD;
+	}
+	/* a hash info without a value is meaningless (§F.5) */
+	if ((info->have & (HN_RXI_HASH | HN_RXI_HASHINF)) == (HN_RXI_HASH | HN_RXI_HASHINF)) {
+		m->hash.rss = info->hash;
+		fl |= RTE_MBUF_F_RX_RSS_HASH;
+	}
+	m->ol_flags |= fl;	/* keeps RTE_MBUF_F_EXTERNAL of an attached frame */
+	if (unlikely(rte_is_multicast_ether_addr(&eh->dst_addr))) {
+		if (rte_is_broadcast_ether_addr(&eh->dst_addr))
+			rxq->stats.broadcast++;
+		else
+			rxq->stats.multicast++;
+	}
+	if (info->have & HN_RXI_VLAN) {
+		m->vlan_tci = HV_RNDIS_VLAN_TO_TCI(info->vlan);
+		m->ol_flags |= RTE_MBUF_F_RX_VLAN;
+		if (rxq->vlan_strip)
+			m->ol_flags |= RTE_MBUF_F_RX_VLAN_STRIPPED;
+		else if (rte_vlan_insert(&m) == 0)	/* the host always strips */
+			m->ol_flags &= ~RTE_MBUF_F_RX_VLAN;
+	}
+}
+
+/* Hand a frame to the burst, or park it for the queue's receiver. */
+static inline void
+hn_rx_deliver(struct hn_rxq *rxq, struct hn_sink *sink, struct rte_mbuf *m)
+{
+	if (sink != NULL && sink->n < sink->max) {
+		sink->pkts[sink->n++] = m;
+	} else if (rte_ring_sp_enqueue(rxq->staging, m) == 0) {
+		rxq->stats.staged++;
+	} else {
+		rxq->stats.staging_full++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	rxq->stats.packets++;
+	rxq->stats.bytes += m->pkt_len;
+	rxq->stats.bins[hn_size_bin(m->pkt_len)]++;
+}
+
+/* An IPv4 header checksum the host left stale (§F.4 0x100). */
+static inline void
+hn_rx_ip4_recksum(struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
+
+	if (eh->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
+	    m->data_len < sizeof(*eh) + sizeof(*ip) ||
+	    (ip->version_ihl & 0xf) < 5 ||
+	    m->data_len < sizeof(*eh) + rte_ipv4_hdr_len(ip))
+		return;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+}
+
+#endif /* HN_RX_H */

@@ -1,0 +1,954 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 hvnet authors
+ *
+ * The PMD's channel layer and fast paths (hn_chan.c, hn_ctl.c, hn_rx.c,
+ * hn_lro.c, hn_tx.c) against an in-memory channel: the test is the host.
+ * It writes VMBus packets into the guest's inbound ring and RNDIS
+ * messages into the receive buffer, drains the channel as an lcore would,
+ * and checks what comes out: mbufs (bytes, lengths, offload flags),
+ * completions on the outbound ring (transaction id, status), counters,
+ * the control mailbox, and TX descriptors freed by send completions.
+ * EAL runs without hugepages, PCI or shared files, for the mempool.
+ */
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <rte_eal.h>
+#include <rte_ip.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+
+#include "fake_bus.h"
+#include "hn_chan.h"
+#include "hn_ctl.h"
+#include "hn_lro.h"
+#include "hn_rx.h"
+#include "hn_tx.h"
+
+#define RING_BYTES	(4096u + (64u << 10))
+#define RXBUF_BYTES	(256u << 10)
+#define RX_SLOTS	128u
+#define NB_DESC		32u
+#define CHIM_SECTIONS	16u
+#define CHIM_SECTION	6144u
+#define POOL_MBUFS	1023u
+#define XID		0x1234u
+
+/* what the driver's log macros name; ethdev registers them in the PMD */
+int hn_logtype_init = RTE_LOGTYPE_USER1;
+int hn_logtype_driver = RTE_LOGTYPE_USER1;
+
+static struct rte_mempool *pool;
+
+/* ---- sinks above the files under test: record what reaches them ---------- */
+
+static struct {
+	unsigned int calls;
+	uint32_t status;
+} rndis_status_seen;
+
+void
+hn_rndis_status(struct hn_dev *hn, const uint8_t *msg, uint32_t len)
+{
+	struct hv_rndis_status_msg s;
+
+	(void)hn;
+	assert_true(len >= sizeof(s));
+	memcpy(&s, msg, sizeof(s));
+	rndis_status_seen.calls++;
+	rndis_status_seen.status = s.status;
+}
+
+static struct {
+	unsigned int calls;
+	uint32_t type;
+	uint32_t len;
+} inband_seen;
+
+void
+hn_nvsp_inband(struct hn_dev *hn, const uint8_t *msg, uint32_t len)
+{
+	(void)hn;
+	inband_seen.calls++;
+	memcpy(&inband_seen.type, msg, sizeof(uint32_t));
+	inband_seen.len = len;
+}
+
+/* ---- one device with one channel and both queues -------------------------- */
+
+struct fixture {
+	struct hn_dev *hn;
+	struct hn_chan *ch;
+	struct vmbus_channel *vc;
+	struct hn_rxq *rxq;
+	struct hn_txq *txq;
+	uint32_t rx_off;	/* next free byte of the receive buffer */
+};
+
+static struct fixture fx;
+
+static struct hn_rxq *
+rxq_create(struct hn_dev *hn, struct hn_chan *ch)
+{
+	struct hn_rxq *rxq = rte_zmalloc("rxq", sizeof(*rxq), RTE_CACHE_LINE_SIZE);
+
+	assert_non_null(rxq);
+	rxq->hn = hn;
+	rxq->ch = ch;
+	rxq->mp = pool;
+	rxq->nb_desc = 256;
+	rxq->buf_size = rte_pktmbuf_data_room_size(pool) - RTE_PKTMBUF_HEADROOM;
+	rxq->staging = rte_ring_create("rxq_staging", 256, SOCKET_ID_ANY,
+				       RING_F_SP_ENQ | RING_F_SC_DEQ);
+	assert_non_null(rxq->staging);
+	rxq->scatter = true;
+	rxq->vlan_strip = true;
+	rxq->lro_max = HN_LRO_PKT_MAX;
+	assert_int_equal(hn_rxq_lro_setup(rxq, SOCKET_ID_ANY), 0);
+	rxq->started = true;
+	return rxq;
+}
+
+static struct hn_txq *
+txq_create(struct hn_dev *hn, struct hn_chan *ch)
+{
+	struct hn_txq *txq = rte_zmalloc("txq", sizeof(*txq), RTE_CACHE_LINE_SIZE);
+
+	assert_non_null(txq);
+	txq->hn = hn;
+	txq->ch = ch;
+	txq->nb_desc = NB_DESC;
+	txq->txd = rte_zmalloc("txd", sizeof(*txq->txd) * NB_DESC, 0);
+	txq->free_idx = rte_ring_create_elem("txq_free", sizeof(uint32_t), 64, SOCKET_ID_ANY,
+					     RING_F_SP_ENQ | RING_F_SC_DEQ);
+	txq->hdr = rte_zmalloc("txh", NB_DESC * HN_TX_HDR_SIZE, 4096);
+	assert_non_null(txq->txd);
+	assert_non_null(txq->free_idx);
+	assert_non_null(txq->hdr);
+	txq->hdr_iova = rte_malloc_virt2iova(txq->hdr);
+	assert_int_equal(hn_txq_bind(hn, txq, 1), 0);
+	txq->started = true;
+	return txq;
+}
+
+static int
+setup(void **state)
+{
+	struct hn_dev *hn = rte_zmalloc("hn", sizeof(*hn), RTE_CACHE_LINE_SIZE);
+
+	(void)state;
+	assert_non_null(hn);
+	memset(&fx, 0, sizeof(fx));
+	memset(&rndis_status_seen, 0, sizeof(rndis_status_seen));
+	memset(&inband_seen, 0, sizeof(inband_seen));
+	hn->args.timeout_s = 1;
+	hn->args.tx_copybreak = HN_TX_COPYBREAK_DEFAULT;
+	hn->session = 1;
+	hn->nvsp_state = HN_NVSP_READY;
+	hn->rxbuf = rte_zmalloc("rxbuf", RXBUF_BYTES, 4096);
+	hn->rxbuf_len = RXBUF_BYTES;
+	hn->rx_slots = RX_SLOTS;
+	hn->chim = rte_zmalloc("chim", CHIM_SECTIONS * CHIM_SECTION, 4096);
+	hn->chim_len = CHIM_SECTIONS * CHIM_SECTION;
+	hn->chim_section_size = CHIM_SECTION;
+	hn->chim_count = CHIM_SECTIONS;
+	hn->agg_max_pkts = 8;
+	hn->agg_max_bytes = CHIM_SECTION;
+	hn->agg_align = 8;
+	hn->mtu = 1500;
+	assert_non_null(hn->rxbuf);
+	assert_non_null(hn->chim);
+	fx.hn = hn;
+	fx.ch = &hn->chans[0];
+	fx.vc = fake_chan_create(RING_BYTES);
+	hn_chan_bind(hn, fx.ch, fx.vc);
+	assert_int_equal(hn_chan_alloc_acks(hn, fx.ch), 0);
+	hn->nchan = 1;
+	fx.rxq = rxq_create(hn, fx.ch);
+	fx.txq = txq_create(hn, fx.ch);
+	fx.ch->rxq = fx.rxq;
+	fx.ch->txq = fx.txq;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	hn_rxq_flush(fx.rxq);
+	hn_rxq_lro_release(fx.rxq);
+	rte_ring_free(fx.rxq->staging);
+	rte_free(fx.rxq);
+	hn_txq_reclaim_all(fx.txq);
+	rte_ring_free(fx.txq->free_idx);
+	rte_free(fx.txq->txd);
+	rte_free(fx.txq->hdr);
+	rte_free(fx.txq);
+	hn_chan_reset(fx.ch, 0);
+	fake_chan_destroy(fx.vc);
+	rte_free(fx.hn->rxbuf);
+	rte_free(fx.hn->chim);
+	rte_free(fx.hn);
+	return 0;
+}
+
+/* ---- the host's side ------------------------------------------------------ */
+
+/* Put msg into the receive buffer; returns its range. */
+static struct hv_xfer_range
+rxbuf_put(const void *msg, uint32_t len)
+{
+	struct hv_xfer_range r = { .byte_count = len, .byte_offset = fx.rx_off };
+
+	memcpy(fx.hn->rxbuf + fx.rx_off, msg, len);
+	fx.rx_off += RTE_ALIGN_CEIL(len, 64);
+	return r;
+}
+
+/* A transfer-page packet of n ranges, as the host sends frames. */
+static void
+host_xfer(uint64_t xid, const struct hv_xfer_range *r, uint32_t n, uint16_t pageset)
+{
+	uint8_t pkt[sizeof(struct hv_xfer_page_hdr) + 64 * sizeof(struct hv_xfer_range)];
+	struct hv_xfer_page_hdr *h = (void *)pkt;
+	uint32_t len = sizeof(*h) + n * sizeof(*r);
+
+	memset(pkt, 0, sizeof(pkt));
+	h->desc.type = HV_PKT_DATA_XFER_PAGES;
+	h->desc.offset8 = (uint16_t)(len / 8);
+	h->desc.len8 = (uint16_t)(RTE_ALIGN_CEIL(len, 8) / 8);
+	h->desc.flags = HV_PKT_FLAG_COMPLETION_REQUESTED;
+	h->desc.trans_id = xid;
+	h->xfer_pageset_id = pageset;
+	h->range_cnt = n;
+	memcpy(h->ranges, r, n * sizeof(*r));
+	assert_int_equal(fake_host_write(fx.vc, pkt, h->desc.len8 * 8u), 0);
+}
+
+/* A packet of `type` with payload data[dlen] (completion, in-band). */
+static void
+host_packet(uint16_t type, uint64_t xid, const void *data, uint32_t dlen)
+{
+	uint8_t pkt[256];
+	struct hv_pkt_desc *d = (void *)pkt;
+	uint32_t len = sizeof(*d) + dlen;
+
+	memset(pkt, 0, sizeof(pkt));
+	d->type = type;
+	d->offset8 = sizeof(*d) / 8;
+	d->len8 = (uint16_t)(RTE_ALIGN_CEIL(len, 8) / 8);
+	d->trans_id = xid;
+	memcpy(pkt + sizeof(*d), data, dlen);
+	assert_int_equal(fake_host_write(fx.vc, pkt, d->len8 * 8u), 0);
+}
+
+/* The host reads the next guest packet, which must be a receive
+ * completion of xid with status. */
+static void
+expect_rx_completion(uint64_t xid, uint32_t status)
+{
+	uint8_t pkt[256];
+	struct hv_pkt_desc d;
+	struct hv_nvsp_rndis_pkt_complete c;
+
+	assert_int_equal(fake_host_read(fx.vc, pkt, sizeof(pkt)), 24);
+	memcpy(&d, pkt, sizeof(d));
+	assert_int_equal(d.type, HV_PKT_COMPLETION);
+	assert_int_equal(d.trans_id, xid);
+	memcpy(&c, pkt + d.offset8 * 8u, sizeof(c));
+	assert_int_equal(c.type, HV_NVSP_MSG_RNDIS_PKT_COMPLETE);
+	assert_int_equal(c.status, status);
+}
+
+static void
+expect_nothing_sent(void)
+{
+	uint8_t pkt[64];
+
+	assert_int_equal(fake_host_read(fx.vc, pkt, sizeof(pkt)), 0);
+}
+
+/* An RNDIS PACKET_MSG carrying frame[len] and the u32 PPIs given as
+ * (type, value) pairs; returns its length. */
+static uint32_t
+packet_msg(uint8_t *dst, const uint8_t *frame, uint32_t len, unsigned int nppi, ...)
+{
+	struct hv_rndis_packet_msg h = { .type = HV_RNDIS_PACKET_MSG };
+	uint8_t *ppi = dst + sizeof(h);
+	uint32_t ppi_len = 0;
+	unsigned int i;
+	va_list ap;
+
+	va_start(ap, nppi);
+	for (i = 0; i < nppi; i++) {
+		uint32_t type = va_arg(ap, uint32_t);
+		uint32_t value = va_arg(ap, uint32_t);
+
+		ppi_len += hv_rndis_ppi_put_u32(ppi + ppi_len, type, value);
+	}
+	va_end(ap);
+	h.ppi_offset = nppi ? HV_RNDIS_PACKET_MSG_OFFSET_MIN : 0;
+	h.ppi_len = ppi_len;
+	h.data_offset = HV_RNDIS_PACKET_MSG_OFFSET_MIN + ppi_len;
+	h.data_len = len;
+	h.len = (uint32_t)sizeof(h) + ppi_len + len;
+	memcpy(dst, &h, sizeof(h));
+	memcpy(dst + sizeof(h) + ppi_len, frame, len);
+	return h.len;
+}
+
+/* A unicast Ethernet frame of len bytes, its payload counting up from seed. */
+static void
+make_frame(uint8_t *f, uint32_t len, uint8_t seed)
+{
+	static const uint8_t hdr[14] = {
+		0x00, 0x15, 0x5d, 0x00, 0x00, 0x01, 0x00, 0x15, 0x5d, 0x00, 0x00, 0x02,
+		0x08, 0x00,
+	};
+	uint32_t i;
+
+	memcpy(f, hdr, sizeof(hdr));
+	for (i = sizeof(hdr); i < len; i++)
+		f[i] = (uint8_t)(seed + i);
+}
+
+static void
+assert_mbuf_bytes(const struct rte_mbuf *m, const uint8_t *want, uint32_t len)
+{
+	uint8_t got[2048];
+
+	assert_int_equal(m->pkt_len, len);
+	assert_true(len <= sizeof(got));
+	assert_memory_equal(rte_pktmbuf_read(m, 0, len, got), want, len);
+}
+
+static uint16_t
+drain(struct rte_mbuf **pkts, uint16_t max)
+{
+	return hn_chan_drain(fx.hn, fx.ch, pkts, max, HN_RX_BURST_BUDGET);
+}
+
+/* ---- RX ------------------------------------------------------------------- */
+
+/* A frame with checksum, hash and VLAN PPIs becomes one mbuf with the
+ * same bytes and flags; its slots go back in one completion. */
+static void
+test_rx_frame_offloads(void **state)
+{
+	uint8_t frame[300], msg[512];
+	struct hv_xfer_range r;
+	struct rte_mbuf *m[4];
+
+	(void)state;
+	make_frame(frame, sizeof(frame), 7);
+	r = rxbuf_put(msg, packet_msg(msg, frame, sizeof(frame), 4,
+				      HV_RNDIS_PPI_CSUM,
+				      HV_RNDIS_RXCSUM_IP_OK | HV_RNDIS_RXCSUM_TCP_OK,
+				      HV_RNDIS_PPI_HASHVAL, 0xdeadbeefu,
+				      HV_RNDIS_PPI_HASHINF, HV_NDIS_HASH_TCP_IPV4,
+				      HV_RNDIS_PPI_VLAN, HV_RNDIS_VLAN_FROM_TCI(0x2064)));
+	host_xfer(XID, &r, 1, HV_RXBUF_XFER_PAGESET_ID);
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 4), 1);
+	assert_mbuf_bytes(m[0], frame, sizeof(frame));
+	assert_int_equal(m[0]->ol_flags & (RTE_MBUF_F_RX_IP_CKSUM_MASK |
+					   RTE_MBUF_F_RX_L4_CKSUM_MASK |
+					   RTE_MBUF_F_RX_RSS_HASH | RTE_MBUF_F_RX_VLAN |
+					   RTE_MBUF_F_RX_VLAN_STRIPPED),
+			 RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD |
+			 RTE_MBUF_F_RX_RSS_HASH | RTE_MBUF_F_RX_VLAN |
+			 RTE_MBUF_F_RX_VLAN_STRIPPED);
+	assert_int_equal(m[0]->hash.rss, 0xdeadbeefu);
+	assert_int_equal(m[0]->vlan_tci, 0x2064);
+	assert_int_equal(m[0]->packet_type, RTE_PTYPE_L2_ETHER);
+	assert_int_equal(fx.rxq->stats.packets, 1);
+	assert_int_equal(fx.rxq->stats.bytes, sizeof(frame));
+	assert_int_equal(fx.rxq->stats.bins[HN_BIN_256_511], 1);
+	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
+	expect_nothing_sent();
+	rte_pktmbuf_free(m[0]);
+}
+
+/* Several ranges: the frames in order, still one completion. */
+static void
+test_rx_three_frames_one_completion(void **state)
+{
+	uint8_t frame[3][100], msg[256];
+	struct hv_xfer_range r[3];
+	struct rte_mbuf *m[8];
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		make_frame(frame[i], 60 + 20 * i, (uint8_t)(i * 40));
+		r[i] = rxbuf_put(msg, packet_msg(msg, frame[i], 60 + 20 * i, 0));
+	}
+	host_xfer(XID + 1, r, 3, HV_RXBUF_XFER_PAGESET_ID);
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 8), 3);
+	for (i = 0; i < 3; i++) {
+		assert_mbuf_bytes(m[i], frame[i], 60 + 20 * i);
+		assert_int_equal(m[i]->ol_flags & RTE_MBUF_F_RX_RSS_HASH, 0);
+		rte_pktmbuf_free(m[i]);
+	}
+	expect_rx_completion(XID + 1, HV_NVSP_STATUS_SUCCESS);
+	expect_nothing_sent();
+}
+
+/* With VLAN stripping off the host's tag goes back into the frame. */
+static void
+test_rx_vlan_reinserted(void **state)
+{
+	uint8_t frame[80], msg[256];
+	struct hv_xfer_range r;
+	struct rte_mbuf *m;
+	const uint8_t *p;
+
+	(void)state;
+	fx.rxq->vlan_strip = false;
+	make_frame(frame, sizeof(frame), 1);
+	r = rxbuf_put(msg, packet_msg(msg, frame, sizeof(frame), 1, HV_RNDIS_PPI_VLAN,
+				      HV_RNDIS_VLAN_FROM_TCI(100)));
+	host_xfer(XID, &r, 1, HV_RXBUF_XFER_PAGESET_ID);
+	assert_int_equal(hn_recv_pkts(fx.rxq, &m, 1), 1);
+	assert_int_equal(m->pkt_len, sizeof(frame) + 4);
+	assert_int_equal(m->ol_flags & (RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED), 0);
+	p = rte_pktmbuf_mtod(m, const uint8_t *);
+	assert_memory_equal(p, frame, 12);
+	assert_int_equal(p[12], 0x81);
+	assert_int_equal(p[13], 0x00);
+	assert_int_equal(p[15], 100);
+	assert_memory_equal(p + 16, frame + 12, sizeof(frame) - 12);
+	rte_pktmbuf_free(m);
+	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
+}
+
+/* A message whose data runs past its end is counted and dropped; the
+ * good frame after it in the same packet still arrives; the completion
+ * says the packet had a failure. */
+static void
+test_rx_truncated_message_dropped(void **state)
+{
+	uint8_t frame[64], msg[256];
+	struct hv_rndis_packet_msg h;
+	struct hv_xfer_range r[2];
+	struct rte_mbuf *m[4];
+	uint32_t len;
+
+	(void)state;
+	make_frame(frame, sizeof(frame), 3);
+	len = packet_msg(msg, frame, sizeof(frame), 0);
+	memcpy(&h, msg, sizeof(h));
+	h.data_len = 4000;	/* past the message */
+	memcpy(msg, &h, sizeof(h));
+	r[0] = rxbuf_put(msg, len);
+	r[1] = rxbuf_put(msg, packet_msg(msg, frame, sizeof(frame), 0));
+	host_xfer(XID, r, 2, HV_RXBUF_XFER_PAGESET_ID);
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 4), 1);
+	assert_mbuf_bytes(m[0], frame, sizeof(frame));
+	rte_pktmbuf_free(m[0]);
+	assert_int_equal(fx.rxq->stats.errors, 1);
+	assert_int_equal(fx.rxq->stats.packets, 1);
+	expect_rx_completion(XID, HV_NVSP_STATUS_FAILED);
+}
+
+/* Garbage where a transfer-page header should be: another page set, a
+ * range count larger than the packet, a range outside the receive
+ * buffer. Each is counted, still completed, and nothing is delivered. */
+static void
+test_rx_bad_transfer_packets(void **state)
+{
+	uint8_t frame[64], msg[256];
+	struct hv_xfer_range r;
+	struct rte_mbuf *m[4];
+	uint8_t pkt[sizeof(struct hv_xfer_page_hdr) + 8];
+	struct hv_xfer_page_hdr *h = (void *)pkt;
+
+	(void)state;
+	make_frame(frame, sizeof(frame), 9);
+	r = rxbuf_put(msg, packet_msg(msg, frame, sizeof(frame), 0));
+	host_xfer(1, &r, 1, 0x1111);			/* wrong page set */
+	memset(pkt, 0, sizeof(pkt));
+	h->desc.type = HV_PKT_DATA_XFER_PAGES;
+	h->desc.offset8 = sizeof(pkt) / 8;
+	h->desc.len8 = sizeof(pkt) / 8;
+	h->desc.trans_id = 2;
+	h->xfer_pageset_id = HV_RXBUF_XFER_PAGESET_ID;
+	h->range_cnt = 5;				/* room for one */
+	memcpy(h->ranges, &r, sizeof(r));
+	assert_int_equal(fake_host_write(fx.vc, pkt, sizeof(pkt)), 0);
+	r.byte_offset = RXBUF_BYTES - 16;		/* runs off the end */
+	host_xfer(3, &r, 1, HV_RXBUF_XFER_PAGESET_ID);
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 4), 0);
+	assert_int_equal(fx.ch->bad_packets, 2);
+	assert_int_equal(fx.rxq->stats.errors, 1);
+	assert_int_equal(fx.rxq->stats.packets, 0);
+	expect_rx_completion(1, HV_NVSP_STATUS_FAILED);
+	expect_rx_completion(2, HV_NVSP_STATUS_FAILED);
+	expect_rx_completion(3, HV_NVSP_STATUS_FAILED);
+	expect_nothing_sent();
+}
+
+/* A VMBus packet type the protocol does not use is skipped and counted;
+ * the frame behind it is still read. */
+static void
+test_rx_unknown_packet_type(void **state)
+{
+	uint8_t frame[64], msg[256], junk[16] = { 0 };
+	struct hv_xfer_range r;
+	struct rte_mbuf *m[2];
+
+	(void)state;
+	host_packet(0x9, 77, junk, sizeof(junk));
+	make_frame(frame, sizeof(frame), 5);
+	r = rxbuf_put(msg, packet_msg(msg, frame, sizeof(frame), 0));
+	host_xfer(XID, &r, 1, HV_RXBUF_XFER_PAGESET_ID);
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 2), 1);
+	assert_int_equal(fx.ch->bad_packets, 1);
+	rte_pktmbuf_free(m[0]);
+	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
+}
+
+/* A drain on TX's behalf (no burst array) parks frames in the staging
+ * ring; the receiver's next burst returns them first. */
+static void
+test_rx_staged_for_receiver(void **state)
+{
+	uint8_t frame[64], msg[256];
+	struct hv_xfer_range r;
+	struct rte_mbuf *m[2];
+
+	(void)state;
+	make_frame(frame, sizeof(frame), 11);
+	r = rxbuf_put(msg, packet_msg(msg, frame, sizeof(frame), 0));
+	host_xfer(XID, &r, 1, HV_RXBUF_XFER_PAGESET_ID);
+	hn_chan_drain_for_tx(fx.txq);
+	assert_int_equal(fx.rxq->stats.staged, 1);
+	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 2), 1);
+	assert_mbuf_bytes(m[0], frame, sizeof(frame));
+	rte_pktmbuf_free(m[0]);
+}
+
+/* A stopped queue: its frames are dropped, the slots still go back. */
+static void
+test_rx_stopped_queue_drops(void **state)
+{
+	uint8_t frame[64], msg[256];
+	struct hv_xfer_range r;
+	struct rte_mbuf *m[2];
+
+	(void)state;
+	make_frame(frame, sizeof(frame), 13);
+	r = rxbuf_put(msg, packet_msg(msg, frame, sizeof(frame), 0));
+	host_xfer(XID, &r, 1, HV_RXBUF_XFER_PAGESET_ID);
+	fx.rxq->started = false;
+	assert_int_equal(drain(m, 2), 0);
+	assert_int_equal(fx.rxq->stats.stopped_drops, 1);
+	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
+}
+
+/* ---- LRO ------------------------------------------------------------------ */
+
+#define LRO_HDR		(14u + 20u + 20u)
+
+/* An IPv4/TCP packet of `payload` bytes of payload, as the host coalesced it. */
+static uint32_t
+make_tcp4(uint8_t *f, uint32_t payload)
+{
+	struct rte_ipv4_hdr *ip = (void *)(f + 14);
+	struct rte_tcp_hdr *th = (void *)(f + 34);
+	uint32_t i;
+
+	make_frame(f, 14, 0);
+	memset(ip, 0, sizeof(*ip) + sizeof(*th));
+	ip->version_ihl = 0x45;
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(20 + 20 + payload));
+	ip->src_addr = rte_cpu_to_be_32(0x0a000001);
+	ip->dst_addr = rte_cpu_to_be_32(0x0a000002);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	th->src_port = rte_cpu_to_be_16(5000);
+	th->dst_port = rte_cpu_to_be_16(80);
+	th->sent_seq = rte_cpu_to_be_32(1000);
+	th->data_off = 0x50;
+	th->tcp_flags = RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG;
+	for (i = 0; i < payload; i++)
+		f[LRO_HDR + i] = (uint8_t)(i * 7);
+	return LRO_HDR + payload;
+}
+
+/* One fragment message: bytes [off, off + len) of the packet. */
+static struct hv_xfer_range
+lro_fragment(const uint8_t *pkt, uint32_t off, uint32_t len, uint16_t id, uint8_t flag)
+{
+	struct hv_rndis_pktinfo_id fid = {
+		.ver = HV_RNDIS_PKTINFO_ID_VER,
+		.flag = (uint8_t)(HV_RNDIS_PKTINFO_SUBALLOC | flag),
+		.pkt_id = id,
+	};
+	uint8_t msg[2048];
+	uint32_t v;
+
+	memcpy(&v, &fid, sizeof(v));
+	return rxbuf_put(msg, packet_msg(msg, pkt + off, len, 2, HV_RNDIS_PPI_PKTINFO_ID, v,
+					 HV_RNDIS_PPI_CSUM,
+					 HV_RNDIS_RXCSUM_IP_OK | HV_RNDIS_RXCSUM_TCP_OK));
+}
+
+/* Three fragments of one coalesced packet become one mbuf chain with the
+ * whole packet, marked LRO with the longest fragment as segment size. */
+static void
+test_lro_chain_reassembled(void **state)
+{
+	uint8_t pkt[LRO_HDR + 1200];
+	uint32_t len = make_tcp4(pkt, 1200);
+	struct hv_xfer_range r[3];
+	struct rte_mbuf *m[4];
+
+	(void)state;
+	r[0] = lro_fragment(pkt, 0, LRO_HDR + 500, 9, HV_RNDIS_PKTINFO_FIRST_FRAG);
+	r[1] = lro_fragment(pkt, LRO_HDR + 500, 500, 9, 0);
+	r[2] = lro_fragment(pkt, LRO_HDR + 1000, 200, 9, HV_RNDIS_PKTINFO_LAST_FRAG);
+	host_xfer(XID, r, 3, HV_RXBUF_XFER_PAGESET_ID);
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 4), 1);
+	assert_mbuf_bytes(m[0], pkt, len);
+	assert_true(m[0]->ol_flags & RTE_MBUF_F_RX_LRO);
+	assert_true(m[0]->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_GOOD);
+	assert_int_equal(m[0]->tso_segsz, 500);
+	assert_int_equal(fx.rxq->stats.lro_packets, 1);
+	assert_int_equal(fx.rxq->stats.lro_segments, 3);
+	assert_int_equal(fx.rxq->stats.lro_errors, 0);
+	rte_pktmbuf_free(m[0]);
+	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
+}
+
+static bool
+ip4_cksum_ok(const struct rte_ipv4_hdr *ip)
+{
+	struct rte_ipv4_hdr h = *ip;
+
+	h.hdr_checksum = 0;
+	return rte_ipv4_cksum(&h) == ip->hdr_checksum;
+}
+
+/* A chain cut at max_lro_pkt_size: two packets, each with its own IP
+ * length and sequence number, PSH only on the last. */
+static void
+test_lro_chain_split(void **state)
+{
+	uint8_t pkt[LRO_HDR + 1200];
+	struct hv_xfer_range r[3];
+	struct rte_mbuf *m[4];
+	const struct rte_ipv4_hdr *ip;
+	const struct rte_tcp_hdr *th;
+
+	(void)state;
+	make_tcp4(pkt, 1200);
+	fx.rxq->lro_max = LRO_HDR + 1000;
+	r[0] = lro_fragment(pkt, 0, LRO_HDR + 500, 4, HV_RNDIS_PKTINFO_FIRST_FRAG);
+	r[1] = lro_fragment(pkt, LRO_HDR + 500, 500, 4, 0);
+	r[2] = lro_fragment(pkt, LRO_HDR + 1000, 200, 4, HV_RNDIS_PKTINFO_LAST_FRAG);
+	host_xfer(XID, r, 3, HV_RXBUF_XFER_PAGESET_ID);
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 4), 2);
+	assert_int_equal(m[0]->pkt_len, LRO_HDR + 1000);
+	assert_int_equal(m[1]->pkt_len, LRO_HDR + 200);
+	ip = rte_pktmbuf_mtod_offset(m[1], const struct rte_ipv4_hdr *, 14);
+	th = rte_pktmbuf_mtod_offset(m[1], const struct rte_tcp_hdr *, 34);
+	assert_int_equal(rte_be_to_cpu_16(ip->total_length), 20 + 20 + 200);
+	assert_int_equal(rte_be_to_cpu_32(th->sent_seq), 1000 + 1000);
+	assert_true(ip4_cksum_ok(ip));
+	th = rte_pktmbuf_mtod_offset(m[0], const struct rte_tcp_hdr *, 34);
+	assert_int_equal(th->tcp_flags & RTE_TCP_PSH_FLAG, 0);
+	assert_memory_equal(rte_pktmbuf_mtod_offset(m[1], const uint8_t *, LRO_HDR),
+			    pkt + LRO_HDR + 1000, 200);
+	assert_int_equal(fx.rxq->stats.lro_split, 1);
+	rte_pktmbuf_free(m[0]);
+	rte_pktmbuf_free(m[1]);
+	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
+}
+
+/* A chain without its last fragment is dropped whole, counted once, its
+ * mbufs given back, and the packet completed as failed. */
+static void
+test_lro_broken_chain_dropped(void **state)
+{
+	uint8_t pkt[LRO_HDR + 1200];
+	struct hv_xfer_range r[2];
+	struct rte_mbuf *m[4];
+	unsigned int avail;
+
+	(void)state;
+	make_tcp4(pkt, 1200);
+	avail = rte_mempool_avail_count(pool);
+	r[0] = lro_fragment(pkt, 0, LRO_HDR + 500, 2, HV_RNDIS_PKTINFO_FIRST_FRAG);
+	r[1] = lro_fragment(pkt, LRO_HDR + 500, 500, 2, 0);
+	host_xfer(XID, r, 2, HV_RXBUF_XFER_PAGESET_ID);
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 4), 0);
+	assert_int_equal(fx.rxq->stats.lro_errors, 1);
+	assert_int_equal(fx.rxq->stats.packets, 0);
+	hn_rxq_flush(fx.rxq);	/* the queue's mbuf cache goes back too */
+	assert_int_equal(rte_mempool_avail_count(pool), avail);
+	expect_rx_completion(XID, HV_NVSP_STATUS_FAILED);
+}
+
+/* ---- TX ------------------------------------------------------------------- */
+
+/* The host reads the guest's next send: an NVSP RNDIS_PKT; returns its
+ * transaction id and the message. */
+static uint64_t
+host_read_send(union hv_nvsp_msg *nv, uint16_t *type)
+{
+	uint8_t pkt[1024];
+	struct hv_pkt_desc d;
+
+	assert_true(fake_host_read(fx.vc, pkt, sizeof(pkt)) > 0);
+	memcpy(&d, pkt, sizeof(d));
+	*type = d.type;
+	memcpy(nv, pkt + d.offset8 * 8u, sizeof(struct hv_nvsp_rndis_pkt));
+	assert_int_equal(nv->type, HV_NVSP_MSG_RNDIS_PKT);
+	assert_int_equal(nv->rndis_pkt.chan_type, HV_NVSP_CHAN_DATA);
+	return d.trans_id;
+}
+
+static void
+host_send_complete(uint64_t xid, uint32_t status)
+{
+	struct hv_nvsp_rndis_pkt_complete c = {
+		.type = HV_NVSP_MSG_RNDIS_PKT_COMPLETE,
+		.status = status,
+	};
+
+	host_packet(HV_PKT_COMPLETION, xid, &c, sizeof(c));
+}
+
+/* A small frame is copied into the queue's send-buffer section behind an
+ * RNDIS header that names the queue; the send completion frees it. */
+static void
+test_tx_copy_and_completion(void **state)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	union hv_nvsp_msg nv;
+	struct hv_rndis_packet_msg h;
+	const uint8_t *sec;
+	uint8_t frame[60];
+	uint16_t type;
+	uint64_t xid;
+
+	(void)state;
+	make_frame(frame, sizeof(frame), 21);
+	memcpy(rte_pktmbuf_append(m, sizeof(frame)), frame, sizeof(frame));
+	assert_int_equal(hn_xmit_pkts(fx.txq, &m, 1), 1);
+	xid = host_read_send(&nv, &type);
+	assert_int_equal(type, HV_PKT_DATA_INBAND);
+	assert_true(xid < fx.txq->ndesc);
+	assert_int_equal(nv.rndis_pkt.chim_idx, fx.txq->first_section + xid);
+	sec = fx.hn->chim + (size_t)nv.rndis_pkt.chim_idx * CHIM_SECTION;
+	memcpy(&h, sec, sizeof(h));
+	assert_int_equal(h.type, HV_RNDIS_PACKET_MSG);
+	assert_int_equal(h.data_len, sizeof(frame));
+	assert_int_equal(nv.rndis_pkt.chim_sz, h.len);
+	assert_memory_equal(sec + HV_RNDIS_OFFSET_BASE + h.data_offset, frame, sizeof(frame));
+	assert_int_equal(fx.txq->stats.copied, 1);
+	assert_int_equal(hn_txq_inflight(fx.txq), 1);
+	host_send_complete(xid, HV_NVSP_STATUS_SUCCESS);
+	hn_chan_drain_for_tx(fx.txq);
+	assert_int_equal(hn_txq_inflight(fx.txq), 0);
+	assert_int_equal(fx.txq->txd[xid].state, HN_TXD_FREE);
+	assert_int_equal(fx.ch->bad_completions, 0);
+}
+
+/* A large frame goes by address; its mbuf stays with the descriptor
+ * until the host completes the send, then goes back to the pool. A
+ * failed send is counted; a second completion of it is not trusted. */
+static void
+test_tx_gpa_completion_frees_mbuf(void **state)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	union hv_nvsp_msg nv;
+	unsigned int avail;
+	uint16_t type;
+	uint64_t xid;
+
+	(void)state;
+	make_frame(rte_pktmbuf_mtod(m, uint8_t *), 1400, 3);
+	rte_pktmbuf_append(m, 1400);
+	assert_int_equal(hn_xmit_pkts(fx.txq, &m, 1), 1);
+	avail = rte_mempool_avail_count(pool);
+	xid = host_read_send(&nv, &type);
+	assert_int_equal(type, HV_PKT_DATA_GPA_DIRECT);
+	assert_int_equal(nv.rndis_pkt.chim_idx, HV_NVSP_CHIM_IDX_INVALID);
+	assert_ptr_equal(fx.txq->txd[xid].m, m);
+	assert_int_equal(fx.txq->stats.gpa, 1);
+	host_send_complete(xid, HV_NVSP_STATUS_FAILED);
+	host_send_complete(xid, HV_NVSP_STATUS_SUCCESS);
+	host_send_complete(NB_DESC + 5, HV_NVSP_STATUS_SUCCESS);
+	hn_chan_drain_for_tx(fx.txq);
+	assert_null(fx.txq->txd[xid].m);
+	assert_int_equal(rte_mempool_avail_count(pool), avail + 1);
+	assert_int_equal(fx.ch->tx_host_failed, 1);
+	assert_int_equal(fx.ch->bad_completions, 2);
+	assert_int_equal(hn_txq_inflight(fx.txq), 0);
+}
+
+/* ---- control mailbox ------------------------------------------------------- */
+
+/* An NVSP completion of the armed request reaches the mailbox; the same
+ * on another transaction id does not. */
+static void
+test_ctl_nvsp_completion(void **state)
+{
+	struct hv_nvsp_init_complete resp = {
+		.type = HV_NVSP_MSG_INIT_COMPLETE,
+		.status = HV_NVSP_STATUS_SUCCESS,
+	};
+	uint64_t xid;
+
+	(void)state;
+	xid = hn_ctl_arm(fx.hn, HN_CTL_NVSP, 0, 0);
+	assert_true(xid & HN_XID_CTL);
+	resp.status = HV_NVSP_STATUS_FAILED;
+	host_packet(HV_PKT_COMPLETION, xid + 1, &resp, sizeof(resp));
+	resp.status = HV_NVSP_STATUS_SUCCESS;
+	host_packet(HV_PKT_COMPLETION, xid, &resp, sizeof(resp));
+	assert_int_equal(hn_ctl_wait(fx.hn, "test"), 0);
+	/* what the packet holds past the descriptor: the answer, padded */
+	assert_int_equal(fx.hn->ctl.len, RTE_ALIGN_CEIL(sizeof(resp), 8));
+	assert_memory_equal(fx.hn->ctl.buf, &resp, sizeof(resp));
+	assert_int_equal(fx.hn->ctl.kind, HN_CTL_NONE);
+	assert_int_equal(fx.ch->bad_completions, 0);
+}
+
+/* An RNDIS completion in the receive buffer is matched by rid and type;
+ * one for another request is stray. Both transfer packets complete. */
+static void
+test_ctl_rndis_completion(void **state)
+{
+	struct {
+		struct hv_rndis_query_cmplt c;
+		uint32_t value;
+	} __attribute__((packed)) q = {
+		.c = {
+			.type = HV_RNDIS_QUERY_CMPLT,
+			.len = sizeof(q),
+			.rid = 6,
+			.status = HV_RNDIS_STATUS_SUCCESS,
+			.info_len = 4,
+			.info_offset = HV_RNDIS_QUERY_CMPLT_INFO_OFFSET,
+		},
+		.value = 1500,
+	};
+	struct hv_xfer_range r;
+
+	(void)state;
+	hn_ctl_arm(fx.hn, HN_CTL_RNDIS, 7, HV_RNDIS_QUERY_CMPLT);
+	r = rxbuf_put(&q, sizeof(q));
+	host_xfer(1, &r, 1, HV_RXBUF_XFER_PAGESET_ID);
+	q.c.rid = 7;
+	r = rxbuf_put(&q, sizeof(q));
+	host_xfer(2, &r, 1, HV_RXBUF_XFER_PAGESET_ID);
+	assert_int_equal(hn_ctl_wait(fx.hn, "test"), 0);
+	assert_int_equal(fx.hn->ctl.stray, 1);
+	assert_int_equal(fx.hn->ctl.len, sizeof(q));
+	assert_memory_equal(fx.hn->ctl.buf, &q, sizeof(q));
+	expect_rx_completion(1, HV_NVSP_STATUS_SUCCESS);
+	expect_rx_completion(2, HV_NVSP_STATUS_SUCCESS);
+}
+
+/* Nobody answers: the wait ends at its deadline and says so. */
+static void
+test_ctl_wait_times_out(void **state)
+{
+	(void)state;
+	hn_ctl_arm(fx.hn, HN_CTL_NVSP, 0, 0);
+	assert_int_equal(hn_ctl_wait(fx.hn, "test"), -ETIMEDOUT);
+	assert_int_equal(fx.hn->ctl.timeouts, 1);
+	assert_int_equal(fx.hn->ctl.kind, HN_CTL_NONE);
+}
+
+/* ---- what goes up to RNDIS and NVSP ----------------------------------------- */
+
+/* A status indication among frames reaches hn_rndis_status(); an in-band
+ * notification reaches hn_nvsp_inband(). */
+static void
+test_status_and_inband_sinks(void **state)
+{
+	struct hv_rndis_status_msg s = {
+		.type = HV_RNDIS_INDICATE_STATUS_MSG,
+		.len = sizeof(s),
+		.status = HV_RNDIS_STATUS_MEDIA_DISCONNECT,
+	};
+	struct hv_nvsp_vf_assoc vf = { .type = HV_NVSP_MSG_VF_ASSOC, .allocated = 1 };
+	uint8_t frame[64], msg[256];
+	struct hv_xfer_range r[2];
+	struct rte_mbuf *m[2];
+
+	(void)state;
+	make_frame(frame, sizeof(frame), 17);
+	r[0] = rxbuf_put(&s, sizeof(s));
+	r[1] = rxbuf_put(msg, packet_msg(msg, frame, sizeof(frame), 0));
+	host_xfer(XID, r, 2, HV_RXBUF_XFER_PAGESET_ID);
+	host_packet(HV_PKT_DATA_INBAND, 0, &vf, sizeof(vf));
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 2), 1);
+	rte_pktmbuf_free(m[0]);
+	assert_int_equal(rndis_status_seen.calls, 1);
+	assert_int_equal(rndis_status_seen.status, HV_RNDIS_STATUS_MEDIA_DISCONNECT);
+	assert_int_equal(inband_seen.calls, 1);
+	assert_int_equal(inband_seen.type, HV_NVSP_MSG_VF_ASSOC);
+	assert_int_equal(inband_seen.len, RTE_ALIGN_CEIL(sizeof(vf), 8));
+	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
+}
+
+int
+main(void)
+{
+	char *eal_args[] = {
+		"test_pmd_chan", "--no-huge", "--no-pci", "-m", "64", "--no-shconf",
+		"-l", "0", "--log-level=error",
+	};
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_rx_frame_offloads, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_three_frames_one_completion, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rx_vlan_reinserted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_truncated_message_dropped, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rx_bad_transfer_packets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_unknown_packet_type, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_staged_for_receiver, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_stopped_queue_drops, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lro_chain_reassembled, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lro_chain_split, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lro_broken_chain_dropped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_copy_and_completion, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_gpa_completion_frees_mbuf, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_ctl_nvsp_completion, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ctl_rndis_completion, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ctl_wait_times_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_and_inband_sinks, setup, teardown),
+	};
+
+	rte_openlog_stream(stderr);
+	if (rte_eal_init((int)RTE_DIM(eal_args), eal_args) < 0) {
+		fprintf(stderr, "EAL init failed\n");
+		return 1;
+	}
+	rte_openlog_stream(stderr);
+	pool = rte_pktmbuf_pool_create("pmd_test", POOL_MBUFS, 0, 0,
+				       RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	if (pool == NULL) {
+		fprintf(stderr, "no mbuf pool\n");
+		return 1;
+	}
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
