@@ -222,22 +222,17 @@ ctl() { python3 "$sim_lib/hvsim_ctl.py" "$sock" "$*"; }
 # wait_for REGEX [SECONDS]: until the output matches (false when hvsim
 # ended first, or after SECONDS, default 30)
 wait_for() {
-	local i
-	for i in $(seq $((${2:-30} * 10))); do
-		grep -qE -- "$1" "$work/out" && return 0
-		kill -0 "$hv_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	grep -qE -- "$1" "$work/out"
+	local regex=$1
+	until_true "${2:-30}" eval 'grep -qE -- "$regex" "$work/out" || ! kill -0 "$hv_pid" 2>/dev/null'
+	grep -qE -- "$regex" "$work/out"
 }
 
-# until_true SECONDS COMMAND...: poll COMMAND every 0.1 s, at most SECONDS
+# until_true SECONDS COMMAND...: poll COMMAND every 0.1 s, for SECONDS at most
 until_true() {
-	local i secs=$1
+	local end=$((SECONDS + $1))
 	shift
-	for i in $(seq $((secs * 10))); do
-		"$@" && return 0
+	until "$@"; do
+		[ "$SECONDS" -ge "$end" ] && return 1
 		sleep 0.1
 	done
-	"$@"
 }

@@ -31,6 +31,7 @@ import re
 import select
 import signal
 import sys
+import threading
 import time
 
 import pexpect
@@ -115,19 +116,33 @@ class Session:
     def poll(self, what, holds):
         """Until holds() is true, draining the output meanwhile."""
         end = time.monotonic() + self.left()
-        while time.monotonic() < end:
-            if holds():
+        while not holds():
+            if time.monotonic() >= end or not self.alive:
+                self.log.note(f"gave up waiting for {what}")
                 return
             self.drain(0.1)
-        self.log.note(f"gave up waiting for {what}")
 
     def control(self, line):
-        return hvsim_ctl.command(self.args.control, line)
+        """LINE on hvsim's control socket. hvsim logs the command to the
+        terminal before it answers: the output is read meanwhile."""
+        answer = []
+
+        def ask():
+            try:
+                answer.append(hvsim_ctl.command(self.args.control, line))
+            except OSError as e:
+                answer.append(f"error: {e}\n")
+
+        asking = threading.Thread(target=ask, daemon=True)
+        asking.start()
+        while asking.is_alive() and time.monotonic() < self.deadline:
+            self.drain(0.05)
+        return answer[0] if answer else "error: no answer\n"
 
     def stats_hold(self, expr):
         try:
             d = json.loads(self.control("stats"))
-        except (OSError, ValueError):
+        except ValueError:
             return False
         names = {"d": d,
                  "gen": lambda k, p=0: d["vswitch"]["gen"]["ports"][p][k],
