@@ -4,49 +4,28 @@
 # a functional check at a low rate, not a benchmark. Speaks TAP. Needs root
 # and hugepages (./hvnet setup).
 set -uo pipefail
-
-: "${HVSIM:?}" "${HVSIM_SHIM:?}" "${HVBENCH:?}" "${HVNET_PLUGINS:?}"
-export HVSIM_SHIM
+. "$(dirname "$0")/lib/sim.sh"
+: "${HVBENCH:?}"
 # meson test points LD_LIBRARY_PATH at our build: Debian's bundled
 # net_netvsc would then bind to our librte_bus_vmbus.so.23
 unset LD_LIBRARY_PATH
-work=$(mktemp -d /tmp/hvbench-smoke-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-n=0
-fails=0
-
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"
-	sed 's/^/# /' "$work/out" | tail -n 30
-}
-check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
-
-plugins=()
-IFS=: read -ra libs <<<"$HVNET_PLUGINS"
-for p in "${libs[@]}"; do plugins+=("--plugin=$p"); done
+LOG_LINES=30
 
 # run PMD HVSIM_ARGS... -- HVBENCH_ARGS
 # As ./hvnet bench runs it: hvsim's host thread on CPU 0, hvbench's loop on
 # CPU 1 (lcore 1); our plugins only for hvnet.
 run() {
-	local pmd=$1 hv=(); shift
-	while [ "$1" != -- ]; do hv+=("$1"); shift; done; shift
-	[ "$pmd" = hvnet ] && hv+=("${plugins[@]}")
-	timeout -s KILL 60 taskset -c 0 "$HVSIM" --netvsc="$pmd" --strict \
-		--stats-json="$work/stats.json" "${hv[@]}" -- \
-		"$HVBENCH" -l 0-1 -m 256 --no-pci --file-prefix="hvbs$$" -- "$@" \
-		>"$work/out" 2>&1 </dev/null
-	echo $? >"$work/rc"
+	local pmd=$1 left right
+	shift
+	split_args "$@"
+	SIM_PREFIX="taskset -c 0" sim 60 "$pmd" --strict "${left[@]}" -- \
+		"$HVBENCH" -l 0-1 -m 256 --no-pci --file-prefix="hvbs$$" -- "${right[@]}"
 }
 
 # field KEY: KEY=VALUE from hvbench's "bench" line
 field() { grep '^bench ' "$work/out" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
-nic() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['nics'][0][sys.argv[2]])" "$work/stats.json" "$1"; }
-gen() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['vswitch']['gen']['ports'][0][sys.argv[2]])" "$work/stats.json" "$1"; }
-clean() { [ "$(cat "$work/rc")" = 0 ] && [ "$(nic violations)" = 0 ]; }
 
-echo "TAP version 13"
+sim_begin hvbench-smoke
 
 # 1. io on hvnet: every frame received, sent back, and seen by the generator
 run hvnet --traffic=gen:rate=20000,count=10000,delay=300,sizes=60/1514 -- \
@@ -94,5 +73,4 @@ run bundled --traffic=gen:rate=20000,count=10000,delay=300 -- \
 check "rxonly on the bundled PMD: pkts=10000 exactly" \
 	'clean && [ "$(field pkts)" = 10000 ] && [ "$(field complete)" = 1 ]'
 
-echo "1..$n"
-exit $((fails > 0))
+sim_end

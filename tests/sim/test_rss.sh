@@ -8,81 +8,19 @@
 # moment (the control command "stats"). Speaks TAP. Needs root and
 # hugepages (./hvnet setup).
 set -uo pipefail
+. "$(dirname "$0")/lib/sim.sh"
+LOG_NOISE='src=|ol_flags'
+LOG_LINES=30
+tp_args=(--total-num-mbufs=16384 --forward-mode=rxonly)
+TESTPMD_MEM=512
 
-: "${HVSIM:?}" "${HVSIM_SHIM:?}" "${HVNET_BUS:?}" "${HVNET_PMD:?}"
-export HVSIM_SHIM
-TESTPMD=${TESTPMD:-dpdk-testpmd}
-here=$(cd "$(dirname "$0")" && pwd)
-work=$(mktemp -d /tmp/hvnet-rss-XXXXXX)
-[ -n "${KEEP:-}" ] && echo "# work directory $work" || trap 'rm -rf "$work"' EXIT
-sock=$work/ctl.sock
-n=0
-fails=0
-
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"
-	sed 's/^/# /' "$work/out" | grep -v "src=\|ol_flags" | tail -n 30
-	[ -s "$work/why" ] && sed 's/^/# /' "$work/why" | head -n 20
-}
-check() { : >"$work/why"; if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
-
-# ctl CMD: one command on hvsim's control socket, its one-line answer
-ctl() {
-	python3 - "$sock" "$1" <<'EOF'
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.connect(sys.argv[1])
-s.sendall(sys.argv[2].encode() + b"\n")
-buf = b""
-while not buf.endswith(b"\n"):
-    chunk = s.recv(1 << 20)
-    if not chunk:
-        break
-    buf += chunk
-sys.stdout.write(buf.decode())
-EOF
-}
-
-# Lines fed to testpmd; "@N" sleeps N seconds, "!snap NAME" saves hvsim's
-# stats (the RSS state the host holds) as NAME.json, "!CMD" sends CMD to
-# hvsim's control socket (answers in ctl.log).
-feed() {
-	local line
-	while IFS= read -r line; do
-		case $line in
-		@*) sleep "${line#@}" ;;
-		'!snap '*) ctl stats >"$work/${line#!snap }.json" ;;
-		!*) ctl "${line#!}" >>"$work/ctl.log" ;;
-		*) printf '%s\n' "$line" ;;
-		esac
-	done <<<"$1"
-}
-
-# run_testpmd "COMMANDS" HVSIM_ARGS... [-- TESTPMD_ARGS]: rxonly; quits
-# after the commands. stdout is line-buffered (stdbuf): testpmd's command
-# line echo is written around stdio, and would otherwise land inside a
-# half-flushed verbose line.
-run_testpmd() {
-	local cmds=$1; shift
-	local hv=() tp=()
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do hv+=("$1"); shift; done
-	[ $# -gt 0 ] && { shift; tp=("$@"); }
+# run HVSIM_ARGS... [-- TESTPMD_ARGS] <<<COMMANDS: testpmd (rxonly) on our
+# PMD; the generator sends only what the commands ask for (!gen)
+run() {
 	rm -f "$work"/*.json "$work/ctl.log"
-	{ sleep 4; feed "$cmds"; echo quit; sleep 2; } |
-		timeout -s KILL 180 "$HVSIM" --netvsc=hvnet --plugin="$HVNET_BUS" \
-			--plugin="$HVNET_PMD" --strict --stats-json="$work/stats.json" \
-			--control="$sock" --traffic=gen:count=0,rate=1,delay=3600000 "${hv[@]}" -- \
-			stdbuf -oL "$TESTPMD" -l 0-1 -m 512 --no-pci ${EAL_EXTRA:-} --file-prefix="hvr$$" -- -i \
-			--total-num-mbufs=16384 --forward-mode=rxonly "${tp[@]}" >"$work/out" 2>&1
-	echo $? >"$work/rc"
+	testpmd 180 hvnet --strict --traffic=gen:count=0,rate=1,delay=3600000 "$@"
 }
 
-json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$1" "$2" 2>/dev/null; }
-nic() { json "$work/stats.json" "d['nics'][0]['$1']"; }
-has() { grep -qF -- "$1" "$work/out"; }
-clean() { [ "$(cat "$work/rc")" = 0 ] && [ "$(nic violations)" = 0 ] && ! has "broke a rule"; }
-chan_rx() { json "$1" "[c['rx_frames'] for c in d['nics'][0]['channels']]"; }
 
 # What testpmd's verbose rxonly printed, one line per frame, sorted:
 # "queue=Q hash=0xH" (hash=none: no RSS hash flag in the mbuf).
@@ -98,19 +36,25 @@ EOF2
 }
 
 # batch NAME FLOWS COUNT PROTO IP: the testpmd lines for one generator
-# batch: the host's RSS state saved first (NAME.json), then the batch.
+# batch: the host's RSS state saved first (NAME.json), then the batch, until
+# the host delivered every frame of the session's batches so far, then the
+# host's counters again (NAME.after.json)
 batch() {
-	printf '!snap %s\n!gen count=%s,flows=%s,proto=%s,ip=%s,rate=20000,delay=0\n@2\n' \
-		"$1" "$3" "$2" "$4" "$5"
-	echo "!snap $1.after"
 	echo "$1 $2 $3 $4 $5" >>"$work/batches"
+	printf '!snap %s\n!gen count=%s,flows=%s,proto=%s,ip=%s,rate=20000,delay=0\n' \
+		"$1" "$3" "$2" "$4" "$5"
+	echo "?wait nic('rx_frames') >= $(batch_frames)"
+	echo "!snap $1.after"
 }
+batch_frames() { awk '{s += $3} END {print s}' "$work/batches"; }
+# printed: the line waiting until testpmd (verbose) printed all those frames
+printed() { echo "?count src=.*Receive queue= $(batch_frames)"; }
 
 # Every batch's frames as the predictor places them (sorted, like observed)
 predicted() {
 	local name flows count proto ip
 	while read -r name flows count proto ip; do
-		python3 "$here/rss_predict.py" "$work/$name.json" "$flows" "$count" 64 \
+		python3 "$oracles/rss_predict.py" "$work/$name.json" "$flows" "$count" 64 \
 			--proto "$proto" --ip "$ip" --pairs --live
 	done <"$work/batches" | LC_ALL=C sort
 }
@@ -120,7 +64,7 @@ batch_ok() {
 	local name flows count proto ip
 	read -r name flows count proto ip < <(grep "^$1 " "$work/batches")
 	python3 - "$work/$name.json" "$work/$name.after.json" "$flows" "$count" "$proto" \
-		"$ip" "$here" >"$work/why" 2>&1 <<'EOF'
+		"$ip" "$oracles" >"$work/why" 2>&1 <<'EOF'
 import json, sys
 sys.path.insert(0, sys.argv[7])
 import rss_predict
@@ -144,7 +88,7 @@ frames_ok() {
 
 # moved NAME1 NAME2 FLOWS PROTO IP: some flow changes queue between the two
 moved() {
-	python3 - "$work/$1.json" "$work/$2.json" "$3" "$4" "$5" "$here" <<'EOF'
+	python3 - "$work/$1.json" "$work/$2.json" "$3" "$4" "$5" "$oracles" <<'EOF'
 import json, sys
 sys.path.insert(0, sys.argv[6])
 import rss_predict
@@ -156,13 +100,15 @@ sys.exit(0 if sum(x != y for x, y in zip(qa, qb)) > 0 else 1)
 EOF
 }
 
-echo "TAP version 13"
+sim_begin hvnet-rss
 
 # 1. what the port advertises: the grant, the hash types, key and table sizes
-run_testpmd "show port info 0" -- --rxq=1 --txq=1
+run -- --rxq=1 --txq=1 <<EOF
+show port info 0
+EOF
 check "probe: 63 subchannels granted, 64 queue pairs offered, clean exit" \
 	'clean && has "Max possible RX queues: 64" && has "Max possible TX queues: 64" &&
-	 [ "$(json "$work/stats.json" "len(d[\"nics\"][0][\"channels\"])")" = 64 ]'
+	 [ "$(sj "len(d[\"nics\"][0][\"channels\"])" "$work/stats.json")" = 64 ]'
 check "probe: the six hash types the host hashes, 40-byte key, 128-entry table" \
 	'[ "$(grep -A1 "Supported RSS offload flow types:" "$work/out" | tail -n1 | xargs)" = \
 	   "ipv4 ipv4-tcp ipv6 ipv6-tcp ipv6-ex ipv6-tcp-ex" ] &&
@@ -180,12 +126,15 @@ start"
 	else
 		for t in $types; do
 			IFS=: read -r name proto ip <<<"$t"
-			cmds+=$'\n'"port config all rss $name"$'\n@1\n'"$(batch "q$q-$name" 32 320 "$proto" "$ip")"
+			cmds+=$'\n'"port config all rss $name"$'\n'"$(batch "q$q-$name" 32 320 "$proto" "$ip")"
 		done
 	fi
-	run_testpmd "$cmds
+	run -- --rxq=$q --txq=$q <<EOF
+$cmds
+$(printed)
 stop
-show port xstats 0" -- --rxq=$q --txq=$q
+show port xstats 0
+EOF
 	check "$q queue(s): clean run, every batch sent, nothing dropped" \
 		'clean && [ "$(nic rx_dropped_no_slot)" = 0 ] && [ "$(nic rx_dropped_ring)" = 0 ] &&
 		 ! grep -q "^error" "$work/ctl.log"'
@@ -197,12 +146,12 @@ show port xstats 0" -- --rxq=$q --txq=$q
 		'frames_ok'
 	if [ "$q" = 1 ]; then
 		check "1 queue: no RSS programmed, every frame on queue 0 without a hash" \
-			'[ "$(json "$work/stats.json" "d[\"nics\"][0][\"rss\"][\"enabled\"]")" = False ] &&
+			'[ "$(sj "d[\"nics\"][0][\"rss\"][\"enabled\"]" "$work/stats.json")" = False ] &&
 			 [ "$(grep -c "hash=none" "$work/obs")" = 320 ]'
 	else
 		check "$q queues: each hash type was programmed alone and every queue got frames" \
-			'[ "$(json "$work/q$q-ipv6-tcp-ex.json" "d[\"nics\"][0][\"rss\"][\"hash_info\"]")" = $((0x2001)) ] &&
-			 [ "$(json "$work/q$q-ipv4.json" "d[\"nics\"][0][\"rss\"][\"hash_info\"]")" = $((0x101)) ] &&
+			'[ "$(sj "d[\"nics\"][0][\"rss\"][\"hash_info\"]" "$work/q$q-ipv6-tcp-ex.json")" = $((0x2001)) ] &&
+			 [ "$(sj "d[\"nics\"][0][\"rss\"][\"hash_info\"]" "$work/q$q-ipv4.json")" = $((0x101)) ] &&
 			 [ "$(cut -d" " -f1 "$work/obs" | sort -u | wc -l)" = "$q" ]'
 	fi
 done
@@ -217,23 +166,24 @@ for g in 0 1 2 3; do
 	reta_cmds+="${line%,}"$'\n'
 done
 : >"$work/batches"
-run_testpmd "set verbose 1
+run -- --rxq=4 --txq=4 <<EOF
+set verbose 1
 start
 $(batch r0 32 320 udp 4)
-${reta_cmds}@1
-$(batch r1 32 320 udp 4)
+${reta_cmds}$(batch r1 32 320 udp 4)
 show port 0 rss reta 128 (0xffffffffffffffff,0xffffffffffffffff)
 port config 0 rss-hash-key ipv4 $key
-@1
 $(batch r2 32 320 udp 4)
 show port 0 rss-hash key
-stop" -- --rxq=4 --txq=4
+$(printed)
+stop
+EOF
 swapped=$(python3 -c 'print([{0: 3, 3: 0}.get(i % 4, i % 4) for i in range(128)])')
 check "runtime: clean run, three batches" \
 	'clean && [ "$(wc -l <"$work/batches")" = 3 ] && ! grep -q "^error" "$work/ctl.log"'
 check "RETA update: the host holds exactly the table set (queues 0 and 3 swapped)" \
-	'[ "$(json "$work/r1.json" "d[\"nics\"][0][\"rss\"][\"table\"]")" = "$swapped" ] &&
-	 [ "$(json "$work/r0.json" "d[\"nics\"][0][\"rss\"][\"table\"]")" = \
+	'[ "$(sj "d[\"nics\"][0][\"rss\"][\"table\"]" "$work/r1.json")" = "$swapped" ] &&
+	 [ "$(sj "d[\"nics\"][0][\"rss\"][\"table\"]" "$work/r0.json")" = \
 	   "$(python3 -c "print([i % 4 for i in range(128)])")" ]'
 check "RETA query: the port reports the table set, entry by entry" \
 	'[ "$(grep -o "hash index=[0-9]*, queue=[0-9]*" "$work/out" | awk -F"[=,]" "{print \$4}" | xargs | tr " " ,)" = \
@@ -241,8 +191,8 @@ check "RETA query: the port reports the table set, entry by entry" \
 check "RETA update moved flows, and they landed where predicted (before and after)" \
 	'moved r0 r1 32 udp 4 && batch_ok r0 && batch_ok r1'
 check "key update: the host holds the new key, hashing IPv4 only (what testpmd asked)" \
-	'[ "$(json "$work/r2.json" "d[\"nics\"][0][\"rss\"][\"key\"]")" = $key ] &&
-	 [ "$(json "$work/r2.json" "d[\"nics\"][0][\"rss\"][\"hash_info\"]")" = $((0x101)) ]'
+	'[ "$(sj "d[\"nics\"][0][\"rss\"][\"key\"]" "$work/r2.json")" = $key ] &&
+	 [ "$(sj "d[\"nics\"][0][\"rss\"][\"hash_info\"]" "$work/r2.json")" = $((0x101)) ]'
 check "key query: the port reports the key set" \
 	'[ "$(grep -A1 "^RSS key:" "$work/out" | tail -n1 | tr A-F a-f)" = $key ]'
 check "key update moved flows, and they landed where predicted" 'moved r1 r2 32 udp 4 && batch_ok r2'
@@ -252,39 +202,41 @@ check "runtime changes: every frame on the predicted queue with the predicted ha
 # 4. the RSS state survives an MTU change (a new session); a re-configure
 # applies the application's rss_conf again (testpmd's: default key)
 : >"$work/batches"
-run_testpmd "port config 0 rss reta (0,1),(1,0)
+run -- --rxq=4 --txq=4 <<EOF
+port config 0 rss reta (0,1),(1,0)
 port config 0 rss-hash-key ipv4-tcp $key
-@1
 port stop 0
 port config mtu 0 4000
 port start 0
-@1
 $(batch m1 32 320 tcp 4)
 port stop 0
 port config all rxq 2
 port config all txq 2
 port start 0
-@1
-$(batch c1 32 320 tcp 4)" -- --rxq=4 --txq=4
+$(batch c1 32 320 tcp 4)
+EOF
 check "MTU change: a new session, and the host got the same key, types and table again" \
-	'clean && [ "$(json "$work/m1.json" "d[\"nics\"][0][\"rss\"][\"key\"]")" = $key ] &&
-	 [ "$(json "$work/m1.json" "d[\"nics\"][0][\"rss\"][\"hash_info\"]")" = $((0x201)) ] &&
-	 [ "$(json "$work/m1.json" "d[\"nics\"][0][\"rss\"][\"table\"][:4]")" = "[1, 0, 2, 3]" ] &&
+	'clean && [ "$(sj "d[\"nics\"][0][\"rss\"][\"key\"]" "$work/m1.json")" = $key ] &&
+	 [ "$(sj "d[\"nics\"][0][\"rss\"][\"hash_info\"]" "$work/m1.json")" = $((0x201)) ] &&
+	 [ "$(sj "d[\"nics\"][0][\"rss\"][\"table\"][:4]" "$work/m1.json")" = "[1, 0, 2, 3]" ] &&
 	 batch_ok m1'
 check "re-configure to two queues: its rss_conf applied (table over 2 queues, default key)" \
-	'[ "$(json "$work/c1.json" "d[\"nics\"][0][\"rss\"][\"table\"]")" = \
+	'[ "$(sj "d[\"nics\"][0][\"rss\"][\"table\"]" "$work/c1.json")" = \
 	   "$(python3 -c "print([i % 2 for i in range(128)])")" ] &&
-	 [ "$(json "$work/c1.json" "d[\"nics\"][0][\"rss\"][\"key\"]")" = \
+	 [ "$(sj "d[\"nics\"][0][\"rss\"][\"key\"]" "$work/c1.json")" = \
 	   6d5a56da255b0ec24167253d43a38fb0d0ca2bcbae7b30b477cb2da38030f20c6a42b73bbeac01fa ] &&
 	 batch_ok c1'
 
 # 5. sixty-four queues: every channel the host grants carries a queue pair
 : >"$work/batches"
-run_testpmd "set verbose 1
+run -- --rxq=64 --txq=64 --rxd=128 --txd=128 <<EOF
+set verbose 1
 start
 $(batch q64 1024 2048 udp 4)
 $(batch q64tcp6 1024 2048 tcp 6)
-stop" -- --rxq=64 --txq=64 --rxd=128 --txd=128
+$(printed)
+stop
+EOF
 check "64 queues: configured and started on the 64 granted channels, clean run" \
 	'clean && has "port 0: RX queue number: 64 Tx queue number: 64"'
 check "64 queues: per-channel counts equal the prediction (UDP/IPv4, TCP/IPv6)" \
@@ -296,28 +248,36 @@ check "64 queues: every frame on the predicted queue with the predicted hash, al
 # the probe on (one log line); 4 queues work, 5 are refused before the
 # driver is asked
 : >"$work/batches"
-run_testpmd "show port info 0
+run --subchannels=3 -- --rxq=4 --txq=4 <<EOF
+show port info 0
 set verbose 1
 start
 $(batch p4 32 320 udp 4)
-stop" --subchannels=3 -- --rxq=4 --txq=4
+$(printed)
+stop
+EOF
 check "partial grant: one log line, 4 queue pairs offered, RSS on all 4" \
 	'clean && [ "$(grep -c "the host granted 3 of 63 subchannels: at most 4 queue pairs" "$work/out")" = 1 ] &&
 	 has "Max possible RX queues: 4" && has "Max possible TX queues: 4" && batch_ok p4 && frames_ok'
-run_testpmd "show port info 0" --subchannels=3 -- --rxq=5 --txq=5
+run --subchannels=3 -- --rxq=5 --txq=5 <<EOF
+show port info 0
+EOF
 check "partial grant: 5 queues refused with the usable count, no channel touched" \
 	'has "max_rx_queues (4)" && [ "$(nic violations)" = 0 ]'
-run_testpmd "show port info 0" --subchannels=0 -- --rxq=1 --txq=1
+run --subchannels=0 -- --rxq=1 --txq=1 <<EOF
+show port info 0
+EOF
 check "no subchannel granted: one log line, one queue pair, no hash type advertised" \
 	'clean && has "Max possible RX queues: 1" && ! has "ipv4-tcp" &&
 	 has "the host granted 0 of 63 subchannels: at most 1 queue pairs"'
 
 # 7. max_queues=4: only 3 subchannels asked for and opened, no partial grant
 EAL_EXTRA="-a f5bee5e0-0000-4000-8000-000000000100,max_queues=4" \
-	run_testpmd "show port info 0" -- --rxq=4 --txq=4
+	run -- --rxq=4 --txq=4 <<EOF
+show port info 0
+EOF
 check "max_queues=4: 3 subchannels asked and opened, 4 queue pairs offered, no grant line" \
 	'clean && has "Max possible RX queues: 4" && ! has "subchannels: at most" &&
-	 [ "$(json "$work/stats.json" "len(d[\"nics\"][0][\"channels\"])")" = 4 ]'
+	 [ "$(sj "len(d[\"nics\"][0][\"channels\"])" "$work/stats.json")" = 4 ]'
 
-echo "1..$n"
-[ "$fails" = 0 ]
+sim_end

@@ -10,78 +10,28 @@
 # with hvsim strict, and its counters, testpmd's and the taps' agreeing.
 # Speaks TAP. Needs root, hugepages (./hvnet setup), iperf3, ping and ip.
 set -uo pipefail
-
-: "${HVSIM:?}" "${HVSIM_SHIM:?}" "${HVNET_BUS:?}" "${HVNET_PMD:?}"
-export HVSIM_SHIM
-here=$(cd "$(dirname "$0")" && pwd)
-TESTPMD=${TESTPMD:-dpdk-testpmd}
-work=$(mktemp -d /tmp/hvnet-tcp-XXXXXX)
+. "$(dirname "$0")/lib/sim.sh"
+LOG_NOISE='^EAL|^testpmd> *$'
+LOG_LINES=30
+tp_args=(--total-num-mbufs=16384)
+TESTPMD_MEM=512
 ns="hvt$$-ns"			# namespace names of this run: ${ns}0, ${ns}1
-hv_pid=
-n=0
-fails=0
 
 # Whatever happens, no namespace or process of this run outlives it.
-cleanup() {
+sim_cleanup() {
 	local x
-	exec 3>&- 2>/dev/null
-	[ -n "$hv_pid" ] && kill -KILL "$hv_pid" 2>/dev/null
-	wait 2>/dev/null
 	for x in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$ns"); do
 		ip netns pids "$x" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
 		ip netns del "$x"
 	done
 	rm -f /run/hvsim/"$ns"*.lock
-	[ -n "${KEEP:-}" ] && cp -r "$work" /tmp/tcp-keep; rm -rf "$work"
 }
-trap cleanup EXIT
-
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"
-	sed 's/^/# /' "$work/out" | grep -v "^# EAL" | grep -v "^# testpmd> *$" | tail -n 30
-}
-check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
 
 # start HVSIM_ARGS... -- TESTPMD_ARGS...: hvsim (strict, our PMD, two NICs
-# with taps) running testpmd in the background; testpmd reads its commands
-# from fd 3 (tp), and its output is line-buffered so that wait_for sees
-# it as it comes. Everything is killed after 300 s at the latest.
+# with taps) running testpmd in the background, commanded by tp (lib/sim.sh)
 start() {
-	local hv=()
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do hv+=("$1"); shift; done
-	shift
-	rm -f "$work/stats.json" "$work/cmd"
-	mkfifo "$work/cmd"
-	timeout -s KILL 300 "$HVSIM" --netvsc=hvnet --plugin="$HVNET_BUS" --plugin="$HVNET_PMD" \
-		--strict --stats-json="$work/stats.json" --nics=2 \
-		--traffic=tap:ns="$ns",addr0=10.9.0.1/24,addr1=10.9.0.2/24 "${hv[@]}" -- \
-		stdbuf -oL "$TESTPMD" -l 0-1 -m 512 --no-pci --file-prefix="hvt$$" -- -i \
-		--total-num-mbufs=16384 "$@" <"$work/cmd" >"$work/out" 2>&1 &
-	hv_pid=$!
-	exec 3>"$work/cmd"
-}
-
-tp() { printf '%s\n' "$@" >&3; }
-
-# wait_for REGEX [SECONDS]: until the output matches (false when hvsim ended)
-wait_for() {
-	local i
-	for i in $(seq $((${2:-30} * 10))); do
-		grep -qE -- "$1" "$work/out" && return 0
-		kill -0 "$hv_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	grep -qE -- "$1" "$work/out"
-}
-
-# finish: quit testpmd and wait for hvsim; its exit status goes to $work/rc
-finish() {
-	tp quit 2>/dev/null
-	exec 3>&-
-	wait "$hv_pid"
-	echo $? >"$work/rc"
-	hv_pid=
+	tp_start 300 hvnet --strict --nics=2 \
+		--traffic=tap:ns="$ns",addr0=10.9.0.1/24,addr1=10.9.0.2/24 "$@" && tp
 }
 
 tap_mac() { ip -n "$ns$1" -br link show hvtap"$1" | awk '{print $3}'; }
@@ -99,21 +49,8 @@ configure() {
 		tp "csum set ip hw $p" "csum set tcp hw $p" "tso set $segsz $p"
 	done
 	tp "$@" "port start all" "set fwd csum" "start"
-	# the last line start prints is port 1's TX queue
-	for i in $(seq 300); do
-		[ "$(grep -c "TX RS bit threshold" "$work/out")" -ge 2 ] && return 0
-		sleep 0.1
-	done
-	return 1
 }
 
-# sj EXPR: a value from hvsim's stats JSON, d being the document
-sj() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($1)" "$work/stats.json" 2>/dev/null; }
-nic() { sj "d['nics'][$2]['$1']"; }
-tap() { sj "d['vswitch']['tap']['ports'][$2]['$1']"; }
-has() { grep -qF -- "$1" "$work/out"; }
-clean() { [ "$(cat "$work/rc")" = 0 ] && [ "$(sj "d['violations']")" = 0 ] && ! has "broke a rule"; }
-in_ns() { local x=$1; shift; ip netns exec "$ns$x" "$@"; }
 # testpmd's counter NAME of port P in its last "show port stats all"
 port_stat() {
 	awk -v p="$2" -v k="$1:" '/NIC statistics for port/ {cur = ($6 == p)} /^ *#+ *$/ {cur = 0}
@@ -132,17 +69,32 @@ xstat_errors() {
 # xfer BYTES: a checked transfer from ${ns}0 to ${ns}1; ok when both ends
 # saw the same count and hash
 xfer() {
-	in_ns 1 timeout 90 python3 "$here/tcp_xfer.py" recv 10.9.0.2 5201 60 >"$work/xrecv" 2>&1 &
-	in_ns 0 timeout 90 python3 "$here/tcp_xfer.py" send 10.9.0.2 5201 "$1" 60 >"$work/xsend" 2>&1
+	in_ns 1 timeout 90 python3 "$oracles/tcp_xfer.py" recv 10.9.0.2 5201 60 >"$work/xrecv" 2>&1 &
+	in_ns 0 timeout 90 python3 "$oracles/tcp_xfer.py" send 10.9.0.2 5201 "$1" 60 >"$work/xsend" 2>&1
 	wait $!
 	[ "$(tail -n1 "$work/xsend")" = "$(tail -n1 "$work/xrecv")" ] &&
 		grep -qx "bytes=$1 sha256=[0-9a-f]*" "$work/xsend"
 }
 
+# vlan_ping SIZE: 5 tagged pings of SIZE bytes on VLAN 100 from ${ns}0 to
+# ${ns}1 get tagged replies. The kernels may lack 8021q: packet sockets at
+# both ends.
+vlan_ping() {
+	local echo_pid
+	in_ns 1 timeout 30 python3 "$oracles/vlan_echo.py" hvtap1 100 10.9.100.2 12 >"$work/vecho" 2>&1 &
+	echo_pid=$!
+	until_true 5 grep -q ready "$work/vecho"
+	in_ns 0 timeout 30 python3 "$oracles/vlan_probe.py" hvtap0 100 10.9.100.1 10.9.100.2 5 "$1" \
+		>"$work/vprobe" 2>&1
+	kill -INT "$echo_pid" 2>/dev/null
+	wait "$echo_pid" 2>/dev/null
+	grep -qx "arp_reply=1 echo_replies=5 untagged=0 wrong_vlan=0 bad=0" "$work/vprobe"
+}
+
 # iperf BYTES: iperf3 from ${ns}0 to ${ns}1; its JSON in $work/iperf.json
 iperf() {
 	in_ns 1 timeout 90 iperf3 -s -1 -B 10.9.0.2 -p 5202 >"$work/iperf_srv" 2>&1 &
-	sleep 0.5
+	until_true 10 eval 'in_ns 1 ss -ltn | grep -q "10.9.0.2:5202 "'
 	in_ns 0 timeout 60 iperf3 -c 10.9.0.2 -p 5202 -n "$1" --connect-timeout 5000 --json \
 		>"$work/iperf.json" 2>&1
 	echo $? >"$work/iperf_rc"
@@ -153,9 +105,7 @@ ij() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($1)" "
 # stats_and_quit: testpmd's port statistics once traffic is over, then quit
 stats_and_quit() {
 	tp "stop" "show port stats all" "show port xstats all"
-	wait_for "Accumulated forward statistics" 10
-	sleep 1
-	finish
+	tp_quit
 }
 
 # every frame is accounted for, on both NICs both ways: what each tap saw
@@ -164,13 +114,13 @@ stats_and_quit() {
 frames_add_up() {
 	local p
 	for p in 0 1; do
-		[ "$(tap from_guest_frames $p)" = $(($(nic tx_frames $p) - $(nic lso_packets $p) + $(nic lso_segments $p))) ] &&
-		[ "$(tap to_guest_frames $p)" = $(($(nic rx_frames $p) - $(nic rsc_packets $p) + $(nic rsc_segments $p))) ] &&
+		[ "$(tap from_guest_frames $p)" = $(($(nic $p tx_frames) - $(nic $p lso_packets) + $(nic $p lso_segments))) ] &&
+		[ "$(tap to_guest_frames $p)" = $(($(nic $p rx_frames) - $(nic $p rsc_packets) + $(nic $p rsc_segments))) ] &&
 		[ "$(tap from_guest_dropped $p)$(tap to_guest_dropped $p)" = 00 ] || return 1
 	done
 }
 
-echo "TAP version 13"
+sim_begin hvnet-tcp
 
 # LRO: testpmd's --enable-lro; hvsim then coalesces (RSC) on the receiving
 # NIC. The PMD cuts coalesced packets at max_lro_pkt_size, 62000 here, so
@@ -185,7 +135,6 @@ lro_args=(--mbuf-size=9344)
 # ---- MTU 1500: TSO (and LRO), VLAN ------------------------------------------------
 
 start -- "${lro_args[@]}"
-wait_for '^testpmd> ' 60
 check "two namespaces ${ns}0 and ${ns}1, each with its tap up at 10.9.0.P/24" \
 	'in_ns 0 ip -br addr show hvtap0 | grep -q "10.9.0.1/24" && in_ns 1 ip -br addr show hvtap1 | grep -q "10.9.0.2/24"'
 # with LRO, coalesced packets are cut again at the sender's MSS (1448 with
@@ -201,15 +150,9 @@ in_ns 0 ping -c 5 -i 0.2 -W 2 10.9.0.2 >"$work/ping" 2>&1
 check "ping ${ns}0 -> ${ns}1 through testpmd: 5 replies of 5" \
 	'grep -q "5 packets transmitted, 5 received" "$work/ping"'
 
-# VLAN 100 between two kernels without 8021q: packet sockets at both ends
-in_ns 1 timeout 30 python3 "$here/vlan_echo.py" hvtap1 100 10.9.100.2 12 >"$work/vecho" 2>&1 &
-echo_pid=$!
-for i in $(seq 50); do grep -q ready "$work/vecho" && break; sleep 0.1; done
-in_ns 0 timeout 30 python3 "$here/vlan_probe.py" hvtap0 100 10.9.100.1 10.9.100.2 5 1000 \
-	>"$work/vprobe" 2>&1
-kill -INT "$echo_pid" 2>/dev/null; wait "$echo_pid" 2>/dev/null
+vlan_ping 1000; vrc=$?
 check "VLAN 100: tagged ARP and 5 tagged 1000-byte pings get tagged replies through testpmd" \
-	'grep -qx "arp_reply=1 echo_replies=5 untagged=0 wrong_vlan=0 bad=0" "$work/vprobe"'
+	'[ $vrc = 0 ]'
 
 xfer 67108864; xrc=$?
 check "64 MiB over TCP ${ns}0 -> ${ns}1: the same byte count and SHA-256 at both ends" \
@@ -225,17 +168,17 @@ check "iperf3 -n 200M completes: exit 0, all 209715200 bytes sent, at least 90% 
 
 stats_and_quit
 check "hvsim strict: testpmd exits 0, no protocol violation" 'clean'
-check "TSO: the guest sent LSO packets to ${ns}1 (lso_packets $(nic lso_packets 1) -> $(nic lso_segments 1) segments)" \
-	'[ "$(nic lso_packets 1)" -gt 1000 ] && [ "$(nic lso_segments 1)" -gt "$(nic lso_packets 1)" ]'
-[ "$lro" = 1 ] && check "LRO: hvsim coalesced what ${ns}0 sent (rsc_packets $(nic rsc_packets 0) <- $(nic rsc_segments 0) segments)" \
-	'[ "$(nic rsc_packets 0)" -gt 100 ] && [ "$(nic rsc_segments 0)" -gt "$(nic rsc_packets 0)" ]'
-check "checksums: the host computed the TCP checksums of $(nic tx_csum_tcp 0) ACKs, and no frame sent without a request had a wrong one" \
-	'[ "$(nic tx_csum_tcp 0)" -gt 0 ] && [ "$(nic tx_csum_bad_no_offload 0)$(nic tx_csum_bad_no_offload 1)" = 00 ]'
+check "TSO: the guest sent LSO packets to ${ns}1 (lso_packets $(nic 1 lso_packets) -> $(nic 1 lso_segments) segments)" \
+	'[ "$(nic 1 lso_packets)" -gt 1000 ] && [ "$(nic 1 lso_segments)" -gt "$(nic 1 lso_packets)" ]'
+[ "$lro" = 1 ] && check "LRO: hvsim coalesced what ${ns}0 sent (rsc_packets $(nic 0 rsc_packets) <- $(nic 0 rsc_segments) segments)" \
+	'[ "$(nic 0 rsc_packets)" -gt 100 ] && [ "$(nic 0 rsc_segments)" -gt "$(nic 0 rsc_packets)" ]'
+check "checksums: the host computed the TCP checksums of $(nic 0 tx_csum_tcp) ACKs, and no frame sent without a request had a wrong one" \
+	'[ "$(nic 0 tx_csum_tcp)" -gt 0 ] && [ "$(nic 0 tx_csum_bad_no_offload)$(nic 1 tx_csum_bad_no_offload)" = 00 ]'
 check "every frame accounted for on both NICs both ways: tap frames = NIC packets with LSO/RSC expanded, none dropped" \
 	'frames_add_up'
-check "testpmd's port counters equal hvsim's: port 0 RX $(port_stat RX-packets 0) = $(nic rx_frames 0) + $(xstat rx_q0_lro_split_packets 0) cut by max_lro_pkt_size, port 1 TX $(port_stat TX-packets 1)" \
-	'[ "$(port_stat RX-packets 0)" = $(($(nic rx_frames 0) + $(xstat rx_q0_lro_split_packets 0))) ] && [ "$(port_stat TX-packets 1)" = "$(nic tx_frames 1)" ] &&
-	 [ "$(port_stat RX-packets 1)" = "$(nic rx_frames 1)" ] && [ "$(port_stat TX-packets 0)" = "$(nic tx_frames 0)" ] &&
+check "testpmd's port counters equal hvsim's: port 0 RX $(port_stat RX-packets 0) = $(nic 0 rx_frames) + $(xstat rx_q0_lro_split_packets 0) cut by max_lro_pkt_size, port 1 TX $(port_stat TX-packets 1)" \
+	'[ "$(port_stat RX-packets 0)" = $(($(nic 0 rx_frames) + $(xstat rx_q0_lro_split_packets 0))) ] && [ "$(port_stat TX-packets 1)" = "$(nic 1 tx_frames)" ] &&
+	 [ "$(port_stat RX-packets 1)" = "$(nic 1 rx_frames)" ] && [ "$(port_stat TX-packets 0)" = "$(nic 0 tx_frames)" ] &&
 	 [ "$(port_stat RX-errors 0)$(port_stat RX-errors 1)$(port_stat TX-errors 0)$(port_stat TX-errors 1)" = 0000 ]'
 check "no error xstat of the PMD is non-zero" '[ -z "$(xstat_errors)" ]'
 
@@ -246,35 +189,27 @@ check "no error xstat of the PMD is non-zero" '[ -z "$(xstat_errors)" ]'
 jumbo_args=(--enable-scatter --mbuf-size=4224)
 [ "$lro" = 1 ] && jumbo_args+=(--enable-lro --max-lro-pkt-size=36000)
 start --mtu=9000 -- "${jumbo_args[@]}"
-wait_for '^testpmd> ' 60
 # testpmd applies the MTU when the reconfigured ports start
 configure 1448 "port config mtu 0 9000" "port config mtu 1 9000"; cfg=$?
 tp "show port info all"
-for i in $(seq 100); do [ "$(grep -c "^MTU: 9000" "$work/out")" = 2 ] && break; sleep 0.1; done
 check "jumbo: taps at MTU 9000, testpmd forwarding with its ports at MTU 9000" \
 	'[ $cfg = 0 ] && [ "$(grep -c "^MTU: 9000" "$work/out")" = 2 ] && in_ns 0 ip link show hvtap0 | grep -q "mtu 9000" && in_ns 1 ip link show hvtap1 | grep -q "mtu 9000"'
 in_ns 0 ping -c 5 -i 0.2 -W 2 -s 8000 10.9.0.2 >"$work/ping" 2>&1
 check "jumbo: 5 pings of 8000 bytes ${ns}0 -> ${ns}1 get 5 replies" \
 	'grep -q "5 packets transmitted, 5 received" "$work/ping"'
-in_ns 1 timeout 30 python3 "$here/vlan_echo.py" hvtap1 100 10.9.100.2 12 >"$work/vecho" 2>&1 &
-echo_pid=$!
-for i in $(seq 50); do grep -q ready "$work/vecho" && break; sleep 0.1; done
-in_ns 0 timeout 30 python3 "$here/vlan_probe.py" hvtap0 100 10.9.100.1 10.9.100.2 5 8000 \
-	>"$work/vprobe" 2>&1
-kill -INT "$echo_pid" 2>/dev/null; wait "$echo_pid" 2>/dev/null
+vlan_ping 8000; vrc=$?
 check "jumbo VLAN 100: 5 tagged 8000-byte pings get tagged replies" \
-	'grep -qx "arp_reply=1 echo_replies=5 untagged=0 wrong_vlan=0 bad=0" "$work/vprobe"'
+	'[ $vrc = 0 ]'
 xfer 67108864; xrc=$?
 check "jumbo: 64 MiB over TCP with the same byte count and SHA-256 at both ends" \
 	'[ $xrc = 0 ]'
 stats_and_quit
-check "jumbo: hvsim strict, no violation; 8948-byte segments cut at 1448 by the host (lso $(nic lso_packets 1) -> $(nic lso_segments 1))" \
-	'clean && [ "$(nic lso_packets 1)" -gt 100 ] && [ "$(nic lso_segments 1)" -ge $((6 * $(nic lso_packets 1))) ]'
+check "jumbo: hvsim strict, no violation; 8948-byte segments cut at 1448 by the host (lso $(nic 1 lso_packets) -> $(nic 1 lso_segments))" \
+	'clean && [ "$(nic 1 lso_packets)" -gt 100 ] && [ "$(nic 1 lso_segments)" -ge $((6 * $(nic 1 lso_packets))) ]'
 check "jumbo: every frame accounted for, testpmd's counters equal hvsim's, no PMD error" \
-	'frames_add_up && [ "$(port_stat RX-packets 0)" = $(($(nic rx_frames 0) + $(xstat rx_q0_lro_split_packets 0))) ] && [ "$(port_stat TX-packets 1)" = "$(nic tx_frames 1)" ] && [ -z "$(xstat_errors)" ]'
+	'frames_add_up && [ "$(port_stat RX-packets 0)" = $(($(nic 0 rx_frames) + $(xstat rx_q0_lro_split_packets 0))) ] && [ "$(port_stat TX-packets 1)" = "$(nic 1 tx_frames)" ] && [ -z "$(xstat_errors)" ]'
 
 check "the namespaces are gone at exit" \
 	'! ip netns list | awk "{print \$1}" | grep -q "^$ns"'
 
-echo "1..$n"
-exit $((fails > 0))
+sim_end

@@ -1,0 +1,238 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# The one shell library of the scenario suites (tests/sim/test_*.sh),
+# sourced by each of them:
+#   TAP        sim_begin NAME, check TITLE EXPR, sim_end
+#   hvsim      sim PMD ..., sim_bg PMD ..., sim_wait: one way to start it,
+#              with our plugins (PMD hvnet) or Debian's bundled net_netvsc
+#   testpmd    testpmd SECS PMD ... (commands on stdin), tp_start / tp / tp_quit:
+#              driven by its prompt (lib/testpmd.py), never by sleeping
+#   reading    sj, nic, gen, tap, offload, has, lines, rc_is, clean, ctl, wait_for
+# Every run writes the guest's and hvsim's output to $work/out, hvsim's exit
+# status to $work/rc and its counters to $work/stats.json.
+
+sim_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+oracles=$(cd "$sim_lib/../oracles" && pwd)
+# lib/testpmd.py needs Debian's python3-pexpect: Debian's interpreter, not
+# whichever python3 comes first on PATH
+debian_python=/usr/bin/python3
+
+: "${HVSIM:?}" "${HVSIM_SHIM:?}"
+export HVSIM_SHIM
+TESTPMD=${TESTPMD:-dpdk-testpmd}
+tp_args=()
+hv_pid=
+
+# ---- TAP -------------------------------------------------------------------
+
+# sim_begin NAME: a work directory /tmp/NAME-XXXXXX (kept with KEEP=1), and
+# the TAP header. A suite may define sim_cleanup, run at exit.
+sim_begin() {
+	work=$(mktemp -d "/tmp/$1-XXXXXX")
+	sock=$work/ctl.sock
+	n=0
+	fails=0
+	trap sim_exit EXIT
+	echo "TAP version 13"
+}
+
+sim_exit() {
+	[ -n "$hv_pid" ] && kill -KILL "$hv_pid" 2>/dev/null
+	exec 3>&- 2>/dev/null
+	wait 2>/dev/null
+	declare -F sim_cleanup >/dev/null && sim_cleanup
+	if [ -n "${KEEP:-}" ]; then echo "# work directory $work"; else rm -rf "$work"; fi
+}
+
+# sim_end: the plan line; the exit status says whether every case passed
+sim_end() {
+	echo "1..$n"
+	exit $((fails > 0))
+}
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+
+# not_ok TITLE: the failure, with the end of the output (less the lines
+# matching the suite's LOG_NOISE, an extended regex) and why it failed
+not_ok() {
+	n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"
+	grep -avE -- "${LOG_NOISE:-^EAL: }" "$work/out" | sed 's/^/# /' | tail -n "${LOG_LINES:-40}"
+	[ -s "$work/why" ] && sed 's/^/# /' "$work/why" | head -n 20
+}
+
+# check TITLE EXPR: one TAP case; EXPR is evaluated, and may explain a
+# failure in $work/why
+check() { : >"$work/why"; if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
+
+# ---- hvsim -----------------------------------------------------------------
+
+# sim_argv PMD HVSIM_ARGS... [-- GUEST...]: the hvsim command line in
+# $argv. PMD hvnet: our bus and PMD (HVNET_PLUGINS, colon-separated);
+# bundled: Debian's own net_netvsc. A stale stats file is removed.
+sim_argv() {
+	local pmd=$1 p plugins=()
+	shift
+	argv=("$HVSIM" --netvsc="$pmd")
+	if [ "$pmd" = hvnet ]; then
+		IFS=: read -ra plugins <<<"${HVNET_PLUGINS:?}"
+		for p in "${plugins[@]}"; do argv+=("--plugin=$p"); done
+	fi
+	argv+=(--stats-json="$work/stats.json" "$@")
+	rm -f "$work/stats.json"
+}
+
+# sim SECS PMD HVSIM_ARGS... -- GUEST...: run hvsim and its guest to the
+# end, killed after SECS at the latest (a host that never answers keeps the
+# bundled PMD waiting forever); SIM_PREFIX (e.g. taskset) goes in front.
+sim() {
+	local secs=$1 argv=()
+	shift
+	sim_argv "$@"
+	timeout -s KILL "$secs" ${SIM_PREFIX:-} "${argv[@]}" >"$work/out" 2>&1 </dev/null
+	echo $? >"$work/rc"
+}
+
+# sim_bg SECS PMD HVSIM_ARGS... -- GUEST...: the same in the background
+# ($hv_pid); sim_wait waits for its end
+sim_bg() {
+	local secs=$1 argv=()
+	shift
+	sim_argv "$@"
+	timeout -s KILL "$secs" "${argv[@]}" >"$work/out" 2>&1 </dev/null &
+	hv_pid=$!
+}
+
+sim_wait() {
+	wait "$hv_pid"
+	echo $? >"$work/rc"
+	hv_pid=
+}
+
+# split_args ARGS...: those before the first -- in $left, after it in $right
+split_args() {
+	left=()
+	right=()
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do left+=("$1"); shift; done
+	[ $# -gt 0 ] && shift
+	right=("$@")
+}
+
+# fwd SECS PMD HVSIM_ARGS... -- GUEST_FWD_ARGS...: guests/guest_fwd, a plain
+# ethdev application, under hvsim (GUEST_EAL: more EAL options); every run
+# has a file prefix of its own
+fwd_runs=0
+fwd() {
+	local secs=$1 pmd=$2 left right
+	shift 2
+	split_args "$@"
+	fwd_runs=$((fwd_runs + 1))
+	sim "$secs" "$pmd" "${left[@]}" -- "${GUEST_FWD:?}" -l 0 -m 256 --no-pci \
+		--file-prefix="hvg$$_$fwd_runs" ${GUEST_EAL:-} -- "${right[@]}"
+}
+
+# ---- testpmd, driven by its prompt ------------------------------------------
+
+# testpmd_argv SECS PMD HVSIM_ARGS... [-- TESTPMD_ARGS...]: $argv runs
+# lib/testpmd.py around hvsim running Debian's dpdk-testpmd interactively
+# (EAL_EXTRA: more EAL options, TESTPMD_MEM: MB of hugepages, the array
+# tp_args: testpmd options of every session), with a control socket.
+testpmd_argv() {
+	local secs=$1 pmd=$2 left right
+	shift 2
+	split_args "$@"
+	sim_argv "$pmd" --control="$sock" "${left[@]}" -- "$TESTPMD" -l 0-1 \
+		-m "${TESTPMD_MEM:-256}" --no-pci ${EAL_EXTRA:-} --file-prefix="hvtp$$" -- -i \
+		"${tp_args[@]}" "${right[@]}"
+	argv=("$debian_python" "$sim_lib/testpmd.py" --out "$work/out" --control "$sock"
+		--dir "$work" --timeout "$secs" ${tp_done:+--done "$tp_done"} -- "${argv[@]}")
+}
+
+# testpmd SECS PMD HVSIM_ARGS... [-- TESTPMD_ARGS...] <<<COMMANDS: one
+# testpmd session; each command is typed at its prompt (lib/testpmd.py
+# says which lines wait for what), then quit
+testpmd() {
+	local argv=()
+	testpmd_argv "$@"
+	"${argv[@]}"
+	echo $? >"$work/rc"
+}
+
+# tp_start SECS PMD ... : the same session in the background, commanded
+# by tp while the script does other things; tp_quit ends it
+tp_start() {
+	local argv=() tp_done=$work/tp.done
+	rm -f "$work/tp.in" "$tp_done"
+	mkfifo "$work/tp.in" "$tp_done"
+	testpmd_argv "$@"
+	"${argv[@]}" <"$work/tp.in" &
+	hv_pid=$!
+	exec 3>"$work/tp.in" 4<"$work/tp.done"
+}
+
+# tp LINE...: lines for lib/testpmd.py, returning once testpmd has
+# answered the last (false if the session ended or did not answer)
+tp() {
+	local done
+	printf '%s\n' "$@" "?done" >&3 || return 1
+	read -r -t 120 done <&4 && [ "$done" = done ]
+}
+
+tp_quit() {
+	exec 3>&- 4<&-
+	sim_wait
+}
+
+# ---- what hvsim and the guest reported -------------------------------------
+
+# sj EXPR [FILE]: a value from hvsim's stats (d: the document)
+sj() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($1)" "${2:-$work/stats.json}" 2>/dev/null; }
+
+# nic [N] KEY...: NIC N's (default 0) counter KEY; with several keys
+# "KEY=VALUE ..." in one line
+nic() {
+	local i=0
+	[[ $1 =~ ^[0-9]+$ ]] && { i=$1; shift; }
+	python3 - "$work/stats.json" "$i" "$@" <<'PY' 2>/dev/null
+import json, sys
+d = json.load(open(sys.argv[1]))["nics"][int(sys.argv[2])]
+keys = sys.argv[3:]
+print(d[keys[0]] if len(keys) == 1 else " ".join(f"{k}={d[k]}" for k in keys))
+PY
+}
+# gen KEY [PORT], tap KEY [PORT]: the generator's and the tap's per-port counters
+gen() { sj "d['vswitch']['gen']['ports'][${2:-0}]['$1']"; }
+tap() { sj "d['vswitch']['tap']['ports'][${2:-0}]['$1']"; }
+# offload KEY: NIC 0's offload setting KEY, lower case
+offload() { sj "str(d['nics'][0]['offload']['$1']).lower()"; }
+
+# pcap ARGS...: oracles/offload_pcap.py's verdict on $work/p.pcap, one line
+pcap() { python3 "$oracles/offload_pcap.py" "$work/p.pcap" "$@" | tr '\n' ' ' | sed 's/ $//'; }
+
+has() { grep -qF -- "$1" "$work/out"; }
+lines() { grep -cF -- "$1" "$work/out"; }
+rc_is() { [ "$(cat "$work/rc")" = "$1" ]; }
+# clean exit, no protocol violation on any NIC
+clean() { rc_is 0 && [ "$(sj "d['violations']")" = 0 ] && ! has "broke a rule"; }
+
+# in_ns X COMMAND...: COMMAND in network namespace $ns$X (hvsim's taps)
+in_ns() { local x=$1; shift; ip netns exec "$ns$x" "$@"; }
+
+# ctl COMMAND...: one command on hvsim's control socket; its answer line
+ctl() { python3 "$sim_lib/hvsim_ctl.py" "$sock" "$*"; }
+
+# wait_for REGEX [SECONDS]: until the output matches (false when hvsim
+# ended first, or after SECONDS, default 30)
+wait_for() {
+	local regex=$1
+	until_true "${2:-30}" eval 'grep -qE -- "$regex" "$work/out" || ! kill -0 "$hv_pid" 2>/dev/null'
+	grep -qE -- "$regex" "$work/out"
+}
+
+# until_true SECONDS COMMAND...: poll COMMAND every 0.1 s, for SECONDS at most
+until_true() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -ge "$end" ] && return 1
+		sleep 0.1
+	done
+}
