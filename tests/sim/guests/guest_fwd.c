@@ -175,7 +175,7 @@ parse(int argc, char **argv, struct options *o)
 
 /* ---- TCP packets received with --lro --------------------------------------------- */
 
-#define GEN_MAGIC	0x48565347u	/* hvsim/wire_gen.c: "HVSG" */
+#define GEN_MAGIC	0x48565347u	/* hvsim/wire/gen.c: "HVSG" */
 #define TSO_SEQ_BASE	100000u		/* send_tso: packet i starts at (i + 1) * this */
 #define LRO_BUF		(65536 + 64)
 
@@ -190,7 +190,7 @@ struct gen_hdr {
 	uint16_t sum;		/* of the pattern bytes after this header */
 } __attribute__((packed));
 
-/* hvsim/wire_gen.c's payload pattern: byte i of frame seq. */
+/* hvsim/wire/gen.c's payload pattern: byte i of frame seq. */
 static uint8_t
 gen_pattern(uint64_t seq, uint32_t i)
 {

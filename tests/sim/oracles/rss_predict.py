@@ -43,7 +43,7 @@ def toeplitz(key: bytes, data: bytes) -> int:
 
 
 def flow_addrs(flow: int, ip: int) -> bytes:
-    """Source then destination address of flow `flow` (wire_gen.c)."""
+    """Source then destination address of flow `flow` (hvsim/wire/gen.c)."""
     src = ((0x0A000000 | (flow << 8) | 1) & 0xFFFFFFFF).to_bytes(4, "big")
     dst = (0x0A640000 | (flow & 0xFF)).to_bytes(4, "big")
     if ip == 4:
