@@ -322,6 +322,17 @@ make_frame(uint8_t *f, uint32_t len, uint8_t seed)
 		f[i] = (uint8_t)(seed + i);
 }
 
+/* A plain frame of len bytes (make_frame) as a PACKET_MSG without PPIs
+ * in the receive buffer; returns its range. */
+static struct hv_xfer_range
+put_plain_frame(uint8_t *frame, uint32_t len, uint8_t seed)
+{
+	uint8_t msg[2048];
+
+	make_frame(frame, len, seed);
+	return rxbuf_put(msg, packet_msg(msg, frame, len, 0));
+}
+
 static void
 assert_mbuf_bytes(const struct rte_mbuf *m, const uint8_t *want, uint32_t len)
 {
@@ -466,15 +477,14 @@ test_rx_truncated_message_dropped(void **state)
 static void
 test_rx_bad_transfer_packets(void **state)
 {
-	uint8_t frame[64], msg[256];
+	uint8_t frame[64];
 	struct hv_xfer_range r;
 	struct rte_mbuf *m[4];
 	uint8_t pkt[sizeof(struct hv_xfer_page_hdr) + 8];
 	struct hv_xfer_page_hdr *h = (void *)pkt;
 
 	(void)state;
-	make_frame(frame, sizeof(frame), 9);
-	r = rxbuf_put(msg, packet_msg(msg, frame, sizeof(frame), 0));
+	r = put_plain_frame(frame, sizeof(frame), 9);
 	host_xfer(1, &r, 1, 0x1111);			/* wrong page set */
 	memset(pkt, 0, sizeof(pkt));
 	h->desc.type = HV_PKT_DATA_XFER_PAGES;
@@ -502,14 +512,13 @@ test_rx_bad_transfer_packets(void **state)
 static void
 test_rx_unknown_packet_type(void **state)
 {
-	uint8_t frame[64], msg[256], junk[16] = { 0 };
+	uint8_t frame[64], junk[16] = { 0 };
 	struct hv_xfer_range r;
 	struct rte_mbuf *m[2];
 
 	(void)state;
 	host_packet(0x9, 77, junk, sizeof(junk));
-	make_frame(frame, sizeof(frame), 5);
-	r = rxbuf_put(msg, packet_msg(msg, frame, sizeof(frame), 0));
+	r = put_plain_frame(frame, sizeof(frame), 5);
 	host_xfer(XID, &r, 1, HV_RXBUF_XFER_PAGESET_ID);
 	assert_int_equal(hn_recv_pkts(fx.rxq, m, 2), 1);
 	assert_int_equal(fx.ch->bad_packets, 1);
@@ -522,13 +531,12 @@ test_rx_unknown_packet_type(void **state)
 static void
 test_rx_staged_for_receiver(void **state)
 {
-	uint8_t frame[64], msg[256];
+	uint8_t frame[64];
 	struct hv_xfer_range r;
 	struct rte_mbuf *m[2];
 
 	(void)state;
-	make_frame(frame, sizeof(frame), 11);
-	r = rxbuf_put(msg, packet_msg(msg, frame, sizeof(frame), 0));
+	r = put_plain_frame(frame, sizeof(frame), 11);
 	host_xfer(XID, &r, 1, HV_RXBUF_XFER_PAGESET_ID);
 	hn_chan_drain_for_tx(fx.txq);
 	assert_int_equal(fx.rxq->stats.staged, 1);
@@ -542,13 +550,12 @@ test_rx_staged_for_receiver(void **state)
 static void
 test_rx_stopped_queue_drops(void **state)
 {
-	uint8_t frame[64], msg[256];
+	uint8_t frame[64];
 	struct hv_xfer_range r;
 	struct rte_mbuf *m[2];
 
 	(void)state;
-	make_frame(frame, sizeof(frame), 13);
-	r = rxbuf_put(msg, packet_msg(msg, frame, sizeof(frame), 0));
+	r = put_plain_frame(frame, sizeof(frame), 13);
 	host_xfer(XID, &r, 1, HV_RXBUF_XFER_PAGESET_ID);
 	fx.rxq->started = false;
 	assert_int_equal(drain(m, 2), 0);
@@ -888,14 +895,13 @@ test_status_and_inband_sinks(void **state)
 		.status = HV_RNDIS_STATUS_MEDIA_DISCONNECT,
 	};
 	struct hv_nvsp_vf_assoc vf = { .type = HV_NVSP_MSG_VF_ASSOC, .allocated = 1 };
-	uint8_t frame[64], msg[256];
+	uint8_t frame[64];
 	struct hv_xfer_range r[2];
 	struct rte_mbuf *m[2];
 
 	(void)state;
-	make_frame(frame, sizeof(frame), 17);
 	r[0] = rxbuf_put(&s, sizeof(s));
-	r[1] = rxbuf_put(msg, packet_msg(msg, frame, sizeof(frame), 0));
+	r[1] = put_plain_frame(frame, sizeof(frame), 17);
 	host_xfer(XID, r, 2, HV_RXBUF_XFER_PAGESET_ID);
 	host_packet(HV_PKT_DATA_INBAND, 0, &vf, sizeof(vf));
 	assert_int_equal(hn_recv_pkts(fx.rxq, m, 2), 1);
