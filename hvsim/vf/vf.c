@@ -389,17 +389,23 @@ poll_offering(struct hvsim_vf *vf, uint64_t now)
 	unsigned int work = 0;
 
 	if (!vf->dev_present && vf->dev_due_ns != 0 && now >= vf->dev_due_ns) {
-		if (vfdev_create(vf) == 0) {
+		int ret = vfdev_create(vf);
+
+		if (ret == 0) {
 			vf_log(vf, "PCI device added");
 		} else {
-			vf_log(vf, "PCI device could not be created");
+			fprintf(stderr, "hvsim: nic%d vf: cannot create the PCI device %s: %s\n",
+				vf->nic->index, vf->spec.bdf, strerror(-ret));
 			vf_set_state(vf, HVSIM_VF_ABSENT);
 			return 1;
 		}
 		work++;
 	}
-	if (vf->cfg.only)
+	if (vf->cfg.only) {	/* no session to tell: the device is all there is */
+		if (vf->dev_present)
+			vf_set_state(vf, HVSIM_VF_OFFERED);
 		return work;
+	}
 	if (!vf->assoc_sent && now >= vf->assoc_due_ns && guest_eligible(vf)) {
 		send_assoc(vf, true);
 		if (vf->assoc_sent && !vf->dev_present && vf->dev_due_ns == 0)

@@ -140,8 +140,10 @@ vfdev_create(struct hvsim_vf *vf)
 	if (ret < 0)
 		return ret;
 	ret = map_bar(vf);
-	if (ret == 0)
+	if (ret == 0) {
+		init_caps(vf);
 		ret = init_rings(vf);
+	}
 	if (ret < 0) {
 		hvsim_pcitree_remove(SYSFS_BUS, &vf->spec);
 		if (vf->shm != NULL)
@@ -149,7 +151,6 @@ vfdev_create(struct hvsim_vf *vf)
 		vf->shm = NULL;
 		return ret;
 	}
-	init_caps(vf);
 	memset(&vf->conf, 0, sizeof(vf->conf));
 	vf->conf_seq_seen = 0;
 	vf->conf_ok = false;
