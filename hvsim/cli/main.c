@@ -29,6 +29,7 @@
 #include "cli/control.h"
 #include "cli/options.h"
 #include "cli/report.h"
+#include "guestos/devtree.h"
 #include "guestos/hvns.h"
 #include "guestos/uevent.h"
 #include "guestos/uio_shim.h"
@@ -252,6 +253,11 @@ main(int argc, char **argv)
 			return 2;
 		nics[i].vf = hvsim_vf_create(&nics[i], &o.vf, uev);
 		if (nics[i].vf == NULL)
+			return 2;
+		/* --vf-only: the guest sees the VF and nothing of VMBus (the NIC
+		 * stays as the VF's switch port and MAC) */
+		if (o.vf.only &&
+		    hvsim_devtree_remove("/sys/bus", uio_dir, nics[i].cfg.spec.device_id) < 0)
 			return 2;
 	}
 	if (setup_control(&o, nics) < 0)

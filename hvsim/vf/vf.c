@@ -204,7 +204,7 @@ hvsim_vf_on_completion(struct hvsim_vf *vf, uint64_t xid)
 {
 	unsigned int i;
 
-	if (vf == NULL)
+	if (vf == NULL || xid == 0)
 		return false;
 	for (i = 0; i < HVSIM_VF_HOST_XIDS; i++) {
 		if (vf->host_xid[i] == xid) {

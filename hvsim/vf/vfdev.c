@@ -258,6 +258,12 @@ running(const struct hvsim_vf *vf)
 	       vf->shm->host.recovery != HVSIM_VF_RECOVERY_RUNNING;
 }
 
+bool
+hvsim_vf_alone_ready(const struct hvsim_vf *vf)
+{
+	return vf != NULL && vf->cfg.only && running(vf);
+}
+
 /* ---- guest -> wire ------------------------------------------------------------------- */
 
 static void
