@@ -37,6 +37,7 @@ struct hvsim_vf_config {
 	uint32_t queues;	/* --vf-queues */
 	uint64_t offloads;	/* --vf-offloads, HVSIM_VF_OFL_* */
 	uint32_t mtu;		/* --vf-mtu: the device's largest MTU */
+	const char *bus_root;	/* the guest's /sys/bus (NULL: "/sys/bus") */
 };
 
 /* --vf-offloads=LIST: comma-separated names (or "all", "none") into

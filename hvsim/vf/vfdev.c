@@ -26,7 +26,6 @@
 #include "vsp/offload.h"
 #include "wire/vswitch.h"
 
-#define SYSFS_BUS		"/sys/bus"
 #define VF_DOMAIN_BASE		0x7870u
 #define TX_BUDGET		256	/* records per queue per poll */
 #define ETH_LEN			14u
@@ -35,6 +34,12 @@
 static uint8_t rec_scratch[HVSIM_VF_REC_HDR + HVSIM_VF_FRAME_MAX + 8];
 static uint8_t frame_buf[HVSIM_VF_FRAME_MAX + VLAN_LEN];
 static uint8_t seg_buf[HVSIM_VSWITCH_FRAME_MAX];
+
+static const char *
+bus_root(const struct hvsim_vf *vf)
+{
+	return vf->cfg.bus_root != NULL ? vf->cfg.bus_root : "/sys/bus";
+}
 
 void
 vfdev_spec_init(struct hvsim_vf *vf)
@@ -110,7 +115,7 @@ map_bar(struct hvsim_vf *vf)
 	void *p;
 	int fd, ret;
 
-	ret = hvsim_pcitree_path(path, sizeof(path), SYSFS_BUS, vf->spec.bdf, "resource0");
+	ret = hvsim_pcitree_path(path, sizeof(path), bus_root(vf), vf->spec.bdf, "resource0");
 	if (ret < 0)
 		return ret;
 	fd = open(path, O_RDWR | O_CLOEXEC);
@@ -136,7 +141,7 @@ vfdev_create(struct hvsim_vf *vf)
 	int ret;
 
 	vf->spec.bar0_size = hvsim_vf_bar_size(vf->cfg.queues);
-	ret = hvsim_pcitree_add(SYSFS_BUS, &vf->spec);
+	ret = hvsim_pcitree_add(bus_root(vf), &vf->spec);
 	if (ret < 0)
 		return ret;
 	ret = map_bar(vf);
@@ -145,7 +150,7 @@ vfdev_create(struct hvsim_vf *vf)
 		ret = init_rings(vf);
 	}
 	if (ret < 0) {
-		hvsim_pcitree_remove(SYSFS_BUS, &vf->spec);
+		hvsim_pcitree_remove(bus_root(vf), &vf->spec);
 		if (vf->shm != NULL)
 			munmap(vf->shm, vf->bar_size);
 		vf->shm = NULL;
@@ -185,7 +190,7 @@ vfdev_revoke(struct hvsim_vf *vf)
 	bump_event(vf);
 	if (vf->uev != NULL)
 		hvsim_uevent_pci(vf->uev, "remove", &vf->spec);
-	hvsim_pcitree_remove(SYSFS_BUS, &vf->spec);
+	hvsim_pcitree_remove(bus_root(vf), &vf->spec);
 	munmap(vf->shm, vf->bar_size);
 	vf->shm = NULL;
 	vf->dev_present = false;
