@@ -232,10 +232,15 @@ poll_conf(struct hvsim_vf *vf)
 	struct hvsim_vf_guest_conf g;
 	const char *why;
 
-	if (seq == vf->conf_seq_seen)
+	/* a seqlock: odd while the guest writes; a copy counts only when the
+	 * sequence did not move under it (else: next poll) */
+	if (seq == vf->conf_seq_seen || (seq & 1))
+		return 0;
+	memcpy(&g, (const void *)&vf->shm->guest, sizeof(g));	/* read once */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&vf->shm->guest.conf_seq, __ATOMIC_RELAXED) != seq)
 		return 0;
 	vf->conf_seq_seen = seq;
-	memcpy(&g, (const void *)&vf->shm->guest, sizeof(g));	/* read once */
 	why = conf_problem(vf, &g);
 	if (why != NULL) {
 		fprintf(stderr, "hvsim: nic%d vf: guest configuration refused: %s\n",
