@@ -449,6 +449,18 @@ test_start_writes_conf(void **state)
 							 count_event, NULL), 0);
 	configure_port(RTE_ETH_RX_OFFLOAD_SCATTER);
 	assert_int_equal(g->started, 0);
+	/* queues set up, not started: bursts touch no ring */
+	{
+		struct rte_mbuf *m;
+		uint8_t f[60];
+
+		make_frame(f, sizeof(f), 0);
+		m = mbuf_of(pool, f, sizeof(f));
+		assert_int_equal(rte_eth_tx_burst(port, 0, &m, 1), 0);
+		rte_pktmbuf_free(m);
+		assert_int_equal(rte_eth_rx_burst(port, 0, &m, 1), 0);
+		assert_int_equal(main_vf.tx[0].hdr->write_index, 0);
+	}
 	assert_int_equal(rte_eth_dev_start(port), 0);
 
 	assert_true(g->conf_seq > 0);
@@ -526,7 +538,7 @@ test_tx_records(void **state)
 	static const uint32_t segs3[] = { 100, 200, 50 };
 	static const uint32_t segs2[] = { 1500, 1500 };
 	uint8_t f1[60], f2[350], f3[3000], got[4000];
-	struct rte_mbuf *m[4];
+	struct rte_mbuf *m[6];
 	struct hv_pkt_desc d;
 	struct hvsim_vf_pkt h;
 
@@ -548,7 +560,14 @@ test_tx_records(void **state)
 	m[2]->tso_segsz = 1448;
 	/* too long for mtu 1500 without TSO: dropped, counted, taken */
 	m[3] = chain_of(f3, segs2, 2);
-	assert_int_equal(rte_eth_tx_burst(port, 0, m, 4), 4);
+	/* 1515 bytes + the tag it asks for exceed mtu + 18 */
+	m[4] = mbuf_of(pool, f3, 1515);
+	m[4]->ol_flags = RTE_MBUF_F_TX_VLAN;
+	m[4]->vlan_tci = 5;
+	/* a chain whose pkt_len is not the sum of its segments */
+	m[5] = chain_of(f2, segs3, 3);
+	m[5]->pkt_len = 349;
+	assert_int_equal(rte_eth_tx_burst(port, 0, m, 6), 6);
 
 	assert_int_equal(host_tx_read(&main_vf, 0, &d, &h, got, sizeof(got)), 1);
 	assert_int_equal(d.type, HV_PKT_DATA_INBAND);
@@ -581,7 +600,7 @@ test_tx_records(void **state)
 	assert_memory_equal(got, f3, 3000);
 
 	assert_int_equal(host_tx_read(&main_vf, 0, &d, &h, got, sizeof(got)), 0);
-	assert_int_equal(xstat(port, "tx_q0_bad_packets"), 1);
+	assert_int_equal(xstat(port, "tx_q0_bad_packets"), 3);
 	assert_int_equal(xstat(port, "tx_q0_packets"), 3);
 	assert_int_equal(xstat(port, "tx_q0_bytes"), 60 + 350 + 3000);
 

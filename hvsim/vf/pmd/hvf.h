@@ -71,7 +71,7 @@ struct hvf_rxq {
 	uint32_t max_frame;	/* mtu + HVF_L2_OVERHEAD, set at start */
 	bool scatter;		/* RTE_ETH_RX_OFFLOAD_SCATTER */
 	bool rss_hash;		/* report the host's hash */
-	bool broken;		/* ring corrupt: nothing more is read */
+	bool halted;		/* not started, or ring corrupt: the ring is not touched */
 	struct hvf_rx_stats stats;
 	struct hvf_rx_stats base;	/* at the last stats reset */
 };
@@ -83,7 +83,7 @@ struct hvf_txq {
 	uint16_t queue_id;
 	uint32_t max_frame;	/* without TSO; set at start */
 	uint64_t next_id;	/* running frame number (trans_id) */
-	bool broken;
+	bool halted;		/* not started, or ring corrupt */
 	struct hvf_tx_stats stats;
 	struct hvf_tx_stats base;
 };

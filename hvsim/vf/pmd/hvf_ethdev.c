@@ -304,6 +304,7 @@ hvf_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	rxq->queue_id = qid;
 	rxq->scatter = !!((dev->data->dev_conf.rxmode.offloads | conf->offloads) &
 			  RTE_ETH_RX_OFFLOAD_SCATTER);
+	rxq->halted = true;	/* until start attaches the ring */
 	dev->data->rx_queues[qid] = rxq;
 	return 0;
 }
@@ -322,6 +323,7 @@ hvf_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	txq->hvf = hvf_of(dev);
 	txq->port_id = dev->data->port_id;
 	txq->queue_id = qid;
+	txq->halted = true;
 	dev->data->tx_queues[qid] = txq;
 	return 0;
 }
@@ -378,14 +380,25 @@ static int
 hvf_dev_stop(struct rte_eth_dev *dev)
 {
 	struct hvf_adapter *hvf = hvf_of(dev);
+	struct hvf_rxq *rxq;
+	struct hvf_txq *txq;
 	uint16_t i;
 
 	hvf->started = false;
 	hvf_publish_conf(hvf);
-	for (i = 0; i < dev->data->nb_rx_queues; i++)
+	/* a burst after stop (the application's bug) touches no ring */
+	for (i = 0; i < dev->data->nb_rx_queues; i++) {
+		rxq = dev->data->rx_queues[i];
+		if (rxq != NULL)
+			rxq->halted = true;
 		dev->data->rx_queue_state[i] = RTE_ETH_QUEUE_STATE_STOPPED;
-	for (i = 0; i < dev->data->nb_tx_queues; i++)
+	}
+	for (i = 0; i < dev->data->nb_tx_queues; i++) {
+		txq = dev->data->tx_queues[i];
+		if (txq != NULL)
+			txq->halted = true;
 		dev->data->tx_queue_state[i] = RTE_ETH_QUEUE_STATE_STOPPED;
+	}
 	return 0;
 }
 
