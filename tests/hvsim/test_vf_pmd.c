@@ -38,30 +38,16 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
-#include "hv_ring.h"
-#include "vf/vf_shm.h"
+#include "fake_vf.h"
 
 #define MAIN_BDF	"7870:00:02.0"
 #define MAIN_QUEUES	4
-#define MAX_MTU		9000
-#define SPEED		100000
 #define WAIT_MS		3000
 #define SMALL_ROOM	1024	/* data bytes of the small pool's mbufs */
 
-static const uint8_t vf_mac[6] = { 0x00, 0x15, 0x5d, 0x01, 0x02, 0x03 };
-
-/* ---- the device, host side ----------------------------------------------- */
-
-struct fake_vf {
-	char bdf[16];
-	uint8_t *bar;
-	size_t len;
-	struct hvsim_vf_shm *shm;
-	uint32_t queues;
-	struct hv_ring tx[HVSIM_VF_MAX_QUEUES];	/* host reads */
-	struct hv_ring rx[HVSIM_VF_MAX_QUEUES];	/* host writes */
-	uint64_t rx_id;
-};
+#define vf_mac		fake_vf_mac
+#define MAX_MTU		FAKE_VF_MAX_MTU
+#define SPEED		FAKE_VF_SPEED
 
 static char sysfs_dir[PATH_MAX];
 static const char *plugin;
@@ -69,145 +55,33 @@ static struct fake_vf main_vf;
 static uint16_t port;
 static struct rte_mempool *pool, *small_pool;
 
-static void
-write_file(const char *dir, const char *name, const char *fmt, ...)
-{
-	char path[PATH_MAX];
-	va_list ap;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	assert_int_equal(fclose(f), 0);
-}
+/* ---- the device, host side (fake_vf.h), failing the case on error ------ */
 
 static void
-fill_caps(struct hvsim_vf_caps *c, uint32_t queues)
+vf_create(struct fake_vf *vf, const char *bdf, uint32_t queues, uint64_t bar_len,
+	  void (*tweak)(struct hvsim_vf_shm *))
 {
-	memset(c, 0, sizeof(*c));
-	c->magic = HVSIM_VF_MAGIC;
-	c->abi = HVSIM_VF_ABI;
-	c->max_queues = queues;
-	c->ring_data_size = HVSIM_VF_RING_DATA;
-	c->ring_offset = HVSIM_VF_PAGE;
-	c->ring_stride = HVSIM_VF_PAGE + HVSIM_VF_RING_DATA;
-	c->max_mtu = MAX_MTU;
-	c->speed_mbps = SPEED;
-	c->offloads = (1ull << 14) - 1 - 0xf0;	/* every defined bit */
-	c->rss_types = 0x3f;
-	c->rss_key_size = HVSIM_VF_RSS_KEY_SIZE;
-	c->reta_size = HVSIM_VF_RETA_SIZE;
-	memcpy(c->mac, vf_mac, 6);
-	c->serial = 1;
+	assert_int_equal(fake_vf_create(vf, sysfs_dir, bdf, queues, bar_len, tweak), 0);
 }
 
-/*
- * Lay out devices/<bdf>/ as Linux shows a PCI function, with a BAR of
- * bar_len bytes (0: the size for `queues`), caps filled in and rings
- * initialised. tweak, when set, may spoil the caps before the device is
- * seen.
- */
-static void
-fake_vf_create(struct fake_vf *vf, const char *bdf, uint32_t queues, uint64_t bar_len,
-	       void (*tweak)(struct hvsim_vf_shm *))
-{
-	char dir[PATH_MAX], path[PATH_MAX];
-	uint64_t start = 0xfe0000000ull + 0x10000000ull * (bdf[9] - '0');
-	uint32_t q;
-	int fd;
-
-	memset(vf, 0, sizeof(*vf));
-	snprintf(vf->bdf, sizeof(vf->bdf), "%s", bdf);
-	vf->queues = queues;
-	vf->len = bar_len ? bar_len : hvsim_vf_bar_size(queues);
-	snprintf(dir, sizeof(dir), "%s/%s", sysfs_dir, bdf);
-	assert_int_equal(mkdir(dir, 0755), 0);
-	write_file(dir, "vendor", "0x%04x\n", HVSIM_VF_PCI_VENDOR);
-	write_file(dir, "device", "0x%04x\n", HVSIM_VF_PCI_DEVICE);
-	write_file(dir, "subsystem_vendor", "0x%04x\n", HVSIM_VF_PCI_VENDOR);
-	write_file(dir, "subsystem_device", "0x%04x\n", HVSIM_VF_PCI_DEVICE);
-	write_file(dir, "class", "0x%06x\n", HVSIM_VF_PCI_CLASS);
-	write_file(dir, "numa_node", "-1\n");
-	write_file(dir, "resource",
-		   "0x%016llx 0x%016llx 0x%016llx\n" "%s%s%s%s%s%s",
-		   (unsigned long long)start, (unsigned long long)(start + vf->len - 1), 0x40200ull,
-		   "0x0000000000000000 0x0000000000000000 0x0000000000000000\n",
-		   "0x0000000000000000 0x0000000000000000 0x0000000000000000\n",
-		   "0x0000000000000000 0x0000000000000000 0x0000000000000000\n",
-		   "0x0000000000000000 0x0000000000000000 0x0000000000000000\n",
-		   "0x0000000000000000 0x0000000000000000 0x0000000000000000\n",
-		   "0x0000000000000000 0x0000000000000000 0x0000000000000000\n");
-	snprintf(path, sizeof(path), "%s/driver", dir);
-	assert_int_equal(symlink("../../../bus/pci/drivers/" HVSIM_VF_KDRV_NAME, path), 0);
-
-	snprintf(path, sizeof(path), "%s/resource0", dir);
-	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
-	assert_true(fd >= 0);
-	assert_int_equal(ftruncate(fd, vf->len), 0);
-	vf->bar = mmap(NULL, vf->len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	assert_true(vf->bar != MAP_FAILED);
-	close(fd);
-	vf->shm = (struct hvsim_vf_shm *)vf->bar;
-	fill_caps(&vf->shm->caps, queues);
-	vf->shm->host.link_up = 1;
-	for (q = 0; q < queues && hvsim_vf_bar_size(q + 1) <= vf->len; q++) {
-		assert_int_equal(hv_ring_attach(&vf->tx[q],
-			vf->bar + hvsim_vf_ring_offset(&vf->shm->caps, q, 1),
-			HVSIM_VF_PAGE + HVSIM_VF_RING_DATA), 0);
-		hv_ring_init_header(&vf->tx[q], 0);
-		assert_int_equal(hv_ring_attach(&vf->rx[q],
-			vf->bar + hvsim_vf_ring_offset(&vf->shm->caps, q, 0),
-			HVSIM_VF_PAGE + HVSIM_VF_RING_DATA), 0);
-		hv_ring_init_header(&vf->rx[q], 0);
-	}
-	if (tweak != NULL)
-		tweak(vf->shm);
-}
-
-/* Host state change: fields first, then event_seq (release). */
 static void
 host_event(struct fake_vf *vf)
 {
-	__atomic_fetch_add(&vf->shm->host.event_seq, 1, __ATOMIC_RELEASE);
+	fake_vf_event(vf);
 }
 
-/* One RX record with an arbitrary descriptor and header (for bad ones). */
 static int
 host_rx_raw(struct fake_vf *vf, uint32_t q, uint16_t type, uint16_t offset8,
 	    const struct hvsim_vf_pkt *h, const void *frame, uint32_t len)
 {
-	struct {
-		struct hv_pkt_desc desc;
-		struct hvsim_vf_pkt pkt;
-	} rec;
-	struct iovec iov[2] = {
-		{ &rec, sizeof(rec) },
-		{ (void *)(uintptr_t)frame, len },
-	};
-	bool signal = false;
-
-	memset(&rec, 0, sizeof(rec));
-	rec.desc.type = type;
-	rec.desc.offset8 = offset8;
-	rec.desc.len8 = (sizeof(rec) + len + 7) / 8;
-	rec.desc.trans_id = vf->rx_id++;
-	rec.pkt = *h;
-	return hv_ring_write(&vf->rx[q], iov, len ? 2 : 1, &signal);
+	return fake_vf_rx_raw(vf, q, type, offset8, h, frame, len);
 }
 
 static void
 host_rx(struct fake_vf *vf, uint32_t q, const void *frame, uint32_t len, uint16_t flags,
 	uint16_t vlan, uint32_t hash)
 {
-	struct hvsim_vf_pkt h = {
-		.frame_len = len, .flags = flags, .vlan_tci = vlan, .rss_hash = hash,
-	};
-
-	assert_int_equal(host_rx_raw(vf, q, HV_PKT_DATA_INBAND, 4, &h, frame, len), 0);
+	assert_int_equal(fake_vf_rx(vf, q, frame, len, flags, vlan, hash), 0);
 }
 
 /* The next TX record of queue q: 1 and its parts, or 0 when empty. */
@@ -215,23 +89,10 @@ static int
 host_tx_read(struct fake_vf *vf, uint32_t q, struct hv_pkt_desc *desc,
 	     struct hvsim_vf_pkt *h, uint8_t *frame, uint32_t frame_size)
 {
-	struct hv_ring_pkt pkt;
-	bool signal;
-	int ret;
+	int ret = fake_vf_tx_read(vf, q, desc, h, frame, frame_size);
 
-	ret = hv_ring_peek(&vf->tx[q], &pkt, NULL, 0);
-	if (ret == 0)
-		return 0;
-	assert_true(ret == 1 || ret == -ENOBUFS);
-	*desc = pkt.desc;
-	assert_true(pkt.len >= HVSIM_VF_REC_HDR);
-	hv_ring_copy_out(&vf->tx[q], sizeof(*desc), h, sizeof(*h));
-	assert_true(h->frame_len <= pkt.len - HVSIM_VF_REC_HDR);
-	assert_true(h->frame_len <= frame_size);
-	hv_ring_copy_out(&vf->tx[q], HVSIM_VF_REC_HDR, frame, h->frame_len);
-	hv_ring_consume(&vf->tx[q], pkt.len);
-	hv_ring_read_commit(&vf->tx[q], &signal);
-	return 1;
+	assert_true(ret == 0 || ret == 1);
+	return ret;
 }
 
 /* ---- guest side helpers ----------------------------------------------- */
@@ -1013,7 +874,7 @@ test_close_from_callback(void **state)
 	uint16_t p;
 	unsigned int ms;
 
-	fake_vf_create(&vf, "7870:00:03.0", 1, 0, NULL);
+	vf_create(&vf, "7870:00:03.0", 1, 0, NULL);
 	assert_int_equal(rte_dev_probe("7870:00:03.0"), 0);
 	assert_int_equal(rte_eth_dev_get_port_by_name("7870:00:03.0", &p), 0);
 	assert_int_equal(rte_eth_dev_configure(p, 1, 1, &conf), 0);
@@ -1036,7 +897,7 @@ test_close_from_callback(void **state)
 	sleep_ms(40);
 	/* the device can still be unplugged: nothing is left to undo */
 	assert_int_equal(rte_eal_hotplug_remove("pci", "7870:00:03.0"), 0);
-	munmap(vf.bar, vf.len);
+	fake_vf_unmap(&vf);
 }
 
 static void
@@ -1098,10 +959,10 @@ test_probe_rejects(void **state)
 	unsigned int i;
 
 	for (i = 0; i < RTE_DIM(bad); i++) {
-		fake_vf_create(&vf, bad[i].bdf, bad[i].queues, bad[i].bar_len, bad[i].tweak);
+		vf_create(&vf, bad[i].bdf, bad[i].queues, bad[i].bar_len, bad[i].tweak);
 		assert_true(rte_dev_probe(bad[i].bdf) < 0);
 		assert_int_equal(rte_eth_dev_count_avail(), 0);
-		munmap(vf.bar, vf.len);
+		fake_vf_unmap(&vf);
 	}
 }
 
@@ -1124,7 +985,8 @@ eal_setup(void **state)
 	if (mkdtemp(tmpl) == NULL)
 		return -1;
 	snprintf(sysfs_dir, sizeof(sysfs_dir), "%s", tmpl);
-	fake_vf_create(&main_vf, MAIN_BDF, MAIN_QUEUES, 0, NULL);
+	if (fake_vf_create(&main_vf, sysfs_dir, MAIN_BDF, MAIN_QUEUES, 0, NULL) != 0)
+		return -1;
 	setenv("SYSFS_PCI_DEVICES", sysfs_dir, 1);
 	rte_openlog_stream(stderr);	/* stdout is TAP */
 	if (rte_eal_init(RTE_DIM(argv), argv) < 0) {
