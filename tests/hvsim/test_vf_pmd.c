@@ -325,6 +325,7 @@ test_start_writes_conf(void **state)
 	assert_int_equal(rte_eth_dev_start(port), 0);
 
 	assert_true(g->conf_seq > 0);
+	assert_int_equal(g->conf_seq % 2, 0);	/* complete */
 	assert_int_equal(g->started, 1);
 	assert_int_equal(g->nb_rx_queues, 2);
 	assert_int_equal(g->nb_tx_queues, 2);
@@ -345,10 +346,10 @@ test_start_writes_conf(void **state)
 	/* every change while started is published with a new conf_seq */
 	seq = g->conf_seq;
 	assert_int_equal(rte_eth_promiscuous_enable(port), 0);
-	assert_int_equal(g->conf_seq, seq + 1);
+	assert_int_equal(g->conf_seq, seq + 2);
 	assert_int_equal(g->promisc, 1);
 	assert_int_equal(rte_eth_allmulticast_enable(port), 0);
-	assert_int_equal(g->conf_seq, seq + 2);
+	assert_int_equal(g->conf_seq, seq + 4);
 	assert_int_equal(g->allmulti, 1);
 
 	memset(reta, 0, sizeof(reta));
@@ -357,13 +358,13 @@ test_start_writes_conf(void **state)
 	reta[1].mask = 1ull << 0;
 	reta[1].reta[0] = 1;
 	assert_int_equal(rte_eth_dev_rss_reta_update(port, reta, 128), 0);
-	assert_int_equal(g->conf_seq, seq + 3);
+	assert_int_equal(g->conf_seq, seq + 6);
 	assert_int_equal(g->reta[4], 0);
 	assert_int_equal(g->reta[5], 1);
 	assert_int_equal(g->reta[64], 1);
 	reta[0].reta[5] = 2;		/* no queue 2: refused whole */
 	assert_int_not_equal(rte_eth_dev_rss_reta_update(port, reta, 128), 0);
-	assert_int_equal(g->conf_seq, seq + 3);
+	assert_int_equal(g->conf_seq, seq + 6);
 	memset(reta, 0, sizeof(reta));
 	reta[0].mask = 0x30;
 	assert_int_equal(rte_eth_dev_rss_reta_query(port, reta, 128), 0);
@@ -376,7 +377,7 @@ test_start_writes_conf(void **state)
 	rss.rss_key_len = sizeof(key2);
 	rss.rss_hf = RTE_ETH_RSS_NONFRAG_IPV4_UDP;
 	assert_int_equal(rte_eth_dev_rss_hash_update(port, &rss), 0);
-	assert_int_equal(g->conf_seq, seq + 4);
+	assert_int_equal(g->conf_seq, seq + 8);
 	assert_int_equal(g->rss_types, HVSIM_VF_RSS_UDP4);
 	assert_memory_equal((const void *)g->rss_key, key2, sizeof(key2));
 	memset(key2, 0, sizeof(key2));
@@ -798,7 +799,7 @@ test_events(void **state)
 	wait_count(&events_success, 1);
 	assert_int_equal(events_recovering, 1);
 	/* the configuration is given to the rebuilt device again */
-	assert_int_equal(main_vf.shm->guest.conf_seq, seq + 1);
+	assert_int_equal(main_vf.shm->guest.conf_seq, seq + 2);
 	assert_int_equal(rte_eth_tx_burst(port, 0, m, 1), 1);
 	assert_int_equal(rte_eth_rx_burst(port, 1, m, 4), 1);
 	rte_pktmbuf_free(m[0]);
@@ -866,6 +867,13 @@ close_on_rmv(uint16_t p, enum rte_eth_event_type type, void *arg, void *ret)
 	return 0;
 }
 
+/* An earlier driver left conf_seq at 6. */
+static void
+leftover_conf(struct hvsim_vf_shm *shm)
+{
+	shm->guest.conf_seq = 6;
+}
+
 static void
 test_close_from_callback(void **state)
 {
@@ -874,7 +882,7 @@ test_close_from_callback(void **state)
 	uint16_t p;
 	unsigned int ms;
 
-	vf_create(&vf, "7870:00:03.0", 1, 0, NULL);
+	vf_create(&vf, "7870:00:03.0", 1, 0, leftover_conf);
 	assert_int_equal(rte_dev_probe("7870:00:03.0"), 0);
 	assert_int_equal(rte_eth_dev_get_port_by_name("7870:00:03.0", &p), 0);
 	assert_int_equal(rte_eth_dev_configure(p, 1, 1, &conf), 0);
@@ -883,6 +891,9 @@ test_close_from_callback(void **state)
 	assert_int_equal(rte_eth_dev_start(p), 0);
 	assert_int_equal(vf.shm->guest.started, 1);
 	assert_int_equal(vf.shm->guest.rss_types, 0);
+	/* moved on from what was there, never back */
+	assert_true(vf.shm->guest.conf_seq > 6);
+	assert_int_equal(vf.shm->guest.conf_seq % 2, 0);
 	assert_int_equal(rte_eth_dev_callback_register(p, RTE_ETH_EVENT_INTR_RMV,
 							 close_on_rmv, NULL), 0);
 	vf.shm->host.gone = 1;

@@ -182,8 +182,13 @@ bar_map(const struct rte_pci_device *pdev, size_t *len)
 
 /* ---- guest configuration ----------------------------------------------- */
 
-/* Write everything the host needs, then bump conf_seq (release): the host
- * re-reads the whole page when it moves. Control thread only. */
+/*
+ * Write everything the host needs, bumping conf_seq around it: odd while
+ * the fields change, even (release) once they are complete. A host that
+ * re-reads when conf_seq moves sees the final even value last; one that
+ * reads like a seqlock reader (skip odd, re-check the value after copying)
+ * never uses a half-written configuration. Control thread only.
+ */
 void
 hvf_publish_conf(struct hvf_adapter *hvf)
 {
@@ -192,6 +197,9 @@ hvf_publish_conf(struct hvf_adapter *hvf)
 	const struct rte_eth_conf *conf = &data->dev_conf;
 	unsigned int i;
 
+	hvf->conf_seq += hvf->conf_seq & 1 ? 2 : 1;	/* odd */
+	__atomic_store_n(&hvf->shm->guest.conf_seq, hvf->conf_seq, __ATOMIC_RELAXED);
+	rte_atomic_thread_fence(__ATOMIC_RELEASE);	/* odd before any field */
 	g->started = hvf->started;
 	g->nb_rx_queues = data->nb_rx_queues;
 	g->nb_tx_queues = data->nb_tx_queues;
@@ -206,7 +214,7 @@ hvf_publish_conf(struct hvf_adapter *hvf)
 		g->rss_key[i] = hvf->rss_key[i];
 	for (i = 0; i < HVSIM_VF_RETA_SIZE; i++)
 		g->reta[i] = i < hvf->caps.reta_size ? hvf->reta[i] : 0;
-	hvf->conf_seq++;
+	hvf->conf_seq++;				/* even */
 	__atomic_store_n(&hvf->shm->guest.conf_seq, hvf->conf_seq, __ATOMIC_RELEASE);
 }
 
@@ -591,6 +599,9 @@ hvf_dev_init(struct rte_eth_dev *dev)
 	dev->rx_pkt_burst = hvf_recv_pkts;
 	dev->tx_pkt_burst = hvf_xmit_pkts;
 
+	/* conf_seq goes on from where an earlier driver left it, so that a
+	 * host comparing values always sees it move */
+	hvf->conf_seq = __atomic_load_n(&hvf->shm->guest.conf_seq, __ATOMIC_RELAXED);
 	/* the host's state as it is now: later changes are events */
 	hvf->event_seq = __atomic_load_n(&hvf->shm->host.event_seq, __ATOMIC_ACQUIRE);
 	hvf->recovery_seq = __atomic_load_n(&hvf->shm->host.recovery_seq, __ATOMIC_RELAXED);
