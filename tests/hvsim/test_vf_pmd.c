@@ -343,6 +343,18 @@ test_start_writes_conf(void **state)
 	for (i = 0; i < HVSIM_VF_RETA_SIZE; i++)
 		assert_int_equal(g->reta[i], i % 2);
 
+	{
+		struct rte_eth_rxq_info rqi;
+		char fw[32];
+
+		assert_int_equal(rte_eth_rx_queue_info_get(port, 0, &rqi), 0);
+		assert_int_equal(rqi.nb_desc, 256);
+		assert_int_equal(rqi.scattered_rx, 1);
+		assert_ptr_equal(rqi.mp, small_pool);
+		assert_int_equal(rqi.rx_buf_size, SMALL_ROOM);
+		assert_int_equal(rte_eth_dev_fw_version_get(port, fw, sizeof(fw)), 0);
+		assert_string_equal(fw, "hvsim-vf abi 1");
+	}
 	/* every change while started is published with a new conf_seq */
 	seq = g->conf_seq;
 	assert_int_equal(rte_eth_promiscuous_enable(port), 0);

@@ -69,6 +69,7 @@ struct hvf_rxq {
 	uint16_t port_id;
 	uint16_t queue_id;
 	uint32_t max_frame;	/* mtu + HVF_L2_OVERHEAD, set at start */
+	uint16_t nb_desc;	/* as asked at setup (rings are sized in bytes) */
 	bool scatter;		/* RTE_ETH_RX_OFFLOAD_SCATTER */
 	bool rss_hash;		/* report the host's hash */
 	bool halted;		/* not started, or ring corrupt: the ring is not touched */
@@ -82,6 +83,7 @@ struct hvf_txq {
 	uint16_t port_id;
 	uint16_t queue_id;
 	uint32_t max_frame;	/* without TSO; set at start */
+	uint16_t nb_desc;
 	uint64_t next_id;	/* running frame number (trans_id) */
 	bool halted;		/* not started, or ring corrupt */
 	struct hvf_tx_stats stats;

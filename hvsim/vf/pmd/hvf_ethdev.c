@@ -310,6 +310,7 @@ hvf_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	rxq->mp = mp;
 	rxq->port_id = dev->data->port_id;
 	rxq->queue_id = qid;
+	rxq->nb_desc = nb_desc;
 	rxq->scatter = !!((dev->data->dev_conf.rxmode.offloads | conf->offloads) &
 			  RTE_ETH_RX_OFFLOAD_SCATTER);
 	rxq->halted = true;	/* until start attaches the ring */
@@ -331,9 +332,42 @@ hvf_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	txq->hvf = hvf_of(dev);
 	txq->port_id = dev->data->port_id;
 	txq->queue_id = qid;
+	txq->nb_desc = nb_desc;
 	txq->halted = true;
 	dev->data->tx_queues[qid] = txq;
 	return 0;
+}
+
+static void
+hvf_rxq_info_get(struct rte_eth_dev *dev, uint16_t qid, struct rte_eth_rxq_info *qinfo)
+{
+	const struct hvf_rxq *rxq = dev->data->rx_queues[qid];
+
+	qinfo->mp = rxq->mp;
+	qinfo->nb_desc = rxq->nb_desc;
+	qinfo->scattered_rx = rxq->scatter;
+	qinfo->conf.offloads = dev->data->dev_conf.rxmode.offloads;
+	qinfo->rx_buf_size = rte_pktmbuf_data_room_size(rxq->mp) - RTE_PKTMBUF_HEADROOM;
+}
+
+static void
+hvf_txq_info_get(struct rte_eth_dev *dev, uint16_t qid, struct rte_eth_txq_info *qinfo)
+{
+	const struct hvf_txq *txq = dev->data->tx_queues[qid];
+
+	qinfo->nb_desc = txq->nb_desc;
+	qinfo->conf.offloads = dev->data->dev_conf.txmode.offloads;
+}
+
+static int
+hvf_fw_version_get(struct rte_eth_dev *dev, char *fw_version, size_t fw_size)
+{
+	int n = snprintf(fw_version, fw_size, "hvsim-vf abi %u", hvf_of(dev)->caps.abi);
+
+	if (n < 0)
+		return -EINVAL;
+	/* ethdev's convention: the size needed, counting the NUL, if too small */
+	return (size_t)n < fw_size ? 0 : n + 1;
 }
 
 static int
@@ -538,6 +572,9 @@ static const struct eth_dev_ops hvf_ops = {
 	.allmulticast_enable = hvf_allmulti_enable,
 	.allmulticast_disable = hvf_allmulti_disable,
 	.mtu_set = hvf_mtu_set,
+	.fw_version_get = hvf_fw_version_get,
+	.rxq_info_get = hvf_rxq_info_get,
+	.txq_info_get = hvf_txq_info_get,
 	.rx_queue_setup = hvf_rx_queue_setup,
 	.rx_queue_release = hvf_rx_queue_release,
 	.tx_queue_setup = hvf_tx_queue_setup,
