@@ -14,6 +14,7 @@
  */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
@@ -310,18 +311,6 @@ test_start_writes_conf(void **state)
 							 count_event, NULL), 0);
 	configure_port(RTE_ETH_RX_OFFLOAD_SCATTER);
 	assert_int_equal(g->started, 0);
-	/* queues set up, not started: bursts touch no ring */
-	{
-		struct rte_mbuf *m;
-		uint8_t f[60];
-
-		make_frame(f, sizeof(f), 0);
-		m = mbuf_of(pool, f, sizeof(f));
-		assert_int_equal(rte_eth_tx_burst(port, 0, &m, 1), 0);
-		rte_pktmbuf_free(m);
-		assert_int_equal(rte_eth_rx_burst(port, 0, &m, 1), 0);
-		assert_int_equal(main_vf.tx[0].hdr->write_index, 0);
-	}
 	assert_int_equal(rte_eth_dev_start(port), 0);
 
 	assert_true(g->conf_seq > 0);
@@ -923,6 +912,79 @@ test_close_from_callback(void **state)
 	fake_vf_unmap(&vf);
 }
 
+/* A ring of good records with random bytes flipped (odd rounds), or of
+ * plain garbage (even rounds), its indices in range: whatever the PMD makes
+ * of it, it does not crash, and what it delivers fits. Then the device is
+ * unplugged while started. */
+static void
+test_ring_garbage(void **state)
+{
+	struct rte_eth_conf conf = { 0 };
+	struct fake_vf vf;
+	struct rte_mbuf *m[32];
+	unsigned int round, i, n, burst;
+	unsigned int seed = 12;
+	uint32_t *words;
+	uint64_t delivered = 0;
+	uint16_t p;
+
+	vf_create(&vf, "7870:00:0b.0", 1, 0, NULL);
+	assert_int_equal(rte_dev_probe("7870:00:0b.0"), 0);
+	assert_int_equal(rte_eth_dev_get_port_by_name("7870:00:0b.0", &p), 0);
+	conf.rxmode.offloads = RTE_ETH_RX_OFFLOAD_SCATTER;
+	assert_int_equal(rte_eth_dev_configure(p, 1, 1, &conf), 0);
+	assert_int_equal(rte_eth_rx_queue_setup(p, 0, 64, SOCKET_ID_ANY, NULL, pool), 0);
+	assert_int_equal(rte_eth_tx_queue_setup(p, 0, 64, SOCKET_ID_ANY, NULL), 0);
+	words = (uint32_t *)vf.rx[0].data;
+	for (round = 0; round < 400; round++) {
+		hv_ring_init_header(&vf.rx[0], 0);
+		if (round % 2 == 0) {
+			for (i = 0; i < 4096; i++)
+				words[i] = rand_r(&seed);
+			__atomic_store_n(&vf.rx[0].hdr->write_index,
+					 (rand_r(&seed) % 2048) * 8, __ATOMIC_RELEASE);
+		} else {
+			uint8_t f[1600];
+			uint32_t used;
+
+			for (i = 0; i < 16; i++) {
+				make_frame(f, sizeof(f), (uint8_t)i);
+				host_rx(&vf, 0, f, 60 + rand_r(&seed) % 1459,
+					rand_r(&seed) & 0x3f00, rand_r(&seed), rand_r(&seed));
+			}
+			used = vf.rx[0].hdr->write_index;
+			for (i = 0; i < 6; i++)
+				vf.rx[0].data[rand_r(&seed) % used] ^= 1u << (rand_r(&seed) % 8);
+		}
+		assert_int_equal(rte_eth_dev_start(p), 0);
+		for (burst = 0; burst < 64; burst++) {
+			n = rte_eth_rx_burst(p, 0, m, RTE_DIM(m));
+			for (i = 0; i < n; i++) {
+				assert_true(m[i]->pkt_len >= RTE_ETHER_HDR_LEN);
+				assert_true(m[i]->pkt_len <= 1518);
+				rte_pktmbuf_free(m[i]);
+			}
+			delivered += n;
+			if (n == 0)
+				break;
+		}
+		assert_int_equal(rte_eth_dev_stop(p), 0);
+	}
+	print_message("garbage rings: %" PRIu64 " frames delivered, %" PRIu64
+		      " bad records, %" PRIu64 " ring errors\n", delivered,
+		      xstat(p, "rx_q0_bad_records"), xstat(p, "rx_q0_ring_errors"));
+	assert_true(xstat(p, "rx_q0_bad_records") + xstat(p, "rx_q0_ring_errors") > 0);
+	assert_int_equal(rte_mempool_in_use_count(pool), 0);
+
+	/* unplugged while started: stopped and closed on the way out */
+	hv_ring_init_header(&vf.rx[0], 0);
+	assert_int_equal(rte_eth_dev_start(p), 0);
+	assert_int_equal(rte_eal_hotplug_remove("pci", "7870:00:0b.0"), 0);
+	assert_false(rte_eth_dev_is_valid_port(p));
+	assert_int_equal(vf.shm->guest.started, 0);
+	fake_vf_unmap(&vf);
+}
+
 static void
 spoil_magic(struct hvsim_vf_shm *shm)
 {
@@ -1052,6 +1114,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_close_from_callback),
 		cmocka_unit_test(test_probe_rejects),
+		cmocka_unit_test(test_ring_garbage),
 	};
 
 	if (argc < 2) {
