@@ -393,6 +393,20 @@ test_start_writes_conf(void **state)
 	assert_int_equal(rte_eth_allmulticast_disable(port), 0);
 	assert_int_equal(g->promisc, 0);
 	assert_int_equal(g->allmulti, 0);
+	/* a multicast list: the host has no list, it gets all multicast */
+	{
+		struct rte_ether_addr mc[2] = {
+			{ { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 } },
+			{ { 0x33, 0x33, 0x00, 0x00, 0x00, 0x01 } },
+		};
+
+		seq = g->conf_seq;
+		assert_int_equal(rte_eth_dev_set_mc_addr_list(port, mc, 2), 0);
+		assert_int_equal(g->conf_seq, seq + 2);
+		assert_int_equal(g->allmulti, 1);
+		assert_int_equal(rte_eth_dev_set_mc_addr_list(port, NULL, 0), 0);
+		assert_int_equal(g->allmulti, 0);
+	}
 }
 
 static void
@@ -737,8 +751,15 @@ test_corrupt_ring_and_restart(void **state)
 	hv_ring_init_header(&main_vf.rx[0], 0);
 	hv_ring_init_header(&main_vf.tx[1], 0);
 	configure_port(0);
+	assert_int_equal(rte_eth_dev_set_mtu(port, 1400), 0);
+	assert_int_equal(main_vf.shm->guest.mtu, 1400);
 	assert_int_equal(rte_eth_dev_start(port), 0);
 	assert_int_equal(main_vf.shm->guest.started, 1);
+	assert_int_equal(main_vf.shm->guest.mtu, 1400);
+	/* beyond the new mtu + 18: a bad record */
+	host_rx(&main_vf, 1, f, 1419, 0, 0, 0);
+	assert_int_equal(rte_eth_rx_burst(port, 1, m, 4), 0);
+	assert_int_equal(xstat(port, "rx_q1_bad_records"), 1);
 
 	host_rx(&main_vf, 0, f, sizeof(f), 0, 0, 0);	/* > 1024: no scatter now */
 	host_rx(&main_vf, 0, f, 1000, 0, 0, 0);

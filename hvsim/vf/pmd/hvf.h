@@ -123,6 +123,7 @@ struct hvf_adapter {
 	bool gone;		/* also read by TX bursts (relaxed) */
 	bool recovering;	/* bursts do nothing while set (relaxed) */
 	bool started;
+	uint32_t nb_mc_addrs;	/* multicast list set: the host gets allmulti */
 	uint32_t conf_seq;	/* last value written */
 
 	/* Control-thread counters (xstats). */

@@ -205,7 +205,9 @@ hvf_publish_conf(struct hvf_adapter *hvf)
 	g->nb_tx_queues = data->nb_tx_queues;
 	g->mtu = data->mtu;
 	g->promisc = data->promiscuous;
-	g->allmulti = data->all_multicast;
+	/* no multicast list in the BAR: a list asks for all of them (a NIC
+	 * filter may let more through than asked, never less) */
+	g->allmulti = data->all_multicast || hvf->nb_mc_addrs > 0;
 	g->offloads = offloads_to_hvf(hvf->caps.offloads, conf->rxmode.offloads,
 				      conf->txmode.offloads);
 	g->rss_types = (conf->rxmode.mq_mode & RTE_ETH_MQ_RX_RSS_FLAG) ?
@@ -235,6 +237,8 @@ hvf_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->max_rx_pktlen = c->max_mtu + HVF_L2_OVERHEAD;
 	info->rx_offload_capa = hvf->rx_offload_capa;
 	info->tx_offload_capa = hvf->tx_offload_capa;
+	/* scatter is decided per queue; the rest is the host's, per port */
+	info->rx_queue_offload_capa = RTE_ETH_RX_OFFLOAD_SCATTER;
 	info->hash_key_size = c->rss_key_size;
 	info->reta_size = c->reta_size;
 	info->flow_type_rss_offloads = hvf->rss_hf_capa;
@@ -526,6 +530,16 @@ hvf_allmulti_disable(struct rte_eth_dev *dev)
 	return hvf_allmulti_set(dev, 0);
 }
 
+/* ethdev checked the addresses are multicast. */
+static int
+hvf_set_mc_addr_list(struct rte_eth_dev *dev, struct rte_ether_addr *addrs, uint32_t nb)
+{
+	struct hvf_adapter *hvf = hvf_of(dev);
+
+	hvf->nb_mc_addrs = nb;
+	return hvf_filter_changed(dev);
+}
+
 /* ethdev checked the range against dev_infos and stores data->mtu after. */
 static int
 hvf_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
@@ -572,6 +586,7 @@ static const struct eth_dev_ops hvf_ops = {
 	.allmulticast_enable = hvf_allmulti_enable,
 	.allmulticast_disable = hvf_allmulti_disable,
 	.mtu_set = hvf_mtu_set,
+	.set_mc_addr_list = hvf_set_mc_addr_list,
 	.fw_version_get = hvf_fw_version_get,
 	.rxq_info_get = hvf_rxq_info_get,
 	.txq_info_get = hvf_txq_info_get,
