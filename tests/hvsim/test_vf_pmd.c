@@ -836,6 +836,16 @@ test_events(void **state)
 	host_event(&main_vf);
 	wait_count(&events_failed, 1);
 	assert_int_equal(events_recovering, 3);
+	/* failed: the port is unusable, the bursts stay idle */
+	m[0] = mbuf_of(pool, f, 100);
+	assert_int_equal(rte_eth_tx_burst(port, 0, m, 1), 0);
+	rte_pktmbuf_free(m[0]);
+	{
+		struct rte_eth_dev_info info;
+
+		assert_int_equal(rte_eth_dev_info_get(port, &info), 0);
+		assert_int_equal(info.err_handle_mode, RTE_ETH_ERROR_HANDLE_MODE_PROACTIVE);
+	}
 	hs->recovery = 7;		/* nonsense: counted, nothing raised */
 	hs->recovery_seq++;
 	host_event(&main_vf);
@@ -844,6 +854,17 @@ test_events(void **state)
 	assert_int_equal(events_recovering + events_success + events_failed, 3 + 2 + 1);
 	assert_int_equal(xstat(port, "lsc_events"), 2);
 	assert_int_equal(xstat(port, "recovery_events"), 6);
+	/* the host tries again after a failure: news again, and it works */
+	hs->recovery = HVSIM_VF_RECOVERY_RUNNING;
+	hs->recovery_seq++;
+	host_event(&main_vf);
+	wait_count(&events_recovering, 4);
+	hs->recovery = HVSIM_VF_RECOVERY_OK;
+	hs->recovery_seq++;
+	host_event(&main_vf);
+	wait_count(&events_success, 3);
+	m[0] = mbuf_of(pool, f, 100);
+	assert_int_equal(rte_eth_tx_burst(port, 0, m, 1), 1);
 
 	/* gone: RMV once, the link down, TX dropped and freed */
 	hs->gone = 1;
@@ -859,12 +880,13 @@ test_events(void **state)
 	assert_int_equal(rte_eth_tx_burst(port, 0, m, 4), 4);
 	assert_int_equal(xstat(port, "tx_q0_gone_drops"), 4);
 	assert_int_equal(rte_mempool_in_use_count(pool), 0);
-	/* nothing reached the ring */
+	/* the ring holds the two frames sent after each recovery, no more */
 	{
 		struct hv_pkt_desc d;
 		struct hvsim_vf_pkt h;
 		uint8_t got[128];
 
+		assert_int_equal(host_tx_read(&main_vf, 0, &d, &h, got, sizeof(got)), 1);
 		assert_int_equal(host_tx_read(&main_vf, 0, &d, &h, got, sizeof(got)), 1);
 		assert_int_equal(host_tx_read(&main_vf, 0, &d, &h, got, sizeof(got)), 0);
 	}

@@ -122,6 +122,7 @@ struct hvf_adapter {
 	bool link_up;
 	bool gone;		/* also read by TX bursts (relaxed) */
 	bool recovering;	/* bursts do nothing while set (relaxed) */
+	bool recovery_failed;	/* the last reset failed (recovering stays set) */
 	bool started;
 	uint32_t nb_mc_addrs;	/* multicast list set: the host gets allmulti */
 	uint32_t conf_seq;	/* last value written */

@@ -250,6 +250,8 @@ hvf_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 		.nb_max = HVF_DESC_MAX, .nb_min = 1, .nb_align = 1,
 		.nb_seg_max = HVF_TX_MAX_SEGS, .nb_mtu_seg_max = HVF_TX_MAX_SEGS,
 	};
+	/* the device resets itself and says so (hvf_event.c) */
+	info->err_handle_mode = RTE_ETH_ERROR_HANDLE_MODE_PROACTIVE;
 	info->default_rxportconf.nb_queues = 1;
 	info->default_txportconf.nb_queues = 1;
 	info->default_rxportconf.ring_size = 1024;
