@@ -1128,15 +1128,26 @@ eal_setup(void **state)
 	return pool != NULL && small_pool != NULL ? 0 : -1;
 }
 
-static int
-eal_teardown(void **state)
+static void
+rm_rf(const char *path)
 {
 	char cmd[PATH_MAX + 16];
 
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
+	if (path[0] != '\0' && system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", path);
+}
+
+static int
+eal_teardown(void **state)
+{
+	char runtime_dir[PATH_MAX];
+
+	/* EAL leaves its runtime directory (our own --file-prefix) behind */
+	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", sysfs_dir);
-	if (sysfs_dir[0] != '\0' && system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", sysfs_dir);
+	rm_rf(runtime_dir);
+	rm_rf(sysfs_dir);
 	return 0;
 }
 
