@@ -28,6 +28,7 @@
 #include "cli/report.h"
 #include "guestos/hvns.h"
 #include "util.h"
+#include "vf/vf.h"
 #include "vmbus/nic.h"
 #include "vsp/vsp.h"
 #include "wire/vswitch.h"
@@ -79,7 +80,7 @@ struct hvsim_control {
 struct ctl_cmd {
 	const char *name;
 	const char *usage;
-	int nargs;
+	int nargs;		/* exact; -N: 1 to N (the handler checks) */
 	int (*run)(struct hvsim_control *ctl, char **argv, FILE *out);
 };
 
@@ -262,6 +263,109 @@ cmd_gen(struct hvsim_control *ctl, char **argv, FILE *out)
 	return 0;
 }
 
+/* The NICs a vf command names: the one given, or all of them. */
+static int
+vf_targets(struct hvsim_control *ctl, const char *arg, FILE *out, int *first, int *last)
+{
+	struct hvsim_nic *nic;
+
+	if (arg == NULL) {
+		*first = 0;
+		*last = ctl->nnics - 1;
+		return 0;
+	}
+	nic = arg_nic(ctl, arg, out);
+	if (nic == NULL)
+		return -1;
+	*first = *last = nic->index;
+	return 0;
+}
+
+static int
+vf_switch_args(char **argv, FILE *out, enum hvsim_vf_switch_mode *mode, uint64_t *ms,
+	       int *nic_arg)
+{
+	*ms = 0;
+	*nic_arg = 3;
+	if (argv[2] == NULL)
+		return ctl_fail(out, "usage: vf switch ok|late MS|never|fail [NIC]");
+	if (strcmp(argv[2], "ok") == 0) {
+		*mode = HVSIM_VF_SWITCH_OK;
+	} else if (strcmp(argv[2], "never") == 0) {
+		*mode = HVSIM_VF_SWITCH_NEVER;
+	} else if (strcmp(argv[2], "fail") == 0) {
+		*mode = HVSIM_VF_SWITCH_FAIL;
+	} else if (strcmp(argv[2], "late") == 0) {
+		*mode = HVSIM_VF_SWITCH_LATE;
+		if (argv[3] == NULL || parse_u64(argv[3], 600000, ms) < 0)
+			return ctl_fail(out, "vf switch late takes milliseconds (at most 600000)");
+		*nic_arg = 4;
+	} else {
+		return ctl_fail(out, "vf switch takes ok, late MS, never or fail");
+	}
+	return 0;
+}
+
+/* One vf action on one NIC: 0, or -1 with the reason written. */
+static int
+vf_act(struct hvsim_control *ctl, char **argv, int i, FILE *out)
+{
+	struct hvsim_vf *vf = ctl->nics[i].vf;
+	const char *verb = argv[1];
+	int ret;
+
+	if (vf == NULL)
+		return ctl_fail(out, "NIC %d has no VF room", i);
+	if (strcmp(verb, "add") == 0)
+		ret = hvsim_vf_add(vf);
+	else if (strcmp(verb, "remove") == 0)
+		ret = hvsim_vf_remove(vf);
+	else if (strcmp(verb, "surprise") == 0)
+		ret = hvsim_vf_surprise(vf);
+	else
+		ret = hvsim_vf_recover(vf, strcmp(argv[2], "ok") == 0);
+	if (ret == -EEXIST)
+		return ctl_fail(out, "NIC %d already has a VF (vf remove first)", i);
+	if (ret == -ENODEV)
+		return ctl_fail(out, "NIC %d has no VF to %s (vf add first)", i, verb);
+	return ret < 0 ? ctl_fail(out, "vf %s on NIC %d: %s", verb, i, strerror(-ret)) : 0;
+}
+
+/* vf add|remove|surprise [NIC], vf recover ok|fail [NIC],
+ * vf switch ok|late MS|never|fail [NIC] (vf/vf.h) */
+static int
+cmd_vf(struct hvsim_control *ctl, char **argv, FILE *out)
+{
+	enum hvsim_vf_switch_mode mode = HVSIM_VF_SWITCH_OK;
+	const char *verb = argv[1];
+	int nic_arg = 2, first, last, i;
+	uint64_t ms = 0;
+
+	if (strcmp(verb, "switch") == 0) {
+		if (vf_switch_args(argv, out, &mode, &ms, &nic_arg) < 0)
+			return -1;
+	} else if (strcmp(verb, "recover") == 0) {
+		if (argv[2] == NULL || (strcmp(argv[2], "ok") && strcmp(argv[2], "fail")))
+			return ctl_fail(out, "usage: vf recover ok|fail [NIC]");
+		nic_arg = 3;
+	} else if (strcmp(verb, "add") && strcmp(verb, "remove") && strcmp(verb, "surprise")) {
+		return ctl_fail(out, "vf takes add, remove, surprise, recover or switch");
+	}
+	if (argv[nic_arg] != NULL && argv[nic_arg + 1] != NULL)
+		return ctl_fail(out, "too many words after vf %s", verb);
+	if (vf_targets(ctl, argv[nic_arg], out, &first, &last) < 0)
+		return -1;
+	if (ctl->checking)
+		return 0;
+	for (i = first; i <= last; i++) {
+		if (strcmp(verb, "switch") == 0)
+			hvsim_vf_set_switch_mode(ctl->nics[i].vf, mode, (uint32_t)ms);
+		else if (vf_act(ctl, argv, i, out) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int cmd_help(struct hvsim_control *ctl, char **argv, FILE *out);
 
 static const struct ctl_cmd commands[] = {
@@ -272,6 +376,8 @@ static const struct ctl_cmd commands[] = {
 	{ "unmute", "N", 1, cmd_unmute },
 	{ "rsc-fault", "N none|nostart|id|nolast|short|toomany COUNT", 3, cmd_rsc_fault },
 	{ "gen", "KEY=VALUE,...", 1, cmd_gen },
+	{ "vf", "add|remove|surprise [N] | recover ok|fail [N] | switch ok|late MS|never|fail [N]",
+	  -4, cmd_vf },
 	{ "stats", "", 0, cmd_stats },
 	{ "quit", "", 0, cmd_quit },
 	{ "help", "", 0, cmd_help },
@@ -319,7 +425,8 @@ dispatch(struct hvsim_control *ctl, char *line, FILE *out)
 	for (i = 0; i < NCOMMANDS; i++) {
 		if (strcmp(argv[0], commands[i].name) != 0)
 			continue;
-		if (argc - 1 != commands[i].nargs)
+		if (commands[i].nargs < 0 ? argc - 1 < 1 || argc - 1 > -commands[i].nargs :
+		    argc - 1 != commands[i].nargs)
 			return ctl_fail(out, "usage: %s %s", commands[i].name, commands[i].usage);
 		return commands[i].run(ctl, argv, out);
 	}

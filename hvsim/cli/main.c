@@ -29,8 +29,11 @@
 #include "cli/control.h"
 #include "cli/options.h"
 #include "cli/report.h"
+#include "guestos/devtree.h"
 #include "guestos/hvns.h"
+#include "guestos/uevent.h"
 #include "guestos/uio_shim.h"
+#include "vf/vf.h"
 #include "vmbus/nic.h"
 #include "wire/vswitch.h"
 
@@ -47,13 +50,27 @@ on_signal(int sig)
 
 /* ---- namespace and guest ------------------------------------------------- */
 
+/* The VF's PMD lives beside the shim (build/hvsim): every guest gets it,
+ * as a VM's image carries the VF's driver. */
+static const char *
+vf_pmd_path(const struct hvsim_options *o)
+{
+	static char path[PATH_MAX];
+	const char *slash = strrchr(o->shim_path, '/');
+	int dir = slash != NULL ? (int)(slash - o->shim_path) : 1;
+
+	snprintf(path, sizeof(path), "%.*s/librte_net_hvsim_vf.so", dir,
+		 slash != NULL ? o->shim_path : ".");
+	return access(path, R_OK) == 0 ? path : NULL;
+}
+
 static int
 setup_namespace(const struct hvsim_options *o, const char *run_dir)
 {
 	static const char *const bundled_hide[] = { "librte_net_vdev_netvsc.", NULL };
-	const char *add[HVSIM_MAX_PLUGINS + 1];
+	const char *add[HVSIM_MAX_PLUGINS + 2];
 	char pmd_work[PATH_MAX];
-	int i, ret;
+	int i, n, ret;
 
 	ret = hvns_enter();
 	if (ret == 0)
@@ -69,14 +86,18 @@ setup_namespace(const struct hvsim_options *o, const char *run_dir)
 	}
 	for (i = 0; i < o->nplugins; i++)
 		add[i] = o->plugins[i];
-	add[i] = NULL;
+	n = i;
+	if (vf_pmd_path(o) != NULL)
+		add[n++] = vf_pmd_path(o);
+	add[n] = NULL;
 	snprintf(pmd_work, sizeof(pmd_work), "%s/pmd", run_dir);
 	if (mkdir(pmd_work, 0755) < 0)
 		return -errno;
 	/* hvnet: our bus and PMD instead of the bundled three. bundled:
 	 * DPDK's own, minus vdev_netvsc (the failsafe/tap approach). */
 	if (strcmp(o->netvsc, "bundled") == 0)
-		ret = hvns_overlay_plugins(HVNS_DEBIAN_PMD_DIR, bundled_hide, NULL, pmd_work);
+		ret = hvns_overlay_plugins(HVNS_DEBIAN_PMD_DIR, bundled_hide, add + o->nplugins,
+					   pmd_work);
 	else
 		ret = hvns_overlay_plugins(HVNS_DEBIAN_PMD_DIR, hvns_bundled_hyperv_plugins,
 					   add, pmd_work);
@@ -135,7 +156,7 @@ idle_pause(unsigned int idle_rounds)
 }
 
 static int
-run_host(struct hvsim_options *o, struct hvsim_nic *nics, int nnics)
+run_host(struct hvsim_options *o, struct hvsim_nic *nics, int nnics, struct hvsim_uevent *uev)
 {
 	unsigned int idle = 0;
 	int status = 0, i;
@@ -148,11 +169,14 @@ run_host(struct hvsim_options *o, struct hvsim_nic *nics, int nnics)
 			hvsim_nic_pass_begin(&nics[i]);
 		for (i = 0; i < nnics; i++)
 			work += hvsim_nic_poll(&nics[i], "/sys/bus");
+		for (i = 0; i < nnics; i++)
+			work += hvsim_vf_poll(nics[i].vf);
+		work += hvsim_uevent_poll(uev);
 		work += hvsim_vswitch_poll(o->vswitch);
 		work += hvsim_control_poll(o->control);
 		for (i = 0; i < nnics; i++)
 			hvsim_nic_pass_end(&nics[i]);
-		if (o->strict && hvsim_total_violations(nics, nnics) > 0) {
+		if (o->strict && hvsim_total_violations(nics, nnics) > 0 && child_pid > 0) {
 			fprintf(stderr, "hvsim: strict mode: stopping the guest\n");
 			kill(child_pid, SIGKILL);
 		}
@@ -181,6 +205,7 @@ exit_code(int status, const struct hvsim_options *o, struct hvsim_nic *nics, int
 int
 main(int argc, char **argv)
 {
+	struct hvsim_uevent *uev;
 	struct hvsim_nic *nics;
 	struct hvsim_options o;
 	char run_dir[] = "/dev/shm/hvsim-XXXXXX", uio_dir[PATH_MAX];
@@ -205,6 +230,13 @@ main(int argc, char **argv)
 	if (setup_namespace(&o, run_dir) < 0 || mkdir(uio_dir, 0755) < 0)
 		return 2;
 
+	/* the kernel's uevent socket: where the VFs' hot plug is announced */
+	uev = hvsim_uevent_listen(uio_dir);
+	if (uev == NULL) {
+		fprintf(stderr, "hvsim: cannot listen for the guest's uevent socket: %s\n",
+			strerror(errno));
+		return 2;
+	}
 	o.vswitch = hvsim_vswitch_create(o.traffic, o.pcap);
 	nics = calloc(o.nics, sizeof(*nics));
 	if (nics == NULL || o.vswitch == NULL)
@@ -218,6 +250,14 @@ main(int argc, char **argv)
 		nics[i].strict = o.strict;
 		nics[i].verbose = o.verbose;
 		if (hvsim_vswitch_attach(o.vswitch, &nics[i]) < 0)
+			return 2;
+		nics[i].vf = hvsim_vf_create(&nics[i], &o.vf, uev);
+		if (nics[i].vf == NULL)
+			return 2;
+		/* --vf-only: the guest sees the VF and nothing of VMBus (the NIC
+		 * stays as the VF's switch port and MAC) */
+		if (o.vf.only &&
+		    hvsim_devtree_remove("/sys/bus", uio_dir, nics[i].cfg.spec.device_id) < 0)
 			return 2;
 	}
 	if (setup_control(&o, nics) < 0)
@@ -235,13 +275,17 @@ main(int argc, char **argv)
 		exec_guest(&o, uio_dir);
 	hvsim_control_set_guest(o.control, child_pid);
 
-	status = run_host(&o, nics, o.nics);
+	status = run_host(&o, nics, o.nics, uev);
 	code = exit_code(status, &o, nics, o.nics);
 	if (o.stats_json != NULL)
 		hvsim_write_stats_json(o.stats_json, nics, o.nics, o.vswitch);
 	hvsim_print_summary(stderr, nics, o.nics, o.vswitch);
-	for (i = 0; i < o.nics; i++)
+	for (i = 0; i < o.nics; i++) {
+		hvsim_vf_destroy(nics[i].vf);
+		nics[i].vf = NULL;
 		hvsim_nic_destroy(&nics[i]);
+	}
+	hvsim_uevent_close(uev);
 	hvsim_control_destroy(o.control);
 	hvsim_vswitch_destroy(o.vswitch);
 	umount2(run_dir, MNT_DETACH);

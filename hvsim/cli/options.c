@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli/options.h"
+#include "vf/vf_shm.h"
 #include "wire/vswitch.h"
 
 static void
@@ -40,11 +41,22 @@ usage(FILE *f)
 		"                          tap[:addrP=A.B.C.D/LEN|none,mtu=N,ns=PREFIX,dev=PREFIX,ipv6=1]\n"
 		"  --pcap=FILE             record every frame crossing the switch\n"
 		"  --control=PATH          Unix socket taking scenario commands (link, speed,\n"
-		"                          delay, mute, unmute, stats, quit, help)\n"
+		"                          delay, mute, unmute, vf, stats, quit, help)\n"
 		"  --at=[ready+]SECS:CMD   run a scenario command at a time (repeatable)\n"
 		"  --strict                a protocol violation by the guest is fatal\n"
 		"  --stats-json=FILE       counters written at exit\n"
 		"  --plugin=FILE           extra plugin for the guest's plugin directory\n"
+		"  --vf                    each NIC gets an SR-IOV VF once its guest is ready\n"
+		"  --vf-delay=MS           the VF's PCI device appears MS after VF_ASSOCIATION\n"
+		"                          (default 1000; negative: that long before it)\n"
+		"  --vf-queues=N           the VF's queue pairs (default 4, at most 16)\n"
+		"  --vf-offloads=LIST      the VF's offloads (default all): rx_cksum,\n"
+		"                          rx_ipv4_cksum, rx_l4_cksum, vlan_strip, rss_hash,\n"
+		"                          tx_cksum, tx_ipv4_cksum, tx_tcp_cksum, tx_udp_cksum,\n"
+		"                          tso, vlan_insert, multi_segs, all, none\n"
+		"  --vf-mtu=N              the VF's largest MTU (default 9000)\n"
+		"  --vf-only               the VF alone: present from the start, all the NIC's\n"
+		"                          traffic steered to it, no association (no netvsc)\n"
 		"  -v, --verbose           log every control message\n",
 		HVSIM_MAX_NICS);
 }
@@ -79,6 +91,10 @@ default_options(struct hvsim_options *o)
 	o->nic.lso_min_segs = 2;
 	o->nic.monitor = true;
 	o->traffic = "loop";
+	o->vf.delay_ms = HVSIM_VF_DELAY_DEFAULT_MS;
+	o->vf.queues = 4;
+	o->vf.offloads = hvsim_vf_default_offloads();
+	o->vf.mtu = 9000;
 }
 
 enum {
@@ -90,6 +106,50 @@ enum {
 
 /* Offload limits (vsp/offload.h); their own numbers keep this apart. */
 enum { OPT_LSO_MAX = 512, OPT_LSO_MIN_SEGS };
+/* The VF (vf/vf.h). */
+enum { OPT_VF = 768, OPT_VF_DELAY, OPT_VF_QUEUES, OPT_VF_OFFLOADS, OPT_VF_MTU, OPT_VF_ONLY };
+
+static int
+apply_vf_option(struct hvsim_options *o, int opt, const char *arg)
+{
+	unsigned long long v;
+	const char *bad = NULL;
+	char *end;
+	long d;
+
+	switch (opt) {
+	case OPT_VF:
+		o->vf.enabled = true;
+		return 0;
+	case OPT_VF_ONLY:
+		o->vf.only = true;
+		return 0;
+	case OPT_VF_DELAY:
+		errno = 0;
+		d = strtol(arg, &end, 10);
+		if (errno || *end || end == arg || d < -600000 || d > 600000)
+			return -EINVAL;
+		o->vf.delay_ms = (int32_t)d;
+		return 0;
+	case OPT_VF_QUEUES:
+		if (parse_uint(arg, HVSIM_VF_MAX_QUEUES, &v) || v == 0)
+			return -EINVAL;
+		o->vf.queues = (uint32_t)v;
+		return 0;
+	case OPT_VF_OFFLOADS:
+		if (hvsim_vf_parse_offloads(arg, &o->vf.offloads, &bad) < 0) {
+			fprintf(stderr, "hvsim: unknown VF offload in %s (see hvsim --help)\n", arg);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_VF_MTU:
+		if (parse_uint(arg, 65535 - 18, &v) || v < HVSIM_VF_MIN_MTU)
+			return -EINVAL;
+		o->vf.mtu = (uint32_t)v;
+		return 0;
+	}
+	return -EINVAL;
+}
 
 static int
 apply_offload_option(struct hvsim_options *o, int opt, const char *arg)
@@ -114,6 +174,8 @@ apply_option(struct hvsim_options *o, int opt, const char *arg)
 
 	if (opt == OPT_LSO_MAX || opt == OPT_LSO_MIN_SEGS)
 		return apply_offload_option(o, opt, arg);
+	if (opt >= OPT_VF && opt <= OPT_VF_ONLY)
+		return apply_vf_option(o, opt, arg);
 	switch (opt) {
 	case OPT_NETVSC:
 		if (strcmp(arg, "hvnet") && strcmp(arg, "bundled"))
@@ -221,6 +283,12 @@ hvsim_parse_options(int argc, char **argv, struct hvsim_options *o)
 		{ "pcap", required_argument, NULL, OPT_PCAP },
 		{ "control", required_argument, NULL, OPT_CONTROL },
 		{ "at", required_argument, NULL, OPT_AT },
+		{ "vf", no_argument, NULL, OPT_VF },
+		{ "vf-delay", required_argument, NULL, OPT_VF_DELAY },
+		{ "vf-queues", required_argument, NULL, OPT_VF_QUEUES },
+		{ "vf-offloads", required_argument, NULL, OPT_VF_OFFLOADS },
+		{ "vf-mtu", required_argument, NULL, OPT_VF_MTU },
+		{ "vf-only", no_argument, NULL, OPT_VF_ONLY },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 
+#include "vf/vf.h"
 #include "vmbus/nic.h"
 
 #define HVSIM_MAX_NICS		8
@@ -20,6 +21,7 @@ struct hvsim_options {
 	const char *netvsc;		/* "hvnet" or "bundled" */
 	int nics;
 	struct hvsim_nic_config nic;	/* NIC 0; others differ by MAC */
+	struct hvsim_vf_config vf;	/* every NIC's VF (vf/vf.h) */
 	const char *traffic;
 	const char *pcap;
 	bool strict;

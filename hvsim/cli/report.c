@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "cli/report.h"
+#include "vf/vf.h"
 #include "vmbus/nic.h"
 #include "wire/vswitch.h"
 
@@ -124,6 +125,10 @@ json_nic(FILE *f, const struct hvsim_nic *nic, bool last)
 	fprintf(f, "      ],\n");
 	json_rss(f, nic);
 	json_offload(f, nic);
+	if (nic->vf != NULL) {
+		fprintf(f, ",\n      \"vf\": ");
+		hvsim_vf_stats_json(nic->vf, f);
+	}
 	fprintf(f, "}%s\n", last ? "" : ",");
 }
 
@@ -191,5 +196,7 @@ hvsim_print_summary(FILE *f, const struct hvsim_nic *nics, int n,
 			(unsigned long long)nics[i].stats.rx_frames,
 			(unsigned long long)nics[i].stats.violations);
 		summary_offload(f, &nics[i]);
+		if (nics[i].vf != NULL)
+			hvsim_vf_summary(f, nics[i].vf);
 	}
 }

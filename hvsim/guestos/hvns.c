@@ -146,12 +146,32 @@ bind_host_buses(int covered)
 	}
 	while (rc == 0 && (de = readdir(d)) != NULL) {
 		if (is_dot_or_dotdot(de->d_name) ||
-		    strcmp(de->d_name, "vmbus") == 0)
+		    strcmp(de->d_name, "vmbus") == 0 ||
+		    strcmp(de->d_name, "pci") == 0)
 			continue;
 		rc = bind_back(covered, SYSFS_BUS, de->d_name);
 	}
 	closedir(d);
 	return rc;
+}
+
+/* The guest's own PCI bus, empty: a Hyper-V VM has no PCI devices but
+ * the ones the host gives it (hvsim_pcitree_add). */
+static int
+make_empty_pci_bus(void)
+{
+	static const char *const dirs[] = {
+		SYSFS_BUS "/pci",
+		SYSFS_BUS "/pci/devices",
+		SYSFS_BUS "/pci/drivers",
+		SYSFS_BUS "/pci/slots",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (mkdir(dirs[i], DIR_MODE) < 0)
+			return -errno;
+	return 0;
 }
 
 int
@@ -167,6 +187,8 @@ hvns_mount_sysfs_bus(void)
 	rc = hvns_mount_tmpfs(SYSFS_BUS);
 	if (rc == 0) {
 		rc = bind_host_buses(covered);
+		if (rc == 0)
+			rc = make_empty_pci_bus();
 		if (rc < 0)
 			umount2(SYSFS_BUS, MNT_DETACH);
 	}

@@ -42,10 +42,13 @@ int hvns_in_host(int (*fn)(void *arg), void *arg);
 int hvns_mount_tmpfs(const char *dir);
 
 /*
- * Mount a fresh tmpfs on /sys/bus, for hvsim_devtree_add("/sys/bus", ...).
- * The host's other buses (pci, platform, ...) are bind-mounted back into
- * it, because the EAL scans them and would log errors if they were gone;
- * only the host's vmbus, if any, stays hidden. Call after hvns_enter().
+ * Mount a fresh tmpfs on /sys/bus, for hvsim_devtree_add("/sys/bus", ...)
+ * and hvsim_pcitree_add("/sys/bus", ...). The PCI bus is hvsim's own and
+ * starts empty (pci/devices/, pci/drivers/, pci/slots/), as in a VM whose
+ * only PCI devices are the ones the host gives it: the host's PCI devices
+ * stay hidden, like a real vmbus. The host's other buses (platform, cpu,
+ * ...) are bind-mounted back, because the EAL and tools may look at them.
+ * Call after hvns_enter().
  */
 int hvns_mount_sysfs_bus(void);
 

@@ -10,6 +10,11 @@
  * fcntl work on it unchanged; only open, mmap, munmap, read, write and
  * close need a different meaning. Everything else passes through.
  *
+ * The guest kernel's other two faces a VF needs (uio_shim.h): a uevent
+ * netlink socket is a unix socket connected to the host (socket, bind and
+ * close interposed), and SIOCGIFHWADDR answers the MAC of a VF interface
+ * from the guest's sysfs tree.
+ *
  * Bookkeeping: one struct uio_file per successful open (an "open file
  * description"), alive while its fd is open or while any mapping made
  * through it exists. While mappings exist the file holds a private dup of
@@ -20,8 +25,8 @@
  * lock and allocate nothing: a bitmap says which fds are uio fds, and a
  * counter says whether any uio mapping exists at all.
  *
- * Limits: uio fds must be below SHIM_MAX_FD; fds duplicated with
- * dup/dup2/fcntl, or closed other than by close(), are not tracked.
+ * Limits: uio and uevent fds must be below SHIM_MAX_FD; fds duplicated
+ * with dup/dup2/fcntl, or closed other than by close(), are not tracked.
  */
 
 /* Interposing open and open64 (etc.) as distinct symbols needs the plain
@@ -29,6 +34,7 @@
 #undef _FORTIFY_SOURCE
 #undef _FILE_OFFSET_BITS
 
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -41,9 +47,14 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/netlink.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -55,6 +66,17 @@
 /* uio fds are tracked in a bitmap; fds above this cannot be uio fds. */
 #define SHIM_MAX_FD		65536
 #define SHIM_BITS_PER_WORD	64
+
+/* A host that accepts nothing for this long is not going to: socket() of a
+ * uevent socket fails with the error of connect() (ETIMEDOUT / EAGAIN). */
+#define UEVENT_CONNECT_TIMEOUT_S	10
+
+/* With _GNU_SOURCE, glibc declares bind() with a transparent union. */
+#if defined(__USE_GNU) && !defined(__cplusplus)
+#define SOCKADDR_PTR(arg)	((arg).__sockaddr__)
+#else
+#define SOCKADDR_PTR(arg)	(arg)
+#endif
 
 /* glibc's fortified entry points: declared only under _FORTIFY_SOURCE. */
 int __open_2(const char *path, int flags);
@@ -73,6 +95,9 @@ typedef ssize_t (*read_fn)(int, void *, size_t);
 typedef ssize_t (*read_chk_fn)(int, void *, size_t, size_t);
 typedef ssize_t (*write_fn)(int, const void *, size_t);
 typedef int (*close_fn)(int);
+typedef int (*socket_fn)(int, int, int);
+typedef int (*bind_fn)(int, const struct sockaddr *, socklen_t);
+typedef int (*ioctl_fn)(int, unsigned long, ...);
 
 /* The next definitions in link order (libc). */
 static struct {
@@ -86,6 +111,9 @@ static struct {
 	read_chk_fn read_chk;
 	write_fn write;
 	close_fn close;
+	socket_fn socket;
+	bind_fn bind;
+	ioctl_fn ioctl;
 } real;
 
 /* A mapped range [start, end), end rounded up to a page. */
@@ -109,7 +137,18 @@ static pthread_mutex_t files_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct uio_file *files;		/* under files_lock */
 static long page_size;
 
+/* The other end of a quiet uevent socket (nobody listening), kept open so
+ * that the guest never reads EOF from it. */
+struct quiet_peer {
+	struct quiet_peer *next;
+	int fd;			/* the guest's fd */
+	int peer;
+};
+
+static struct quiet_peer *quiet_peers;	/* under files_lock */
+
 static _Atomic uint64_t uio_fd_bits[SHIM_MAX_FD / SHIM_BITS_PER_WORD];
+static _Atomic uint64_t uevent_fd_bits[SHIM_MAX_FD / SHIM_BITS_PER_WORD];
 /* Number of tracked mappings; lets munmap skip the lock when zero. */
 static atomic_uint tracked_maps;
 
@@ -151,6 +190,9 @@ resolve_real(void)
 	real.read_chk = (read_chk_fn)next_symbol("__read_chk");
 	real.write = (write_fn)next_symbol("write");
 	real.close = (close_fn)next_symbol("close");
+	real.socket = (socket_fn)next_symbol("socket");
+	real.bind = (bind_fn)next_symbol("bind");
+	real.ioctl = (ioctl_fn)next_symbol("ioctl");
 	if (real.mmap64 == NULL)
 		real.mmap64 = real.mmap;
 	page_size = sysconf(_SC_PAGESIZE);
@@ -174,27 +216,45 @@ shim_constructor(void)
 /* ---- fd bitmap (lock free) --------------------------------------------- */
 
 static inline bool
-is_uio_fd(int fd)
+test_fd_bit(_Atomic uint64_t *bits, int fd)
 {
 	uint64_t word;
 
 	if (fd < 0 || fd >= SHIM_MAX_FD)
 		return false;
-	word = atomic_load_explicit(&uio_fd_bits[fd / SHIM_BITS_PER_WORD],
+	word = atomic_load_explicit(&bits[fd / SHIM_BITS_PER_WORD],
 				    memory_order_acquire);
 	return (word >> (fd % SHIM_BITS_PER_WORD)) & 1;
 }
 
 static void
-mark_uio_fd(int fd, bool on)
+set_fd_bit(_Atomic uint64_t *bits, int fd, bool on)
 {
 	uint64_t bit = UINT64_C(1) << (fd % SHIM_BITS_PER_WORD);
-	_Atomic uint64_t *word = &uio_fd_bits[fd / SHIM_BITS_PER_WORD];
+	_Atomic uint64_t *word = &bits[fd / SHIM_BITS_PER_WORD];
 
 	if (on)
 		atomic_fetch_or_explicit(word, bit, memory_order_release);
 	else
 		atomic_fetch_and_explicit(word, ~bit, memory_order_release);
+}
+
+static inline bool
+is_uio_fd(int fd)
+{
+	return test_fd_bit(uio_fd_bits, fd);
+}
+
+static void
+mark_uio_fd(int fd, bool on)
+{
+	set_fd_bit(uio_fd_bits, fd, on);
+}
+
+static inline bool
+is_uevent_fd(int fd)
+{
+	return test_fd_bit(uevent_fd_bits, fd);
 }
 
 /* ---- file table (under files_lock) ------------------------------------- */
@@ -484,14 +544,17 @@ fail:
 }
 
 static void forget_fd(int fd);
+static void forget_uevent_fd(int fd);
 
-/* A new ordinary fd with a uio bit set means the old uio fd was closed
- * behind our back (dup2, close_range): forget it. */
+/* A new ordinary fd with a uio or uevent bit set means the old fd was
+ * closed behind our back (dup2, close_range): forget it. */
 static void
 drop_stale_fd(int fd)
 {
 	if (is_uio_fd(fd))
 		forget_fd(fd);
+	if (is_uevent_fd(fd))
+		forget_uevent_fd(fd);
 }
 
 static int
@@ -852,5 +915,279 @@ close(int fd)
 	shim_init();
 	if (is_uio_fd(fd))
 		forget_fd(fd);
+	else if (is_uevent_fd(fd))
+		forget_uevent_fd(fd);
 	return real.close(fd);
+}
+
+/* ---- the uevent socket --------------------------------------------------- */
+
+static void
+forget_uevent_fd(int fd)
+{
+	struct quiet_peer **pp, *q;
+
+	pthread_mutex_lock(&files_lock);
+	set_fd_bit(uevent_fd_bits, fd, false);
+	for (pp = &quiet_peers; *pp != NULL; pp = &(*pp)->next) {
+		if ((*pp)->fd == fd) {
+			q = *pp;
+			*pp = q->next;
+			real.close(q->peer);
+			free(q);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&files_lock);
+}
+
+/* Connect a blocking SOCK_SEQPACKET socket to the host's uevent.sock;
+ * -ENOENT / -ECONNREFUSED when nobody listens. */
+static int
+connect_uevent(int sock)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = UEVENT_CONNECT_TIMEOUT_S };
+	int rc = 0;
+
+	if (hvsim_uevent_sock_path(sun.sun_path, sizeof(sun.sun_path),
+				   getenv(HVSIM_UIO_DIR_ENV)) < 0)
+		return -ENAMETOOLONG;
+	/* AF_UNIX connect() waits for room in the backlog this long. */
+	setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(sock, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+		rc = -errno;
+	tv.tv_sec = 0;
+	setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	return rc;
+}
+
+/* Nobody listens: a connected pair whose other end the shim keeps, so the
+ * guest's socket is valid, pollable and forever silent. */
+static int
+quiet_socket(int cloexec)
+{
+	struct quiet_peer *q = malloc(sizeof(*q));
+	int sv[2];
+
+	if (q == NULL)
+		return -ENOMEM;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | cloexec, 0, sv) < 0) {
+		free(q);
+		return -errno;
+	}
+	/* The kept end must not leak into programs the guest runs. */
+	fcntl(sv[1], F_SETFD, FD_CLOEXEC);
+	/* Before the new entry exists: a stale one may share the number. */
+	drop_stale_fd(sv[0]);
+	drop_stale_fd(sv[1]);
+	q->fd = sv[0];
+	q->peer = sv[1];
+	pthread_mutex_lock(&files_lock);
+	q->next = quiet_peers;
+	quiet_peers = q;
+	pthread_mutex_unlock(&files_lock);
+	return sv[0];
+}
+
+static int
+open_uevent_socket(int type)
+{
+	int cloexec = type & SOCK_CLOEXEC;
+	int sock, rc;
+
+	sock = real.socket(AF_UNIX, SOCK_SEQPACKET | cloexec, 0);
+	if (sock < 0)
+		return -errno;
+	drop_stale_fd(sock);
+	rc = connect_uevent(sock);
+	if (rc == -ENOENT || rc == -ECONNREFUSED) {
+		real.close(sock);
+		sock = quiet_socket(cloexec);
+		if (sock < 0)
+			return sock;
+		rc = 0;
+	}
+	/* Connected blocking so that a refusal is seen here; now the mode
+	 * the caller asked for. */
+	if (rc == 0 && (type & SOCK_NONBLOCK) &&
+	    fcntl(sock, F_SETFL, O_NONBLOCK) < 0)
+		rc = -errno;
+	if (rc == 0 && sock >= SHIM_MAX_FD)
+		rc = -EMFILE;
+	if (rc < 0) {
+		forget_uevent_fd(sock);	/* its quiet peer, if any */
+		real.close(sock);
+		return rc;
+	}
+	set_fd_bit(uevent_fd_bits, sock, true);
+	return sock;
+}
+
+SHIM_EXPORT int
+socket(int domain, int type, int protocol)
+{
+	int fd;
+
+	shim_init();
+	if (domain == AF_NETLINK && protocol == NETLINK_KOBJECT_UEVENT &&
+	    shim_active()) {
+		fd = open_uevent_socket(type);
+		if (fd < 0) {
+			errno = -fd;
+			return -1;
+		}
+		return fd;
+	}
+	return passed_through(real.socket(domain, type, protocol));
+}
+
+/* What the kernel's netlink bind() checks first; nothing else to do: the
+ * host sends every uevent to every guest socket. */
+static int
+uevent_bind(const struct sockaddr *addr, socklen_t len)
+{
+	if (len < sizeof(struct sockaddr_nl)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (addr == NULL) {
+		errno = EFAULT;
+		return -1;
+	}
+	if (addr->sa_family != AF_NETLINK) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+SHIM_EXPORT int
+bind(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
+{
+	shim_init();
+	if (is_uevent_fd(fd))
+		return uevent_bind(SOCKADDR_PTR(addr), len);
+	return real.bind(fd, SOCKADDR_PTR(addr), len);
+}
+
+/* ---- SIOCGIFHWADDR -------------------------------------------------------- */
+
+/* An interface name that is one path component. */
+static bool
+is_ifname(const char *name)
+{
+	size_t len = strnlen(name, IFNAMSIZ);
+	size_t i;
+
+	if (len == 0 || len == IFNAMSIZ || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0)
+		return false;
+	for (i = 0; i < len; i++)
+		if (name[i] == '/' || name[i] <= ' ')
+			return false;
+	return true;
+}
+
+/* Exactly "xx:xx:xx:xx:xx:xx\n" (the newline optional), hex either case. */
+static bool
+parse_mac(const char *text, uint8_t mac[6])
+{
+	unsigned int b[6];
+	char rest[2] = { 0 };
+	int n, i;
+
+	n = sscanf(text, "%2x:%2x:%2x:%2x:%2x:%2x%1c", &b[0], &b[1], &b[2],
+		   &b[3], &b[4], &b[5], &rest[0]);
+	if (n < 6 || (n == 7 && rest[0] != '\n') || strlen(text) > 18)
+		return false;
+	for (i = 0; i < 6; i++)
+		mac[i] = (uint8_t)b[i];
+	return true;
+}
+
+static bool
+read_mac(const char *path, uint8_t mac[6])
+{
+	char text[32];
+	ssize_t n;
+	int fd;
+
+	fd = real.open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = real.read(fd, text, sizeof(text) - 1);
+	real.close(fd);
+	if (n <= 0)
+		return false;
+	text[n] = '\0';
+	return parse_mac(text, mac);
+}
+
+/* The MAC in <pci devices>/<any device>/net/<ifname>/address. */
+static bool
+find_vf_mac(const char *ifname, uint8_t mac[6])
+{
+	const char *root = getenv(HVSIM_SYSFS_PCI_DEVICES_ENV);
+	char path[PATH_MAX];
+	struct dirent *de;
+	bool found = false;
+	DIR *d;
+	int n;
+
+	if (root == NULL || root[0] == '\0')
+		root = HVSIM_SYSFS_PCI_DEVICES;
+	d = opendir(root);
+	if (d == NULL)
+		return false;
+	while (!found && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		n = snprintf(path, sizeof(path), "%s/%s/net/%s/address", root,
+			     de->d_name, ifname);
+		if (n > 0 && (size_t)n < sizeof(path))
+			found = read_mac(path, mac);
+	}
+	closedir(d);
+	return found;
+}
+
+/* Answer SIOCGIFHWADDR for a VF interface as the kernel would: family
+ * ARPHRD_ETHER, the 6 address bytes, the rest of sa_data untouched. */
+static bool
+answer_vf_hwaddr(int fd, struct ifreq *ifr)
+{
+	char name[IFNAMSIZ];
+	struct stat st;
+	uint8_t mac[6];
+
+	if (ifr == NULL || fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return false;	/* the kernel's error is the right one */
+	memcpy(name, ifr->ifr_name, sizeof(name));
+	if (memchr(name, '\0', sizeof(name)) == NULL || !is_ifname(name))
+		return false;
+	if (!find_vf_mac(name, mac))
+		return false;
+	ifr->ifr_hwaddr.sa_family = ARPHRD_ETHER;
+	memcpy(ifr->ifr_hwaddr.sa_data, mac, sizeof(mac));
+	return true;
+}
+
+SHIM_EXPORT int
+ioctl(int fd, unsigned long request, ...)
+{
+	va_list ap;
+	void *arg;
+
+	/* Every ioctl passes at most one argument, a pointer or a number
+	 * that fits one; forward it as is. */
+	va_start(ap, request);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	shim_init();
+	if (request == SIOCGIFHWADDR && shim_active() &&
+	    answer_vf_hwaddr(fd, arg)) {
+		return 0;
+	}
+	return real.ioctl(fd, request, arg);
 }

@@ -28,6 +28,31 @@
  *	  of the device exists, like the kernel keeps the channel open while
  *	  the file has a reference; so the host sees EOF only when the guest
  *	  has closed the fd and unmapped everything.
+ *
+ *   $HVSIM_UIO_DIR/uevent.sock
+ *	A SOCK_SEQPACKET unix socket the host listens on: the kernel's uevent
+ *	netlink multicast. In the guest, socket(AF_NETLINK, type,
+ *	NETLINK_KOBJECT_UEVENT) returns an AF_UNIX SOCK_SEQPACKET socket
+ *	(SOCK_NONBLOCK / SOCK_CLOEXEC of `type` honoured) connected to it;
+ *	bind() on that fd with a struct sockaddr_nl succeeds without doing
+ *	anything; recv/recvmsg/poll/epoll work as on any socket. When nobody
+ *	listens (no uevent.sock, or refused), the socket is a quiet one that
+ *	never receives anything, like a VM where nothing is hot-plugged.
+ *	- host -> guest: one message = one uevent in the kernel's format:
+ *	  "<action>@<devpath>\0ACTION=<action>\0DEVPATH=<devpath>\0
+ *	  SUBSYSTEM=pci\0[DRIVER=<kdrv>\0]PCI_CLASS=...\0...SEQNUM=<n>\0"
+ *	  (guestos/uevent.h has the exact variables).
+ *	- guest -> host: nothing is expected; what comes is read and dropped.
+ *	Without HVSIM_UIO_DIR, or for other netlink protocols, socket() passes
+ *	through.
+ *
+ *   ioctl(fd, SIOCGIFHWADDR, struct ifreq *)
+ *	When $HVSIM_UIO_DIR is set, fd is a socket and
+ *	<pci devices>/<any>/net/<ifr_name>/address exists, where <pci devices>
+ *	is $SYSFS_PCI_DEVICES (as for DPDK's PCI scan) or /sys/bus/pci/devices,
+ *	read in the guest's mount namespace: ifr_hwaddr gets sa_family
+ *	ARPHRD_ETHER and the 6 bytes of that file, and ioctl returns 0.
+ *	Anything else passes through to the kernel.
  */
 
 #ifndef HVSIM_UIO_SHIM_H
@@ -69,6 +94,13 @@
 #define HVSIM_UIO_MSG_OPENED	0xffffffffu
 #define HVSIM_UIO_OPEN_TIMEOUT_MS	30000
 
+/* The uevent socket, directly in $HVSIM_UIO_DIR. */
+#define HVSIM_UEVENT_SOCK_NAME	"uevent.sock"
+
+/* Where the guest's PCI devices are; DPDK's EAL honours the same variable. */
+#define HVSIM_SYSFS_PCI_DEVICES_ENV	"SYSFS_PCI_DEVICES"
+#define HVSIM_SYSFS_PCI_DEVICES	"/sys/bus/pci/devices"
+
 /* Region files map0 .. map<HVSIM_UIO_REGIONS - 1>. */
 #define HVSIM_UIO_REGIONS	HV_UIO_REGION_COUNT
 
@@ -96,6 +128,14 @@ hvsim_uio_sock_path(char *buf, size_t size, const char *uio_dir, int uio_num)
 {
 	int n = snprintf(buf, size, "%s/uio%d/" HVSIM_UIO_SOCK_NAME, uio_dir,
 			 uio_num);
+
+	return (n < 0 || (size_t)n >= size) ? -ENAMETOOLONG : 0;
+}
+
+static inline int
+hvsim_uevent_sock_path(char *buf, size_t size, const char *uio_dir)
+{
+	int n = snprintf(buf, size, "%s/" HVSIM_UEVENT_SOCK_NAME, uio_dir);
 
 	return (n < 0 || (size_t)n >= size) ? -ENAMETOOLONG : 0;
 }

@@ -23,6 +23,7 @@
 #include "guestos/uio_shim.h"
 #include "hv_nvsp_wire.h"
 #include "util.h"
+#include "vf/vf.h"
 #include "vmbus/nic.h"
 #include "vsp/vsp.h"
 
@@ -241,6 +242,7 @@ session_end(struct hvsim_nic *nic, const char *bus_root)
 		hvsim_gpa_close(nic->gpa);
 	nic->gpa = NULL;
 	reset_protocol_state(nic);
+	hvsim_vf_session_end(nic->vf);	/* steering back; a new session, a new offer */
 }
 
 /* The open that received interrupts is closing: use another one. */

@@ -25,6 +25,7 @@
 #define HVSIM_RSS_TABLE_SIZE	128
 
 struct hvsim_gpa;
+struct hvsim_vf;
 struct hvsim_vswitch;
 
 struct hvsim_nic_config {
@@ -127,6 +128,7 @@ struct hvsim_nic {
 	struct hvsim_gpa *gpa;
 	struct hvsim_vswitch *vswitch;
 	int port;			/* vswitch port of this NIC */
+	struct hvsim_vf *vf;		/* its SR-IOV VF (vf/vf.h), NULL: none */
 
 	struct hvsim_chan *chan[HVSIM_MAX_CHANNELS];	/* by subchannel id */
 	unsigned int nchan;		/* opened: primary + subchannels */
@@ -141,7 +143,7 @@ struct hvsim_nic {
 	uint32_t subch_granted;
 	uint32_t subch_offered;
 	uint64_t subch_offer_at_ns;	/* offers appear asynchronously */
-	uint32_t datapath;		/* 0 synthetic, 1 VF */
+	uint32_t datapath;		/* steering: 0 synthetic, 1 VF (vf/vf.c) */
 
 	/* RNDIS device (vsp/rndis.c, rss.c, tx.c, rx.c, rsc.c) */
 	enum hvsim_rndis_state rndis_state;

@@ -16,6 +16,7 @@
 
 #include "guestos/gpa.h"
 #include "hv_nvsp_wire.h"
+#include "vf/vf.h"
 #include "vsp/vsp.h"
 
 /* Largest RNDIS message a guest may send: an LSO packet plus headers. */
@@ -284,9 +285,16 @@ on_switch_datapath(struct hvsim_nic *nic, struct hvsim_chan *c, const struct gue
 		  "SWITCH_DATA_PATH needs NVSP >= 0x40000") ||
 	    !need(nic, c, p, m.active_datapath <= 1, "SWITCH_DATA_PATH to an unknown path"))
 		return;
-	nic->datapath = m.active_datapath;
-	/* recent Linux asks for an empty completion; older guests do not */
-	if (p->desc.flags & HV_PKT_FLAG_COMPLETION_REQUESTED)
+	/* the VF room steers and answers: recent Linux asks for an empty
+	 * completion (RC), older guests and DPDK do not */
+	bool rc = p->desc.flags & HV_PKT_FLAG_COMPLETION_REQUESTED;
+
+	if (nic->vf != NULL) {
+		hvsim_vf_on_switch(nic->vf, c, p->desc.trans_id, rc, m.active_datapath);
+		return;
+	}
+	nic->datapath = m.active_datapath;	/* a NIC without a VF room (unit tests) */
+	if (rc)
 		vsp_slowhost_complete(nic, c, p->desc.trans_id, NULL, 0);
 }
 
@@ -472,6 +480,9 @@ on_completion(struct hvsim_nic *nic, struct hvsim_chan *c, const struct guest_pk
 {
 	uint32_t type = 0;
 
+	/* VF_ASSOCIATION and the host's 129 ask for one; guests may answer */
+	if (hvsim_vf_on_completion(nic->vf, p->desc.trans_id))
+		return;
 	if (p->plen >= 8)
 		memcpy(&type, p->payload, sizeof(type));
 	if (!need(nic, c, p, type == HV_NVSP_MSG_RNDIS_PKT_COMPLETE,

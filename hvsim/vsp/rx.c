@@ -11,6 +11,7 @@
 
 #include "hv_nvsp_wire.h"
 #include "hv_rndis_wire.h"
+#include "vf/vf.h"
 #include "vsp/rndis.h"
 #include "wire/vswitch.h"
 
@@ -166,6 +167,9 @@ rx_coalesce(struct hvsim_nic *nic, const uint8_t *frame, uint32_t len, uint16_t 
 bool
 vsp_rx_accepts_traffic(const struct hvsim_nic *nic)
 {
+	/* --vf-only: no session; the VF, once started, is the NIC */
+	if (hvsim_vf_alone_ready(nic->vf))
+		return true;
 	return nic->chan[0] != NULL && nic->rndis_state == HVSIM_RNDIS_DATA &&
 	       nic->nvsp_state == HVSIM_NVSP_READY && nic->cfg.link_up;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vf/vf.h"
 #include "vmbus/nic.h"
 #include "vsp/vsp.h"
 #include "wire/vswitch.h"
@@ -158,6 +159,17 @@ hvsim_vswitch_deliver(struct hvsim_vswitch *vs, int port, const uint8_t *frame, 
 		return -ENODEV;
 	if (vs->pcap != NULL)
 		hvsim_pcap_frame(vs->pcap, frame, len, vlan_tci);
+	/* accelerated networking: the NIC's unicast goes to its VF while the
+	 * data path is switched. Hardware does not push back: a frame the VF
+	 * cannot take is dropped (the VF counts why) and the wire must not
+	 * offer it again, nor may it go the synthetic way instead */
+	if (hvsim_vf_steers(nic->vf, frame, len)) {
+		if (hvsim_vf_deliver(nic->vf, frame, len, vlan_tci) < 0)
+			vs->st.delivery_failed++;
+		else
+			vs->st.frames_out++;
+		return 0;
+	}
 	ret = vsp_rx_frame(nic, frame, len, vlan_tci);
 	/* a frame the NIC's packet filter refused did cross the wire: the NIC
 	 * counted it (rx_dropped_filter); no wire should offer it again */

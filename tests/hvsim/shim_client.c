@@ -20,6 +20,16 @@
  *   poll FD MS                                -> ok REVENTS
  *   fdflags FD                                -> ok FD_FLAGS FL_FLAGS
  *   filetest PATH   (ordinary file I/O and mmap) -> ok | err STEP
+ *   nlsock PROTO [nonblock] [cloexec]         -> ok FD | err ERRNO
+ *	socket(AF_NETLINK, SOCK_RAW | flags, PROTO), as EAL's monitor does
+ *   nlbind FD [LEN [FAMILY]]                  -> ok | err ERRNO
+ *	bind with a sockaddr_nl, nl_groups all ones (EAL's)
+ *   nlrecv FD                                 -> ok LEN HEX | err ERRNO
+ *	recv(FD, buf, 4096, MSG_DONTWAIT), exactly EAL's read
+ *   sockinfo FD                               -> ok DOMAIN TYPE | err ERRNO
+ *   hwaddr IFNAME [file]                      -> ok FAMILY HEX6 | err ERRNO
+ *	socket(PF_INET, SOCK_DGRAM) + ioctl(SIOCGIFHWADDR), as netvsc's
+ *	hot-add does ("file": the ioctl on /dev/null instead)
  *   exit
  *
  * Numbers accept C syntax (0x...). Mappings are MAP_SHARED, read/write.
@@ -30,6 +40,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/netlink.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -37,7 +50,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 int __open_2(const char *path, int flags);
@@ -373,6 +388,104 @@ cmd_filetest(char **av)
 		reply("ok");
 }
 
+static void
+cmd_nlsock(char **av, int ac)
+{
+	int type = SOCK_RAW;
+	int i, fd;
+
+	for (i = 2; i < ac; i++) {
+		if (strcmp(av[i], "nonblock") == 0)
+			type |= SOCK_NONBLOCK;
+		else if (strcmp(av[i], "cloexec") == 0)
+			type |= SOCK_CLOEXEC;
+	}
+	fd = socket(AF_NETLINK, type, (int)num(av[1]));
+	if (fd < 0)
+		reply_errno();
+	else
+		reply("ok %d", fd);
+}
+
+static void
+cmd_nlbind(char **av, int ac)
+{
+	struct sockaddr_nl addr;
+	socklen_t len = sizeof(addr);
+
+	memset(&addr, 0, sizeof(addr));
+	addr.nl_family = AF_NETLINK;
+	addr.nl_groups = 0xffffffff;
+	if (ac >= 3)
+		len = (socklen_t)num(av[2]);
+	if (ac >= 4)
+		addr.nl_family = (sa_family_t)num(av[3]);
+	if (bind((int)num(av[1]), (struct sockaddr *)&addr, len) < 0)
+		reply_errno();
+	else
+		reply("ok");
+}
+
+static void
+cmd_nlrecv(char **av)
+{
+	/* EAL_UEV_MSG_LEN, and recv() the way dev_uev_handler calls it */
+	static char buf[4096 + 1];
+	ssize_t i, n;
+
+	n = recv((int)num(av[1]), buf, 4096, MSG_DONTWAIT);
+	if (n < 0) {
+		reply_errno();
+		return;
+	}
+	printf("ok %zd ", n);
+	for (i = 0; i < n; i++)
+		printf("%02x", (uint8_t)buf[i]);
+	reply("%s", "");
+}
+
+static void
+cmd_sockinfo(char **av)
+{
+	int fd = (int)num(av[1]);
+	int domain = 0, type = 0;
+	socklen_t len = sizeof(int);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
+		reply_errno();
+	else
+		reply("ok %d %d", domain, type);
+}
+
+static void
+cmd_hwaddr(char **av, int ac)
+{
+	bool on_file = ac >= 3 && strcmp(av[2], "file") == 0;
+	struct ifreq req;
+	int s, ret, err;
+
+	s = on_file ? open("/dev/null", O_RDONLY | O_CLOEXEC) :
+		      socket(PF_INET, SOCK_DGRAM, IPPROTO_IP);
+	if (s < 0) {
+		reply_errno();
+		return;
+	}
+	memset(&req, 0xa5, sizeof(req));	/* the answer must not depend on it */
+	snprintf(req.ifr_name, sizeof(req.ifr_name), "%s", av[1]);
+	ret = ioctl(s, SIOCGIFHWADDR, &req);
+	err = errno;
+	close(s);
+	if (ret < 0) {
+		reply("err %d", err);
+		return;
+	}
+	reply("ok %u %02x%02x%02x%02x%02x%02x", req.ifr_hwaddr.sa_family,
+	      (uint8_t)req.ifr_hwaddr.sa_data[0], (uint8_t)req.ifr_hwaddr.sa_data[1],
+	      (uint8_t)req.ifr_hwaddr.sa_data[2], (uint8_t)req.ifr_hwaddr.sa_data[3],
+	      (uint8_t)req.ifr_hwaddr.sa_data[4], (uint8_t)req.ifr_hwaddr.sa_data[5]);
+}
+
 static int
 split(char *line, char **av)
 {
@@ -398,7 +511,8 @@ run(char **av, int ac)
 		{ "peek", 4 }, { "munmap", 2 }, { "anonfixed", 2 },
 		{ "read", 3 }, { "readchk", 3 }, { "write", 3 },
 		{ "close", 2 }, { "poll", 3 }, { "fdflags", 2 },
-		{ "filetest", 2 },
+		{ "filetest", 2 }, { "nlsock", 2 }, { "nlbind", 2 },
+		{ "nlrecv", 2 }, { "sockinfo", 2 }, { "hwaddr", 2 },
 	};
 	const char *c = av[0];
 	size_t i;
@@ -436,6 +550,16 @@ run(char **av, int ac)
 		cmd_poll(av);
 	else if (strcmp(c, "fdflags") == 0)
 		cmd_fdflags(av);
+	else if (strcmp(c, "nlsock") == 0)
+		cmd_nlsock(av, ac);
+	else if (strcmp(c, "nlbind") == 0)
+		cmd_nlbind(av, ac);
+	else if (strcmp(c, "nlrecv") == 0)
+		cmd_nlrecv(av);
+	else if (strcmp(c, "sockinfo") == 0)
+		cmd_sockinfo(av);
+	else if (strcmp(c, "hwaddr") == 0)
+		cmd_hwaddr(av, ac);
 	else
 		cmd_filetest(av);
 	return true;

@@ -4,13 +4,17 @@
  * libhvsim_uio.so against the uio_hv_generic semantics: the test is the
  * host (devtree region files, irq socket), shim_client is the guest, run
  * with LD_PRELOAD of the shim and driven one command line at a time.
+ * Then the guest kernel's other faces a VF needs: the uevent netlink socket
+ * (host end: guestos/uevent.h) and SIOCGIFHWADDR of a VF interface.
  *
  * Usage (meson passes both): test_uio_shim LIBHVSIM_UIO_SO SHIM_CLIENT
  */
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/netlink.h>
 #include <limits.h>
+#include <net/if_arp.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -29,6 +33,8 @@
 
 #include "guestos/devtree.h"
 #include "guestos/irq.h"
+#include "guestos/pcitree.h"
+#include "guestos/uevent.h"
 #include "guestos/uio_shim.h"
 
 #define REPLY_TIMEOUT_MS	5000	/* a guest command answers within */
@@ -44,6 +50,8 @@
 static const char *shim_path;
 static const char *client_path;
 static long page;
+/* SYSFS_PCI_DEVICES for the guest: the fixture's PCI tree. */
+static char guest_pci_devices[PATH_MAX];
 
 struct guest {
 	pid_t pid;
@@ -105,6 +113,7 @@ guest_start(struct guest *g, const char *uio_dir)
 			setenv(HVSIM_UIO_DIR_ENV, uio_dir, 1);
 		else
 			unsetenv(HVSIM_UIO_DIR_ENV);
+		setenv(HVSIM_SYSFS_PCI_DEVICES_ENV, guest_pci_devices, 1);
 		execl(client_path, client_path, (char *)NULL);
 		_exit(127);
 	}
@@ -239,6 +248,8 @@ setup(void **state)
 	assert_non_null(mkdtemp(f.base));
 	snprintf(f.bus, sizeof(f.bus), "%s/bus", f.base);
 	snprintf(f.uio, sizeof(f.uio), "%s/uio", f.base);
+	snprintf(guest_pci_devices, sizeof(guest_pci_devices), "%s/pci/devices",
+		 f.bus);
 	hvsim_dev_spec_default(&f.spec);
 	f.spec.uio_num = UIO_NUM;
 	f.spec.ring_size = RING_SIZE;
@@ -666,6 +677,353 @@ test_inactive_without_env(void **state)
 	expect_ok(&f->g, "filetest %s/plain.txt", f->base);
 }
 
+/* ---- the uevent socket ---------------------------------------------- */
+
+/* NIC 0's VF as vf-design.md names it. */
+static void
+vf_spec(struct hvsim_pci_spec *s, unsigned int nic)
+{
+	static const uint8_t mac[6] = { 0x00, 0x15, 0x5d, 0x0a, 0x0b, 0x00 };
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->bdf, sizeof(s->bdf), "%04x:00:02.0", 0x7870 + nic);
+	s->vendor = 0x1414;
+	s->device = 0xf0f1;
+	s->subsystem_vendor = 0x1414;
+	s->subsystem_device = 0xf0f1;
+	s->class_code = 0x020000;
+	s->numa_node = -1;
+	s->bar0_size = 64 * 1024;
+	s->serial = 1 + nic;
+	snprintf(s->ifname, sizeof(s->ifname), "enP%us%u", 0x7870 + nic,
+		 s->serial);
+	memcpy(s->mac, mac, sizeof(mac));
+	s->mac[5] = (uint8_t)(0x10 + nic);
+	snprintf(s->kdrv, sizeof(s->kdrv), "hvsim_vf");
+}
+
+/* What Linux sends for NIC 0's VF, written out by hand. */
+#define DEVPATH0	"/devices/pci7870:00/7870:00:02.0"
+#define PCI_VARS0 \
+	"PCI_CLASS=20000\0PCI_ID=1414:F0F1\0PCI_SUBSYS_ID=1414:F0F1\0" \
+	"PCI_SLOT_NAME=7870:00:02.0\0" \
+	"MODALIAS=pci:v00001414d0000F0F1sv00001414sd0000F0F1bc02sc00i00\0"
+static const char uevent_add1[] =
+	"add@" DEVPATH0 "\0ACTION=add\0DEVPATH=" DEVPATH0 "\0SUBSYSTEM=pci\0"
+	PCI_VARS0 "SEQNUM=1\0";
+static const char uevent_remove2[] =
+	"remove@" DEVPATH0 "\0ACTION=remove\0DEVPATH=" DEVPATH0
+	"\0SUBSYSTEM=pci\0" PCI_VARS0 "SEQNUM=2\0";
+static const char uevent_bind3[] =
+	"bind@" DEVPATH0 "\0ACTION=bind\0DEVPATH=" DEVPATH0 "\0SUBSYSTEM=pci\0"
+	"DRIVER=hvsim_vf\0" PCI_VARS0 "SEQNUM=3\0";
+
+/* The guest's nlrecv must return exactly these bytes. */
+static void
+expect_uevent(struct guest *g, long fd, const char *msg, size_t len)
+{
+	char want[2 * HVSIM_UEVENT_MSG_MAX + 32];
+	char hex[2 * HVSIM_UEVENT_MSG_MAX + 1];
+	const char *r;
+
+	hex_of(hex, (const uint8_t *)msg, len);
+	snprintf(want, sizeof(want), "ok %zu %s", len, hex);
+	r = guest_cmd(g, "nlrecv %ld", fd);
+	if (strcmp(r, want) != 0)
+		fail_msg("uevent: got '%s'\nwant '%s'", r, want);
+}
+
+#define EXPECT_UEVENT(g, fd, lit) expect_uevent(g, fd, lit, sizeof(lit) - 1)
+
+static struct hvsim_uevent *
+uevent_listen(struct fixture *f)
+{
+	struct hvsim_uevent *u = hvsim_uevent_listen(f->uio);
+
+	if (u == NULL)
+		fail_msg("hvsim_uevent_listen: %s", strerror(errno));
+	return u;
+}
+
+static void
+test_uevent_format(void **state)
+{
+	struct hvsim_pci_spec s;
+	char buf[HVSIM_UEVENT_MSG_MAX];
+
+	(void)state;
+	vf_spec(&s, 0);
+	assert_int_equal(hvsim_uevent_format(buf, sizeof(buf), "add", &s, 1),
+			 sizeof(uevent_add1) - 1);
+	assert_memory_equal(buf, uevent_add1, sizeof(uevent_add1) - 1);
+	assert_int_equal(hvsim_uevent_format(buf, sizeof(buf), "bind", &s, 3),
+			 sizeof(uevent_bind3) - 1);
+	assert_memory_equal(buf, uevent_bind3, sizeof(uevent_bind3) - 1);
+	assert_int_equal(hvsim_uevent_format(buf, sizeof(buf), "change", &s, 1),
+			 -EINVAL);
+	assert_int_equal(hvsim_uevent_format(buf, sizeof(uevent_add1) - 2,
+					     "add", &s, 1), -ENOSPC);
+	snprintf(s.bdf, sizeof(s.bdf), "7870:00:02");
+	assert_int_equal(hvsim_uevent_format(buf, sizeof(buf), "add", &s, 1),
+			 -EINVAL);
+}
+
+/* EAL's monitor: socket(PF_NETLINK, SOCK_RAW | SOCK_CLOEXEC |
+ * SOCK_NONBLOCK, NETLINK_KOBJECT_UEVENT), bind, recv(MSG_DONTWAIT). */
+static void
+test_uevent_delivered(void **state)
+{
+	struct fixture *f = *state;
+	struct hvsim_uevent *u = uevent_listen(f);
+	struct hvsim_uevent_stats st;
+	struct hvsim_pci_spec s;
+	long fd, fdflags, flflags;
+	const char *r;
+
+	vf_spec(&s, 0);
+	fd = expect_ok(&f->g, "nlsock %d nonblock cloexec", NETLINK_KOBJECT_UEVENT);
+	expect_ok(&f->g, "nlbind %ld", fd);
+	r = guest_cmd(&f->g, "fdflags %ld", fd);
+	assert_int_equal(sscanf(r, "ok %ld %ld", &fdflags, &flflags), 2);
+	assert_true(fdflags & FD_CLOEXEC);
+	assert_true(flflags & O_NONBLOCK);
+	expect_err(&f->g, EAGAIN, "nlrecv %ld", fd);
+	/* Not accepted yet: the send itself takes the pending guest in. */
+	assert_int_equal(hvsim_uevent_pci(u, "add", &s), 1);
+	assert_string_equal(guest_cmd(&f->g, "poll %ld 0", fd), "ok 1");
+	EXPECT_UEVENT(&f->g, fd, uevent_add1);
+	expect_err(&f->g, EAGAIN, "nlrecv %ld", fd);
+	assert_int_equal(hvsim_uevent_pci(u, "remove", &s), 1);
+	assert_int_equal(hvsim_uevent_pci(u, "bind", &s), 1);
+	EXPECT_UEVENT(&f->g, fd, uevent_remove2);
+	EXPECT_UEVENT(&f->g, fd, uevent_bind3);
+	assert_int_equal(hvsim_uevent_pci(u, "move", &s), -EINVAL);
+	hvsim_uevent_get_stats(u, &st);
+	assert_int_equal(st.events, 3);
+	assert_int_equal(st.delivered, 3);
+	assert_int_equal(st.missed, 0);
+	assert_int_equal(st.accepted, 1);
+	assert_int_equal(st.guests, 1);
+	hvsim_uevent_close(u);
+}
+
+/* Two guest sockets both get every event; a blocked poll wakes up. */
+static void
+test_uevent_multicast_and_poll(void **state)
+{
+	struct fixture *f = *state;
+	struct hvsim_uevent *u = uevent_listen(f);
+	struct hvsim_pci_spec s;
+	long a, b;
+
+	vf_spec(&s, 0);
+	a = expect_ok(&f->g, "nlsock %d", NETLINK_KOBJECT_UEVENT);
+	b = expect_ok(&f->g, "nlsock %d cloexec", NETLINK_KOBJECT_UEVENT);
+	expect_ok(&f->g, "nlbind %ld", a);
+	assert_int_equal(hvsim_uevent_poll(u), 2);
+	guest_send(&f->g, "poll %ld %d", a, REPLY_TIMEOUT_MS);
+	usleep(QUIET_MS * 1000);	/* let the guest block in poll */
+	assert_int_equal(hvsim_uevent_pci(u, "add", &s), 2);
+	assert_non_null(guest_reply(&f->g, REPLY_TIMEOUT_MS));
+	assert_string_equal(f->g.line, "ok 1");
+	EXPECT_UEVENT(&f->g, a, uevent_add1);
+	EXPECT_UEVENT(&f->g, b, uevent_add1);
+	hvsim_uevent_close(u);
+}
+
+static void
+test_uevent_bind_checks(void **state)
+{
+	struct fixture *f = *state;
+	struct hvsim_uevent *u = uevent_listen(f);
+	long fd;
+
+	fd = expect_ok(&f->g, "nlsock %d", NETLINK_KOBJECT_UEVENT);
+	/* The kernel's netlink_bind() checks, in its order. */
+	expect_err(&f->g, EINVAL, "nlbind %ld %zu", fd,
+		   sizeof(struct sockaddr_nl) - 1);
+	expect_err(&f->g, EINVAL, "nlbind %ld %zu %d", fd,
+		   sizeof(struct sockaddr_nl), AF_UNIX);
+	expect_ok(&f->g, "nlbind %ld", fd);
+	hvsim_uevent_close(u);
+}
+
+/* A guest that closes its socket is reaped; later events go to nobody. */
+static void
+test_uevent_guest_close(void **state)
+{
+	struct fixture *f = *state;
+	struct hvsim_uevent *u = uevent_listen(f);
+	struct hvsim_uevent_stats st;
+	struct hvsim_pci_spec s;
+	unsigned int work = 0;
+	int64_t deadline;
+	long fd;
+
+	vf_spec(&s, 0);
+	fd = expect_ok(&f->g, "nlsock %d", NETLINK_KOBJECT_UEVENT);
+	assert_int_equal(hvsim_uevent_poll(u), 1);
+	assert_int_equal(hvsim_uevent_poll(u), 0);
+	expect_ok(&f->g, "close %ld", fd);
+	deadline = now_ms() + HOST_TIMEOUT_MS;
+	while (work == 0 && now_ms() < deadline)
+		work = hvsim_uevent_poll(u);
+	assert_int_equal(work, 1);
+	hvsim_uevent_get_stats(u, &st);
+	assert_int_equal(st.closed, 1);
+	assert_int_equal(st.guests, 0);
+	assert_int_equal(hvsim_uevent_pci(u, "add", &s), 0);
+	/* The fd number is an ordinary one again. */
+	fd = expect_ok(&f->g, "nlsock %d", NETLINK_ROUTE);
+	expect_ok(&f->g, "nlbind %ld", fd);
+	hvsim_uevent_close(u);
+}
+
+/* A guest that does not read misses events once its socket is full; what
+ * it got is the first ones, in order, each whole. */
+static void
+test_uevent_full_socket(void **state)
+{
+	struct fixture *f = *state;
+	struct hvsim_uevent *u = uevent_listen(f);
+	struct hvsim_uevent_stats st;
+	struct hvsim_pci_spec s;
+	char msg[HVSIM_UEVENT_MSG_MAX];
+	char hex[2 * HVSIM_UEVENT_MSG_MAX + 1];
+	char want[2 * HVSIM_UEVENT_MSG_MAX + 32];
+	uint64_t i, sent = 0;
+	long fd;
+	int len;
+
+	vf_spec(&s, 0);
+	fd = expect_ok(&f->g, "nlsock %d nonblock", NETLINK_KOBJECT_UEVENT);
+	for (i = 0; i < 20000 && sent == i; i++)
+		sent += (uint64_t)hvsim_uevent_pci(u, "add", &s);
+	hvsim_uevent_get_stats(u, &st);
+	assert_true(sent > 16);
+	assert_int_equal(st.missed, 1);
+	assert_int_equal(st.delivered, sent);
+	assert_int_equal(st.events, sent + 1);
+	for (i = 1; i <= sent; i++) {
+		len = hvsim_uevent_format(msg, sizeof(msg), "add", &s, i);
+		assert_true(len > 0);
+		hex_of(hex, (const uint8_t *)msg, (size_t)len);
+		snprintf(want, sizeof(want), "ok %d %s", len, hex);
+		assert_string_equal(guest_cmd(&f->g, "nlrecv %ld", fd), want);
+	}
+	expect_err(&f->g, EAGAIN, "nlrecv %ld", fd);
+	/* Room again: the next one arrives, with the next sequence number. */
+	assert_int_equal(hvsim_uevent_pci(u, "add", &s), 1);
+	len = hvsim_uevent_format(msg, sizeof(msg), "add", &s, sent + 2);
+	hex_of(hex, (const uint8_t *)msg, (size_t)len);
+	snprintf(want, sizeof(want), "ok %d %s", len, hex);
+	assert_string_equal(guest_cmd(&f->g, "nlrecv %ld", fd), want);
+	hvsim_uevent_close(u);
+}
+
+/* Nobody listening: a valid socket that never receives nor ends. */
+static void
+test_uevent_quiet_without_host(void **state)
+{
+	struct fixture *f = *state;
+	long fd;
+
+	fd = expect_ok(&f->g, "nlsock %d nonblock", NETLINK_KOBJECT_UEVENT);
+	expect_ok(&f->g, "nlbind %ld", fd);
+	assert_string_equal(guest_cmd(&f->g, "poll %ld %d", fd, QUIET_MS), "ok 0");
+	expect_err(&f->g, EAGAIN, "nlrecv %ld", fd);
+	expect_ok(&f->g, "close %ld", fd);
+	/* and again, so the kept other end is released and reused cleanly */
+	fd = expect_ok(&f->g, "nlsock %d", NETLINK_KOBJECT_UEVENT);
+	assert_string_equal(guest_cmd(&f->g, "poll %ld %d", fd, QUIET_MS), "ok 0");
+}
+
+/* Other netlink protocols are the kernel's. */
+static void
+test_uevent_other_protocols_pass(void **state)
+{
+	struct fixture *f = *state;
+	struct hvsim_uevent *u = uevent_listen(f);
+	struct hvsim_uevent_stats st;
+	char want[64];
+	long fd;
+
+	fd = expect_ok(&f->g, "nlsock %d", NETLINK_ROUTE);
+	snprintf(want, sizeof(want), "ok %d %d", AF_NETLINK, SOCK_RAW);
+	assert_string_equal(guest_cmd(&f->g, "sockinfo %ld", fd), want);
+	expect_ok(&f->g, "nlbind %ld", fd);
+	fd = expect_ok(&f->g, "nlsock %d", NETLINK_KOBJECT_UEVENT);
+	snprintf(want, sizeof(want), "ok %d %d", AF_UNIX, SOCK_SEQPACKET);
+	assert_string_equal(guest_cmd(&f->g, "sockinfo %ld", fd), want);
+	assert_int_equal(hvsim_uevent_poll(u), 1);
+	hvsim_uevent_get_stats(u, &st);
+	assert_int_equal(st.accepted, 1);
+	hvsim_uevent_close(u);
+}
+
+static void
+test_uevent_inactive_without_env(void **state)
+{
+	struct fixture *f = *state;
+	struct hvsim_uevent *u = uevent_listen(f);
+	char want[64];
+	long fd;
+
+	guest_stop(&f->g);
+	assert_int_equal(guest_start(&f->g, NULL), 0);
+	fd = expect_ok(&f->g, "nlsock %d nonblock", NETLINK_KOBJECT_UEVENT);
+	snprintf(want, sizeof(want), "ok %d %d", AF_NETLINK, SOCK_RAW);
+	assert_string_equal(guest_cmd(&f->g, "sockinfo %ld", fd), want);
+	expect_ok(&f->g, "nlbind %ld", fd);
+	assert_int_equal(hvsim_uevent_poll(u), 0);
+	hvsim_uevent_close(u);
+}
+
+/* ---- SIOCGIFHWADDR ------------------------------------------------------ */
+
+static void
+test_hwaddr_of_vf(void **state)
+{
+	struct fixture *f = *state;
+	struct hvsim_pci_spec s0, s1;
+	char want[64];
+
+	vf_spec(&s0, 0);
+	vf_spec(&s1, 1);
+	assert_int_equal(hvsim_pcitree_add(f->bus, &s0), 0);
+	assert_int_equal(hvsim_pcitree_add(f->bus, &s1), 0);
+	snprintf(want, sizeof(want), "ok %d 00155d0a0b10", ARPHRD_ETHER);
+	assert_string_equal(guest_cmd(&f->g, "hwaddr enP30832s1"), want);
+	snprintf(want, sizeof(want), "ok %d 00155d0a0b11", ARPHRD_ETHER);
+	assert_string_equal(guest_cmd(&f->g, "hwaddr enP30833s2"), want);
+	/* Unknown names are the kernel's: no such device here. */
+	expect_err(&f->g, ENODEV, "hwaddr enP30834s3");
+	expect_err(&f->g, ENODEV, "hwaddr ..");
+	/* Not a socket: the kernel's answer, not ours. */
+	expect_err(&f->g, ENOTTY, "hwaddr enP30832s1 file");
+	/* Gone with the device. */
+	assert_int_equal(hvsim_pcitree_remove(f->bus, &s0), 0);
+	expect_err(&f->g, ENODEV, "hwaddr enP30832s1");
+}
+
+/* Names the shim does not know reach the kernel: lo is answered by it. */
+static void
+test_hwaddr_passes_through(void **state)
+{
+	struct fixture *f = *state;
+	struct hvsim_pci_spec s;
+	char want[64];
+
+	snprintf(want, sizeof(want), "ok %d 000000000000", ARPHRD_LOOPBACK);
+	assert_string_equal(guest_cmd(&f->g, "hwaddr lo"), want);
+	vf_spec(&s, 0);
+	assert_int_equal(hvsim_pcitree_add(f->bus, &s), 0);
+	guest_stop(&f->g);
+	assert_int_equal(guest_start(&f->g, NULL), 0);
+	expect_err(&f->g, ENODEV, "hwaddr enP30832s1");
+	assert_string_equal(guest_cmd(&f->g, "hwaddr lo"), want);
+}
+
 #define SHIM_TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int
@@ -688,6 +1046,17 @@ main(int argc, char **argv)
 		SHIM_TEST(test_fixed_mapping_replaces),
 		SHIM_TEST(test_ordinary_files_pass_through),
 		SHIM_TEST(test_inactive_without_env),
+		SHIM_TEST(test_uevent_format),
+		SHIM_TEST(test_uevent_delivered),
+		SHIM_TEST(test_uevent_multicast_and_poll),
+		SHIM_TEST(test_uevent_bind_checks),
+		SHIM_TEST(test_uevent_guest_close),
+		SHIM_TEST(test_uevent_full_socket),
+		SHIM_TEST(test_uevent_quiet_without_host),
+		SHIM_TEST(test_uevent_other_protocols_pass),
+		SHIM_TEST(test_uevent_inactive_without_env),
+		SHIM_TEST(test_hwaddr_of_vf),
+		SHIM_TEST(test_hwaddr_passes_through),
 	};
 
 	if (argc != 3) {

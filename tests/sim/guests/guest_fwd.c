@@ -9,6 +9,7 @@
  *
  *   guest_fwd [EAL args] -- [--rxq N] [--txq N] [--mode io|rxonly|offload]
  *                           [--packets N] [--seconds S] [--mbuf-size BYTES]
+ *                           [--port N]
  *                           [offload options, below]
  *
  * io: every frame received on queue q is sent back on queue q (same port).
@@ -86,6 +87,7 @@ struct options {
 	uint64_t packets;
 	double seconds;
 	uint16_t mbuf_size;
+	uint16_t port;		/* which port (default 0; a VF probed first is 0) */
 	/* offload mode */
 	uint32_t count, tso, tso_payload, bad, jumbo, oversize, mss;
 	uint16_t vlan;
@@ -130,6 +132,7 @@ parse(int argc, char **argv, struct options *o)
 		{ "scatter", no_argument, NULL, 'C' },
 		{ "mtu", required_argument, NULL, 'u' },
 		{ "mtu-restart", required_argument, NULL, 'U' },
+		{ "port", required_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -147,6 +150,7 @@ parse(int argc, char **argv, struct options *o)
 		case 'p': o->packets = strtoull(optarg, NULL, 0); break;
 		case 's': o->seconds = atof(optarg); break;
 		case 'b': o->mbuf_size = (uint16_t)atoi(optarg); break;
+		case 'N': o->port = (uint16_t)atoi(optarg); break;
 		case 'c': o->count = (uint32_t)atoi(optarg); break;
 		case 'T': o->tx_csum = true; break;
 		case 'R': o->rx_csum = true; break;
@@ -981,7 +985,7 @@ main(int argc, char **argv)
 	struct rte_mempool *mp;
 	struct options o;
 	uint64_t deadline, total = 0;
-	uint16_t port = 0, q;
+	uint16_t port, q;
 	int n;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -990,10 +994,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "guest_fwd: EAL init failed: %s\n", rte_strerror(rte_errno));
 		return 2;
 	}
-	if (parse(argc - n, argv + n, &o) < 0 || rte_eth_dev_count_avail() == 0) {
+	if (parse(argc - n, argv + n, &o) < 0 || !rte_eth_dev_is_valid_port(o.port)) {
 		fprintf(stderr, "guest_fwd: bad arguments or no port\n");
 		return 2;
 	}
+	port = o.port;
 	mp = rte_pktmbuf_pool_create("guest_fwd", 8191, 256, 0, o.mbuf_size, rte_socket_id());
 	if (mp == NULL || port_setup(port, &o, mp) != 0) {
 		fprintf(stderr, "guest_fwd: port setup failed\n");

@@ -116,18 +116,25 @@ split_args() {
 	right=("$@")
 }
 
+# The guests' EAL scans no PCI bus, unless a suite sets NO_PCI= (empty):
+# hvsim's VFs are PCI devices.
+NO_PCI=${NO_PCI---no-pci}
+
 # fwd SECS PMD HVSIM_ARGS... -- GUEST_FWD_ARGS...: guests/guest_fwd, a plain
 # ethdev application, under hvsim (GUEST_EAL: more EAL options); every run
-# has a file prefix of its own
+# has a file prefix of its own. fwd_bg: the same in the background
+# ($hv_pid, sim_wait).
 fwd_runs=0
-fwd() {
-	local secs=$1 pmd=$2 left right
-	shift 2
+fwd_run() {
+	local how=$1 secs=$2 pmd=$3 left right
+	shift 3
 	split_args "$@"
 	fwd_runs=$((fwd_runs + 1))
-	sim "$secs" "$pmd" "${left[@]}" -- "${GUEST_FWD:?}" -l 0 -m 256 --no-pci \
+	"$how" "$secs" "$pmd" "${left[@]}" -- "${GUEST_FWD:?}" -l 0 -m 256 $NO_PCI \
 		--file-prefix="hvg$$_$fwd_runs" ${GUEST_EAL:-} -- "${right[@]}"
 }
+fwd() { fwd_run sim "$@"; }
+fwd_bg() { fwd_run sim_bg "$@"; }
 
 # ---- testpmd, driven by its prompt ------------------------------------------
 
@@ -140,7 +147,7 @@ testpmd_argv() {
 	shift 2
 	split_args "$@"
 	sim_argv "$pmd" --control="$sock" "${left[@]}" -- "$TESTPMD" -l 0-1 \
-		-m "${TESTPMD_MEM:-256}" --no-pci ${EAL_EXTRA:-} --file-prefix="hvtp$$" -- -i \
+		-m "${TESTPMD_MEM:-256}" $NO_PCI ${EAL_EXTRA:-} --file-prefix="hvtp$$" -- -i \
 		"${tp_args[@]}" "${right[@]}"
 	argv=("$debian_python" "$sim_lib/testpmd.py" --out "$work/out" --control "$sock"
 		--dir "$work" --timeout "$secs" ${tp_done:+--done "$tp_done"} -- "${argv[@]}")

@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# hvsim's SR-IOV VF (accelerated networking, hvsim/vf/): the VF alone under
+# Debian's testpmd, then DPDK's own net_netvsc (Debian's binary, unmodified)
+# finding, using, losing and re-adding it through its own hot-add path, and
+# the host's rules seen from outside. hvsim's fidelity proof for VFs.
+# Speaks TAP. Needs root and hugepages (./hvnet setup).
+set -uo pipefail
+. "$(dirname "$0")/lib/sim.sh"
+NO_PCI=			# the VF is a PCI device: every guest scans the PCI bus
+tp_args=(--total-num-mbufs=8192)
+LOG_NOISE='^EAL: |RNDIS (QUERY|SET)'
+
+vf() { sj "d['nics'][${2:-0}]['vf']['$1']"; }
+
+# in_order TEXT...: each TEXT appears in the output, each after the one
+# before it (first occurrences after the previous match)
+in_order() {
+	local from=0 line t
+	for t in "$@"; do
+		line=$(tail -n +$((from + 1)) "$work/out" | grep -nF -m1 -- "$t" | cut -d: -f1)
+		if [ -z "$line" ]; then
+			echo "not found after line $from: $t" >>"$work/why"
+			return 1
+		fi
+		from=$((from + line))
+	done
+}
+
+# note KEY...: the VF's counters as a TAP comment (what a run measured)
+note() {
+	local k s="#"
+	for k in "$@"; do s="$s $k=$(vf "$k")"; done
+	echo "$s gen_lost=$(gen lost) gen_received=$(gen received)"
+}
+
+sim_begin hvsim-vf
+
+# ---- 1. the VF alone: net_hvsim_vf under Debian's testpmd --------------------
+# --vf-only: no VMBus device, the NIC's traffic all goes to the VF. The
+# generator waits until forwarding runs (testpmd drops what arrived before).
+testpmd 120 bundled --strict --vf-only --traffic=gen:count=0,rate=1,delay=3600000 -- \
+	--forward-mode=io <<'EOF'
+show port info 0
+start
+!gen rate=5000,count=5000,delay=0,sizes=60/512/1514
+?wait gen('received') == 5000
+stop
+!vf surprise
+?out Port 0: device removal event
+EOF
+check "VF alone: DPDK's PCI scan finds it and probes net_hvsim_vf" \
+	'has "Probe PCI driver: net_hvsim_vf (1414:f0f1) device: 7870:00:02.0" &&
+	 has "Driver name: net_hvsim_vf" && has "MAC address: 00:15:5D:42:00:10"'
+check "VF alone: testpmd forwards all 5000 frames, exact counts on both sides" \
+	'rc_is 0 && [ "$(gen sent)" = 5000 ] && [ "$(gen received)" = 5000 ] &&
+	 [ "$(gen lost)" = 0 ] && [ "$(gen duplicates)" = 0 ] && [ "$(gen corrupt)" = 0 ] &&
+	 [ "$(vf rx_frames)" = 5000 ] && [ "$(vf tx_frames)" = 5000 ] &&
+	 grep -A1 "Forward statistics for port 0" "$work/out" | grep -q "RX-packets: 5000"'
+check "VF alone: vf surprise revokes it and testpmd gets RTE_ETH_EVENT_INTR_RMV" \
+	'has "Port 0: device removal event" && [ "$(vf removals)" = 1 ] &&
+	 [ "$(vf surprise_removals)" = 1 ] && [ "$(vf present)" = False ]'
+check "VF alone: no violation, nothing lost in a transition" \
+	'[ "$(sj "d[\"violations\"]")" = 0 ] && [ "$(vf lost_in_transition)" = 0 ]'
+
+# ---- 2. DPDK's net_netvsc uses the VF it is offered --------------------------
+# Default --vf-delay (1 s after VF_ASSOCIATION, as on Hyper-V): the device
+# arrives as a hot plug; the bundled PMD's hot-add path (uevent, net/ of the
+# PCI device, SIOCGIFHWADDR, rte_eal_hotplug_add) takes it, starts it and
+# switches the data path. Every unicast frame then crosses the VF.
+fwd 90 bundled --strict --vf --traffic=gen:rate=2000,count=6000,delay=5000 -- \
+	--packets 6000 --seconds 40
+check "bundled: hot-added the VF by MAC through uevent and SIOCGIFHWADDR" \
+	'has "Found matching MAC address, adding device 7870:00:02.0 network name enP30832s1" &&
+	 has "Probe PCI driver: net_hvsim_vf"'
+check "bundled: the host saw VF_ASSOCIATION, the device, then the switch to the VF" \
+	'in_order "sent VF_ASSOCIATION(1)" "PCI device added" "data path -> VF" &&
+	 [ "$(vf offers)" = 1 ] && [ "$(vf switches_to_vf)" = 1 ]'
+check "bundled: all 6000 frames crossed the VF both ways, none lost" \
+	'rc_is 0 && has "total rx=6000 tx=6000 unsent=0" && [ "$(vf rx_frames)" = 6000 ] &&
+	 [ "$(vf tx_frames)" = 6000 ] && [ "$(gen received)" = 6000 ] && [ "$(gen lost)" = 0 ] &&
+	 [ "$(nic rx_frames)" = 0 ]'
+note rx_frames tx_frames switches_to_vf
+check "bundled: no violation under strict hvsim" '[ "$(sj "d[\"violations\"]")" = 0 ]'
+
+# ---- 3. vf remove, vf add: back to synthetic, and back to the VF -------------
+# Traffic at a fixed rate throughout. Orderly removal in OpenVMM's order;
+# the bundled PMD answers VF_ASSOCIATION(0) with its own 129(synthetic) and
+# leaves the VF on RTE_ETH_EVENT_INTR_RMV; the re-added device goes through
+# its hot-add path again.
+fwd_bg 150 bundled --strict --vf --control="$sock" --traffic=gen:rate=1000,count=25000 -- \
+	--packets 25000 --seconds 60
+cycle_ok=1
+wait_for "data path -> VF" 30 || cycle_ok=0
+until_true 30 eval '[ "$(ctl stats | sj "d[\"nics\"][0][\"vf\"][\"rx_frames\"]" /dev/stdin)" -gt 500 ]' || cycle_ok=0
+ctl vf remove >>"$work/ctl.log"
+wait_for "PCI device revoked" 30 || cycle_ok=0
+until_true 30 eval '[ "$(ctl stats | sj "d[\"nics\"][0][\"rx_frames\"]" /dev/stdin)" -gt 500 ]' || cycle_ok=0
+ctl vf add >>"$work/ctl.log"
+until_true 40 eval '[ "$(grep -c "data path -> VF" "$work/out")" -ge 2 ]' || cycle_ok=0
+sim_wait
+check "remove/add: the cycle ran (VF, synthetic, VF again)" '[ $cycle_ok = 1 ] && rc_is 0'
+check "remove/add: host order: steer synthetic, 129(synthetic), VF_ASSOCIATION(0), guest back, device revoked" \
+	'in_order "orderly removal" "data path -> synthetic" "sent SWITCH_DATA_PATH(synthetic)" \
+		"sent VF_ASSOCIATION(0)" "guest SWITCH_DATA_PATH(synthetic)" "PCI device revoked" \
+		"sent VF_ASSOCIATION(1)" "PCI device added" "data path -> VF"'
+check "remove/add: the bundled PMD left the VF on RMV and hot-added it again" \
+	'[ "$(grep -c "Found matching MAC address, adding device 7870:00:02.0" "$work/out")" = 2 ] &&
+	 [ "$(vf offers)" = 2 ] && [ "$(vf removals)" = 1 ] && [ "$(vf switches_to_vf)" = 2 ] &&
+	 [ "$(vf switches_to_synthetic)" = 1 ]'
+check "remove/add: traffic crossed the VF and the synthetic path, counted once across both" \
+	'[ "$(vf rx_frames)" -gt 0 ] && [ "$(nic rx_frames)" -gt 0 ] &&
+	 [ $(( $(vf rx_frames) + $(nic rx_frames) + $(vf lost_in_transition) )) = 25000 ] &&
+	 [ "$(gen duplicates)" = 0 ] && [ "$(gen corrupt)" = 0 ]'
+note rx_frames tx_frames lost_in_transition rx_dropped_stopped
+echo "# synthetic rx_frames=$(nic rx_frames) tx_frames=$(nic tx_frames)"
+
+# ---- 4. vf surprise under the bundled PMD ------------------------------------
+fwd_bg 120 bundled --strict --vf --control="$sock" --traffic=gen:rate=1000,count=12000 -- \
+	--packets 12000 --seconds 40
+wait_for "data path -> VF" 30
+until_true 30 eval '[ "$(ctl stats | sj "d[\"nics\"][0][\"vf\"][\"rx_frames\"]" /dev/stdin)" -gt 500 ]'
+ctl vf surprise >>"$work/ctl.log"
+sim_wait
+check "surprise: device first, then 129(synthetic) and VF_ASSOCIATION(0); traffic goes on synthetic" \
+	'in_order "surprise removal" "PCI device revoked" "data path -> synthetic" \
+		"sent SWITCH_DATA_PATH(synthetic)" "sent VF_ASSOCIATION(0)" &&
+	 [ "$(vf surprise_removals)" = 1 ] && [ "$(nic rx_frames)" -gt 0 ]'
+# The bundled PMD keeps transmitting on the VF until its RMV alarm runs:
+# what it sent into the revoked device is lost on top of what hvsim counts
+# on the VF's rings (at most one burst of 32 here, recorded as its defect).
+check "surprise: loss is what was on the VF's rings plus at most one burst the bundled PMD sent into it" \
+	'[ "$(gen lost)" -ge "$(vf lost_in_transition)" ] &&
+	 [ "$(gen lost)" -le $(( $(vf lost_in_transition) + 32 )) ] && [ "$(gen duplicates)" = 0 ]'
+note rx_frames lost_in_transition
+
+# ---- 5. the host's rules, seen from a real guest -----------------------------
+# VF_ASSOCIATION only to NVSP >= 0x40000 with the SR-IOV bit in NDIS_CONFIG
+# (DPDK sets it from 0x50000 on): below that the guest runs synthetic only.
+for v in 0x30002 0x40000; do
+	fwd 60 bundled --strict --vf --nvsp-max=$v --traffic=gen:rate=2000,count=2000,delay=2500 -- \
+		--packets 2000 --seconds 20
+	check "host capped at NVSP $v: no VF_ASSOCIATION, no device, all frames synthetic" \
+		'rc_is 0 && [ "$(vf offers)" = 0 ] && [ "$(vf present)" = False ] &&
+		 ! has "VF_ASSOCIATION" && [ "$(nic rx_frames)" = 2000 ] && [ "$(gen lost)" = 0 ]'
+done
+
+# The device before the association (--vf-delay negative): found by EAL's
+# PCI scan at start (port 0: the PCI bus probes first; the application
+# runs on the netvsc port, 1), attached when VF_ASSOCIATION comes, no hot
+# plug needed.
+fwd 90 bundled --strict --vf --vf-delay=-1000 --traffic=gen:rate=2000,count=4000,delay=3000 -- \
+	--packets 4000 --seconds 30 --port 1
+check "device before the association: probed at start, switched at the association" \
+	'rc_is 0 && in_order "PCI device added" "Probe PCI driver: net_hvsim_vf" "sent VF_ASSOCIATION(1)" \
+		"data path -> VF" && ! has "Found matching MAC address" &&
+	 [ "$(vf switches_to_vf)" = 1 ] && [ "$(gen lost)" = 0 ]'
+
+# The device at the same moment as the association (--vf-delay=0): the
+# bundled PMD's defect, recorded. Its hot-add callback is registered only at
+# the end of its probe, while VF_ASSOCIATION is handled inside the probe; the
+# device's "add" uevent lands in between and is dropped, and the retry that
+# VF_ASSOCIATION started only looks among existing ports: it never finds
+# the VF. The run stays synthetic.
+fwd 60 bundled --strict --vf --vf-delay=0 --traffic=gen:rate=2000,count=2000,delay=4000 -- \
+	--packets 2000 --seconds 20
+check "bundled defect, --vf-delay=0: the add uevent before its callback is lost; stays synthetic" \
+	'rc_is 0 && [ "$(vf offers)" = 1 ] && [ "$(vf switches_to_vf)" = 0 ] &&
+	 [ "$(lines "RNDIS reports VF but device not found, retrying")" -ge 3 ] &&
+	 ! has "Found matching MAC address" && [ "$(nic rx_frames)" = 2000 ]'
+
+sim_end
