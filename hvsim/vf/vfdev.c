@@ -232,10 +232,15 @@ poll_conf(struct hvsim_vf *vf)
 	struct hvsim_vf_guest_conf g;
 	const char *why;
 
-	if (seq == vf->conf_seq_seen)
+	/* odd: the guest is writing it (vf_shm.h); look again next poll */
+	if (seq == vf->conf_seq_seen || (seq & 1))
+		return 0;
+	memcpy(&g, (const void *)&vf->shm->guest, sizeof(g));	/* read once */
+	/* the copy is good only if no write began meanwhile */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&vf->shm->guest.conf_seq, __ATOMIC_RELAXED) != seq)
 		return 0;
 	vf->conf_seq_seen = seq;
-	memcpy(&g, (const void *)&vf->shm->guest, sizeof(g));	/* read once */
 	why = conf_problem(vf, &g);
 	if (why != NULL) {
 		fprintf(stderr, "hvsim: nic%d vf: guest configuration refused: %s\n",
