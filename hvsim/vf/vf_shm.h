@@ -128,10 +128,10 @@ static_assert(offsetof(struct hvsim_vf_host_state, recovery_seq) == 16, "vf host
 static_assert(sizeof(struct hvsim_vf_host_state) == 64, "vf host");
 
 /*
- * Guest configuration, a seqlock: the PMD makes conf_seq odd, writes the
- * fields, then makes it even again (release); hvsim copies everything when
- * it finds a new even value, and keeps the copy only if conf_seq did not
- * move meanwhile, then checks it.
+ * Guest configuration, written like a seqlock: the PMD makes conf_seq odd,
+ * writes the fields, then makes it even (release). hvsim re-reads (and
+ * checks) everything when conf_seq moves to a new even value, and keeps
+ * the copy only if conf_seq did not change while it copied.
  * While `started` is 0 the host delivers nothing and reads no TX ring.
  */
 struct hvsim_vf_guest_conf {

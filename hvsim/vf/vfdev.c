@@ -232,11 +232,11 @@ poll_conf(struct hvsim_vf *vf)
 	struct hvsim_vf_guest_conf g;
 	const char *why;
 
-	/* a seqlock: odd while the guest writes; a copy counts only when the
-	 * sequence did not move under it (else: next poll) */
+	/* odd: the guest is writing it (vf_shm.h); look again next poll */
 	if (seq == vf->conf_seq_seen || (seq & 1))
 		return 0;
 	memcpy(&g, (const void *)&vf->shm->guest, sizeof(g));	/* read once */
+	/* the copy is good only if no write began meanwhile */
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	if (__atomic_load_n(&vf->shm->guest.conf_seq, __ATOMIC_RELAXED) != seq)
 		return 0;

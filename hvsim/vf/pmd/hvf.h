@@ -69,9 +69,10 @@ struct hvf_rxq {
 	uint16_t port_id;
 	uint16_t queue_id;
 	uint32_t max_frame;	/* mtu + HVF_L2_OVERHEAD, set at start */
+	uint16_t nb_desc;	/* as asked at setup (rings are sized in bytes) */
 	bool scatter;		/* RTE_ETH_RX_OFFLOAD_SCATTER */
 	bool rss_hash;		/* report the host's hash */
-	bool broken;		/* ring corrupt: nothing more is read */
+	bool halted;		/* not started, or ring corrupt: the ring is not touched */
 	struct hvf_rx_stats stats;
 	struct hvf_rx_stats base;	/* at the last stats reset */
 };
@@ -82,8 +83,9 @@ struct hvf_txq {
 	uint16_t port_id;
 	uint16_t queue_id;
 	uint32_t max_frame;	/* without TSO; set at start */
+	uint16_t nb_desc;
 	uint64_t next_id;	/* running frame number (trans_id) */
-	bool broken;
+	bool halted;		/* not started, or ring corrupt */
 	struct hvf_tx_stats stats;
 	struct hvf_tx_stats base;
 };
@@ -120,7 +122,9 @@ struct hvf_adapter {
 	bool link_up;
 	bool gone;		/* also read by TX bursts (relaxed) */
 	bool recovering;	/* bursts do nothing while set (relaxed) */
+	bool recovery_failed;	/* the last reset failed (recovering stays set) */
 	bool started;
+	uint32_t nb_mc_addrs;	/* multicast list set: the host gets allmulti */
 	uint32_t conf_seq;	/* last value written */
 
 	/* Control-thread counters (xstats). */

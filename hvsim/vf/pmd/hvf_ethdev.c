@@ -182,8 +182,13 @@ bar_map(const struct rte_pci_device *pdev, size_t *len)
 
 /* ---- guest configuration ----------------------------------------------- */
 
-/* Write everything the host needs, then bump conf_seq (release): the host
- * re-reads the whole page when it moves. Control thread only. */
+/*
+ * Write everything the host needs, bumping conf_seq around it: odd while
+ * the fields change, even (release) once they are complete. A host that
+ * re-reads when conf_seq moves sees the final even value last; one that
+ * reads like a seqlock reader (skip odd, re-check the value after copying)
+ * never uses a half-written configuration. Control thread only.
+ */
 void
 hvf_publish_conf(struct hvf_adapter *hvf)
 {
@@ -192,12 +197,17 @@ hvf_publish_conf(struct hvf_adapter *hvf)
 	const struct rte_eth_conf *conf = &data->dev_conf;
 	unsigned int i;
 
+	hvf->conf_seq += hvf->conf_seq & 1 ? 2 : 1;	/* odd */
+	__atomic_store_n(&hvf->shm->guest.conf_seq, hvf->conf_seq, __ATOMIC_RELAXED);
+	rte_atomic_thread_fence(__ATOMIC_RELEASE);	/* odd before any field */
 	g->started = hvf->started;
 	g->nb_rx_queues = data->nb_rx_queues;
 	g->nb_tx_queues = data->nb_tx_queues;
 	g->mtu = data->mtu;
 	g->promisc = data->promiscuous;
-	g->allmulti = data->all_multicast;
+	/* no multicast list in the BAR: a list asks for all of them (a NIC
+	 * filter may let more through than asked, never less) */
+	g->allmulti = data->all_multicast || hvf->nb_mc_addrs > 0;
 	g->offloads = offloads_to_hvf(hvf->caps.offloads, conf->rxmode.offloads,
 				      conf->txmode.offloads);
 	g->rss_types = (conf->rxmode.mq_mode & RTE_ETH_MQ_RX_RSS_FLAG) ?
@@ -206,7 +216,7 @@ hvf_publish_conf(struct hvf_adapter *hvf)
 		g->rss_key[i] = hvf->rss_key[i];
 	for (i = 0; i < HVSIM_VF_RETA_SIZE; i++)
 		g->reta[i] = i < hvf->caps.reta_size ? hvf->reta[i] : 0;
-	hvf->conf_seq++;
+	hvf->conf_seq++;				/* even */
 	__atomic_store_n(&hvf->shm->guest.conf_seq, hvf->conf_seq, __ATOMIC_RELEASE);
 }
 
@@ -227,6 +237,8 @@ hvf_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->max_rx_pktlen = c->max_mtu + HVF_L2_OVERHEAD;
 	info->rx_offload_capa = hvf->rx_offload_capa;
 	info->tx_offload_capa = hvf->tx_offload_capa;
+	/* scatter is decided per queue; the rest is the host's, per port */
+	info->rx_queue_offload_capa = RTE_ETH_RX_OFFLOAD_SCATTER;
 	info->hash_key_size = c->rss_key_size;
 	info->reta_size = c->reta_size;
 	info->flow_type_rss_offloads = hvf->rss_hf_capa;
@@ -238,6 +250,8 @@ hvf_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 		.nb_max = HVF_DESC_MAX, .nb_min = 1, .nb_align = 1,
 		.nb_seg_max = HVF_TX_MAX_SEGS, .nb_mtu_seg_max = HVF_TX_MAX_SEGS,
 	};
+	/* the device resets itself and says so (hvf_event.c) */
+	info->err_handle_mode = RTE_ETH_ERROR_HANDLE_MODE_PROACTIVE;
 	info->default_rxportconf.nb_queues = 1;
 	info->default_txportconf.nb_queues = 1;
 	info->default_rxportconf.ring_size = 1024;
@@ -302,8 +316,10 @@ hvf_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	rxq->mp = mp;
 	rxq->port_id = dev->data->port_id;
 	rxq->queue_id = qid;
+	rxq->nb_desc = nb_desc;
 	rxq->scatter = !!((dev->data->dev_conf.rxmode.offloads | conf->offloads) &
 			  RTE_ETH_RX_OFFLOAD_SCATTER);
+	rxq->halted = true;	/* until start attaches the ring */
 	dev->data->rx_queues[qid] = rxq;
 	return 0;
 }
@@ -322,8 +338,42 @@ hvf_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	txq->hvf = hvf_of(dev);
 	txq->port_id = dev->data->port_id;
 	txq->queue_id = qid;
+	txq->nb_desc = nb_desc;
+	txq->halted = true;
 	dev->data->tx_queues[qid] = txq;
 	return 0;
+}
+
+static void
+hvf_rxq_info_get(struct rte_eth_dev *dev, uint16_t qid, struct rte_eth_rxq_info *qinfo)
+{
+	const struct hvf_rxq *rxq = dev->data->rx_queues[qid];
+
+	qinfo->mp = rxq->mp;
+	qinfo->nb_desc = rxq->nb_desc;
+	qinfo->scattered_rx = rxq->scatter;
+	qinfo->conf.offloads = dev->data->dev_conf.rxmode.offloads;
+	qinfo->rx_buf_size = rte_pktmbuf_data_room_size(rxq->mp) - RTE_PKTMBUF_HEADROOM;
+}
+
+static void
+hvf_txq_info_get(struct rte_eth_dev *dev, uint16_t qid, struct rte_eth_txq_info *qinfo)
+{
+	const struct hvf_txq *txq = dev->data->tx_queues[qid];
+
+	qinfo->nb_desc = txq->nb_desc;
+	qinfo->conf.offloads = dev->data->dev_conf.txmode.offloads;
+}
+
+static int
+hvf_fw_version_get(struct rte_eth_dev *dev, char *fw_version, size_t fw_size)
+{
+	int n = snprintf(fw_version, fw_size, "hvsim-vf abi %u", hvf_of(dev)->caps.abi);
+
+	if (n < 0)
+		return -EINVAL;
+	/* ethdev's convention: the size needed, counting the NUL, if too small */
+	return (size_t)n < fw_size ? 0 : n + 1;
 }
 
 static int
@@ -378,14 +428,25 @@ static int
 hvf_dev_stop(struct rte_eth_dev *dev)
 {
 	struct hvf_adapter *hvf = hvf_of(dev);
+	struct hvf_rxq *rxq;
+	struct hvf_txq *txq;
 	uint16_t i;
 
 	hvf->started = false;
 	hvf_publish_conf(hvf);
-	for (i = 0; i < dev->data->nb_rx_queues; i++)
+	/* a burst after stop (the application's bug) touches no ring */
+	for (i = 0; i < dev->data->nb_rx_queues; i++) {
+		rxq = dev->data->rx_queues[i];
+		if (rxq != NULL)
+			rxq->halted = true;
 		dev->data->rx_queue_state[i] = RTE_ETH_QUEUE_STATE_STOPPED;
-	for (i = 0; i < dev->data->nb_tx_queues; i++)
+	}
+	for (i = 0; i < dev->data->nb_tx_queues; i++) {
+		txq = dev->data->tx_queues[i];
+		if (txq != NULL)
+			txq->halted = true;
 		dev->data->tx_queue_state[i] = RTE_ETH_QUEUE_STATE_STOPPED;
+	}
 	return 0;
 }
 
@@ -471,6 +532,16 @@ hvf_allmulti_disable(struct rte_eth_dev *dev)
 	return hvf_allmulti_set(dev, 0);
 }
 
+/* ethdev checked the addresses are multicast. */
+static int
+hvf_set_mc_addr_list(struct rte_eth_dev *dev, struct rte_ether_addr *addrs, uint32_t nb)
+{
+	struct hvf_adapter *hvf = hvf_of(dev);
+
+	hvf->nb_mc_addrs = nb;
+	return hvf_filter_changed(dev);
+}
+
 /* ethdev checked the range against dev_infos and stores data->mtu after. */
 static int
 hvf_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
@@ -517,6 +588,10 @@ static const struct eth_dev_ops hvf_ops = {
 	.allmulticast_enable = hvf_allmulti_enable,
 	.allmulticast_disable = hvf_allmulti_disable,
 	.mtu_set = hvf_mtu_set,
+	.set_mc_addr_list = hvf_set_mc_addr_list,
+	.fw_version_get = hvf_fw_version_get,
+	.rxq_info_get = hvf_rxq_info_get,
+	.txq_info_get = hvf_txq_info_get,
 	.rx_queue_setup = hvf_rx_queue_setup,
 	.rx_queue_release = hvf_rx_queue_release,
 	.tx_queue_setup = hvf_tx_queue_setup,
@@ -578,6 +653,9 @@ hvf_dev_init(struct rte_eth_dev *dev)
 	dev->rx_pkt_burst = hvf_recv_pkts;
 	dev->tx_pkt_burst = hvf_xmit_pkts;
 
+	/* conf_seq goes on from where an earlier driver left it, so that a
+	 * host comparing values always sees it move */
+	hvf->conf_seq = __atomic_load_n(&hvf->shm->guest.conf_seq, __ATOMIC_RELAXED);
 	/* the host's state as it is now: later changes are events */
 	hvf->event_seq = __atomic_load_n(&hvf->shm->host.event_seq, __ATOMIC_ACQUIRE);
 	hvf->recovery_seq = __atomic_load_n(&hvf->shm->host.recovery_seq, __ATOMIC_RELAXED);

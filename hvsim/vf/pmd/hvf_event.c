@@ -67,7 +67,9 @@ link_changed(struct hvf_watch *w, bool up)
  * Recovery: a seq change that ends in OK or FAILED means a whole reset
  * happened, even if RUNNING was never seen (shorter than one alarm
  * period): the application still gets ERR_RECOVERING first. While
- * recovering the bursts do nothing.
+ * recovering, and after a failed recovery, the bursts do nothing (ethdev's
+ * proactive error handling: the application makes no control calls
+ * meanwhile). The host keeps the rings' indices through a reset.
  */
 static bool
 recovery_changed(struct hvf_watch *w, uint32_t state, uint32_t seq)
@@ -89,7 +91,9 @@ recovery_changed(struct hvf_watch *w, uint32_t state, uint32_t seq)
 		HVF_DRV_LOG(ERR, "port %u: host recovery state %u", w->port_id, state);
 		return true;
 	}
-	if (!hvf->recovering) {
+	/* a new reset after a failed one is news again */
+	if (!hvf->recovering || hvf->recovery_failed) {
+		hvf->recovery_failed = false;
 		__atomic_store_n(&hvf->recovering, true, __ATOMIC_RELAXED);
 		hvf->events_recovery++;
 		if (!raise_event(w, RTE_ETH_EVENT_ERR_RECOVERING))
@@ -97,13 +101,19 @@ recovery_changed(struct hvf_watch *w, uint32_t state, uint32_t seq)
 	}
 	if (state == HVSIM_VF_RECOVERY_RUNNING)
 		return true;
-	/* the host rebuilt the device: give it our configuration again */
-	if (state == HVSIM_VF_RECOVERY_OK && hvf->started)
+	hvf->events_recovery++;
+	if (state == HVSIM_VF_RECOVERY_FAILED) {
+		/* unusable: the bursts stay idle until the port is closed
+		 * (or the host recovers it after all) */
+		hvf->recovery_failed = true;
+		return raise_event(w, RTE_ETH_EVENT_RECOVERY_FAILED);
+	}
+	/* the host rebuilt the device (rings kept): give it our
+	 * configuration again, then let the bursts go */
+	if (hvf->started)
 		hvf_publish_conf(hvf);
 	__atomic_store_n(&hvf->recovering, false, __ATOMIC_RELAXED);
-	hvf->events_recovery++;
-	return raise_event(w, state == HVSIM_VF_RECOVERY_OK ?
-			   RTE_ETH_EVENT_RECOVERY_SUCCESS : RTE_ETH_EVENT_RECOVERY_FAILED);
+	return raise_event(w, RTE_ETH_EVENT_RECOVERY_SUCCESS);
 }
 
 /* Look at the host state; false when the port was closed meanwhile. */

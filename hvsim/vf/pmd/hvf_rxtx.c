@@ -49,8 +49,10 @@ hvf_rxq_start(struct hvf_adapter *hvf, struct hvf_rxq *rxq)
 		return -EINVAL;
 	rxq->max_frame = hvf->dev->data->mtu + HVF_L2_OVERHEAD;
 	rxq->rss_hash = !!(conf->rxmode.offloads & RTE_ETH_RX_OFFLOAD_RSS_HASH);
-	rxq->broken = false;
-	return ring_attach(hvf, &rxq->ring, rxq->queue_id, 0);
+	if (ring_attach(hvf, &rxq->ring, rxq->queue_id, 0) != 0)
+		return -EIO;
+	rxq->halted = false;
+	return 0;
 }
 
 int
@@ -59,8 +61,10 @@ hvf_txq_start(struct hvf_adapter *hvf, struct hvf_txq *txq)
 	if (txq == NULL)
 		return -EINVAL;
 	txq->max_frame = hvf->dev->data->mtu + HVF_L2_OVERHEAD;
-	txq->broken = false;
-	return ring_attach(hvf, &txq->ring, txq->queue_id, 1);
+	if (ring_attach(hvf, &txq->ring, txq->queue_id, 1) != 0)
+		return -EIO;
+	txq->halted = false;
+	return 0;
 }
 
 /* ---- RX ----------------------------------------------------------------- */
@@ -188,7 +192,7 @@ hvf_recv_pkts(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	enum rx_verdict v;
 	int ret;
 
-	if (unlikely(rxq->broken ||
+	if (unlikely(rxq->halted ||
 		     __atomic_load_n(&rxq->hvf->recovering, __ATOMIC_RELAXED)))
 		return 0;
 	if (hv_ring_idle(&rxq->ring))
@@ -200,7 +204,7 @@ hvf_recv_pkts(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			break;
 		if (unlikely(ret == -EIO)) {
 			rxq->stats.ring_errors++;
-			rxq->broken = true;
+			rxq->halted = true;
 			HVF_DRV_LOG(ERR, "port %u: RX ring %u is corrupt; queue stopped",
 				    rxq->port_id, rxq->queue_id);
 			break;
@@ -254,8 +258,9 @@ tx_header(const struct hvf_txq *txq, const struct rte_mbuf *m, struct hvsim_vf_p
 			return false;
 		h->flags |= HVSIM_VF_TX_TSO | HVSIM_VF_TX_TCP_CKSUM;
 		h->tso_segsz = m->tso_segsz;
-	} else if (m->pkt_len > txq->max_frame) {
-		return false;
+	} else if (m->pkt_len > txq->max_frame -
+		   ((ol & RTE_MBUF_F_TX_VLAN) ? RTE_VLAN_HLEN : 0)) {
+		return false;		/* the tag the device inserts counts too */
 	}
 	if (ol & RTE_MBUF_F_TX_VLAN) {
 		h->flags |= HVSIM_VF_TX_VLAN;
@@ -284,6 +289,7 @@ tx_one(struct hvf_txq *txq, struct hv_ring_batch *b, struct rte_mbuf *m)
 	struct iovec iov[1 + HVF_TX_MAX_SEGS];
 	const struct rte_mbuf *seg;
 	unsigned int n = 1;
+	uint32_t total = 0;
 	bool signal = false;
 	int ret;
 
@@ -304,7 +310,14 @@ tx_one(struct hvf_txq *txq, struct hv_ring_batch *b, struct rte_mbuf *m)
 			continue;
 		iov[n].iov_base = rte_pktmbuf_mtod(seg, void *);
 		iov[n].iov_len = seg->data_len;
+		total += seg->data_len;
 		n++;
+	}
+	/* the record's length is the segments': a chain whose pkt_len says
+	 * otherwise would make the descriptor lie */
+	if (seg != NULL || total != m->pkt_len) {
+		txq->stats.bad_packets++;
+		return -EINVAL;
 	}
 	ret = hv_ring_batch_add(b, iov, n, &signal);
 	if (ret == -EINVAL) {
@@ -339,7 +352,7 @@ hvf_xmit_pkts(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 
 	if (unlikely(__atomic_load_n(&txq->hvf->gone, __ATOMIC_RELAXED)))
 		return tx_drop_all(txq, pkts, nb_pkts);
-	if (unlikely(txq->broken ||
+	if (unlikely(txq->halted ||
 		     __atomic_load_n(&txq->hvf->recovering, __ATOMIC_RELAXED)))
 		return 0;
 
@@ -357,7 +370,7 @@ hvf_xmit_pkts(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		ret = -EIO;
 	if (unlikely(ret == -EIO)) {
 		txq->stats.ring_errors++;
-		txq->broken = true;
+		txq->halted = true;
 		HVF_DRV_LOG(ERR, "port %u: TX ring %u is corrupt; queue stopped",
 			    txq->port_id, txq->queue_id);
 	}
