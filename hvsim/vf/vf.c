@@ -443,6 +443,13 @@ notify_guest_removal(struct hvsim_vf *vf, bool was_switched)
 		send_assoc(vf, false);
 }
 
+static uint64_t
+drain_timeout_ms(const struct hvsim_vf *vf)
+{
+	return vf->cfg.drain_timeout_ms != 0 ? vf->cfg.drain_timeout_ms :
+	       HVSIM_VF_DRAIN_TIMEOUT_MS;
+}
+
 int
 hvsim_vf_remove(struct hvsim_vf *vf)
 {
@@ -460,7 +467,7 @@ hvsim_vf_remove(struct hvsim_vf *vf)
 	finish_pending(vf, false);
 	notify_guest_removal(vf, was_switched);
 	vf->guest_back = !was_switched;
-	vf->drain_deadline_ns = now_ns() + HVSIM_VF_DRAIN_TIMEOUT_MS * MS;
+	vf->drain_deadline_ns = now_ns() + drain_timeout_ms(vf) * MS;
 	return 0;
 }
 
@@ -493,7 +500,8 @@ poll_removing(struct hvsim_vf *vf, uint64_t now)
 	    !((vf->guest_back || stopped) && drained))
 		return 0;
 	if (now >= vf->drain_deadline_ns)
-		vf_log(vf, "guest did not drain the VF within 10 s");
+		fprintf(stderr, "hvsim: nic%d vf: guest did not drain the VF within %llu ms\n",
+			vf->nic->index, (unsigned long long)drain_timeout_ms(vf));
 	revoke(vf);
 	vf_set_state(vf, HVSIM_VF_ABSENT);
 	return 1;
