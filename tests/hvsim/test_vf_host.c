@@ -432,6 +432,35 @@ expect_host_switch(struct fx *fx)
 	return hp.xid;
 }
 
+/* The host->guest ring full of other traffic (a guest that does not read
+ * its primary channel for a while): packets written. */
+static unsigned int
+fill_guest_ring(struct fx *fx)
+{
+	static uint8_t junk[4000];
+	unsigned int n = 0;
+
+	while (hvsim_chan_send(&fx->chan, HV_PKT_DATA_INBAND, 0, 0, junk, sizeof(junk)) == 0)
+		n++;
+	assert_true(n > 10);
+	while (hvsim_chan_send(&fx->chan, HV_PKT_DATA_INBAND, 0, 0, junk, 8) == 0)
+		n++;	/* not even a bare NVSP message fits now */
+	return n;
+}
+
+/* The guest reads what fill_guest_ring() put there. */
+static void
+skip_filler(struct fx *fx, unsigned int n)
+{
+	struct host_pkt hp;
+
+	while (n-- > 0) {
+		assert_int_equal(host_next(fx, &hp), 1);
+		assert_int_equal(hp.type, HV_PKT_DATA_INBAND);
+		assert_int_equal(hp.xid, 0);
+	}
+}
+
 /* ---- the guest's NVSP handshake -------------------------------------------- */
 
 /* Poll the VF a few times: a VF_ASSOCIATION that must not come yet would
@@ -646,6 +675,35 @@ bar_drain_rx(struct fx *fx, const uint8_t *want, uint32_t len)
 	if (n > 0)
 		hv_ring_read_commit(&fx->vf_rx, &sig);
 	return n;
+}
+
+/* The PMD's tx_burst on queue 0: one record per frame. */
+static void
+bar_tx(struct fx *fx, const uint8_t *frame, uint32_t len, unsigned int n)
+{
+	struct hv_ring txr;
+	unsigned int i;
+
+	assert_int_equal(hv_ring_attach(&txr, (uint8_t *)fx->bar +
+					hvsim_vf_ring_offset(&fx->bar->caps, 0, 1),
+					fx->bar->caps.ring_stride), 0);
+	for (i = 0; i < n; i++) {
+		static const uint8_t pad[8];
+		struct hvsim_vf_pkt h = { .frame_len = len };
+		uint32_t total = HVSIM_VF_REC_HDR + len;
+		struct hv_pkt_desc d = {
+			.type = HV_PKT_DATA_INBAND, .offset8 = HVSIM_VF_REC_HDR / 8,
+			.len8 = (uint16_t)((total + 7) / 8), .trans_id = i + 1,
+		};
+		struct iovec iov[4] = {
+			{ &d, sizeof(d) }, { &h, sizeof(h) },
+			{ (void *)(uintptr_t)frame, len },
+			{ (void *)(uintptr_t)pad, d.len8 * 8u - total },
+		};
+		bool sig;
+
+		assert_int_equal(hv_ring_write(&txr, iov, 4, &sig), 0);
+	}
 }
 
 /* A unicast frame to dst. */
@@ -1416,6 +1474,152 @@ test_recover_fail(void **state)
 	assert_int_equal(hvsim_vf_recover(fx->vf, true), -ENODEV);
 }
 
+/* ======================================================================= */
+/* a guest ring that is full for a while, many host messages, TX in flight   */
+/* ======================================================================= */
+
+/* A full ring is flow control, not a broken rule: the association waits
+ * for room, then goes. */
+static void
+test_assoc_waits_for_room(void **state)
+{
+	struct fx *fx = *state;
+	unsigned int n;
+
+	make_vf(fx);
+	guest_bringup(fx, HV_NVSP_PROTO_V61, CAPS_SRIOV);
+	n = fill_guest_ring(fx);
+	poll_vf(fx, 20);
+	assert_int_equal(fx->nic.stats.violations, 0);
+	assert_int_equal(fx->vf->st.offers, 0);
+	assert_false(device_dir_present(fx));
+	skip_filler(fx, n);
+	expect_empty(fx);
+	hvsim_vf_poll(fx->vf);
+	expect_assoc(fx, 1);
+	assert_true(wait_device(fx, 100) >= 0);
+	assert_int_equal(fx->vf->st.offers, 1);
+	assert_int_equal(fx->nic.stats.violations, 0);
+}
+
+/* An orderly removal while the ring is full: steering moves at once, the
+ * two messages follow, in order, once the guest reads its ring. */
+static void
+test_remove_with_full_ring(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t f[128];
+	uint32_t len;
+	unsigned int n;
+
+	switched_with_frames(fx, 0, f, &len);
+	n = fill_guest_ring(fx);
+	assert_int_equal(hvsim_vf_remove(fx->vf), 0);
+	assert_int_equal(fx->nic.datapath, HV_NVSP_DATAPATH_SYNTHETIC);
+	assert_false(hvsim_vf_steers(fx->vf, f, len));
+	poll_vf(fx, 20);
+	assert_int_equal(fx->nic.stats.violations, 0);
+	assert_true(device_present(fx));	/* the guest was not told yet */
+	skip_filler(fx, n);
+	hvsim_vf_poll(fx->vf);
+	expect_host_switch(fx);
+	expect_assoc(fx, 0);
+	expect_empty(fx);
+	expect_empty_completion(fx, guest_switch(fx, HV_NVSP_DATAPATH_SYNTHETIC, true));
+	hvsim_vf_poll(fx->vf);
+	assert_false(device_dir_present(fx));
+	assert_int_equal(fx->vf->st.removals, 1);
+	assert_int_equal(fx->vf->st.host_switches, 1);
+	assert_int_equal(fx->nic.stats.violations, 0);
+}
+
+/* A VF the guest never used goes once the guest was told, not before. */
+static void
+test_remove_unswitched_with_full_ring(void **state)
+{
+	struct fx *fx = *state;
+	unsigned int n;
+
+	offer(fx);
+	n = fill_guest_ring(fx);
+	assert_int_equal(hvsim_vf_remove(fx->vf), 0);
+	poll_vf(fx, 20);
+	assert_true(device_present(fx));
+	skip_filler(fx, n);
+	hvsim_vf_poll(fx->vf);
+	expect_assoc(fx, 0);
+	expect_empty(fx);
+	assert_false(device_dir_present(fx));
+	assert_int_equal(fx->vf->st.removals, 1);
+	assert_int_equal(fx->nic.stats.violations, 0);
+}
+
+/* Linux and DPDK never complete VF_ASSOCIATION: after many host messages
+ * left uncompleted, a guest that does complete the latest is still right. */
+static void
+test_completion_after_many_uncompleted(void **state)
+{
+	struct fx *fx = *state;
+	unsigned int i;
+	uint64_t xid;
+
+	offer(fx);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(hvsim_vf_remove(fx->vf), 0);
+		expect_assoc(fx, 0);
+		hvsim_vf_poll(fx->vf);
+		assert_false(device_dir_present(fx));
+		assert_int_equal(hvsim_vf_add(fx->vf), 0);
+		hvsim_vf_poll(fx->vf);
+		xid = expect_assoc(fx, 1);
+		assert_true(wait_device(fx, 100) >= 0);
+	}
+	assert_int_equal(fx->vf->st.offers, 5);
+	guest_complete(fx, xid, NULL, 0);
+	assert_int_equal(fx->vf->st.guest_completions, 1);
+	assert_int_equal(fx->nic.stats.violations, 0);
+}
+
+/* Frames the guest put on the VF's TX ring that the host had not read when
+ * the device went are lost in the transition too. */
+static void
+test_surprise_counts_tx_ring(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t f[128];
+	uint32_t len;
+
+	switched_with_frames(fx, 2, f, &len);
+	bar_tx(fx, f, len, 1);
+	hvsim_vf_poll(fx->vf);
+	assert_int_equal(nwire, 1);
+	assert_int_equal(fx->vf->st.tx_frames, 1);
+	bar_tx(fx, f, len, 3);	/* not read yet */
+	assert_int_equal(hvsim_vf_surprise(fx->vf), 0);
+	assert_int_equal(fx->vf->st.lost_in_transition, 2 + 3);
+	assert_int_equal(nwire, 1);
+}
+
+/* A VF whose recovery failed drops what the guest sends: counted. */
+static void
+test_failed_vf_counts_tx(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t f[128];
+	uint32_t len;
+
+	switched_with_frames(fx, 0, f, &len);
+	assert_int_equal(hvsim_vf_recover(fx->vf, false), 0);
+	assert_true(wait_recovery(fx, mono_ns()) >= 0);
+	assert_int_equal(fx->bar->host.recovery, HVSIM_VF_RECOVERY_FAILED);
+	bar_tx(fx, f, len, 4);
+	hvsim_vf_poll(fx->vf);
+	assert_int_equal(nwire, 0);
+	assert_int_equal(fx->vf->st.tx_frames, 0);
+	assert_int_equal(fx->vf->st.tx_bad, 0);
+	assert_int_equal(fx->vf->st.lost_in_transition, 4);
+}
+
 int
 main(void)
 {
@@ -1442,6 +1646,14 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_steering, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover_ok, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover_fail, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_assoc_waits_for_room, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remove_with_full_ring, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remove_unswitched_with_full_ring, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_completion_after_many_uncompleted, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_surprise_counts_tx_ring, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_vf_counts_tx, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
