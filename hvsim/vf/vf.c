@@ -647,6 +647,11 @@ hvsim_vf_session_end(struct hvsim_vf *vf)
 	memset(vf->host_xid, 0, sizeof(vf->host_xid));
 	vf->outbox_len = 0;	/* its channel is gone */
 	vf->pending.active = false;
+	/* the NVSP reset cleared nic->datapath already: the state tells */
+	if (vf->state == HVSIM_VF_SWITCHED) {
+		vf->st.switches_to_synthetic++;
+		vf_log(vf, "data path -> synthetic (session ended)");
+	}
 	vf->nic->datapath = HV_NVSP_DATAPATH_SYNTHETIC;
 	vf->assoc_sent = false;
 	switch (vf->state) {

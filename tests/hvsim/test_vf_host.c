@@ -59,8 +59,6 @@
 #define VF_QUEUES	2u
 #define MS		(1000ull * 1000ull)
 
-#define BDF		"7870:00:02.0"
-#define SERIAL		1u
 
 static const uint8_t nic_mac[6] = { 0x00, 0x15, 0x5d, 0x42, 0x00, 0x10 };
 
@@ -91,12 +89,15 @@ struct fx {
 	uint8_t scratch[8192];
 	uint64_t next_xid;
 	char root[64];			/* the guest's /sys/bus */
+	char bdf[16];			/* the VF of NIC i: 7870+i:00:02.0 */
+	uint32_t serial;		/* and its serial, 1 + i */
 	struct hvsim_vf_config cfg;
 	struct hvsim_vf *vf;
 	/* the guest's view of the VF's BAR (the PMD's mapping) */
 	struct hvsim_vf_shm *bar;
 	uint64_t bar_size;
 	struct hv_ring vf_rx;		/* RX ring of queue 0, as the PMD reads it */
+	int saved_irq_fd;		/* while no session is open */
 };
 
 static int
@@ -190,6 +191,8 @@ teardown(void **state)
 static void
 make_vf(struct fx *fx)
 {
+	snprintf(fx->bdf, sizeof(fx->bdf), "%04x:00:02.0", 0x7870 + fx->nic.index);
+	fx->serial = 1u + (uint32_t)fx->nic.index;
 	fx->vf = hvsim_vf_create(&fx->nic, &fx->cfg, NULL);
 	assert_non_null(fx->vf);
 	fx->nic.vf = fx->vf;
@@ -222,7 +225,7 @@ device_present(const struct fx *fx)
 	char path[256];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "%s/pci/devices/" BDF "/resource0", fx->root);
+	snprintf(path, sizeof(path), "%s/pci/devices/%s/resource0", fx->root, fx->bdf);
 	return stat(path, &st) == 0;
 }
 
@@ -232,7 +235,7 @@ device_dir_present(const struct fx *fx)
 	char path[256];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "%s/pci/devices/" BDF, fx->root);
+	snprintf(path, sizeof(path), "%s/pci/devices/%s", fx->root, fx->bdf);
 	return stat(path, &st) == 0;
 }
 
@@ -394,7 +397,7 @@ expect_empty_completion(struct fx *fx, uint64_t xid)
 	assert_int_equal(hp.plen, 0);
 }
 
-/* The next host packet is VF_ASSOCIATION(allocated, SERIAL) with RC;
+/* The next host packet is VF_ASSOCIATION(allocated, serial) with RC;
  * returns its xid. */
 static uint64_t
 expect_assoc(struct fx *fx, uint32_t allocated)
@@ -409,7 +412,7 @@ expect_assoc(struct fx *fx, uint32_t allocated)
 	memcpy(&m, hp.payload, sizeof(m));
 	assert_int_equal(m.type, HV_NVSP_MSG_VF_ASSOC);
 	assert_int_equal(m.allocated, allocated);
-	assert_int_equal(m.serial, SERIAL);
+	assert_int_equal(m.serial, fx->serial);
 	assert_true(hp.xid != 0);
 	return hp.xid;
 }
@@ -613,7 +616,7 @@ bar_map(struct fx *fx)
 	struct stat st;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/pci/devices/" BDF "/resource0", fx->root);
+	snprintf(path, sizeof(path), "%s/pci/devices/%s/resource0", fx->root, fx->bdf);
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	assert_true(fd >= 0);
 	assert_int_equal(fstat(fd, &st), 0);
@@ -624,7 +627,7 @@ bar_map(struct fx *fx)
 	assert_true(fx->bar != MAP_FAILED);
 	assert_int_equal(fx->bar->caps.magic, HVSIM_VF_MAGIC);
 	assert_int_equal(fx->bar->caps.max_queues, VF_QUEUES);
-	assert_int_equal(fx->bar->caps.serial, SERIAL);
+	assert_int_equal(fx->bar->caps.serial, fx->serial);
 	assert_memory_equal(fx->bar->caps.mac, nic_mac, 6);
 	assert_int_equal(fx->bar->host.gone, 0);
 	assert_int_equal(hv_ring_attach(&fx->vf_rx, (uint8_t *)fx->bar +
@@ -1620,6 +1623,257 @@ test_failed_vf_counts_tx(void **state)
 	assert_int_equal(fx->vf->st.lost_in_transition, 4);
 }
 
+/* ======================================================================= */
+/* names, sessions, races, RX drops                                          */
+/* ======================================================================= */
+
+static void
+read_file(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(buf, 1, size - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+/* NIC 1's VF: 7871:00:02.0, serial 2, enP30833s2, slot 2, driver hvsim_vf. */
+static void
+test_names_second_nic(void **state)
+{
+	struct fx *fx = *state;
+	char path[256], buf[64];
+	ssize_t n;
+
+	fx->nic.index = 1;
+	offer(fx);
+	assert_string_equal(fx->bdf, "7871:00:02.0");
+	assert_int_equal(fx->serial, 2);
+	bar_map(fx);
+	snprintf(path, sizeof(path), "%s/pci/slots/2/address", fx->root);
+	read_file(path, buf, sizeof(buf));
+	assert_string_equal(buf, "7871:00:02\n");
+	snprintf(path, sizeof(path), "%s/pci/devices/7871:00:02.0/net/enP30833s2/address",
+		 fx->root);
+	read_file(path, buf, sizeof(buf));
+	assert_string_equal(buf, "00:15:5d:42:00:10\n");
+	snprintf(path, sizeof(path), "%s/pci/devices/7871:00:02.0/vendor", fx->root);
+	read_file(path, buf, sizeof(buf));
+	assert_string_equal(buf, "0x1414\n");
+	snprintf(path, sizeof(path), "%s/pci/devices/7871:00:02.0/device", fx->root);
+	read_file(path, buf, sizeof(buf));
+	assert_string_equal(buf, "0xf0f1\n");
+	snprintf(path, sizeof(path), "%s/pci/devices/7871:00:02.0/driver", fx->root);
+	n = readlink(path, buf, sizeof(buf) - 1);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, "drivers/hvsim_vf"));
+	/* revoked: the slot goes with it */
+	assert_int_equal(hvsim_vf_surprise(fx->vf), 0);
+	snprintf(path, sizeof(path), "%s/pci/slots/2", fx->root);
+	assert_int_equal(access(path, F_OK), -1);
+	expect_assoc(fx, 0);
+}
+
+/* What vmbus/nic.c does when the guest closes the device, and reopens. */
+static void
+session_close(struct fx *fx)
+{
+	vsp_nvsp_reset(&fx->nic);
+	vsp_rndis_reset(&fx->nic);
+	vsp_rxbuf_reset(&fx->nic);
+	hvsim_vf_session_end(fx->vf);
+	fx->saved_irq_fd = fx->nic.irq_fd;
+	fx->nic.irq_fd = -1;
+}
+
+static void
+session_open(struct fx *fx)
+{
+	fx->nic.irq_fd = fx->saved_irq_fd;
+	memset(fx->ring, 0, 2 * RING_HALF);
+	assert_int_equal(hvsim_chan_attach(&fx->chan, fx->ring, 2 * RING_HALF, 14, 0, -1), 0);
+	assert_int_equal(hv_ring_attach(&fx->guest_out, fx->ring, RING_HALF), 0);
+	assert_int_equal(hv_ring_attach(&fx->guest_in, (uint8_t *)fx->ring + RING_HALF,
+					RING_HALF), 0);
+}
+
+/* The guest closes while on the VF: steering back, the device stays; the
+ * next session hears of it again (same serial) and finds it there. */
+static void
+test_session_end_and_new_session(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t f[128];
+	uint32_t len;
+
+	switched_with_frames(fx, 0, f, &len);
+	assert_true(hvsim_vf_steers(fx->vf, f, len));
+	session_close(fx);
+	assert_false(hvsim_vf_steers(fx->vf, f, len));
+	assert_string_equal(hvsim_vf_state_name(fx->vf), "offering");
+	assert_int_equal(fx->vf->st.switches_to_synthetic, 1);
+	poll_vf(fx, 10);	/* nobody to tell */
+	assert_true(device_present(fx));
+	session_open(fx);
+	guest_bringup(fx, HV_NVSP_PROTO_V61, CAPS_SRIOV);
+	hvsim_vf_poll(fx->vf);
+	expect_assoc(fx, 1);
+	expect_empty(fx);
+	assert_string_equal(hvsim_vf_state_name(fx->vf), "offered");
+	assert_int_equal(fx->bar->host.gone, 0);	/* the same device */
+	assert_int_equal(fx->vf->st.offers, 2);
+	assert_int_equal(fx->vf->st.removals, 0);
+	expect_empty_completion(fx, guest_switch(fx, HV_NVSP_DATAPATH_VF, true));
+	assert_true(hvsim_vf_steers(fx->vf, f, len));
+	assert_int_equal(fx->nic.stats.violations, 0);
+}
+
+/* The guest goes away in the middle of an orderly removal: nobody to wait
+ * for, revoked at the next poll. */
+static void
+test_session_end_while_removing(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t f[128];
+	uint32_t len;
+
+	switched_with_frames(fx, 1, f, &len);
+	assert_int_equal(hvsim_vf_remove(fx->vf), 0);
+	poll_vf(fx, 5);
+	assert_true(device_present(fx));
+	session_close(fx);
+	hvsim_vf_poll(fx->vf);
+	assert_false(device_dir_present(fx));
+	assert_int_equal(fx->vf->st.removals, 1);
+	assert_int_equal(fx->vf->st.lost_in_transition, 1);
+	assert_string_equal(hvsim_vf_state_name(fx->vf), "absent");
+	session_open(fx);
+}
+
+/* A late switch the guest takes back before it was answered. */
+static void
+test_late_then_synthetic(void **state)
+{
+	struct fx *fx = *state;
+	uint64_t xid_vf, xid_syn;
+
+	offer(fx);
+	hvsim_vf_set_switch_mode(fx->vf, HVSIM_VF_SWITCH_LATE, 100);
+	xid_vf = guest_switch(fx, HV_NVSP_DATAPATH_VF, true);
+	poll_vf(fx, 10);
+	expect_empty(fx);
+	xid_syn = guest_switch(fx, HV_NVSP_DATAPATH_SYNTHETIC, true);
+	expect_empty_completion(fx, xid_vf);
+	expect_empty_completion(fx, xid_syn);
+	poll_vf(fx, 150);
+	expect_empty(fx);
+	assert_int_equal(fx->nic.datapath, HV_NVSP_DATAPATH_SYNTHETIC);
+	assert_int_equal(fx->vf->st.switches_to_vf, 0);
+	assert_int_equal(fx->nic.stats.violations, 0);
+}
+
+/* A late switch overtaken by an orderly removal: answered, never honoured;
+ * the guest was not on the VF, so no host 129. */
+static void
+test_late_then_remove(void **state)
+{
+	struct fx *fx = *state;
+	uint64_t xid;
+
+	offer(fx);
+	hvsim_vf_set_switch_mode(fx->vf, HVSIM_VF_SWITCH_LATE, 100);
+	xid = guest_switch(fx, HV_NVSP_DATAPATH_VF, true);
+	assert_int_equal(hvsim_vf_remove(fx->vf), 0);
+	expect_empty_completion(fx, xid);
+	expect_assoc(fx, 0);
+	expect_empty(fx);
+	poll_vf(fx, 150);
+	expect_empty(fx);
+	assert_false(device_dir_present(fx));
+	assert_int_equal(fx->nic.datapath, HV_NVSP_DATAPATH_SYNTHETIC);
+	assert_int_equal(fx->vf->st.switches_to_vf, 0);
+	assert_int_equal(fx->vf->st.host_switches, 0);
+}
+
+/* A switch to the VF while it is being removed: a race, not a violation. */
+static void
+test_switch_while_removing(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t f[128];
+	uint32_t len;
+
+	switched_with_frames(fx, 0, f, &len);
+	assert_int_equal(hvsim_vf_remove(fx->vf), 0);
+	expect_host_switch(fx);
+	expect_assoc(fx, 0);
+	expect_empty_completion(fx, guest_switch(fx, HV_NVSP_DATAPATH_VF, true));
+	assert_int_equal(fx->nic.datapath, HV_NVSP_DATAPATH_SYNTHETIC);
+	assert_false(hvsim_vf_steers(fx->vf, f, len));
+	assert_int_equal(fx->vf->st.switch_refused, 1);
+	assert_int_equal(fx->vf->st.violations, 0);
+	assert_int_equal(fx->nic.stats.violations, 0);
+	assert_string_equal(hvsim_vf_state_name(fx->vf), "removing");
+}
+
+/* Surprise removal of a VF the guest never switched to: no 129. */
+static void
+test_surprise_unswitched(void **state)
+{
+	struct fx *fx = *state;
+
+	offer(fx);
+	assert_int_equal(hvsim_vf_surprise(fx->vf), 0);
+	assert_false(device_dir_present(fx));
+	expect_assoc(fx, 0);
+	expect_empty(fx);
+	assert_int_equal(fx->vf->st.host_switches, 0);
+	assert_int_equal(fx->vf->st.surprise_removals, 1);
+}
+
+/* Frames the VF could not take: each reason counted apart, none of them
+ * lost in a transition. */
+static void
+test_rx_drops_counted_apart(void **state)
+{
+	struct fx *fx = *state;
+	static uint8_t big[1600];
+	uint8_t f[128];
+	uint32_t len, n = 0;
+
+	offer(fx);
+	bar_map(fx);
+	guest_switch(fx, HV_NVSP_DATAPATH_VF, false);
+	len = frame_to(f, nic_mac, 3);
+	/* the PMD has not started the port */
+	assert_int_equal(hvsim_vf_deliver(fx->vf, f, len, 0), -ENETDOWN);
+	assert_int_equal(fx->vf->st.rx_dropped_stopped, 1);
+	bar_start(fx, 1);
+	/* beyond its MTU (1500 + 14) */
+	frame_to(big, nic_mac, 3);
+	assert_int_equal(hvsim_vf_deliver(fx->vf, big, 1515, 0), -EMSGSIZE);
+	assert_int_equal(hvsim_vf_deliver(fx->vf, big, 1514, 0), 0);
+	assert_int_equal(fx->vf->st.rx_dropped_oversize, 1);
+	/* its RX ring full */
+	while (hvsim_vf_deliver(fx->vf, f, len, 0) == 0)
+		n++;
+	assert_true(n > 100);
+	assert_int_equal(fx->vf->st.rx_dropped_ring, 1);
+	assert_int_equal(fx->vf->st.rx_frames, n + 1);
+	assert_int_equal(fx->vf->st.lost_in_transition, 0);
+	/* a configuration the device cannot do is refused: stopped */
+	fx->bar->guest.mtu = 9001;
+	__atomic_fetch_add(&fx->bar->guest.conf_seq, 1, __ATOMIC_RELEASE);
+	hvsim_vf_poll(fx->vf);
+	assert_int_equal(fx->vf->st.conf_bad, 1);
+	assert_int_equal(hvsim_vf_deliver(fx->vf, f, len, 0), -ENETDOWN);
+	assert_int_equal(fx->vf->st.rx_dropped_stopped, 2);
+	assert_int_equal(fx->vf->st.lost_in_transition, 0);
+}
+
 int
 main(void)
 {
@@ -1654,6 +1908,14 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_surprise_counts_tx_ring, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_vf_counts_tx, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_names_second_nic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_session_end_and_new_session, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_session_end_while_removing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_late_then_synthetic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_late_then_remove, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_switch_while_removing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_surprise_unswitched, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_drops_counted_apart, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
