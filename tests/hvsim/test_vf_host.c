@@ -58,11 +58,11 @@
 #define SEND_GPADL	0xe1e11u
 #define VF_QUEUES	2u
 #define MS		(1000ull * 1000ull)
-
+#define SLACK_MS	2000	/* a loaded machine: how late a due event may be seen */
 
 static const uint8_t nic_mac[6] = { 0x00, 0x15, 0x5d, 0x42, 0x00, 0x10 };
 
-/* ---- the wire: nothing in these tests sends to it --------------------------- */
+/* ---- the wire: a stub of the switch counts what the VF sends -------------- */
 
 static unsigned int nwire;
 
@@ -246,14 +246,58 @@ wait_device(struct fx *fx, unsigned int max_ms)
 {
 	uint64_t t0 = mono_ns();
 
-	while (mono_ns() - t0 < max_ms * MS) {
+	do {
 		hvsim_vf_poll(fx->vf);
 		if (device_present(fx))
 			return (int64_t)((mono_ns() - t0) / MS);
 		sleep_ms(1);
-	}
+	} while (mono_ns() - t0 < max_ms * MS);
 	return -1;
 }
+
+/*
+ * Poll the VF until cond holds (at most SLACK_MS after t0); the ms since
+ * t0, measured after the poll that made it hold, or -1. The event is due
+ * not_before_ms after t0 at the earliest (t0 was read before the call
+ * that set it up), so it must not hold after any poll that ended sooner:
+ * asserted, whatever the machine's scheduling.
+ */
+static int64_t
+poll_until(struct fx *fx, uint64_t t0, unsigned int not_before_ms, bool (*cond)(struct fx *))
+{
+	for (;;) {
+		bool hit;
+		uint64_t elapsed;
+
+		hvsim_vf_poll(fx->vf);
+		hit = cond(fx);
+		elapsed = mono_ns() - t0;
+		if (hit) {
+			if (elapsed < not_before_ms * MS)
+				print_error("seen after %llu ms, due after %u ms\n",
+					    (unsigned long long)(elapsed / MS), not_before_ms);
+			assert_true(elapsed >= not_before_ms * MS);
+			return (int64_t)(elapsed / MS);
+		}
+		if (elapsed > (not_before_ms + SLACK_MS) * MS)
+			return -1;
+		sleep_ms(1);
+	}
+}
+
+static bool
+cond_device(struct fx *fx)
+{
+	return device_present(fx);
+}
+
+static bool
+cond_device_gone(struct fx *fx)
+{
+	return !device_dir_present(fx);
+}
+
+static bool cond_guest_has_mail(struct fx *fx);
 
 /* ---- the guest side of the channel ---------------------------------------- */
 
@@ -359,6 +403,12 @@ host_next(struct fx *fx, struct host_pkt *hp)
 		guest_complete(fx, hp->xid, &c, sizeof(c));
 	}
 	return 1;
+}
+
+static bool
+cond_guest_has_mail(struct fx *fx)
+{
+	return hv_ring_readable(&fx->guest_in) > 0;
 }
 
 static void
@@ -823,23 +873,20 @@ static void
 test_device_after_delay(void **state)
 {
 	struct fx *fx = *state;
-	uint64_t t_assoc;
+	uint64_t t0;
 	int64_t ms;
 
 	fx->cfg.delay_ms = 100;
 	make_vf(fx);
 	guest_bringup(fx, HV_NVSP_PROTO_V61, CAPS_SRIOV);
+	t0 = mono_ns();
 	hvsim_vf_poll(fx->vf);
-	t_assoc = mono_ns();
 	expect_assoc(fx, 1);
-	poll_vf(fx, 50);
 	assert_false(device_dir_present(fx));
 	assert_string_equal(hvsim_vf_state_name(fx->vf), "offering");
-	ms = wait_device(fx, 2000);
-	assert_true(ms >= 0);
-	ms = (int64_t)((mono_ns() - t_assoc) / MS);
+	ms = poll_until(fx, t0, 100, cond_device);
 	print_message("# device %lld ms after VF_ASSOCIATION\n", (long long)ms);
-	assert_true(ms >= 100 && ms < 1000);
+	assert_true(ms >= 100);
 	poll_vf(fx, 0);
 	assert_string_equal(hvsim_vf_state_name(fx->vf), "offered");
 	expect_empty(fx);
@@ -864,17 +911,9 @@ test_device_before_assoc(void **state)
 	assert_string_equal(hvsim_vf_state_name(fx->vf), "offering");
 	guest_bringup(fx, HV_NVSP_PROTO_V61, CAPS_SRIOV);
 	/* the guest is ready now, but the association waits for its time */
-	hvsim_vf_poll(fx->vf);
-	expect_empty(fx);
-	while (mono_ns() - t_dev < 2000 * MS) {
-		hvsim_vf_poll(fx->vf);
-		if (hv_ring_readable(&fx->guest_in) > 0)
-			break;
-		sleep_ms(1);
-	}
-	ms = (int64_t)((mono_ns() - t_dev) / MS);
+	ms = poll_until(fx, t_dev, 100, cond_guest_has_mail);
 	print_message("# VF_ASSOCIATION %lld ms after the device was due\n", (long long)ms);
-	assert_true(ms >= 100 && ms < 1000);
+	assert_true(ms >= 100);
 	expect_assoc(fx, 1);
 	assert_int_equal(host_next(fx, &hp), 0);
 	assert_string_equal(hvsim_vf_state_name(fx->vf), "offered");
@@ -1024,6 +1063,12 @@ test_switch_before_device(void **state)
 /* (3) switch modes                                                          */
 /* ======================================================================= */
 
+static bool
+cond_switched_or_answered(struct fx *fx)
+{
+	return fx->nic.datapath == HV_NVSP_DATAPATH_VF || cond_guest_has_mail(fx);
+}
+
 static void
 test_switch_late(void **state)
 {
@@ -1031,26 +1076,19 @@ test_switch_late(void **state)
 	uint8_t f[128];
 	uint32_t len = frame_to(f, nic_mac, 1);
 	uint64_t xid, t0;
-	int64_t ms = -1;
+	int64_t ms;
 
 	offer(fx);
 	hvsim_vf_set_switch_mode(fx->vf, HVSIM_VF_SWITCH_LATE, 100);
-	xid = guest_switch(fx, HV_NVSP_DATAPATH_VF, true);
 	t0 = mono_ns();
-	poll_vf(fx, 50);
+	xid = guest_switch(fx, HV_NVSP_DATAPATH_VF, true);
 	assert_int_equal(fx->nic.datapath, HV_NVSP_DATAPATH_SYNTHETIC);
 	assert_false(hvsim_vf_steers(fx->vf, f, len));
 	expect_empty(fx);
-	while (mono_ns() - t0 < 2000 * MS) {
-		hvsim_vf_poll(fx->vf);
-		if (hv_ring_readable(&fx->guest_in) > 0) {
-			ms = (int64_t)((mono_ns() - t0) / MS);
-			break;
-		}
-		sleep_ms(1);
-	}
+	/* neither the answer nor the steering before 100 ms */
+	ms = poll_until(fx, t0, 100, cond_switched_or_answered);
 	print_message("# late switch answered after %lld ms\n", (long long)ms);
-	assert_true(ms >= 100 && ms < 1000);
+	assert_true(ms >= 100);
 	/* steering changed with the answer, not before */
 	assert_int_equal(fx->nic.datapath, HV_NVSP_DATAPATH_VF);
 	assert_true(hvsim_vf_steers(fx->vf, f, len));
@@ -1213,27 +1251,20 @@ test_remove_deadline(void **state)
 	uint8_t f[128];
 	uint32_t len;
 	uint64_t t0;
-	int64_t ms = -1;
+	int64_t ms;
 
 	fx->cfg.drain_timeout_ms = 100;
 	switched_with_frames(fx, 2, f, &len);
-	assert_int_equal(hvsim_vf_remove(fx->vf), 0);
 	t0 = mono_ns();
+	assert_int_equal(hvsim_vf_remove(fx->vf), 0);
 	expect_host_switch(fx);
 	expect_assoc(fx, 0);
 	expect_empty(fx);
 	log_begin(&log);
-	while (mono_ns() - t0 < 2000 * MS) {
-		hvsim_vf_poll(fx->vf);
-		if (!device_dir_present(fx)) {
-			ms = (int64_t)((mono_ns() - t0) / MS);
-			break;
-		}
-		sleep_ms(1);
-	}
+	ms = poll_until(fx, t0, 100, cond_device_gone);
 	log_end(&log);
 	print_message("# revoked %lld ms after the removal began\n", (long long)ms);
-	assert_true(ms >= 100 && ms < 1000);
+	assert_true(ms >= 100);
 	assert_non_null(strstr(log.text, "guest did not drain the VF within 100 ms"));
 	assert_int_equal(fx->bar->host.gone, 1);
 	assert_int_equal(fx->vf->st.removals, 1);
@@ -1400,18 +1431,18 @@ test_steering(void **state)
 /* (7) recovery                                                              */
 /* ======================================================================= */
 
-/* Poll until host.recovery leaves RUNNING; the ms it took, or -1. */
+static bool
+cond_recovery_over(struct fx *fx)
+{
+	return __atomic_load_n(&fx->bar->host.recovery, __ATOMIC_ACQUIRE) !=
+	       HVSIM_VF_RECOVERY_RUNNING;
+}
+
+/* Poll until host.recovery leaves RUNNING: not before 100 ms after t0. */
 static int64_t
 wait_recovery(struct fx *fx, uint64_t t0)
 {
-	while (mono_ns() - t0 < 2000 * MS) {
-		hvsim_vf_poll(fx->vf);
-		if (__atomic_load_n(&fx->bar->host.recovery, __ATOMIC_ACQUIRE) !=
-		    HVSIM_VF_RECOVERY_RUNNING)
-			return (int64_t)((mono_ns() - t0) / MS);
-		sleep_ms(1);
-	}
-	return -1;
+	return poll_until(fx, t0, 100, cond_recovery_over);
 }
 
 static void
@@ -1437,7 +1468,7 @@ test_recover_ok(void **state)
 	assert_int_equal(fx->vf->st.lost_in_transition, 1);
 	ms = wait_recovery(fx, t0);
 	print_message("# recovery OK after %lld ms\n", (long long)ms);
-	assert_true(ms >= 100 && ms < 1000);
+	assert_true(ms >= 100);
 	assert_int_equal(fx->bar->host.recovery, HVSIM_VF_RECOVERY_OK);
 	assert_int_equal(fx->bar->host.recovery_seq, rseq + 2);
 	assert_int_equal(fx->bar->host.event_seq, seq + 2);
@@ -1464,7 +1495,7 @@ test_recover_fail(void **state)
 	assert_int_equal(fx->bar->host.recovery, HVSIM_VF_RECOVERY_RUNNING);
 	ms = wait_recovery(fx, t0);
 	print_message("# recovery FAILED after %lld ms\n", (long long)ms);
-	assert_true(ms >= 100 && ms < 1000);
+	assert_true(ms >= 100);
 	assert_int_equal(fx->bar->host.recovery, HVSIM_VF_RECOVERY_FAILED);
 	assert_int_equal(fx->bar->host.gone, 0);
 	assert_int_equal(hvsim_vf_deliver(fx->vf, f, len, 0), -ENODEV);
@@ -1610,10 +1641,12 @@ test_failed_vf_counts_tx(void **state)
 	struct fx *fx = *state;
 	uint8_t f[128];
 	uint32_t len;
+	uint64_t t0;
 
 	switched_with_frames(fx, 0, f, &len);
+	t0 = mono_ns();
 	assert_int_equal(hvsim_vf_recover(fx->vf, false), 0);
-	assert_true(wait_recovery(fx, mono_ns()) >= 0);
+	assert_true(wait_recovery(fx, t0) >= 0);
 	assert_int_equal(fx->bar->host.recovery, HVSIM_VF_RECOVERY_FAILED);
 	bar_tx(fx, f, len, 4);
 	hvsim_vf_poll(fx->vf);
@@ -1761,7 +1794,7 @@ test_late_then_synthetic(void **state)
 	uint64_t xid_vf, xid_syn;
 
 	offer(fx);
-	hvsim_vf_set_switch_mode(fx->vf, HVSIM_VF_SWITCH_LATE, 100);
+	hvsim_vf_set_switch_mode(fx->vf, HVSIM_VF_SWITCH_LATE, 5000);
 	xid_vf = guest_switch(fx, HV_NVSP_DATAPATH_VF, true);
 	poll_vf(fx, 10);
 	expect_empty(fx);
