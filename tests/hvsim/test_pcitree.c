@@ -738,19 +738,21 @@ test_remove(void **state)
 	assert_int_equal(path[1], 0);
 }
 
+#define PCI_TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_add_exact_files, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_add_without_options, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_paths, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_specs_leave_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_duplicates_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_failure_halfway_leaves_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_appears_in_one_step, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_scanner_sees_whole_devices, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
+		PCI_TEST(test_add_exact_files),
+		PCI_TEST(test_add_without_options),
+		PCI_TEST(test_paths),
+		PCI_TEST(test_bad_specs_leave_nothing),
+		PCI_TEST(test_duplicates_refused),
+		PCI_TEST(test_failure_halfway_leaves_nothing),
+		PCI_TEST(test_appears_in_one_step),
+		PCI_TEST(test_scanner_sees_whole_devices),
+		PCI_TEST(test_remove),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
