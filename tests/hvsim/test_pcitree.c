@@ -487,6 +487,87 @@ test_failure_halfway_leaves_nothing(void **state)
 	expect_names(f, BDF0, "devices");
 }
 
+/* ---- the BAR laid out while hidden --------------------------------------- */
+
+struct bar_init {
+	const char *dev;	/* the final device directory */
+	bool saw_final;		/* it existed during the call: a bug */
+	uint64_t size;
+	uint8_t *map;
+	int fail;		/* return this instead */
+};
+
+static int
+lay_out_bar(int fd, uint64_t size, void *arg)
+{
+	struct bar_init *bi = arg;
+	void *p;
+
+	bi->saw_final = exists(bi->dev);
+	bi->size = size;
+	if (bi->fail)
+		return bi->fail;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	bi->map = p;
+	memcpy(bi->map, "VHVF", 4);
+	return 0;
+}
+
+static void
+test_bar_laid_out_while_hidden(void **state)
+{
+	struct fixture *f = *state;
+	char dev[PATH_MAX], path[PATH_MAX];
+	struct hvsim_pci_spec s, other;
+	struct bar_init bi;
+	char head[5] = { 0 };
+	int fd;
+
+	vf_spec(&s, 0);
+	dev_dir(dev, sizeof(dev), f, BDF0);
+	memset(&bi, 0, sizeof(bi));
+	bi.dev = dev;
+	assert_int_equal(hvsim_pcitree_add_with(f->bus, &s, lay_out_bar, &bi), 0);
+	assert_false(bi.saw_final);
+	assert_int_equal(bi.size, BAR0_SIZE);
+	assert_non_null(bi.map);
+	/* what the callback wrote is there when the device appears, and
+	 * its mapping is the device's BAR */
+	assert_int_equal(hvsim_pcitree_path(path, sizeof(path), f->bus, BDF0,
+					    "resource0"), 0);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, head, 4, 0), 4);
+	assert_string_equal(head, "VHVF");
+	bi.map[BAR0_SIZE - 1] = 0x77;
+	assert_int_equal(pread(fd, head, 1, BAR0_SIZE - 1), 1);
+	assert_int_equal((uint8_t)head[0], 0x77);
+	close(fd);
+	munmap(bi.map, BAR0_SIZE);
+
+	/* the callback fails: its error, nothing left */
+	vf_spec(&other, 1);
+	memset(&bi, 0, sizeof(bi));
+	bi.dev = dev;
+	bi.fail = -EIO;
+	assert_int_equal(hvsim_pcitree_add_with(f->bus, &other, lay_out_bar, &bi),
+			 -EIO);
+	expect_names(f, BDF0, "devices");
+	expect_names(f, "1", "slots");
+	/* a later step fails (the slot is taken): nothing left either */
+	other.serial = 1;
+	memset(&bi, 0, sizeof(bi));
+	bi.dev = dev;
+	assert_int_equal(hvsim_pcitree_add_with(f->bus, &other, lay_out_bar, &bi),
+			 -EEXIST);
+	assert_non_null(bi.map);
+	munmap(bi.map, BAR0_SIZE);
+	expect_names(f, BDF0, "devices");
+	expect_names(f, BDF0, "drivers/hvsim_vf");
+}
+
 /* ---- atomicity ---------------------------------------------------------- */
 
 struct inotify_counts {
@@ -750,6 +831,7 @@ main(void)
 		PCI_TEST(test_bad_specs_leave_nothing),
 		PCI_TEST(test_duplicates_refused),
 		PCI_TEST(test_failure_halfway_leaves_nothing),
+		PCI_TEST(test_bar_laid_out_while_hidden),
 		PCI_TEST(test_appears_in_one_step),
 		PCI_TEST(test_scanner_sees_whole_devices),
 		PCI_TEST(test_remove),
