@@ -700,7 +700,7 @@ bar_start(struct fx *fx, uint32_t started)
 	g->rss_types = 0;
 	g->offloads = 0;
 	memset(g->reta, 0, sizeof(g->reta));
-	__atomic_fetch_add(&g->conf_seq, 1, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&g->conf_seq, 2, __ATOMIC_RELEASE);	/* even: complete (seqlock) */
 	hvsim_vf_poll(fx->vf);
 }
 
@@ -1899,7 +1899,7 @@ test_rx_drops_counted_apart(void **state)
 	assert_int_equal(fx->vf->st.lost_in_transition, 0);
 	/* a configuration the device cannot do is refused: stopped */
 	fx->bar->guest.mtu = 9001;
-	__atomic_fetch_add(&fx->bar->guest.conf_seq, 1, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&fx->bar->guest.conf_seq, 2, __ATOMIC_RELEASE);	/* even */
 	hvsim_vf_poll(fx->vf);
 	assert_int_equal(fx->vf->st.conf_bad, 1);
 	assert_int_equal(hvsim_vf_deliver(fx->vf, f, len, 0), -ENETDOWN);
