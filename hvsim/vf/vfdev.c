@@ -108,26 +108,20 @@ init_rings(struct hvsim_vf *vf)
 	return 0;
 }
 
+/* Called on the still hidden device's resource0: map it, lay it out. */
 static int
-map_bar(struct hvsim_vf *vf)
+init_bar(int bar_fd, uint64_t bar0_size, void *arg)
 {
-	char path[4096];
+	struct hvsim_vf *vf = arg;
 	void *p;
-	int fd, ret;
 
-	ret = hvsim_pcitree_path(path, sizeof(path), bus_root(vf), vf->spec.bdf, "resource0");
-	if (ret < 0)
-		return ret;
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	p = mmap(NULL, vf->spec.bar0_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
+	p = mmap(NULL, bar0_size, PROT_READ | PROT_WRITE, MAP_SHARED, bar_fd, 0);
 	if (p == MAP_FAILED)
 		return -errno;
 	vf->shm = p;
-	vf->bar_size = vf->spec.bar0_size;
-	return 0;
+	vf->bar_size = bar0_size;
+	init_caps(vf);
+	return init_rings(vf);
 }
 
 /*
@@ -141,16 +135,9 @@ vfdev_create(struct hvsim_vf *vf)
 	int ret;
 
 	vf->spec.bar0_size = hvsim_vf_bar_size(vf->cfg.queues);
-	ret = hvsim_pcitree_add(bus_root(vf), &vf->spec);
-	if (ret < 0)
-		return ret;
-	ret = map_bar(vf);
-	if (ret == 0) {
-		init_caps(vf);
-		ret = init_rings(vf);
-	}
+	vf->shm = NULL;
+	ret = hvsim_pcitree_add_with(bus_root(vf), &vf->spec, init_bar, vf);
 	if (ret < 0) {
-		hvsim_pcitree_remove(bus_root(vf), &vf->spec);
 		if (vf->shm != NULL)
 			munmap(vf->shm, vf->bar_size);
 		vf->shm = NULL;
