@@ -603,10 +603,28 @@ make_skeleton(const char *bus_root)
 
 /* ---- add / remove ------------------------------------------------------- */
 
+/* Let the caller lay out the BAR of the still hidden device. */
+static int
+init_hidden_bar(const char *tmp, const struct hvsim_pci_spec *s,
+		hvsim_pcitree_bar_init_fn init_bar, void *arg)
+{
+	char path[PATH_MAX];
+	int fd, rc;
+
+	if (fmt_path(path, sizeof(path), "%s/resource0", tmp) < 0)
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	rc = init_bar(fd, s->bar0_size, arg);
+	close(fd);
+	return rc > 0 ? -EINVAL : rc;
+}
+
 /* Build the device under its hidden name. */
 static int
 build_hidden(const char *tmp, const struct hvsim_pci_spec *s,
-	     const struct bdf *b)
+	     const struct bdf *b, hvsim_pcitree_bar_init_fn init_bar, void *arg)
 {
 	int rc;
 
@@ -614,6 +632,8 @@ build_hidden(const char *tmp, const struct hvsim_pci_spec *s,
 	if (mkdir(tmp, DIR_MODE) < 0)
 		return -errno;
 	rc = write_device(tmp, s, b);
+	if (rc == 0 && init_bar != NULL)
+		rc = init_hidden_bar(tmp, s, init_bar, arg);
 	if (rc < 0)
 		remove_tree(tmp);
 	return rc;
@@ -621,6 +641,13 @@ build_hidden(const char *tmp, const struct hvsim_pci_spec *s,
 
 int
 hvsim_pcitree_add(const char *bus_root, const struct hvsim_pci_spec *s)
+{
+	return hvsim_pcitree_add_with(bus_root, s, NULL, NULL);
+}
+
+int
+hvsim_pcitree_add_with(const char *bus_root, const struct hvsim_pci_spec *s,
+		       hvsim_pcitree_bar_init_fn init_bar, void *arg)
 {
 	char dev[PATH_MAX], tmp[PATH_MAX];
 	bool slot_made = false, link_made = false;
@@ -641,7 +668,7 @@ hvsim_pcitree_add(const char *bus_root, const struct hvsim_pci_spec *s)
 		return rc;
 	if (access(dev, F_OK) == 0)
 		return -EEXIST;
-	rc = build_hidden(tmp, s, &b);
+	rc = build_hidden(tmp, s, &b, init_bar, arg);
 	if (rc < 0)
 		return rc;
 	if (s->serial != 0) {

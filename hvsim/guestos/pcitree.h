@@ -89,6 +89,24 @@ struct hvsim_pci_spec {
  */
 int hvsim_pcitree_add(const char *bus_root, const struct hvsim_pci_spec *spec);
 
+/*
+ * Fills the BAR before anyone can see it: called by hvsim_pcitree_add_with()
+ * with resource0 open read-write (bar_fd, closed after the call; a mapping
+ * made from it stays valid) while the device is still hidden. 0 or -errno.
+ */
+typedef int (*hvsim_pcitree_bar_init_fn)(int bar_fd, uint64_t bar0_size, void *arg);
+
+/*
+ * hvsim_pcitree_add(), with init_bar (may be NULL) run on the hidden
+ * device's resource0 before it appears: a guest that scans at any moment
+ * sees a device whose BAR is already laid out. When init_bar fails, its
+ * error is returned and nothing is left; when a later step fails (the
+ * slot, the driver's link, the rename), undoing what init_bar did (a
+ * mapping) is the caller's.
+ */
+int hvsim_pcitree_add_with(const char *bus_root, const struct hvsim_pci_spec *spec,
+			   hvsim_pcitree_bar_init_fn init_bar, void *arg);
+
 /* Path of a device file, e.g. "resource0" (file NULL or "": the device
  * directory). 0 or -ENAMETOOLONG. */
 int hvsim_pcitree_path(char *buf, size_t size, const char *bus_root,

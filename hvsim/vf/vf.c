@@ -137,32 +137,87 @@ primary(const struct hvsim_vf *vf)
 	return vf->nic->irq_fd >= 0 ? vf->nic->chan[0] : NULL;
 }
 
-/* An unsolicited NVSP message with RC: the guest may complete it or not. */
-static int
-send_host_msg(struct hvsim_vf *vf, const void *msg, uint32_t len)
+/* The guest may complete it: remember its xid. When all slots are taken
+ * (a guest that completes none, as Linux and DPDK), forget the oldest. */
+static void
+remember_xid(struct hvsim_vf *vf, uint64_t xid)
 {
-	uint8_t buf[HV_NVSP_MSG_SIZE] = { 0 };
+	unsigned int i, slot = 0;
+
+	for (i = 0; i < HVSIM_VF_HOST_XIDS; i++) {
+		if (vf->host_xid[i] == 0) {
+			slot = i;
+			break;
+		}
+		if (vf->host_xid[i] < vf->host_xid[slot])
+			slot = i;
+	}
+	vf->host_xid[slot] = xid;
+}
+
+/* Write one host message: 0, -EAGAIN (no room now: flow control), or
+ * another error (the ring is broken: the message is dropped). */
+static int
+write_host_msg(struct hvsim_vf *vf, struct hvsim_chan *c, const struct vf_host_msg *m)
+{
+	int ret = hvsim_chan_send(c, HV_PKT_DATA_INBAND, HV_PKT_FLAG_COMPLETION_REQUESTED,
+				  m->xid, m->msg, sizeof(m->msg));
+
+	if (ret == 0)
+		vf_log(vf, m->what);
+	else if (ret != -EAGAIN)
+		hvsim_violation(vf->nic, c, "guest ring broken: VF message not delivered", NULL, 0);
+	return ret;
+}
+
+/* Send the messages that waited for room, in order; true when none waits. */
+static bool
+flush_outbox(struct hvsim_vf *vf)
+{
 	struct hvsim_chan *c = primary(vf);
-	uint64_t xid = ++vf->next_xid | (1ull << 62);	/* apart from guest ids */
-	unsigned int i;
-	int ret;
+	unsigned int done = 0;
+
+	if (c == NULL || vf->outbox_len == 0)
+		return vf->outbox_len == 0;
+	while (done < vf->outbox_len && write_host_msg(vf, c, &vf->outbox[done]) != -EAGAIN)
+		done++;
+	memmove(vf->outbox, vf->outbox + done, (vf->outbox_len - done) * sizeof(vf->outbox[0]));
+	vf->outbox_len -= done;
+	return vf->outbox_len == 0;
+}
+
+/*
+ * An unsolicited NVSP message with RC: the guest may complete it or not.
+ * A full ring is flow control: with `wait` the message waits its turn
+ * (hvsim_vf_poll() sends it), else -EAGAIN and the caller tries again.
+ */
+static int
+send_host_msg(struct hvsim_vf *vf, const void *msg, uint32_t len, const char *what, bool wait)
+{
+	struct vf_host_msg m = {
+		.xid = ++vf->next_xid | (1ull << 62),	/* apart from guest ids */
+		.what = what,
+	};
+	struct hvsim_chan *c = primary(vf);
+	int ret = -EAGAIN;
 
 	if (c == NULL)
 		return -ENOTCONN;
-	memcpy(buf, msg, len);
-	ret = hvsim_chan_send(c, HV_PKT_DATA_INBAND, HV_PKT_FLAG_COMPLETION_REQUESTED, xid, buf,
-			      sizeof(buf));
-	if (ret < 0) {
-		hvsim_violation(vf->nic, c, "guest ring full: VF message not delivered", NULL, 0);
-		return ret;
-	}
-	for (i = 0; i < HVSIM_VF_HOST_XIDS; i++) {
-		if (vf->host_xid[i] == 0) {
-			vf->host_xid[i] = xid;
-			break;
+	memcpy(m.msg, msg, len);
+	if (flush_outbox(vf))		/* nothing may overtake what waits */
+		ret = write_host_msg(vf, c, &m);
+	if (ret == -EAGAIN && wait) {
+		if (vf->outbox_len == HVSIM_VF_OUTBOX) {
+			fprintf(stderr, "hvsim: nic%d vf: too many messages waiting, dropped: %s\n",
+				vf->nic->index, what);
+			return -ENOBUFS;
 		}
+		vf->outbox[vf->outbox_len++] = m;
+		ret = 0;
 	}
-	return 0;
+	if (ret == 0)
+		remember_xid(vf, m.xid);
+	return ret;
 }
 
 static void
@@ -174,9 +229,11 @@ send_assoc(struct hvsim_vf *vf, bool allocated)
 		.serial = vf->spec.serial,
 	};
 
-	if (send_host_msg(vf, &m, sizeof(m)) < 0)
+	/* the offer goes when there is room (the device's delay counts from
+	 * then); the removal's waits in the outbox behind the 129 */
+	if (send_host_msg(vf, &m, sizeof(m), allocated ? "sent VF_ASSOCIATION(1)" :
+			  "sent VF_ASSOCIATION(0)", !allocated) < 0)
 		return;
-	vf_log(vf, allocated ? "sent VF_ASSOCIATION(1)" : "sent VF_ASSOCIATION(0)");
 	if (allocated) {
 		vf->assoc_sent = true;
 		vf->st.offers++;
@@ -193,10 +250,8 @@ send_host_switch_back(struct hvsim_vf *vf)
 		.active_datapath = HV_NVSP_DATAPATH_SYNTHETIC,
 	};
 
-	if (send_host_msg(vf, &m, sizeof(m)) == 0) {
+	if (send_host_msg(vf, &m, sizeof(m), "sent SWITCH_DATA_PATH(synthetic)", true) == 0)
 		vf->st.host_switches++;
-		vf_log(vf, "sent SWITCH_DATA_PATH(synthetic)");
-	}
 }
 
 bool
@@ -424,7 +479,7 @@ revoke(struct hvsim_vf *vf)
 {
 	if (!vf->dev_present)
 		return;
-	vf->st.lost_in_transition += vfdev_rx_pending(vf);
+	vf->st.lost_in_transition += vfdev_rx_pending(vf) + vfdev_tx_pending(vf);
 	vfdev_revoke(vf);
 	vf->st.removals++;
 	vf_log(vf, "PCI device revoked");
@@ -441,6 +496,13 @@ notify_guest_removal(struct hvsim_vf *vf, bool was_switched)
 		send_host_switch_back(vf);
 	if (vf->assoc_sent)
 		send_assoc(vf, false);
+}
+
+static uint64_t
+drain_timeout_ms(const struct hvsim_vf *vf)
+{
+	return vf->cfg.drain_timeout_ms != 0 ? vf->cfg.drain_timeout_ms :
+	       HVSIM_VF_DRAIN_TIMEOUT_MS;
 }
 
 int
@@ -460,7 +522,7 @@ hvsim_vf_remove(struct hvsim_vf *vf)
 	finish_pending(vf, false);
 	notify_guest_removal(vf, was_switched);
 	vf->guest_back = !was_switched;
-	vf->drain_deadline_ns = now_ns() + HVSIM_VF_DRAIN_TIMEOUT_MS * MS;
+	vf->drain_deadline_ns = now_ns() + drain_timeout_ms(vf) * MS;
 	return 0;
 }
 
@@ -489,11 +551,15 @@ poll_removing(struct hvsim_vf *vf, uint64_t now)
 	bool stopped = vf->dev_present && !vf->conf.started;
 	bool drained = vfdev_rx_pending(vf) == 0;
 
+	/* and it was told: the removal's messages are not waiting for room */
 	if (primary(vf) != NULL && now < vf->drain_deadline_ns &&
-	    !((vf->guest_back || stopped) && drained))
+	    !((vf->guest_back || stopped) && drained && vf->outbox_len == 0))
 		return 0;
+	if (vf->dev_present)
+		vfdev_poll(vf);	/* what the guest sent until now still goes out */
 	if (now >= vf->drain_deadline_ns)
-		vf_log(vf, "guest did not drain the VF within 10 s");
+		fprintf(stderr, "hvsim: nic%d vf: guest did not drain the VF within %llu ms\n",
+			vf->nic->index, (unsigned long long)drain_timeout_ms(vf));
 	revoke(vf);
 	vf_set_state(vf, HVSIM_VF_ABSENT);
 	return 1;
@@ -579,7 +645,13 @@ hvsim_vf_session_end(struct hvsim_vf *vf)
 	if (vf == NULL)
 		return;
 	memset(vf->host_xid, 0, sizeof(vf->host_xid));
+	vf->outbox_len = 0;	/* its channel is gone */
 	vf->pending.active = false;
+	/* the NVSP reset cleared nic->datapath already: the state tells */
+	if (vf->state == HVSIM_VF_SWITCHED) {
+		vf->st.switches_to_synthetic++;
+		vf_log(vf, "data path -> synthetic (session ended)");
+	}
 	vf->nic->datapath = HV_NVSP_DATAPATH_SYNTHETIC;
 	vf->assoc_sent = false;
 	switch (vf->state) {
@@ -610,6 +682,12 @@ hvsim_vf_poll(struct hvsim_vf *vf)
 
 	if (vf == NULL)
 		return 0;
+	if (vf->outbox_len > 0 && primary(vf) != NULL) {
+		unsigned int before = vf->outbox_len;
+
+		flush_outbox(vf);
+		work += before - vf->outbox_len;
+	}
 	if (vf->pending.active && now >= vf->pending.due_ns) {
 		finish_pending(vf, true);
 		work++;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "guestos/pcitree.h"
+#include "hv_nvsp_wire.h"
 #include "hv_ring.h"
 #include "vf/vf.h"
 #include "vf/vf_shm.h"
@@ -61,8 +62,20 @@ struct vf_pending_switch {
 	uint64_t due_ns;		/* UINT64_MAX: never */
 };
 
-/* Host messages the guest may complete (OpenVMM: optional). */
+/* Host messages the guest may complete (OpenVMM: optional). Linux and
+ * DPDK complete none: when all are taken the oldest is forgotten. */
 #define HVSIM_VF_HOST_XIDS	8
+
+/* A host message waiting for room in the guest's primary ring (full of
+ * other traffic: that is flow control, not a broken rule). Only the
+ * removal's messages wait; VF_ASSOCIATION(1) is simply tried again. */
+#define HVSIM_VF_OUTBOX		4
+
+struct vf_host_msg {
+	uint64_t xid;
+	const char *what;		/* logged when it is written */
+	uint8_t msg[HV_NVSP_MSG_SIZE];
+};
 
 struct hvsim_vf {
 	struct hvsim_nic *nic;
@@ -84,6 +97,8 @@ struct hvsim_vf {
 	uint32_t switch_late_ms;
 	uint64_t host_xid[HVSIM_VF_HOST_XIDS];	/* 0: free */
 	uint64_t next_xid;
+	struct vf_host_msg outbox[HVSIM_VF_OUTBOX];	/* in order, oldest first */
+	unsigned int outbox_len;
 	/* recovery: RUNNING now, the result at recovery_due_ns */
 	uint32_t recovery_result;	/* enum hvsim_vf_recovery, pending */
 	uint64_t recovery_due_ns;
@@ -111,6 +126,7 @@ int vfdev_create(struct hvsim_vf *vf);		/* PCI entry, BAR, uevent add */
 void vfdev_revoke(struct hvsim_vf *vf);		/* gone, uevent remove, entry gone */
 unsigned int vfdev_poll(struct hvsim_vf *vf);	/* conf changes, TX queues */
 uint64_t vfdev_rx_pending(const struct hvsim_vf *vf);	/* frames on RX rings */
+uint64_t vfdev_tx_pending(const struct hvsim_vf *vf);	/* frames on TX rings */
 void vfdev_set_recovery(struct hvsim_vf *vf, uint32_t recovery);
 void vfdev_spec_init(struct hvsim_vf *vf);
 

@@ -389,8 +389,10 @@ drain_tx_queue(struct hvsim_vf *vf, struct hv_ring *r)
 			vf->st.tx_bad++;	/* corrupt indices: nothing more from it */
 			break;
 		}
-		if (ret < 0 || vf->dead)
-			vf->st.tx_bad += ret < 0;
+		if (ret < 0)
+			vf->st.tx_bad++;
+		else if (vf->dead)
+			vf->st.lost_in_transition++;	/* sent to a dead VF */
 		else if (p.len < HVSIM_VF_REC_HDR || tx_record(vf, &p) < 0)
 			vf->st.tx_bad++;
 		hv_ring_consume(r, p.len);
@@ -549,6 +551,26 @@ hvsim_vf_deliver(struct hvsim_vf *vf, const uint8_t *frame, uint32_t len, uint16
 	return 0;
 }
 
+/* Records on a ring from offset `from` on, counted on a copy of the
+ * ring (its owner's view is untouched). */
+static uint32_t
+records_from(const struct hv_ring *ring, uint32_t from)
+{
+	struct hv_ring r = *ring;
+	struct hv_ring_pkt p;
+	uint32_t seen = 0;
+
+	if (from >= r.dsize || (from & 7))
+		return 0;	/* guest wrote nonsense: nothing countable */
+	r.read_cursor = from;
+	r.windex_seen = from;
+	while (seen < 1u << 20 && hv_ring_peek(&r, &p, rec_scratch, sizeof(rec_scratch)) == 1) {
+		hv_ring_consume(&r, p.len);
+		seen++;
+	}
+	return seen;
+}
+
 /* Records the guest has not read yet, on every RX ring. */
 uint64_t
 vfdev_rx_pending(const struct hvsim_vf *vf)
@@ -558,21 +580,22 @@ vfdev_rx_pending(const struct hvsim_vf *vf)
 
 	if (!vf->dev_present)
 		return 0;
-	for (q = 0; q < vf->cfg.queues; q++) {
-		struct hv_ring r = vf->rxr[q];	/* a reader's view, not ours */
-		struct hv_ring_pkt p;
-		uint32_t seen = 0;
+	for (q = 0; q < vf->cfg.queues; q++)
+		n += records_from(&vf->rxr[q], __atomic_load_n(&vf->rxr[q].hdr->read_index,
+							       __ATOMIC_ACQUIRE));
+	return n;
+}
 
-		r.read_cursor = __atomic_load_n(&r.hdr->read_index, __ATOMIC_ACQUIRE);
-		r.windex_seen = r.read_cursor;
-		if (r.read_cursor >= r.dsize || (r.read_cursor & 7))
-			continue;	/* guest wrote nonsense: nothing countable */
-		while (seen < 1u << 20 && hv_ring_peek(&r, &p, rec_scratch,
-						       sizeof(rec_scratch)) == 1) {
-			hv_ring_consume(&r, p.len);
-			seen++;
-		}
-		n += seen;
-	}
+/* Records the guest sent that we have not read yet, on every TX ring. */
+uint64_t
+vfdev_tx_pending(const struct hvsim_vf *vf)
+{
+	uint64_t n = 0;
+	uint32_t q;
+
+	if (!vf->dev_present)
+		return 0;
+	for (q = 0; q < vf->cfg.queues; q++)
+		n += records_from(&vf->txr[q], vf->txr[q].read_cursor);
 	return n;
 }

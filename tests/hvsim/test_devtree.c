@@ -30,6 +30,7 @@
 
 #include "guestos/devtree.h"
 #include "guestos/hvns.h"
+#include "guestos/pcitree.h"
 #include "guestos/uio_shim.h"
 #include "hv_vmbus_wire.h"
 
@@ -677,10 +678,28 @@ free_names(struct names *l)
 		free(l->v[--l->n]);
 }
 
+static bool
+is_empty_dir(const char *path)
+{
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	d = opendir(path);
+	if (d == NULL)
+		return false;
+	while ((de = readdir(d)) != NULL)
+		n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+	closedir(d);
+	return n == 0;
+}
+
 static int
 child_sysfs_bus(void *arg)
 {
 	const struct fixture *f = arg;
+	bool host_platform = access("/sys/bus/platform/devices", F_OK) == 0;
+	struct hvsim_pci_spec ps;
 	struct hvsim_dev_spec s;
 	char path[PATH_MAX];
 	char buf[128] = { 0 };
@@ -701,9 +720,26 @@ child_sysfs_bus(void *arg)
 	snprintf(path, sizeof(path), "/sys/bus/vmbus/devices/%s/uio/uio0",
 		 s.device_id);
 	CHILD_CHECK(stat(path, &st) == 0 && S_ISDIR(st.st_mode));
-	/* The host's other buses are still there for the EAL's scans. */
-	if (stat("/sys/class/pci_bus", &st) == 0)
-		CHILD_CHECK(stat("/sys/bus/pci/devices", &st) == 0);
+	/* hvsim's own PCI bus, empty: the host's PCI devices are hidden. */
+	CHILD_CHECK(is_empty_dir("/sys/bus/pci/devices"));
+	CHILD_CHECK(is_empty_dir("/sys/bus/pci/drivers"));
+	CHILD_CHECK(is_empty_dir("/sys/bus/pci/slots"));
+	memset(&ps, 0, sizeof(ps));
+	snprintf(ps.bdf, sizeof(ps.bdf), "7870:00:02.0");
+	ps.vendor = 0x1414;
+	ps.device = 0xf0f1;
+	ps.class_code = 0x020000;
+	ps.bar0_size = 4096;
+	ps.serial = 1;
+	snprintf(ps.kdrv, sizeof(ps.kdrv), "hvsim_vf");
+	CHILD_CHECK(hvsim_pcitree_add("/sys/bus", &ps) == 0);
+	CHILD_CHECK(stat("/sys/bus/pci/devices/7870:00:02.0/resource0", &st) == 0);
+	CHILD_CHECK(stat("/sys/bus/pci/devices/7870:00:02.0/driver", &st) == 0 &&
+		    S_ISDIR(st.st_mode));
+	CHILD_CHECK(stat("/sys/bus/pci/slots/1/address", &st) == 0);
+	/* The host's other buses are still there. */
+	if (host_platform)
+		CHILD_CHECK(stat("/sys/bus/platform/devices", &st) == 0);
 	return 0;
 }
 
@@ -721,6 +757,9 @@ test_namespace_sysfs_bus(void **state)
 	path_of(path, sizeof(path), "/sys/bus/vmbus/devices/%s",
 		HVSIM_DEFAULT_DEVICE_ID);
 	assert_false(exists(path));
+	assert_false(exists("/sys/bus/pci/devices/7870:00:02.0"));
+	assert_false(exists("/sys/bus/pci/slots/1/address") &&
+		     strcmp(slurp("/sys/bus/pci/slots/1/address"), "7870:00:02\n") == 0);
 	free_names(&before);
 	free_names(&after);
 }
