@@ -724,7 +724,7 @@ test_corrupt_ring_and_restart(void **state)
 {
 	struct hv_ring_header *rxh = main_vf.rx[0].hdr, *txh = main_vf.tx[1].hdr;
 	struct rte_mbuf *m[4];
-	uint8_t f[1200];
+	uint8_t f[1420];
 	unsigned int i;
 
 	make_frame(f, sizeof(f), 0x77);
@@ -761,7 +761,7 @@ test_corrupt_ring_and_restart(void **state)
 	assert_int_equal(rte_eth_rx_burst(port, 1, m, 4), 0);
 	assert_int_equal(xstat(port, "rx_q1_bad_records"), 1);
 
-	host_rx(&main_vf, 0, f, sizeof(f), 0, 0, 0);	/* > 1024: no scatter now */
+	host_rx(&main_vf, 0, f, 1200, 0, 0, 0);	/* > 1024: no scatter now */
 	host_rx(&main_vf, 0, f, 1000, 0, 0, 0);
 	assert_int_equal(rte_eth_rx_burst(port, 0, m, 4), 1);
 	assert_mbuf_bytes(m[0], f, 1000);
