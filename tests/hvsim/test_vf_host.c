@@ -21,6 +21,15 @@
  *             and surprise (revoke first, frames lost, same messages)
  *   steering  unicast to the NIC's MAC only, only while switched
  *   recovery  RUNNING, then OK or FAILED (a failed VF loses frames)
+ *   and       a guest ring full of other traffic (flow control: host
+ *             messages wait, no violation), host messages never completed,
+ *             frames lost on either ring at a revocation, sessions that end
+ *             and begin, races between switches and removals, NIC 1's names
+ *
+ * Timing: --vf-delay, late switches, the drain deadline and recovery are
+ * checked with short times (100 ms; the deadline through
+ * hvsim_vf_config.drain_timeout_ms) and bounds that hold on a loaded
+ * machine (poll_until()).
  */
 
 #include <errno.h>
