@@ -1251,6 +1251,35 @@ test_remove_orderly(void **state)
 	assert_int_equal(fx->vf->st.offers, 2);
 }
 
+/* A guest that switches back and stops its VF port with frames still on
+ * the VF's RX ring: a stopped PMD reads nothing more, so the device is
+ * revoked at once (not at the deadline) and those frames are lost. */
+static void
+test_remove_guest_stops_without_draining(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t f[128];
+	uint32_t len;
+
+	switched_with_frames(fx, 2, f, &len);
+	assert_int_equal(hvsim_vf_remove(fx->vf), 0);
+	expect_host_switch(fx);
+	expect_assoc(fx, 0);
+	guest_switch(fx, HV_NVSP_DATAPATH_SYNTHETIC, false);
+	poll_vf(fx, 5);
+	assert_true(device_present(fx));	/* running, 2 frames to read */
+	bar_start(fx, 0);			/* dev_stop */
+	poll_vf(fx, 0);
+	assert_false(device_dir_present(fx));
+	assert_int_equal(fx->bar->host.gone, 1);
+	assert_int_equal(fx->vf->st.removals, 1);
+	assert_int_equal(fx->vf->st.lost_in_transition, 2);
+	assert_string_equal(hvsim_vf_state_name(fx->vf), "absent");
+	/* and `vf add` works again at once */
+	assert_int_equal(hvsim_vf_add(fx->vf), 0);
+	assert_int_equal(fx->nic.stats.violations, 0);
+}
+
 /* A guest that never answers: revoked at the deadline, frames lost. */
 static void
 test_remove_deadline(void **state)
@@ -1934,6 +1963,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_switch_never, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_fail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove_orderly, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remove_guest_stops_without_draining, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_remove_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove_default_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove_unswitched, setup, teardown),
