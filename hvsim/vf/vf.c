@@ -543,17 +543,18 @@ hvsim_vf_surprise(struct hvsim_vf *vf)
 	return 0;
 }
 
-/* The guest is done with the VF: switched back (or stopped it) and its
- * receive rings are empty; or nobody is there; or time is up. */
+/* The guest is done with the VF: switched back and its receive rings are
+ * empty, or it stopped the VF (a stopped PMD reads nothing more: what is
+ * left on the rings is lost); or nobody is there; or time is up. */
 static unsigned int
 poll_removing(struct hvsim_vf *vf, uint64_t now)
 {
 	bool stopped = vf->dev_present && !vf->conf.started;
-	bool drained = vfdev_rx_pending(vf) == 0;
+	bool done = stopped || (vf->guest_back && vfdev_rx_pending(vf) == 0);
 
 	/* and it was told: the removal's messages are not waiting for room */
 	if (primary(vf) != NULL && now < vf->drain_deadline_ns &&
-	    !((vf->guest_back || stopped) && drained && vf->outbox_len == 0))
+	    !(done && vf->outbox_len == 0))
 		return 0;
 	if (vf->dev_present)
 		vfdev_poll(vf);	/* what the guest sent until now still goes out */

@@ -21,6 +21,15 @@
  *             and surprise (revoke first, frames lost, same messages)
  *   steering  unicast to the NIC's MAC only, only while switched
  *   recovery  RUNNING, then OK or FAILED (a failed VF loses frames)
+ *   and       a guest ring full of other traffic (flow control: host
+ *             messages wait, no violation), host messages never completed,
+ *             frames lost on either ring at a revocation, sessions that end
+ *             and begin, races between switches and removals, NIC 1's names
+ *
+ * Timing: --vf-delay, late switches, the drain deadline and recovery are
+ * checked with short times (100 ms; the deadline through
+ * hvsim_vf_config.drain_timeout_ms) and bounds that hold on a loaded
+ * machine (poll_until()).
  */
 
 #include <errno.h>
@@ -685,12 +694,16 @@ bar_map(struct fx *fx)
 					fx->bar->caps.ring_stride), 0);
 }
 
-/* The PMD's dev_start: one queue pair, MTU 1500, no RSS, no offloads. */
+/* The PMD's dev_start (dev_stop with 0): one queue pair, MTU 1500, no RSS,
+ * no offloads, written as the seqlock of vf_shm.h; finish false leaves
+ * the write open (conf_seq odd). */
 static void
-bar_start(struct fx *fx, uint32_t started)
+bar_conf(struct fx *fx, uint32_t started, bool finish)
 {
 	struct hvsim_vf_guest_conf *g = &fx->bar->guest;
 
+	__atomic_fetch_add(&g->conf_seq, 1, __ATOMIC_RELAXED);	/* odd: writing */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
 	g->started = started;
 	g->nb_rx_queues = 1;
 	g->nb_tx_queues = 1;
@@ -700,8 +713,15 @@ bar_start(struct fx *fx, uint32_t started)
 	g->rss_types = 0;
 	g->offloads = 0;
 	memset(g->reta, 0, sizeof(g->reta));
-	__atomic_fetch_add(&g->conf_seq, 2, __ATOMIC_RELEASE);	/* even: complete (seqlock) */
+	if (finish)
+		__atomic_fetch_add(&g->conf_seq, 1, __ATOMIC_RELEASE);	/* even: complete */
 	hvsim_vf_poll(fx->vf);
+}
+
+static void
+bar_start(struct fx *fx, uint32_t started)
+{
+	bar_conf(fx, started, true);
 }
 
 /* The PMD's rx_burst on queue 0: frames read (and checked to be
@@ -1240,6 +1260,35 @@ test_remove_orderly(void **state)
 	expect_assoc(fx, 1);
 	assert_true(wait_device(fx, 100) >= 0);
 	assert_int_equal(fx->vf->st.offers, 2);
+}
+
+/* A guest that switches back and stops its VF port with frames still on
+ * the VF's RX ring: a stopped PMD reads nothing more, so the device is
+ * revoked at once (not at the deadline) and those frames are lost. */
+static void
+test_remove_guest_stops_without_draining(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t f[128];
+	uint32_t len;
+
+	switched_with_frames(fx, 2, f, &len);
+	assert_int_equal(hvsim_vf_remove(fx->vf), 0);
+	expect_host_switch(fx);
+	expect_assoc(fx, 0);
+	guest_switch(fx, HV_NVSP_DATAPATH_SYNTHETIC, false);
+	poll_vf(fx, 5);
+	assert_true(device_present(fx));	/* running, 2 frames to read */
+	bar_start(fx, 0);			/* dev_stop */
+	poll_vf(fx, 0);
+	assert_false(device_dir_present(fx));
+	assert_int_equal(fx->bar->host.gone, 1);
+	assert_int_equal(fx->vf->st.removals, 1);
+	assert_int_equal(fx->vf->st.lost_in_transition, 2);
+	assert_string_equal(hvsim_vf_state_name(fx->vf), "absent");
+	/* and `vf add` works again at once */
+	assert_int_equal(hvsim_vf_add(fx->vf), 0);
+	assert_int_equal(fx->nic.stats.violations, 0);
 }
 
 /* A guest that never answers: revoked at the deadline, frames lost. */
@@ -1898,13 +1947,37 @@ test_rx_drops_counted_apart(void **state)
 	assert_int_equal(fx->vf->st.rx_frames, n + 1);
 	assert_int_equal(fx->vf->st.lost_in_transition, 0);
 	/* a configuration the device cannot do is refused: stopped */
+	__atomic_fetch_add(&fx->bar->guest.conf_seq, 1, __ATOMIC_RELAXED);
 	fx->bar->guest.mtu = 9001;
-	__atomic_fetch_add(&fx->bar->guest.conf_seq, 2, __ATOMIC_RELEASE);	/* even */
+	__atomic_fetch_add(&fx->bar->guest.conf_seq, 1, __ATOMIC_RELEASE);
 	hvsim_vf_poll(fx->vf);
 	assert_int_equal(fx->vf->st.conf_bad, 1);
 	assert_int_equal(hvsim_vf_deliver(fx->vf, f, len, 0), -ENETDOWN);
 	assert_int_equal(fx->vf->st.rx_dropped_stopped, 2);
 	assert_int_equal(fx->vf->st.lost_in_transition, 0);
+}
+
+/* A configuration the PMD is still writing (conf_seq odd) is not taken;
+ * it is once the write is complete. */
+static void
+test_conf_seqlock(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t f[128];
+	uint32_t len = frame_to(f, nic_mac, 5);
+
+	offer(fx);
+	bar_map(fx);
+	guest_switch(fx, HV_NVSP_DATAPATH_VF, false);
+	bar_conf(fx, 1, false);
+	poll_vf(fx, 2);
+	assert_int_equal(hvsim_vf_deliver(fx->vf, f, len, 0), -ENETDOWN);
+	__atomic_fetch_add(&fx->bar->guest.conf_seq, 1, __ATOMIC_RELEASE);
+	hvsim_vf_poll(fx->vf);
+	assert_int_equal(hvsim_vf_deliver(fx->vf, f, len, 0), 0);
+	assert_int_equal(bar_drain_rx(fx, f, len), 1);
+	assert_int_equal(fx->vf->st.rx_dropped_stopped, 1);
+	assert_int_equal(fx->vf->st.conf_bad, 0);
 }
 
 int
@@ -1925,6 +1998,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_switch_never, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_fail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove_orderly, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remove_guest_stops_without_draining, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_remove_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove_default_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove_unswitched, setup, teardown),
@@ -1949,6 +2024,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_switch_while_removing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_surprise_unswitched, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_drops_counted_apart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_conf_seqlock, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
