@@ -29,6 +29,7 @@
 #include "hn_lro.h"
 #include "hn_rndis.h"
 #include "hn_rx.h"
+#include "hn_vf.h"
 
 /* ---- frames ------------------------------------------------------------- */
 
@@ -383,11 +384,17 @@ hn_recv_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 	if (unlikely(!rxq->started))
 		return 0;
 	__atomic_store_n(&rxq->polls, rxq->polls + 1, __ATOMIC_RELAXED);
+	/* with a VF, every other poll reads it first: neither path starves */
+	if (unlikely(hn_vf_present(rxq->hn)) && (rxq->polls & 1))
+		got = hn_vf_rx(rxq, pkts, n);
 	/* frames another thread drained come first: they are older */
-	if (unlikely(!rte_ring_empty(rxq->staging)))
-		got = (uint16_t)rte_ring_sc_dequeue_burst(rxq->staging, (void **)pkts, n, NULL);
+	if (unlikely(!rte_ring_empty(rxq->staging)) && got < n)
+		got += (uint16_t)rte_ring_sc_dequeue_burst(rxq->staging, (void **)(pkts + got),
+							   n - got, NULL);
 	if (got < n && !hn_chan_idle(rxq->ch))
 		got += hn_chan_drain(rxq->hn, rxq->ch, pkts + got, n - got, HN_RX_BURST_BUDGET);
+	if (unlikely(hn_vf_present(rxq->hn)) && !(rxq->polls & 1) && got < n)
+		got += hn_vf_rx(rxq, pkts + got, n - got);
 	return got;
 }
 
