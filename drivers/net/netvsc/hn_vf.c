@@ -39,6 +39,7 @@
 #include "hn_vf.h"
 
 #define HN_VF_TICK_US		10000u	/* the control tick */
+#define HN_VF_FAST_TICK_US	500u	/* while waiting for the host or a drain */
 #define HN_VF_BACKOFF_MIN_MS	10u
 #define HN_VF_BACKOFF_MAX_MS	1000u
 #define HN_VF_SWITCH_MAX_MS	5000u	/* a switch unanswered this long failed */
@@ -1010,8 +1011,10 @@ vf_tick(void *arg)
 			vf_step(hn);
 		rte_spinlock_unlock(&vf->lock);
 	}
+	/* a switch or a drain under way: look again soon (the latency) */
 	if (__atomic_load_n(&vf->ticking, __ATOMIC_ACQUIRE))
-		rte_eal_alarm_set(HN_VF_TICK_US, vf_tick, hn);
+		rte_eal_alarm_set(vf->state == HN_VF_SWITCHING || vf->state == HN_VF_LEAVING ?
+				  HN_VF_FAST_TICK_US : HN_VF_TICK_US, vf_tick, hn);
 }
 
 /* ---- what hn_ethdev.c calls ---------------------------------------------------------- */
