@@ -372,6 +372,8 @@ struct hn_vf {
 	uint64_t owner_id;
 	char dev_name[RTE_DEV_NAME_MAX_LEN];	/* the VF's device */
 	char dev_args[256];		/* its devargs, kept for a re-add */
+	char failed_dev[RTE_DEV_NAME_MAX_LEN];	/* failed recovery: not taken again
+						 * until it went away and came back */
 	uint16_t nb_rxq, nb_txq;	/* VF queues used */
 	bool tx_ok;			/* the VF has every TX offload enabled */
 	uint64_t switch_sent;		/* cycles */

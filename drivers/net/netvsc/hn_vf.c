@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <rte_alarm.h>
 #include <rte_bus.h>
@@ -388,7 +389,8 @@ vf_find(struct hn_dev *hn)
 	if (hn->args.vf_mode == HN_VF_MODE_NONE)
 		return -1;
 	if (hn->args.vf_mode == HN_VF_MODE_NAME) {
-		if (rte_eth_dev_get_port_by_name(hn->args.vf_name, &p) == 0 &&
+		if (strcmp(hn->args.vf_name, vf->failed_dev) != 0 &&
+		    rte_eth_dev_get_port_by_name(hn->args.vf_name, &p) == 0 &&
 		    p != hn->port_id && port_is_free(p))
 			return p;
 		return -1;
@@ -400,6 +402,9 @@ vf_find(struct hn_dev *hn)
 
 		if (p == hn->port_id || rte_eth_macaddr_get(p, &mac) != 0)
 			continue;
+		if (vf->failed_dev[0] != '\0' && port_is_pci(p, &name) &&
+		    strcmp(name, vf->failed_dev) == 0)
+			continue;	/* its recovery failed: dead until re-added */
 		if (!rte_is_same_ether_addr(&mac, &hn->perm_mac) &&
 		    !rte_is_same_ether_addr(&mac, &hn->mac))
 			continue;
@@ -426,6 +431,8 @@ vf_probe_device(struct hn_dev *hn, const char *name)
 	char spec[RTE_DEV_NAME_MAX_LEN + sizeof(vf->dev_args) + 2];
 	int ret;
 
+	if (strcmp(name, vf->failed_dev) == 0)
+		return;
 	if (vf->dev_args[0] != '\0' && strcmp(name, vf->dev_name) == 0)
 		snprintf(spec, sizeof(spec), "%s,%s", name, vf->dev_args);
 	else
@@ -448,6 +455,8 @@ vf_hotadd(struct hn_dev *hn)
 		return;
 	snprintf(name, sizeof(name), "%s", vf->hotadd_name);
 	__atomic_store_n(&vf->hotadd_pending, 0, __ATOMIC_RELEASE);
+	if (strcmp(name, vf->failed_dev) == 0)
+		vf->failed_dev[0] = '\0';	/* re-added: a new device */
 	if (!slot_of_serial(vf->serial, slot, sizeof(slot)) || in_slot(name, slot))
 		vf_probe_device(hn, name);
 }
@@ -929,6 +938,7 @@ vf_events(struct hn_dev *hn)
 	}
 	if (__atomic_exchange_n(&vf->ev_recovery_failed, 0, __ATOMIC_ACQ_REL)) {
 		vf->recovering = false;
+		snprintf(vf->failed_dev, sizeof(vf->failed_dev), "%s", vf->dev_name);
 		vf_leave(hn, true, "recovery failed");
 	}
 	if (__atomic_exchange_n(&vf->ev_recovered, 0, __ATOMIC_ACQ_REL) && vf->recovering) {
@@ -950,6 +960,13 @@ vf_search(struct hn_dev *hn)
 
 	if (!kicked && now_cycles() < vf->next_try)
 		return;
+	if (vf->failed_dev[0] != '\0') {
+		char path[RTE_DEV_NAME_MAX_LEN + 32];
+
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", vf->failed_dev);
+		if (access(path, F_OK) != 0)
+			vf->failed_dev[0] = '\0';	/* gone: what comes next is new */
+	}
 	if (now_cycles() > vf->search_deadline) {
 		vf->reason = "not found (vf_deadline)";
 		PMD_DRV_LOG(WARNING, "port %u: no VF for serial %u within %u s", hn->port_id,
