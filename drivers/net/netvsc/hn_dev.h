@@ -352,6 +352,7 @@ struct hn_vf {
 	uint32_t ev_recovered;
 	uint32_t ev_recovery_failed;
 	uint32_t ev_new;		/* an ethdev port appeared */
+	uint32_t claimed;		/* port + 1 owned before the association (atomic) */
 	char hotadd_name[RTE_DEV_NAME_MAX_LEN];	/* PCI device added (EAL event) */
 	uint32_t hotadd_pending;
 	/* control thread only, under lock */

@@ -270,16 +270,75 @@ static const enum rte_eth_event_type vf_port_events[] = {
 	RTE_ETH_EVENT_RECOVERY_SUCCESS, RTE_ETH_EVENT_RECOVERY_FAILED,
 };
 
+static bool port_is_free(uint16_t port);
+static bool port_is_pci(uint16_t port, const char **name);
+
+/*
+ * A port with the NIC's MAC that appears before the association (or
+ * while the application has not looked yet: EAL's probe) is owned at
+ * once, so that the application never sees, configures or starts it;
+ * the association decides later whether it is the VF (else it is let go).
+ * Control context only: the NEW event runs on the thread probing.
+ */
+static void
+vf_claim(struct hn_dev *hn, uint16_t port)
+{
+	struct hn_vf *vf = &hn->vf;
+	struct rte_eth_dev_owner o = { .id = vf->owner_id };
+	struct rte_ether_addr mac;
+	const char *name = "";
+
+	if (hn->args.vf_mode == HN_VF_MODE_NONE || vf->owner_id == 0 || port == hn->port_id ||
+	    __atomic_load_n(&vf->claimed, __ATOMIC_ACQUIRE) != 0)
+		return;
+	if (rte_eth_macaddr_get(port, &mac) != 0 || !rte_is_same_ether_addr(&mac, &hn->perm_mac))
+		return;
+	if (hn->args.vf_mode == HN_VF_MODE_NAME &&
+	    strcmp(rte_eth_devices[port].data->name, hn->args.vf_name) != 0)
+		return;
+	if (rte_eth_devices[port].dev_ops == rte_eth_devices[hn->port_id].dev_ops ||
+	    !port_is_pci(port, &name) || !port_is_free(port))
+		return;
+	snprintf(o.name, sizeof(o.name), "net_netvsc port %u", hn->port_id);
+	if (rte_eth_dev_owner_set(port, &o) == 0)
+		__atomic_store_n(&vf->claimed, port + 1u, __ATOMIC_RELEASE);
+}
+
 static int
 new_port_event(uint16_t port, enum rte_eth_event_type type, void *arg, void *ret_param)
 {
 	struct hn_dev *hn = arg;
 
-	RTE_SET_USED(port);
 	RTE_SET_USED(type);
 	RTE_SET_USED(ret_param);
+	if (!hn->vf.associated || hn->vf.state < HN_VF_ATTACHED)
+		vf_claim(hn, port);
 	__atomic_store_n(&hn->vf.ev_new, 1, __ATOMIC_RELEASE);
 	return 0;
+}
+
+/* The claimed port, if it is still ours. */
+static int
+claimed_port(struct hn_dev *hn)
+{
+	uint32_t c = __atomic_load_n(&hn->vf.claimed, __ATOMIC_ACQUIRE);
+	struct rte_eth_dev_owner o;
+
+	if (c == 0)
+		return -1;
+	if (rte_eth_dev_owner_get((uint16_t)(c - 1), &o) != 0 || o.id != hn->vf.owner_id) {
+		__atomic_store_n(&hn->vf.claimed, 0, __ATOMIC_RELEASE);
+		return -1;
+	}
+	return (int)(c - 1);
+}
+
+/* The claimed port is not the associated VF: give it to the application. */
+static void
+claim_release(struct hn_dev *hn, int port)
+{
+	rte_eth_dev_owner_unset((uint16_t)port, hn->vf.owner_id);
+	__atomic_store_n(&hn->vf.claimed, 0, __ATOMIC_RELEASE);
 }
 
 /* EAL device event (PCI hot-add): the tick probes it. */
@@ -388,6 +447,16 @@ vf_find(struct hn_dev *hn)
 
 	if (hn->args.vf_mode == HN_VF_MODE_NONE)
 		return -1;
+	candidate = claimed_port(hn);
+	if (candidate >= 0) {
+		const char *name = "";
+		bool pci = port_is_pci((uint16_t)candidate, &name);
+
+		if (!has_slot || (pci && in_slot(name, slot)))
+			return candidate;
+		claim_release(hn, candidate);	/* the slot names another device */
+		candidate = -1;
+	}
 	if (hn->args.vf_mode == HN_VF_MODE_NAME) {
 		if (strcmp(hn->args.vf_name, vf->failed_dev) != 0 &&
 		    rte_eth_dev_get_port_by_name(hn->args.vf_name, &p) == 0 &&
@@ -476,7 +545,8 @@ vf_take(struct hn_dev *hn, uint16_t port)
 		return -ENOSPC;
 	o.id = vf->owner_id;
 	snprintf(o.name, sizeof(o.name), "net_netvsc port %u", hn->port_id);
-	ret = rte_eth_dev_owner_set(port, &o);
+	ret = claimed_port(hn) == port ? 0 : rte_eth_dev_owner_set(port, &o);
+	__atomic_store_n(&vf->claimed, 0, __ATOMIC_RELEASE);
 	if (ret < 0) {
 		vf->attach_failed++;
 		PMD_DRV_LOG(NOTICE, "port %u: VF port %u taken by someone else", hn->port_id,
@@ -1049,6 +1119,12 @@ hn_vf_init(struct hn_dev *hn)
 	if (!hn_is_primary())
 		return 0;
 	if (hn->args.vf_mode != HN_VF_MODE_NONE) {
+		uint16_t p;
+
+		if (rte_eth_dev_owner_new(&vf->owner_id) != 0)
+			vf->owner_id = 0;
+		RTE_ETH_FOREACH_DEV(p)	/* probed before us: ours before the app looks */
+			vf_claim(hn, p);
 		rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_NEW, new_port_event, hn);
 		/* PCI hot-add: EAL's uevent monitor; without one, the tick still
 		 * probes the serial's slot */
@@ -1105,6 +1181,8 @@ hn_vf_close(struct hn_dev *hn)
 		vf_detach(hn, false);
 	}
 	hn_vf_set_state(hn, HN_VF_NONE);
+	if (claimed_port(hn) >= 0)
+		claim_release(hn, claimed_port(hn));
 	rte_spinlock_unlock(&vf->lock);
 	rte_eal_alarm_cancel(vf_tick, hn);
 	rte_eth_dev_callback_unregister(RTE_ETH_ALL, RTE_ETH_EVENT_NEW, new_port_event, hn);
