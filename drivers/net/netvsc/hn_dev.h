@@ -106,7 +106,11 @@ struct hn_vf_gate {
 	uint32_t busy;
 	uint32_t drain_req;
 	uint32_t drain_ack;
+	uint32_t sw_fix;		/* HN_VF_SW_*: RX offloads the VF lacks, in software */
 };
+
+#define HN_VF_SW_VLAN_STRIP	0x1u
+#define HN_VF_SW_CSUM		0x2u
 
 /* What a queue carried over the VF (its lcore writes, never reset by a detach). */
 struct hn_vf_qstats {
@@ -377,6 +381,7 @@ struct hn_vf {
 						 * until it went away and came back */
 	uint16_t nb_rxq, nb_txq;	/* VF queues used */
 	bool tx_ok;			/* the VF has every TX offload enabled */
+	uint32_t sw_fix;		/* HN_VF_SW_*: RX offloads done in software */
 	uint64_t switch_sent;		/* cycles */
 	uint64_t switch_deadline;
 	uint32_t leave_phase;

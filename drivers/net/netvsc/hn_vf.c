@@ -155,6 +155,7 @@ gates_rx_on(struct hn_dev *hn)
 			continue;
 		/* no drain asked: the gate is closed, nobody writes drain_ack */
 		rxq->vf_gate.drain_req = rxq->vf_gate.drain_ack;
+		rxq->vf_gate.sw_fix = hn->vf.sw_fix;
 		__atomic_store_n(&rxq->vf_gate.rx_on, 1, __ATOMIC_RELEASE);
 	}
 }
@@ -684,6 +685,12 @@ vf_configure(struct hn_dev *hn)
 	conf.txmode.offloads = hn->tx_offloads & info.tx_offload_capa;
 	/* a TX offload the VF lacks: that direction stays synthetic */
 	vf->tx_ok = (hn->tx_offloads & ~info.tx_offload_capa) == 0;
+	/* RX offloads it lacks: done in software on its frames */
+	vf->sw_fix = 0;
+	if (hn->rx_offloads & ~info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_VLAN_STRIP)
+		vf->sw_fix |= HN_VF_SW_VLAN_STRIP;
+	if (hn->rx_offloads & ~info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_CHECKSUM)
+		vf->sw_fix |= HN_VF_SW_CSUM;
 	if ((d->dev_conf.rxmode.mq_mode & RTE_ETH_MQ_RX_RSS_FLAG) && vf->nb_rxq > 1) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf = d->dev_conf.rx_adv_conf.rss_conf.rss_hf &
@@ -1118,6 +1125,7 @@ hn_vf_init(struct hn_dev *hn)
 	vf->reason = hn->args.vf_mode == HN_VF_MODE_NONE ? "vf=none" : "no association";
 	if (!hn_is_primary())
 		return 0;
+	hn_vf_usable_here = true;
 	if (hn->args.vf_mode != HN_VF_MODE_NONE) {
 		uint16_t p;
 

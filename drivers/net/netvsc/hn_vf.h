@@ -53,6 +53,9 @@ hn_vf_gate_leave(struct hn_vf_gate *g)
 	__atomic_store_n(&g->busy, g->busy + 1, __ATOMIC_RELEASE);
 }
 
+/* hn_rx.c: what the application enabled and the VF lacks, in software. */
+void hn_vf_rx_fixup(struct rte_mbuf **pkts, uint16_t n, uint32_t fix);
+
 /* RX from the VF's queue of the same index, into pkts (at most n). */
 static inline uint16_t
 hn_vf_rx(struct hn_rxq *rxq, struct rte_mbuf **pkts, uint16_t n)
@@ -62,10 +65,12 @@ hn_vf_rx(struct hn_rxq *rxq, struct rte_mbuf **pkts, uint16_t n)
 	uint16_t got = 0, i;
 
 	hn_vf_gate_enter(g);
-	if (__atomic_load_n(&g->rx_on, __ATOMIC_RELAXED)) {
+	if (__atomic_load_n(&g->rx_on, __ATOMIC_ACQUIRE)) {
 		uint32_t req = __atomic_load_n(&g->drain_req, __ATOMIC_ACQUIRE);
 
 		got = rte_eth_rx_burst(rxq->hn->vf.port_id, rxq->queue_id, pkts, n);
+		if (unlikely(g->sw_fix != 0) && got > 0)
+			hn_vf_rx_fixup(pkts, got, g->sw_fix);
 		for (i = 0; i < got; i++) {
 			pkts[i]->port = rxq->port_id;
 			bytes += pkts[i]->pkt_len;
@@ -110,10 +115,15 @@ hn_vf_tx(struct hn_txq *txq, struct rte_mbuf **pkts, uint16_t n, uint16_t *sent)
 	return on;
 }
 
+/* This process has the VF's port (the primary; hvsim's VF PMD, like many,
+ * has no secondary support): a secondary stays on the synthetic path.
+ * Defined in hn_rx.c, set by hn_vf_init(). */
+extern bool hn_vf_usable_here;
+
 static inline bool
 hn_vf_present(const struct hn_dev *hn)
 {
-	return __atomic_load_n(&hn->vf.present, __ATOMIC_RELAXED) != 0;
+	return __atomic_load_n(&hn->vf.present, __ATOMIC_RELAXED) != 0 && hn_vf_usable_here;
 }
 
 #endif /* HN_VF_H */
