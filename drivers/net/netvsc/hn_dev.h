@@ -363,7 +363,7 @@ struct hn_vf {
 	rte_spinlock_t lock;
 	enum hn_vf_state state;
 	uint64_t state_since;		/* timer cycles */
-	const char *reason;		/* why the data path is synthetic */
+	char reason[64];		/* why the data path is synthetic */
 	bool ticking;
 	bool callbacks;
 	bool dev_events;

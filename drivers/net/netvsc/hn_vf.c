@@ -69,6 +69,14 @@ now_cycles(void)
 	return rte_get_timer_cycles();
 }
 
+/* Why the data path is synthetic: kept as text in shared memory (a
+ * secondary's priv_dump reads it; a pointer would be the primary's). */
+static void
+vf_reason(struct hn_vf *vf, const char *why)
+{
+	snprintf(vf->reason, sizeof(vf->reason), "%s", why);
+}
+
 /* The one place the VF's state changes. */
 static void
 hn_vf_set_state(struct hn_dev *hn, enum hn_vf_state st)
@@ -79,8 +87,8 @@ hn_vf_set_state(struct hn_dev *hn, enum hn_vf_state st)
 		return;
 	PMD_DRV_LOG(INFO, "port %u: VF %s -> %s%s%s", hn->port_id,
 		    hn_vf_state_names[vf->state], hn_vf_state_names[st],
-		    st < HN_VF_ACTIVE && vf->reason ? ": " : "",
-		    st < HN_VF_ACTIVE && vf->reason ? vf->reason : "");
+		    st < HN_VF_ACTIVE && vf->reason[0] ? ": " : "",
+		    st < HN_VF_ACTIVE ? vf->reason : "");
 	vf->state = st;
 	vf->state_since = now_cycles();
 }
@@ -569,7 +577,7 @@ vf_take(struct hn_dev *hn, uint16_t port)
 	}
 	port_callbacks(hn, true);
 	vf->attach++;
-	vf->reason = hn->started ? "starting" : "stopped";
+	vf_reason(vf, hn->started ? "starting" : "stopped");
 	PMD_DRV_LOG(NOTICE, "port %u: VF %s is port %u (serial %u)", hn->port_id, vf->dev_name,
 		    port, vf->serial);
 	hn_vf_set_state(hn, HN_VF_ATTACHED);
@@ -615,7 +623,7 @@ vf_detach(struct hn_dev *hn, bool remove_device)
 	vf->detach++;
 	vf->port_id = RTE_MAX_ETHPORTS;
 	PMD_DRV_LOG(NOTICE, "port %u: VF %s detached: %s", hn->port_id, vf->dev_name,
-		    vf->reason ? vf->reason : "");
+		    vf->reason);
 	if (vf->associated && hn->args.vf_mode != HN_VF_MODE_NONE) {
 		vf->search_deadline = now_cycles() + ms_cycles(hn->args.vf_deadline_s * 1000ull);
 		vf->next_try = now_cycles();
@@ -752,7 +760,7 @@ vf_start_rx(struct hn_dev *hn)
 		ret = rte_eth_dev_start(vf->port_id);
 	if (ret != 0) {
 		vf->attach_failed++;
-		vf->reason = "VF start failed";
+		vf_reason(vf, "VF start failed");
 		PMD_DRV_LOG(ERR, "port %u: VF port %u not started: %s", hn->port_id,
 			    vf->port_id, strerror(-ret));
 		backoff_next(vf);
@@ -804,18 +812,18 @@ vf_switching_poll(struct hn_dev *hn)
 		vf->sw_latency_max_us = RTE_MAX(vf->sw_latency_max_us, us);
 		vf->sw_to_vf++;
 		vf->backoff_ms = HN_VF_BACKOFF_MIN_MS;
-		vf->reason = NULL;
+		vf->reason[0] = '\0';
 		if (nothing_pending(hn))
 			__atomic_store_n(&vf->tx_block, 0, __ATOMIC_RELEASE);
 		gates_tx_on(hn);
 		if (!vf->tx_ok)
-			vf->reason = "TX synthetic: the VF lacks an enabled TX offload";
+			vf_reason(vf, "TX synthetic: the VF lacks an enabled TX offload");
 		hn_vf_set_state(hn, HN_VF_ACTIVE);
 		return;
 	}
 	switch_forget(hn);
 	vf->sw_failed++;
-	vf->reason = "switch failed";
+	vf_reason(vf, "switch failed");
 	PMD_DRV_LOG(WARNING, "port %u: the host %s the switch to the VF: retrying",
 		    hn->port_id, r == 2 ? "refused" : "did not answer");
 	backoff_next(vf);
@@ -829,7 +837,7 @@ vf_leave(struct hn_dev *hn, bool detach, const char *reason)
 {
 	struct hn_vf *vf = &hn->vf;
 
-	vf->reason = reason;
+	vf_reason(vf, reason);
 	if (vf->state == HN_VF_LEAVING) {
 		vf->leave_detach |= detach;
 		return;
@@ -964,13 +972,13 @@ begin_search(struct hn_dev *hn)
 	struct hn_vf *vf = &hn->vf;
 
 	if (hn->args.vf_mode == HN_VF_MODE_NONE) {
-		vf->reason = "vf=none";
+		vf_reason(vf, "vf=none");
 		return;
 	}
 	vf->search_deadline = now_cycles() + ms_cycles(hn->args.vf_deadline_s * 1000ull);
 	vf->next_try = now_cycles();
 	vf->backoff_ms = HN_VF_BACKOFF_MIN_MS;
-	vf->reason = "not found yet";
+	vf_reason(vf, "not found yet");
 	hn_vf_set_state(hn, HN_VF_SEARCHING);
 }
 
@@ -992,7 +1000,7 @@ vf_events(struct hn_dev *hn)
 			if (vf->state == HN_VF_NONE)
 				begin_search(hn);
 		} else if (vf->state == HN_VF_SEARCHING) {
-			vf->reason = "no association";
+			vf_reason(vf, "no association");
 			hn_vf_set_state(hn, HN_VF_NONE);
 		} else {
 			vf_leave(hn, true, "no association");
@@ -1045,7 +1053,7 @@ vf_search(struct hn_dev *hn)
 			vf->failed_dev[0] = '\0';	/* gone: what comes next is new */
 	}
 	if (now_cycles() > vf->search_deadline) {
-		vf->reason = "not found (vf_deadline)";
+		vf_reason(vf, "not found (vf_deadline)");
 		PMD_DRV_LOG(WARNING, "port %u: no VF for serial %u within %u s", hn->port_id,
 			    vf->serial, hn->args.vf_deadline_s);
 		hn_vf_set_state(hn, HN_VF_NONE);
@@ -1122,7 +1130,7 @@ hn_vf_init(struct hn_dev *hn)
 	vf->port_id = RTE_MAX_ETHPORTS;
 	vf->state = HN_VF_NONE;
 	vf->state_since = now_cycles();
-	vf->reason = hn->args.vf_mode == HN_VF_MODE_NONE ? "vf=none" : "no association";
+	vf_reason(vf, hn->args.vf_mode == HN_VF_MODE_NONE ? "vf=none" : "no association");
 	if (!hn_is_primary())
 		return 0;
 	hn_vf_usable_here = true;
@@ -1168,7 +1176,7 @@ hn_vf_stop(struct hn_dev *hn)
 	if (vf->state >= HN_VF_RX_ON)
 		vf_leave_sync(hn, false, "stopped");
 	if (vf->state == HN_VF_ATTACHED)
-		vf->reason = "stopped";
+		vf_reason(vf, "stopped");
 	rte_spinlock_unlock(&vf->lock);
 }
 
@@ -1185,7 +1193,7 @@ hn_vf_close(struct hn_dev *hn)
 	if (vf->state >= HN_VF_RX_ON)
 		vf_leave_sync(hn, true, "closed");
 	if (vf->state == HN_VF_ATTACHED) {
-		vf->reason = "closed";
+		vf_reason(vf, "closed");
 		vf_detach(hn, false);
 	}
 	hn_vf_set_state(hn, HN_VF_NONE);
@@ -1340,8 +1348,8 @@ hn_vf_dump(struct hn_dev *hn, FILE *f)
 	else if (vf->dev_name[0] != '\0')
 		fprintf(f, "  vf: last device %s\n", vf->dev_name);
 	fprintf(f, "  vf: path %s", vf->state == HN_VF_ACTIVE ? "VF" : "synthetic");
-	if (vf->state != HN_VF_ACTIVE || vf->reason != NULL)
-		fprintf(f, ", last reason synthetic: %s", vf->reason ? vf->reason : "-");
+	if (vf->state != HN_VF_ACTIVE || vf->reason[0] != '\0')
+		fprintf(f, ", last reason synthetic: %s", vf->reason[0] ? vf->reason : "-");
 	fprintf(f, "\n  vf: mode %s%s, deadline %u s, attach %" PRIu64 ", detach %" PRIu64
 		", switches %" PRIu64 "/%" PRIu64 " (failed %" PRIu64 "), latency %" PRIu64
 		" us (max %" PRIu64 ")\n",

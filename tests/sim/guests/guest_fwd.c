@@ -966,6 +966,8 @@ report(uint16_t port, const struct options *o)
 		       " oerrors=%" PRIu64 " imissed=%" PRIu64 "\n", st.ipackets, st.opackets,
 		       st.ierrors, st.oerrors, st.imissed);
 	report_xstats(port);
+	if (getenv("GUEST_PRIV_DUMP") != NULL)	/* the PMD's own view */
+		rte_eth_dev_priv_dump(port, stdout);
 }
 
 /* Stop the port (the PMD gives back what it holds), then count the
