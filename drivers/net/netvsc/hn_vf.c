@@ -1080,6 +1080,12 @@ vf_step(struct hn_dev *hn)
 
 	vf_events(hn);
 	switch (vf->state) {
+	case HN_VF_NONE:
+		/* past the deadline, a device that shows up is still taken */
+		if (vf->associated && (__atomic_load_n(&vf->ev_new, __ATOMIC_ACQUIRE) ||
+				       __atomic_load_n(&vf->hotadd_pending, __ATOMIC_ACQUIRE)))
+			begin_search(hn);
+		break;
 	case HN_VF_SEARCHING:
 		vf_search(hn);
 		break;
