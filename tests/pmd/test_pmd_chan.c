@@ -12,6 +12,7 @@
  */
 
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -34,6 +35,7 @@
 #include "hn_lro.h"
 #include "hn_rx.h"
 #include "hn_tx.h"
+#include "hn_vf.h"
 
 #define RING_BYTES	(4096u + (64u << 10))
 #define RXBUF_BYTES	(256u << 10)
@@ -886,6 +888,113 @@ test_ctl_wait_times_out(void **state)
 
 /* A status indication among frames reaches hn_rndis_status(); an in-band
  * notification reaches hn_nvsp_inband(). */
+/* ---- VF failover: the switch's completion, the queue gates ------------------ */
+
+/* SWITCH_DATA_PATH's completion (hn_vf.c waits on it): empty means done,
+ * {129, status != 1} failed; other transaction ids leave it alone and are
+ * no bad completion. */
+static void
+test_vf_switch_completion(void **state)
+{
+	const uint32_t failed[2] = { HV_NVSP_MSG_SWITCH_DATAPATH, HV_NVSP_STATUS_FAILED };
+	const uint32_t ok[2] = { HV_NVSP_MSG_SWITCH_DATAPATH, HV_NVSP_STATUS_SUCCESS };
+	const uint64_t xid = HN_XID_CTL | (UINT64_C(1) << 62) | 7;
+
+	(void)state;
+	fx.hn->ctl.vf_switch_xid = xid;
+	host_packet(HV_PKT_COMPLETION, xid + 1, NULL, 0);	/* someone else's */
+	hn_chan_drain(fx.hn, fx.ch, NULL, 0, 64);
+	assert_int_equal(fx.hn->ctl.vf_switch_result, 0);
+	host_packet(HV_PKT_COMPLETION, xid, NULL, 0);
+	hn_chan_drain(fx.hn, fx.ch, NULL, 0, 64);
+	assert_int_equal(fx.hn->ctl.vf_switch_result, 1);
+
+	fx.hn->ctl.vf_switch_result = 0;
+	host_packet(HV_PKT_COMPLETION, xid, failed, sizeof(failed));
+	hn_chan_drain(fx.hn, fx.ch, NULL, 0, 64);
+	assert_int_equal(fx.hn->ctl.vf_switch_result, 2);
+
+	fx.hn->ctl.vf_switch_result = 0;
+	host_packet(HV_PKT_COMPLETION, xid, ok, sizeof(ok));
+	hn_chan_drain(fx.hn, fx.ch, NULL, 0, 64);
+	assert_int_equal(fx.hn->ctl.vf_switch_result, 1);
+	assert_int_equal(fx.ch->bad_completions, 0);
+	assert_int_equal(fx.hn->ctl.stray, 0);
+}
+
+/* An lcore passing through its gate as a burst does, counting the
+ * sections that found the flag on. */
+struct gate_run {
+	struct hn_vf_gate g;
+	uint64_t seen_on;	/* sections that found tx_on set */
+	uint32_t stop;
+};
+
+static void *
+gate_lcore(void *arg)
+{
+	struct gate_run *r = arg;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+		unsigned int spin;
+
+		hn_vf_gate_enter(&r->g);
+		if (__atomic_load_n(&r->g.tx_on, __ATOMIC_ACQUIRE)) {
+			/* "using the VF" for a while */
+			for (spin = 0; spin < 200; spin++)
+				rte_pause();
+			__atomic_add_fetch(&r->seen_on, 1, __ATOMIC_RELAXED);
+		}
+		hn_vf_gate_leave(&r->g);
+	}
+	return NULL;
+}
+
+/* After hn_vf_gate_close() returns, no section of the lcore uses the VF
+ * any more: the count of sections that saw the flag on stands still.
+ * Twenty rounds of on, run, off. */
+static void
+test_vf_gate_quiescence(void **state)
+{
+	static struct gate_run r;
+	pthread_t t;
+	int round;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(pthread_create(&t, NULL, gate_lcore, &r), 0);
+	for (round = 0; round < 20; round++) {
+		uint64_t before, after;
+
+		__atomic_store_n(&r.g.tx_on, 1, __ATOMIC_RELEASE);
+		before = __atomic_load_n(&r.seen_on, __ATOMIC_RELAXED);
+		while (__atomic_load_n(&r.seen_on, __ATOMIC_RELAXED) < before + 10)
+			rte_pause();
+		assert_true(hn_vf_gate_close(&r.g, &r.g.tx_on, rte_get_timer_hz()));
+		after = __atomic_load_n(&r.seen_on, __ATOMIC_ACQUIRE);
+		rte_delay_us_block(2000);
+		assert_int_equal(__atomic_load_n(&r.seen_on, __ATOMIC_ACQUIRE), after);
+	}
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	assert_int_equal(r.g.busy & 1, 0);
+}
+
+/* A burst that never leaves its section is given up on, not waited for. */
+static void
+test_vf_gate_stuck_bounded(void **state)
+{
+	struct hn_vf_gate g = { .tx_on = 1 };
+	uint64_t t0;
+
+	(void)state;
+	hn_vf_gate_enter(&g);	/* and never leaves */
+	t0 = rte_get_timer_cycles();
+	assert_false(hn_vf_gate_close(&g, &g.tx_on, rte_get_timer_hz() / 100));
+	assert_true(rte_get_timer_cycles() - t0 < rte_get_timer_hz());
+	assert_int_equal(g.tx_on, 0);
+}
+
 static void
 test_status_and_inband_sinks(void **state)
 {
@@ -942,6 +1051,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ctl_rndis_completion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ctl_wait_times_out, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_and_inband_sinks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vf_switch_completion, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vf_gate_quiescence, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vf_gate_stuck_bounded, setup, teardown),
 	};
 
 	rte_openlog_stream(stderr);

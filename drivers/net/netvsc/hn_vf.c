@@ -95,21 +95,13 @@ hn_vf_set_state(struct hn_dev *hn, enum hn_vf_state st)
 
 /* ---- gates ------------------------------------------------------------------ */
 
-/* Close one gate: from return on, the queue's lcore no longer uses the VF. */
+/* Close one gate (hn_vf_gate_close()); a stuck burst is said, not waited on. */
 static void
 gate_close(struct hn_vf_gate *g, uint32_t *flag)
 {
-	uint64_t end;
-	uint32_t b;
-
-	__atomic_store_n(flag, 0, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	b = __atomic_load_n(&g->busy, __ATOMIC_ACQUIRE);
-	if (!(b & 1))
-		return;
-	end = now_cycles() + ms_cycles(HN_VF_GATE_WAIT_MS);
-	while (__atomic_load_n(&g->busy, __ATOMIC_ACQUIRE) == b && now_cycles() < end)
-		rte_pause();
+	if (!hn_vf_gate_close(g, flag, ms_cycles(HN_VF_GATE_WAIT_MS)))
+		PMD_DRV_LOG(ERR, "a burst stayed inside its VF section for %u ms",
+			    HN_VF_GATE_WAIT_MS);
 }
 
 static struct hn_rxq *

@@ -13,7 +13,9 @@
 
 #include <stdio.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_pause.h>
 
 #include "hn_dev.h"
 
@@ -51,6 +53,35 @@ static inline void
 hn_vf_gate_leave(struct hn_vf_gate *g)
 {
 	__atomic_store_n(&g->busy, g->busy + 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * Control side: turn one of the gate's flags (rx_on or tx_on) off. From
+ * return on, the queue's lcore no longer uses the VF through it: either
+ * it was outside its section (busy even), or it left the section it was
+ * in (busy moved on), and any later section sees the flag off (the full
+ * fences on both sides order the flag store before the busy read and the
+ * busy store before the flag read). A burst stuck for wait_cycles is
+ * given up on (returns false), never waited for forever.
+ */
+static inline bool
+hn_vf_gate_close(struct hn_vf_gate *g, uint32_t *flag, uint64_t wait_cycles)
+{
+	uint64_t end;
+	uint32_t b;
+
+	__atomic_store_n(flag, 0, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	b = __atomic_load_n(&g->busy, __ATOMIC_ACQUIRE);
+	if (!(b & 1))
+		return true;
+	end = rte_get_timer_cycles() + wait_cycles;
+	while (__atomic_load_n(&g->busy, __ATOMIC_ACQUIRE) == b) {
+		if (rte_get_timer_cycles() > end)
+			return false;
+		rte_pause();
+	}
+	return true;
 }
 
 /* hn_rx.c: what the application enabled and the VF lacks, in software. */
