@@ -556,7 +556,8 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 
 	if (unlikely(!txq->started) || n == 0)
 		return 0;
-	if (unlikely(hn_vf_present(txq->hn))) {
+	/* an aggregate the ring had no room for goes first: frames in order */
+	if (unlikely(hn_vf_present(txq->hn)) && txq->agg_idx < 0) {
 		uint16_t sent;
 
 		if (hn_vf_tx(txq, pkts, n, &sent))
