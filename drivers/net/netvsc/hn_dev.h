@@ -111,6 +111,7 @@ struct hn_vf_gate {
 
 #define HN_VF_SW_VLAN_STRIP	0x1u
 #define HN_VF_SW_CSUM		0x2u
+#define HN_VF_SW_RSS		0x4u
 
 /* What a queue carried over the VF (its lcore writes, never reset by a detach). */
 struct hn_vf_qstats {

@@ -25,6 +25,8 @@
 #include <rte_memcpy.h>
 #include <rte_ip.h>
 #include <rte_net.h>
+#include <rte_tcp.h>
+#include <rte_thash.h>
 
 #include "hn_chan.h"
 #include "hn_ctl.h"
@@ -413,13 +415,65 @@ sw_csum_flags(struct rte_mbuf *m)
 	return fl;
 }
 
+/*
+ * The RSS hash the host computes on the synthetic path (Toeplitz with the
+ * port's key over the types in hash_info: TCP 4-tuples, IP 2-tuples; UDP
+ * is hashed by its addresses, as NDIS does), for a VF that gives none.
+ */
+static void
+sw_rss(const struct hn_dev *hn, struct rte_mbuf *m)
+{
+	uint32_t hi = hn->rss_hash_info, pt, l4, len = 0;
+	union rte_thash_tuple t;
+	struct rte_net_hdr_lens hl;
+	const struct rte_tcp_hdr *th;
+
+	if (m->nb_segs != 1)
+		return;
+	pt = rte_net_get_ptype(m, &hl, RTE_PTYPE_L2_MASK | RTE_PTYPE_L3_MASK |
+			       RTE_PTYPE_L4_MASK);
+	l4 = pt & RTE_PTYPE_L4_MASK;
+	th = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, hl.l2_len + hl.l3_len);
+	if (RTE_ETH_IS_IPV4_HDR(pt) && (hi & (HV_NDIS_HASH_IPV4 | HV_NDIS_HASH_TCP_IPV4))) {
+		const struct rte_ipv4_hdr *ip =
+			rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, hl.l2_len);
+
+		t.v4.src_addr = rte_be_to_cpu_32(ip->src_addr);
+		t.v4.dst_addr = rte_be_to_cpu_32(ip->dst_addr);
+		if (l4 == RTE_PTYPE_L4_TCP && (hi & HV_NDIS_HASH_TCP_IPV4)) {
+			t.v4.sport = rte_be_to_cpu_16(th->src_port);
+			t.v4.dport = rte_be_to_cpu_16(th->dst_port);
+			len = RTE_THASH_V4_L4_LEN;
+		} else if (hi & HV_NDIS_HASH_IPV4) {
+			len = RTE_THASH_V4_L3_LEN;
+		}
+	} else if (RTE_ETH_IS_IPV6_HDR(pt) && (hi & (HV_NDIS_HASH_IPV6 | HV_NDIS_HASH_TCP_IPV6))) {
+		rte_thash_load_v6_addrs(rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *,
+								hl.l2_len), &t);
+		if (l4 == RTE_PTYPE_L4_TCP && (hi & HV_NDIS_HASH_TCP_IPV6)) {
+			t.v6.sport = rte_be_to_cpu_16(th->src_port);
+			t.v6.dport = rte_be_to_cpu_16(th->dst_port);
+			len = RTE_THASH_V6_L4_LEN;
+		} else if (hi & HV_NDIS_HASH_IPV6) {
+			len = RTE_THASH_V6_L3_LEN;
+		}
+	}
+	if (len == 0)
+		return;
+	m->hash.rss = rte_softrss((uint32_t *)&t, len, hn->rss_key);
+	m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
+}
+
 void
-hn_vf_rx_fixup(struct rte_mbuf **pkts, uint16_t n, uint32_t fix)
+hn_vf_rx_fixup(const struct hn_rxq *rxq, struct rte_mbuf **pkts, uint16_t n, uint32_t fix)
 {
 	uint16_t i;
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
+
+		if (fix & HN_VF_SW_RSS)
+			sw_rss(rxq->hn, m);
 
 		if (fix & HN_VF_SW_VLAN_STRIP)
 			rte_vlan_strip(m);	/* a no-op on an untagged frame */

@@ -691,6 +691,8 @@ vf_configure(struct hn_dev *hn)
 		vf->sw_fix |= HN_VF_SW_VLAN_STRIP;
 	if (hn->rx_offloads & ~info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_CHECKSUM)
 		vf->sw_fix |= HN_VF_SW_CSUM;
+	if (hn->rx_offloads & ~info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_RSS_HASH)
+		vf->sw_fix |= HN_VF_SW_RSS;
 	if ((d->dev_conf.rxmode.mq_mode & RTE_ETH_MQ_RX_RSS_FLAG) && vf->nb_rxq > 1) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf = d->dev_conf.rx_adv_conf.rss_conf.rss_hf &

@@ -85,7 +85,8 @@ hn_vf_gate_close(struct hn_vf_gate *g, uint32_t *flag, uint64_t wait_cycles)
 }
 
 /* hn_rx.c: what the application enabled and the VF lacks, in software. */
-void hn_vf_rx_fixup(struct rte_mbuf **pkts, uint16_t n, uint32_t fix);
+void hn_vf_rx_fixup(const struct hn_rxq *rxq, struct rte_mbuf **pkts, uint16_t n,
+		    uint32_t fix);
 
 /* RX from the VF's queue of the same index, into pkts (at most n). */
 static inline uint16_t
@@ -101,7 +102,7 @@ hn_vf_rx(struct hn_rxq *rxq, struct rte_mbuf **pkts, uint16_t n)
 
 		got = rte_eth_rx_burst(rxq->hn->vf.port_id, rxq->queue_id, pkts, n);
 		if (unlikely(g->sw_fix != 0) && got > 0)
-			hn_vf_rx_fixup(pkts, got, g->sw_fix);
+			hn_vf_rx_fixup(rxq, pkts, got, g->sw_fix);
 		for (i = 0; i < got; i++) {
 			pkts[i]->port = rxq->port_id;
 			bytes += pkts[i]->pkt_len;
