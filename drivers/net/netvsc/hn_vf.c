@@ -652,8 +652,10 @@ vf_apply_reta(struct hn_dev *hn, const struct rte_eth_dev_info *info)
 		return;
 	memset(reta, 0, sizeof(reta));
 	for (i = 0; i < size; i++) {
-		reta[i / RTE_ETH_RETA_GROUP_SIZE].mask |= UINT64_C(1) << (i % RTE_ETH_RETA_GROUP_SIZE);
-		reta[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE] =
+		struct rte_eth_rss_reta_entry64 *e = &reta[i / RTE_ETH_RETA_GROUP_SIZE];
+
+		e->mask |= UINT64_C(1) << (i % RTE_ETH_RETA_GROUP_SIZE);
+		e->reta[i % RTE_ETH_RETA_GROUP_SIZE] =
 			(uint16_t)(hn->reta[i % HN_RSS_RETA_SIZE] % hn->vf.nb_rxq);
 	}
 	rte_eth_dev_rss_reta_update(hn->vf.port_id, reta, size);
