@@ -277,6 +277,7 @@ static void
 steer_to_vf(struct hvsim_vf *vf)
 {
 	vf->nic->datapath = HV_NVSP_DATAPATH_VF;
+	vf->switched_since_offer = true;
 	vf->st.switches_to_vf++;
 	vf_set_state(vf, HVSIM_VF_SWITCHED);
 	vf_log(vf, "data path -> VF");
@@ -428,6 +429,7 @@ schedule_offer(struct hvsim_vf *vf)
 
 	vf->assoc_sent = false;
 	vf->dead = false;
+	vf->switched_since_offer = false;
 	if (vf->cfg.delay_ms < 0) {
 		vf->dev_due_ns = now;
 		vf->assoc_due_ns = now + (uint64_t)(-(int64_t)vf->cfg.delay_ms) * MS;
@@ -655,6 +657,7 @@ hvsim_vf_session_end(struct hvsim_vf *vf)
 	}
 	vf->nic->datapath = HV_NVSP_DATAPATH_SYNTHETIC;
 	vf->assoc_sent = false;
+	vf->switched_since_offer = false;	/* a new session, a new offer */
 	switch (vf->state) {
 	case HVSIM_VF_OFFERED:
 	case HVSIM_VF_SWITCHED:
@@ -732,7 +735,7 @@ hvsim_vf_stats_json(const struct hvsim_vf *vf, FILE *f)
 	J(host_switches); J(guest_completions);
 	J(rx_frames); J(rx_bytes); J(tx_frames); J(tx_bytes); J(lost_in_transition);
 	J(rx_dropped_ring); J(rx_dropped_stopped); J(rx_dropped_filter); J(rx_dropped_oversize);
-	J(tx_bad); J(conf_bad); J(recoveries); J(violations);
+	J(tx_bad); J(tx_before_switch); J(conf_bad); J(recoveries); J(violations);
 	fprintf(f, "}");
 }
 

@@ -50,6 +50,7 @@ struct hvsim_vf_stats {
 	uint64_t rx_dropped_filter;	/* --vf-only: not for this MAC */
 	uint64_t rx_dropped_oversize;	/* beyond the VF's MTU */
 	uint64_t tx_bad;		/* malformed TX records or offload requests */
+	uint64_t tx_before_switch;	/* sent on the VF before any switch to it completed (§G.2 rule 3) */
 	uint64_t conf_bad;		/* guest configuration refused */
 	uint64_t recoveries;
 	uint64_t violations;		/* guest broke a VF rule (also the NIC's) */
@@ -91,6 +92,7 @@ struct hvsim_vf {
 	/* removing */
 	uint64_t drain_deadline_ns;
 	bool guest_back;		/* the guest switched to synthetic (or stopped) */
+	bool switched_since_offer;	/* a switch to the VF completed for this offer */
 	/* the guest's switch to the VF, when answered late or never */
 	struct vf_pending_switch pending;
 	enum hvsim_vf_switch_mode switch_mode;

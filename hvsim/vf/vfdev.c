@@ -267,6 +267,9 @@ static void
 tx_out(struct hvsim_vf *vf, const uint8_t *frame, uint32_t len, uint16_t vlan_tci)
 {
 	hvsim_vswitch_tx(vf->nic->vswitch, vf->nic->port, frame, len, vlan_tci);
+	/* --vf-only has no switch to wait for */
+	if (!vf->switched_since_offer && !vf->cfg.only)
+		vf->st.tx_before_switch++;
 	vf->st.tx_frames++;
 	vf->st.tx_bytes += len;
 }
