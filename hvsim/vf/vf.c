@@ -627,6 +627,7 @@ hvsim_vf_destroy(struct hvsim_vf *vf)
 		return;
 	if (vf->dev_present)
 		vfdev_revoke(vf);
+	vfdev_zombie_end(vf);
 	free(vf);
 }
 
@@ -709,6 +710,8 @@ hvsim_vf_poll(struct hvsim_vf *vf)
 	}
 	if (vf->dev_present)
 		work += vfdev_poll(vf);
+	else if (vf->zombie)
+		work += vfdev_poll_zombie(vf);
 	return work;
 }
 
@@ -735,7 +738,7 @@ hvsim_vf_stats_json(const struct hvsim_vf *vf, FILE *f)
 	J(host_switches); J(guest_completions);
 	J(rx_frames); J(rx_bytes); J(tx_frames); J(tx_bytes); J(lost_in_transition);
 	J(rx_dropped_ring); J(rx_dropped_stopped); J(rx_dropped_filter); J(rx_dropped_oversize);
-	J(tx_bad); J(tx_before_switch); J(conf_bad); J(recoveries); J(violations);
+	J(tx_bad); J(tx_after_gone); J(tx_before_switch); J(conf_bad); J(recoveries); J(violations);
 	fprintf(f, "}");
 }
 

@@ -50,6 +50,7 @@ struct hvsim_vf_stats {
 	uint64_t rx_dropped_filter;	/* --vf-only: not for this MAC */
 	uint64_t rx_dropped_oversize;	/* beyond the VF's MTU */
 	uint64_t tx_bad;		/* malformed TX records or offload requests */
+	uint64_t tx_after_gone;		/* sent into the device after it was revoked (lost) */
 	uint64_t tx_before_switch;	/* sent on the VF before any switch to it completed (§G.2 rule 3) */
 	uint64_t conf_bad;		/* guest configuration refused */
 	uint64_t recoveries;
@@ -107,6 +108,7 @@ struct hvsim_vf {
 
 	/* the device (vfdev.c) */
 	bool dev_present;
+	bool zombie;			/* revoked, BAR still mapped: the guest may still write */
 	bool dead;			/* recovery failed: drops everything */
 	struct hvsim_pci_spec spec;
 	struct hvsim_vf_shm *shm;	/* BAR 0, mapped */
@@ -126,6 +128,8 @@ void vf_set_state(struct hvsim_vf *vf, enum hvsim_vf_state state);
 /* vfdev.c */
 int vfdev_create(struct hvsim_vf *vf);		/* PCI entry, BAR, uevent add */
 void vfdev_revoke(struct hvsim_vf *vf);		/* gone, uevent remove, entry gone */
+unsigned int vfdev_poll_zombie(struct hvsim_vf *vf);	/* TX into a revoked device */
+void vfdev_zombie_end(struct hvsim_vf *vf);	/* forget the revoked device's BAR */
 unsigned int vfdev_poll(struct hvsim_vf *vf);	/* conf changes, TX queues */
 uint64_t vfdev_rx_pending(const struct hvsim_vf *vf);	/* frames on RX rings */
 uint64_t vfdev_tx_pending(const struct hvsim_vf *vf);	/* frames on TX rings */
