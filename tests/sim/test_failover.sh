@@ -20,7 +20,7 @@ gone="?wait d['nics'][0]['vf']['state'] == 'absent'"
 # port0_counter NAME: every value testpmd printed for port 0's NAME
 # ("RX-packets", "TX-packets") in "show port stats 0", in order
 port0_counter() {
-	awk -v k="$1:" '/NIC statistics for port 0/ { p = 1 } /NIC statistics for port [1-9]/ { p = 0 }
+	awk -v k="$1:" '/NIC statistics for port/ { p = / port 0 /; next } /^ *#+ *$/ { p = 0 }
 		p && $1 == k { print $2 }' "$work/out"
 }
 
@@ -60,7 +60,7 @@ sim_begin hvsim-failover
 # ---- 1. orderly remove / add cycles: zero loss, zero duplicates -------------
 tp_start 900 hvnet --strict --vf --vf-delay=100 --vf-queues=4 \
 	--traffic=gen:count=0,rate=1,delay=3600000 --
-tp "start" "$on_vf" "!gen rate=3000,count=100000000,flows=16,delay=0,sizes=64/512/1518" \
+tp "start" "$on_vf" "!gen rate=3000,count=100000000,flows=16,delay=0,sizes=64/512/1514" \
 	"show port stats 0"
 cycles_ran=0
 for i in $(seq "$CYCLES"); do
