@@ -116,6 +116,16 @@ void
 hn_ctl_deliver_completion(struct hn_ctl *ctl, uint64_t xid, const uint8_t *payload,
 			  uint32_t len)
 {
+	if (xid == __atomic_load_n(&ctl->vf_switch_xid, __ATOMIC_ACQUIRE)) {
+		/* SWITCH_DATA_PATH: empty when done; {129, status} may say failed */
+		uint32_t w[2] = { 0, HV_NVSP_STATUS_SUCCESS };
+
+		memcpy(w, payload, RTE_MIN(len, (uint32_t)sizeof(w)));
+		__atomic_store_n(&ctl->vf_switch_result,
+				 len >= sizeof(w) && w[0] == HV_NVSP_MSG_SWITCH_DATAPATH &&
+				 w[1] != HV_NVSP_STATUS_SUCCESS ? 2 : 1, __ATOMIC_RELEASE);
+		return;
+	}
 	if (__atomic_load_n(&ctl->done, __ATOMIC_ACQUIRE) || ctl->xid != xid)
 		return;	/* a control send done: nothing to free */
 	if (ctl->kind == HN_CTL_NVSP) {

@@ -83,6 +83,40 @@ struct hn_devargs {
 	bool numa_aware;		/* queue memory on the device's node */
 	uint32_t timeout_s;		/* deadline of every wait for the host */
 	uint32_t max_queues;		/* queue pairs (channels) asked at probe */
+	uint32_t vf_mode;		/* HN_VF_MODE_*: devarg vf= */
+	char vf_name[RTE_DEV_NAME_MAX_LEN];	/* vf=<device name> */
+	uint32_t vf_deadline_s;		/* look for the VF this long after an association */
+};
+
+enum { HN_VF_MODE_AUTO, HN_VF_MODE_NONE, HN_VF_MODE_NAME };
+
+/*
+ * A queue's gate to the VF (hn_vf.c flips it, the bursts read it), with no
+ * device-wide lock: the control thread writes rx_on / tx_on; the queue's
+ * lcore makes busy odd while it may touch the VF and even after. Turning
+ * a gate off is: store 0, full fence, then wait until busy is even or has
+ * moved on (hn_vf_gate_close()): from then on the queue no longer uses the
+ * VF. drain_req / drain_ack: the control thread asks (a new epoch) whether
+ * the VF's RX queue ran empty; the burst answers when a VF read came back
+ * short.
+ */
+struct hn_vf_gate {
+	uint32_t rx_on;
+	uint32_t tx_on;
+	uint32_t busy;
+	uint32_t drain_req;
+	uint32_t drain_ack;
+	uint32_t sw_fix;		/* HN_VF_SW_*: RX offloads the VF lacks, in software */
+};
+
+#define HN_VF_SW_VLAN_STRIP	0x1u
+#define HN_VF_SW_CSUM		0x2u
+
+/* What a queue carried over the VF (its lcore writes, never reset by a detach). */
+struct hn_vf_qstats {
+	uint64_t packets;
+	uint64_t bytes;
+	uint64_t drained;		/* RX: read after TX left the VF */
 };
 
 /* Frame size bins, as DPDK's xstats name them. */
@@ -209,6 +243,8 @@ struct hn_rxq {
 	uint16_t cache_n;
 	struct rte_mbuf *cache[HN_RX_MBUF_CACHE];
 	struct hn_rx_stats stats;
+	struct hn_vf_gate vf_gate __rte_cache_aligned;
+	struct hn_vf_qstats vf_stats;
 } __rte_cache_aligned;
 
 enum hn_txd_state { HN_TXD_FREE = 0, HN_TXD_INFLIGHT = 1 };
@@ -256,6 +292,8 @@ struct hn_txq {
 	uint32_t stash_n;
 	uint32_t stash[HN_TX_IDX_BATCH];
 	struct hn_tx_stats stats;
+	struct hn_vf_gate vf_gate;
+	struct hn_vf_qstats vf_stats;
 	/* completion side (the channel's drainer only): descriptors and GPA
 	 * mbufs given back in bulk, at the latest when the drain ends */
 	uint32_t done_n __rte_cache_aligned;
@@ -283,7 +321,82 @@ struct hn_ctl {
 	uint64_t seq;
 	uint64_t stray;			/* completions nobody waited for */
 	uint64_t timeouts;
+	/* a SWITCH_DATA_PATH in flight (hn_vf.c): its xid, and the answer the
+	 * drainer records: 1 done, 2 failed (a {129, status != 1} payload) */
+	uint64_t vf_switch_xid;
+	uint32_t vf_switch_result;
 	uint8_t buf[HN_CTL_MSG_MAX];
+};
+
+/* The VF's life (hn_vf.c, changed only by hn_vf_set_state()). */
+enum hn_vf_state {
+	HN_VF_NONE,		/* no association, or vf=none */
+	HN_VF_SEARCHING,	/* associated: looking for the port */
+	HN_VF_ATTACHED,		/* owned, not started */
+	HN_VF_RX_ON,		/* started, its RX polled, TX synthetic */
+	HN_VF_SWITCHING,	/* SWITCH_DATA_PATH(VF) sent, waiting */
+	HN_VF_ACTIVE,		/* the host steers to it: TX on it too */
+	HN_VF_LEAVING,		/* TX back, switching back, draining its RX */
+	HN_VF_STATE_COUNT
+};
+
+struct hn_vf {
+	/* read by the bursts */
+	uint32_t present;		/* some gate may be on (atomic) */
+	uint16_t port_id;		/* the VF's ethdev port */
+	uint32_t tx_block;		/* host's 129 or RMV: TX synthetic now (atomic) */
+	/* written by hn_nvsp_inband (any drainer), read by the tick (atomics) */
+	uint32_t assoc_seq;		/* bumped by every VF_ASSOCIATION */
+	uint32_t assoc_allocated;
+	uint32_t assoc_serial;
+	uint32_t host_synthetic_seq;	/* bumped by every host SWITCH_DATA_PATH(synthetic) */
+	/* written by event callbacks (control), read by the tick */
+	uint32_t ev_rmv;
+	uint32_t ev_recovering;
+	uint32_t ev_recovered;
+	uint32_t ev_recovery_failed;
+	uint32_t ev_new;		/* an ethdev port appeared */
+	uint32_t claimed;		/* port + 1 owned before the association (atomic) */
+	char hotadd_name[RTE_DEV_NAME_MAX_LEN];	/* PCI device added (EAL event) */
+	uint32_t hotadd_pending;
+	/* control thread only, under lock */
+	rte_spinlock_t lock;
+	enum hn_vf_state state;
+	uint64_t state_since;		/* timer cycles */
+	const char *reason;		/* why the data path is synthetic */
+	bool ticking;
+	bool callbacks;
+	bool dev_events;
+	uint32_t assoc_seen;
+	uint32_t host_synthetic_seen;
+	bool associated;
+	uint32_t serial;
+	uint64_t search_deadline;
+	uint64_t next_try;
+	uint32_t backoff_ms;
+	uint64_t owner_id;
+	char dev_name[RTE_DEV_NAME_MAX_LEN];	/* the VF's device */
+	char dev_args[256];		/* its devargs, kept for a re-add */
+	char failed_dev[RTE_DEV_NAME_MAX_LEN];	/* failed recovery: not taken again
+						 * until it went away and came back */
+	uint16_t nb_rxq, nb_txq;	/* VF queues used */
+	bool tx_ok;			/* the VF has every TX offload enabled */
+	uint32_t sw_fix;		/* HN_VF_SW_*: RX offloads done in software */
+	uint64_t switch_sent;		/* cycles */
+	uint64_t switch_deadline;
+	uint32_t leave_phase;
+	uint32_t leave_epoch;
+	uint64_t leave_deadline;
+	enum hn_vf_state leave_to;	/* ATTACHED (keep) or NONE/SEARCHING (detach) */
+	bool leave_detach;
+	bool gone;			/* RMV seen: the device is not there */
+	bool recovering;
+	/* counters (xstats) */
+	uint64_t attach, detach, attach_failed;
+	uint64_t sw_to_vf, sw_to_syn, sw_failed;
+	uint64_t sw_latency_us, sw_latency_max_us;
+	/* VF port counters kept when the VF goes: stats never go down */
+	uint64_t base_imissed, base_ierrors, base_oerrors, base_nombuf;
 };
 
 /* The NVSP session (§C, §D), in the order it is built up. */
@@ -325,8 +438,6 @@ struct hn_dev {
 	uint32_t subch_granted;
 	bool subch_requested;		/* once per session */
 	uint32_t nchan;			/* channels opened */
-	uint32_t vf_serial;		/* VF association (later issue) */
-	bool vf_allocated;
 
 	/* RNDIS device: rndis_state is changed only by hn_rndis.c */
 	enum hn_rndis_state rndis_state;
@@ -361,6 +472,7 @@ struct hn_dev {
 	uint64_t lsc_events;
 	uint64_t inband_notes;		/* VF / indirection table notifications */
 	bool started;
+	struct hn_vf vf;		/* hn_vf.c */
 };
 
 static inline struct hn_dev *

@@ -25,6 +25,7 @@
 #include "hn_rx.h"
 #include "hn_stats.h"
 #include "hn_tx.h"
+#include "hn_vf.h"
 
 RTE_LOG_REGISTER_SUFFIX(hn_logtype_init, init, NOTICE);
 RTE_LOG_REGISTER_SUFFIX(hn_logtype_driver, driver, NOTICE);
@@ -36,10 +37,13 @@ RTE_LOG_REGISTER_SUFFIX(hn_logtype_driver, driver, NOTICE);
 #define HN_ARG_NUMA_AWARE	"numa_aware"
 #define HN_ARG_TIMEOUT		"timeout"
 #define HN_ARG_MAX_QUEUES	"max_queues"
+#define HN_ARG_VF		"vf"
+#define HN_ARG_VF_DEADLINE	"vf_deadline"
 
 static const char *const hn_valid_args[] = {
 	HN_ARG_LATENCY, HN_ARG_RX_COPYBREAK, HN_ARG_TX_COPYBREAK, HN_ARG_RX_EXTMBUF,
-	HN_ARG_NUMA_AWARE, HN_ARG_TIMEOUT, HN_ARG_MAX_QUEUES, NULL
+	HN_ARG_NUMA_AWARE, HN_ARG_TIMEOUT, HN_ARG_MAX_QUEUES, HN_ARG_VF, HN_ARG_VF_DEADLINE,
+	NULL
 };
 
 /* Microsoft's default Toeplitz key (what Linux programs, §E.7) */
@@ -78,6 +82,27 @@ parse_u32(const char *key, const char *value, void *opaque)
 	return 0;
 }
 
+/* vf=auto|none|<device name> */
+static int
+parse_vf(const char *key, const char *value, void *opaque)
+{
+	struct hn_devargs *a = opaque;
+
+	if (strcmp(value, "auto") == 0) {
+		a->vf_mode = HN_VF_MODE_AUTO;
+	} else if (strcmp(value, "none") == 0) {
+		a->vf_mode = HN_VF_MODE_NONE;
+	} else if (value[0] != '\0' && strlen(value) < sizeof(a->vf_name)) {
+		a->vf_mode = HN_VF_MODE_NAME;
+		snprintf(a->vf_name, sizeof(a->vf_name), "%s", value);
+	} else {
+		PMD_INIT_LOG(ERR, "devarg %s=%s: expected auto, none or a device name", key,
+			     value);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int
 parse_devargs(const struct rte_devargs *da, struct hn_devargs *a)
 {
@@ -93,6 +118,7 @@ parse_devargs(const struct rte_devargs *da, struct hn_devargs *a)
 		{ HN_ARG_NUMA_AWARE, { &numa, 0, 1 } },
 		{ HN_ARG_TIMEOUT, { &a->timeout_s, 1, 3600 } },
 		{ HN_ARG_MAX_QUEUES, { &a->max_queues, 1, HN_MAX_QUEUES } },
+		{ HN_ARG_VF_DEADLINE, { &a->vf_deadline_s, 0, 86400 } },
 	};
 	struct rte_kvargs *kv;
 	unsigned int i;
@@ -107,17 +133,22 @@ parse_devargs(const struct rte_devargs *da, struct hn_devargs *a)
 	a->tx_copybreak = HN_TX_COPYBREAK_DEFAULT;
 	a->timeout_s = 60;
 	a->max_queues = HN_MAX_QUEUES;
+	a->vf_mode = HN_VF_MODE_AUTO;
+	a->vf_name[0] = '\0';
+	a->vf_deadline_s = 180;
 	if (da != NULL && da->args != NULL && da->args[0] != '\0') {
 		kv = rte_kvargs_parse(da->args, hn_valid_args);
 		if (kv == NULL) {
 			PMD_INIT_LOG(ERR, "devargs '%s': unknown key or bad syntax; valid keys: "
 				     "latency, rx_copybreak, tx_copybreak, rx_extmbuf_enable, "
-				     "numa_aware, timeout, max_queues", da->args);
+				     "numa_aware, timeout, max_queues, vf, vf_deadline", da->args);
 			return -EINVAL;
 		}
 		for (i = 0; i < RTE_DIM(table) && ret == 0; i++)
 			ret = rte_kvargs_process(kv, table[i].key, parse_u32,
 						 (void *)(uintptr_t)&table[i].r);
+		if (ret == 0)
+			ret = rte_kvargs_process(kv, HN_ARG_VF, parse_vf, a);
 		rte_kvargs_free(kv);
 	}
 	a->rx_extmbuf = extmbuf != 0;
@@ -544,6 +575,7 @@ hn_dev_start(struct rte_eth_dev *dev)
 	}
 	hn_link_refresh(dev);
 	hn_set_queue_states(dev, RTE_ETH_QUEUE_STATE_STARTED);
+	hn_vf_start(hn);	/* the VF's RX now; the switch follows */
 	return 0;
 }
 
@@ -579,6 +611,8 @@ hn_dev_stop(struct rte_eth_dev *dev)
 
 	if (!hn->started)
 		return 0;
+	/* the host back on synthetic first, while the synthetic path still runs */
+	hn_vf_stop(hn);
 	hn_set_queue_states(dev, RTE_ETH_QUEUE_STATE_STOPPED);
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
 		((struct hn_rxq *)dev->data->rx_queues[i])->started = false;
@@ -614,6 +648,7 @@ hn_dev_close(struct rte_eth_dev *dev)
 		return 0;
 	rte_eal_alarm_cancel(NULL, dev);	/* pending LSC callbacks */
 	hn_dev_stop(dev);
+	hn_vf_close(hn);	/* the host steering synthetic, the VF port closed */
 	rte_spinlock_lock(&hn->ctl.lock);
 	hn_detach(hn);
 	rte_spinlock_unlock(&hn->ctl.lock);
@@ -950,6 +985,7 @@ static int
 hn_promiscuous_enable(struct rte_eth_dev *dev)
 {
 	hn_dev_of(dev)->promisc = true;
+	hn_vf_sync_settings(hn_dev_of(dev));
 	return hn_update_filter(dev);
 }
 
@@ -957,6 +993,7 @@ static int
 hn_promiscuous_disable(struct rte_eth_dev *dev)
 {
 	hn_dev_of(dev)->promisc = false;
+	hn_vf_sync_settings(hn_dev_of(dev));
 	return hn_update_filter(dev);
 }
 
@@ -992,6 +1029,7 @@ hn_mac_addr_set(struct rte_eth_dev *dev, struct rte_ether_addr *mac)
 		return ret;
 	}
 	rte_ether_addr_copy(mac, &hn->mac);
+	hn_vf_sync_settings(hn);
 	return 0;
 }
 
@@ -1130,6 +1168,8 @@ hn_reta_update(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64 *conf,
 	}
 	ret = rss_commit(hn, &saved, "the indirection table");
 	rte_spinlock_unlock(&hn->ctl.lock);
+	if (ret == 0)
+		hn_vf_sync_settings(hn);
 	return ret;
 }
 
@@ -1249,6 +1289,7 @@ hn_probe(struct vmbus_driver *drv, struct vmbus_device *vdev)
 	hn->port_id = dev->data->port_id;
 	hn->args = args;
 	rte_spinlock_init(&hn->ctl.lock);
+	hn->vf.port_id = RTE_MAX_ETHPORTS;
 	ret = hn_attach(hn, HN_MTU_DEFAULT);
 	if (ret < 0) {
 		PMD_INIT_LOG(ERR, "%s: the host did not bring the NIC up (%s)",
@@ -1262,6 +1303,9 @@ hn_probe(struct vmbus_driver *drv, struct vmbus_device *vdev)
 	hn_set_burst(dev);
 	hn_link_refresh(dev);
 	rte_eth_dev_probing_finish(dev);
+	/* after probing_finish: a VF found now is not this port */
+	if (hn_vf_init(hn) < 0)
+		PMD_INIT_LOG(ERR, "%s: VF failover not running", vdev->device.name);
 	PMD_INIT_LOG(INFO, "%s: port %u, NVSP %#x, MAC " RTE_ETHER_ADDR_PRT_FMT,
 		     vdev->device.name, hn->port_id, hn->nvsp_ver,
 		     RTE_ETHER_ADDR_BYTES(&hn->mac));
@@ -1315,4 +1359,6 @@ RTE_PMD_REGISTER_PARAM_STRING(net_netvsc,
 			      HN_ARG_RX_EXTMBUF "=<0|1> "
 			      HN_ARG_NUMA_AWARE "=<0|1> "
 			      HN_ARG_TIMEOUT "=<seconds> "
-			      HN_ARG_MAX_QUEUES "=<1-64>");
+			      HN_ARG_MAX_QUEUES "=<1-64> "
+			      HN_ARG_VF "=auto|none|<device> "
+			      HN_ARG_VF_DEADLINE "=<seconds>");

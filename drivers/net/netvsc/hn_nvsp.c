@@ -378,11 +378,16 @@ hn_nvsp_detach(struct hn_dev *hn)
 	hn->nvsp_ver = 0;
 }
 
-/* An in-band notification (any draining thread): VF association, send
- * indirection table. */
+/*
+ * An in-band notification (any draining thread, often a data-path lcore):
+ * only recorded here, with atomics; the VF's control tick (hn_vf.c) acts
+ * on it. A host SWITCH_DATA_PATH(synthetic) also stops TX on the VF at
+ * once: the host steers to synthetic already and may be taking the VF away.
+ */
 void
 hn_nvsp_inband(struct hn_dev *hn, const uint8_t *msg, uint32_t len)
 {
+	struct hv_nvsp_switch_datapath sw;
 	struct hv_nvsp_vf_assoc vf;
 	uint32_t type;
 
@@ -390,8 +395,17 @@ hn_nvsp_inband(struct hn_dev *hn, const uint8_t *msg, uint32_t len)
 	hn->inband_notes++;
 	if (type == HV_NVSP_MSG_VF_ASSOC && len >= sizeof(vf)) {
 		memcpy(&vf, msg, sizeof(vf));
-		hn->vf_allocated = vf.allocated != 0;
-		hn->vf_serial = vf.serial;
+		__atomic_store_n(&hn->vf.assoc_allocated, vf.allocated != 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&hn->vf.assoc_serial, vf.serial, __ATOMIC_RELAXED);
+		if (vf.allocated == 0)
+			__atomic_store_n(&hn->vf.tx_block, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&hn->vf.assoc_seq, 1, __ATOMIC_RELEASE);
+	} else if (type == HV_NVSP_MSG_SWITCH_DATAPATH && len >= sizeof(sw)) {
+		memcpy(&sw, msg, sizeof(sw));
+		if (sw.active_datapath == HV_NVSP_DATAPATH_SYNTHETIC) {
+			__atomic_store_n(&hn->vf.tx_block, 1, __ATOMIC_RELAXED);
+			__atomic_add_fetch(&hn->vf.host_synthetic_seq, 1, __ATOMIC_RELEASE);
+		}
 	}
 	/* the send indirection table needs no action: every queue sends on
 	 * its own channel and completions come back there */

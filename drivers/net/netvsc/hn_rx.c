@@ -23,12 +23,15 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_memcpy.h>
+#include <rte_ip.h>
+#include <rte_net.h>
 
 #include "hn_chan.h"
 #include "hn_ctl.h"
 #include "hn_lro.h"
 #include "hn_rndis.h"
 #include "hn_rx.h"
+#include "hn_vf.h"
 
 /* ---- frames ------------------------------------------------------------- */
 
@@ -374,6 +377,59 @@ ack:
 
 /* ---- RX burst ----------------------------------------------------------- */
 
+bool hn_vf_usable_here;
+
+/* The checksum flags the host would have set, computed here. */
+static uint64_t
+sw_csum_flags(struct rte_mbuf *m)
+{
+	struct rte_net_hdr_lens hl;
+	uint32_t pt = rte_net_get_ptype(m, &hl, RTE_PTYPE_L2_MASK | RTE_PTYPE_L3_MASK |
+					RTE_PTYPE_L4_MASK);
+	uint32_t l4 = pt & RTE_PTYPE_L4_MASK;
+	uint64_t fl = 0;
+	const void *l4h;
+
+	if (m->nb_segs != 1 || (l4 != RTE_PTYPE_L4_TCP && l4 != RTE_PTYPE_L4_UDP &&
+				!RTE_ETH_IS_IPV4_HDR(pt)))
+		return 0;	/* unknown: no flag, as the host leaves it */
+	l4h = rte_pktmbuf_mtod_offset(m, const uint8_t *, hl.l2_len + hl.l3_len);
+	if (RTE_ETH_IS_IPV4_HDR(pt)) {
+		const struct rte_ipv4_hdr *ip =
+			rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, hl.l2_len);
+
+		fl |= rte_raw_cksum(ip, hl.l3_len) == 0xffff ? RTE_MBUF_F_RX_IP_CKSUM_GOOD :
+							       RTE_MBUF_F_RX_IP_CKSUM_BAD;
+		if (l4 == RTE_PTYPE_L4_TCP || l4 == RTE_PTYPE_L4_UDP)
+			fl |= rte_ipv4_udptcp_cksum_verify(ip, l4h) == 0 ?
+			      RTE_MBUF_F_RX_L4_CKSUM_GOOD : RTE_MBUF_F_RX_L4_CKSUM_BAD;
+	} else if (RTE_ETH_IS_IPV6_HDR(pt) && (l4 == RTE_PTYPE_L4_TCP || l4 == RTE_PTYPE_L4_UDP)) {
+		const struct rte_ipv6_hdr *ip6 =
+			rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, hl.l2_len);
+
+		fl |= rte_ipv6_udptcp_cksum_verify(ip6, l4h) == 0 ?
+		      RTE_MBUF_F_RX_L4_CKSUM_GOOD : RTE_MBUF_F_RX_L4_CKSUM_BAD;
+	}
+	return fl;
+}
+
+void
+hn_vf_rx_fixup(struct rte_mbuf **pkts, uint16_t n, uint32_t fix)
+{
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (fix & HN_VF_SW_VLAN_STRIP)
+			rte_vlan_strip(m);	/* a no-op on an untagged frame */
+		if (fix & HN_VF_SW_CSUM) {
+			m->ol_flags &= ~(RTE_MBUF_F_RX_IP_CKSUM_MASK | RTE_MBUF_F_RX_L4_CKSUM_MASK);
+			m->ol_flags |= sw_csum_flags(m);
+		}
+	}
+}
+
 uint16_t
 hn_recv_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -383,11 +439,17 @@ hn_recv_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 	if (unlikely(!rxq->started))
 		return 0;
 	__atomic_store_n(&rxq->polls, rxq->polls + 1, __ATOMIC_RELAXED);
+	/* with a VF, every other poll reads it first: neither path starves */
+	if (unlikely(hn_vf_present(rxq->hn)) && (rxq->polls & 1))
+		got = hn_vf_rx(rxq, pkts, n);
 	/* frames another thread drained come first: they are older */
-	if (unlikely(!rte_ring_empty(rxq->staging)))
-		got = (uint16_t)rte_ring_sc_dequeue_burst(rxq->staging, (void **)pkts, n, NULL);
+	if (unlikely(!rte_ring_empty(rxq->staging)) && got < n)
+		got += (uint16_t)rte_ring_sc_dequeue_burst(rxq->staging, (void **)(pkts + got),
+							   n - got, NULL);
 	if (got < n && !hn_chan_idle(rxq->ch))
 		got += hn_chan_drain(rxq->hn, rxq->ch, pkts + got, n - got, HN_RX_BURST_BUDGET);
+	if (unlikely(hn_vf_present(rxq->hn)) && !(rxq->polls & 1) && got < n)
+		got += hn_vf_rx(rxq, pkts + got, n - got);
 	return got;
 }
 

@@ -14,34 +14,38 @@
 #include <rte_ethdev.h>
 
 #include "hn_stats.h"
+#include "hn_vf.h"
 
 /* One RX queue's share of the basic stats; queue i has its own row. */
 static void
-rx_stats_add(struct rte_eth_stats *st, uint16_t i, const struct hn_rx_stats *s)
+rx_stats_add(struct rte_eth_stats *st, uint16_t i, const struct hn_rx_stats *s,
+	     const struct hn_vf_qstats *vf)
 {
 	uint64_t errors = s->errors + s->too_long + s->lro_errors;
 
+	/* what the queue delivered, from either path */
 	if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-		st->q_ipackets[i] = s->packets;
-		st->q_ibytes[i] = s->bytes;
+		st->q_ipackets[i] = s->packets + vf->packets;
+		st->q_ibytes[i] = s->bytes + vf->bytes;
 		st->q_errors[i] = errors;
 	}
-	st->ipackets += s->packets;
-	st->ibytes += s->bytes;
+	st->ipackets += s->packets + vf->packets;
+	st->ibytes += s->bytes + vf->bytes;
 	st->ierrors += errors;
 	st->imissed += s->staging_full;
 	st->rx_nombuf += s->nombuf;
 }
 
 static void
-tx_stats_add(struct rte_eth_stats *st, uint16_t i, const struct hn_tx_stats *s)
+tx_stats_add(struct rte_eth_stats *st, uint16_t i, const struct hn_tx_stats *s,
+	     const struct hn_vf_qstats *vf)
 {
-	st->opackets += s->packets;
-	st->obytes += s->bytes;
+	st->opackets += s->packets + vf->packets;
+	st->obytes += s->bytes + vf->bytes;
 	st->oerrors += s->errors;
 	if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-		st->q_opackets[i] = s->packets;
-		st->q_obytes[i] = s->bytes;
+		st->q_opackets[i] = s->packets + vf->packets;
+		st->q_obytes[i] = s->bytes + vf->bytes;
 	}
 }
 
@@ -55,12 +59,13 @@ hn_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
 		if (rxq[i] != NULL)
-			rx_stats_add(st, i, &rxq[i]->stats);
+			rx_stats_add(st, i, &rxq[i]->stats, &rxq[i]->vf_stats);
 	for (i = 0; i < dev->data->nb_tx_queues; i++)
 		if (txq[i] != NULL)
-			tx_stats_add(st, i, &txq[i]->stats);
+			tx_stats_add(st, i, &txq[i]->stats, &txq[i]->vf_stats);
 	for (i = 0; i < hn->nchan; i++)
 		st->oerrors += hn->chans[i].tx_host_failed;
+	hn_vf_stats_add(hn, st);	/* the VF's drops, kept across detaches */
 	return 0;
 }
 
@@ -88,6 +93,7 @@ hn_stats_reset(struct rte_eth_dev *dev)
 		hn->chans[i].bad_completions = 0;
 		hn->chans[i].tx_host_failed = 0;
 	}
+	hn_vf_stats_reset(hn);
 	return 0;
 }
 
@@ -172,7 +178,8 @@ hn_xstats_count(const struct rte_eth_dev *dev)
 {
 	return dev->data->nb_rx_queues * RTE_DIM(hn_rx_xstats) +
 	       dev->data->nb_tx_queues * RTE_DIM(hn_tx_xstats) +
-	       hn_chans_in_use(dev) * (RTE_DIM(hn_ch_xstats) + HN_CH_BUS_XSTATS);
+	       hn_chans_in_use(dev) * (RTE_DIM(hn_ch_xstats) + HN_CH_BUS_XSTATS) +
+	       HN_VF_XSTATS;
 }
 
 /* The names of a queue kind's counters (dir "rx" or "tx"), from index k. */
@@ -223,6 +230,7 @@ hn_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
 		snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE,
 			 "tx_q%u_vmbus_ring_full_errors", q);
 	}
+	hn_vf_xstats_names(names, k);	/* always there, VF or not */
 	return (int)n;
 }
 
@@ -251,6 +259,7 @@ hn_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int si
 		xs[k].id = k;
 		xs[k++].value = bus.tx_ring_full;
 	}
+	hn_vf_xstats_values(hn_dev_of(dev), xs, k);
 	return (int)n;
 }
 
@@ -288,5 +297,6 @@ hn_priv_dump(struct rte_eth_dev *dev, FILE *f)
 			ch->vc ? vmbus_chan_relid(ch->vc) : 0, ch->ack_count, ch->ack_cap,
 			ch->bad_packets, ch->bad_completions);
 	}
+	hn_vf_dump(hn_dev_of(dev), f);
 	return 0;
 }

@@ -33,6 +33,7 @@
 #include "hn_nvsp_msg.h"
 #include "hn_rx.h"
 #include "hn_tx.h"
+#include "hn_vf.h"
 
 /* The largest RNDIS header + PPIs a frame needs: hash, VLAN, csum/LSO. */
 #define HN_TX_PPI_MAX	(3 * HV_RNDIS_PPI_SIZE(4))
@@ -555,6 +556,12 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 
 	if (unlikely(!txq->started) || n == 0)
 		return 0;
+	if (unlikely(hn_vf_present(txq->hn))) {
+		uint16_t sent;
+
+		if (hn_vf_tx(txq, pkts, n, &sent))
+			return sent;
+	}
 	burst_begin(txq, &tb);
 	if (unlikely(txq->agg_idx >= 0 && agg_flush(txq, &tb) < 0)) {
 		txq->stats.ring_full++;

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 hvnet authors
+ *
+ * Transparent VF failover (hn_vf.c): everything about the SR-IOV VF that
+ * the host associates with this NIC. hn_ethdev.c calls in from the dev
+ * ops; the bursts (hn_rx.c, hn_tx.c) use the inline hooks below, which
+ * take no lock, allocate nothing and never do control work: they read the
+ * queue's gate (struct hn_vf_gate, hn_dev.h) between two writes of `busy`.
+ */
+
+#ifndef HN_VF_H
+#define HN_VF_H
+
+#include <stdio.h>
+
+#include <rte_ethdev.h>
+
+#include "hn_dev.h"
+
+/* ---- control (hn_vf.c) ---------------------------------------------------- */
+
+/* Probe: start the control tick and the event callbacks. */
+int hn_vf_init(struct hn_dev *hn);
+/* Close: give the VF back (host steering synthetic), stop the tick. */
+void hn_vf_close(struct hn_dev *hn);
+/* dev_start done: the tick starts the VF and switches to it. */
+void hn_vf_start(struct hn_dev *hn);
+/* dev_stop (before the synthetic queues stop): leave the VF, stop it. */
+void hn_vf_stop(struct hn_dev *hn);
+/* Settings changed (promiscuous, MAC, RSS) while the VF runs. */
+void hn_vf_sync_settings(struct hn_dev *hn);
+/* Merged statistics. */
+void hn_vf_stats_add(struct hn_dev *hn, struct rte_eth_stats *st);
+void hn_vf_stats_reset(struct hn_dev *hn);
+#define HN_VF_XSTATS 13
+unsigned int hn_vf_xstats_names(struct rte_eth_xstat_name *names, unsigned int k);
+unsigned int hn_vf_xstats_values(struct hn_dev *hn, struct rte_eth_xstat *xs, unsigned int k);
+void hn_vf_dump(struct hn_dev *hn, FILE *f);
+
+/* ---- data path hooks ------------------------------------------------------- */
+
+static inline void
+hn_vf_gate_enter(struct hn_vf_gate *g)
+{
+	/* only this lcore writes busy: odd = may be using the VF */
+	__atomic_store_n(&g->busy, g->busy + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+static inline void
+hn_vf_gate_leave(struct hn_vf_gate *g)
+{
+	__atomic_store_n(&g->busy, g->busy + 1, __ATOMIC_RELEASE);
+}
+
+/* hn_rx.c: what the application enabled and the VF lacks, in software. */
+void hn_vf_rx_fixup(struct rte_mbuf **pkts, uint16_t n, uint32_t fix);
+
+/* RX from the VF's queue of the same index, into pkts (at most n). */
+static inline uint16_t
+hn_vf_rx(struct hn_rxq *rxq, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct hn_vf_gate *g = &rxq->vf_gate;
+	uint64_t bytes = 0;
+	uint16_t got = 0, i;
+
+	hn_vf_gate_enter(g);
+	if (__atomic_load_n(&g->rx_on, __ATOMIC_ACQUIRE)) {
+		uint32_t req = __atomic_load_n(&g->drain_req, __ATOMIC_ACQUIRE);
+
+		got = rte_eth_rx_burst(rxq->hn->vf.port_id, rxq->queue_id, pkts, n);
+		if (unlikely(g->sw_fix != 0) && got > 0)
+			hn_vf_rx_fixup(pkts, got, g->sw_fix);
+		for (i = 0; i < got; i++) {
+			pkts[i]->port = rxq->port_id;
+			bytes += pkts[i]->pkt_len;
+		}
+		rxq->vf_stats.packets += got;
+		rxq->vf_stats.bytes += bytes;
+		if (unlikely(req != g->drain_ack)) {
+			/* TX has left the VF and the host steers synthetic */
+			rxq->vf_stats.drained += got;
+			if (got < n)	/* came back short: the ring is empty */
+				__atomic_store_n(&g->drain_ack, req, __ATOMIC_RELEASE);
+		}
+	}
+	hn_vf_gate_leave(g);
+	return got;
+}
+
+/* TX on the VF when its gate is open: true, *sent set; false: synthetic. */
+static inline bool
+hn_vf_tx(struct hn_txq *txq, struct rte_mbuf **pkts, uint16_t n, uint16_t *sent)
+{
+	struct hn_vf_gate *g = &txq->vf_gate;
+	const struct hn_vf *vf = &txq->hn->vf;
+	uint64_t bytes = 0;
+	bool on;
+	uint16_t i, k;
+
+	hn_vf_gate_enter(g);
+	on = __atomic_load_n(&g->tx_on, __ATOMIC_RELAXED) &&
+	     !__atomic_load_n(&vf->tx_block, __ATOMIC_RELAXED);
+	if (on) {
+		for (i = 0; i < n; i++)
+			bytes += pkts[i]->pkt_len;
+		k = rte_eth_tx_burst(vf->port_id, txq->queue_id, pkts, n);
+		for (i = k; i < n; i++)	/* still ours: not sent */
+			bytes -= pkts[i]->pkt_len;
+		txq->vf_stats.packets += k;
+		txq->vf_stats.bytes += bytes;
+		*sent = k;
+	}
+	hn_vf_gate_leave(g);
+	return on;
+}
+
+/* This process has the VF's port (the primary; hvsim's VF PMD, like many,
+ * has no secondary support): a secondary stays on the synthetic path.
+ * Defined in hn_rx.c, set by hn_vf_init(). */
+extern bool hn_vf_usable_here;
+
+static inline bool
+hn_vf_present(const struct hn_dev *hn)
+{
+	return __atomic_load_n(&hn->vf.present, __ATOMIC_RELAXED) != 0 && hn_vf_usable_here;
+}
+
+#endif /* HN_VF_H */
