@@ -507,6 +507,33 @@ drain_timeout_ms(const struct hvsim_vf *vf)
 	       HVSIM_VF_DRAIN_TIMEOUT_MS;
 }
 
+static void
+times_start(struct vf_times *t)
+{
+	t->since_ns = now_ns();
+}
+
+void
+vf_times_stop(struct vf_times *t)
+{
+	uint64_t us;
+
+	if (t->since_ns == 0)
+		return;
+	us = (now_ns() - t->since_ns) / 1000;
+	if (t->n < HVSIM_VF_TIMES)
+		t->us[t->n] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+	t->n++;
+	t->since_ns = 0;
+}
+
+void
+hvsim_vf_note_synthetic_tx(struct hvsim_vf *vf)
+{
+	if (vf != NULL && vf->to_synthetic.since_ns != 0)
+		vf_times_stop(&vf->to_synthetic);
+}
+
 int
 hvsim_vf_remove(struct hvsim_vf *vf)
 {
@@ -515,6 +542,9 @@ hvsim_vf_remove(struct hvsim_vf *vf)
 	if (vf->state == HVSIM_VF_ABSENT || vf->state == HVSIM_VF_REMOVING)
 		return -ENODEV;
 	vf_log(vf, "orderly removal");
+	vf->to_vf.since_ns = 0;
+	if (vf->nic->datapath == HV_NVSP_DATAPATH_VF)
+		times_start(&vf->to_synthetic);
 	if (!vf->dev_present && !vf->assoc_sent) {
 		vf_set_state(vf, HVSIM_VF_ABSENT);
 		return 0;
@@ -537,6 +567,9 @@ hvsim_vf_surprise(struct hvsim_vf *vf)
 		return -ENODEV;
 	vf_log(vf, "surprise removal");
 	was_switched = vf->nic->datapath == HV_NVSP_DATAPATH_VF;
+	vf->to_vf.since_ns = 0;
+	if (was_switched)
+		times_start(&vf->to_synthetic);
 	revoke(vf);
 	vf->st.surprise_removals++;
 	steer_to_synthetic(vf, HVSIM_VF_ABSENT);
@@ -637,6 +670,7 @@ hvsim_vf_add(struct hvsim_vf *vf)
 	if (vf->state != HVSIM_VF_ABSENT)
 		return -EEXIST;
 	vf_log(vf, "add");
+	times_start(&vf->to_vf);
 	schedule_offer(vf);
 	if (vf->cfg.only)
 		vf->dev_due_ns = now_ns();
@@ -723,6 +757,18 @@ hvsim_vf_violations(const struct hvsim_vf *vf)
 	return vf == NULL ? 0 : vf->st.violations;
 }
 
+/* ", "name": [samples...]" */
+static void
+json_times(FILE *f, const char *name, const struct vf_times *t)
+{
+	uint32_t i;
+
+	fprintf(f, ", \"%s\": [", name);
+	for (i = 0; i < t->n && i < HVSIM_VF_TIMES; i++)
+		fprintf(f, "%s%u", i ? ", " : "", t->us[i]);
+	fprintf(f, "]");
+}
+
 #define J(name) fprintf(f, ", \"" #name "\": %llu", (unsigned long long)vf->st.name)
 
 void
@@ -739,6 +785,8 @@ hvsim_vf_stats_json(const struct hvsim_vf *vf, FILE *f)
 	J(rx_frames); J(rx_bytes); J(tx_frames); J(tx_bytes); J(lost_in_transition);
 	J(rx_dropped_ring); J(rx_dropped_stopped); J(rx_dropped_filter); J(rx_dropped_oversize);
 	J(tx_bad); J(tx_after_gone); J(tx_before_switch); J(conf_bad); J(recoveries); J(violations);
+	json_times(f, "to_synthetic_us", &vf->to_synthetic);
+	json_times(f, "to_vf_us", &vf->to_vf);
 	fprintf(f, "}");
 }
 

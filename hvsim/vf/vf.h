@@ -82,6 +82,10 @@ void hvsim_vf_session_end(struct hvsim_vf *vf);
 /* Does this frame for the NIC go to its VF? (VF path active: unicast to
  * the NIC's MAC; --vf-only: everything.) */
 bool hvsim_vf_steers(const struct hvsim_vf *vf, const uint8_t *frame, uint32_t len);
+/* The guest sent a frame on the synthetic path (vsp/tx.c): ends the
+ * timing of a removal. */
+void hvsim_vf_note_synthetic_tx(struct hvsim_vf *vf);
+
 /* --vf-only and the guest started the VF: the port takes traffic. */
 bool hvsim_vf_alone_ready(const struct hvsim_vf *vf);
 /* Deliver a steered frame on the VF. 0 or -errno (dropped and counted). */

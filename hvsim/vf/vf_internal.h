@@ -57,6 +57,16 @@ struct hvsim_vf_stats {
 	uint64_t violations;		/* guest broke a VF rule (also the NIC's) */
 };
 
+/* Failover times as the wire sees them (§ the guide's "Accelerated
+ * networking"): removal notice -> the guest's first frame on the synthetic
+ * path; `vf add` -> its first frame on the VF. */
+#define HVSIM_VF_TIMES	64
+struct vf_times {
+	uint64_t since_ns;		/* the event; 0: nothing being timed */
+	uint32_t n;			/* samples taken (the first HVSIM_VF_TIMES kept) */
+	uint32_t us[HVSIM_VF_TIMES];
+};
+
 struct vf_pending_switch {
 	bool active;
 	bool rc;
@@ -121,9 +131,12 @@ struct hvsim_vf {
 	uint64_t tx_seq;
 
 	struct hvsim_vf_stats st;
+	struct vf_times to_synthetic;
+	struct vf_times to_vf;
 };
 
 void vf_set_state(struct hvsim_vf *vf, enum hvsim_vf_state state);
+void vf_times_stop(struct vf_times *t);
 
 /* vfdev.c */
 int vfdev_create(struct hvsim_vf *vf);		/* PCI entry, BAR, uevent add */

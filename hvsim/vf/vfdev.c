@@ -329,6 +329,8 @@ tx_out(struct hvsim_vf *vf, const uint8_t *frame, uint32_t len, uint16_t vlan_tc
 	/* --vf-only has no switch to wait for */
 	if (!vf->switched_since_offer && !vf->cfg.only)
 		vf->st.tx_before_switch++;
+	if (vf->to_vf.since_ns != 0)
+		vf_times_stop(&vf->to_vf);
 	vf->st.tx_frames++;
 	vf->st.tx_bytes += len;
 }

@@ -14,6 +14,8 @@ LOG_NOISE='^EAL: |RNDIS (QUERY|SET)|statistics|RX-|TX-|####'
 CYCLES=${FAILOVER_CYCLES:-20}
 
 vf() { sj "d['nics'][${2:-0}]['vf']['$1']"; }
+# times KEY: "n=N median=M max=X" of the VF's timing samples KEY (µs)
+times() { sj "(lambda t: f'n={len(t)} median={sorted(t)[len(t)//2] if t else 0} max={max(t) if t else 0}')(d['nics'][0]['vf']['$1'])"; }
 on_vf="?wait d['nics'][0]['vf']['datapath'] == 'vf'"
 gone="?wait d['nics'][0]['vf']['state'] == 'absent'"
 
@@ -78,6 +80,7 @@ tp_quit
 echo "# cycles=$cycles_ran sent=$(gen sent) received=$(gen received) lost=$(gen lost) duplicates=$(gen duplicates)"
 echo "# vf offers=$(vf offers) removals=$(vf removals) to_vf=$(vf switches_to_vf) to_synthetic=$(vf switches_to_synthetic) rx=$(vf rx_frames) tx=$(vf tx_frames) lost_in_transition=$(vf lost_in_transition) tx_before_switch=$(vf tx_before_switch)"
 echo "# synthetic rx=$(nic rx_frames) tx=$(nic tx_frames)"
+echo "# failover µs: removal notice -> first frame synthetic $(times to_synthetic_us); vf add -> first frame on the VF $(times to_vf_us)"
 check "$CYCLES orderly cycles ran, testpmd exits cleanly under strict hvsim" \
 	'[ "$cycles_ran" = "$CYCLES" ] && clean'
 check "every transition seen by hvsim: $((CYCLES + 1)) offers, $CYCLES removals, $((CYCLES + 1)) switches to the VF" \
@@ -96,5 +99,25 @@ check "port counters never decrease across the cycles" \
 check "back to synthetic before every revocation" 'cycles_in_order'
 check "the VF's xstats are there: vf_rx_packets, vf_tx_packets, attach/detach counts" \
 	'has "vf_rx_packets: " && has "vf_tx_packets: " && has "vf_attach: " && has "vf_detach: "'
+
+# ---- 2. surprise removal: no hang, loss only what hvsim saw in flight ---------
+tp_start 300 hvnet --strict --vf --vf-delay=100 --vf-queues=4 \
+	--traffic=gen:count=0,rate=1,delay=3600000 --
+tp "start" "$on_vf" "!gen rate=3000,count=100000000,flows=16,delay=0,sizes=64/512/1514" \
+	"?wait d['nics'][0]['vf']['rx_frames'] > 3000" "!vf surprise" "$gone" \
+	"?wait len(d['nics'][0]['vf']['to_synthetic_us']) == 1" \
+	"?wait d['nics'][0]['tx_frames'] > 3000" "!gen stop" \
+	"?wait gen('sent') - gen('received') <= d['nics'][0]['vf']['lost_in_transition']" \
+	"show port stats 0" "show port xstats 0"
+tp_quit
+echo "# surprise: sent=$(gen sent) received=$(gen received) lost=$(gen lost) lost_in_transition=$(vf lost_in_transition) tx_after_gone=$(vf tx_after_gone) back on synthetic after $(times to_synthetic_us) µs"
+check "surprise: testpmd did not hang and exits cleanly; traffic goes on synthetic" \
+	'clean && [ "$(vf surprise_removals)" = 1 ] && [ "$(nic rx_frames)" -gt 0 ] &&
+	 [ "$(nic tx_frames)" -gt 3000 ]'
+check "surprise: lost no more than hvsim saw in flight on the VF's rings, nothing duplicated" \
+	'[ "$(gen lost)" -le "$(vf lost_in_transition)" ] && [ "$(gen duplicates)" = 0 ] &&
+	 [ "$(gen corrupt)" = 0 ]'
+check "surprise: synthetic traffic again within 100 ms of the removal" \
+	'[ "$(sj "d[\"nics\"][0][\"vf\"][\"to_synthetic_us\"][0]")" -lt 100000 ]'
 
 sim_end
