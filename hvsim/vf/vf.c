@@ -346,6 +346,14 @@ switch_to_vf(struct hvsim_vf *vf, struct hvsim_chan *c, uint64_t xid, bool rc)
 			complete_switch(vf, c, xid, false);	/* done, nothing switched */
 		return;
 	}
+	/* a VF whose recovery failed is not Ready (OpenVMM): refused */
+	if (vf->dead) {
+		vf->st.switch_failed++;
+		vf_log(vf, "switch to a VF whose recovery failed: refused");
+		if (rc)
+			complete_switch(vf, c, xid, true);
+		return;
+	}
 	switch (vf->switch_mode) {
 	case HVSIM_VF_SWITCH_OK:
 		if (vf->state != HVSIM_VF_SWITCHED)

@@ -57,6 +57,40 @@ sys.exit(0 if ok else 1)
 PY
 }
 
+# in_order_log TEXT...: hvsim's VF log lines contain each TEXT, in order
+in_order_log() {
+	python3 - "$work/out" "$@" <<'PY' >>"$work/why"
+import sys
+lines = [l for l in open(sys.argv[1], errors="replace") if "hvsim: nic0 vf: " in l]
+i = 0
+for want in sys.argv[2:]:
+    while i < len(lines) and want not in lines[i]:
+        i += 1
+    if i == len(lines):
+        print("not in order: " + want)
+        sys.exit(1)
+    i += 1
+PY
+}
+
+# same_port_info: testpmd's two "show port info 0" answers are the same,
+# the link state lines aside
+same_port_info() {
+	python3 - "$work/out" <<'PY' >>"$work/why"
+import re, sys
+text = open(sys.argv[1], errors="replace").read()
+blocks = re.findall(r"Infos for port 0\s+\*+\n(.*?)testpmd>", text, re.S)
+if len(blocks) < 2:
+    print(f"{len(blocks)} port info answer(s)")
+    sys.exit(1)
+keep = lambda b: [l for l in b.splitlines() if not re.match(r"Link (status|speed|duplex)", l)]
+a, b = keep(blocks[0]), keep(blocks[1])
+if a != b:
+    print("\n".join(sorted(set(a) ^ set(b))))
+    sys.exit(1)
+PY
+}
+
 sim_begin hvsim-failover
 
 # ---- 1. orderly remove / add cycles: zero loss, zero duplicates -------------
@@ -119,5 +153,157 @@ check "surprise: lost no more than hvsim saw in flight on the VF's rings, nothin
 	 [ "$(gen corrupt)" = 0 ]'
 check "surprise: synthetic traffic again within 100 ms of the removal" \
 	'[ "$(sj "d[\"nics\"][0][\"vf\"][\"to_synthetic_us\"][0]")" -lt 100000 ]'
+
+# ---- 3. rows: when the VF comes, how the host answers, what the app does ----
+# row SECS HVSIM_ARGS... <<<COMMANDS: one testpmd session on 2 queues, the
+# generator held until the commands start it
+row() {
+	local secs=$1
+	shift
+	tp_args=(--rxq=2 --txq=2 --forward-mode=io --total-num-mbufs=16384)
+	testpmd "$secs" hvnet --strict --vf --vf-queues=4 \
+		--traffic=gen:count=0,rate=1,delay=3600000 "$@"
+}
+# all_back: everything sent came back, nothing duplicated
+all_back() {
+	[ "$(gen sent)" -gt 0 ] && [ "$(gen received)" = "$(gen sent)" ] && [ "$(gen lost)" = 0 ] &&
+		[ "$(gen duplicates)" = 0 ]
+}
+# xstat NAME: the last value testpmd printed for port 0's xstat NAME
+xstat() { grep -oE "$1: [0-9]+" "$work/out" | tail -n1 | grep -oE "[0-9]+$"; }
+traffic="!gen rate=3000,count=100000000,flows=8,delay=0,sizes=64/512/1514"
+stop_gen="!gen stop"
+all_in="?wait gen('received') == gen('sent')"
+
+# The device before the association (found by the EAL's PCI scan at start):
+# taken at once, hidden from the application, switched when associated.
+row 120 --vf-delay=-1000 <<EOF
+start
+$on_vf
+$traffic
+?wait gen('received') > 3000
+$stop_gen
+$all_in
+show port info all
+EOF
+check "row: VF before the association: one port for the app, switched, nothing lost" \
+	'clean && all_back && [ "$(vf switches_to_vf)" = 1 ] && [ "$(lines "Infos for port")" = 1 ] &&
+	 [ "$(vf tx_before_switch)" = 0 ]'
+
+# The device at the very moment of the association (DPDK 22.11's bundled
+# PMD misses this one: test_vf.sh)
+row 120 --vf-delay=0 <<EOF
+start
+$on_vf
+$traffic
+?wait gen('received') > 3000
+$stop_gen
+$all_in
+EOF
+check "row: VF with the association (--vf-delay=0): found through hot plug, switched" \
+	'clean && all_back && [ "$(vf switches_to_vf)" = 1 ]'
+
+# The host answers the switch late, never, or with a failure
+row 120 --vf-delay=100 --at="0:vf switch late 400" <<EOF
+start
+$on_vf
+$traffic
+?wait gen('received') > 3000
+$stop_gen
+$all_in
+show port xstats 0
+EOF
+# (the guest's clock starts when its request is written, the host's when it
+# reads it: about 400 ms)
+check "row: switch answered 400 ms late: TX moved only after the answer, nothing lost" \
+	'clean && all_back && [ "$(vf tx_before_switch)" = 0 ] &&
+	 [ "$(xstat vf_switch_latency_max_us)" -ge 390000 ]'
+for mode in never fail; do
+	row 120 --vf-delay=100 --at="0:vf switch $mode" <<EOF
+start
+$traffic
+?wait d['nics'][0]['vf']['switch_requests'] >= 1 and gen('received') > 3000
+?until show port xstats 0 => vf_switch_failed: [1-9]
+$stop_gen
+$all_in
+show port xstats 0
+EOF
+	check "row: switch answered $mode: stays synthetic, counted, nothing lost" \
+		'clean && all_back && [ "$(vf switches_to_vf)" = 0 ] && [ "$(vf tx_frames)" = 0 ] &&
+		 [ "$(xstat vf_switch_failed)" -ge 1 ]'
+done
+
+# The VF revoked while the switch to it is pending
+row 120 --vf-delay=100 --at="0:vf switch never" <<EOF
+start
+$traffic
+?wait d['nics'][0]['vf']['switch_requests'] >= 1
+!vf surprise
+$gone
+?wait gen('received') > 3000
+$stop_gen
+$all_in
+EOF
+check "row: VF revoked while a switch was pending: no hang, synthetic, nothing lost" \
+	'clean && all_back && [ "$(vf switches_to_vf)" = 0 ]'
+
+# Recovery: kept attached and back on the VF on success; dropped on failure
+row 120 --vf-delay=100 <<EOF
+start
+$on_vf
+$traffic
+?wait gen('received') > 3000
+!vf recover ok
+?wait d['nics'][0]['vf']['switches_to_vf'] == 2 and d['nics'][0]['vf']['datapath'] == 'vf'
+!vf recover fail
+?wait d['nics'][0]['vf']['datapath'] == 'synthetic'
+?wait gen('received') > 9000
+$stop_gen
+?wait gen('sent') - gen('received') <= d['nics'][0]['vf']['lost_in_transition']
+EOF
+check "row: recovery ok: back on the VF; recovery failed: synthetic; nothing duplicated" \
+	'clean && [ "$(vf recoveries)" = 2 ] && [ "$(vf switches_to_vf)" = 2 ] &&
+	 [ "$(vf datapath)" = synthetic ] && [ "$(gen duplicates)" = 0 ] &&
+	 [ "$(gen lost)" -le "$(vf lost_in_transition)" ]'
+
+# stop/start with an MTU change while the VF is attached: the host is
+# steered back to synthetic before the VF stops, and the VF comes back
+row 150 --vf-delay=100 <<EOF
+start
+$on_vf
+$traffic
+?wait gen('received') > 3000
+stop
+port stop 0
+?wait d['nics'][0]['vf']['datapath'] == 'synthetic'
+port config mtu 0 1400
+port start 0
+start
+$on_vf
+?wait gen('received') > 9000
+$stop_gen
+EOF
+check "row: port stop leaves the host synthetic, port start (MTU 1400) brings the VF back" \
+	'clean && [ "$(vf switches_to_vf)" = 2 ] && [ "$(vf switches_to_synthetic)" -ge 2 ] &&
+	 [ "$(gen duplicates)" = 0 ] &&
+	 in_order_log "data path -> VF" "data path -> synthetic" "data path -> VF"'
+check "row: the application exits with the host steering synthetic (close leaves the VF first)" \
+	'! has "data path -> synthetic (session ended)"'
+
+# A VF with fewer queues and offloads than the synthetic NIC: what the
+# application was told does not change
+row 120 --vf-delay=100 --vf-queues=1 --vf-offloads=none --at="0:vf remove" <<EOF
+show port info 0
+!vf add
+$on_vf
+show port info 0
+start
+$traffic
+?wait gen('received') > 3000
+$stop_gen
+$all_in
+EOF
+check "row: a VF with 1 queue and no offloads: dev_infos unchanged, nothing lost" \
+	'clean && all_back && [ "$(vf switches_to_vf)" = 1 ] && same_port_info'
 
 sim_end
