@@ -190,6 +190,23 @@ check "row: VF before the association: one port for the app, switched, nothing l
 	'clean && all_back && [ "$(vf switches_to_vf)" = 1 ] && [ "$(lines "Infos for port")" = 1 ] &&
 	 [ "$(vf tx_before_switch)" = 0 ]'
 
+# The device 120 s after the association (MANA can take that long; DPDK
+# 22.11 gives up hot-add after 10 tries): still taken within vf_deadline
+export TESTPMD_WAIT=180
+row 300 --vf-delay=120000 <<EOF
+start
+$traffic
+?wait gen('received') > 3000
+?wait d['nics'][0]['vf']['present']
+$on_vf
+?wait d['nics'][0]['vf']['rx_frames'] > 3000
+$stop_gen
+$all_in
+EOF
+unset TESTPMD_WAIT
+check "row: VF 120 s after the association: synthetic meanwhile, then switched, nothing lost" \
+	'clean && all_back && [ "$(vf switches_to_vf)" = 1 ] && [ "$(nic rx_frames)" -gt 3000 ]'
+
 # The device at the very moment of the association (DPDK 22.11's bundled
 # PMD misses this one: test_vf.sh)
 row 120 --vf-delay=0 <<EOF
