@@ -226,7 +226,8 @@ send_assoc(struct hvsim_vf *vf, bool allocated)
 	struct hv_nvsp_vf_assoc m = {
 		.type = HV_NVSP_MSG_VF_ASSOC,
 		.allocated = allocated,
-		.serial = vf->spec.serial,
+		/* a misconfigured host may name another serial than the slot */
+		.serial = vf->cfg.assoc_serial != 0 ? vf->cfg.assoc_serial : vf->spec.serial,
 	};
 
 	/* the offer goes when there is room (the device's delay counts from

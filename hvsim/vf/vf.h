@@ -38,6 +38,7 @@ struct hvsim_vf_config {
 	uint64_t offloads;	/* --vf-offloads, HVSIM_VF_OFL_* */
 	uint32_t mtu;		/* --vf-mtu: the device's largest MTU */
 	const char *bus_root;	/* the guest's /sys/bus (NULL: "/sys/bus") */
+	uint32_t assoc_serial;	/* --vf-assoc-serial: VF_ASSOC names this, not the slot's (0: the slot's) */
 	uint32_t drain_timeout_ms;	/* orderly removal's wait; 0: HVSIM_VF_DRAIN_TIMEOUT_MS
 					 * (tests shorten it) */
 };

@@ -220,6 +220,19 @@ EOF
 check "row: VF with the association (--vf-delay=0): found through hot plug, switched" \
 	'clean && all_back && [ "$(vf switches_to_vf)" = 1 ]'
 
+# The association names a serial no slot has (the VF's slot is serial 1):
+# as Linux does, the MAC alone decides
+row 120 --vf-delay=100 --vf-assoc-serial=7 <<EOF
+start
+$on_vf
+$traffic
+?wait gen('received') > 3000
+$stop_gen
+$all_in
+EOF
+check "row: the same MAC, an association serial no slot names: taken by MAC, nothing lost" \
+	'clean && all_back && [ "$(vf switches_to_vf)" = 1 ] && has "(serial 7)"'
+
 # The host answers the switch late, never, or with a failure
 row 120 --vf-delay=100 --at="0:vf switch late 400" <<EOF
 start
