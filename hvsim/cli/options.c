@@ -55,6 +55,8 @@ usage(FILE *f)
 		"                          tx_cksum, tx_ipv4_cksum, tx_tcp_cksum, tx_udp_cksum,\n"
 		"                          tso, vlan_insert, multi_segs, all, none\n"
 		"  --vf-mtu=N              the VF's largest MTU (default 9000)\n"
+		"  --vf-assoc-serial=N     VF_ASSOCIATION names serial N, not the VF's slot\n"
+		"                          (a host whose serials disagree)\n"
 		"  --vf-only               the VF alone: present from the start, all the NIC's\n"
 		"                          traffic steered to it, no association (no netvsc)\n"
 		"  -v, --verbose           log every control message\n",
@@ -107,7 +109,8 @@ enum {
 /* Offload limits (vsp/offload.h); their own numbers keep this apart. */
 enum { OPT_LSO_MAX = 512, OPT_LSO_MIN_SEGS };
 /* The VF (vf/vf.h). */
-enum { OPT_VF = 768, OPT_VF_DELAY, OPT_VF_QUEUES, OPT_VF_OFFLOADS, OPT_VF_MTU, OPT_VF_ONLY };
+enum { OPT_VF = 768, OPT_VF_DELAY, OPT_VF_QUEUES, OPT_VF_OFFLOADS, OPT_VF_MTU, OPT_VF_SERIAL,
+       OPT_VF_ONLY };
 
 static int
 apply_vf_option(struct hvsim_options *o, int opt, const char *arg)
@@ -141,6 +144,11 @@ apply_vf_option(struct hvsim_options *o, int opt, const char *arg)
 			fprintf(stderr, "hvsim: unknown VF offload in %s (see hvsim --help)\n", arg);
 			return -EINVAL;
 		}
+		return 0;
+	case OPT_VF_SERIAL:
+		if (parse_uint(arg, UINT32_MAX, &v) || v == 0)
+			return -EINVAL;
+		o->vf.assoc_serial = (uint32_t)v;
 		return 0;
 	case OPT_VF_MTU:
 		if (parse_uint(arg, 65535 - 18, &v) || v < HVSIM_VF_MIN_MTU)
@@ -289,6 +297,7 @@ hvsim_parse_options(int argc, char **argv, struct hvsim_options *o)
 		{ "vf-offloads", required_argument, NULL, OPT_VF_OFFLOADS },
 		{ "vf-mtu", required_argument, NULL, OPT_VF_MTU },
 		{ "vf-only", no_argument, NULL, OPT_VF_ONLY },
+		{ "vf-assoc-serial", required_argument, NULL, OPT_VF_SERIAL },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },

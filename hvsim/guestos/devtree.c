@@ -19,10 +19,11 @@
 #include "guestos/devtree.h"
 #include "guestos/uio_shim.h"
 #include "hv_vmbus_wire.h"
+#include "guestos/sysfs.h"
 #include "util.h"
 
-#define DIR_MODE	0755
-#define FILE_MODE	0644
+#define DIR_MODE	HVSIM_SYSFS_DIR_MODE
+#define FILE_MODE	HVSIM_SYSFS_FILE_MODE
 
 /* Fake physical addresses shown in maps/map<i>/addr: nonzero, distinct
  * per device, regions laid out one after the other. */
@@ -58,44 +59,6 @@ hvsim_dev_spec_default(struct hvsim_dev_spec *s)
 /* ---- small file helpers ----------------------------------------------- */
 
 static int
-mkdir_p(const char *path)
-{
-	char tmp[PATH_MAX];
-	char saved;
-	char *p;
-
-	if (fmt_path(tmp, sizeof(tmp), "%s", path) < 0)
-		return -ENAMETOOLONG;
-	for (p = tmp + 1; ; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		saved = *p;
-		*p = '\0';
-		if (mkdir(tmp, DIR_MODE) < 0 && errno != EEXIST)
-			return -errno;
-		*p = saved;
-		if (saved == '\0')
-			return 0;
-	}
-}
-
-static int
-write_all(int fd, const char *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int
 write_text(const char *path, const char *content)
 {
 	int fd, rc;
@@ -103,7 +66,7 @@ write_text(const char *path, const char *content)
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, FILE_MODE);
 	if (fd < 0)
 		return -errno;
-	rc = write_all(fd, content, strlen(content));
+	rc = hvsim_sysfs_write_all(fd, content, strlen(content));
 	if (close(fd) < 0 && rc == 0)
 		rc = -errno;
 	return rc;
@@ -143,57 +106,6 @@ create_sized(const char *path, size_t size)
 	if (rc < 0)
 		unlink(path);
 	return rc;
-}
-
-static int remove_tree_at(int dirfd, const char *name);
-
-static int
-remove_dir_contents(int fd)
-{
-	struct dirent *de;
-	int r, rc = 0;
-	DIR *d;
-
-	d = fdopendir(fd);
-	if (d == NULL) {
-		close(fd);
-		return -errno;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		r = remove_tree_at(dirfd(d), de->d_name);
-		if (r < 0 && rc == 0)
-			rc = r;
-	}
-	closedir(d);
-	return rc;
-}
-
-/* rm -r name (relative to dirfd); symlinks are removed, not followed. */
-static int
-remove_tree_at(int dirfd, const char *name)
-{
-	struct stat st;
-	int fd, rc;
-
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return -errno;
-	if (!S_ISDIR(st.st_mode))
-		return unlinkat(dirfd, name, 0) < 0 ? -errno : 0;
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	rc = remove_dir_contents(fd);
-	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && rc == 0)
-		rc = -errno;
-	return rc;
-}
-
-static int
-remove_tree(const char *path)
-{
-	return remove_tree_at(AT_FDCWD, path);
 }
 
 /* ---- validation ------------------------------------------------------- */
@@ -287,7 +199,7 @@ make_bus_skeleton(const char *bus_root)
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		rc = fmt_path(path, sizeof(path), "%s/%s", bus_root, dirs[i]);
 		if (rc == 0)
-			rc = mkdir_p(path);
+			rc = hvsim_sysfs_mkdir_p(path);
 		if (rc < 0)
 			return rc;
 	}
@@ -348,7 +260,7 @@ write_map_attrs(const char *uio, unsigned int i, const struct hvsim_dev_spec *s,
 
 	rc = fmt_path(map, sizeof(map), "%s/maps/map%u", uio, i);
 	if (rc == 0)
-		rc = mkdir_p(map);
+		rc = hvsim_sysfs_mkdir_p(map);
 	if (rc < 0)
 		return rc;
 	/* The GPADL handles reach user space only through these names. */
@@ -382,7 +294,7 @@ write_uio_sysfs(const char *dev, const struct hvsim_dev_spec *s)
 	region_sizes(s, sizes);
 	rc = fmt_path(uio, sizeof(uio), "%s/uio/uio%d", dev, s->uio_num);
 	if (rc == 0)
-		rc = mkdir_p(uio);
+		rc = hvsim_sysfs_mkdir_p(uio);
 	if (rc == 0)
 		rc = write_attrf(uio, "name", "%s\n", HVSIM_DRIVER_UIO);
 	for (i = 0; rc == 0 && i < HVSIM_UIO_REGIONS; i++) {
@@ -420,7 +332,7 @@ create_region_files(const char *uio_dir, const struct hvsim_dev_spec *s)
 	region_sizes(s, sizes);
 	rc = hvsim_uio_dev_path(path, sizeof(path), uio_dir, s->uio_num);
 	if (rc == 0)
-		rc = mkdir_p(path);
+		rc = hvsim_sysfs_mkdir_p(path);
 	for (i = 0; rc == 0 && i < HVSIM_UIO_REGIONS; i++) {
 		rc = hvsim_uio_map_path(path, sizeof(path), uio_dir,
 					s->uio_num, i);
@@ -472,7 +384,7 @@ add_channel(const char *dev, uint32_t relid, uint16_t subchannel_id,
 
 	rc = fmt_path(chan, sizeof(chan), "%s/channels/%" PRIu32, dev, relid);
 	if (rc == 0)
-		rc = mkdir_p(chan);
+		rc = hvsim_sysfs_mkdir_p(chan);
 	if (rc == 0 && monitor_id >= 0)
 		rc = write_attrf(chan, "monitor_id", "%d\n", monitor_id);
 	if (rc == 0)
@@ -528,13 +440,13 @@ hvsim_devtree_add(const char *bus_root, const char *uio_dir,
 	if (s->bound) {
 		rc = create_region_files(uio_dir, s);
 		if (rc < 0) {
-			remove_tree(dev);
+			hvsim_sysfs_remove_tree(dev);
 			return rc;
 		}
 	}
 	rc = add_device_files(dev, uio_dir, s);
 	if (rc < 0) {
-		remove_tree(dev);
+		hvsim_sysfs_remove_tree(dev);
 		if (s->bound)
 			remove_region_files(uio_dir, s->uio_num,
 					    HVSIM_UIO_REGIONS);
@@ -575,7 +487,7 @@ hvsim_devtree_remove_subchannel(const char *bus_root, const char *device_id,
 			      relid);
 	if (rc < 0)
 		return rc;
-	return remove_tree(chan);
+	return hvsim_sysfs_remove_tree(chan);
 }
 
 /* N of the device's uio/uio<N>, or -ENOENT when it is not bound. */
@@ -618,11 +530,11 @@ hvsim_devtree_remove(const char *bus_root, const char *uio_dir,
 	if (rc < 0)
 		return rc;
 	uio_num = bound_uio_num(dev);
-	rc = remove_tree(dev);
+	rc = hvsim_sysfs_remove_tree(dev);
 	if (uio_dir == NULL || uio_num < 0)
 		return rc;
 	if (hvsim_uio_dev_path(regions, sizeof(regions), uio_dir, uio_num) == 0) {
-		int r = remove_tree(regions);
+		int r = hvsim_sysfs_remove_tree(regions);
 
 		if (r < 0 && r != -ENOENT && rc == 0)
 			rc = r;

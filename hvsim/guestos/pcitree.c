@@ -18,10 +18,11 @@
 #include <unistd.h>
 
 #include "guestos/pcitree.h"
+#include "guestos/sysfs.h"
 #include "util.h"
 
-#define DIR_MODE	0755
-#define FILE_MODE	0644
+#define DIR_MODE	HVSIM_SYSFS_DIR_MODE
+#define FILE_MODE	HVSIM_SYSFS_FILE_MODE
 #define BAR_MODE	0600	/* resource0 is root's only, as in sysfs */
 
 /* BAR 0's fake bus address: nonzero, one 4 GiB window per PCI domain (each
@@ -96,44 +97,6 @@ check_spec(const struct hvsim_pci_spec *s, struct bdf *bdf)
 
 /* ---- small file helpers ----------------------------------------------- */
 
-static int
-mkdir_p(const char *path)
-{
-	char tmp[PATH_MAX];
-	char saved;
-	char *p;
-
-	if (fmt_path(tmp, sizeof(tmp), "%s", path) < 0)
-		return -ENAMETOOLONG;
-	for (p = tmp + 1; ; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		saved = *p;
-		*p = '\0';
-		if (mkdir(tmp, DIR_MODE) < 0 && errno != EEXIST)
-			return -errno;
-		*p = saved;
-		if (saved == '\0')
-			return 0;
-	}
-}
-
-static int
-write_all(int fd, const char *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Create dir/name (it must not exist) holding `len` bytes of `data`. */
 static int
 write_new(const char *dir, const char *name, const char *data, size_t len)
@@ -146,7 +109,7 @@ write_new(const char *dir, const char *name, const char *data, size_t len)
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, FILE_MODE);
 	if (fd < 0)
 		return -errno;
-	rc = write_all(fd, data, len);
+	rc = hvsim_sysfs_write_all(fd, data, len);
 	if (close(fd) < 0 && rc == 0)
 		rc = -errno;
 	return rc;
@@ -167,57 +130,6 @@ write_attrf(const char *dir, const char *name, const char *fmt, ...)
 	return write_new(dir, name, content, (size_t)n);
 }
 
-static int remove_tree_at(int dirfd, const char *name);
-
-static int
-remove_dir_contents(int fd)
-{
-	struct dirent *de;
-	int r, rc = 0;
-	DIR *d;
-
-	d = fdopendir(fd);
-	if (d == NULL) {
-		close(fd);
-		return -errno;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		r = remove_tree_at(dirfd(d), de->d_name);
-		if (r < 0 && rc == 0)
-			rc = r;
-	}
-	closedir(d);
-	return rc;
-}
-
-/* rm -r name (relative to dirfd); symlinks are removed, not followed. */
-static int
-remove_tree_at(int dirfd, const char *name)
-{
-	struct stat st;
-	int fd, rc;
-
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return -errno;
-	if (!S_ISDIR(st.st_mode))
-		return unlinkat(dirfd, name, 0) < 0 ? -errno : 0;
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	rc = remove_dir_contents(fd);
-	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && rc == 0)
-		rc = -errno;
-	return rc;
-}
-
-static int
-remove_tree(const char *path)
-{
-	return remove_tree_at(AT_FDCWD, path);
-}
-
 /* Take `path` out of sight in one step (rename to `hidden`), then delete
  * it. -ENOENT when it does not exist. */
 static int
@@ -225,10 +137,10 @@ hide_and_remove(const char *path, const char *hidden)
 {
 	int rc;
 
-	remove_tree(hidden);	/* left over from an interrupted run */
+	hvsim_sysfs_remove_tree(hidden);	/* left over from an interrupted run */
 	if (rename(path, hidden) < 0)
 		return -errno;
-	rc = remove_tree(hidden);
+	rc = hvsim_sysfs_remove_tree(hidden);
 	return rc == -ENOENT ? 0 : rc;
 }
 
@@ -461,7 +373,7 @@ write_net(const char *dev, const struct hvsim_pci_spec *s)
 
 	rc = fmt_path(net, sizeof(net), "%s/net/%s", dev, s->ifname);
 	if (rc == 0)
-		rc = mkdir_p(net);
+		rc = hvsim_sysfs_mkdir_p(net);
 	if (rc == 0)
 		rc = write_attrf(net, "address",
 				 "%02x:%02x:%02x:%02x:%02x:%02x\n",
@@ -528,7 +440,7 @@ add_slot(const char *bus_root, const struct hvsim_pci_spec *s,
 		return rc;
 	if (access(slot, F_OK) == 0)
 		return -EEXIST;
-	remove_tree(tmp);
+	hvsim_sysfs_remove_tree(tmp);
 	if (mkdir(tmp, DIR_MODE) < 0)
 		return -errno;
 	rc = write_attrf(tmp, "address", "%04x:%02x:%02x\n", b->domain, b->bus,
@@ -537,7 +449,7 @@ add_slot(const char *bus_root, const struct hvsim_pci_spec *s,
 				 RENAME_NOREPLACE) < 0)
 		rc = errno == ENOTEMPTY ? -EEXIST : -errno;
 	if (rc < 0)
-		remove_tree(tmp);
+		hvsim_sysfs_remove_tree(tmp);
 	return rc;
 }
 
@@ -563,7 +475,7 @@ link_from_driver(const char *bus_root, const struct hvsim_pci_spec *s)
 
 	rc = fmt_path(link, sizeof(link), "%s/pci/drivers/%s", bus_root, s->kdrv);
 	if (rc == 0)
-		rc = mkdir_p(link);
+		rc = hvsim_sysfs_mkdir_p(link);
 	if (rc == 0)
 		rc = driver_link_path(link, sizeof(link), bus_root, s);
 	if (rc == 0)
@@ -594,7 +506,7 @@ make_skeleton(const char *bus_root)
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		rc = fmt_path(path, sizeof(path), "%s/pci/%s", bus_root, dirs[i]);
 		if (rc == 0)
-			rc = mkdir_p(path);
+			rc = hvsim_sysfs_mkdir_p(path);
 		if (rc < 0)
 			return rc;
 	}
@@ -628,14 +540,14 @@ build_hidden(const char *tmp, const struct hvsim_pci_spec *s,
 {
 	int rc;
 
-	remove_tree(tmp);	/* left over from an interrupted run */
+	hvsim_sysfs_remove_tree(tmp);	/* left over from an interrupted run */
 	if (mkdir(tmp, DIR_MODE) < 0)
 		return -errno;
 	rc = write_device(tmp, s, b);
 	if (rc == 0 && init_bar != NULL)
 		rc = init_hidden_bar(tmp, s, init_bar, arg);
 	if (rc < 0)
-		remove_tree(tmp);
+		hvsim_sysfs_remove_tree(tmp);
 	return rc;
 }
 
@@ -684,7 +596,7 @@ hvsim_pcitree_add_with(const char *bus_root, const struct hvsim_pci_spec *s,
 				 RENAME_NOREPLACE) < 0)
 		rc = errno == ENOTEMPTY ? -EEXIST : -errno;
 	if (rc < 0) {
-		remove_tree(tmp);
+		hvsim_sysfs_remove_tree(tmp);
 		if (link_made)
 			unlink_from_driver(bus_root, s);
 		if (slot_made)

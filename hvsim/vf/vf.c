@@ -226,7 +226,8 @@ send_assoc(struct hvsim_vf *vf, bool allocated)
 	struct hv_nvsp_vf_assoc m = {
 		.type = HV_NVSP_MSG_VF_ASSOC,
 		.allocated = allocated,
-		.serial = vf->spec.serial,
+		/* a misconfigured host may name another serial than the slot */
+		.serial = vf->cfg.assoc_serial != 0 ? vf->cfg.assoc_serial : vf->spec.serial,
 	};
 
 	/* the offer goes when there is room (the device's delay counts from
@@ -277,6 +278,7 @@ static void
 steer_to_vf(struct hvsim_vf *vf)
 {
 	vf->nic->datapath = HV_NVSP_DATAPATH_VF;
+	vf->switched_since_offer = true;
 	vf->st.switches_to_vf++;
 	vf_set_state(vf, HVSIM_VF_SWITCHED);
 	vf_log(vf, "data path -> VF");
@@ -343,6 +345,14 @@ switch_to_vf(struct hvsim_vf *vf, struct hvsim_chan *c, uint64_t xid, bool rc)
 		}
 		if (rc)
 			complete_switch(vf, c, xid, false);	/* done, nothing switched */
+		return;
+	}
+	/* a VF whose recovery failed is not Ready (OpenVMM): refused */
+	if (vf->dead) {
+		vf->st.switch_failed++;
+		vf_log(vf, "switch to a VF whose recovery failed: refused");
+		if (rc)
+			complete_switch(vf, c, xid, true);
 		return;
 	}
 	switch (vf->switch_mode) {
@@ -428,6 +438,7 @@ schedule_offer(struct hvsim_vf *vf)
 
 	vf->assoc_sent = false;
 	vf->dead = false;
+	vf->switched_since_offer = false;
 	if (vf->cfg.delay_ms < 0) {
 		vf->dev_due_ns = now;
 		vf->assoc_due_ns = now + (uint64_t)(-(int64_t)vf->cfg.delay_ms) * MS;
@@ -505,6 +516,33 @@ drain_timeout_ms(const struct hvsim_vf *vf)
 	       HVSIM_VF_DRAIN_TIMEOUT_MS;
 }
 
+static void
+times_start(struct vf_times *t)
+{
+	t->since_ns = now_ns();
+}
+
+void
+vf_times_stop(struct vf_times *t)
+{
+	uint64_t us;
+
+	if (t->since_ns == 0)
+		return;
+	us = (now_ns() - t->since_ns) / 1000;
+	if (t->n < HVSIM_VF_TIMES)
+		t->us[t->n] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+	t->n++;
+	t->since_ns = 0;
+}
+
+void
+hvsim_vf_note_synthetic_tx(struct hvsim_vf *vf)
+{
+	if (vf != NULL && vf->to_synthetic.since_ns != 0)
+		vf_times_stop(&vf->to_synthetic);
+}
+
 int
 hvsim_vf_remove(struct hvsim_vf *vf)
 {
@@ -513,6 +551,9 @@ hvsim_vf_remove(struct hvsim_vf *vf)
 	if (vf->state == HVSIM_VF_ABSENT || vf->state == HVSIM_VF_REMOVING)
 		return -ENODEV;
 	vf_log(vf, "orderly removal");
+	vf->to_vf.since_ns = 0;
+	if (vf->nic->datapath == HV_NVSP_DATAPATH_VF)
+		times_start(&vf->to_synthetic);
 	if (!vf->dev_present && !vf->assoc_sent) {
 		vf_set_state(vf, HVSIM_VF_ABSENT);
 		return 0;
@@ -535,6 +576,9 @@ hvsim_vf_surprise(struct hvsim_vf *vf)
 		return -ENODEV;
 	vf_log(vf, "surprise removal");
 	was_switched = vf->nic->datapath == HV_NVSP_DATAPATH_VF;
+	vf->to_vf.since_ns = 0;
+	if (was_switched)
+		times_start(&vf->to_synthetic);
 	revoke(vf);
 	vf->st.surprise_removals++;
 	steer_to_synthetic(vf, HVSIM_VF_ABSENT);
@@ -625,6 +669,7 @@ hvsim_vf_destroy(struct hvsim_vf *vf)
 		return;
 	if (vf->dev_present)
 		vfdev_revoke(vf);
+	vfdev_zombie_end(vf);
 	free(vf);
 }
 
@@ -634,6 +679,7 @@ hvsim_vf_add(struct hvsim_vf *vf)
 	if (vf->state != HVSIM_VF_ABSENT)
 		return -EEXIST;
 	vf_log(vf, "add");
+	times_start(&vf->to_vf);
 	schedule_offer(vf);
 	if (vf->cfg.only)
 		vf->dev_due_ns = now_ns();
@@ -655,6 +701,7 @@ hvsim_vf_session_end(struct hvsim_vf *vf)
 	}
 	vf->nic->datapath = HV_NVSP_DATAPATH_SYNTHETIC;
 	vf->assoc_sent = false;
+	vf->switched_since_offer = false;	/* a new session, a new offer */
 	switch (vf->state) {
 	case HVSIM_VF_OFFERED:
 	case HVSIM_VF_SWITCHED:
@@ -706,6 +753,8 @@ hvsim_vf_poll(struct hvsim_vf *vf)
 	}
 	if (vf->dev_present)
 		work += vfdev_poll(vf);
+	else if (vf->zombie)
+		work += vfdev_poll_zombie(vf);
 	return work;
 }
 
@@ -715,6 +764,18 @@ uint64_t
 hvsim_vf_violations(const struct hvsim_vf *vf)
 {
 	return vf == NULL ? 0 : vf->st.violations;
+}
+
+/* ", "name": [samples...]" */
+static void
+json_times(FILE *f, const char *name, const struct vf_times *t)
+{
+	uint32_t i;
+
+	fprintf(f, ", \"%s\": [", name);
+	for (i = 0; i < t->n && i < HVSIM_VF_TIMES; i++)
+		fprintf(f, "%s%u", i ? ", " : "", t->us[i]);
+	fprintf(f, "]");
 }
 
 #define J(name) fprintf(f, ", \"" #name "\": %llu", (unsigned long long)vf->st.name)
@@ -732,7 +793,9 @@ hvsim_vf_stats_json(const struct hvsim_vf *vf, FILE *f)
 	J(host_switches); J(guest_completions);
 	J(rx_frames); J(rx_bytes); J(tx_frames); J(tx_bytes); J(lost_in_transition);
 	J(rx_dropped_ring); J(rx_dropped_stopped); J(rx_dropped_filter); J(rx_dropped_oversize);
-	J(tx_bad); J(conf_bad); J(recoveries); J(violations);
+	J(tx_bad); J(tx_after_gone); J(tx_before_switch); J(conf_bad); J(recoveries); J(violations);
+	json_times(f, "to_synthetic_us", &vf->to_synthetic);
+	json_times(f, "to_vf_us", &vf->to_vf);
 	fprintf(f, "}");
 }
 

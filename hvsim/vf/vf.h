@@ -38,6 +38,7 @@ struct hvsim_vf_config {
 	uint64_t offloads;	/* --vf-offloads, HVSIM_VF_OFL_* */
 	uint32_t mtu;		/* --vf-mtu: the device's largest MTU */
 	const char *bus_root;	/* the guest's /sys/bus (NULL: "/sys/bus") */
+	uint32_t assoc_serial;	/* --vf-assoc-serial: VF_ASSOC names this, not the slot's (0: the slot's) */
 	uint32_t drain_timeout_ms;	/* orderly removal's wait; 0: HVSIM_VF_DRAIN_TIMEOUT_MS
 					 * (tests shorten it) */
 };
@@ -82,6 +83,10 @@ void hvsim_vf_session_end(struct hvsim_vf *vf);
 /* Does this frame for the NIC go to its VF? (VF path active: unicast to
  * the NIC's MAC; --vf-only: everything.) */
 bool hvsim_vf_steers(const struct hvsim_vf *vf, const uint8_t *frame, uint32_t len);
+/* The guest sent a frame on the synthetic path (vsp/tx.c): ends the
+ * timing of a removal. */
+void hvsim_vf_note_synthetic_tx(struct hvsim_vf *vf);
+
 /* --vf-only and the guest started the VF: the port takes traffic. */
 bool hvsim_vf_alone_ready(const struct hvsim_vf *vf);
 /* Deliver a steered frame on the VF. 0 or -errno (dropped and counted). */

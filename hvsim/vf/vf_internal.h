@@ -50,9 +50,21 @@ struct hvsim_vf_stats {
 	uint64_t rx_dropped_filter;	/* --vf-only: not for this MAC */
 	uint64_t rx_dropped_oversize;	/* beyond the VF's MTU */
 	uint64_t tx_bad;		/* malformed TX records or offload requests */
+	uint64_t tx_after_gone;		/* sent into the device after it was revoked (lost) */
+	uint64_t tx_before_switch;	/* sent on the VF before any switch to it completed (§G.2 rule 3) */
 	uint64_t conf_bad;		/* guest configuration refused */
 	uint64_t recoveries;
 	uint64_t violations;		/* guest broke a VF rule (also the NIC's) */
+};
+
+/* Failover times as the wire sees them (§ the guide's "Accelerated
+ * networking"): removal notice -> the guest's first frame on the synthetic
+ * path; `vf add` -> its first frame on the VF. */
+#define HVSIM_VF_TIMES	64
+struct vf_times {
+	uint64_t since_ns;		/* the event; 0: nothing being timed */
+	uint32_t n;			/* samples taken (the first HVSIM_VF_TIMES kept) */
+	uint32_t us[HVSIM_VF_TIMES];
 };
 
 struct vf_pending_switch {
@@ -91,6 +103,7 @@ struct hvsim_vf {
 	/* removing */
 	uint64_t drain_deadline_ns;
 	bool guest_back;		/* the guest switched to synthetic (or stopped) */
+	bool switched_since_offer;	/* a switch to the VF completed for this offer */
 	/* the guest's switch to the VF, when answered late or never */
 	struct vf_pending_switch pending;
 	enum hvsim_vf_switch_mode switch_mode;
@@ -105,6 +118,7 @@ struct hvsim_vf {
 
 	/* the device (vfdev.c) */
 	bool dev_present;
+	bool zombie;			/* revoked, BAR still mapped: the guest may still write */
 	bool dead;			/* recovery failed: drops everything */
 	struct hvsim_pci_spec spec;
 	struct hvsim_vf_shm *shm;	/* BAR 0, mapped */
@@ -117,13 +131,18 @@ struct hvsim_vf {
 	uint64_t tx_seq;
 
 	struct hvsim_vf_stats st;
+	struct vf_times to_synthetic;
+	struct vf_times to_vf;
 };
 
 void vf_set_state(struct hvsim_vf *vf, enum hvsim_vf_state state);
+void vf_times_stop(struct vf_times *t);
 
 /* vfdev.c */
 int vfdev_create(struct hvsim_vf *vf);		/* PCI entry, BAR, uevent add */
 void vfdev_revoke(struct hvsim_vf *vf);		/* gone, uevent remove, entry gone */
+unsigned int vfdev_poll_zombie(struct hvsim_vf *vf);	/* TX into a revoked device */
+void vfdev_zombie_end(struct hvsim_vf *vf);	/* forget the revoked device's BAR */
 unsigned int vfdev_poll(struct hvsim_vf *vf);	/* conf changes, TX queues */
 uint64_t vfdev_rx_pending(const struct hvsim_vf *vf);	/* frames on RX rings */
 uint64_t vfdev_tx_pending(const struct hvsim_vf *vf);	/* frames on TX rings */

@@ -135,6 +135,7 @@ vfdev_create(struct hvsim_vf *vf)
 	int ret;
 
 	vf->spec.bar0_size = hvsim_vf_bar_size(vf->cfg.queues);
+	vfdev_zombie_end(vf);	/* a new device, a new BAR */
 	vf->shm = NULL;
 	ret = hvsim_pcitree_add_with(bus_root(vf), &vf->spec, init_bar, vf);
 	if (ret < 0) {
@@ -166,6 +167,62 @@ vfdev_set_recovery(struct hvsim_vf *vf, uint32_t recovery)
 	bump_event(vf);
 }
 
+/* TX records the guest sent before the revocation were counted then. */
+static void
+skip_tx_pending(struct hvsim_vf *vf)
+{
+	struct hv_ring_pkt p;
+	uint32_t q, n;
+	bool sig;
+
+	for (q = 0; q < vf->cfg.queues; q++) {
+		for (n = 0; n < 1u << 20; n++) {
+			int ret = hv_ring_peek(&vf->txr[q], &p, rec_scratch, sizeof(rec_scratch));
+
+			if (ret == 0 || ret == -EIO)
+				break;	/* empty, or corrupt: nothing more to skip */
+			hv_ring_consume(&vf->txr[q], p.len);
+		}
+		hv_ring_read_commit(&vf->txr[q], &sig);
+	}
+}
+
+unsigned int
+vfdev_poll_zombie(struct hvsim_vf *vf)
+{
+	struct hv_ring_pkt p;
+	unsigned int n = 0;
+	uint32_t q;
+	bool sig;
+	int ret;
+
+	for (q = 0; q < vf->cfg.queues; q++) {
+		while (n < TX_BUDGET &&
+		       (ret = hv_ring_peek(&vf->txr[q], &p, rec_scratch, sizeof(rec_scratch))) != 0) {
+			if (ret == -EIO)
+				break;
+			hv_ring_consume(&vf->txr[q], p.len);
+			vf->st.tx_after_gone++;
+			vf->st.lost_in_transition++;
+			n++;
+		}
+		if (n > 0)
+			hv_ring_read_commit(&vf->txr[q], &sig);
+	}
+	return n;
+}
+
+void
+vfdev_zombie_end(struct hvsim_vf *vf)
+{
+	if (!vf->zombie)
+		return;
+	vfdev_poll_zombie(vf);
+	munmap(vf->shm, vf->bar_size);
+	vf->shm = NULL;
+	vf->zombie = false;
+}
+
 /* The device goes: the PMD's next look sees `gone` (RMV), the kernel's
  * "remove" uevent goes out, the directory disappears. Our mapping goes
  * too; the guest's stays valid until it unmaps (tmpfs). */
@@ -178,8 +235,10 @@ vfdev_revoke(struct hvsim_vf *vf)
 	if (vf->uev != NULL)
 		hvsim_uevent_pci(vf->uev, "remove", &vf->spec);
 	hvsim_pcitree_remove(bus_root(vf), &vf->spec);
-	munmap(vf->shm, vf->bar_size);
-	vf->shm = NULL;
+	/* the guest's mapping outlives the device, and a guest that has not
+	 * noticed yet goes on sending into it: keep ours to count that */
+	skip_tx_pending(vf);
+	vf->zombie = true;
 	vf->dev_present = false;
 	vf->conf.started = 0;
 	vf->conf_ok = false;
@@ -267,6 +326,11 @@ static void
 tx_out(struct hvsim_vf *vf, const uint8_t *frame, uint32_t len, uint16_t vlan_tci)
 {
 	hvsim_vswitch_tx(vf->nic->vswitch, vf->nic->port, frame, len, vlan_tci);
+	/* --vf-only has no switch to wait for */
+	if (!vf->switched_since_offer && !vf->cfg.only)
+		vf->st.tx_before_switch++;
+	if (vf->to_vf.since_ns != 0)
+		vf_times_stop(&vf->to_vf);
 	vf->st.tx_frames++;
 	vf->st.tx_bytes += len;
 }

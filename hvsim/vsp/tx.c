@@ -12,6 +12,7 @@
 
 #include "hv_nvsp_wire.h"
 #include "hv_rndis_wire.h"
+#include "vf/vf.h"
 #include "vsp/rndis.h"
 #include "wire/vswitch.h"
 
@@ -166,6 +167,7 @@ tx_one(struct hvsim_nic *nic, struct hvsim_chan *c, const uint8_t *msg, uint32_t
 		tx_plain(nic, frame, m.data_len, t.vlan_tci);
 	if (ret == 0) {
 		nic->stats.tx_frames++;
+		hvsim_vf_note_synthetic_tx(nic->vf);
 		nic->stats.tx_bytes += m.data_len;
 	}
 	return ret;

@@ -99,6 +99,7 @@ struct gen {
 	uint32_t sizes[MAX_SIZES];
 	unsigned int nsizes;
 	uint64_t start_ns;
+	bool stopped;			/* `gen stop`: no more frames, counters kept */
 	uint8_t dst_mac[6];		/* dst=: frames for another MAC */
 	bool have_dst_mac;
 	struct gen_port port[HVSIM_VSWITCH_PORTS];
@@ -306,6 +307,14 @@ gen_command(void *ctx, const char *args, bool check)
 	struct gen *g = ctx, *t = malloc(sizeof(*t));
 	int ret;
 
+	/* "stop": end the batch where it is, its counters stay (a run of
+	 * unknown length still checks every frame that was sent) */
+	if (strcmp(args, "stop") == 0) {
+		if (!check)
+			g->stopped = true;
+		free(t);
+		return 0;
+	}
 	if (t == NULL)
 		return -ENOMEM;
 	memcpy(t, g, offsetof(struct gen, port));	/* the settings */
@@ -314,6 +323,7 @@ gen_command(void *ctx, const char *args, bool check)
 		ports_free(g);
 		memcpy(g, t, offsetof(struct gen, port));
 		g->start_ns = 0;
+		g->stopped = false;
 		ret = ports_alloc(g);
 	}
 	free(t);
@@ -525,6 +535,8 @@ gen_poll(void *ctx)
 
 	if (!g->routes_checked)
 		check_routes(g, nports);
+	if (g->stopped)
+		return 0;
 
 	for (p = 0; p < nports; p++) {
 		if (g->dst[p] < 0 || g->dst[p] >= nports)
@@ -629,6 +641,8 @@ gen_done(void *ctx)
 	const struct gen *g = ctx;
 	int p;
 
+	if (g->stopped)
+		return 1;
 	if (g->count == 0)
 		return 0;
 	for (p = 0; p < hvsim_vswitch_nports(g->vs); p++)

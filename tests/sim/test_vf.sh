@@ -46,6 +46,10 @@ start
 !gen rate=5000,count=5000,delay=0,sizes=60/512/1514
 ?wait gen('received') == 5000
 stop
+!vf recover ok
+?out Port 0: error recovery successful event
+!vf recover fail
+?out Port 0: error recovery failed event
 !vf surprise
 ?out Port 0: device removal event
 EOF
@@ -57,6 +61,11 @@ check "VF alone: testpmd forwards all 5000 frames, exact counts on both sides" \
 	 [ "$(gen lost)" = 0 ] && [ "$(gen duplicates)" = 0 ] && [ "$(gen corrupt)" = 0 ] &&
 	 [ "$(vf rx_frames)" = 5000 ] && [ "$(vf tx_frames)" = 5000 ] &&
 	 grep -A1 "Forward statistics for port 0" "$work/out" | grep -q "RX-packets: 5000"'
+check "VF alone: vf recover ok|fail: ERR_RECOVERING, then RECOVERY_SUCCESS or RECOVERY_FAILED" \
+	'[ "$(lines "Port 0: error recovering event")" = 2 ] &&
+	 in_order "Port 0: error recovering event" "Port 0: error recovery successful event" \
+		"Port 0: error recovering event" "Port 0: error recovery failed event" &&
+	 [ "$(vf recoveries)" = 2 ]'
 check "VF alone: vf surprise revokes it and testpmd gets RTE_ETH_EVENT_INTR_RMV" \
 	'has "Port 0: device removal event" && [ "$(vf removals)" = 1 ] &&
 	 [ "$(vf surprise_removals)" = 1 ] && [ "$(vf present)" = False ]'

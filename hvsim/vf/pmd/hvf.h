@@ -56,7 +56,7 @@ struct hvf_tx_stats {
 	uint64_t packets;
 	uint64_t bytes;
 	uint64_t bad_packets;	/* too long, too many segments, bad offload request */
-	uint64_t gone_drops;	/* dropped because the device is gone */
+	uint64_t gone_drops;	/* sent after the device was revoked: lost */
 	uint64_t ring_errors;	/* ring corrupt: the queue stopped */
 };
 

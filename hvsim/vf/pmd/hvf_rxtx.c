@@ -331,16 +331,6 @@ tx_one(struct hvf_txq *txq, struct hv_ring_batch *b, struct rte_mbuf *m)
 	return 0;
 }
 
-/* The device is gone: what is sent goes nowhere. Take and free it all,
- * so that an application does not spin on a port it is about to remove. */
-static uint16_t
-tx_drop_all(struct hvf_txq *txq, struct rte_mbuf **pkts, uint16_t nb_pkts)
-{
-	rte_pktmbuf_free_bulk(pkts, nb_pkts);
-	txq->stats.gone_drops += nb_pkts;
-	return nb_pkts;
-}
-
 uint16_t
 hvf_xmit_pkts(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 {
@@ -350,8 +340,6 @@ hvf_xmit_pkts(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	bool signal = false;
 	int ret = 0;
 
-	if (unlikely(__atomic_load_n(&txq->hvf->gone, __ATOMIC_RELAXED)))
-		return tx_drop_all(txq, pkts, nb_pkts);
 	if (unlikely(txq->halted ||
 		     __atomic_load_n(&txq->hvf->recovering, __ATOMIC_RELAXED)))
 		return 0;
@@ -375,5 +363,10 @@ hvf_xmit_pkts(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			    txq->port_id, txq->queue_id);
 	}
 	txq->stats.packets += sent;
+	/* a revoked device is written to as before, as hardware that went
+	 * away is: the frames go nowhere (hvsim counts them lost) and the
+	 * application learns of it from RTE_ETH_EVENT_INTR_RMV */
+	if (unlikely(__atomic_load_n(&txq->hvf->gone, __ATOMIC_RELAXED)))
+		txq->stats.gone_drops += sent;
 	return i;
 }

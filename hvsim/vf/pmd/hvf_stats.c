@@ -97,7 +97,7 @@ hvf_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 		}
 		st->opackets += TX(txq, packets);
 		st->obytes += TX(txq, bytes);
-		st->oerrors += TX(txq, bad_packets) + TX(txq, gone_drops) + TX(txq, ring_errors);
+		st->oerrors += TX(txq, bad_packets) + TX(txq, ring_errors);
 	}
 	/* rx_nombuf: ethdev reports data->rx_mbuf_alloc_failed, which RX
 	 * bumps next to its own counter. imissed stays 0: the host's

@@ -18,7 +18,7 @@ COMMAND (hvsim running testpmd -i) gets a terminal. Lines read from stdin:
   !snap NAME            hvsim's counters saved as DIR/NAME.json
   !CMD                  CMD sent to hvsim's control socket, its answer
                         appended to DIR/ctl.log
-Each wait gives up after 60 s, saying so in the output. At the end of
+Each wait gives up after 60 s (TESTPMD_WAIT), saying so in the output. At the end of
 stdin testpmd is told to quit. The output, without carriage returns and
 terminal escapes, goes to FILE as it comes. The exit status is COMMAND's,
 137 when it was killed after SECS.
@@ -39,7 +39,7 @@ import pexpect
 import hvsim_ctl
 
 PROMPT = "testpmd> "
-WAIT = 60
+WAIT = int(os.environ.get("TESTPMD_WAIT", "60"))	# seconds a wait may take
 ESCAPE = re.compile(rb"\x1b(\[[0-9;?]*[A-Za-z]|[78=>])")
 
 
