@@ -126,7 +126,8 @@ def run_vf_io(env, kind, size, count):
     return r
 
 
-def percentile_text(samples):
+def sample_summary(samples):
+    """Count, median and maximum of hvsim's timing samples (µs)."""
     if not samples:
         return {"n": 0, "median_us": None, "max_us": None}
     return {"n": len(samples), "median_us": statistics.median(samples), "max_us": max(samples)}
@@ -159,8 +160,8 @@ def run_failover(env, cycles):
     v = r.get("vf_stats") or {}
     gen = r.get("gen") or {}
     r["vf_kind"] = "failover"
-    r["to_synthetic"] = percentile_text(v.get("to_synthetic_us", []))
-    r["to_vf"] = percentile_text(v.get("to_vf_us", []))
+    r["to_synthetic"] = sample_summary(v.get("to_synthetic_us", []))
+    r["to_vf"] = sample_summary(v.get("to_vf_us", []))
     r["lost"] = gen.get("sent", 0) - gen.get("received", 0)
     # the io row's notes (frames "dropped") are about the rate; keep the loss
     r["notes"] = [n for n in r.get("notes", []) if "dropped by the PMD" not in n]
@@ -174,12 +175,12 @@ def run_vf_rows(env, args, measure):
     failover cycles; returns the run records."""
     runs = []
     count = {60: args.packets_used, 1514: max(args.packets_used // 8, 1000)}
+    sizes = [(w, n) for w, n in SIZES if str(w) in args.sizes.split(",")]
     for rnd in range(args.rounds_used):
-        for wire, size in SIZES:
+        for wire, size in sizes:
             order = KINDS[rnd % len(KINDS):] + KINDS[:rnd % len(KINDS)]
             for kind in order:
-                r = measure(lambda k=kind: run_vf_io(env, k, size, count[size]),
-                            f"vf {kind} io {wire} B")
+                r = measure(lambda k=kind: run_vf_io(env, k, size, count[size]))
                 r.update({"round": rnd, "vf_kind": kind, "size": size, "frame": wire})
                 runs.append(r)
                 if r.get("failed"):
@@ -188,7 +189,7 @@ def run_vf_rows(env, args, measure):
                 log(f"  round {rnd + 1}/{args.rounds_used} vf {kind:8} io {wire:4} B: "
                     f"{r['mpps']:.3f} Mpps, {r['cpp']:.0f} cycles/pkt"
                     + (f" [{'; '.join(r['notes'])}]" if r.get("notes") else ""))
-    r = measure(lambda: run_failover(env, args.vf_cycles), "vf failover", retries=0)
+    r = measure(lambda: run_failover(env, args.vf_cycles), retries=0)
     r["vf_kind"] = "failover"
     runs.append(r)
     if r.get("failed"):
