@@ -182,8 +182,8 @@ def main():
     rows = summarize(runs)
     vf_runs, vf_rows, vf_text = [], [], None
     if not args.no_vf:
-        def vf_measure(run, retries=None):
-            return measure(env, "hvbench", "vf", "io", 0, 0, args.wait_idle_used,
+        def vf_measure(run, kind, size, retries=None):
+            return measure(env, "hvbench", f"vf {kind}", "io", size, 0, args.wait_idle_used,
                            args.retries_used if retries is None else retries, 1, run=run)
         vf_runs = run_vf_rows(env, args, vf_measure)
         failures += sum(1 for r in vf_runs if r.get("failed"))

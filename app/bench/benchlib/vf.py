@@ -180,7 +180,7 @@ def run_vf_rows(env, args, measure):
         for wire, size in sizes:
             order = KINDS[rnd % len(KINDS):] + KINDS[:rnd % len(KINDS)]
             for kind in order:
-                r = measure(lambda k=kind: run_vf_io(env, k, size, count[size]))
+                r = measure(lambda k=kind: run_vf_io(env, k, size, count[size]), kind, size)
                 r.update({"round": rnd, "vf_kind": kind, "size": size, "frame": wire})
                 runs.append(r)
                 if r.get("failed"):
@@ -189,7 +189,7 @@ def run_vf_rows(env, args, measure):
                 log(f"  round {rnd + 1}/{args.rounds_used} vf {kind:8} io {wire:4} B: "
                     f"{r['mpps']:.3f} Mpps, {r['cpp']:.0f} cycles/pkt"
                     + (f" [{'; '.join(r['notes'])}]" if r.get("notes") else ""))
-    r = measure(lambda: run_failover(env, args.vf_cycles), retries=0)
+    r = measure(lambda: run_failover(env, args.vf_cycles), "failover", 60, retries=0)
     r["vf_kind"] = "failover"
     runs.append(r)
     if r.get("failed"):
