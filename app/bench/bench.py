@@ -12,6 +12,10 @@ Two guests:
   - app/bench/hvbench (both PMDs): Mpps and cycles/packet;
   - Debian's dpdk-testpmd --record-core-cycles (hvnet only: testpmd
     disables every stream on the bundled 22.11 PMD, doc/guides/hvsim.md).
+Then the VF rows (hvsim --vf, benchlib/vf.py): io through our netvsc port
+with the VF attached, through net_hvsim_vf alone, through the bundled
+net_netvsc with the VF, and the failover time over remove/add cycles
+(--only-vf: only those; --no-vf: none).
 What each number means: app/bench/README.md. The pieces are in
 app/bench/benchlib/.
 """
@@ -27,6 +31,7 @@ from benchlib.env import GUEST_LCORES, HOST_CPU, BenchError, log
 from benchlib.runner import BenchEnv, measure
 from benchlib.steal import others_running
 from benchlib.table import machine_info, notes_text, summarize, table, write_results
+from benchlib.vf import run_vf_rows, vf_report
 
 
 def parse_args():
@@ -55,7 +60,15 @@ def parse_args():
     ap.add_argument("--wait-idle", type=float, default=None, metavar="S",
                     help="before each run, wait up to S seconds for other DPDK/hvsim "
                     "processes to end (default 30, 2 with --quick)")
+    ap.add_argument("--no-vf", action="store_true", help="skip the VF rows")
+    ap.add_argument("--only-vf", action="store_true",
+                    help="only the VF rows (./hvnet bench vf)")
+    ap.add_argument("--vf-cycles", type=int, default=None, metavar="N",
+                    help="VF remove/add cycles of the failover row (default 20, 5 with --quick)")
     args = ap.parse_args()
+    if args.no_vf and args.only_vf:
+        ap.error("--no-vf and --only-vf (./hvnet bench vf) exclude each other")
+    args.vf_cycles = args.vf_cycles or (5 if args.quick else 20)
     args.rounds_used = args.rounds or (1 if args.quick else 3)
     modes = [m for m in MODES if m in args.modes.split(",")]
     sizes = [(w, n) for w, n in SIZES if str(w) in args.sizes.split(",")]
@@ -84,7 +97,9 @@ def command_line(args):
         (" --no-testpmd" if args.no_testpmd else "") + \
         (f" --modes {args.modes}" if args.modes != ",".join(MODES) else "") + \
         (f" --sizes {args.sizes}" if args.sizes != "64,1518" else "") + \
-        (f" --queues {args.queues}" if args.queues != "1,2" else "")
+        (f" --queues {args.queues}" if args.queues != "1,2" else "") + \
+        (" --no-vf" if args.no_vf else "") + (" --only-vf" if args.only_vf else "") + \
+        (f" --vf-cycles {args.vf_cycles}" if args.vf_cycles != (5 if args.quick else 20) else "")
 
 
 def run_rounds(env, args):
@@ -118,10 +133,14 @@ def run_rounds(env, args):
     return runs, failures, disturbed
 
 
-def report(args, runs, rows, disturbed, minfo):
+def report(args, runs, rows, disturbed, minfo, vf_text=None):
     """The text of results.md (without its title)."""
     rounds, packets, retries = args.rounds_used, args.packets_used, args.retries_used
     notes = notes_text(runs)
+    if args.only_vf:
+        return "\n".join([f"`{command_line(args)}`: median of {rounds} round(s); io "
+                          f"{packets} frames at 64 B, {max(packets // 8, 1000)} at 1518 B.",
+                          "", vf_text or "", "Meaning of every column: app/bench/README.md."])
     header = (f"`{command_line(args)}`: median of {rounds} round(s); {counts_text(packets)}; "
               f"rows with 1 and 2 queue pairs (2: {FLOWS_2Q} flows spread by RSS, "
               f"one forwarding lcore polls both queues); hvsim's host thread "
@@ -136,6 +155,8 @@ def report(args, runs, rows, disturbed, minfo):
                  "stolen by the hypervisor, a core or its memory running slow, or the two "
                  "vCPUs placed far apart; see results.json): their numbers are noisy. Run the benchmark on an otherwise idle "
                  "machine.", ""]
+    if vf_text:
+        text += [vf_text]
     text.append("Meaning of every column: app/bench/README.md.")
     return "\n".join(text)
 
@@ -157,19 +178,29 @@ def main():
     log(f"hvnet bench: {args.rounds_used} round(s), {counts_text(args.packets_used)}; "
         f"hvsim host on CPU {HOST_CPU}, guest forwarding lcore on CPU 1; logs in {env.logs}")
     t0 = time.monotonic()
-    runs, failures, disturbed = run_rounds(env, args)
+    runs, failures, disturbed = ([], 0, 0) if args.only_vf else run_rounds(env, args)
     rows = summarize(runs)
+    vf_runs, vf_rows, vf_text = [], [], None
+    if not args.no_vf:
+        def vf_measure(run, kind, size, retries=None):
+            return measure(env, "hvbench", f"vf {kind}", "io", size, 0, args.wait_idle_used,
+                           args.retries_used if retries is None else retries, 1, run=run)
+        vf_runs = run_vf_rows(env, args, vf_measure)
+        failures += sum(1 for r in vf_runs if r.get("failed"))
+        disturbed += sum(1 for r in vf_runs if r.get("disturbed"))
+        vf_text, vf_rows = vf_report(vf_runs, args.vf_cycles)
     minfo = machine_info()
-    text = report(args, runs, rows, disturbed, minfo)
+    text = report(args, runs, rows, disturbed, minfo, vf_text)
     write_results(env.out, "results", "# hvnet bench results\n\n" + text + "\n", {
         "command": command_line(args), "rounds": args.rounds_used, "packets": args.packets_used,
         "frames_per_run": {f"{m} {w}": count_for(m, n, args.packets_used)
                            for m in MODES for w, n in SIZES}, "host_cpu": HOST_CPU,
         "guest_lcores": GUEST_LCORES, "machine": minfo, "concurrent": busy,
-        "wall_s": round(time.monotonic() - t0, 1), "rows": rows, "runs": runs})
+        "wall_s": round(time.monotonic() - t0, 1), "rows": rows, "runs": runs,
+        "vf_rows": vf_rows, "vf_runs": vf_runs, "vf_cycles": args.vf_cycles})
     log("")
     log(text)
-    log(f"\nhvnet bench: {len(runs)} runs in {time.monotonic() - t0:.0f} s; "
+    log(f"\nhvnet bench: {len(runs) + len(vf_runs)} runs in {time.monotonic() - t0:.0f} s; "
         f"results in {os.path.join(env.out, 'results.md')} and results.json")
     if failures:
         log(f"hvnet bench: {failures} run(s) failed (see above)")

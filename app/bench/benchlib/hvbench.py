@@ -17,24 +17,36 @@ IDLE_MS = 1000                       # a guest stops when nothing moved this lon
 
 
 def run_hvbench(env, pmd, mode, size, packets, queues=1, wrapper=None, traffic=None,
-                seconds=None):
+                seconds=None, vf=None):
     """One hvbench run; wrapper: a command the guest runs under (the
-    instruction count runs it under callgrind, with its own traffic)."""
-    tag = env.next_tag(f"hvbench-{pmd}-{mode}-{size}-q{queues}" + ("-instr" if wrapper else ""))
+    instruction count runs it under callgrind, with its own traffic).
+    vf (benchlib/vf.py): a VF scenario, {"name", "sim_args" (hvsim's extra
+    options), "started" (called with the control socket once the guest
+    started; it starts the traffic and returns what it saw)}; the guest
+    then sees the PCI bus."""
+    what = vf["name"] if vf else pmd
+    tag = env.next_tag(f"hvbench-{what}-{mode}-{size}-q{queues}" + ("-instr" if wrapper else ""))
     stats_path = os.path.join(env.logs, tag + ".json")
     log_path = os.path.join(env.logs, tag + ".log")
     if traffic is None:
         traffic = "none" if mode == "txonly" else gen_traffic(size, packets, GEN_DELAY_MS, queues)
     seconds = seconds or (60 if wrapper is None else 600)
     idle_ms = IDLE_MS if wrapper is None else 20 * IDLE_MS
-    cmd = env.hvsim_cmd(pmd, traffic, stats_path) + ["--"] + (wrapper or []) + [
-        env.hvbench, "-l", GUEST_LCORES, "-m", "256", "--no-pci",
+    sim_extra, control = [], None
+    if vf is not None:
+        control = os.path.join(env.logs, tag + ".sock")
+        sim_extra = vf["sim_args"] + [f"--control={control}"]
+        idle_ms = vf.get("idle_ms", idle_ms)
+    cmd = env.hvsim_cmd(pmd, traffic, stats_path) + sim_extra + ["--"] + (wrapper or []) + [
+        env.hvbench, "-l", GUEST_LCORES, "-m", "256"] + \
+        ([] if vf else ["--no-pci"]) + [       # the VF is a PCI device
         f"--file-prefix=hvb{os.getpid()}x{env.seq}", "--",
         "--mode", mode, "--packets", str(packets), "--size", str(size),
         "--seconds", str(seconds), "--idle-ms", str(idle_ms), "--queues", str(queues)] + \
         (["--no-calib"] if wrapper else [])
     t0 = time.monotonic()
     watch = None
+    vf_seen, vf_error = None, None
     try:
         p = subprocess.Popen(["timeout", "-s", "KILL", str(seconds + 40)] + cmd, env=env.env(),
                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -44,6 +56,12 @@ def run_hvbench(env, pmd, mode, size, packets, queues=1, wrapper=None, traffic=N
         for line in p.stdout:
             lines.append(line)
             if line.startswith("started=1"):
+                if vf is not None:
+                    try:
+                        vf_seen = vf["started"](control)
+                    except BenchError as e:
+                        vf_error = str(e)
+                        p.terminate()     # timeout passes it on to hvsim
                 watch.begin()
         p.wait()
         out, rc = "".join(lines), p.returncode
@@ -53,6 +71,8 @@ def run_hvbench(env, pmd, mode, size, packets, queues=1, wrapper=None, traffic=N
     seen = watch_fields(watch) if watch else {}
     with open(log_path, "w") as f:
         f.write(" ".join(cmd) + "\n\n" + out)
+    if vf_error is not None:
+        raise BenchError(f"hvbench {what} {mode} {size} B: {vf_error} (log: {log_path})")
     b = kv_line(out, "bench")
     stats = load_stats(stats_path)
     if wrapper is not None and rc == 0 and b is not None and stats is not None and \
@@ -67,6 +87,10 @@ def run_hvbench(env, pmd, mode, size, packets, queues=1, wrapper=None, traffic=N
     r = record(b, stats, out, pmd, mode, size, queues, tag, host_stolen, seen)
     r["wall_s"] = round(time.monotonic() - t0, 2)
     r["notes"] = anomalies(r, packets)
+    if vf is not None:
+        r["vf"] = vf["name"]
+        r["vf_seen"] = vf_seen
+        r["vf_stats"] = stats["nics"][0].get("vf")
     return r
 
 

@@ -40,14 +40,17 @@ def failed(guest, pmd, mode, size, queues, error):
             "queues": queues, "failed": True, "error": error}
 
 
-def measure(env, guest, pmd, mode, size, n, wait_idle, retries, queues=1):
+def measure(env, guest, pmd, mode, size, n, wait_idle, retries, queues=1, run=None):
     """One cell of one round; a run disturbed by other processes is run
-    again (up to `retries` times) and the least disturbed one is kept."""
+    again (up to `retries` times) and the least disturbed one is kept.
+    run: a callable doing the run instead (the VF rows, benchlib/vf.py)."""
     best, last_err = None, None
     for attempt in range(retries + 1):
         concurrent = wait_for_idle(wait_idle)
         try:
-            if guest == "hvbench":
+            if run is not None:
+                r = run()
+            elif guest == "hvbench":
                 r = run_hvbench(env, pmd, mode, size, n, queues)
             else:
                 r = run_testpmd(env, mode, size, n, queues)
