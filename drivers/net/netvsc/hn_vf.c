@@ -542,6 +542,14 @@ vf_take(struct hn_dev *hn, uint16_t port)
 	const struct rte_devargs *da;
 	int ret;
 
+	/* a device whose recovery failed stays dead until it is re-added,
+	 * also when it was claimed on sight (RTE_ETH_EVENT_NEW, probe) */
+	if (vf->failed_dev[0] != '\0' && rte_eth_dev_info_get(port, &info) == 0 &&
+	    info.device != NULL && strcmp(rte_dev_name(info.device), vf->failed_dev) == 0) {
+		if (claimed_port(hn) == port)
+			claim_release(hn, port);
+		return -ENODEV;
+	}
 	if (vf->owner_id == 0 && rte_eth_dev_owner_new(&vf->owner_id) != 0)
 		return -ENOSPC;
 	o.id = vf->owner_id;
@@ -567,6 +575,11 @@ vf_take(struct hn_dev *hn, uint16_t port)
 		snprintf(vf->dev_args, sizeof(vf->dev_args), "%s",
 			 da != NULL && da->args != NULL ? da->args : "");
 	}
+	/* a hot-add seen for this very device is spent: taken on sight, its
+	 * add event must not later pass for a re-add (it would clear failed_dev) */
+	if (__atomic_load_n(&vf->hotadd_pending, __ATOMIC_ACQUIRE) &&
+	    strcmp(vf->hotadd_name, vf->dev_name) == 0)
+		__atomic_store_n(&vf->hotadd_pending, 0, __ATOMIC_RELEASE);
 	port_callbacks(hn, true);
 	vf->attach++;
 	vf_reason(vf, hn->started ? "starting" : "stopped");
