@@ -128,6 +128,8 @@ hvsim_nic_create(struct hvsim_nic *nic, int index, const char *bus_root,
 	nic->index = index;
 	nic->cfg = *cfg;
 	nic->irq_fd = -1;
+	/* the NIC's address before any session (a --vf-only NIC never has one) */
+	memcpy(nic->cur_mac, cfg->mac, sizeof(nic->cur_mac));
 	hvsim_ofl_config_init(&nic->last_offload);
 	snprintf(nic->uio_dir, sizeof(nic->uio_dir), "%s", uio_dir);
 	fill_spec(nic, index, cfg);

@@ -1033,6 +1033,8 @@ vf_events(struct hn_dev *hn)
 	if (__atomic_exchange_n(&vf->ev_recovery_failed, 0, __ATOMIC_ACQ_REL)) {
 		vf->recovering = false;
 		snprintf(vf->failed_dev, sizeof(vf->failed_dev), "%s", vf->dev_name);
+		/* an add seen before the failure is not a re-add of the device */
+		__atomic_store_n(&vf->hotadd_pending, 0, __ATOMIC_RELEASE);
 		vf_leave(hn, true, "recovery failed");
 	}
 	if (__atomic_exchange_n(&vf->ev_recovered, 0, __ATOMIC_ACQ_REL) && vf->recovering) {
