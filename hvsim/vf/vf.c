@@ -633,6 +633,9 @@ poll_recovery(struct hvsim_vf *vf, uint64_t now)
 	vf->recovery_due_ns = 0;
 	if (vf->dev_present) {
 		vf->dead = vf->recovery_result == HVSIM_VF_RECOVERY_FAILED;
+		/* what a failed device held for the guest never comes out */
+		if (vf->dead)
+			vf->st.lost_in_transition += vfdev_rx_pending(vf);
 		vfdev_set_recovery(vf, vf->recovery_result);
 		vf_log(vf, vf->dead ? "recovery failed" : "recovery done");
 	}

@@ -1016,7 +1016,7 @@ test_ring_garbage(void **state)
 		}
 		assert_int_equal(rte_eth_dev_stop(p), 0);
 	}
-	print_message("garbage rings: %" PRIu64 " frames delivered, %" PRIu64
+	print_message("# garbage rings: %" PRIu64 " frames delivered, %" PRIu64
 		      " bad records, %" PRIu64 " ring errors\n", delivered,
 		      xstat(p, "rx_q0_bad_records"), xstat(p, "rx_q0_ring_errors"));
 	assert_true(xstat(p, "rx_q0_bad_records") + xstat(p, "rx_q0_ring_errors") > 0);
