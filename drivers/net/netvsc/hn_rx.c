@@ -388,29 +388,37 @@ sw_csum_flags(struct rte_mbuf *m)
 	struct rte_net_hdr_lens hl;
 	uint32_t pt = rte_net_get_ptype(m, &hl, RTE_PTYPE_L2_MASK | RTE_PTYPE_L3_MASK |
 					RTE_PTYPE_L4_MASK);
-	uint32_t l4 = pt & RTE_PTYPE_L4_MASK;
+	uint32_t l4 = pt & RTE_PTYPE_L4_MASK, avail;
 	uint64_t fl = 0;
 	const void *l4h;
 
 	if (m->nb_segs != 1 || (l4 != RTE_PTYPE_L4_TCP && l4 != RTE_PTYPE_L4_UDP &&
 				!RTE_ETH_IS_IPV4_HDR(pt)))
 		return 0;	/* unknown: no flag, as the host leaves it */
+	/* the L4 sums run over the length the IP header claims: the frame
+	 * (the host's data) must hold it, and IPv6 without extension headers
+	 * (payload_len counts them, the verify does not skip them) */
+	avail = m->data_len - hl.l2_len;
 	l4h = rte_pktmbuf_mtod_offset(m, const uint8_t *, hl.l2_len + hl.l3_len);
 	if (RTE_ETH_IS_IPV4_HDR(pt)) {
 		const struct rte_ipv4_hdr *ip =
 			rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, hl.l2_len);
+		uint32_t ip_len = rte_be_to_cpu_16(ip->total_length);
 
 		fl |= rte_raw_cksum(ip, hl.l3_len) == 0xffff ? RTE_MBUF_F_RX_IP_CKSUM_GOOD :
 							       RTE_MBUF_F_RX_IP_CKSUM_BAD;
-		if (l4 == RTE_PTYPE_L4_TCP || l4 == RTE_PTYPE_L4_UDP)
+		if ((l4 == RTE_PTYPE_L4_TCP || l4 == RTE_PTYPE_L4_UDP) &&
+		    ip_len >= hl.l3_len && ip_len <= avail)
 			fl |= rte_ipv4_udptcp_cksum_verify(ip, l4h) == 0 ?
 			      RTE_MBUF_F_RX_L4_CKSUM_GOOD : RTE_MBUF_F_RX_L4_CKSUM_BAD;
-	} else if (RTE_ETH_IS_IPV6_HDR(pt) && (l4 == RTE_PTYPE_L4_TCP || l4 == RTE_PTYPE_L4_UDP)) {
+	} else if (RTE_ETH_IS_IPV6_HDR(pt) && (l4 == RTE_PTYPE_L4_TCP || l4 == RTE_PTYPE_L4_UDP) &&
+		   hl.l3_len == sizeof(struct rte_ipv6_hdr)) {
 		const struct rte_ipv6_hdr *ip6 =
 			rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, hl.l2_len);
 
-		fl |= rte_ipv6_udptcp_cksum_verify(ip6, l4h) == 0 ?
-		      RTE_MBUF_F_RX_L4_CKSUM_GOOD : RTE_MBUF_F_RX_L4_CKSUM_BAD;
+		if (sizeof(*ip6) + rte_be_to_cpu_16(ip6->payload_len) <= avail)
+			fl |= rte_ipv6_udptcp_cksum_verify(ip6, l4h) == 0 ?
+			      RTE_MBUF_F_RX_L4_CKSUM_GOOD : RTE_MBUF_F_RX_L4_CKSUM_BAD;
 	}
 	return fl;
 }
