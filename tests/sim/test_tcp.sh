@@ -102,7 +102,8 @@ iperf() {
 }
 ij() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($1)" "$work/iperf.json" 2>/dev/null; }
 
-# iperf_ok BYTES: the client exited 0 without an error, sent all BYTES, and
+# iperf_ok BYTES: the client exited 0 without an error, sent all BYTES (iperf3
+# -n may overshoot by part of its last 128 KiB block), and
 # the server counted most of them; what differs goes to the failure's "why"
 iperf_ok() {
 	local rc sent got err
@@ -111,7 +112,7 @@ iperf_ok() {
 	got=$(ij "d['end']['sum_received']['bytes']")
 	err=$(ij "d.get('error', '')")
 	echo "iperf3 client exit $rc, sent $sent, server counted $got, error '$err'" >"$work/why"
-	[ "$rc" = 0 ] && [ "$sent" = "$1" ] && [ -z "$err" ] && [ "${got:-0}" -ge $(($1 / 2)) ]
+	[ "$rc" = 0 ] && [ "${sent:-0}" -ge "$1" ] && [ -z "$err" ] && [ "${got:-0}" -ge $(($1 / 2)) ]
 }
 
 # stats_and_quit: testpmd's port statistics once traffic is over, then quit
