@@ -233,6 +233,47 @@ EOF
 check "row: the same MAC, an association serial no slot names: taken by MAC, nothing lost" \
 	'clean && all_back && [ "$(vf switches_to_vf)" = 1 ] && has "(serial 7)"'
 
+# The same MAC in the wrong slot: two NICs whose associations both name
+# serial 2, the slot of NIC 1's VF, which comes first. NIC 0's VF (its
+# MAC, slot 1) is then not NIC 0's VF for this host (before slot 2 exists
+# the MAC alone would decide, as in Linux). testpmd bridges the two ports.
+row 120 --nics=2 --vf-delay=600000 --vf-assoc-serial=2 \
+	--traffic=gen:count=0,rate=1,delay=3600000,ports='0>1/1>0' <<EOF
+start
+!vf add 1
+?wait d['nics'][1]['vf']['datapath'] == 'vf'
+!vf add 0
+?wait d['nics'][0]['vf']['present']
+$traffic
+?wait gen('received') > 3000
+$stop_gen
+$all_in
+EOF
+check "row: the same MAC in another serial's slot: not taken (port 0 synthetic), NIC 1 on its VF" \
+	'clean && all_back && [ "$(vf switches_to_vf 0)" = 0 ] && [ "$(vf switches_to_vf 1)" = 1 ] &&
+	 [ "$(nic rx_frames)" -gt 1000 ] &&
+	 has "port 0: PCI device 7870:00:02.0 is not in slot 7871:00:02, which serial 2 names"'
+
+# A VF already owned by someone else (tests/sim/guests/vf_owner.c, as a
+# failsafe would): not stolen; taken once its owner lets it go (3 s on)
+export HVNET_TEST_OWN_DEV=7870:00:02.0 HVNET_TEST_OWN_MS=3000
+EAL_EXTRA="-d $VF_OWNER" row 120 --vf-delay=100 <<EOF
+start
+$traffic
+?wait gen('received') > 3000
+?wait d['nics'][0]['vf']['present']
+show port info all
+$on_vf
+?wait d['nics'][0]['vf']['rx_frames'] > 1000
+$stop_gen
+$all_in
+EOF
+unset HVNET_TEST_OWN_DEV HVNET_TEST_OWN_MS
+check "row: a VF owned by someone else: not taken while owned (synthetic, one port), taken once let go" \
+	'clean && all_back && has "vf_owner: owns port" && has "owned by \"vf_owner test fixture\"" &&
+	 [ "$(vf switches_to_vf)" = 1 ] && [ "$(nic rx_frames)" -gt 3000 ] &&
+	 [ "$(lines "Infos for port")" = 1 ]'
+
 # The host answers the switch late, never, or with a failure
 row 120 --vf-delay=100 --at="0:vf switch late 400" <<EOF
 start

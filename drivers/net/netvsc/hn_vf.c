@@ -273,6 +273,7 @@ static const enum rte_eth_event_type vf_port_events[] = {
 
 static bool port_is_free(uint16_t port);
 static bool port_is_pci(uint16_t port, const char **name);
+static bool port_has_mac(uint16_t port, const struct rte_ether_addr *want);
 
 /*
  * A port with the NIC's MAC that appears before the association (or
@@ -286,13 +287,12 @@ vf_claim(struct hn_dev *hn, uint16_t port)
 {
 	struct hn_vf *vf = &hn->vf;
 	struct rte_eth_dev_owner o = { .id = vf->owner_id };
-	struct rte_ether_addr mac;
 	const char *name = "";
 
 	if (hn->args.vf_mode == HN_VF_MODE_NONE || vf->owner_id == 0 || port == hn->port_id ||
 	    __atomic_load_n(&vf->claimed, __ATOMIC_ACQUIRE) != 0)
 		return;
-	if (rte_eth_macaddr_get(port, &mac) != 0 || !rte_is_same_ether_addr(&mac, &hn->perm_mac))
+	if (!port_has_mac(port, &hn->perm_mac))
 		return;
 	if (hn->args.vf_mode == HN_VF_MODE_NAME &&
 	    strcmp(rte_eth_devices[port].data->name, hn->args.vf_name) != 0)
@@ -420,15 +420,27 @@ port_is_free(uint16_t port)
 	return rte_eth_dev_owner_get(port, &o) == 0 && o.id == RTE_ETH_DEV_NO_OWNER;
 }
 
+/* From the port's device, not rte_eth_dev_info_get(): during its NEW
+ * event a port is not valid yet (ethdev marks it attached after the
+ * callbacks), and asking would fail with an error line. */
 static bool
 port_is_pci(uint16_t port, const char **name)
 {
-	struct rte_eth_dev_info info;
+	const struct rte_device *dev = rte_eth_devices[port].device;
 
-	if (rte_eth_dev_info_get(port, &info) != 0 || info.device == NULL)
+	if (rte_eth_devices[port].data == NULL || dev == NULL)
 		return false;
-	*name = rte_dev_name(info.device);
-	return strcmp(rte_bus_name(rte_dev_bus(info.device)), "pci") == 0;
+	*name = rte_dev_name(dev);
+	return strcmp(rte_bus_name(rte_dev_bus(dev)), "pci") == 0;
+}
+
+/* The port's MAC, also during its NEW event (above). */
+static bool
+port_has_mac(uint16_t port, const struct rte_ether_addr *want)
+{
+	const struct rte_eth_dev_data *d = rte_eth_devices[port].data;
+
+	return d != NULL && d->mac_addrs != NULL && rte_is_same_ether_addr(&d->mac_addrs[0], want);
 }
 
 /*
@@ -492,6 +504,44 @@ vf_find(struct hn_dev *hn)
 	return candidate;
 }
 
+/*
+ * Nothing taken: say once why, when a port with the NIC's MAC is there
+ * but not ours to take (someone else owns it, or the association's
+ * serial names another slot). The user sees one line; priv_dump keeps it.
+ */
+static void
+vf_explain_miss(struct hn_dev *hn, bool has_slot, const char *slot)
+{
+	struct hn_vf *vf = &hn->vf;
+	struct rte_eth_dev_owner o;
+	char why[sizeof(vf->reason)];
+	const char *name = "";
+	uint64_t p;
+
+	for (p = rte_eth_find_next(0); p < RTE_MAX_ETHPORTS; p = rte_eth_find_next(p + 1)) {
+		if (p == hn->port_id || !port_has_mac((uint16_t)p, &hn->perm_mac) ||
+		    rte_eth_devices[p].dev_ops == rte_eth_devices[hn->port_id].dev_ops ||
+		    !port_is_pci((uint16_t)p, &name) || strcmp(name, vf->failed_dev) == 0)
+			continue;
+		if (rte_eth_dev_owner_get((uint16_t)p, &o) == 0 && o.id != RTE_ETH_DEV_NO_OWNER &&
+		    o.id != vf->owner_id) {
+			snprintf(why, sizeof(why), "VF %s owned by someone else", name);
+			if (strcmp(why, vf->reason) != 0)
+				PMD_DRV_LOG(NOTICE, "port %u: VF %s has the MAC but is owned by \"%s\"; synthetic until it is released",
+					    hn->port_id, name, o.name);
+		} else if (has_slot && !in_slot(name, slot)) {
+			snprintf(why, sizeof(why), "VF %s in another serial's slot", name);
+			if (strcmp(why, vf->reason) != 0)
+				PMD_DRV_LOG(NOTICE, "port %u: VF %s has the MAC but serial %u names slot %s; not taken",
+					    hn->port_id, name, vf->serial, slot);
+		} else {
+			continue;
+		}
+		vf_reason(vf, why);
+		return;
+	}
+}
+
 /* Probe a PCI device (hot-add, or the serial's slot), with the devargs
  * the VF had before it went. */
 static void
@@ -527,8 +577,13 @@ vf_hotadd(struct hn_dev *hn)
 	__atomic_store_n(&vf->hotadd_pending, 0, __ATOMIC_RELEASE);
 	if (strcmp(name, vf->failed_dev) == 0)
 		vf->failed_dev[0] = '\0';	/* re-added: a new device */
-	if (!slot_of_serial(vf->serial, slot, sizeof(slot)) || in_slot(name, slot))
+	if (!slot_of_serial(vf->serial, slot, sizeof(slot)) || in_slot(name, slot)) {
 		vf_probe_device(hn, name);
+		return;
+	}
+	/* on Hyper-V a hot-added PCI device is mostly a VF: say why not ours */
+	PMD_DRV_LOG(NOTICE, "port %u: PCI device %s is not in slot %s, which serial %u names: not probed",
+		    hn->port_id, name, slot, vf->serial);
 }
 
 /* ---- taking and giving back ----------------------------------------------------------- */
@@ -1081,6 +1136,8 @@ vf_search(struct hn_dev *hn)
 	}
 	if (port >= 0 && vf_take(hn, (uint16_t)port) == 0)
 		return;
+	if (port < 0)
+		vf_explain_miss(hn, slot_of_serial(vf->serial, slot, sizeof(slot)), slot);
 	backoff_next(vf);
 }
 
