@@ -16,6 +16,7 @@
  */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -793,6 +794,8 @@ json_times(FILE *f, const char *name, const struct vf_times *t)
 void
 hvsim_vf_stats_json(const struct hvsim_vf *vf, FILE *f)
 {
+	unsigned int q;
+
 	fprintf(f, "{\"state\": \"%s\", \"present\": %s, \"serial\": %u, \"pci\": \"%s\"",
 		state_names[vf->state], vf->dev_present ? "true" : "false", vf->spec.serial,
 		vf->spec.bdf);
@@ -806,7 +809,10 @@ hvsim_vf_stats_json(const struct hvsim_vf *vf, FILE *f)
 	J(tx_bad); J(tx_after_gone); J(tx_before_switch); J(conf_bad); J(recoveries); J(violations);
 	json_times(f, "to_synthetic_us", &vf->to_synthetic);
 	json_times(f, "to_vf_us", &vf->to_vf);
-	fprintf(f, "}");
+	fprintf(f, ", \"rx_queue_frames\": [");
+	for (q = 0; q < vf->cfg.queues && q < HVSIM_VF_MAX_QUEUES; q++)
+		fprintf(f, "%s%" PRIu64, q ? ", " : "", vf->rxq_frames[q]);
+	fprintf(f, "]}");
 }
 
 void

@@ -131,6 +131,7 @@ struct hvsim_vf {
 	uint64_t tx_seq;
 
 	struct hvsim_vf_stats st;
+	uint64_t rxq_frames[HVSIM_VF_MAX_QUEUES];	/* rx_frames by queue */
 	struct vf_times to_synthetic;
 	struct vf_times to_vf;
 };

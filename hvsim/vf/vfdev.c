@@ -599,6 +599,7 @@ hvsim_vf_deliver(struct hvsim_vf *vf, const uint8_t *frame, uint32_t len, uint16
 	}
 	vf->st.rx_frames++;
 	vf->st.rx_bytes += len;
+	vf->rxq_frames[q]++;
 	return 0;
 }
 

@@ -380,4 +380,61 @@ EOF
 check "row: a VF with 1 queue and no offloads: dev_infos unchanged, nothing lost" \
 	'clean && all_back && [ "$(vf switches_to_vf)" = 1 ] && same_port_info'
 
+# ---- 4. a secondary process forwards through 5 cycles ------------------------
+# testpmd's own multi-process mode: a primary and a secondary, 4 queues, 2
+# each, forward while hvsim removes and re-adds the VF 5 times. EAL's
+# hot-plug attaches the VF's port in every process; each polls the VF's
+# queues that match its own, and the primary switches only once every
+# secondary said it has the VF (an EAL multi-process request).
+SEC_CYCLES=5
+mkfifo "$work/primary.in" "$work/secondary.in"
+cat >"$work/mp.sh" <<EOF
+#!/bin/bash
+mp() {
+	stdbuf -oL "$TESTPMD" -l 0-1 -m 512 --file-prefix=hvfm$$ --proc-type=\$1 -- \\
+		--num-procs=2 --proc-id=\$2 --rxq=4 --txq=4 --forward-mode=io \\
+		--total-num-mbufs=16384 <"$work/\$1.in" >"$work/\$1.out" 2>&1
+}
+mp primary 0 &
+for i in \$(seq 600); do grep -q "Press enter" "$work/primary.out" && break; sleep 0.1; done
+mp secondary 1
+touch "$work/secondary.done"
+wait
+EOF
+chmod +x "$work/mp.sh"
+# live EXPR: EXPR on hvsim's statistics now (d: its JSON)
+live() { ctl stats 2>/dev/null | sj "$1" /dev/stdin; }
+live_is() { [ "$(live "$1")" = "$2" ]; }
+exec 5<>"$work/primary.in" 6<>"$work/secondary.in"
+sim_bg 300 hvnet --strict --vf --vf-delay=100 --vf-queues=4 --control="$sock" \
+	--traffic=gen:count=0,rate=1,delay=3600000 -- "$work/mp.sh"
+sec_ran=0
+if until_true 60 grep -qs "Press enter" "$work/secondary.out" &&
+   until_true 30 live_is "d['nics'][0]['vf']['datapath']" vf; then
+	ctl gen rate=3000,count=100000000,flows=16,delay=0,sizes=64/512/1514 >/dev/null
+	for i in $(seq "$SEC_CYCLES"); do
+		until_true 30 eval '[ "$(live "d[\"vswitch\"][\"gen\"][\"ports\"][0][\"received\"]")" -gt $((i * 1000)) ]' &&
+		ctl vf remove >/dev/null && until_true 30 live_is "d['nics'][0]['vf']['state']" absent &&
+		ctl vf add >/dev/null && until_true 30 live_is "d['nics'][0]['vf']['datapath']" vf || break
+		sec_ran=$i
+	done
+	vf_rx=$(live "d['nics'][0]['vf']['rx_frames']")
+	# traffic on the VF after the last add
+	until_true 30 eval '[ "$(live "d[\"nics\"][0][\"vf\"][\"rx_frames\"]")" -gt $((vf_rx + 1000)) ]'
+	ctl gen stop >/dev/null
+	until_true 30 eval 'g=$(live "(lambda p: p[\"received\"] == p[\"sent\"])(d[\"vswitch\"][\"gen\"][\"ports\"][0])"); [ "$g" = True ]'
+fi
+echo >&6
+until_true 30 test -e "$work/secondary.done"
+echo >&5
+sim_wait
+exec 5>&- 6>&-
+cat "$work/primary.out" "$work/secondary.out" >>"$work/out" 2>/dev/null
+echo "# secondary: cycles=$sec_ran sent=$(gen sent) received=$(gen received) lost=$(gen lost) duplicates=$(gen duplicates) vf rx by queue=$(vf rx_queue_frames) switches to vf=$(vf switches_to_vf)"
+check "secondary process: $SEC_CYCLES cycles, zero lost, zero duplicated, both processes exit cleanly" \
+	'clean && [ "$sec_ran" = "$SEC_CYCLES" ] && all_back &&
+	 [ "$(vf switches_to_vf)" = $((SEC_CYCLES + 1)) ] && ! grep -q "has not the VF" "$work/out"'
+check "secondary process: the VF's queues 2 and 3 (the secondary's) carried frames" \
+	'[ "$(sj "min(d[\"nics\"][0][\"vf\"][\"rx_queue_frames\"][2:4])")" -gt 0 ]'
+
 sim_end

@@ -107,6 +107,11 @@ struct hn_vf_gate {
 	uint32_t drain_req;
 	uint32_t drain_ack;
 	uint32_t sw_fix;		/* HN_VF_SW_*: RX offloads the VF lacks, in software */
+	/* The VF's queue of the same index, set before the gate opens: shared
+	 * memory, the same address in every process (ethdev's per-process
+	 * fast-path table can be stale in a secondary: it is filled when the
+	 * process attaches the port, before the primary configured it). */
+	void *vf_queue;
 };
 
 #define HN_VF_SW_VLAN_STRIP	0x1u

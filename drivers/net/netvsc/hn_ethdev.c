@@ -1253,6 +1253,7 @@ hn_probe_secondary(struct vmbus_device *vdev)
 	dev->dev_ops = &hn_ops;
 	dev->device = &vdev->device;
 	hn_set_burst(dev);
+	hn_vf_secondary_init();
 	rte_eth_dev_probing_finish(dev);
 	return 0;
 }

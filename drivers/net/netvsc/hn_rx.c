@@ -379,8 +379,6 @@ ack:
 
 /* ---- RX burst ----------------------------------------------------------- */
 
-bool hn_vf_usable_here;
-
 /* The checksum flags the host would have set, computed here. */
 static uint64_t
 sw_csum_flags(struct rte_mbuf *m)

@@ -23,8 +23,10 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_alarm.h>
@@ -32,6 +34,7 @@
 #include <rte_cycles.h>
 #include <rte_dev.h>
 #include <rte_devargs.h>
+#include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_pause.h>
 
@@ -95,11 +98,11 @@ hn_vf_set_state(struct hn_dev *hn, enum hn_vf_state st)
 
 /* ---- gates ------------------------------------------------------------------ */
 
-/* Close one gate (hn_vf_gate_close()); a stuck burst is said, not waited on. */
+/* Close gates; a burst stuck for HN_VF_GATE_WAIT_MS is said, not waited on. */
 static void
-gate_close(struct hn_vf_gate *g, uint32_t *flag)
+gates_close(struct hn_vf_gate *const *gates, uint32_t *const *flags, unsigned int n)
 {
-	if (!hn_vf_gate_close(g, flag, ms_cycles(HN_VF_GATE_WAIT_MS)))
+	if (!hn_vf_gates_close(gates, flags, n, ms_cycles(HN_VF_GATE_WAIT_MS)))
 		PMD_DRV_LOG(ERR, "a burst stayed inside its VF section for %u ms",
 			    HN_VF_GATE_WAIT_MS);
 }
@@ -119,27 +122,39 @@ txq_at(struct hn_dev *hn, uint16_t q)
 static void
 gates_tx_off(struct hn_dev *hn)
 {
+	struct hn_vf_gate *gates[RTE_MAX_QUEUES_PER_PORT];
+	uint32_t *flags[RTE_MAX_QUEUES_PER_PORT];
+	unsigned int n = 0;
 	uint16_t q;
 
 	for (q = 0; q < hn->data->nb_tx_queues; q++) {
 		struct hn_txq *txq = txq_at(hn, q);
 
-		if (txq != NULL)
-			gate_close(&txq->vf_gate, &txq->vf_gate.tx_on);
+		if (txq == NULL)
+			continue;
+		gates[n] = &txq->vf_gate;
+		flags[n++] = &txq->vf_gate.tx_on;
 	}
+	gates_close(gates, flags, n);
 }
 
 static void
 gates_rx_off(struct hn_dev *hn)
 {
+	struct hn_vf_gate *gates[RTE_MAX_QUEUES_PER_PORT];
+	uint32_t *flags[RTE_MAX_QUEUES_PER_PORT];
+	unsigned int n = 0;
 	uint16_t q;
 
 	for (q = 0; q < hn->data->nb_rx_queues; q++) {
 		struct hn_rxq *rxq = rxq_at(hn, q);
 
-		if (rxq != NULL)
-			gate_close(&rxq->vf_gate, &rxq->vf_gate.rx_on);
+		if (rxq == NULL)
+			continue;
+		gates[n] = &rxq->vf_gate;
+		flags[n++] = &rxq->vf_gate.rx_on;
 	}
+	gates_close(gates, flags, n);
 }
 
 static void
@@ -156,6 +171,7 @@ gates_rx_on(struct hn_dev *hn)
 		/* no drain asked: the gate is closed, nobody writes drain_ack */
 		rxq->vf_gate.drain_req = rxq->vf_gate.drain_ack;
 		rxq->vf_gate.sw_fix = hn->vf.sw_fix;
+		rxq->vf_gate.vf_queue = rte_eth_devices[hn->vf.port_id].data->rx_queues[q];
 		__atomic_store_n(&rxq->vf_gate.rx_on, 1, __ATOMIC_RELEASE);
 	}
 }
@@ -170,8 +186,10 @@ gates_tx_on(struct hn_dev *hn)
 	for (q = 0; q < hn->vf.nb_txq; q++) {
 		struct hn_txq *txq = txq_at(hn, q);
 
-		if (txq != NULL)
-			__atomic_store_n(&txq->vf_gate.tx_on, 1, __ATOMIC_RELEASE);
+		if (txq == NULL)
+			continue;
+		txq->vf_gate.vf_queue = rte_eth_devices[hn->vf.port_id].data->tx_queues[q];
+		__atomic_store_n(&txq->vf_gate.tx_on, 1, __ATOMIC_RELEASE);
 	}
 }
 
@@ -586,6 +604,90 @@ vf_hotadd(struct hn_dev *hn)
 		    hn->port_id, name, slot, vf->serial);
 }
 
+/* ---- secondary processes ------------------------------------------------------------ */
+
+/*
+ * A secondary polls the queues it was given, the VF's of the same index
+ * too, through its own attachment of the VF's port (EAL's hot-plug
+ * attaches it in every process when the primary probes it). Before the
+ * host is asked to steer to the VF, every secondary is asked whether it
+ * has that port: one that has not would lose what the VF delivers to its
+ * queues, so the data path stays synthetic and the switch is retried.
+ * A process without net_netvsc does not answer; it polls none of our
+ * queues either, so its silence counts as yes.
+ */
+#define HN_VF_MP_NAME "net_netvsc_vf"
+#define HN_VF_MP_WAIT_MS 500
+
+struct hn_vf_mp_msg {
+	uint16_t port_id;		/* the netvsc port */
+	uint16_t vf_port_id;
+	int32_t result;			/* answer: 0 has it, -ENODEV not */
+	char vf_name[RTE_ETH_NAME_MAX_LEN];
+};
+
+static int
+vf_mp_answer(const struct rte_mp_msg *msg, const void *peer)
+{
+	const struct hn_vf_mp_msg *q = (const void *)msg->param;
+	struct rte_mp_msg reply = { 0 };
+	struct hn_vf_mp_msg *a = (struct hn_vf_mp_msg *)reply.param;
+	const struct rte_eth_dev *vf;
+
+	if (msg->len_param != sizeof(*q) || q->vf_port_id >= RTE_MAX_ETHPORTS)
+		return -EINVAL;
+	*a = *q;
+	a->result = 0;
+	vf = &rte_eth_devices[q->vf_port_id];
+	if (rte_eth_dev_is_valid_port(q->port_id) &&
+	    (vf->state != RTE_ETH_DEV_ATTACHED || vf->rx_pkt_burst == NULL ||
+	     vf->tx_pkt_burst == NULL || strncmp(vf->data->name, q->vf_name, sizeof(q->vf_name)) != 0)) {
+		a->result = -ENODEV;
+		PMD_DRV_LOG(ERR, "port %u: this secondary process has not the VF %s (port %u): the data path stays synthetic",
+			    q->port_id, q->vf_name, q->vf_port_id);
+	}
+	snprintf(reply.name, sizeof(reply.name), "%s", HN_VF_MP_NAME);
+	reply.len_param = sizeof(*a);
+	return rte_mp_reply(&reply, peer);
+}
+
+void
+hn_vf_secondary_init(void)
+{
+	hn_vf_gate_barrier_init();
+	if (rte_mp_action_register(HN_VF_MP_NAME, vf_mp_answer) != 0 && rte_errno != EEXIST)
+		PMD_DRV_LOG(WARNING, "cannot answer the primary about VFs: %s",
+			    rte_strerror(rte_errno));
+}
+
+/* Primary: has every secondary process the VF's port? */
+static bool
+secondaries_have_vf(struct hn_dev *hn)
+{
+	struct timespec wait = { .tv_nsec = HN_VF_MP_WAIT_MS * 1000000L };
+	struct rte_mp_msg req = { 0 };
+	struct hn_vf_mp_msg *q = (struct hn_vf_mp_msg *)req.param;
+	struct rte_mp_reply reply = { 0 };
+	bool ok = true;
+	int i;
+
+	snprintf(req.name, sizeof(req.name), "%s", HN_VF_MP_NAME);
+	req.len_param = sizeof(*q);
+	q->port_id = hn->port_id;
+	q->vf_port_id = hn->vf.port_id;
+	snprintf(q->vf_name, sizeof(q->vf_name), "%s", rte_eth_devices[hn->vf.port_id].data->name);
+	if (rte_mp_request_sync(&req, &reply, &wait) != 0)
+		return rte_errno == ENOTSUP;	/* no multi-process at all */
+	for (i = 0; i < reply.nb_received; i++) {
+		const struct hn_vf_mp_msg *a = (const void *)reply.msgs[i].param;
+
+		if (reply.msgs[i].len_param == sizeof(*a) && a->result != 0)
+			ok = false;
+	}
+	free(reply.msgs);
+	return ok;
+}
+
 /* ---- taking and giving back ----------------------------------------------------------- */
 
 static int
@@ -827,6 +929,13 @@ vf_start_rx(struct hn_dev *hn)
 		vf_reason(vf, "VF start failed");
 		PMD_DRV_LOG(ERR, "port %u: VF port %u not started: %s", hn->port_id,
 			    vf->port_id, strerror(-ret));
+		backoff_next(vf);
+		return;
+	}
+	if (!secondaries_have_vf(hn)) {
+		rte_eth_dev_stop(vf->port_id);
+		vf->attach_failed++;
+		vf_reason(vf, "a secondary process has not the VF");
 		backoff_next(vf);
 		return;
 	}
@@ -1207,7 +1316,7 @@ hn_vf_init(struct hn_dev *hn)
 	vf_reason(vf, hn->args.vf_mode == HN_VF_MODE_NONE ? "vf=none" : "no association");
 	if (!hn_is_primary())
 		return 0;
-	hn_vf_usable_here = true;
+	hn_vf_gate_barrier_init();
 	if (hn->args.vf_mode != HN_VF_MODE_NONE) {
 		uint16_t p;
 

@@ -41,12 +41,27 @@ void hn_vf_dump(struct hn_dev *hn, FILE *f);
 
 /* ---- data path hooks ------------------------------------------------------- */
 
+/*
+ * The bursts pair with the control side's store of a flag (Dekker: each
+ * stores, then loads what the other stored). Either side needs a full
+ * fence between its store and its load; on the bursts that is an mfence
+ * per call, tens of cycles on every poll. Where the kernel has membarrier
+ * (Linux >= 4.16), the control side forces that fence on every running
+ * thread of every registered process instead (hn_vf.c), and the bursts
+ * only keep the compiler from reordering. Per process: one whose
+ * registration failed fences itself (hn_vf_gate_fence).
+ */
+extern bool hn_vf_gate_fence;
+
 static inline void
 hn_vf_gate_enter(struct hn_vf_gate *g)
 {
 	/* only this lcore writes busy: odd = may be using the VF */
 	__atomic_store_n(&g->busy, g->busy + 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (unlikely(hn_vf_gate_fence))
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	else
+		rte_compiler_barrier();
 }
 
 static inline void
@@ -55,38 +70,45 @@ hn_vf_gate_leave(struct hn_vf_gate *g)
 	__atomic_store_n(&g->busy, g->busy + 1, __ATOMIC_RELEASE);
 }
 
-/*
- * Control side: turn one of the gate's flags (rx_on or tx_on) off. From
- * return on, the queue's lcore no longer uses the VF through it: either
- * it was outside its section (busy even), or it left the section it was
- * in (busy moved on), and any later section sees the flag off (the full
- * fences on both sides order the flag store before the busy read and the
- * busy store before the flag read). A burst stuck for wait_cycles is
- * given up on (returns false), never waited for forever.
- */
-static inline bool
-hn_vf_gate_close(struct hn_vf_gate *g, uint32_t *flag, uint64_t wait_cycles)
-{
-	uint64_t end;
-	uint32_t b;
+/* hn_vf_gate.c: register this process for membarrier (once; every process
+ * that polls queues); whether it is used here. */
+void hn_vf_gate_barrier_init(void);
+bool hn_vf_gate_barrier_on(void);
 
-	__atomic_store_n(flag, 0, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	b = __atomic_load_n(&g->busy, __ATOMIC_ACQUIRE);
-	if (!(b & 1))
-		return true;
-	end = rte_get_timer_cycles() + wait_cycles;
-	while (__atomic_load_n(&g->busy, __ATOMIC_ACQUIRE) == b) {
-		if (rte_get_timer_cycles() > end)
-			return false;
-		rte_pause();
-	}
-	return true;
-}
+/*
+ * Control side: turn off flags[i] (rx_on or tx_on of gates[i]) and wait
+ * until no burst uses the VF through those gates: each queue was outside
+ * its section (busy even) or left the section it was in (busy moved on),
+ * and any later section sees its flag off. A burst stuck for wait_cycles
+ * is given up on (returns false), never waited for forever.
+ */
+bool hn_vf_gates_close(struct hn_vf_gate *const *gates, uint32_t *const *flags, unsigned int n,
+		       uint64_t wait_cycles);
 
 /* hn_rx.c: what the application enabled and the VF lacks, in software. */
 void hn_vf_rx_fixup(const struct hn_rxq *rxq, struct rte_mbuf **pkts, uint16_t n,
 		    uint32_t fix);
+
+/*
+ * The VF's bursts, called the way a parent device calls its sub-device's:
+ * this process's function (addresses differ between processes; a VF PMD
+ * may change it at start) on the queue the gate holds. NULL: this process
+ * has not the VF's port; the primary switches only once every secondary
+ * said it has (hn_vf.c), so this is a process that came later: nothing.
+ */
+static inline uint16_t
+hn_vf_rx_burst(uint16_t vf_port, void *q, struct rte_mbuf **pkts, uint16_t n)
+{
+	eth_rx_burst_t rx = rte_eth_devices[vf_port].rx_pkt_burst;
+
+	return likely(rx != NULL) ? rx(q, pkts, n) : 0;
+}
+
+static inline eth_tx_burst_t
+hn_vf_tx_fn(uint16_t vf_port)
+{
+	return rte_eth_devices[vf_port].tx_pkt_burst;
+}
 
 /* RX from the VF's queue of the same index, into pkts (at most n). */
 static inline uint16_t
@@ -100,7 +122,7 @@ hn_vf_rx(struct hn_rxq *rxq, struct rte_mbuf **pkts, uint16_t n)
 	if (__atomic_load_n(&g->rx_on, __ATOMIC_ACQUIRE)) {
 		uint32_t req = __atomic_load_n(&g->drain_req, __ATOMIC_ACQUIRE);
 
-		got = rte_eth_rx_burst(rxq->hn->vf.port_id, rxq->queue_id, pkts, n);
+		got = hn_vf_rx_burst(rxq->hn->vf.port_id, g->vf_queue, pkts, n);
 		if (unlikely(g->sw_fix != 0) && got > 0)
 			hn_vf_rx_fixup(rxq, pkts, got, g->sw_fix);
 		for (i = 0; i < got; i++) {
@@ -127,16 +149,19 @@ hn_vf_tx(struct hn_txq *txq, struct rte_mbuf **pkts, uint16_t n, uint16_t *sent)
 	struct hn_vf_gate *g = &txq->vf_gate;
 	const struct hn_vf *vf = &txq->hn->vf;
 	uint64_t bytes = 0;
+	eth_tx_burst_t tx;
 	bool on;
 	uint16_t i, k;
 
 	hn_vf_gate_enter(g);
 	on = __atomic_load_n(&g->tx_on, __ATOMIC_RELAXED) &&
 	     !__atomic_load_n(&vf->tx_block, __ATOMIC_RELAXED);
+	tx = on ? hn_vf_tx_fn(vf->port_id) : NULL;
+	on = tx != NULL;
 	if (on) {
 		for (i = 0; i < n; i++)
 			bytes += pkts[i]->pkt_len;
-		k = rte_eth_tx_burst(vf->port_id, txq->queue_id, pkts, n);
+		k = tx(g->vf_queue, pkts, n);
 		for (i = k; i < n; i++)	/* still ours: not sent */
 			bytes -= pkts[i]->pkt_len;
 		txq->vf_stats.packets += k;
@@ -147,15 +172,13 @@ hn_vf_tx(struct hn_txq *txq, struct rte_mbuf **pkts, uint16_t n, uint16_t *sent)
 	return on;
 }
 
-/* This process has the VF's port (the primary; hvsim's VF PMD, like many,
- * has no secondary support): a secondary stays on the synthetic path.
- * Defined in hn_rx.c, set by hn_vf_init(). */
-extern bool hn_vf_usable_here;
-
 static inline bool
 hn_vf_present(const struct hn_dev *hn)
 {
-	return __atomic_load_n(&hn->vf.present, __ATOMIC_RELAXED) != 0 && hn_vf_usable_here;
+	return __atomic_load_n(&hn->vf.present, __ATOMIC_RELAXED) != 0;
 }
+
+/* Secondary processes: answer the primary's "have you the VF?" (hn_vf.c). */
+void hn_vf_secondary_init(void);
 
 #endif /* HN_VF_H */
