@@ -491,7 +491,9 @@ revoke(struct hvsim_vf *vf)
 {
 	if (!vf->dev_present)
 		return;
-	vf->st.lost_in_transition += vfdev_rx_pending(vf) + vfdev_tx_pending(vf);
+	/* a dead device's rings were counted when its recovery failed */
+	if (!vf->dead)
+		vf->st.lost_in_transition += vfdev_rx_pending(vf) + vfdev_tx_pending(vf);
 	vfdev_revoke(vf);
 	vf->st.removals++;
 	vf_log(vf, "PCI device revoked");
@@ -634,9 +636,10 @@ poll_recovery(struct hvsim_vf *vf, uint64_t now)
 	vf->recovery_due_ns = 0;
 	if (vf->dev_present) {
 		vf->dead = vf->recovery_result == HVSIM_VF_RECOVERY_FAILED;
-		/* what a failed device held for the guest never comes out */
+		/* what a failed device held, for the guest or from it (its TX
+		 * stood still while it reset), never comes out */
 		if (vf->dead)
-			vf->st.lost_in_transition += vfdev_rx_pending(vf);
+			vf->st.lost_in_transition += vfdev_rx_pending(vf) + vfdev_tx_pending(vf);
 		vfdev_set_recovery(vf, vf->recovery_result);
 		vf_log(vf, vf->dead ? "recovery failed" : "recovery done");
 	}
