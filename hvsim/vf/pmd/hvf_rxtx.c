@@ -34,7 +34,7 @@ ring_attach(struct hvf_adapter *hvf, struct hv_ring *r, uint16_t q, int tx)
 	ret = hv_ring_attach(r, hvf->bar + off, HVSIM_VF_PAGE + hvf->caps.ring_data_size);
 	if (ret != 0)
 		HVF_DRV_LOG(ERR, "port %u: cannot attach %s ring %u: %d",
-			    hvf->dev->data->port_id, tx ? "TX" : "RX", q, ret);
+			    hvf->port_id, tx ? "TX" : "RX", q, ret);
 	return ret;
 }
 
@@ -43,15 +43,15 @@ ring_attach(struct hvf_adapter *hvf, struct hv_ring *r, uint16_t q, int tx)
 int
 hvf_rxq_start(struct hvf_adapter *hvf, struct hvf_rxq *rxq)
 {
-	const struct rte_eth_conf *conf = &hvf->dev->data->dev_conf;
+	const struct rte_eth_dev_data *data = hvf_dev(hvf)->data;
 
 	if (rxq == NULL)
 		return -EINVAL;
-	rxq->max_frame = hvf->dev->data->mtu + HVF_L2_OVERHEAD;
-	rxq->rss_hash = !!(conf->rxmode.offloads & RTE_ETH_RX_OFFLOAD_RSS_HASH);
+	rxq->max_frame = data->mtu + HVF_L2_OVERHEAD;
+	rxq->rss_hash = !!(data->dev_conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_RSS_HASH);
 	if (ring_attach(hvf, &rxq->ring, rxq->queue_id, 0) != 0)
 		return -EIO;
-	rxq->halted = false;
+	rxq->running = true;
 	return 0;
 }
 
@@ -60,10 +60,10 @@ hvf_txq_start(struct hvf_adapter *hvf, struct hvf_txq *txq)
 {
 	if (txq == NULL)
 		return -EINVAL;
-	txq->max_frame = hvf->dev->data->mtu + HVF_L2_OVERHEAD;
+	txq->max_frame = hvf_dev(hvf)->data->mtu + HVF_L2_OVERHEAD;
 	if (ring_attach(hvf, &txq->ring, txq->queue_id, 1) != 0)
 		return -EIO;
-	txq->halted = false;
+	txq->running = true;
 	return 0;
 }
 
@@ -192,7 +192,8 @@ hvf_recv_pkts(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	enum rx_verdict v;
 	int ret;
 
-	if (unlikely(rxq->halted ||
+	/* NULL: a secondary polling after the primary released the queues */
+	if (unlikely(rxq == NULL || !rxq->running ||
 		     __atomic_load_n(&rxq->hvf->recovering, __ATOMIC_RELAXED)))
 		return 0;
 	if (hv_ring_idle(&rxq->ring))
@@ -204,7 +205,7 @@ hvf_recv_pkts(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			break;
 		if (unlikely(ret == -EIO)) {
 			rxq->stats.ring_errors++;
-			rxq->halted = true;
+			rxq->running = false;
 			HVF_DRV_LOG(ERR, "port %u: RX ring %u is corrupt; queue stopped",
 				    rxq->port_id, rxq->queue_id);
 			break;
@@ -340,7 +341,7 @@ hvf_xmit_pkts(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	bool signal = false;
 	int ret = 0;
 
-	if (unlikely(txq->halted ||
+	if (unlikely(txq == NULL || !txq->running ||
 		     __atomic_load_n(&txq->hvf->recovering, __ATOMIC_RELAXED)))
 		return 0;
 
@@ -358,7 +359,7 @@ hvf_xmit_pkts(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		ret = -EIO;
 	if (unlikely(ret == -EIO)) {
 		txq->stats.ring_errors++;
-		txq->halted = true;
+		txq->running = false;
 		HVF_DRV_LOG(ERR, "port %u: TX ring %u is corrupt; queue stopped",
 			    txq->port_id, txq->queue_id);
 	}
