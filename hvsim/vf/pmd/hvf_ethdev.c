@@ -802,9 +802,10 @@ hvf_dev_init(struct rte_eth_dev *dev)
 	ret = hvf_watch_start(hvf);
 	if (ret != 0)
 		goto free_mac;
-	HVF_INIT_LOG(INFO, "%s: port %u, MAC " RTE_ETHER_ADDR_PRT_FMT ", %u queues, mtu <= %u",
-		     name, dev->data->port_id, RTE_ETHER_ADDR_BYTES(dev->data->mac_addrs),
-		     hvf->caps.max_queues, hvf->caps.max_mtu);
+	HVF_INIT_LOG(INFO, "%s: port %u, MAC " RTE_ETHER_ADDR_PRT_FMT ", %u queues, mtu <= %u, "
+		     "BAR at %p", name, dev->data->port_id,
+		     RTE_ETHER_ADDR_BYTES(dev->data->mac_addrs), hvf->caps.max_queues,
+		     hvf->caps.max_mtu, hvf->bar);
 	return 0;
 
 free_mac:
@@ -855,6 +856,8 @@ hvf_pci_remove_secondary(struct rte_pci_device *pdev)
 		if (dev->data->port_id != port_id)
 			dev->data->port_id = port_id;
 		rte_eth_dev_release_port(dev);
+		HVF_INIT_LOG(INFO, "%s: port %u detached in a secondary process",
+			     pdev->device.name, port_id);
 	}
 	return 0;
 }
