@@ -123,6 +123,7 @@ mp_end() {
 	sim_wait
 	exec 5>&- 6>&-
 	cat "$work/primary.out" "$work/secondary.out" >>"$work/out" 2>/dev/null
+	grep -a "^mp.sh: " "$work/out" | sed 's/^/# /'
 }
 
 # stream_rx|stream_tx FILE QUEUE: testpmd's forward statistics of the

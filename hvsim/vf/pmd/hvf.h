@@ -49,6 +49,8 @@ extern int hvf_logtype_driver;
 #define HVF_TX_MAX_SEGS		64
 /* Nominal descriptor limits: rings are counted in bytes, not descriptors. */
 #define HVF_DESC_MAX		8192
+/* How long stop waits for bursts (in any process) to leave a queue. */
+#define HVF_QUIESCE_US		1000000
 /* How often the alarm looks at the host state. */
 #define HVF_ALARM_US		10000
 
@@ -86,6 +88,7 @@ struct hvf_rxq {
 	 * the primary freed (rte_free zeroes) reads as not running to a
 	 * secondary still polling it. */
 	bool running;
+	uint32_t in_burst;	/* a burst is past its running check (hvf_rxtx.c) */
 	struct hvf_rx_stats stats;
 	struct hvf_rx_stats base;	/* at the last stats reset */
 };
@@ -99,6 +102,7 @@ struct hvf_txq {
 	uint16_t nb_desc;
 	uint64_t next_id;	/* running frame number (trans_id) */
 	bool running;		/* started and the ring sound (as RX) */
+	uint32_t in_burst;
 	struct hvf_tx_stats stats;
 	struct hvf_tx_stats base;
 };
@@ -175,6 +179,7 @@ uint16_t hvf_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts);
 uint16_t hvf_xmit_pkts(void *txq, struct rte_mbuf **pkts, uint16_t nb_pkts);
 int hvf_rxq_start(struct hvf_adapter *hvf, struct hvf_rxq *rxq);
 int hvf_txq_start(struct hvf_adapter *hvf, struct hvf_txq *txq);
+void hvf_queues_quiesce(struct rte_eth_dev *dev);
 
 /* hvf_stats.c */
 int hvf_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st);

@@ -518,25 +518,17 @@ static int
 hvf_dev_stop(struct rte_eth_dev *dev)
 {
 	struct hvf_adapter *hvf = hvf_of(dev);
-	struct hvf_rxq *rxq;
-	struct hvf_txq *txq;
 	uint16_t i;
 
 	hvf->started = false;
 	hvf_publish_conf(hvf);
-	/* a burst after stop (the application's bug) touches no ring */
-	for (i = 0; i < dev->data->nb_rx_queues; i++) {
-		rxq = dev->data->rx_queues[i];
-		if (rxq != NULL)
-			rxq->running = false;
+	/* a burst after stop (the application's bug, or a secondary that
+	 * polls on) touches no ring; one still inside is waited for */
+	hvf_queues_quiesce(dev);
+	for (i = 0; i < dev->data->nb_rx_queues; i++)
 		dev->data->rx_queue_state[i] = RTE_ETH_QUEUE_STATE_STOPPED;
-	}
-	for (i = 0; i < dev->data->nb_tx_queues; i++) {
-		txq = dev->data->tx_queues[i];
-		if (txq != NULL)
-			txq->running = false;
+	for (i = 0; i < dev->data->nb_tx_queues; i++)
 		dev->data->tx_queue_state[i] = RTE_ETH_QUEUE_STATE_STOPPED;
-	}
 	return 0;
 }
 
