@@ -247,9 +247,9 @@ bar_map_secondary(struct rte_eth_dev *dev, const struct rte_pci_device *pdev)
 		ret = -EEXIST;
 	}
 	if (ret != 0) {
-		HVF_INIT_LOG(ERR, "%s: cannot map the BAR at the primary's address %p (%zu bytes): %s",
-			     name, at, len, ret == -EEXIST ? "in use in this process" :
-			     strerror(-ret));
+		HVF_INIT_LOG(ERR, "%s: cannot map the BAR at the primary's address %p "
+			     "(%zu bytes): %s", name, at, len,
+			     ret == -EEXIST ? "in use in this process" : strerror(-ret));
 		free(map);
 		return ret;
 	}
