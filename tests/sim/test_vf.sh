@@ -72,6 +72,163 @@ check "VF alone: vf surprise revokes it and testpmd gets RTE_ETH_EVENT_INTR_RMV"
 check "VF alone: no violation, nothing lost in a transition" \
 	'[ "$(sj "d[\"violations\"]")" = 0 ] && [ "$(vf lost_in_transition)" = 0 ]'
 
+# ---- 1b. the VF alone, used by a primary and a secondary process -------------
+# hvsim runs both testpmd processes (mp.sh): 4 queues, queues 2 and 3 are
+# the secondary's, which maps the BAR itself at the primary's address. Each
+# forwards until it reads a line (line-buffered: "Press enter to exit" says
+# it forwards); the generator starts once both are up. mp.sh prints each
+# one's exit status and fails if either failed. mp_start -i: both
+# interactive instead, commanded by mp_cmd, ready at their first prompt.
+mp_start() {
+	local ready="Press enter"
+	[ "${1:-}" = -i ] && ready="testpmd> "
+	rm -f "$work"/primary.* "$work"/secondary.*
+	mkfifo "$work/primary.in" "$work/secondary.in"
+	cat >"$work/mp.sh" <<MP
+#!/bin/bash
+mp() {
+	stdbuf -oL "$TESTPMD" -l 0-1 -m 256 --file-prefix=hvfm$$ --proc-type=\$1 \\
+		--log-level=pmd.net.hvsim_vf.init:info -- --num-procs=2 --proc-id=\$2 \\
+		--rxq=4 --txq=4 --forward-mode=io --total-num-mbufs=8192 ${1:-} \\
+		<"$work/\$1.in" >"$work/\$1.out" 2>&1 &
+	echo \$! >"$work/\$1.pid"
+	wait \$!
+}
+mp primary 0 &
+primary=\$!
+for i in \$(seq 600); do grep -q "$ready" "$work/primary.out" && break; sleep 0.1; done
+mp secondary 1
+secondary=\$?
+touch "$work/secondary.done"
+wait \$primary
+primary=\$?
+echo "mp.sh: primary exit \$primary, secondary exit \$secondary"
+[ \$primary = 0 ] && [ \$secondary = 0 ]
+MP
+	chmod +x "$work/mp.sh"
+	exec 5<>"$work/primary.in" 6<>"$work/secondary.in"
+	sim_bg 120 bundled --strict --vf-only --control="$sock" \
+		--traffic=gen:count=0,rate=1,delay=3600000 -- "$work/mp.sh"
+	until_true 60 grep -qs "$ready" "$work/secondary.out"
+}
+
+# mp_cmd primary|secondary LINE: one line to that testpmd
+mp_cmd() { if [ "$1" = primary ]; then echo "$2" >&5; else echo "$2" >&6; fi; }
+
+# mp_end: the secondary exits, then the primary; both outputs go to $work/out
+mp_end() {
+	echo quit >&6
+	until_true 30 test -e "$work/secondary.done"
+	echo quit >&5
+	sim_wait
+	exec 5>&- 6>&-
+	cat "$work/primary.out" "$work/secondary.out" >>"$work/out" 2>/dev/null
+	grep -a "^mp.sh: " "$work/out" | sed 's/^/# /'
+}
+
+# stream_rx|stream_tx FILE QUEUE: testpmd's forward statistics of the
+# stream polling RX queue QUEUE of port 0 (0 when it printed none)
+stream_stat() {
+	awk -v q="$3" -v k="$1:" '
+		/Forward Stats for RX Port= *0\/Queue= *[0-9]+ / {
+			match($0, /Queue= *[0-9]+/)
+			s = substr($0, RSTART, RLENGTH)
+			gsub(/[^0-9]/, "", s)
+			cur = (s == q)
+			next
+		}
+		cur && index($0, k) {
+			for (i = 1; i < NF; i++)
+				if ($i == k)
+					n += $(i + 1)
+			cur = 0
+		}
+		END { print n + 0 }' "$2"
+}
+stream_rx() { stream_stat RX-packets "$@"; }
+stream_tx() { stream_stat TX-packets "$@"; }
+
+# mp_sum rx|tx: the four streams' counts, both processes together
+mp_sum() {
+	local f q t=0
+	for f in primary secondary; do
+		for q in 0 1 2 3; do t=$((t + $(stream_$1 "$work/$f.out" $q))); done
+	done
+	echo $t
+}
+
+# bar_maps PID: how many mappings of the VF's BAR process PID has
+bar_maps() { grep -c "/7870:00:02.0/resource0" "/proc/$1/maps" 2>/dev/null; }
+
+gen_received() { ctl stats 2>/dev/null | sj "d['vswitch']['gen']['ports'][0]['received']" /dev/stdin; }
+
+mp_start
+ctl gen rate=4000,count=4000,delay=0,flows=16 >"$work/ctl.log"
+until_true 60 eval '[ "$(gen_received)" = 4000 ]'
+mp_end
+sec_rx=$(( $(stream_rx "$work/secondary.out" 2) + $(stream_rx "$work/secondary.out" 3) ))
+check "primary + secondary: the secondary attached, its BAR at the primary's address; both exit 0" \
+	'has "attached in a secondary process, BAR at" &&
+	 has "mp.sh: primary exit 0, secondary exit 0" && clean'
+check "primary + secondary: all 4000 frames back, none lost; queues 2 and 3 (the secondary's) carried $sec_rx" \
+	'[ "$(gen sent)" = 4000 ] && [ "$(gen received)" = 4000 ] && [ "$(gen lost)" = 0 ] &&
+	 [ "$(gen duplicates)" = 0 ] && [ "$(gen corrupt)" = 0 ] &&
+	 [ "$(vf rx_frames)" = 4000 ] && [ "$(vf tx_frames)" = 4000 ] &&
+	 [ "$(mp_sum rx)" = 4000 ] && [ "$(mp_sum tx)" = 4000 ] && [ "$sec_rx" -gt 0 ] &&
+	 [ "$(stream_rx "$work/primary.out" 2)" = 0 ] && [ "$(stream_rx "$work/secondary.out" 0)" = 0 ]'
+echo "# RX per queue: $(stream_rx "$work/primary.out" 0) $(stream_rx "$work/primary.out" 1)" \
+	"$(stream_rx "$work/secondary.out" 2) $(stream_rx "$work/secondary.out" 3)"
+
+# vf surprise under both: the primary's testpmd handles RMV (stop, close,
+# rte_dev_remove), and EAL has the secondary detach first; the secondary's
+# mapping goes with it. The secondary stops forwarding before (it learns
+# of no RMV: events are the primary's): DPDK 22.11 resets a released
+# port's fast-path table in the secondary with a plain struct store, which
+# an lcore still polling may read half-written (a NULL queue table: seen
+# here as a crash inside testpmd's rte_eth_rx_burst()). Then vf add and
+# "port attach" in the primary: EAL has the secondary attach the new device
+# before the primary configured it; the primary then starts it with 4
+# queues, which the secondary's xstats see. (The secondary does not
+# forward on it: ethdev sets a secondary's rte_eth_rx_burst() queue table
+# once, at probe, when the port had no queues yet.) Both exit cleanly.
+mp_start -i
+mp_cmd primary start
+mp_cmd secondary start
+sec_pid=$(cat "$work/secondary.pid" 2>/dev/null)
+maps_before=$(bar_maps "$sec_pid")
+ctl gen rate=2000,count=20000,delay=0,flows=16 >"$work/ctl.log"
+until_true 30 eval '[ "$(gen_received)" -gt 1000 ]'
+mp_cmd secondary stop
+until_true 30 grep -qs "^Done\.$" "$work/secondary.out"
+ctl vf surprise >>"$work/ctl.log"
+until_true 30 grep -qs "detached in a secondary process" "$work/secondary.out"
+until_true 30 grep -qs "Device is detached" "$work/primary.out"
+maps_after=$(bar_maps "$sec_pid")
+mp_cmd primary stop
+ctl vf add >>"$work/ctl.log"
+until_true 30 grep -qs "PCI device added" "$work/out"
+mp_cmd primary "port attach 7870:00:02.0"
+until_true 30 eval '[ "$(grep -c "attached in a secondary process" "$work/secondary.out")" = 2 ]'
+maps_readd=$(bar_maps "$sec_pid")
+mp_cmd primary "port start 0"
+until_true 30 eval '[ "$(grep -c "Configuring Port 0" "$work/primary.out")" -ge 2 ]'
+mp_cmd secondary "show port xstats 0"
+until_true 30 grep -qs "rx_q3_packets" "$work/secondary.out"
+# the BAR addresses: the primary's (its probe) and the secondary's (its attach), last of each
+bar_p=$(grep -o "mtu <= [0-9]*, BAR at 0x[0-9a-f]*" "$work/primary.out" | tail -1 | sed 's/.* //')
+bar_s=$(grep -o "secondary process, BAR at 0x[0-9a-f]*" "$work/secondary.out" | tail -1 | sed 's/.* //')
+mp_end
+check "surprise under both: the secondary detached, its BAR mapping gone ($maps_before before, $maps_after after)" \
+	'[ "$maps_before" = 1 ] && [ "$maps_after" = 0 ] &&
+	 has "port 0 detached in a secondary process" && has "Port 0: device removal event" &&
+	 has "Device is detached" && [ "$(vf surprise_removals)" = 1 ]'
+check "re-added and attached in the primary: the secondary attached it unconfigured, BAR at the primary's $bar_p" \
+	'[ "$maps_readd" = 1 ] && [ -n "$bar_p" ] && [ "$bar_p" = "$bar_s" ] &&
+	 [ "$(lines "attached in a secondary process")" = 2 ] && has "rx_q3_packets"'
+check "surprise and re-add under both: no crash, both processes exit 0, no violation" \
+	'has "mp.sh: primary exit 0, secondary exit 0" && clean'
+echo "# surprise: gen_received=$(gen received) gen_lost=$(gen lost) lost_in_transition=$(vf lost_in_transition)"
+
 # ---- 2. DPDK's net_netvsc uses the VF it is offered --------------------------
 # Default --vf-delay (1 s after VF_ASSOCIATION, as on Hyper-V): the device
 # arrives as a hot plug; the bundled PMD's hot-add path (uevent, net/ of the

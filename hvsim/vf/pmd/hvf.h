@@ -11,6 +11,16 @@
  *   - an RX or TX queue belongs to the lcore polling it: its ring cursor and
  *     its counters are written there only. The control thread reads the
  *     counters (64-bit loads, no lock) and resets them by keeping a base.
+ *
+ * Secondary processes: the adapter (dev_private) and the queues live in
+ * DPDK's hugepage memory, at the same address in every process, and so do
+ * the mempools. The pointers stored in them point only there or into the
+ * BAR, which a secondary maps at the primary's address (hvf->bar), so the
+ * bursts and the read-only operations work from any process. What differs
+ * per process is never stored: the port's struct rte_eth_dev is looked up
+ * by port id (hvf_dev()), and a secondary keeps its own mapping in
+ * dev->process_private. Everything else that writes (configuration, start,
+ * stop, the alarm and its struct hvf_watch) is the primary's alone.
  */
 
 #ifndef HVF_H
@@ -39,6 +49,8 @@ extern int hvf_logtype_driver;
 #define HVF_TX_MAX_SEGS		64
 /* Nominal descriptor limits: rings are counted in bytes, not descriptors. */
 #define HVF_DESC_MAX		8192
+/* How long stop waits for bursts (in any process) to leave a queue. */
+#define HVF_QUIESCE_US		1000000
 /* How often the alarm looks at the host state. */
 #define HVF_ALARM_US		10000
 
@@ -72,7 +84,11 @@ struct hvf_rxq {
 	uint16_t nb_desc;	/* as asked at setup (rings are sized in bytes) */
 	bool scatter;		/* RTE_ETH_RX_OFFLOAD_SCATTER */
 	bool rss_hash;		/* report the host's hash */
-	bool halted;		/* not started, or ring corrupt: the ring is not touched */
+	/* started and the ring sound: else the ring is not touched. A queue
+	 * the primary freed (rte_free zeroes) reads as not running to a
+	 * secondary still polling it. */
+	bool running;
+	uint32_t in_burst;	/* a burst is past its running check (hvf_rxtx.c) */
 	struct hvf_rx_stats stats;
 	struct hvf_rx_stats base;	/* at the last stats reset */
 };
@@ -85,7 +101,8 @@ struct hvf_txq {
 	uint32_t max_frame;	/* without TSO; set at start */
 	uint16_t nb_desc;
 	uint64_t next_id;	/* running frame number (trans_id) */
-	bool halted;		/* not started, or ring corrupt */
+	bool running;		/* started and the ring sound (as RX) */
+	uint32_t in_burst;
 	struct hvf_tx_stats stats;
 	struct hvf_tx_stats base;
 };
@@ -102,10 +119,13 @@ struct hvf_watch {
 };
 
 struct hvf_adapter {
-	struct rte_eth_dev *dev;
+	uint16_t port_id;		/* the device: hvf_dev(), in any process */
 	struct hvsim_vf_shm *shm;	/* page 0 of the BAR */
-	uint8_t *bar;
+	uint8_t *bar;			/* where every process maps it */
 	size_t bar_len;
+	/* the BAR file the primary mapped: a secondary maps the same one */
+	uint64_t bar_st_dev;
+	uint64_t bar_st_ino;
 	struct hvsim_vf_caps caps;	/* copied and checked at probe */
 	uint64_t rx_offload_capa;
 	uint64_t tx_offload_capa;
@@ -131,7 +151,13 @@ struct hvf_adapter {
 	uint64_t bad_host_state;	/* host state fields out of range */
 	uint64_t events_lsc, events_rmv, events_recovery;
 
-	struct hvf_watch *watch;
+	struct hvf_watch *watch;	/* the primary's (its heap): only it looks */
+};
+
+/* A secondary's own mapping of the BAR (dev->process_private). */
+struct hvf_local_map {
+	void *addr;
+	size_t len;
 };
 
 static inline struct hvf_adapter *
@@ -140,11 +166,20 @@ hvf_of(const struct rte_eth_dev *dev)
 	return dev->data->dev_private;
 }
 
+/* The port's struct rte_eth_dev in this process (rte_eth_devices[] is
+ * each process's own array: a pointer to it is not shared). */
+static inline struct rte_eth_dev *
+hvf_dev(const struct hvf_adapter *hvf)
+{
+	return &rte_eth_devices[hvf->port_id];
+}
+
 /* hvf_rxtx.c */
 uint16_t hvf_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts);
 uint16_t hvf_xmit_pkts(void *txq, struct rte_mbuf **pkts, uint16_t nb_pkts);
 int hvf_rxq_start(struct hvf_adapter *hvf, struct hvf_rxq *rxq);
 int hvf_txq_start(struct hvf_adapter *hvf, struct hvf_txq *txq);
+void hvf_queues_quiesce(struct rte_eth_dev *dev);
 
 /* hvf_stats.c */
 int hvf_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st);

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -143,13 +144,12 @@ caps_check(const struct hvsim_vf_caps *c, uint64_t bar_len, const char *name)
 	return 0;
 }
 
-/* Map <sysfs>/<BDF>/resource0 shared; *len its size. */
-static void *
-bar_map(const struct rte_pci_device *pdev, size_t *len)
+/* Open <sysfs>/<BDF>/resource0 read-write: its fd, or -1 (logged); *st
+ * its status, a regular file of at least one page. */
+static int
+bar_open(const struct rte_pci_device *pdev, struct stat *st)
 {
 	char path[PATH_MAX];
-	struct stat st;
-	void *bar;
 	int fd, n;
 
 	n = snprintf(path, sizeof(path), "%s/" PCI_PRI_FMT "/resource0",
@@ -157,27 +157,119 @@ bar_map(const struct rte_pci_device *pdev, size_t *len)
 		     pdev->addr.devid, pdev->addr.function);
 	if (n < 0 || (size_t)n >= sizeof(path)) {
 		errno = ENAMETOOLONG;
-		return NULL;
+		return -1;
 	}
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		HVF_INIT_LOG(ERR, "cannot open %s: %s", path, strerror(errno));
-		return NULL;
+		return -1;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < HVSIM_VF_PAGE) {
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode) || st->st_size < HVSIM_VF_PAGE) {
 		HVF_INIT_LOG(ERR, "%s: not a BAR file of at least one page", path);
 		close(fd);
 		errno = EINVAL;
-		return NULL;
+		return -1;
 	}
+	return fd;
+}
+
+/* The primary: map the whole BAR shared wherever the kernel likes, and
+ * remember which file it is for the secondaries. */
+static int
+bar_map(struct hvf_adapter *hvf, const struct rte_pci_device *pdev, const char *name)
+{
+	struct stat st;
+	void *bar;
+	int fd;
+
+	fd = bar_open(pdev, &st);
+	if (fd < 0)
+		return -errno;
 	bar = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
 	if (bar == MAP_FAILED) {
-		HVF_INIT_LOG(ERR, "cannot map %s: %s", path, strerror(errno));
-		return NULL;
+		HVF_INIT_LOG(ERR, "%s: cannot map the BAR: %s", name, strerror(errno));
+		return -errno;
 	}
-	*len = st.st_size;
-	return bar;
+	hvf->bar = bar;
+	hvf->bar_len = st.st_size;
+	hvf->bar_st_dev = st.st_dev;
+	hvf->bar_st_ino = st.st_ino;
+	return 0;
+}
+
+#ifdef MAP_FIXED_NOREPLACE
+#define HVF_MAP_AT	MAP_FIXED_NOREPLACE
+#else
+#define HVF_MAP_AT	0	/* a hint only: the address is checked below */
+#endif
+
+/*
+ * A secondary: map the same BAR file at the primary's address. The queues
+ * (shared memory) hold pointers into it; at any other address they would
+ * point at whatever this process has there. An address already in use
+ * here fails the probe: nothing is ever mapped over it.
+ */
+static int
+bar_map_secondary(struct rte_eth_dev *dev, const struct rte_pci_device *pdev)
+{
+	const struct hvf_adapter *hvf = hvf_of(dev);
+	const char *name = dev->data->name;
+	struct hvf_local_map *map;
+	void *at = hvf->bar, *got;
+	size_t len = hvf->bar_len;
+	struct stat st;
+	int fd, ret;
+
+	if (at == NULL || len == 0) {
+		HVF_INIT_LOG(ERR, "%s: the primary has no mapping of the BAR", name);
+		return -ENODEV;
+	}
+	fd = bar_open(pdev, &st);
+	if (fd < 0)
+		return -errno;
+	if ((uint64_t)st.st_dev != hvf->bar_st_dev || (uint64_t)st.st_ino != hvf->bar_st_ino ||
+	    (uint64_t)st.st_size < len) {
+		HVF_INIT_LOG(ERR, "%s: the BAR file is not the one the primary mapped", name);
+		close(fd);
+		return -ENODEV;
+	}
+	map = malloc(sizeof(*map));
+	if (map == NULL) {
+		close(fd);
+		return -ENOMEM;
+	}
+	got = mmap(at, len, PROT_READ | PROT_WRITE, MAP_SHARED | HVF_MAP_AT, fd, 0);
+	ret = got == MAP_FAILED ? -errno : 0;
+	close(fd);
+	if (ret == 0 && got != at) {
+		munmap(got, len);
+		ret = -EEXIST;
+	}
+	if (ret != 0) {
+		HVF_INIT_LOG(ERR, "%s: cannot map the BAR at the primary's address %p "
+			     "(%zu bytes): %s", name, at, len,
+			     ret == -EEXIST ? "in use in this process" : strerror(-ret));
+		free(map);
+		return ret;
+	}
+	map->addr = got;
+	map->len = len;
+	dev->process_private = map;
+	return 0;
+}
+
+/* A secondary: drop its own mapping (its only resource). */
+static void
+bar_unmap_secondary(struct rte_eth_dev *dev)
+{
+	struct hvf_local_map *map = dev->process_private;
+
+	if (map == NULL)
+		return;
+	munmap(map->addr, map->len);
+	free(map);
+	dev->process_private = NULL;
 }
 
 /* ---- guest configuration ----------------------------------------------- */
@@ -192,7 +284,7 @@ bar_map(const struct rte_pci_device *pdev, size_t *len)
 void
 hvf_publish_conf(struct hvf_adapter *hvf)
 {
-	struct rte_eth_dev_data *data = hvf->dev->data;
+	struct rte_eth_dev_data *data = hvf_dev(hvf)->data;
 	volatile struct hvsim_vf_guest_conf *g = &hvf->shm->guest;
 	const struct rte_eth_conf *conf = &data->dev_conf;
 	unsigned int i;
@@ -319,7 +411,6 @@ hvf_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	rxq->nb_desc = nb_desc;
 	rxq->scatter = !!((dev->data->dev_conf.rxmode.offloads | conf->offloads) &
 			  RTE_ETH_RX_OFFLOAD_SCATTER);
-	rxq->halted = true;	/* until start attaches the ring */
 	dev->data->rx_queues[qid] = rxq;
 	return 0;
 }
@@ -339,7 +430,6 @@ hvf_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	txq->port_id = dev->data->port_id;
 	txq->queue_id = qid;
 	txq->nb_desc = nb_desc;
-	txq->halted = true;
 	dev->data->tx_queues[qid] = txq;
 	return 0;
 }
@@ -428,25 +518,17 @@ static int
 hvf_dev_stop(struct rte_eth_dev *dev)
 {
 	struct hvf_adapter *hvf = hvf_of(dev);
-	struct hvf_rxq *rxq;
-	struct hvf_txq *txq;
 	uint16_t i;
 
 	hvf->started = false;
 	hvf_publish_conf(hvf);
-	/* a burst after stop (the application's bug) touches no ring */
-	for (i = 0; i < dev->data->nb_rx_queues; i++) {
-		rxq = dev->data->rx_queues[i];
-		if (rxq != NULL)
-			rxq->halted = true;
+	/* a burst after stop (the application's bug, or a secondary that
+	 * polls on) touches no ring; one still inside is waited for */
+	hvf_queues_quiesce(dev);
+	for (i = 0; i < dev->data->nb_rx_queues; i++)
 		dev->data->rx_queue_state[i] = RTE_ETH_QUEUE_STATE_STOPPED;
-	}
-	for (i = 0; i < dev->data->nb_tx_queues; i++) {
-		txq = dev->data->tx_queues[i];
-		if (txq != NULL)
-			txq->halted = true;
+	for (i = 0; i < dev->data->nb_tx_queues; i++)
 		dev->data->tx_queue_state[i] = RTE_ETH_QUEUE_STATE_STOPPED;
-	}
 	return 0;
 }
 
@@ -456,8 +538,11 @@ hvf_dev_close(struct rte_eth_dev *dev)
 	struct hvf_adapter *hvf = hvf_of(dev);
 	uint16_t i;
 
-	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+	/* the queues and the host are the primary's */
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
+		bar_unmap_secondary(dev);
 		return 0;
+	}
 	hvf_watch_stop(hvf);
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
 		hvf_rx_queue_release(dev, i);
@@ -607,7 +692,53 @@ static const struct eth_dev_ops hvf_ops = {
 	.reta_query = hvf_reta_query,
 };
 
+/*
+ * What a secondary may do: read, count, poll, and close its view of the
+ * port. The rest writes the guest configuration or owns queues and the
+ * alarm: the primary's (ethdev answers -ENOTSUP here).
+ */
+static const struct eth_dev_ops hvf_secondary_ops = {
+	.dev_close = hvf_dev_close,
+	.dev_infos_get = hvf_dev_infos_get,
+	.dev_supported_ptypes_get = hvf_supported_ptypes,
+	.link_update = hvf_link_update,
+	.fw_version_get = hvf_fw_version_get,
+	.rxq_info_get = hvf_rxq_info_get,
+	.txq_info_get = hvf_txq_info_get,
+	.stats_get = hvf_stats_get,
+	.stats_reset = hvf_stats_reset,
+	.xstats_get = hvf_xstats_get,
+	.xstats_get_names = hvf_xstats_get_names,
+	.xstats_reset = hvf_stats_reset,
+	.rss_hash_conf_get = hvf_rss_hash_conf_get,
+	.reta_query = hvf_reta_query,
+};
+
 /* ---- probe and remove -------------------------------------------------- */
+
+/* A secondary attaches to the port the primary set up (ethdev found it by
+ * name): its own BAR mapping, its own function pointers. No queue need
+ * exist yet: the bursts read them from the shared data when called. */
+static int
+hvf_dev_init_secondary(struct rte_eth_dev *dev)
+{
+	struct rte_pci_device *pdev = RTE_ETH_DEV_TO_PCI(dev);
+	int ret;
+
+	if (hvf_of(dev) == NULL) {
+		HVF_INIT_LOG(ERR, "%s: the primary has no such port", dev->data->name);
+		return -ENODEV;
+	}
+	ret = bar_map_secondary(dev, pdev);
+	if (ret != 0)
+		return ret;
+	dev->dev_ops = &hvf_secondary_ops;
+	dev->rx_pkt_burst = hvf_recv_pkts;
+	dev->tx_pkt_burst = hvf_xmit_pkts;
+	HVF_INIT_LOG(INFO, "%s: port %u attached in a secondary process, BAR at %p",
+		     dev->data->name, dev->data->port_id, hvf_of(dev)->bar);
+	return 0;
+}
 
 static int
 hvf_dev_init(struct rte_eth_dev *dev)
@@ -617,14 +748,12 @@ hvf_dev_init(struct rte_eth_dev *dev)
 	const char *name = dev->data->name;
 	int ret;
 
-	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
-		HVF_INIT_LOG(ERR, "%s: secondary processes are not supported", name);
-		return -ENOTSUP;
-	}
-	hvf->dev = dev;
-	hvf->bar = bar_map(pdev, &hvf->bar_len);
-	if (hvf->bar == NULL)
-		return -errno;
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return hvf_dev_init_secondary(dev);
+	hvf->port_id = dev->data->port_id;
+	ret = bar_map(hvf, pdev, name);
+	if (ret != 0)
+		return ret;
 	hvf->shm = (struct hvsim_vf_shm *)hvf->bar;
 
 	/* Fixed before the device appeared: one copy, checked, used ever after. */
@@ -665,9 +794,10 @@ hvf_dev_init(struct rte_eth_dev *dev)
 	ret = hvf_watch_start(hvf);
 	if (ret != 0)
 		goto free_mac;
-	HVF_INIT_LOG(INFO, "%s: port %u, MAC " RTE_ETHER_ADDR_PRT_FMT ", %u queues, mtu <= %u",
-		     name, dev->data->port_id, RTE_ETHER_ADDR_BYTES(dev->data->mac_addrs),
-		     hvf->caps.max_queues, hvf->caps.max_mtu);
+	HVF_INIT_LOG(INFO, "%s: port %u, MAC " RTE_ETHER_ADDR_PRT_FMT ", %u queues, mtu <= %u, "
+		     "BAR at %p", name, dev->data->port_id,
+		     RTE_ETHER_ADDR_BYTES(dev->data->mac_addrs), hvf->caps.max_queues,
+		     hvf->caps.max_mtu, hvf->bar);
 	return 0;
 
 free_mac:
@@ -695,9 +825,40 @@ hvf_pci_probe(struct rte_pci_driver *drv, struct rte_pci_device *pdev)
 	return rte_eth_dev_pci_generic_probe(pdev, sizeof(struct hvf_adapter), hvf_dev_init);
 }
 
+/*
+ * A secondary detaches (EAL's hotplug asks it to before the primary
+ * removes the device, and its cleanup at exit): drop this process's
+ * mapping and its view of the port, nothing shared. Its ports are found by
+ * this process's own records: the primary usually closed the port first,
+ * which zeroed the shared port data, name included, so ethdev's lookup by
+ * name would find nothing and leave the mapping behind.
+ */
+static int
+hvf_pci_remove_secondary(struct rte_pci_device *pdev)
+{
+	struct rte_eth_dev *dev;
+	uint16_t port_id;
+
+	RTE_ETH_FOREACH_DEV_OF(port_id, &pdev->device) {
+		dev = &rte_eth_devices[port_id];
+		bar_unmap_secondary(dev);
+		/* ethdev releases this process's entry by data->port_id, which
+		 * the primary's release zeroed; an entry's port id is its
+		 * index, in any process, whether the slot is in use or not */
+		if (dev->data->port_id != port_id)
+			dev->data->port_id = port_id;
+		rte_eth_dev_release_port(dev);
+		HVF_INIT_LOG(INFO, "%s: port %u detached in a secondary process",
+			     pdev->device.name, port_id);
+	}
+	return 0;
+}
+
 static int
 hvf_pci_remove(struct rte_pci_device *pdev)
 {
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return hvf_pci_remove_secondary(pdev);
 	return rte_eth_dev_pci_generic_remove(pdev, hvf_dev_uninit);
 }
 

@@ -43,7 +43,7 @@ hvf_read_host(const struct hvf_adapter *hvf, uint32_t *link_up, uint32_t *gone)
 static bool
 raise_event(struct hvf_watch *w, enum rte_eth_event_type type)
 {
-	rte_eth_dev_callback_process(w->hvf->dev, type, NULL);
+	rte_eth_dev_callback_process(&rte_eth_devices[w->port_id], type, NULL);
 	return !w->closed;
 }
 
@@ -51,7 +51,7 @@ static bool
 link_changed(struct hvf_watch *w, bool up)
 {
 	struct hvf_adapter *hvf = w->hvf;
-	struct rte_eth_dev *dev = hvf->dev;
+	struct rte_eth_dev *dev = hvf_dev(hvf);
 
 	if (up == hvf->link_up)
 		return true;
@@ -139,7 +139,7 @@ host_state_poll(struct hvf_watch *w)
 		 * RMV says more */
 		__atomic_store_n(&hvf->gone, true, __ATOMIC_RELAXED);
 		hvf->link_up = false;
-		hvf->dev->dev_ops->link_update(hvf->dev, 0);
+		hvf_dev(hvf)->dev_ops->link_update(hvf_dev(hvf), 0);
 		hvf->events_rmv++;
 		HVF_DRV_LOG(NOTICE, "port %u: device gone", w->port_id);
 		return raise_event(w, RTE_ETH_EVENT_INTR_RMV);
@@ -172,7 +172,7 @@ hvf_watch_start(struct hvf_adapter *hvf)
 	if (w == NULL)
 		return -ENOMEM;
 	w->hvf = hvf;
-	w->port_id = hvf->dev->data->port_id;
+	w->port_id = hvf->port_id;
 	ret = rte_eal_alarm_set(HVF_ALARM_US, hvf_alarm, w);
 	if (ret != 0) {
 		free(w);

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include <ethdev_driver.h>
+#include <rte_cycles.h>
 #include <rte_mbuf.h>
 #include <rte_net.h>
 
@@ -34,7 +35,7 @@ ring_attach(struct hvf_adapter *hvf, struct hv_ring *r, uint16_t q, int tx)
 	ret = hv_ring_attach(r, hvf->bar + off, HVSIM_VF_PAGE + hvf->caps.ring_data_size);
 	if (ret != 0)
 		HVF_DRV_LOG(ERR, "port %u: cannot attach %s ring %u: %d",
-			    hvf->dev->data->port_id, tx ? "TX" : "RX", q, ret);
+			    hvf->port_id, tx ? "TX" : "RX", q, ret);
 	return ret;
 }
 
@@ -43,15 +44,15 @@ ring_attach(struct hvf_adapter *hvf, struct hv_ring *r, uint16_t q, int tx)
 int
 hvf_rxq_start(struct hvf_adapter *hvf, struct hvf_rxq *rxq)
 {
-	const struct rte_eth_conf *conf = &hvf->dev->data->dev_conf;
+	const struct rte_eth_dev_data *data = hvf_dev(hvf)->data;
 
 	if (rxq == NULL)
 		return -EINVAL;
-	rxq->max_frame = hvf->dev->data->mtu + HVF_L2_OVERHEAD;
-	rxq->rss_hash = !!(conf->rxmode.offloads & RTE_ETH_RX_OFFLOAD_RSS_HASH);
+	rxq->max_frame = data->mtu + HVF_L2_OVERHEAD;
+	rxq->rss_hash = !!(data->dev_conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_RSS_HASH);
 	if (ring_attach(hvf, &rxq->ring, rxq->queue_id, 0) != 0)
 		return -EIO;
-	rxq->halted = false;
+	rxq->running = true;
 	return 0;
 }
 
@@ -60,11 +61,93 @@ hvf_txq_start(struct hvf_adapter *hvf, struct hvf_txq *txq)
 {
 	if (txq == NULL)
 		return -EINVAL;
-	txq->max_frame = hvf->dev->data->mtu + HVF_L2_OVERHEAD;
+	txq->max_frame = hvf_dev(hvf)->data->mtu + HVF_L2_OVERHEAD;
 	if (ring_attach(hvf, &txq->ring, txq->queue_id, 1) != 0)
 		return -EIO;
-	txq->halted = false;
+	txq->running = true;
 	return 0;
+}
+
+/* ---- burst entry and exit -------------------------------------------------- */
+
+/*
+ * A burst says it is inside (in_burst) before it touches the ring or the
+ * queue, so that stop can wait until no lcore, in any process, still is:
+ * only then may the primary free the queues, or a process unmap the BAR
+ * (an lcore preempted inside a burst may resume much later). Dekker-style:
+ * the burst stores in_burst and then loads running, stop stores running
+ * and then loads in_burst, a full fence between each pair: one of them
+ * sees the other. A queue found not running is not written to: a burst on
+ * a queue the primary freed (zeroed) only reads it.
+ */
+static inline bool
+burst_enter(const bool *running, uint32_t *in_burst)
+{
+	if (!__atomic_load_n(running, __ATOMIC_RELAXED))
+		return false;
+	__atomic_store_n(in_burst, 1, __ATOMIC_RELAXED);
+	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (likely(__atomic_load_n(running, __ATOMIC_RELAXED)))
+		return true;
+	__atomic_store_n(in_burst, 0, __ATOMIC_RELEASE);
+	return false;
+}
+
+static inline void
+burst_leave(uint32_t *in_burst)
+{
+	__atomic_store_n(in_burst, 0, __ATOMIC_RELEASE);
+}
+
+/* Whether a burst is still inside, for at most HVF_QUIESCE_US. */
+static bool
+burst_wait(const uint32_t *in_burst)
+{
+	unsigned int waited;
+
+	for (waited = 0; waited < HVF_QUIESCE_US; waited += 100) {
+		if (__atomic_load_n(in_burst, __ATOMIC_ACQUIRE) == 0)
+			return false;
+		rte_delay_us_sleep(100);
+	}
+	return __atomic_load_n(in_burst, __ATOMIC_ACQUIRE) != 0;
+}
+
+/*
+ * Stop: no burst starts on the port's queues from now on, and none is
+ * left inside one when this returns (unless a process died inside one:
+ * then it gives up after HVF_QUIESCE_US and says so). Primary only.
+ */
+void
+hvf_queues_quiesce(struct rte_eth_dev *dev)
+{
+	struct hvf_rxq *rxq;
+	struct hvf_txq *txq;
+	uint16_t i;
+
+	for (i = 0; i < dev->data->nb_rx_queues; i++) {
+		rxq = dev->data->rx_queues[i];
+		if (rxq != NULL)
+			__atomic_store_n(&rxq->running, false, __ATOMIC_RELAXED);
+	}
+	for (i = 0; i < dev->data->nb_tx_queues; i++) {
+		txq = dev->data->tx_queues[i];
+		if (txq != NULL)
+			__atomic_store_n(&txq->running, false, __ATOMIC_RELAXED);
+	}
+	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (i = 0; i < dev->data->nb_rx_queues; i++) {
+		rxq = dev->data->rx_queues[i];
+		if (rxq != NULL && burst_wait(&rxq->in_burst))
+			HVF_DRV_LOG(ERR, "port %u: RX queue %u still in a burst after %u ms",
+				    dev->data->port_id, i, HVF_QUIESCE_US / 1000);
+	}
+	for (i = 0; i < dev->data->nb_tx_queues; i++) {
+		txq = dev->data->tx_queues[i];
+		if (txq != NULL && burst_wait(&txq->in_burst))
+			HVF_DRV_LOG(ERR, "port %u: TX queue %u still in a burst after %u ms",
+				    dev->data->port_id, i, HVF_QUIESCE_US / 1000);
+	}
 }
 
 /* ---- RX ----------------------------------------------------------------- */
@@ -192,11 +275,14 @@ hvf_recv_pkts(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	enum rx_verdict v;
 	int ret;
 
-	if (unlikely(rxq->halted ||
-		     __atomic_load_n(&rxq->hvf->recovering, __ATOMIC_RELAXED)))
+	/* NULL: a secondary polling after the primary released the queues */
+	if (unlikely(rxq == NULL || !burst_enter(&rxq->running, &rxq->in_burst)))
 		return 0;
-	if (hv_ring_idle(&rxq->ring))
+	if (unlikely(__atomic_load_n(&rxq->hvf->recovering, __ATOMIC_RELAXED)) ||
+	    hv_ring_idle(&rxq->ring)) {
+		burst_leave(&rxq->in_burst);
 		return 0;
+	}
 	while (nb_rx < nb_pkts) {
 		/* no scratch: a record that wraps is read with copy_out */
 		ret = hv_ring_peek(&rxq->ring, &pkt, NULL, 0);
@@ -204,7 +290,7 @@ hvf_recv_pkts(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			break;
 		if (unlikely(ret == -EIO)) {
 			rxq->stats.ring_errors++;
-			rxq->halted = true;
+			rxq->running = false;
 			HVF_DRV_LOG(ERR, "port %u: RX ring %u is corrupt; queue stopped",
 				    rxq->port_id, rxq->queue_id);
 			break;
@@ -226,6 +312,7 @@ hvf_recv_pkts(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	if (consumed)
 		hv_ring_read_commit(&rxq->ring, &signal);
 	rxq->stats.packets += nb_rx;
+	burst_leave(&rxq->in_burst);
 	return nb_rx;
 }
 
@@ -340,9 +427,12 @@ hvf_xmit_pkts(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	bool signal = false;
 	int ret = 0;
 
-	if (unlikely(txq->halted ||
-		     __atomic_load_n(&txq->hvf->recovering, __ATOMIC_RELAXED)))
+	if (unlikely(txq == NULL || !burst_enter(&txq->running, &txq->in_burst)))
 		return 0;
+	if (unlikely(__atomic_load_n(&txq->hvf->recovering, __ATOMIC_RELAXED))) {
+		burst_leave(&txq->in_burst);
+		return 0;
+	}
 
 	hv_ring_batch_begin(&b, &txq->ring);
 	for (i = 0; i < nb_pkts; i++) {
@@ -358,7 +448,7 @@ hvf_xmit_pkts(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		ret = -EIO;
 	if (unlikely(ret == -EIO)) {
 		txq->stats.ring_errors++;
-		txq->halted = true;
+		txq->running = false;
 		HVF_DRV_LOG(ERR, "port %u: TX ring %u is corrupt; queue stopped",
 			    txq->port_id, txq->queue_id);
 	}
@@ -368,5 +458,6 @@ hvf_xmit_pkts(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	 * application learns of it from RTE_ETH_EVENT_INTR_RMV */
 	if (unlikely(__atomic_load_n(&txq->hvf->gone, __ATOMIC_RELAXED)))
 		txq->stats.gone_drops += sent;
+	burst_leave(&txq->in_burst);
 	return i;
 }
