@@ -1238,10 +1238,16 @@ vf_search(struct hn_dev *hn)
 	port = vf_find(hn);
 	if (port < 0 && hn->args.vf_mode == HN_VF_MODE_AUTO &&
 	    slot_of_serial(vf->serial, slot, sizeof(slot))) {
-		/* the slot is there: its device may have come without an event */
+		/* the slot is there: its device may have come without an event
+		 * (once the kernel shows it: else EAL says it cannot find it) */
+		char path[sizeof(bdf) + 32];
+
 		snprintf(bdf, sizeof(bdf), "%s.0", slot);
-		vf_probe_device(hn, bdf);
-		port = vf_find(hn);
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", bdf);
+		if (access(path, F_OK) == 0) {
+			vf_probe_device(hn, bdf);
+			port = vf_find(hn);
+		}
 	}
 	if (port >= 0 && vf_take(hn, (uint16_t)port) == 0)
 		return;

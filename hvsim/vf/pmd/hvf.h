@@ -49,8 +49,6 @@ extern int hvf_logtype_driver;
 #define HVF_TX_MAX_SEGS		64
 /* Nominal descriptor limits: rings are counted in bytes, not descriptors. */
 #define HVF_DESC_MAX		8192
-/* How long stop waits for bursts (in any process) to leave a queue. */
-#define HVF_QUIESCE_US		1000000
 /* How often the alarm looks at the host state. */
 #define HVF_ALARM_US		10000
 
@@ -88,7 +86,6 @@ struct hvf_rxq {
 	 * the primary freed (rte_free zeroes) reads as not running to a
 	 * secondary still polling it. */
 	bool running;
-	uint32_t in_burst;	/* a burst is past its running check (hvf_rxtx.c) */
 	struct hvf_rx_stats stats;
 	struct hvf_rx_stats base;	/* at the last stats reset */
 };
@@ -102,7 +99,6 @@ struct hvf_txq {
 	uint16_t nb_desc;
 	uint64_t next_id;	/* running frame number (trans_id) */
 	bool running;		/* started and the ring sound (as RX) */
-	uint32_t in_burst;
 	struct hvf_tx_stats stats;
 	struct hvf_tx_stats base;
 };

@@ -523,7 +523,7 @@ hvf_dev_stop(struct rte_eth_dev *dev)
 	hvf->started = false;
 	hvf_publish_conf(hvf);
 	/* a burst after stop (the application's bug, or a secondary that
-	 * polls on) touches no ring; one still inside is waited for */
+	 * polls on) touches no ring */
 	hvf_queues_quiesce(dev);
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
 		dev->data->rx_queue_state[i] = RTE_ETH_QUEUE_STATE_STOPPED;

@@ -71,53 +71,19 @@ hvf_txq_start(struct hvf_adapter *hvf, struct hvf_txq *txq)
 /* ---- burst entry and exit -------------------------------------------------- */
 
 /*
- * A burst says it is inside (in_burst) before it touches the ring or the
- * queue, so that stop can wait until no lcore, in any process, still is:
- * only then may the primary free the queues, or a process unmap the BAR
- * (an lcore preempted inside a burst may resume much later). Dekker-style:
- * the burst stores in_burst and then loads running, stop stores running
- * and then loads in_burst, a full fence between each pair: one of them
- * sees the other. A queue found not running is not written to: a burst on
- * a queue the primary freed (zeroed) only reads it.
+ * As with any PMD, the application stops polling a queue before it stops
+ * the port (ethdev's contract: net_netvsc closes its VF gates first); a
+ * burst that comes anyway, or a secondary that polls on, finds the queue
+ * not running and touches nothing. No fence here: a real VF's burst has
+ * none either, and the cost of transparency is measured against this one.
  */
 static inline bool
-burst_enter(const bool *running, uint32_t *in_burst)
+burst_enter(const bool *running)
 {
-	if (!__atomic_load_n(running, __ATOMIC_RELAXED))
-		return false;
-	__atomic_store_n(in_burst, 1, __ATOMIC_RELAXED);
-	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (likely(__atomic_load_n(running, __ATOMIC_RELAXED)))
-		return true;
-	__atomic_store_n(in_burst, 0, __ATOMIC_RELEASE);
-	return false;
+	return __atomic_load_n(running, __ATOMIC_ACQUIRE);
 }
 
-static inline void
-burst_leave(uint32_t *in_burst)
-{
-	__atomic_store_n(in_burst, 0, __ATOMIC_RELEASE);
-}
-
-/* Whether a burst is still inside, for at most HVF_QUIESCE_US. */
-static bool
-burst_wait(const uint32_t *in_burst)
-{
-	unsigned int waited;
-
-	for (waited = 0; waited < HVF_QUIESCE_US; waited += 100) {
-		if (__atomic_load_n(in_burst, __ATOMIC_ACQUIRE) == 0)
-			return false;
-		rte_delay_us_sleep(100);
-	}
-	return __atomic_load_n(in_burst, __ATOMIC_ACQUIRE) != 0;
-}
-
-/*
- * Stop: no burst starts on the port's queues from now on, and none is
- * left inside one when this returns (unless a process died inside one:
- * then it gives up after HVF_QUIESCE_US and says so). Primary only.
- */
+/* Stop: no burst starts on the port's queues from now on. Primary only. */
 void
 hvf_queues_quiesce(struct rte_eth_dev *dev)
 {
@@ -128,25 +94,12 @@ hvf_queues_quiesce(struct rte_eth_dev *dev)
 	for (i = 0; i < dev->data->nb_rx_queues; i++) {
 		rxq = dev->data->rx_queues[i];
 		if (rxq != NULL)
-			__atomic_store_n(&rxq->running, false, __ATOMIC_RELAXED);
+			__atomic_store_n(&rxq->running, false, __ATOMIC_RELEASE);
 	}
 	for (i = 0; i < dev->data->nb_tx_queues; i++) {
 		txq = dev->data->tx_queues[i];
 		if (txq != NULL)
-			__atomic_store_n(&txq->running, false, __ATOMIC_RELAXED);
-	}
-	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
-	for (i = 0; i < dev->data->nb_rx_queues; i++) {
-		rxq = dev->data->rx_queues[i];
-		if (rxq != NULL && burst_wait(&rxq->in_burst))
-			HVF_DRV_LOG(ERR, "port %u: RX queue %u still in a burst after %u ms",
-				    dev->data->port_id, i, HVF_QUIESCE_US / 1000);
-	}
-	for (i = 0; i < dev->data->nb_tx_queues; i++) {
-		txq = dev->data->tx_queues[i];
-		if (txq != NULL && burst_wait(&txq->in_burst))
-			HVF_DRV_LOG(ERR, "port %u: TX queue %u still in a burst after %u ms",
-				    dev->data->port_id, i, HVF_QUIESCE_US / 1000);
+			__atomic_store_n(&txq->running, false, __ATOMIC_RELEASE);
 	}
 }
 
@@ -276,13 +229,11 @@ hvf_recv_pkts(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	int ret;
 
 	/* NULL: a secondary polling after the primary released the queues */
-	if (unlikely(rxq == NULL || !burst_enter(&rxq->running, &rxq->in_burst)))
+	if (unlikely(rxq == NULL || !burst_enter(&rxq->running)))
 		return 0;
 	if (unlikely(__atomic_load_n(&rxq->hvf->recovering, __ATOMIC_RELAXED)) ||
-	    hv_ring_idle(&rxq->ring)) {
-		burst_leave(&rxq->in_burst);
+	    hv_ring_idle(&rxq->ring))
 		return 0;
-	}
 	while (nb_rx < nb_pkts) {
 		/* no scratch: a record that wraps is read with copy_out */
 		ret = hv_ring_peek(&rxq->ring, &pkt, NULL, 0);
@@ -312,7 +263,6 @@ hvf_recv_pkts(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	if (consumed)
 		hv_ring_read_commit(&rxq->ring, &signal);
 	rxq->stats.packets += nb_rx;
-	burst_leave(&rxq->in_burst);
 	return nb_rx;
 }
 
@@ -427,12 +377,10 @@ hvf_xmit_pkts(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	bool signal = false;
 	int ret = 0;
 
-	if (unlikely(txq == NULL || !burst_enter(&txq->running, &txq->in_burst)))
+	if (unlikely(txq == NULL || !burst_enter(&txq->running)))
 		return 0;
-	if (unlikely(__atomic_load_n(&txq->hvf->recovering, __ATOMIC_RELAXED))) {
-		burst_leave(&txq->in_burst);
+	if (unlikely(__atomic_load_n(&txq->hvf->recovering, __ATOMIC_RELAXED)))
 		return 0;
-	}
 
 	hv_ring_batch_begin(&b, &txq->ring);
 	for (i = 0; i < nb_pkts; i++) {
@@ -458,6 +406,5 @@ hvf_xmit_pkts(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	 * application learns of it from RTE_ETH_EVENT_INTR_RMV */
 	if (unlikely(__atomic_load_n(&txq->hvf->gone, __ATOMIC_RELAXED)))
 		txq->stats.gone_drops += sent;
-	burst_leave(&txq->in_burst);
 	return i;
 }
