@@ -257,7 +257,11 @@ check "row: the same MAC in another serial's slot: not taken (port 0 synthetic),
 # A VF already owned by someone else (tests/sim/guests/vf_owner.c, as a
 # failsafe would): not stolen; taken once its owner lets it go (3 s on)
 export HVNET_TEST_OWN_DEV=7870:00:02.0 HVNET_TEST_OWN_MS=3000
-EAL_EXTRA="-d $VF_OWNER" row 120 --vf-delay=100 <<EOF
+# the EAL loads no plugin from under a world-writable directory (a clone in
+# /tmp): a copy in a private directory under /run
+owner_dir=/run/hvnet-vf-owner-$$
+mkdir -p -m 700 "$owner_dir" && cp "$VF_OWNER" "$owner_dir/"
+EAL_EXTRA="-d $owner_dir/$(basename "$VF_OWNER")" row 120 --vf-delay=100 <<EOF
 start
 $traffic
 ?wait gen('received') > 3000
@@ -269,6 +273,7 @@ $stop_gen
 $all_in
 EOF
 unset HVNET_TEST_OWN_DEV HVNET_TEST_OWN_MS
+rm -rf "$owner_dir"
 check "row: a VF owned by someone else: not taken while owned (synthetic, one port), taken once let go" \
 	'clean && all_back && has "vf_owner: owns port" && has "owned by \"vf_owner test fixture\"" &&
 	 [ "$(vf switches_to_vf)" = 1 ] && [ "$(nic rx_frames)" -gt 3000 ] &&

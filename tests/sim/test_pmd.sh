@@ -188,6 +188,8 @@ check "100 cycles: 6400 frames sent and 6400 received back" \
 	'has "sent=6400 received=6400"'
 check "100 cycles: every mbuf back in the pool after each stop and at the end" \
 	'grep -qE "pool_initial=([0-9]+) pool_final=\1 leaks=0" "$work/out"'
+check "100 cycles: xstats read (zeros) between configure and queue setup; bus counters reset" \
+	'has "xstats_before_setup=100 bus_counters_reset=100"'
 
 # 9. a secondary process receives and sends on its own queue. hvsim runs
 # both testpmd processes (mp.sh), each forwarding until it reads a line

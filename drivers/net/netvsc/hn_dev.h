@@ -209,6 +209,10 @@ struct hn_chan {
 	uint64_t bad_packets;		/* unknown or malformed VMBus packets */
 	uint64_t bad_completions;	/* send completion with an unknown id */
 	uint64_t tx_host_failed;	/* send completed with a failure status */
+	/* the bus's counters of this channel at the last stats reset (the
+	 * bus keeps counting; xstats show what came since) */
+	uint64_t bus_signals_base;
+	uint64_t bus_ring_full_base;
 } __rte_cache_aligned;
 
 /*

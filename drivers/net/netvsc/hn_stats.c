@@ -88,10 +88,17 @@ hn_stats_reset(struct rte_eth_dev *dev)
 			memset(&q->stats, 0, sizeof(q->stats));
 	}
 	for (i = 0; i < hn->nchan; i++) {
-		hn->chans[i].acks_deferred = 0;
-		hn->chans[i].bad_packets = 0;
-		hn->chans[i].bad_completions = 0;
-		hn->chans[i].tx_host_failed = 0;
+		struct hn_chan *ch = &hn->chans[i];
+		struct vmbus_chan_stats bus = { 0 };
+
+		ch->acks_deferred = 0;
+		ch->bad_packets = 0;
+		ch->bad_completions = 0;
+		ch->tx_host_failed = 0;
+		if (ch->vc != NULL)
+			vmbus_chan_stats_get(ch->vc, &bus);
+		ch->bus_signals_base = bus.signals;
+		ch->bus_ring_full_base = bus.tx_ring_full;
 	}
 	hn_vf_stats_reset(hn);
 	return 0;
@@ -234,6 +241,9 @@ hn_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
 	return (int)n;
 }
 
+static const struct hn_rx_stats no_rx_stats;
+static const struct hn_tx_stats no_tx_stats;
+
 int
 hn_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int size)
 {
@@ -242,22 +252,30 @@ hn_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int si
 
 	if (xs == NULL || size < n)
 		return (int)n;
-	for (q = 0; q < dev->data->nb_rx_queues; q++)
-		k = xstat_values(xs, k, &((struct hn_rxq *)dev->data->rx_queues[q])->stats,
+	/* a queue configured but not set up yet counts zeros */
+	for (q = 0; q < dev->data->nb_rx_queues; q++) {
+		const struct hn_rxq *rxq = dev->data->rx_queues[q];
+
+		k = xstat_values(xs, k, rxq != NULL ? &rxq->stats : &no_rx_stats,
 				 hn_rx_xstats, RTE_DIM(hn_rx_xstats));
-	for (q = 0; q < dev->data->nb_tx_queues; q++)
-		k = xstat_values(xs, k, &((struct hn_txq *)dev->data->tx_queues[q])->stats,
+	}
+	for (q = 0; q < dev->data->nb_tx_queues; q++) {
+		const struct hn_txq *txq = dev->data->tx_queues[q];
+
+		k = xstat_values(xs, k, txq != NULL ? &txq->stats : &no_tx_stats,
 				 hn_tx_xstats, RTE_DIM(hn_tx_xstats));
+	}
 	for (q = 0; q < hn_chans_in_use(dev); q++) {
+		const struct hn_chan *ch = &hn->chans[q];
 		struct vmbus_chan_stats bus = { 0 };
 
-		k = xstat_values(xs, k, &hn->chans[q], hn_ch_xstats, RTE_DIM(hn_ch_xstats));
-		if (hn->chans[q].vc != NULL)
-			vmbus_chan_stats_get(hn->chans[q].vc, &bus);
+		k = xstat_values(xs, k, ch, hn_ch_xstats, RTE_DIM(hn_ch_xstats));
+		if (ch->vc != NULL)
+			vmbus_chan_stats_get(ch->vc, &bus);
 		xs[k].id = k;
-		xs[k++].value = bus.signals;
+		xs[k++].value = bus.signals - RTE_MIN(bus.signals, ch->bus_signals_base);
 		xs[k].id = k;
-		xs[k++].value = bus.tx_ring_full;
+		xs[k++].value = bus.tx_ring_full - RTE_MIN(bus.tx_ring_full, ch->bus_ring_full_base);
 	}
 	hn_vf_xstats_values(hn_dev_of(dev), xs, k);
 	return (int)n;

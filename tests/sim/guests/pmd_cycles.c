@@ -5,10 +5,15 @@
  * a different queue count (1..4, so every other cycle re-initialises the
  * NVSP session), the port removed and probed again after close. Frames go
  * out and come back (hvsim --traffic=loop). At the end every mbuf must be
- * back in the pool. Prints one summary line for the test to check:
+ * back in the pool. Each cycle also reads the statistics between
+ * configure and queue setup, and checks the bus's counters after a reset.
+ * Prints one summary line for the test to check:
  *   cycles=N sent=S received=R pool_initial=A pool_final=B leaks=L
+ *   xstats_before_setup=X bus_counters_reset=Z
  */
 
+#include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +28,73 @@
 #define NB_DESC 256
 
 static struct rte_mempool *pool;
+static unsigned int xstats_unset_ok;	/* cycles whose xstats read fine before queue setup */
+static unsigned int reset_ok;		/* cycles whose bus counters read 0 after a reset */
+
+/* Every xstat of the port, in one call; its count, or -1. */
+static int
+xstats_read(uint16_t port, struct rte_eth_xstat **xs, struct rte_eth_xstat_name **names)
+{
+	int n = rte_eth_xstats_get(port, NULL, 0);
+
+	*xs = NULL;
+	*names = NULL;
+	if (n <= 0)
+		return -1;
+	*xs = calloc((size_t)n, sizeof(**xs));
+	*names = calloc((size_t)n, sizeof(**names));
+	if (*xs == NULL || *names == NULL || rte_eth_xstats_get(port, *xs, n) != n ||
+	    rte_eth_xstats_get_names(port, *names, n) != n)
+		return -1;
+	return n;
+}
+
+/* Between configure and queue setup the queues do not exist yet: the
+ * statistics must still read (as zeros), not crash. */
+static bool
+xstats_before_setup(uint16_t port)
+{
+	struct rte_eth_xstat_name *names;
+	struct rte_eth_xstat *xs;
+	struct rte_eth_stats st;
+	int i, n = xstats_read(port, &xs, &names);
+	bool ok = n > 0 && rte_eth_stats_get(port, &st) == 0;
+
+	for (i = 0; ok && i < n; i++)
+		if (strncmp(names[i].name, "rx_q", 4) == 0 && xs[i].value != 0)
+			ok = false;
+	free(xs);
+	free(names);
+	return ok;
+}
+
+/* After a reset, the bus's per-channel counters read 0 too. */
+static bool
+bus_counters_reset(uint16_t port)
+{
+	struct rte_eth_xstat_name *names;
+	struct rte_eth_xstat *xs;
+	int i, n, seen = 0;
+	bool ok;
+
+	ok = rte_eth_xstats_reset(port) == 0;
+	n = xstats_read(port, &xs, &names);
+	ok = ok && n > 0;
+	for (i = 0; ok && i < n; i++) {
+		if (strstr(names[i].name, "_host_signals") == NULL &&
+		    strstr(names[i].name, "_ring_full_errors") == NULL)
+			continue;
+		seen++;
+		if (xs[i].value != 0) {
+			fprintf(stderr, "pmd_cycles: %s is %" PRIu64 " after a reset\n",
+				names[i].name, xs[i].value);
+			ok = false;
+		}
+	}
+	free(xs);
+	free(names);
+	return ok && seen > 0;
+}
 
 static int
 configure(uint16_t port, uint16_t nq)
@@ -37,6 +109,8 @@ configure(uint16_t port, uint16_t nq)
 		conf.rx_adv_conf.rss_conf.rss_hf = RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_NONFRAG_IPV4_TCP;
 	}
 	ret = rte_eth_dev_configure(port, nq, nq, &conf);
+	if (ret == 0 && xstats_before_setup(port))
+		xstats_unset_ok++;
 	for (q = 0; ret == 0 && q < nq; q++)
 		ret = rte_eth_rx_queue_setup(port, q, NB_DESC, rte_socket_id(), NULL, pool);
 	for (q = 0; ret == 0 && q < nq; q++)
@@ -147,6 +221,8 @@ main(int argc, char **argv)
 		}
 		sent += send_frames(port, FRAMES_PER_CYCLE);
 		received += receive_frames(port, nq, FRAMES_PER_CYCLE);
+		if (bus_counters_reset(port))
+			reset_ok++;
 		rte_eth_dev_stop(port);
 		if (rte_mempool_avail_count(pool) != initial) {
 			fprintf(stderr, "pmd_cycles: cycle %u: pool at %u of %u after stop\n", c,
@@ -160,8 +236,9 @@ main(int argc, char **argv)
 			break;
 		}
 	}
-	printf("cycles=%u sent=%u received=%u pool_initial=%u pool_final=%u leaks=%u\n", c,
-	       sent, received, initial, rte_mempool_avail_count(pool), leaks);
+	printf("cycles=%u sent=%u received=%u pool_initial=%u pool_final=%u leaks=%u "
+	       "xstats_before_setup=%u bus_counters_reset=%u\n", c, sent, received, initial,
+	       rte_mempool_avail_count(pool), leaks, xstats_unset_ok, reset_ok);
 	rte_eth_dev_close(port);
 	rte_eal_cleanup();
 	return 0;
