@@ -480,6 +480,7 @@ struct hn_dev {
 	struct hn_ctl ctl;
 	struct hn_chan chans[HN_MAX_QUEUES];
 	uint64_t lsc_events;
+	uint32_t lsc_armed;		/* an LSC alarm is pending (atomic) */
 	uint64_t inband_notes;		/* VF / indirection table notifications */
 	bool started;
 	struct hn_vf vf;		/* hn_vf.c */

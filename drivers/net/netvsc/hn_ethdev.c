@@ -260,18 +260,28 @@ lsc_alarm(void *arg)
 
 	if (dev->data == NULL || dev->data->dev_private == NULL)
 		return;
+	/* indications from now on arm a new alarm: none is missed */
+	__atomic_store_n(&hn_dev_of(dev)->lsc_armed, 0, __ATOMIC_RELEASE);
 	hn_link_refresh(dev);
 	rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_LSC, NULL);
 }
 
-/* A status indication changed the link (any draining thread). */
+/*
+ * A status indication changed the link (any draining thread, often a
+ * data-path lcore). One alarm at a time, whatever the number of
+ * indications: a host flooding them costs one flag, not an allocation and
+ * a list insert each; the alarm reads the link as it is then.
+ */
 void
 hn_linkstatus_callback(struct hn_dev *hn)
 {
-	if (hn_is_primary() && hn->data->dev_conf.intr_conf.lsc) {
-		hn->lsc_events++;
-		rte_eal_alarm_set(1, lsc_alarm, &rte_eth_devices[hn->port_id]);
-	}
+	if (!hn_is_primary() || !hn->data->dev_conf.intr_conf.lsc)
+		return;
+	__atomic_fetch_add(&hn->lsc_events, 1, __ATOMIC_RELAXED);
+	if (__atomic_exchange_n(&hn->lsc_armed, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	if (rte_eal_alarm_set(1, lsc_alarm, &rte_eth_devices[hn->port_id]) != 0)
+		__atomic_store_n(&hn->lsc_armed, 0, __ATOMIC_RELEASE);
 }
 
 static int
@@ -646,7 +656,8 @@ hn_dev_close(struct rte_eth_dev *dev)
 
 	if (!hn_is_primary())
 		return 0;
-	rte_eal_alarm_cancel(NULL, dev);	/* pending LSC callbacks */
+	rte_eal_alarm_cancel(lsc_alarm, dev);	/* a pending LSC callback */
+	__atomic_store_n(&hn->lsc_armed, 0, __ATOMIC_RELEASE);
 	hn_dev_stop(dev);
 	hn_vf_close(hn);	/* the host steering synthetic, the VF port closed */
 	rte_spinlock_lock(&hn->ctl.lock);
