@@ -225,4 +225,11 @@ check "secondary process: all 4000 frames back, channel 1 (the secondary's queue
 	'clean && [ "$(gen received)" = 4000 ] && [ "$(gen lost)" = 0 ] &&
 	 [ "$(sj "d[\"nics\"][0][\"channels\"][1][\"rx_frames\"]")" -gt 0 ]'
 
+# 10. a host whose send-buffer sections cannot hold a control message
+# (--tx-section=200; RSS parameters are 620 bytes): the port does not
+# start, one line says why, nothing crashes
+run --tx-section=200 --traffic=none <<<"show port info 0"
+check "200-byte send-buffer sections: one clear line, the port not started, clean exit" \
+	'rc_is 0 && has "200-byte send-buffer sections: the host" && has "Fail to configure port 0"'
+
 sim_end

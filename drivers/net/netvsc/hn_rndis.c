@@ -63,6 +63,12 @@ rndis_call(struct hn_dev *hn, void *msg, uint32_t len, uint32_t rid, uint32_t cm
 	int ret;
 
 	ret = rndis_send(hn, msg, len, xid);
+	if (ret == -EMSGSIZE) {
+		hn_ctl_disarm(hn);
+		PMD_DRV_LOG(ERR, "port %u: RNDIS %s (%u bytes) does not fit the host's %u-byte send-buffer sections: the host's configuration cannot carry control messages",
+			    hn->port_id, what, len, hn->chim_section_size);
+		return ret;
+	}
 	if (ret < 0) {
 		hn_ctl_disarm(hn);
 		PMD_DRV_LOG(ERR, "port %u: cannot send RNDIS %s: %s", hn->port_id, what,

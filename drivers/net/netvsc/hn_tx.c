@@ -668,8 +668,12 @@ hn_txq_bind(struct hn_dev *hn, struct hn_txq *txq, uint32_t nb_txq)
 	txq->agg_max_bytes = RTE_MIN(hn->chim_section_size, hn->agg_max_bytes);
 	txq->agg_max_pkts = hn->agg_max_pkts;
 	txq->agg_align = hn->agg_align;
-	txq->copybreak = RTE_MIN(hn->args.tx_copybreak,
-				 txq->agg_max_bytes - (uint32_t)HN_TX_RNDIS_MAX);
+	/* a section (or the host's transfer size) too small for an RNDIS
+	 * header and a frame: nothing is copied, every frame goes by address
+	 * (the subtraction would wrap and copies run past the section) */
+	txq->copybreak = txq->agg_max_bytes >= HN_TX_RNDIS_MAX + RTE_ETHER_MIN_LEN ?
+			 RTE_MIN(hn->args.tx_copybreak,
+				 txq->agg_max_bytes - (uint32_t)HN_TX_RNDIS_MAX) : 0;
 	txq->lso4_max = hn->lso4_max;
 	txq->lso6_max = hn->lso6_max;
 	txq->lso_minsegs = hn->lso_minsegs;
