@@ -712,6 +712,19 @@ test_lro_broken_chain_dropped(void **state)
 
 /* ---- TX ------------------------------------------------------------------- */
 
+/* The descriptor index a send's transaction id names: its low 16 bits. */
+static uint32_t
+tx_index(uint64_t xid)
+{
+	return (uint32_t)(xid & 0xffffu);
+}
+
+static bool
+txd_posted(const struct hn_txd *d)
+{
+	return d->tag & HN_TXD_POSTED;
+}
+
 /* The host reads the guest's next send: an NVSP RNDIS_PKT; returns its
  * transaction id and the message. */
 static uint64_t
@@ -759,8 +772,9 @@ test_tx_copy_and_completion(void **state)
 	assert_int_equal(hn_xmit_pkts(fx.txq, &m, 1), 1);
 	xid = host_read_send(&nv, &type);
 	assert_int_equal(type, HV_PKT_DATA_INBAND);
-	assert_true(xid < fx.txq->ndesc);
-	assert_int_equal(nv.rndis_pkt.chim_idx, fx.txq->first_section + xid);
+	assert_true(tx_index(xid) < fx.txq->ndesc);
+	assert_true(xid >> 16 != 0);	/* a generation, not just the index */
+	assert_int_equal(nv.rndis_pkt.chim_idx, fx.txq->first_section + tx_index(xid));
 	sec = fx.hn->chim + (size_t)nv.rndis_pkt.chim_idx * CHIM_SECTION;
 	memcpy(&h, sec, sizeof(h));
 	assert_int_equal(h.type, HV_RNDIS_PACKET_MSG);
@@ -772,7 +786,7 @@ test_tx_copy_and_completion(void **state)
 	host_send_complete(xid, HV_NVSP_STATUS_SUCCESS);
 	hn_chan_drain_for_tx(fx.txq);
 	assert_int_equal(hn_txq_inflight(fx.txq), 0);
-	assert_int_equal(fx.txq->txd[xid].state, HN_TXD_FREE);
+	assert_false(txd_posted(&fx.txq->txd[tx_index(xid)]));
 	assert_int_equal(fx.ch->bad_completions, 0);
 }
 
@@ -796,17 +810,192 @@ test_tx_gpa_completion_frees_mbuf(void **state)
 	xid = host_read_send(&nv, &type);
 	assert_int_equal(type, HV_PKT_DATA_GPA_DIRECT);
 	assert_int_equal(nv.rndis_pkt.chim_idx, HV_NVSP_CHIM_IDX_INVALID);
-	assert_ptr_equal(fx.txq->txd[xid].m, m);
+	assert_ptr_equal(fx.txq->txd[tx_index(xid)].m, m);
 	assert_int_equal(fx.txq->stats.gpa, 1);
 	host_send_complete(xid, HV_NVSP_STATUS_FAILED);
 	host_send_complete(xid, HV_NVSP_STATUS_SUCCESS);
 	host_send_complete(NB_DESC + 5, HV_NVSP_STATUS_SUCCESS);
 	hn_chan_drain_for_tx(fx.txq);
-	assert_null(fx.txq->txd[xid].m);
+	assert_null(fx.txq->txd[tx_index(xid)].m);
 	assert_int_equal(rte_mempool_avail_count(pool), avail + 1);
 	assert_int_equal(fx.ch->tx_host_failed, 1);
 	assert_int_equal(fx.ch->bad_completions, 2);
 	assert_int_equal(hn_txq_inflight(fx.txq), 0);
+}
+
+/* Every descriptor is in exactly one place: the free ring, the TX lcore's
+ * stash or spare, the section being filled, or posted to the host. */
+static void
+assert_descriptors_accounted(void)
+{
+	struct hn_txq *txq = fx.txq;
+	unsigned int seen[NB_DESC] = { 0 };
+	uint32_t idx[64];
+	unsigned int n = rte_ring_count(txq->free_idx), i;
+
+	assert_true(n <= RTE_DIM(idx));
+	assert_int_equal(rte_ring_sc_dequeue_bulk_elem(txq->free_idx, idx, sizeof(uint32_t), n,
+						       NULL), n);
+	assert_int_equal(rte_ring_sp_enqueue_bulk_elem(txq->free_idx, idx, sizeof(uint32_t), n,
+						       NULL), n);
+	for (i = 0; i < n; i++)
+		seen[idx[i]]++;
+	for (i = 0; i < txq->stash_n; i++)
+		seen[txq->stash[i]]++;
+	if (txq->spare != UINT32_MAX)
+		seen[txq->spare]++;
+	if (txq->agg_idx >= 0)
+		seen[txq->agg_idx]++;
+	for (i = 0; i < txq->ndesc; i++)
+		if (txd_posted(&txq->txd[i]))
+			seen[i]++;
+	for (i = 0; i < txq->ndesc; i++)
+		assert_int_equal(seen[i], 1);
+}
+
+static uint64_t refused_xid;
+
+/* Another lcore drains the channel while the send of refused_xid fails,
+ * and the host has completed exactly that id. */
+static void
+complete_refused_send_now(struct vmbus_channel *vc, uint64_t xid)
+{
+	(void)vc;
+	refused_xid = xid;
+	host_send_complete(xid, HV_NVSP_STATUS_SUCCESS);
+	hn_chan_drain(fx.hn, fx.ch, NULL, 0, HN_RX_BURST_BUDGET);
+}
+
+static void
+record_refused_send(struct vmbus_channel *vc, uint64_t xid)
+{
+	(void)vc;
+	refused_xid = xid;
+}
+
+/* A completion taken by another lcore while a GPA send is failing: the
+ * frame belongs to the pool or to the caller, never to both, and its
+ * descriptor is in one free list. Here the drainer wins: the frame is
+ * gone (freed once), the burst says it took it, an error is counted. */
+static void
+test_tx_completion_in_failed_gpa_send(void **state)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	unsigned int avail;
+	uint16_t sent;
+
+	(void)state;
+	make_frame(rte_pktmbuf_mtod(m, uint8_t *), 1400, 5);
+	rte_pktmbuf_append(m, 1400);
+	avail = rte_mempool_avail_count(pool);
+	fx.vc->fail_sends = 1;
+	fx.vc->on_failed_send = complete_refused_send_now;
+	sent = hn_xmit_pkts(fx.txq, &m, 1);
+	fx.vc->on_failed_send = NULL;
+	if (sent == 0) {
+		/* the caller's: not in the pool */
+		assert_int_equal(rte_mempool_avail_count(pool), avail);
+		rte_pktmbuf_free(m);
+	}
+	assert_int_equal(rte_mempool_avail_count(pool), avail + 1);
+	assert_int_equal(sent, 1);
+	assert_int_equal(fx.txq->stats.errors, 1);
+	assert_int_equal(fx.txq->stats.gpa, 0);
+	assert_int_equal(fx.ch->bad_completions, 0);
+	assert_descriptors_accounted();
+	expect_nothing_sent();
+}
+
+/* The same for the section being filled: its completion is taken while
+ * its send fails. The section is not sent again under a descriptor that
+ * is free; the next burst sends only its own frame. */
+static void
+test_tx_completion_in_failed_section_send(void **state)
+{
+	struct rte_mbuf *m[2];
+	union hv_nvsp_msg nv;
+	struct hv_rndis_packet_msg h;
+	uint16_t type;
+	uint64_t xid;
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		m[i] = rte_pktmbuf_alloc(pool);
+		make_frame(rte_pktmbuf_mtod(m[i], uint8_t *), 60 + 10 * i, (uint8_t)i);
+		rte_pktmbuf_append(m[i], 60 + 10 * i);
+	}
+	fx.vc->fail_sends = 1;
+	fx.vc->on_failed_send = complete_refused_send_now;
+	assert_int_equal(hn_xmit_pkts(fx.txq, &m[0], 1), 1);	/* copied */
+	fx.vc->on_failed_send = NULL;
+	assert_descriptors_accounted();
+	assert_int_equal(hn_xmit_pkts(fx.txq, &m[1], 1), 1);
+	xid = host_read_send(&nv, &type);
+	assert_int_equal(type, HV_PKT_DATA_INBAND);
+	memcpy(&h, fx.hn->chim + (size_t)nv.rndis_pkt.chim_idx * CHIM_SECTION, sizeof(h));
+	assert_int_equal(nv.rndis_pkt.chim_sz, h.len);
+	assert_int_equal(h.data_len, 70);
+	expect_nothing_sent();
+	assert_int_equal(fx.txq->stats.errors, 1);
+	assert_descriptors_accounted();
+	host_send_complete(xid, HV_NVSP_STATUS_SUCCESS);
+	hn_chan_drain_for_tx(fx.txq);
+	assert_int_equal(hn_txq_inflight(fx.txq), 0);
+	assert_int_equal(fx.ch->bad_completions, 0);
+	assert_descriptors_accounted();
+}
+
+/* Completions of what is not posted are counted and change nothing: a
+ * send that failed, the index alone of a send in flight (a guess without
+ * its generation), a later generation, an index never used, one out of
+ * range, one of the wrong NVSP type. Then the real one frees the frame,
+ * and a second copy of it is refused too. */
+static void
+test_tx_completion_ids_checked(void **state)
+{
+	const uint32_t wrong_type[2] = { HV_NVSP_MSG_RNDIS_PKT, HV_NVSP_STATUS_SUCCESS };
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	union hv_nvsp_msg nv;
+	unsigned int avail;
+	uint16_t type;
+	uint64_t xid;
+
+	(void)state;
+	make_frame(rte_pktmbuf_mtod(m, uint8_t *), 1400, 9);
+	rte_pktmbuf_append(m, 1400);
+	avail = rte_mempool_avail_count(pool);
+	fx.vc->fail_sends = 1;
+	fx.vc->on_failed_send = record_refused_send;
+	assert_int_equal(hn_xmit_pkts(fx.txq, &m, 1), 0);
+	fx.vc->on_failed_send = NULL;
+	host_send_complete(refused_xid, HV_NVSP_STATUS_SUCCESS);
+	hn_chan_drain_for_tx(fx.txq);
+	assert_int_equal(fx.ch->bad_completions, 1);
+	assert_int_equal(rte_mbuf_refcnt_read(m), 1);
+	assert_int_equal(rte_mempool_avail_count(pool), avail);
+
+	assert_int_equal(hn_xmit_pkts(fx.txq, &m, 1), 1);
+	xid = host_read_send(&nv, &type);
+	assert_int_equal(type, HV_PKT_DATA_GPA_DIRECT);
+	host_send_complete(tx_index(xid), HV_NVSP_STATUS_SUCCESS);
+	host_send_complete(xid + (UINT64_C(1) << 16), HV_NVSP_STATUS_SUCCESS);
+	host_send_complete(xid ^ 1, HV_NVSP_STATUS_SUCCESS);
+	host_send_complete(NB_DESC + 3, HV_NVSP_STATUS_SUCCESS);
+	host_packet(HV_PKT_COMPLETION, xid, wrong_type, sizeof(wrong_type));
+	hn_chan_drain_for_tx(fx.txq);
+	assert_int_equal(fx.ch->bad_completions, 6);
+	assert_ptr_equal(fx.txq->txd[tx_index(xid)].m, m);
+	assert_int_equal(rte_mempool_avail_count(pool), avail);
+	assert_int_equal(hn_txq_inflight(fx.txq), 1);
+
+	host_send_complete(xid, HV_NVSP_STATUS_SUCCESS);
+	host_send_complete(xid, HV_NVSP_STATUS_SUCCESS);
+	hn_chan_drain_for_tx(fx.txq);
+	assert_int_equal(fx.ch->bad_completions, 7);
+	assert_int_equal(rte_mempool_avail_count(pool), avail + 1);
+	assert_int_equal(hn_txq_inflight(fx.txq), 0);
+	assert_descriptors_accounted();
 }
 
 /* ---- control mailbox ------------------------------------------------------- */
@@ -1079,6 +1268,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tx_copy_and_completion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_gpa_completion_frees_mbuf, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_tx_completion_in_failed_gpa_send, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_tx_completion_in_failed_section_send, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_tx_completion_ids_checked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ctl_nvsp_completion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ctl_rndis_completion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ctl_wait_times_out, setup, teardown),

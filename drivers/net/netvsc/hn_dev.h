@@ -68,9 +68,12 @@ extern int hn_logtype_driver;
 #define HN_STOP_DRAIN_MS	1000u	/* dev_stop: wait for send completions */
 #define HN_REVOKE_LINGER_MS	200u	/* revokes get no response */
 
-/* Transaction ids: data sends carry the queue's descriptor index (checked
- * against the table, never a pointer); control messages set the top bit. */
+/* Transaction ids: a data send carries its descriptor's index (low 16
+ * bits, checked against the table, never a pointer) and the descriptor's
+ * generation above it, new at every send (hn_tx.c): a completion names one
+ * send, not a slot. Control messages set the top bit. */
 #define HN_XID_CTL		(UINT64_C(1) << 63)
+#define HN_XID_TX_IDX_BITS	16
 
 struct hn_dev;
 
@@ -178,6 +181,7 @@ struct hn_tx_stats {
 	uint64_t tso_packets;		/* sent as LSOv2 */
 	uint64_t tso_errors;		/* dropped: TSO beyond the host's limits */
 	uint64_t too_long;		/* dropped: longer than MTU + 14, no TSO */
+	uint64_t forged_completions;	/* a send failed, yet a completion took it */
 	uint64_t multicast;
 	uint64_t broadcast;
 	uint64_t bins[HN_BIN_COUNT];
@@ -207,7 +211,7 @@ struct hn_chan {
 	uint64_t acks_deferred;		/* completions that found the ring full */
 	struct rte_ring *ext_acks;	/* from free callbacks, sent by the owner */
 	uint64_t bad_packets;		/* unknown or malformed VMBus packets */
-	uint64_t bad_completions;	/* send completion with an unknown id */
+	uint64_t bad_completions;	/* completions of nothing posted: dropped */
 	uint64_t tx_host_failed;	/* send completed with a failure status */
 	/* the bus's counters of this channel at the last stats reset (the
 	 * bus keeps counting; xstats show what came since) */
@@ -257,11 +261,13 @@ struct hn_rxq {
 	struct hn_vf_qstats vf_stats;
 } __rte_cache_aligned;
 
-enum hn_txd_state { HN_TXD_FREE = 0, HN_TXD_INFLIGHT = 1 };
+/* A descriptor's tag: generation << 1 | HN_TXD_POSTED (hn_tx.c). */
+#define HN_TXD_POSTED		1u
+#define HN_TXD_GEN_MASK		0x7fffffffu
 
 struct hn_txd {
 	struct rte_mbuf *m;		/* GPA send: freed at completion */
-	uint32_t state;
+	uint32_t tag;			/* changed by compare-and-swap once posted */
 	uint32_t npkts;
 };
 

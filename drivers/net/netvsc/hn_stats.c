@@ -156,6 +156,7 @@ static const struct hn_xstat_def hn_tx_xstats[] = {
 	HN_TXS("tso_packets", tso_packets),
 	HN_TXS("tso_errors", tso_errors),
 	HN_TXS("too_long_errors", too_long),
+	HN_TXS("forged_completion_errors", forged_completions),
 	HN_TXS("multicast_packets", multicast),
 	HN_TXS("broadcast_packets", broadcast),
 	HN_SIZE_BINS(HN_TXS),
