@@ -122,6 +122,12 @@ vmbus_chan_consume(struct vmbus_channel *chan, uint32_t pkt_len)
 	hv_ring_consume(&chan->rx, pkt_len);
 }
 
+uint32_t
+vmbus_chan_skip_pending(struct vmbus_channel *chan)
+{
+	return hv_ring_skip_pending(&chan->rx);
+}
+
 void
 vmbus_chan_rx_commit(struct vmbus_channel *chan)
 {

@@ -98,6 +98,7 @@ struct fixture {
 };
 
 static struct fixture fx;
+static uint8_t frame_behind[64];	/* the frame behind a bad descriptor */
 
 static struct hn_rxq *
 rxq_create(struct hn_dev *hn, struct hn_chan *ch)
@@ -998,6 +999,138 @@ test_tx_completion_ids_checked(void **state)
 	assert_descriptors_accounted();
 }
 
+/* ---- malformed descriptors --------------------------------------------------- */
+
+/* A packet of `bytes` bytes (zeros past the descriptor) whose descriptor
+ * says what the test wants, true or not. */
+static void
+host_raw(uint16_t type, uint16_t offset8, uint16_t len8, uint64_t xid, uint32_t bytes)
+{
+	static uint8_t pkt[24576];
+	struct hv_pkt_desc *d = (void *)pkt;
+
+	assert_true(bytes <= sizeof(pkt));
+	memset(pkt, 0, bytes);
+	d->type = type;
+	d->offset8 = offset8;
+	d->len8 = len8;
+	d->flags = HV_PKT_FLAG_COMPLETION_REQUESTED;
+	d->trans_id = xid;
+	assert_int_equal(fake_host_write(fx.vc, pkt, bytes), 0);
+}
+
+/* A 1400-byte frame sent by address and read by the host: its id. */
+static uint64_t
+post_gpa_send(void)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	union hv_nvsp_msg nv;
+	uint16_t type;
+
+	make_frame(rte_pktmbuf_mtod(m, uint8_t *), 1400, 1);
+	rte_pktmbuf_append(m, 1400);
+	assert_int_equal(hn_xmit_pkts(fx.txq, &m, 1), 1);
+	return host_read_send(&nv, &type);
+}
+
+/* Behind the bad descriptor: a frame and the completion of a send. Both
+ * are processed; the bad one was counted once and, being a transfer
+ * packet, completed as failed. */
+static void
+expect_frame_and_send_completion_behind(uint64_t bad_xid)
+{
+	struct rte_mbuf *m[4];
+	unsigned int avail = rte_mempool_avail_count(pool);
+
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 4), 1);
+	assert_mbuf_bytes(m[0], frame_behind, sizeof(frame_behind));
+	rte_pktmbuf_free(m[0]);
+	hn_rxq_flush(fx.rxq);	/* the queue's mbuf cache back to the pool */
+	assert_int_equal(hn_txq_inflight(fx.txq), 0);
+	assert_int_equal(rte_mempool_avail_count(pool), avail + 1);	/* the sent frame */
+	assert_int_equal(fx.ch->bad_descriptors, 1);
+	assert_int_equal(fx.ch->bad_completions, 0);
+	expect_rx_completion(bad_xid, HV_NVSP_STATUS_FAILED);
+	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
+	expect_nothing_sent();
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 4), 0);
+	assert_int_equal(fx.ch->bad_descriptors, 1);
+}
+
+/* A descriptor whose data offset is outside the packet (-EBADMSG from the
+ * ring) is skipped by its length, not left to block the channel. */
+static void
+test_chan_bad_offset_descriptor_skipped(void **state)
+{
+	struct hv_xfer_range r;
+	uint64_t xid;
+
+	(void)state;
+	xid = post_gpa_send();
+	host_raw(HV_PKT_DATA_XFER_PAGES, 1, 4, 0x51, 32);
+	r = put_plain_frame(frame_behind, sizeof(frame_behind), 31);
+	host_xfer(XID, &r, 1, HV_RXBUF_XFER_PAGESET_ID);
+	host_send_complete(xid, HV_NVSP_STATUS_SUCCESS);
+	expect_frame_and_send_completion_behind(0x51);
+}
+
+/* A packet that wraps around the ring's end and is larger than the
+ * scratch area (-ENOBUFS) is skipped the same way. */
+static void
+test_chan_oversized_wrapping_descriptor_skipped(void **state)
+{
+	struct hv_xfer_range r;
+	uint64_t xid;
+	unsigned int i;
+
+	(void)state;
+	/* 15 packets of 4 KiB to bring the write index near the end */
+	for (i = 0; i < 15; i++) {
+		host_raw(0x9, 2, 512, 0, 4096);
+		hn_chan_drain(fx.hn, fx.ch, NULL, 0, HN_RX_BURST_BUDGET);
+	}
+	assert_int_equal(fx.ch->bad_packets, 15);
+	xid = post_gpa_send();
+	assert_true(20000 > VMBUS_CHAN_SCRATCH);
+	host_raw(HV_PKT_DATA_XFER_PAGES, 2, 20000 / 8, 0x52, 20000);
+	r = put_plain_frame(frame_behind, sizeof(frame_behind), 33);
+	host_xfer(XID, &r, 1, HV_RXBUF_XFER_PAGESET_ID);
+	host_send_complete(xid, HV_NVSP_STATUS_SUCCESS);
+	expect_frame_and_send_completion_behind(0x52);
+}
+
+/* A length past what the host published: where the next packet starts is
+ * unknown, so everything published is skipped (here, a frame too), and
+ * counted once. What comes afterwards is read again. */
+static void
+test_chan_unusable_length_skips_pending(void **state)
+{
+	uint8_t frame[64];
+	struct hv_xfer_range r;
+	struct rte_mbuf *m[4];
+	uint64_t xid;
+
+	(void)state;
+	xid = post_gpa_send();
+	host_raw(HV_PKT_DATA_XFER_PAGES, 2, 0xffff, 0x53, 32);
+	r = put_plain_frame(frame, sizeof(frame), 35);
+	host_xfer(XID, &r, 1, HV_RXBUF_XFER_PAGESET_ID);
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 4), 0);
+	assert_int_equal(fx.ch->bad_descriptors, 1);
+	expect_nothing_sent();
+
+	r = put_plain_frame(frame, sizeof(frame), 37);
+	host_xfer(XID + 1, &r, 1, HV_RXBUF_XFER_PAGESET_ID);
+	host_send_complete(xid, HV_NVSP_STATUS_SUCCESS);
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 4), 1);
+	assert_mbuf_bytes(m[0], frame, sizeof(frame));
+	rte_pktmbuf_free(m[0]);
+	assert_int_equal(hn_txq_inflight(fx.txq), 0);
+	assert_int_equal(fx.ch->bad_descriptors, 1);
+	expect_rx_completion(XID + 1, HV_NVSP_STATUS_SUCCESS);
+	expect_nothing_sent();
+}
+
 /* ---- control mailbox ------------------------------------------------------- */
 
 /* An NVSP completion of the armed request reaches the mailbox; the same
@@ -1273,6 +1406,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tx_completion_in_failed_section_send, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tx_completion_ids_checked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chan_bad_offset_descriptor_skipped, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_chan_oversized_wrapping_descriptor_skipped,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chan_unusable_length_skips_pending, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_ctl_nvsp_completion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ctl_rndis_completion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ctl_wait_times_out, setup, teardown),

@@ -212,6 +212,7 @@ struct hn_chan {
 	struct rte_ring *ext_acks;	/* from free callbacks, sent by the owner */
 	uint64_t bad_packets;		/* unknown or malformed VMBus packets */
 	uint64_t bad_completions;	/* completions of nothing posted: dropped */
+	uint64_t bad_descriptors;	/* malformed VMBus descriptors, skipped */
 	uint64_t tx_host_failed;	/* send completed with a failure status */
 	/* the bus's counters of this channel at the last stats reset (the
 	 * bus keeps counting; xstats show what came since) */

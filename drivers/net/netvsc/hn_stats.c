@@ -94,6 +94,7 @@ hn_stats_reset(struct rte_eth_dev *dev)
 		ch->acks_deferred = 0;
 		ch->bad_packets = 0;
 		ch->bad_completions = 0;
+		ch->bad_descriptors = 0;
 		ch->tx_host_failed = 0;
 		if (ch->vc != NULL)
 			vmbus_chan_stats_get(ch->vc, &bus);
@@ -166,6 +167,7 @@ static const struct hn_xstat_def hn_tx_xstats[] = {
 static const struct hn_xstat_def hn_ch_xstats[] = {
 	HN_CHS("rx_q%u_completions_deferred", acks_deferred),
 	HN_CHS("rx_q%u_bad_vmbus_packets", bad_packets),
+	HN_CHS("rx_q%u_bad_descriptors", bad_descriptors),
 	HN_CHS("tx_q%u_bad_completions", bad_completions),
 	HN_CHS("tx_q%u_host_failed_packets", tx_host_failed),
 };
@@ -312,9 +314,10 @@ hn_priv_dump(struct rte_eth_dev *dev, FILE *f)
 		const struct hn_chan *ch = &hn->chans[i];
 
 		fprintf(f, "  channel %u: relid %u, %u/%u completions queued, %" PRIu64
-			" bad packets, %" PRIu64 " bad completions\n", i,
-			ch->vc ? vmbus_chan_relid(ch->vc) : 0, ch->ack_count, ch->ack_cap,
-			ch->bad_packets, ch->bad_completions);
+			" bad packets, %" PRIu64 " bad descriptors, %" PRIu64
+			" bad completions\n", i, ch->vc ? vmbus_chan_relid(ch->vc) : 0,
+			ch->ack_count, ch->ack_cap, ch->bad_packets, ch->bad_descriptors,
+			ch->bad_completions);
 	}
 	hn_vf_dump(hn_dev_of(dev), f);
 	return 0;
