@@ -1206,6 +1206,147 @@ test_ctl_wait_times_out(void **state)
 	assert_int_equal(fx.hn->ctl.kind, HN_CTL_NONE);
 }
 
+/* The mailbox holds an answer for the armed request. */
+static bool
+mailbox_answered(void)
+{
+	return HN_CTL_PHASE(__atomic_load_n(&fx.hn->ctl.state, __ATOMIC_ACQUIRE)) ==
+	       HN_CTL_DONE;
+}
+
+/* Request A times out; B is armed; A's answer arrives late: it is counted
+ * as stale and B's mailbox stays as it was; then B's answer is delivered. */
+static void
+test_ctl_late_answer_after_timeout(void **state)
+{
+	struct hv_nvsp_init_complete a = {
+		.type = HV_NVSP_MSG_INIT_COMPLETE,
+		.status = HV_NVSP_STATUS_FAILED,
+	}, b = {
+		.type = HV_NVSP_MSG_INIT_COMPLETE,
+		.status = HV_NVSP_STATUS_SUCCESS,
+	};
+	uint8_t before[sizeof(fx.hn->ctl.buf)];
+	uint64_t xa, xb;
+
+	(void)state;
+	xa = hn_ctl_arm(fx.hn, HN_CTL_NVSP, 0, 0);
+	assert_int_equal(hn_ctl_wait(fx.hn, "A"), -ETIMEDOUT);
+	xb = hn_ctl_arm(fx.hn, HN_CTL_NVSP, 0, 0);
+	assert_true(xb != xa);
+	memcpy(before, fx.hn->ctl.buf, sizeof(before));
+	host_packet(HV_PKT_COMPLETION, xa, &a, sizeof(a));
+	hn_chan_drain(fx.hn, fx.ch, NULL, 0, HN_RX_BURST_BUDGET);
+	assert_false(mailbox_answered());
+	assert_memory_equal(fx.hn->ctl.buf, before, sizeof(before));
+	assert_int_equal(fx.hn->ctl.stale, 1);
+	host_packet(HV_PKT_COMPLETION, xb, &b, sizeof(b));
+	assert_int_equal(hn_ctl_wait(fx.hn, "B"), 0);
+	assert_memory_equal(fx.hn->ctl.buf, &b, sizeof(b));
+	assert_int_equal(fx.hn->ctl.stale, 1);
+	assert_int_equal(fx.hn->ctl.timeouts, 1);
+	/* B's answer again: a duplicate, stale too */
+	host_packet(HV_PKT_COMPLETION, xb, &b, sizeof(b));
+	hn_chan_drain(fx.hn, fx.ch, NULL, 0, HN_RX_BURST_BUDGET);
+	assert_int_equal(fx.hn->ctl.stale, 2);
+	assert_int_equal(fx.ch->bad_completions, 0);
+}
+
+/* An RNDIS answer, as large as the mailbox, made of one byte value. */
+struct late_answer {
+	uint8_t msg[HN_CTL_MSG_MAX];
+	uint32_t rid;		/* the request it answers: 0 none yet */
+	uint32_t answered;	/* the last rid delivered (drainer) */
+	uint32_t stop;
+};
+
+static void
+make_query_answer(uint8_t *msg, uint32_t rid, uint8_t fill)
+{
+	struct hv_rndis_query_cmplt c = {
+		.type = HV_RNDIS_QUERY_CMPLT,
+		.len = HN_CTL_MSG_MAX,
+		.rid = rid,
+		.status = HV_RNDIS_STATUS_SUCCESS,
+		.info_len = HN_CTL_MSG_MAX - sizeof(c),
+		.info_offset = HV_RNDIS_QUERY_CMPLT_INFO_OFFSET,
+	};
+
+	memset(msg, fill, HN_CTL_MSG_MAX);
+	memcpy(msg, &c, sizeof(c));
+}
+
+/* Another lcore draining the primary channel: delivers the answer of each
+ * request the test makes, whenever it gets to it. */
+static void *
+late_drainer(void *arg)
+{
+	struct late_answer *la = arg;
+	uint32_t done = 0;
+
+	while (!__atomic_load_n(&la->stop, __ATOMIC_ACQUIRE)) {
+		uint32_t rid = __atomic_load_n(&la->rid, __ATOMIC_ACQUIRE);
+
+		if (rid == done) {
+			rte_pause();
+			continue;
+		}
+		hn_ctl_deliver_rndis(&fx.hn->ctl, la->msg, HN_CTL_MSG_MAX, HV_RNDIS_QUERY_CMPLT);
+		done = rid;
+		__atomic_store_n(&la->answered, rid, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+/* The race itself, many times: A's answer is being delivered while A
+ * times out and B is armed. B's mailbox never holds A's answer, and every
+ * answer of A is either A's or counted. */
+static void
+test_ctl_late_answer_race(void **state)
+{
+	static struct late_answer la;
+	uint32_t i, rounds = 20000, in_time = 0, wrong = 0;
+	uint64_t stray0 = fx.hn->ctl.stray + fx.hn->ctl.stale;
+	int level = rte_log_get_level(RTE_LOGTYPE_USER1);
+	pthread_t t;
+	cpu_set_t cpus;
+
+	(void)state;
+	memset(&la, 0, sizeof(la));
+	fx.hn->args.timeout_s = 0;	/* every wait ends at once */
+	rte_log_set_level(RTE_LOGTYPE_USER1, RTE_LOG_CRIT);
+	assert_int_equal(pthread_create(&t, NULL, late_drainer, &la), 0);
+	CPU_ZERO(&cpus);
+	CPU_SET(1, &cpus);
+	pthread_setaffinity_np(t, sizeof(cpus), &cpus);	/* another CPU if there is one */
+	for (i = 0; i < rounds && wrong == 0; i++) {
+		uint32_t rid_a = 2 * i + 1, spin;
+
+		make_query_answer(la.msg, rid_a, 0xaa);
+		hn_ctl_arm(fx.hn, HN_CTL_RNDIS, rid_a, HV_RNDIS_QUERY_CMPLT);
+		__atomic_store_n(&la.rid, rid_a, __ATOMIC_RELEASE);
+		for (spin = 0; spin < i % 97; spin++)
+			rte_pause();
+		if (hn_ctl_wait(fx.hn, "A") == 0) {
+			in_time++;
+			if (fx.hn->ctl.buf[HN_CTL_MSG_MAX - 1] != 0xaa)
+				wrong++;
+		}
+		hn_ctl_arm(fx.hn, HN_CTL_RNDIS, rid_a + 1, HV_RNDIS_QUERY_CMPLT);
+		while (__atomic_load_n(&la.answered, __ATOMIC_ACQUIRE) != rid_a)
+			rte_pause();
+		if (mailbox_answered())
+			wrong++;	/* A's answer in B's mailbox */
+		hn_ctl_disarm(fx.hn);
+	}
+	__atomic_store_n(&la.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	rte_log_set_level(RTE_LOGTYPE_USER1, level);
+	print_message("# %u rounds, %u answered in time, %u wrong\n", i, in_time, wrong);
+	assert_int_equal(wrong, 0);
+	assert_int_equal(fx.hn->ctl.stray + fx.hn->ctl.stale - stray0, rounds - in_time);
+}
+
 /* ---- what goes up to RNDIS and NVSP ----------------------------------------- */
 
 /* A status indication among frames reaches hn_rndis_status(); an in-band
@@ -1415,6 +1556,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ctl_nvsp_completion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ctl_rndis_completion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ctl_wait_times_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ctl_late_answer_after_timeout, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_ctl_late_answer_race, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_and_inband_sinks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vf_switch_completion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vf_gate_quiescence_fenced, setup, teardown),

@@ -180,6 +180,8 @@ chan_completion(struct hn_dev *hn, struct hn_chan *ch, const struct hv_ring_pkt 
 	if (xid & HN_XID_CTL) {
 		if (ch->index == 0)
 			hn_ctl_deliver_completion(&hn->ctl, xid, payload, plen);
+		else
+			ch->bad_completions++;	/* control goes on the primary only */
 		return;
 	}
 	if (plen >= sizeof(c))

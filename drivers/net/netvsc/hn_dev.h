@@ -9,7 +9,8 @@
  *    session states only by hn_nvsp.c (nvsp_state) and hn_rndis.c
  *    (rndis_state); link_* also by status indications (any drainer).
  *  - struct hn_ctl: the control mailbox (hn_ctl.c): armed and read by the
- *    control thread, filled by whichever thread drains the primary channel.
+ *    control thread, filled by whichever thread drains the primary channel
+ *    after claiming it (a compare-and-swap on its state).
  *  - struct hn_chan: one VMBus channel. Its inbound ring has one reader at
  *    a time: whoever wins `owner` (the RX lcore, the TX lcore wanting
  *    completions, or the control thread waiting for the host).
@@ -71,8 +72,10 @@ extern int hn_logtype_driver;
 /* Transaction ids: a data send carries its descriptor's index (low 16
  * bits, checked against the table, never a pointer) and the descriptor's
  * generation above it, new at every send (hn_tx.c): a completion names one
- * send, not a slot. Control messages set the top bit. */
+ * send, not a slot. Control messages set the top bit; SWITCH_DATA_PATH
+ * (hn_vf.c) the next one too, with its own sequence numbers. */
 #define HN_XID_CTL		(UINT64_C(1) << 63)
+#define HN_XID_VF_SWITCH	(UINT64_C(1) << 62)
 #define HN_XID_TX_IDX_BITS	16
 
 struct hn_dev;
@@ -327,16 +330,32 @@ enum hn_ctl_kind {
 	HN_CTL_SENDCOMP,	/* only the send completion of xid (HALT) */
 };
 
+/*
+ * The mailbox's state: the armed request's sequence number (its xid
+ * without HN_XID_CTL) and a phase, in one word. A drainer claims the
+ * mailbox for an answer with a compare-and-swap ARMED -> FILLING of the
+ * state it matched the answer against, so an answer can only land in the
+ * mailbox of the request it answers, never in the next one's.
+ */
+#define HN_CTL_IDLE		0u	/* nothing armed: answers are stale */
+#define HN_CTL_ARMED		1u	/* waiting: an answer may claim it */
+#define HN_CTL_FILLING		2u	/* a drainer is copying the answer */
+#define HN_CTL_DONE		3u	/* answered: buf and len are valid */
+#define HN_CTL_PHASE(s)		((uint32_t)((s) & 3u))
+#define HN_CTL_SEQ(s)		((s) >> 2)
+
 struct hn_ctl {
 	rte_spinlock_t lock;		/* one request at a time */
+	uint64_t state;			/* seq << 2 | phase (atomic) */
+	/* what the armed request expects: written only while not ARMED,
+	 * read by drainers before their claim (which validates the read) */
 	uint32_t kind;
-	uint64_t xid;
 	uint32_t rid;
 	uint32_t type;
-	uint32_t done;			/* set by the drainer (release) */
-	uint32_t len;
-	uint64_t seq;
-	uint64_t stray;			/* completions nobody waited for */
+	uint32_t len;			/* the answer: written by the claiming drainer */
+	uint64_t seq;			/* last sequence number given (control thread) */
+	uint64_t stray;			/* answers to no request (atomic) */
+	uint64_t stale;			/* answers to an earlier request: late, duplicate (atomic) */
 	uint64_t timeouts;
 	/* a SWITCH_DATA_PATH in flight (hn_vf.c): its xid, and the answer the
 	 * drainer records: 1 done, 2 failed (a {129, status != 1} payload) */
