@@ -72,6 +72,18 @@ fake_host_read(struct vmbus_channel *vc, void *buf, uint32_t max)
 
 /* ---- the bus API the PMD files call -------------------------------------- */
 
+/* A send the test has made fail: true when the caller must return -EAGAIN. */
+static bool
+send_refused(struct vmbus_channel *chan, uint64_t xid)
+{
+	if (chan->fail_sends == 0)
+		return false;
+	chan->fail_sends--;
+	if (chan->on_failed_send != NULL)
+		chan->on_failed_send(chan, xid);
+	return true;
+}
+
 const struct hv_ring *
 vmbus_chan_rx_ring(const struct vmbus_channel *chan)
 {
@@ -110,6 +122,12 @@ vmbus_chan_consume(struct vmbus_channel *chan, uint32_t pkt_len)
 	hv_ring_consume(&chan->rx, pkt_len);
 }
 
+uint32_t
+vmbus_chan_skip_pending(struct vmbus_channel *chan)
+{
+	return hv_ring_skip_pending(&chan->rx);
+}
+
 void
 vmbus_chan_rx_commit(struct vmbus_channel *chan)
 {
@@ -142,6 +160,8 @@ vmbus_chan_batch_send(struct vmbus_send_batch *b, uint16_t type, const void *dat
 		{ .iov_base = (void *)(uintptr_t)data, .iov_len = dlen },
 	};
 
+	if (send_refused(b->chan, xid))
+		return -EAGAIN;
 	return hv_ring_batch_add(&b->rb, iov, dlen ? 2 : 1, need_sig);
 }
 
@@ -167,6 +187,8 @@ vmbus_chan_batch_send_gpa(struct vmbus_send_batch *b, const struct hv_gpa_range 
 		{ .iov_base = (void *)(uintptr_t)data, .iov_len = dlen },
 	};
 
+	if (send_refused(b->chan, xid))
+		return -EAGAIN;
 	return hv_ring_batch_add(&b->rb, iov, dlen ? 3 : 2, need_sig);
 }
 

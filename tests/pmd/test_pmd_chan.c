@@ -98,6 +98,7 @@ struct fixture {
 };
 
 static struct fixture fx;
+static uint8_t frame_behind[64];	/* the frame behind a bad descriptor */
 
 static struct hn_rxq *
 rxq_create(struct hn_dev *hn, struct hn_chan *ch)
@@ -712,6 +713,19 @@ test_lro_broken_chain_dropped(void **state)
 
 /* ---- TX ------------------------------------------------------------------- */
 
+/* The descriptor index a send's transaction id names: its low 16 bits. */
+static uint32_t
+tx_index(uint64_t xid)
+{
+	return (uint32_t)(xid & 0xffffu);
+}
+
+static bool
+txd_posted(const struct hn_txd *d)
+{
+	return d->tag & HN_TXD_POSTED;
+}
+
 /* The host reads the guest's next send: an NVSP RNDIS_PKT; returns its
  * transaction id and the message. */
 static uint64_t
@@ -759,8 +773,9 @@ test_tx_copy_and_completion(void **state)
 	assert_int_equal(hn_xmit_pkts(fx.txq, &m, 1), 1);
 	xid = host_read_send(&nv, &type);
 	assert_int_equal(type, HV_PKT_DATA_INBAND);
-	assert_true(xid < fx.txq->ndesc);
-	assert_int_equal(nv.rndis_pkt.chim_idx, fx.txq->first_section + xid);
+	assert_true(tx_index(xid) < fx.txq->ndesc);
+	assert_true(xid >> 16 != 0);	/* a generation, not just the index */
+	assert_int_equal(nv.rndis_pkt.chim_idx, fx.txq->first_section + tx_index(xid));
 	sec = fx.hn->chim + (size_t)nv.rndis_pkt.chim_idx * CHIM_SECTION;
 	memcpy(&h, sec, sizeof(h));
 	assert_int_equal(h.type, HV_RNDIS_PACKET_MSG);
@@ -772,7 +787,7 @@ test_tx_copy_and_completion(void **state)
 	host_send_complete(xid, HV_NVSP_STATUS_SUCCESS);
 	hn_chan_drain_for_tx(fx.txq);
 	assert_int_equal(hn_txq_inflight(fx.txq), 0);
-	assert_int_equal(fx.txq->txd[xid].state, HN_TXD_FREE);
+	assert_false(txd_posted(&fx.txq->txd[tx_index(xid)]));
 	assert_int_equal(fx.ch->bad_completions, 0);
 }
 
@@ -796,17 +811,324 @@ test_tx_gpa_completion_frees_mbuf(void **state)
 	xid = host_read_send(&nv, &type);
 	assert_int_equal(type, HV_PKT_DATA_GPA_DIRECT);
 	assert_int_equal(nv.rndis_pkt.chim_idx, HV_NVSP_CHIM_IDX_INVALID);
-	assert_ptr_equal(fx.txq->txd[xid].m, m);
+	assert_ptr_equal(fx.txq->txd[tx_index(xid)].m, m);
 	assert_int_equal(fx.txq->stats.gpa, 1);
 	host_send_complete(xid, HV_NVSP_STATUS_FAILED);
 	host_send_complete(xid, HV_NVSP_STATUS_SUCCESS);
 	host_send_complete(NB_DESC + 5, HV_NVSP_STATUS_SUCCESS);
 	hn_chan_drain_for_tx(fx.txq);
-	assert_null(fx.txq->txd[xid].m);
+	assert_null(fx.txq->txd[tx_index(xid)].m);
 	assert_int_equal(rte_mempool_avail_count(pool), avail + 1);
 	assert_int_equal(fx.ch->tx_host_failed, 1);
 	assert_int_equal(fx.ch->bad_completions, 2);
 	assert_int_equal(hn_txq_inflight(fx.txq), 0);
+}
+
+/* Every descriptor is in exactly one place: the free ring, the TX lcore's
+ * stash or spare, the section being filled, or posted to the host. */
+static void
+assert_descriptors_accounted(void)
+{
+	struct hn_txq *txq = fx.txq;
+	unsigned int seen[NB_DESC] = { 0 };
+	uint32_t idx[64];
+	unsigned int n = rte_ring_count(txq->free_idx), i;
+
+	assert_true(n <= RTE_DIM(idx));
+	assert_int_equal(rte_ring_sc_dequeue_bulk_elem(txq->free_idx, idx, sizeof(uint32_t), n,
+						       NULL), n);
+	assert_int_equal(rte_ring_sp_enqueue_bulk_elem(txq->free_idx, idx, sizeof(uint32_t), n,
+						       NULL), n);
+	for (i = 0; i < n; i++)
+		seen[idx[i]]++;
+	for (i = 0; i < txq->stash_n; i++)
+		seen[txq->stash[i]]++;
+	if (txq->spare != UINT32_MAX)
+		seen[txq->spare]++;
+	if (txq->agg_idx >= 0)
+		seen[txq->agg_idx]++;
+	for (i = 0; i < txq->ndesc; i++)
+		if (txd_posted(&txq->txd[i]))
+			seen[i]++;
+	for (i = 0; i < txq->ndesc; i++)
+		assert_int_equal(seen[i], 1);
+}
+
+static uint64_t refused_xid;
+
+/* Another lcore drains the channel while the send of refused_xid fails,
+ * and the host has completed exactly that id. */
+static void
+complete_refused_send_now(struct vmbus_channel *vc, uint64_t xid)
+{
+	(void)vc;
+	refused_xid = xid;
+	host_send_complete(xid, HV_NVSP_STATUS_SUCCESS);
+	hn_chan_drain(fx.hn, fx.ch, NULL, 0, HN_RX_BURST_BUDGET);
+}
+
+static void
+record_refused_send(struct vmbus_channel *vc, uint64_t xid)
+{
+	(void)vc;
+	refused_xid = xid;
+}
+
+/* A completion taken by another lcore while a GPA send is failing: the
+ * frame belongs to the pool or to the caller, never to both, and its
+ * descriptor is in one free list. Here the drainer wins: the frame is
+ * gone (freed once), the burst says it took it, an error is counted. */
+static void
+test_tx_completion_in_failed_gpa_send(void **state)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	unsigned int avail;
+	uint16_t sent;
+
+	(void)state;
+	make_frame(rte_pktmbuf_mtod(m, uint8_t *), 1400, 5);
+	rte_pktmbuf_append(m, 1400);
+	avail = rte_mempool_avail_count(pool);
+	fx.vc->fail_sends = 1;
+	fx.vc->on_failed_send = complete_refused_send_now;
+	sent = hn_xmit_pkts(fx.txq, &m, 1);
+	fx.vc->on_failed_send = NULL;
+	if (sent == 0) {
+		/* the caller's: not in the pool */
+		assert_int_equal(rte_mempool_avail_count(pool), avail);
+		rte_pktmbuf_free(m);
+	}
+	assert_int_equal(rte_mempool_avail_count(pool), avail + 1);
+	assert_int_equal(sent, 1);
+	assert_int_equal(fx.txq->stats.errors, 1);
+	assert_int_equal(fx.txq->stats.gpa, 0);
+	assert_int_equal(fx.ch->bad_completions, 0);
+	assert_descriptors_accounted();
+	expect_nothing_sent();
+}
+
+/* The same for the section being filled: its completion is taken while
+ * its send fails. The section is not sent again under a descriptor that
+ * is free; the next burst sends only its own frame. */
+static void
+test_tx_completion_in_failed_section_send(void **state)
+{
+	struct rte_mbuf *m[2];
+	union hv_nvsp_msg nv;
+	struct hv_rndis_packet_msg h;
+	uint16_t type;
+	uint64_t xid;
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		m[i] = rte_pktmbuf_alloc(pool);
+		make_frame(rte_pktmbuf_mtod(m[i], uint8_t *), 60 + 10 * i, (uint8_t)i);
+		rte_pktmbuf_append(m[i], 60 + 10 * i);
+	}
+	fx.vc->fail_sends = 1;
+	fx.vc->on_failed_send = complete_refused_send_now;
+	assert_int_equal(hn_xmit_pkts(fx.txq, &m[0], 1), 1);	/* copied */
+	fx.vc->on_failed_send = NULL;
+	assert_descriptors_accounted();
+	assert_int_equal(hn_xmit_pkts(fx.txq, &m[1], 1), 1);
+	xid = host_read_send(&nv, &type);
+	assert_int_equal(type, HV_PKT_DATA_INBAND);
+	memcpy(&h, fx.hn->chim + (size_t)nv.rndis_pkt.chim_idx * CHIM_SECTION, sizeof(h));
+	assert_int_equal(nv.rndis_pkt.chim_sz, h.len);
+	assert_int_equal(h.data_len, 70);
+	expect_nothing_sent();
+	assert_int_equal(fx.txq->stats.errors, 1);
+	assert_descriptors_accounted();
+	host_send_complete(xid, HV_NVSP_STATUS_SUCCESS);
+	hn_chan_drain_for_tx(fx.txq);
+	assert_int_equal(hn_txq_inflight(fx.txq), 0);
+	assert_int_equal(fx.ch->bad_completions, 0);
+	assert_descriptors_accounted();
+}
+
+/* Completions of what is not posted are counted and change nothing: a
+ * send that failed, the index alone of a send in flight (a guess without
+ * its generation), a later generation, an index never used, one out of
+ * range, one of the wrong NVSP type. Then the real one frees the frame,
+ * and a second copy of it is refused too. */
+static void
+test_tx_completion_ids_checked(void **state)
+{
+	const uint32_t wrong_type[2] = { HV_NVSP_MSG_RNDIS_PKT, HV_NVSP_STATUS_SUCCESS };
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	union hv_nvsp_msg nv;
+	unsigned int avail;
+	uint16_t type;
+	uint64_t xid;
+
+	(void)state;
+	make_frame(rte_pktmbuf_mtod(m, uint8_t *), 1400, 9);
+	rte_pktmbuf_append(m, 1400);
+	avail = rte_mempool_avail_count(pool);
+	fx.vc->fail_sends = 1;
+	fx.vc->on_failed_send = record_refused_send;
+	assert_int_equal(hn_xmit_pkts(fx.txq, &m, 1), 0);
+	fx.vc->on_failed_send = NULL;
+	host_send_complete(refused_xid, HV_NVSP_STATUS_SUCCESS);
+	hn_chan_drain_for_tx(fx.txq);
+	assert_int_equal(fx.ch->bad_completions, 1);
+	assert_int_equal(rte_mbuf_refcnt_read(m), 1);
+	assert_int_equal(rte_mempool_avail_count(pool), avail);
+
+	assert_int_equal(hn_xmit_pkts(fx.txq, &m, 1), 1);
+	xid = host_read_send(&nv, &type);
+	assert_int_equal(type, HV_PKT_DATA_GPA_DIRECT);
+	host_send_complete(tx_index(xid), HV_NVSP_STATUS_SUCCESS);
+	host_send_complete(xid + (UINT64_C(1) << 16), HV_NVSP_STATUS_SUCCESS);
+	host_send_complete(xid ^ 1, HV_NVSP_STATUS_SUCCESS);
+	host_send_complete(NB_DESC + 3, HV_NVSP_STATUS_SUCCESS);
+	host_packet(HV_PKT_COMPLETION, xid, wrong_type, sizeof(wrong_type));
+	hn_chan_drain_for_tx(fx.txq);
+	assert_int_equal(fx.ch->bad_completions, 6);
+	assert_ptr_equal(fx.txq->txd[tx_index(xid)].m, m);
+	assert_int_equal(rte_mempool_avail_count(pool), avail);
+	assert_int_equal(hn_txq_inflight(fx.txq), 1);
+
+	host_send_complete(xid, HV_NVSP_STATUS_SUCCESS);
+	host_send_complete(xid, HV_NVSP_STATUS_SUCCESS);
+	hn_chan_drain_for_tx(fx.txq);
+	assert_int_equal(fx.ch->bad_completions, 7);
+	assert_int_equal(rte_mempool_avail_count(pool), avail + 1);
+	assert_int_equal(hn_txq_inflight(fx.txq), 0);
+	assert_descriptors_accounted();
+}
+
+/* ---- malformed descriptors --------------------------------------------------- */
+
+/* A packet of `bytes` bytes (zeros past the descriptor) whose descriptor
+ * says what the test wants, true or not. */
+static void
+host_raw(uint16_t type, uint16_t offset8, uint16_t len8, uint64_t xid, uint32_t bytes)
+{
+	static uint8_t pkt[24576];
+	struct hv_pkt_desc *d = (void *)pkt;
+
+	assert_true(bytes <= sizeof(pkt));
+	memset(pkt, 0, bytes);
+	d->type = type;
+	d->offset8 = offset8;
+	d->len8 = len8;
+	d->flags = HV_PKT_FLAG_COMPLETION_REQUESTED;
+	d->trans_id = xid;
+	assert_int_equal(fake_host_write(fx.vc, pkt, bytes), 0);
+}
+
+/* A 1400-byte frame sent by address and read by the host: its id. */
+static uint64_t
+post_gpa_send(void)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	union hv_nvsp_msg nv;
+	uint16_t type;
+
+	make_frame(rte_pktmbuf_mtod(m, uint8_t *), 1400, 1);
+	rte_pktmbuf_append(m, 1400);
+	assert_int_equal(hn_xmit_pkts(fx.txq, &m, 1), 1);
+	return host_read_send(&nv, &type);
+}
+
+/* Behind the bad descriptor: a frame and the completion of a send. Both
+ * are processed; the bad one was counted once and, being a transfer
+ * packet, completed as failed. */
+static void
+expect_frame_and_send_completion_behind(uint64_t bad_xid)
+{
+	struct rte_mbuf *m[4];
+	unsigned int avail = rte_mempool_avail_count(pool);
+
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 4), 1);
+	assert_mbuf_bytes(m[0], frame_behind, sizeof(frame_behind));
+	rte_pktmbuf_free(m[0]);
+	hn_rxq_flush(fx.rxq);	/* the queue's mbuf cache back to the pool */
+	assert_int_equal(hn_txq_inflight(fx.txq), 0);
+	assert_int_equal(rte_mempool_avail_count(pool), avail + 1);	/* the sent frame */
+	assert_int_equal(fx.ch->bad_descriptors, 1);
+	assert_int_equal(fx.ch->bad_completions, 0);
+	expect_rx_completion(bad_xid, HV_NVSP_STATUS_FAILED);
+	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
+	expect_nothing_sent();
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 4), 0);
+	assert_int_equal(fx.ch->bad_descriptors, 1);
+}
+
+/* A descriptor whose data offset is outside the packet (-EBADMSG from the
+ * ring) is skipped by its length, not left to block the channel. */
+static void
+test_chan_bad_offset_descriptor_skipped(void **state)
+{
+	struct hv_xfer_range r;
+	uint64_t xid;
+
+	(void)state;
+	xid = post_gpa_send();
+	host_raw(HV_PKT_DATA_XFER_PAGES, 1, 4, 0x51, 32);
+	r = put_plain_frame(frame_behind, sizeof(frame_behind), 31);
+	host_xfer(XID, &r, 1, HV_RXBUF_XFER_PAGESET_ID);
+	host_send_complete(xid, HV_NVSP_STATUS_SUCCESS);
+	expect_frame_and_send_completion_behind(0x51);
+}
+
+/* A packet that wraps around the ring's end and is larger than the
+ * scratch area (-ENOBUFS) is skipped the same way. */
+static void
+test_chan_oversized_wrapping_descriptor_skipped(void **state)
+{
+	struct hv_xfer_range r;
+	uint64_t xid;
+	unsigned int i;
+
+	(void)state;
+	/* 15 packets of 4 KiB to bring the write index near the end */
+	for (i = 0; i < 15; i++) {
+		host_raw(0x9, 2, 512, 0, 4096);
+		hn_chan_drain(fx.hn, fx.ch, NULL, 0, HN_RX_BURST_BUDGET);
+	}
+	assert_int_equal(fx.ch->bad_packets, 15);
+	xid = post_gpa_send();
+	assert_true(20000 > VMBUS_CHAN_SCRATCH);
+	host_raw(HV_PKT_DATA_XFER_PAGES, 2, 20000 / 8, 0x52, 20000);
+	r = put_plain_frame(frame_behind, sizeof(frame_behind), 33);
+	host_xfer(XID, &r, 1, HV_RXBUF_XFER_PAGESET_ID);
+	host_send_complete(xid, HV_NVSP_STATUS_SUCCESS);
+	expect_frame_and_send_completion_behind(0x52);
+}
+
+/* A length past what the host published: where the next packet starts is
+ * unknown, so everything published is skipped (here, a frame too), and
+ * counted once. What comes afterwards is read again. */
+static void
+test_chan_unusable_length_skips_pending(void **state)
+{
+	uint8_t frame[64];
+	struct hv_xfer_range r;
+	struct rte_mbuf *m[4];
+	uint64_t xid;
+
+	(void)state;
+	xid = post_gpa_send();
+	host_raw(HV_PKT_DATA_XFER_PAGES, 2, 0xffff, 0x53, 32);
+	r = put_plain_frame(frame, sizeof(frame), 35);
+	host_xfer(XID, &r, 1, HV_RXBUF_XFER_PAGESET_ID);
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 4), 0);
+	assert_int_equal(fx.ch->bad_descriptors, 1);
+	expect_nothing_sent();
+
+	r = put_plain_frame(frame, sizeof(frame), 37);
+	host_xfer(XID + 1, &r, 1, HV_RXBUF_XFER_PAGESET_ID);
+	host_send_complete(xid, HV_NVSP_STATUS_SUCCESS);
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 4), 1);
+	assert_mbuf_bytes(m[0], frame, sizeof(frame));
+	rte_pktmbuf_free(m[0]);
+	assert_int_equal(hn_txq_inflight(fx.txq), 0);
+	assert_int_equal(fx.ch->bad_descriptors, 1);
+	expect_rx_completion(XID + 1, HV_NVSP_STATUS_SUCCESS);
+	expect_nothing_sent();
 }
 
 /* ---- control mailbox ------------------------------------------------------- */
@@ -882,6 +1204,147 @@ test_ctl_wait_times_out(void **state)
 	assert_int_equal(hn_ctl_wait(fx.hn, "test"), -ETIMEDOUT);
 	assert_int_equal(fx.hn->ctl.timeouts, 1);
 	assert_int_equal(fx.hn->ctl.kind, HN_CTL_NONE);
+}
+
+/* The mailbox holds an answer for the armed request. */
+static bool
+mailbox_answered(void)
+{
+	return HN_CTL_PHASE(__atomic_load_n(&fx.hn->ctl.state, __ATOMIC_ACQUIRE)) ==
+	       HN_CTL_DONE;
+}
+
+/* Request A times out; B is armed; A's answer arrives late: it is counted
+ * as stale and B's mailbox stays as it was; then B's answer is delivered. */
+static void
+test_ctl_late_answer_after_timeout(void **state)
+{
+	struct hv_nvsp_init_complete a = {
+		.type = HV_NVSP_MSG_INIT_COMPLETE,
+		.status = HV_NVSP_STATUS_FAILED,
+	}, b = {
+		.type = HV_NVSP_MSG_INIT_COMPLETE,
+		.status = HV_NVSP_STATUS_SUCCESS,
+	};
+	uint8_t before[sizeof(fx.hn->ctl.buf)];
+	uint64_t xa, xb;
+
+	(void)state;
+	xa = hn_ctl_arm(fx.hn, HN_CTL_NVSP, 0, 0);
+	assert_int_equal(hn_ctl_wait(fx.hn, "A"), -ETIMEDOUT);
+	xb = hn_ctl_arm(fx.hn, HN_CTL_NVSP, 0, 0);
+	assert_true(xb != xa);
+	memcpy(before, fx.hn->ctl.buf, sizeof(before));
+	host_packet(HV_PKT_COMPLETION, xa, &a, sizeof(a));
+	hn_chan_drain(fx.hn, fx.ch, NULL, 0, HN_RX_BURST_BUDGET);
+	assert_false(mailbox_answered());
+	assert_memory_equal(fx.hn->ctl.buf, before, sizeof(before));
+	assert_int_equal(fx.hn->ctl.stale, 1);
+	host_packet(HV_PKT_COMPLETION, xb, &b, sizeof(b));
+	assert_int_equal(hn_ctl_wait(fx.hn, "B"), 0);
+	assert_memory_equal(fx.hn->ctl.buf, &b, sizeof(b));
+	assert_int_equal(fx.hn->ctl.stale, 1);
+	assert_int_equal(fx.hn->ctl.timeouts, 1);
+	/* B's answer again: a duplicate, stale too */
+	host_packet(HV_PKT_COMPLETION, xb, &b, sizeof(b));
+	hn_chan_drain(fx.hn, fx.ch, NULL, 0, HN_RX_BURST_BUDGET);
+	assert_int_equal(fx.hn->ctl.stale, 2);
+	assert_int_equal(fx.ch->bad_completions, 0);
+}
+
+/* An RNDIS answer, as large as the mailbox, made of one byte value. */
+struct late_answer {
+	uint8_t msg[HN_CTL_MSG_MAX];
+	uint32_t rid;		/* the request it answers: 0 none yet */
+	uint32_t answered;	/* the last rid delivered (drainer) */
+	uint32_t stop;
+};
+
+static void
+make_query_answer(uint8_t *msg, uint32_t rid, uint8_t fill)
+{
+	struct hv_rndis_query_cmplt c = {
+		.type = HV_RNDIS_QUERY_CMPLT,
+		.len = HN_CTL_MSG_MAX,
+		.rid = rid,
+		.status = HV_RNDIS_STATUS_SUCCESS,
+		.info_len = HN_CTL_MSG_MAX - sizeof(c),
+		.info_offset = HV_RNDIS_QUERY_CMPLT_INFO_OFFSET,
+	};
+
+	memset(msg, fill, HN_CTL_MSG_MAX);
+	memcpy(msg, &c, sizeof(c));
+}
+
+/* Another lcore draining the primary channel: delivers the answer of each
+ * request the test makes, whenever it gets to it. */
+static void *
+late_drainer(void *arg)
+{
+	struct late_answer *la = arg;
+	uint32_t done = 0;
+
+	while (!__atomic_load_n(&la->stop, __ATOMIC_ACQUIRE)) {
+		uint32_t rid = __atomic_load_n(&la->rid, __ATOMIC_ACQUIRE);
+
+		if (rid == done) {
+			rte_pause();
+			continue;
+		}
+		hn_ctl_deliver_rndis(&fx.hn->ctl, la->msg, HN_CTL_MSG_MAX, HV_RNDIS_QUERY_CMPLT);
+		done = rid;
+		__atomic_store_n(&la->answered, rid, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+/* The race itself, many times: A's answer is being delivered while A
+ * times out and B is armed. B's mailbox never holds A's answer, and every
+ * answer of A is either A's or counted. */
+static void
+test_ctl_late_answer_race(void **state)
+{
+	static struct late_answer la;
+	uint32_t i, rounds = 20000, in_time = 0, wrong = 0;
+	uint64_t stray0 = fx.hn->ctl.stray + fx.hn->ctl.stale;
+	int level = rte_log_get_level(RTE_LOGTYPE_USER1);
+	pthread_t t;
+	cpu_set_t cpus;
+
+	(void)state;
+	memset(&la, 0, sizeof(la));
+	fx.hn->args.timeout_s = 0;	/* every wait ends at once */
+	rte_log_set_level(RTE_LOGTYPE_USER1, RTE_LOG_CRIT);
+	assert_int_equal(pthread_create(&t, NULL, late_drainer, &la), 0);
+	CPU_ZERO(&cpus);
+	CPU_SET(1, &cpus);
+	pthread_setaffinity_np(t, sizeof(cpus), &cpus);	/* another CPU if there is one */
+	for (i = 0; i < rounds && wrong == 0; i++) {
+		uint32_t rid_a = 2 * i + 1, spin;
+
+		make_query_answer(la.msg, rid_a, 0xaa);
+		hn_ctl_arm(fx.hn, HN_CTL_RNDIS, rid_a, HV_RNDIS_QUERY_CMPLT);
+		__atomic_store_n(&la.rid, rid_a, __ATOMIC_RELEASE);
+		for (spin = 0; spin < i % 97; spin++)
+			rte_pause();
+		if (hn_ctl_wait(fx.hn, "A") == 0) {
+			in_time++;
+			if (fx.hn->ctl.buf[HN_CTL_MSG_MAX - 1] != 0xaa)
+				wrong++;
+		}
+		hn_ctl_arm(fx.hn, HN_CTL_RNDIS, rid_a + 1, HV_RNDIS_QUERY_CMPLT);
+		while (__atomic_load_n(&la.answered, __ATOMIC_ACQUIRE) != rid_a)
+			rte_pause();
+		if (mailbox_answered())
+			wrong++;	/* A's answer in B's mailbox */
+		hn_ctl_disarm(fx.hn);
+	}
+	__atomic_store_n(&la.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	rte_log_set_level(RTE_LOGTYPE_USER1, level);
+	print_message("# %u rounds, %u answered in time, %u wrong\n", i, in_time, wrong);
+	assert_int_equal(wrong, 0);
+	assert_int_equal(fx.hn->ctl.stray + fx.hn->ctl.stale - stray0, rounds - in_time);
 }
 
 /* ---- what goes up to RNDIS and NVSP ----------------------------------------- */
@@ -1079,9 +1542,23 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tx_copy_and_completion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_gpa_completion_frees_mbuf, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_tx_completion_in_failed_gpa_send, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_tx_completion_in_failed_section_send, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_tx_completion_ids_checked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chan_bad_offset_descriptor_skipped, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_chan_oversized_wrapping_descriptor_skipped,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chan_unusable_length_skips_pending, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_ctl_nvsp_completion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ctl_rndis_completion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ctl_wait_times_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ctl_late_answer_after_timeout, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_ctl_late_answer_race, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_and_inband_sinks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vf_switch_completion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vf_gate_quiescence_fenced, setup, teardown),

@@ -756,6 +756,42 @@ test_peek_corrupt_write_index(void **state)
 	fx_close(&fx);
 }
 
+/* A length past what was published: everything published is skipped,
+ * and reading starts again at the writer's index; a corrupt write index
+ * skips nothing. */
+static void
+test_skip_pending(void **state)
+{
+	uint8_t next[PKT_MAX];
+	struct hv_ring_pkt p;
+	struct ring_fx fx;
+	bool sig = false;
+	uint32_t good;
+
+	fx_open(&fx, DSIZE_ODD, FEAT);
+	assert_int_equal(hv_ring_skip_pending(&fx.r), 0);	/* empty */
+	put_raw(&fx, 32, 2, 0xffff);
+	put_pkt(&fx, 40, 3);
+	assert_int_equal(hv_ring_peek(&fx.r, &p, NULL, 0), -EIO);
+	assert_int_equal(hv_ring_skip_pending(&fx.r), 40 + 48);
+	assert_int_equal(fx.r.read_cursor, fx.r.hdr->write_index);
+	assert_int_equal(hv_ring_readable(&fx.r), 0);
+	assert_int_equal(hv_ring_read_commit(&fx.r, &sig), 40 + 48);
+	make_pkt(next, 48, 9);
+	assert_int_equal(write_flat(&fx.r, next, 48, &sig), 0);
+	read_and_check(&fx, next, 48);
+
+	put_pkt(&fx, 40, 4);
+	good = fx.r.hdr->write_index;
+	fx.r.hdr->write_index = 13;
+	assert_int_equal(hv_ring_peek(&fx.r, &p, NULL, 0), -EIO);
+	assert_int_equal(hv_ring_skip_pending(&fx.r), 0);
+	fx.r.hdr->write_index = good;
+	assert_int_equal(hv_ring_peek(&fx.r, &p, NULL, 0), 1);
+	assert_int_equal(p.len, 40);
+	fx_close(&fx);
+}
+
 /* A packet that wraps needs scratch at least as large as the packet. */
 static void
 test_peek_wrap_scratch(void **state)
@@ -1795,6 +1831,7 @@ main(void)
 		cmocka_unit_test(test_peek_offset8_limits_ok),
 		cmocka_unit_test(test_peek_len_beyond_available),
 		cmocka_unit_test(test_peek_corrupt_write_index),
+		cmocka_unit_test(test_skip_pending),
 		cmocka_unit_test(test_peek_wrap_scratch),
 		cmocka_unit_test(test_peek_ends_at_boundary),
 		cmocka_unit_test(test_writer_signal_table),

@@ -209,6 +209,9 @@ void vmbus_chan_signal(struct vmbus_channel *chan);
  */
 int vmbus_chan_peek(struct vmbus_channel *chan, struct hv_ring_pkt *pkt);
 void vmbus_chan_consume(struct vmbus_channel *chan, uint32_t pkt_len);
+/* Skip every inbound byte published so far (a descriptor whose length is
+ * unusable): the bytes skipped, 0 when the ring's indices are corrupt. */
+uint32_t vmbus_chan_skip_pending(struct vmbus_channel *chan);
 
 /* Give consumed bytes back to the host, signalling it if it waits. */
 void vmbus_chan_rx_commit(struct vmbus_channel *chan);

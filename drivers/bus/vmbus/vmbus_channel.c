@@ -403,6 +403,16 @@ vmbus_chan_consume(struct vmbus_channel *chan, uint32_t pkt_len)
 	hv_ring_consume(&chan->rx, pkt_len);
 }
 
+uint32_t
+vmbus_chan_skip_pending(struct vmbus_channel *chan)
+{
+	uint32_t skipped = hv_ring_skip_pending(&chan->rx);
+
+	if (skipped > 0)
+		__atomic_fetch_add(&chan->stats.rx_bad_packets, 1, __ATOMIC_RELAXED);
+	return skipped;
+}
+
 void
 vmbus_chan_rx_commit(struct vmbus_channel *chan)
 {

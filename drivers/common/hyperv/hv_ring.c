@@ -393,6 +393,17 @@ hv_ring_consume(struct hv_ring *r, uint32_t pkt_len)
 }
 
 uint32_t
+hv_ring_skip_pending(struct hv_ring *r)
+{
+	int64_t avail = readable_cached(r);	/* checks windex_seen when it reads it */
+
+	if (avail <= 0)
+		return 0;
+	__atomic_store_n(&r->read_cursor, r->windex_seen, __ATOMIC_RELAXED);
+	return (uint32_t)avail;
+}
+
+uint32_t
 hv_ring_read_commit(struct hv_ring *r, bool *need_signal)
 {
 	uint32_t old = load_relaxed(&r->hdr->read_index);

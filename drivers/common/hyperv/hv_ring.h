@@ -208,6 +208,15 @@ void hv_ring_copy_out(const struct hv_ring *r, uint32_t off, void *dst,
 void hv_ring_consume(struct hv_ring *r, uint32_t pkt_len);
 
 /*
+ * Consume everything published up to the writer's index as last checked:
+ * for a packet whose length is unusable (hv_ring_peek() -EIO with a sane
+ * write index), where the next one starts is unknown, but the writer only
+ * publishes whole packets, so its index is where reading can start again.
+ * Returns the bytes skipped: 0 when the write index itself is corrupt.
+ */
+uint32_t hv_ring_skip_pending(struct hv_ring *r);
+
+/*
  * Publish the read cursor to the peer. Returns the number of bytes
  * released; *need_signal is set (never cleared) when the writer waits for
  * room that is now there (§A.6).

@@ -180,6 +180,8 @@ chan_completion(struct hn_dev *hn, struct hn_chan *ch, const struct hv_ring_pkt 
 	if (xid & HN_XID_CTL) {
 		if (ch->index == 0)
 			hn_ctl_deliver_completion(&hn->ctl, xid, payload, plen);
+		else
+			ch->bad_completions++;	/* control goes on the primary only */
 		return;
 	}
 	if (plen >= sizeof(c))
@@ -260,6 +262,34 @@ chan_prefetch_next(const struct hn_dev *hn, const struct hn_chan *ch,
 
 /* ---- the drain ------------------------------------------------------------ */
 
+/*
+ * A descriptor the ring refused must not block the channel: what is
+ * behind it (frames, send completions, control answers) would never be
+ * read. -EBADMSG (data offset outside the packet) and -ENOBUFS (wraps and
+ * is larger than the scratch area): the ring checked its length against
+ * what the host published, so that packet alone is skipped, and a
+ * transfer packet is completed as failed so its receive slots go back.
+ * -EIO: the length itself is unusable, and where the next packet starts
+ * is unknown, so everything published so far is skipped (the host
+ * publishes whole packets: its write index is a boundary); what it holds
+ * gets no completion. Each skip is counted once. False when nothing could
+ * be skipped (the write index itself is corrupt): the drain stops there.
+ */
+static bool
+chan_skip_bad(struct hn_chan *ch, const struct hv_ring_pkt *pkt, int err)
+{
+	if (err == -EBADMSG || err == -ENOBUFS) {
+		vmbus_chan_consume(ch->vc, pkt->len);
+		if (pkt->desc.type == HV_PKT_DATA_XFER_PAGES)
+			hn_chan_ack_rx(ch, pkt->desc.trans_id, HV_NVSP_STATUS_FAILED);
+	} else if (vmbus_chan_skip_pending(ch->vc) == 0) {
+		ch->bad_packets++;
+		return false;
+	}
+	ch->bad_descriptors++;
+	return true;
+}
+
 /* Room the staging ring must have for the drain to go past a transfer
  * packet on TX's behalf: more frames than one packet normally holds. */
 #define HN_STAGING_HEADROOM	64u
@@ -283,11 +313,14 @@ chan_drain(struct hn_dev *hn, struct hn_chan *ch, struct rte_mbuf **pkts, uint16
 	while (done < budget && (pkts == NULL || sink.n < max)) {
 		int ret = vmbus_chan_peek(ch->vc, &pkt);
 
-		if (ret <= 0) {
-			if (ret < 0)
-				ch->bad_packets++;
-			break;
+		if (unlikely(ret < 0)) {
+			if (!chan_skip_bad(ch, &pkt, ret))
+				break;
+			done++;
+			continue;
 		}
+		if (ret == 0)
+			break;
 		if (keep_frames && pkt.desc.type == HV_PKT_DATA_XFER_PAGES &&
 		    ch->rxq != NULL &&
 		    rte_ring_free_count(ch->rxq->staging) < HN_STAGING_HEADROOM)

@@ -9,7 +9,8 @@
  *    session states only by hn_nvsp.c (nvsp_state) and hn_rndis.c
  *    (rndis_state); link_* also by status indications (any drainer).
  *  - struct hn_ctl: the control mailbox (hn_ctl.c): armed and read by the
- *    control thread, filled by whichever thread drains the primary channel.
+ *    control thread, filled by whichever thread drains the primary channel
+ *    after claiming it (a compare-and-swap on its state).
  *  - struct hn_chan: one VMBus channel. Its inbound ring has one reader at
  *    a time: whoever wins `owner` (the RX lcore, the TX lcore wanting
  *    completions, or the control thread waiting for the host).
@@ -68,9 +69,14 @@ extern int hn_logtype_driver;
 #define HN_STOP_DRAIN_MS	1000u	/* dev_stop: wait for send completions */
 #define HN_REVOKE_LINGER_MS	200u	/* revokes get no response */
 
-/* Transaction ids: data sends carry the queue's descriptor index (checked
- * against the table, never a pointer); control messages set the top bit. */
+/* Transaction ids: a data send carries its descriptor's index (low 16
+ * bits, checked against the table, never a pointer) and the descriptor's
+ * generation above it, new at every send (hn_tx.c): a completion names one
+ * send, not a slot. Control messages set the top bit; SWITCH_DATA_PATH
+ * (hn_vf.c) the next one too, with its own sequence numbers. */
 #define HN_XID_CTL		(UINT64_C(1) << 63)
+#define HN_XID_VF_SWITCH	(UINT64_C(1) << 62)
+#define HN_XID_TX_IDX_BITS	16
 
 struct hn_dev;
 
@@ -178,6 +184,7 @@ struct hn_tx_stats {
 	uint64_t tso_packets;		/* sent as LSOv2 */
 	uint64_t tso_errors;		/* dropped: TSO beyond the host's limits */
 	uint64_t too_long;		/* dropped: longer than MTU + 14, no TSO */
+	uint64_t forged_completions;	/* a send failed, yet a completion took it */
 	uint64_t multicast;
 	uint64_t broadcast;
 	uint64_t bins[HN_BIN_COUNT];
@@ -207,7 +214,8 @@ struct hn_chan {
 	uint64_t acks_deferred;		/* completions that found the ring full */
 	struct rte_ring *ext_acks;	/* from free callbacks, sent by the owner */
 	uint64_t bad_packets;		/* unknown or malformed VMBus packets */
-	uint64_t bad_completions;	/* send completion with an unknown id */
+	uint64_t bad_completions;	/* completions of nothing posted: dropped */
+	uint64_t bad_descriptors;	/* malformed VMBus descriptors, skipped */
 	uint64_t tx_host_failed;	/* send completed with a failure status */
 	/* the bus's counters of this channel at the last stats reset (the
 	 * bus keeps counting; xstats show what came since) */
@@ -257,11 +265,13 @@ struct hn_rxq {
 	struct hn_vf_qstats vf_stats;
 } __rte_cache_aligned;
 
-enum hn_txd_state { HN_TXD_FREE = 0, HN_TXD_INFLIGHT = 1 };
+/* A descriptor's tag: generation << 1 | HN_TXD_POSTED (hn_tx.c). */
+#define HN_TXD_POSTED		1u
+#define HN_TXD_GEN_MASK		0x7fffffffu
 
 struct hn_txd {
 	struct rte_mbuf *m;		/* GPA send: freed at completion */
-	uint32_t state;
+	uint32_t tag;			/* changed by compare-and-swap once posted */
 	uint32_t npkts;
 };
 
@@ -320,16 +330,32 @@ enum hn_ctl_kind {
 	HN_CTL_SENDCOMP,	/* only the send completion of xid (HALT) */
 };
 
+/*
+ * The mailbox's state: the armed request's sequence number (its xid
+ * without HN_XID_CTL) and a phase, in one word. A drainer claims the
+ * mailbox for an answer with a compare-and-swap ARMED -> FILLING of the
+ * state it matched the answer against, so an answer can only land in the
+ * mailbox of the request it answers, never in the next one's.
+ */
+#define HN_CTL_IDLE		0u	/* nothing armed: answers are stale */
+#define HN_CTL_ARMED		1u	/* waiting: an answer may claim it */
+#define HN_CTL_FILLING		2u	/* a drainer is copying the answer */
+#define HN_CTL_DONE		3u	/* answered: buf and len are valid */
+#define HN_CTL_PHASE(s)		((uint32_t)((s) & 3u))
+#define HN_CTL_SEQ(s)		((s) >> 2)
+
 struct hn_ctl {
 	rte_spinlock_t lock;		/* one request at a time */
+	uint64_t state;			/* seq << 2 | phase (atomic) */
+	/* what the armed request expects: written only while not ARMED,
+	 * read by drainers before their claim (which validates the read) */
 	uint32_t kind;
-	uint64_t xid;
 	uint32_t rid;
 	uint32_t type;
-	uint32_t done;			/* set by the drainer (release) */
-	uint32_t len;
-	uint64_t seq;
-	uint64_t stray;			/* completions nobody waited for */
+	uint32_t len;			/* the answer: written by the claiming drainer */
+	uint64_t seq;			/* last sequence number given (control thread) */
+	uint64_t stray;			/* answers to no request (atomic) */
+	uint64_t stale;			/* answers to an earlier request: late, duplicate (atomic) */
 	uint64_t timeouts;
 	/* a SWITCH_DATA_PATH in flight (hn_vf.c): its xid, and the answer the
 	 * drainer records: 1 done, 2 failed (a {129, status != 1} payload) */

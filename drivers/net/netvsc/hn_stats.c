@@ -94,12 +94,16 @@ hn_stats_reset(struct rte_eth_dev *dev)
 		ch->acks_deferred = 0;
 		ch->bad_packets = 0;
 		ch->bad_completions = 0;
+		ch->bad_descriptors = 0;
 		ch->tx_host_failed = 0;
 		if (ch->vc != NULL)
 			vmbus_chan_stats_get(ch->vc, &bus);
 		ch->bus_signals_base = bus.signals;
 		ch->bus_ring_full_base = bus.tx_ring_full;
 	}
+	hn->ctl.timeouts = 0;
+	__atomic_store_n(&hn->ctl.stale, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&hn->ctl.stray, 0, __ATOMIC_RELAXED);
 	hn_vf_stats_reset(hn);
 	return 0;
 }
@@ -156,6 +160,7 @@ static const struct hn_xstat_def hn_tx_xstats[] = {
 	HN_TXS("tso_packets", tso_packets),
 	HN_TXS("tso_errors", tso_errors),
 	HN_TXS("too_long_errors", too_long),
+	HN_TXS("forged_completion_errors", forged_completions),
 	HN_TXS("multicast_packets", multicast),
 	HN_TXS("broadcast_packets", broadcast),
 	HN_SIZE_BINS(HN_TXS),
@@ -165,10 +170,19 @@ static const struct hn_xstat_def hn_tx_xstats[] = {
 static const struct hn_xstat_def hn_ch_xstats[] = {
 	HN_CHS("rx_q%u_completions_deferred", acks_deferred),
 	HN_CHS("rx_q%u_bad_vmbus_packets", bad_packets),
+	HN_CHS("rx_q%u_bad_descriptors", bad_descriptors),
 	HN_CHS("tx_q%u_bad_completions", bad_completions),
 	HN_CHS("tx_q%u_host_failed_packets", tx_host_failed),
 };
 #define HN_CH_BUS_XSTATS 2	/* tx_qN_signals, tx_qN_vmbus_ring_full_errors */
+
+/* The control mailbox's counters (device level). */
+#define HN_CTLS(n, f) { n, offsetof(struct hn_ctl, f) }
+static const struct hn_xstat_def hn_ctl_xstats[] = {
+	HN_CTLS("ctl_timeouts", timeouts),
+	HN_CTLS("ctl_stale_replies", stale),
+	HN_CTLS("ctl_stray_replies", stray),
+};
 
 /* Channels of configured queue pairs; those beyond are open but idle. */
 static unsigned int
@@ -186,7 +200,7 @@ hn_xstats_count(const struct rte_eth_dev *dev)
 	return dev->data->nb_rx_queues * RTE_DIM(hn_rx_xstats) +
 	       dev->data->nb_tx_queues * RTE_DIM(hn_tx_xstats) +
 	       hn_chans_in_use(dev) * (RTE_DIM(hn_ch_xstats) + HN_CH_BUS_XSTATS) +
-	       HN_VF_XSTATS;
+	       RTE_DIM(hn_ctl_xstats) + HN_VF_XSTATS;
 }
 
 /* The names of a queue kind's counters (dir "rx" or "tx"), from index k. */
@@ -237,6 +251,8 @@ hn_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
 		snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE,
 			 "tx_q%u_vmbus_ring_full_errors", q);
 	}
+	for (i = 0; i < RTE_DIM(hn_ctl_xstats); i++)
+		snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE, "%s", hn_ctl_xstats[i].name);
 	hn_vf_xstats_names(names, k);	/* always there, VF or not */
 	return (int)n;
 }
@@ -277,6 +293,7 @@ hn_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int si
 		xs[k].id = k;
 		xs[k++].value = bus.tx_ring_full - RTE_MIN(bus.tx_ring_full, ch->bus_ring_full_base);
 	}
+	k = xstat_values(xs, k, &hn->ctl, hn_ctl_xstats, RTE_DIM(hn_ctl_xstats));
 	hn_vf_xstats_values(hn_dev_of(dev), xs, k);
 	return (int)n;
 }
@@ -304,16 +321,18 @@ hn_priv_dump(struct rte_eth_dev *dev, FILE *f)
 		hn->csum_rx6, hn->lso4_max, hn->lso6_max, hn->lso_minsegs, hn->rsc_caps);
 	fprintf(f, "  rss: caps %#x, max queues %u, hash_info %#x\n", hn->rss_caps,
 		hn->rss_max_queues, hn->rss_hash_info);
-	fprintf(f, "  control: %" PRIu64 " timeouts, %" PRIu64 " stray completions, %" PRIu64
-		" lsc events, %" PRIu64 " host notes\n", hn->ctl.timeouts, hn->ctl.stray,
-		hn->lsc_events, hn->inband_notes);
+	fprintf(f, "  control: %" PRIu64 " timeouts, %" PRIu64 " stale replies, %" PRIu64
+		" stray replies, %" PRIu64 " lsc events, %" PRIu64 " host notes\n",
+		hn->ctl.timeouts, hn->ctl.stale, hn->ctl.stray, hn->lsc_events,
+		hn->inband_notes);
 	for (i = 0; i < hn->nchan; i++) {
 		const struct hn_chan *ch = &hn->chans[i];
 
 		fprintf(f, "  channel %u: relid %u, %u/%u completions queued, %" PRIu64
-			" bad packets, %" PRIu64 " bad completions\n", i,
-			ch->vc ? vmbus_chan_relid(ch->vc) : 0, ch->ack_count, ch->ack_cap,
-			ch->bad_packets, ch->bad_completions);
+			" bad packets, %" PRIu64 " bad descriptors, %" PRIu64
+			" bad completions\n", i, ch->vc ? vmbus_chan_relid(ch->vc) : 0,
+			ch->ack_count, ch->ack_cap, ch->bad_packets, ch->bad_descriptors,
+			ch->bad_completions);
 	}
 	hn_vf_dump(hn_dev_of(dev), f);
 	return 0;

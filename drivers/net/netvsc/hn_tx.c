@@ -14,8 +14,9 @@
  *    mbuf is freed when the host completes the send.
  * Free descriptors are taken from their ring in batches; completed ones,
  * and their mbufs, go back in batches at the end of each drain.
- * Send completions carry the descriptor index as transaction id; it is
- * range- and state-checked (hn_tx_complete), never used as a pointer.
+ * A send's transaction id is its descriptor's index and generation
+ * (txd_post); a completion frees the descriptor only if it names the send
+ * in flight (hn_tx_complete), never used as a pointer.
  */
 
 #include <errno.h>
@@ -76,6 +77,45 @@ section_of(const struct hn_txq *txq, uint32_t idx)
 }
 
 /* ---- descriptors -------------------------------------------------------- */
+
+/*
+ * Who owns a descriptor while it is posted: its tag, one word changed by
+ * compare-and-swap. The TX lcore posts it (new generation, POSTED) before
+ * the send, since the host may complete it as soon as the packet is
+ * visible (a receive completion written by another lcore publishes the
+ * packets before it). A completion takes it (POSTED -> not) only when its
+ * id carries that generation. A send that fails is taken back the same
+ * way, and one of the two wins: when the completion did (the host cannot
+ * have seen the packet: the id was forged), the frames went with it, and
+ * the burst counts them lost instead of handing them back to the caller.
+ */
+static inline uint64_t
+txd_post(struct hn_txd *d, uint32_t idx)
+{
+	uint32_t gen = ((__atomic_load_n(&d->tag, __ATOMIC_RELAXED) >> 1) + 1) & HN_TXD_GEN_MASK;
+
+	if (gen == 0)
+		gen = 1;	/* an index alone never names a send */
+	__atomic_store_n(&d->tag, gen << 1 | HN_TXD_POSTED, __ATOMIC_RELEASE);
+	return (uint64_t)gen << HN_XID_TX_IDX_BITS | idx;
+}
+
+static inline uint32_t
+txd_posted_tag(uint64_t xid)
+{
+	return (uint32_t)(xid >> HN_XID_TX_IDX_BITS) << 1 | HN_TXD_POSTED;
+}
+
+/* The send of xid failed: true when d is the TX lcore's again, false when
+ * a completion took it first. */
+static inline bool
+txd_revoke(struct hn_txd *d, uint64_t xid)
+{
+	uint32_t posted = txd_posted_tag(xid);
+
+	return __atomic_compare_exchange_n(&d->tag, &posted, posted & ~HN_TXD_POSTED, false,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
 
 static inline unsigned int
 stash_fill(struct hn_txq *txq)
@@ -164,21 +204,29 @@ hn_tx_complete_flush(struct hn_chan *ch)
 		txq_done_flush(ch->txq);
 }
 
-/* Called by the channel's drainer for every data send completion. */
+/*
+ * Called by the channel's drainer for every data send completion. Only
+ * the id of a send in flight frees anything: an index out of range or
+ * never posted, a duplicate, an old or future generation (a forged id or
+ * one from before a failed send) are counted and dropped.
+ */
 void
 hn_tx_complete(struct hn_chan *ch, uint64_t xid, uint32_t status)
 {
 	struct hn_txq *txq = ch->txq;
+	uint32_t idx = (uint32_t)(xid & (RTE_BIT64(HN_XID_TX_IDX_BITS) - 1));
+	uint64_t gen = xid >> HN_XID_TX_IDX_BITS;
+	uint32_t posted;
 	struct hn_txd *d;
-	uint32_t idx;
 
-	if (txq == NULL || xid >= txq->ndesc) {
+	if (unlikely(txq == NULL || idx >= txq->ndesc || gen == 0 || gen > HN_TXD_GEN_MASK)) {
 		ch->bad_completions++;
 		return;
 	}
-	idx = (uint32_t)xid;
 	d = &txq->txd[idx];
-	if (__atomic_load_n(&d->state, __ATOMIC_ACQUIRE) != HN_TXD_INFLIGHT) {
+	posted = txd_posted_tag(xid);
+	if (unlikely(!__atomic_compare_exchange_n(&d->tag, &posted, posted & ~HN_TXD_POSTED,
+						  false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))) {
 		ch->bad_completions++;
 		return;
 	}
@@ -189,7 +237,6 @@ hn_tx_complete(struct hn_chan *ch, uint64_t xid, uint32_t status)
 		d->m = NULL;
 	}
 	d->npkts = 0;
-	__atomic_store_n(&d->state, HN_TXD_FREE, __ATOMIC_RELAXED);
 	txq->done_idx[txq->done_n++] = idx;
 	/* both batches fill at the same pace at most: one check covers them */
 	if (txq->done_n == HN_TX_IDX_BATCH)
@@ -280,6 +327,7 @@ agg_flush(struct hn_txq *txq, struct hn_tx_burst *tb)
 {
 	union hv_nvsp_msg nv;
 	struct hn_txd *d;
+	uint64_t xid;
 	int ret;
 
 	if (txq->agg_idx < 0)
@@ -288,14 +336,16 @@ agg_flush(struct hn_txq *txq, struct hn_tx_burst *tb)
 	hn_nvsp_build_rndis_pkt(&nv, HV_NVSP_CHAN_DATA,
 				txq->first_section + (uint32_t)txq->agg_idx, txq->agg_used);
 	d->npkts = txq->agg_pkts;
-	__atomic_store_n(&d->state, HN_TXD_INFLIGHT, __ATOMIC_RELEASE);
-	ret = vmbus_chan_batch_send(&tb->b, HV_PKT_DATA_INBAND, &nv, sizeof(nv),
-				    (uint64_t)txq->agg_idx, HV_PKT_FLAG_COMPLETION_REQUESTED,
-				    &tb->sig);
-	if (ret < 0) {
+	xid = txd_post(d, (uint32_t)txq->agg_idx);
+	ret = vmbus_chan_batch_send(&tb->b, HV_PKT_DATA_INBAND, &nv, sizeof(nv), xid,
+				    HV_PKT_FLAG_COMPLETION_REQUESTED, &tb->sig);
+	if (unlikely(ret < 0)) {
 		/* not sent: stays pending, retried by the next burst */
-		__atomic_store_n(&d->state, HN_TXD_FREE, __ATOMIC_RELAXED);
-		return ret;
+		if (txd_revoke(d, xid))
+			return ret;
+		/* a forged completion freed the descriptor: its frames are lost */
+		txq->stats.forged_completions++;
+		txq->stats.errors += txq->agg_pkts;
 	}
 	txq->agg_idx = -1;
 	return 0;
@@ -393,7 +443,8 @@ gpa_ranges(const struct rte_mbuf *m, struct hv_gpa_range *r, unsigned int max)
 	return n;
 }
 
-/* Send m as a GPA page list; -EAGAIN when no descriptor or ring room. */
+/* Send m as a GPA page list; -EAGAIN when no descriptor or ring room,
+ * -ECANCELED when the send failed but a (forged) completion freed m. */
 static int
 tx_gpa(struct hn_txq *txq, struct rte_mbuf *m, struct hv_gpa_range *r, unsigned int n,
        struct hn_tx_burst *tb)
@@ -402,6 +453,7 @@ tx_gpa(struct hn_txq *txq, struct rte_mbuf *m, struct hv_gpa_range *r, unsigned 
 	struct hn_txd *d;
 	uint32_t idx, hlen;
 	uint8_t *hdr;
+	uint64_t xid;
 	int ret;
 
 	/* frames leave in order: the section being filled goes first */
@@ -423,13 +475,18 @@ tx_gpa(struct hn_txq *txq, struct rte_mbuf *m, struct hv_gpa_range *r, unsigned 
 	d = &txq->txd[idx];
 	d->m = m;
 	d->npkts = 1;
-	__atomic_store_n(&d->state, HN_TXD_INFLIGHT, __ATOMIC_RELEASE);
-	ret = vmbus_chan_batch_send_gpa(&tb->b, r, n + 1, &nv, sizeof(nv), idx, &tb->sig);
-	if (ret < 0) {
-		d->m = NULL;
-		__atomic_store_n(&d->state, HN_TXD_FREE, __ATOMIC_RELAXED);
-		txq->spare = idx;
+	xid = txd_post(d, idx);
+	ret = vmbus_chan_batch_send_gpa(&tb->b, r, n + 1, &nv, sizeof(nv), xid, &tb->sig);
+	if (unlikely(ret < 0)) {
 		txq->stats.ring_full++;
+		if (!txd_revoke(d, xid)) {
+			/* m and the descriptor went with the completion */
+			txq->stats.forged_completions++;
+			txq->stats.errors++;
+			return -ECANCELED;
+		}
+		d->m = NULL;
+		txq->spare = idx;
 		return -EAGAIN;
 	}
 	txq->stats.gpa++;
@@ -621,8 +678,11 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 			if (ret == 0)
 				done[ndone++] = m;
 		}
-		if (ret < 0)
+		if (unlikely(ret < 0)) {
+			if (ret == -ECANCELED)
+				i++;	/* taken, and already freed */
 			break;
+		}
 		tx_count(txq, tally);
 	}
 	if (txq->agg_idx >= 0 && agg_flush(txq, &tb) < 0)
@@ -688,7 +748,8 @@ hn_txq_bind(struct hn_dev *hn, struct hn_txq *txq, uint32_t nb_txq)
 	for (i = 0; i < txq->ndesc; i++) {
 		txq->txd[i].m = NULL;
 		txq->txd[i].npkts = 0;
-		txq->txd[i].state = HN_TXD_FREE;
+		/* the generation goes on: a completion from before is stale */
+		txq->txd[i].tag &= ~HN_TXD_POSTED;
 		rte_ring_sp_enqueue_elem(txq->free_idx, &i, sizeof(i));
 	}
 	return 0;
@@ -706,7 +767,7 @@ hn_txq_reclaim_all(struct hn_txq *txq)
 		if (d->m != NULL)
 			rte_pktmbuf_free(d->m);
 		d->m = NULL;
-		d->state = HN_TXD_FREE;
+		d->tag &= ~HN_TXD_POSTED;
 	}
 	txq->agg_idx = -1;
 	txq->spare = UINT32_MAX;

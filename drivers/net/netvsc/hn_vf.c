@@ -49,7 +49,6 @@
 #define HN_VF_SWITCH_MAX_MS	5000u	/* a switch unanswered this long failed */
 #define HN_VF_DRAIN_MS		1000u	/* RX queues must come back short by then */
 #define HN_VF_GATE_WAIT_MS	1000u	/* a burst inside a gate for longer: stuck */
-#define HN_XID_VF_SWITCH	(UINT64_C(1) << 62)
 
 enum { LEAVE_SWITCH, LEAVE_DRAIN };
 
