@@ -453,6 +453,27 @@ test_absent_monitor_and_unknown_numa(void **state)
 	scenario_fini(&s);
 }
 
+/*
+ * A monitor id past the monitor page (the offer's byte, printed by the
+ * kernel unchecked): the device is used, signalled without the monitor.
+ */
+static void
+test_monitor_id_past_the_page_means_no_monitor(void **state)
+{
+	struct hvsim_dev_spec spec;
+	struct scenario s;
+
+	scenario_init(&s);
+	default_spec(&spec, DEV_A, 0);
+	add_device(&s, &spec);
+	assert_int_equal(hvsim_devtree_write_attr(s.bus_root, DEV_A, "monitor_id", "200\n"), 0);
+	guest_run(&s, NULL, "scan", NULL, NULL, NULL);
+	assert_exit_ok(&s);
+	assert_line(&s, "devices=1");
+	assert_line(&s, "device=%s relid=14 monitor=-1 uio=0 numa=0", DEV_A);
+	scenario_fini(&s);
+}
+
 /* One malformed attribute per device; the good device is still probed. */
 static void
 test_malformed_attributes_skip_the_device(void **state)
@@ -463,7 +484,7 @@ test_malformed_attributes_skip_the_device(void **state)
 		{ "class_id", "{not-a-guid}\n" },
 		{ "id", "fourteen\n" },
 		{ "id", "16384\n" },		/* its int page bit would be out of the page */
-		{ "monitor_id", "999\n" },
+		{ "monitor_id", "twelve\n" },
 		{ "numa_node", "-7\n" },
 		{ "device_id", "{0a1b2c3d-0000-4000-8000-0000000000ff}\n" },
 		{ "uio/uio%d/maps/map3/name", "bogus\n" },
@@ -962,6 +983,7 @@ main(void)
 		cmocka_unit_test(test_hot_unplug_and_replug),
 		cmocka_unit_test(test_unbound_device_is_skipped_with_one_line),
 		cmocka_unit_test(test_absent_monitor_and_unknown_numa),
+		cmocka_unit_test(test_monitor_id_past_the_page_means_no_monitor),
 		cmocka_unit_test(test_malformed_attributes_skip_the_device),
 		cmocka_unit_test(test_allow_list_probes_only_the_named_device),
 		cmocka_unit_test(test_block_list_skips_the_named_device),

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include <rte_eal.h>
+#include <rte_cycles.h>
 #include <rte_memzone.h>
 #include <rte_spinlock.h>
 #include <rte_string_fns.h>
@@ -219,14 +220,19 @@ read_attr_ulong(const char *dir, const char *attr, unsigned long max,
 	return parse_ulong(buf, 10, max, out);
 }
 
-/* A channel's monitor id, -1 when it has none (no attribute). */
+/*
+ * A channel's monitor id, -1 when it has none (no attribute) or one past
+ * the monitor page: the offer's id is a byte the kernel prints unchecked,
+ * and a channel without a usable monitor bit is still signalled through
+ * the interrupt page, so an out-of-range id costs nothing but latency.
+ */
 static int
 read_monitor_id(const char *dir, int32_t *id)
 {
 	unsigned long v;
-	int ret = read_attr_ulong(dir, "monitor_id", HV_MONITOR_ID_MAX - 1, &v);
+	int ret = read_attr_ulong(dir, "monitor_id", UINT32_MAX, &v);
 
-	*id = ret == 0 ? (int32_t)v : -1;
+	*id = ret == 0 && v < HV_MONITOR_ID_MAX ? (int32_t)v : -1;
 	return ret == 0 || ret == -ENOENT ? 0 : -EINVAL;
 }
 
@@ -659,6 +665,24 @@ read_channel_info(const char *dir, uint32_t relid, struct vmbus_subchan_info *in
 }
 
 /*
+ * Subchannel opening lists the channels again and again while it waits
+ * for the next one: a malformed directory is reported at most once a
+ * second, not once per listing.
+ */
+static void
+log_malformed_channel(const struct vmbus_device *dev, const char *relid)
+{
+	static uint64_t last_logged;
+	uint64_t now = rte_get_timer_cycles();
+
+	if (last_logged != 0 && now - last_logged < rte_get_timer_hz())
+		return;
+	last_logged = now;
+	VMBUS_LOG(ERR, "device %s: channel %s has malformed attributes: ignored",
+		  dev->name, relid);
+}
+
+/*
  * List the channels of a device whose ring file exists. Returns how many
  * were stored (at most max), or -errno when the directory is unreadable.
  * Malformed channel directories are skipped with a log line.
@@ -686,8 +710,7 @@ vmbus_read_channels(const struct vmbus_device *dev,
 		if (ret == 0)
 			n++;
 		else if (ret != -ENOENT)
-			VMBUS_LOG(ERR, "device %s: channel %s has malformed attributes: ignored",
-				  dev->name, e->d_name);
+			log_malformed_channel(dev, e->d_name);
 	}
 	closedir(d);
 	return (int)n;

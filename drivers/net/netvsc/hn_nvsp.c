@@ -269,12 +269,24 @@ hn_nvsp_attach(struct hn_dev *hn, uint32_t mtu)
 	return ret;
 }
 
+/* Milliseconds left until deadline (timer cycles), at least 1. */
+static unsigned int
+ms_until(uint64_t deadline)
+{
+	uint64_t now = rte_get_timer_cycles();
+
+	if (now >= deadline)
+		return 1;
+	return (unsigned int)RTE_MAX((deadline - now) * 1000 / rte_get_timer_hz(), 1ul);
+}
+
 /* Ask for want subchannels once per session, open those granted. */
 int
 hn_nvsp_subchannels(struct hn_dev *hn, uint32_t want, uint32_t *granted)
 {
 	struct hv_nvsp_subch_resp resp;
 	union hv_nvsp_msg req;
+	uint64_t deadline;
 	uint32_t i;
 	int ret;
 
@@ -297,12 +309,16 @@ hn_nvsp_subchannels(struct hn_dev *hn, uint32_t want, uint32_t *granted)
 			    "of %u)", hn->port_id, resp.status, resp.num_subch, want);
 		return -EPROTO;
 	}
+	/* one deadline for them all: a host offering each subchannel just
+	 * before the previous wait ends must not stretch the total wait to
+	 * num_subch times the timeout */
+	deadline = rte_get_timer_cycles() + rte_get_timer_hz() * hn->args.timeout_s;
 	for (i = 0; i < resp.num_subch; i++) {
 		struct hn_chan *ch = &hn->chans[i + 1];
 		struct vmbus_channel *vc;
 		uint16_t id;
 
-		ret = vmbus_subchan_open(hn->chans[0].vc, &vc, hn->args.timeout_s * 1000u);
+		ret = vmbus_subchan_open(hn->chans[0].vc, &vc, ms_until(deadline));
 		if (ret < 0) {
 			PMD_DRV_LOG(ERR, "port %u: subchannel %u of %u never appeared: %s",
 				    hn->port_id, i + 1, resp.num_subch, strerror(-ret));
@@ -392,7 +408,8 @@ hn_nvsp_inband(struct hn_dev *hn, const uint8_t *msg, uint32_t len)
 	uint32_t type;
 
 	memcpy(&type, msg, sizeof(type));
-	hn->inband_notes++;
+	/* any channel's drainer may be here: one add, not a read-modify-write */
+	__atomic_fetch_add(&hn->inband_notes, 1, __ATOMIC_RELAXED);
 	if (type == HV_NVSP_MSG_VF_ASSOC && len >= sizeof(vf)) {
 		memcpy(&vf, msg, sizeof(vf));
 		__atomic_store_n(&hn->vf.assoc_allocated, vf.allocated != 0, __ATOMIC_RELAXED);
