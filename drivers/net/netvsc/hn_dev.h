@@ -410,6 +410,11 @@ struct hn_vf {
 	uint64_t search_deadline;
 	uint64_t next_try;
 	uint32_t backoff_ms;
+	/* a host flapping the data path or the association: nothing is
+	 * taken again before hold_until (see vf_note_host_flap) */
+	uint64_t last_host_leave;
+	uint64_t hold_until;
+	uint32_t host_flaps;
 	uint64_t owner_id;
 	char dev_name[RTE_DEV_NAME_MAX_LEN];	/* the VF's device */
 	char dev_args[256];		/* its devargs, kept for a re-add */

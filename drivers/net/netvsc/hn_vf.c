@@ -49,6 +49,12 @@
 #define HN_VF_SWITCH_MAX_MS	5000u	/* a switch unanswered this long failed */
 #define HN_VF_DRAIN_MS		1000u	/* RX queues must come back short by then */
 #define HN_VF_GATE_WAIT_MS	1000u	/* a burst inside a gate for longer: stuck */
+/* Host-driven leaves closer together than this are a flap; after
+ * HN_VF_FLAPS_FREE of them in a row each retake waits 10 ms, 20 ms, ...
+ * up to HN_VF_BACKOFF_MAX_MS (a successful switch resets the backoff, so
+ * without this a host could make us restart the VF every few ticks). */
+#define HN_VF_FLAP_WINDOW_MS	1000u
+#define HN_VF_FLAPS_FREE	3u
 
 enum { LEAVE_SWITCH, LEAVE_DRAIN };
 
@@ -1154,6 +1160,26 @@ begin_search(struct hn_dev *hn)
 	hn_vf_set_state(hn, HN_VF_SEARCHING);
 }
 
+/* The host told us to leave the VF (association gone, data path back to
+ * synthetic): count flaps, and hold back the next retake when they come
+ * fast. Real servicing events are seconds apart and are never held. */
+static void
+vf_note_host_flap(struct hn_vf *vf)
+{
+	uint64_t now = now_cycles();
+	uint32_t hold_ms;
+
+	if (vf->last_host_leave != 0 && now - vf->last_host_leave < ms_cycles(HN_VF_FLAP_WINDOW_MS))
+		vf->host_flaps = RTE_MIN(vf->host_flaps + 1, 32u);
+	else
+		vf->host_flaps = 0;
+	vf->last_host_leave = now;
+	if (vf->host_flaps < HN_VF_FLAPS_FREE)
+		return;
+	hold_ms = HN_VF_BACKOFF_MIN_MS << RTE_MIN(vf->host_flaps - HN_VF_FLAPS_FREE, 7u);
+	vf->hold_until = now + ms_cycles(RTE_MIN(hold_ms, HN_VF_BACKOFF_MAX_MS));
+}
+
 /* What the host and the devices said since the last tick. */
 static void
 vf_events(struct hn_dev *hn)
@@ -1175,13 +1201,16 @@ vf_events(struct hn_dev *hn)
 			vf_reason(vf, "no association");
 			hn_vf_set_state(hn, HN_VF_NONE);
 		} else {
+			vf_note_host_flap(vf);
 			vf_leave(hn, true, "no association");
 		}
 	}
 	if (hs != vf->host_synthetic_seen) {
 		vf->host_synthetic_seen = hs;
-		if (vf->state == HN_VF_ACTIVE || vf->state == HN_VF_SWITCHING)
+		if (vf->state == HN_VF_ACTIVE || vf->state == HN_VF_SWITCHING) {
+			vf_note_host_flap(vf);
 			vf_leave(hn, !vf->associated, "host switched to synthetic");
+		}
 	}
 	if (vf->state < HN_VF_ATTACHED)
 		return;
@@ -1269,14 +1298,16 @@ vf_step(struct hn_dev *hn)
 			begin_search(hn);
 		break;
 	case HN_VF_SEARCHING:
-		vf_search(hn);
+		if (now_cycles() >= vf->hold_until)
+			vf_search(hn);
 		break;
 	case HN_VF_ATTACHED:
-		if (hn->started && !vf->recovering && now_cycles() >= vf->next_try)
+		if (hn->started && !vf->recovering && now_cycles() >= vf->next_try &&
+		    now_cycles() >= vf->hold_until)
 			vf_start_rx(hn);
 		break;
 	case HN_VF_RX_ON:
-		if (hn->started && now_cycles() >= vf->next_try)
+		if (hn->started && now_cycles() >= vf->next_try && now_cycles() >= vf->hold_until)
 			vf_switch_to_vf(hn);
 		break;
 	case HN_VF_SWITCHING:
