@@ -1,2 +1,10 @@
 #!/bin/sh
-echo "1..0 # SKIP"
+# SPDX-License-Identifier: BSD-3-Clause
+# meson test fuzz_replay: every fuzz target replays its corpus and
+# regressions and fuzzes 2 seconds, in a clang build next to this one
+# (BUILD-fuzz, built on first use). TAP, one line per target; skipped
+# when clang or its fuzzer runtime is missing.
+root=$1
+build=$2
+HVNET_FUZZ_BUILD=${HVNET_FUZZ_BUILD:-$build-fuzz} exec "$root/tools/fuzz" --tap \
+	--seconds "${HVNET_FUZZ_TEST_SECONDS:-2}"
