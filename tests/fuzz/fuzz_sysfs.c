@@ -12,6 +12,7 @@
  * file is absent), bytes }, then raw text.
  */
 
+#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -63,6 +64,25 @@ mkdirs(const char *path)
 	mkdir(p, 0700);
 }
 
+static int
+remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* The private tree goes when the process exits. */
+static void
+remove_tree(void)
+{
+	char top[sizeof(fuzz_sysfs_root)];
+
+	snprintf(top, sizeof(top), "/dev/shm/hvnet-fuzz-sysfs-%d", (int)getpid());
+	nftw(top, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -92,6 +112,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		snprintf(chan_dir, sizeof(chan_dir), "%s/channels/15", dev_dir);
 		mkdirs(chan_dir);
+		atexit(remove_tree);
 	}
 	which = fuzz_u8(&in);
 	region = fuzz_u8(&in) % HV_UIO_REGION_COUNT;
