@@ -451,7 +451,20 @@ fuzz_dev_drain_all(struct fuzz_dev *d)
 	for (round = 0; round < 64; round++) {
 		uint16_t n = hn_chan_drain(d->hn, d->ch, pkts, RTE_DIM(pkts),
 					   HN_RX_BURST_BUDGET);
+		uint16_t i;
 
+		/* what the application gets must be a sane mbuf chain
+		 * (segment count, lengths, data inside the buffers) */
+		for (i = 0; i < n; i++) {
+			const char *why = NULL;
+
+			if (rte_mbuf_check(pkts[i], 1, &why) != 0 ||
+			    pkts[i]->pkt_len > HN_LRO_PKT_MAX + RTE_ETHER_HDR_LEN) {
+				fprintf(stderr, "fuzz: bad mbuf from the drain: %s (%u bytes)\n",
+					why ? why : "too long", pkts[i]->pkt_len);
+				abort();
+			}
+		}
 		rte_pktmbuf_free_bulk(pkts, n);
 		if (n == 0 && hn_chan_idle(d->ch))
 			break;
