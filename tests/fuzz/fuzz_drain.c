@@ -52,6 +52,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			goto out;
 	if (mode & 4)
 		d->hn->nvsp_state = HN_NVSP_VERSIONED;
+	if (mode & 0x10)
+		fuzz_dev_set_extmbuf(d, true, mode & 0x20 ? 14 : 256);
 	if (mode & 8)
 		hn_chan_drain(d->hn, d->ch, NULL, 0, HN_RX_BURST_BUDGET);
 	fuzz_dev_drain_all(d);

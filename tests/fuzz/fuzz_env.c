@@ -323,8 +323,10 @@ rxq_create(struct hn_dev *hn, struct hn_chan *ch, struct rte_mempool *mp)
 	rxq->scatter = true;
 	rxq->vlan_strip = true;
 	rxq->lro_max = HN_LRO_PKT_MAX;
-	if (hn_rxq_lro_setup(rxq, SOCKET_ID_ANY) != 0)
+	if (hn_rxq_lro_setup(rxq, SOCKET_ID_ANY) != 0 ||
+	    hn_rxq_ext_setup(rxq, SOCKET_ID_ANY) != 0)
 		abort();
+	rxq->copybreak = 256;
 	rxq->started = true;
 	return rxq;
 }
@@ -373,6 +375,12 @@ dev_create(void)
 	hn->rxbuf = rte_zmalloc("rxbuf", FUZZ_RXBUF_BYTES, 4096);
 	hn->rxbuf_len = FUZZ_RXBUF_BYTES;
 	hn->rx_slots = FUZZ_RX_SLOTS;
+	/* frames may be attached in place (fuzz_dev_set_extmbuf): the
+	 * guest pages of the receive buffer, as if physical = virtual */
+	hn->args.rx_extmbuf = true;
+	hn->rxbuf_pfn = calloc(FUZZ_RXBUF_BYTES >> HV_PAGE_SHIFT, sizeof(uint64_t));
+	if (hn->rxbuf_pfn == NULL)
+		abort();
 	hn->chim = rte_zmalloc("chim", FUZZ_CHIM_SECTIONS * FUZZ_CHIM_SECTION, 4096);
 	hn->chim_len = FUZZ_CHIM_SECTIONS * FUZZ_CHIM_SECTION;
 	hn->chim_section_size = FUZZ_CHIM_SECTION;
@@ -384,6 +392,8 @@ dev_create(void)
 	hn->mtu = 1500;
 	if (hn->rxbuf == NULL || hn->chim == NULL)
 		abort();
+	for (unsigned int i = 0; i < FUZZ_RXBUF_BYTES >> HV_PAGE_SHIFT; i++)
+		hn->rxbuf_pfn[i] = ((uintptr_t)hn->rxbuf >> HV_PAGE_SHIFT) + i;
 	d->hn = hn;
 	d->ch = &hn->chans[0];
 	d->vc = fake_chan_create(FUZZ_RING_BYTES);
@@ -440,6 +450,14 @@ fuzz_dev_reset(struct fuzz_dev *d)
 	memset(&d->hn->ctl, 0, sizeof(d->hn->ctl));
 	d->hn->nvsp_state = HN_NVSP_READY;
 	d->hn->rxbuf_len = FUZZ_RXBUF_BYTES;
+	fuzz_dev_set_extmbuf(d, false, 256);
+}
+
+void
+fuzz_dev_set_extmbuf(struct fuzz_dev *d, bool on, uint32_t copybreak)
+{
+	d->rxq->extmbuf = on;
+	d->rxq->copybreak = copybreak;
 }
 
 void
@@ -479,6 +497,13 @@ fuzz_dev_check_idle(struct fuzz_dev *d)
 	hn_rxq_flush(d->rxq);
 	hn_lro_drop(d->rxq->lro);
 	hn_txq_reclaim_all(d->txq);
+	/* completions of attached frames, left by their free callbacks */
+	hn_chan_drain(d->hn, d->ch, NULL, 0, HN_RX_BURST_BUDGET);
+	if (rte_ring_count(d->rxq->ext_free) != d->rxq->nb_desc) {
+		fprintf(stderr, "fuzz: %u of %u attach descriptors not back\n",
+			d->rxq->nb_desc - rte_ring_count(d->rxq->ext_free), d->rxq->nb_desc);
+		abort();
+	}
 	if (fuzz_pool_avail(d->pool) != FUZZ_POOL_MBUFS) {
 		fprintf(stderr, "fuzz: %u of %u mbufs not back in the pool\n",
 			FUZZ_POOL_MBUFS - fuzz_pool_avail(d->pool), FUZZ_POOL_MBUFS);

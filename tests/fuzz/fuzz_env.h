@@ -10,6 +10,7 @@
 #ifndef FUZZ_ENV_H
 #define FUZZ_ENV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -48,6 +49,8 @@ struct fuzz_dev {
 struct fuzz_dev *fuzz_dev_get(void);
 /* Rings emptied, state and counters of the last input forgotten. */
 void fuzz_dev_reset(struct fuzz_dev *d);
+/* Frames above copybreak attached in place (rx_extmbuf_enable), or not. */
+void fuzz_dev_set_extmbuf(struct fuzz_dev *d, bool on, uint32_t copybreak);
 /* Drain until nothing more comes (bounded), freeing every frame. */
 void fuzz_dev_drain_all(struct fuzz_dev *d);
 /* After an input: every frame and descriptor back, every mbuf in the

@@ -6,7 +6,9 @@
  * completions and status indications that arrive the same way. The
  * input is the receive buffer; one transfer packet gives the host's
  * ranges over it. The control mailbox is armed or not, as the first
- * byte says, so that completions reach it too.
+ * byte says, so that completions reach it too; frames are copied or
+ * attached in place (rx_extmbuf_enable) with a small or the default
+ * copybreak.
  * Input: u8 mode, u8 ranges (1..8), u16 range lengths, then the buffer.
  */
 
@@ -46,6 +48,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	d->rxq->vlan_strip = mode & 0x10;
 	d->rxq->scatter = !(mode & 0x20);
+	if (mode & 0x04)	/* attached in place, copybreak small or default */
+		fuzz_dev_set_extmbuf(d, true, mode & 0x08 ? 14 : 256);
 	if (mode & 0x40)
 		hn_ctl_arm(d->hn, HN_CTL_RNDIS, 1, armed_types[mode & 3]);
 	fuzz_host_xfer(d, 7, HV_RXBUF_XFER_PAGESET_ID, r, n);
