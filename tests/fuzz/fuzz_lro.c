@@ -7,7 +7,7 @@
  * bytes (the headers LRO parses and rewrites, the payload) and their
  * order, ids and flags are the input's: chains that start without a
  * first, end without a last, change id, overflow the packet limit.
- * Input: u8 frags, u8 split, then per fragment { u8 flag, u8 id,
+ * Input: u8 frags (low 5 bits) and max_lro_pkt_size (high 3), u8 split, then per fragment { u8 flag, u8 id,
  * u16 length, bytes }.
  */
 
@@ -49,8 +49,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t frag[4096];
 	uint32_t i, n, split, off = 0;
 
+	static const uint32_t lro_max[8] = {
+		HN_LRO_PKT_MAX, 1514, 2000, 3000, 4000, 6000, 9000, 16000,
+	};
+	uint8_t first;
+
 	fuzz_dev_reset(d);
-	n = fuzz_u8(&in) % FRAGS_MAX + 1;
+	first = fuzz_u8(&in);
+	n = (first & 31u) % FRAGS_MAX + 1;
+	/* the application's max_lro_pkt_size: longer packets are cut */
+	d->rxq->lro_max = lro_max[first >> 5];
 	split = fuzz_u8(&in) % (n + 1);
 	for (i = 0; i < n; i++) {
 		uint8_t flag = fuzz_u8(&in);
@@ -75,5 +83,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_host_xfer(d, 2, HV_RXBUF_XFER_PAGESET_ID, r + split, n - split);
 	fuzz_dev_drain_all(d);
 	fuzz_dev_check_idle(d);
+	d->rxq->lro_max = HN_LRO_PKT_MAX;
 	return 0;
 }

@@ -289,6 +289,25 @@ seeds_rndis_pkt(struct out *o)
 	put(o, buf, len);
 	save("fuzz_rndis_pkt", "three-frames-staged", o);
 
+	{
+		uint8_t f[256];
+		const uint32_t ppis[] = { HV_RNDIS_PPI_CSUM, HV_RNDIS_RXCSUM_IP_INVALID };
+		uint32_t flen = tcp_frame(f, 40);
+
+		f[14 + 10] = 0xde;	/* a wrong IPv4 checksum to recompute */
+		len = packet_msg(buf, f, flen, 1, ppis);
+		put8(o, 0);
+		put8(o, 0);
+		put16(o, (uint16_t)len);
+		put(o, buf, len);
+		save("fuzz_rndis_pkt", "ip-csum-invalid", o);
+		put8(o, 0x04 | 0x08);	/* attached in place, copybreak 14 */
+		put8(o, 0);
+		put16(o, (uint16_t)len);
+		put(o, buf, len);
+		save("fuzz_rndis_pkt", "ip-csum-invalid-attached", o);
+	}
+
 	len = init_cmplt(buf, 1);
 	put8(o, 0x40);
 	put8(o, 0);
@@ -315,7 +334,7 @@ seeds_rndis_pkt(struct out *o)
 static void
 seeds_lro(struct out *o)
 {
-	uint8_t f[4096];
+	static uint8_t f[16384];
 	uint32_t len = tcp_frame(f, 3000), off = 0, i;
 	const uint32_t cut[] = { 1000, 1000, len - 2000 };
 	const uint8_t flags[] = {
@@ -336,6 +355,19 @@ seeds_lro(struct out *o)
 		}
 		save("fuzz_lro", split ? "chain-split" : "chain-one-xfer", o);
 	}
+	/* eight fragments of 1400 bytes, max_lro_pkt_size 3000: cut in pieces */
+	len = tcp_frame(f, 8 * 1400 - 54);
+	put8(o, 7 | 3u << 5);
+	put8(o, 8);
+	for (i = 0, off = 0; i < 8; i++) {
+		put8(o, HV_RNDIS_PKTINFO_SUBALLOC | (i == 0 ? HV_RNDIS_PKTINFO_FIRST_FRAG : 0) |
+			(i == 7 ? HV_RNDIS_PKTINFO_LAST_FRAG : 0));
+		put8(o, 9);
+		put16(o, 1400);
+		put(o, f + off, 1400);
+		off += 1400;
+	}
+	save("fuzz_lro", "chain-cut-in-pieces", o);
 }
 
 static void
