@@ -451,6 +451,13 @@ fuzz_dev_reset(struct fuzz_dev *d)
 	d->hn->nvsp_state = HN_NVSP_READY;
 	d->hn->rxbuf_len = FUZZ_RXBUF_BYTES;
 	fuzz_dev_set_extmbuf(d, false, 256);
+	/* free descriptors in their first order again: an input must do
+	 * the same thing whatever ran before it (libFuzzer replays) */
+	if (hn_txq_bind(d->hn, d->txq, 1) != 0)
+		abort();
+	hn_rxq_ext_release(d->rxq);
+	if (hn_rxq_ext_setup(d->rxq, SOCKET_ID_ANY) != 0)
+		abort();
 }
 
 void
