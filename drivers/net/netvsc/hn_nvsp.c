@@ -41,6 +41,22 @@ nvsp_post(struct hn_dev *hn, const union hv_nvsp_msg *msg)
 	return ret;
 }
 
+/* The parse half of a request: the answer buf[len] must be of type
+ * resp_type and at least resp_min bytes; copied to resp (at most
+ * resp_max). *type: the answer's type, 0 when too short to have one. */
+int
+hn_nvsp_parse_resp(const uint8_t *buf, uint32_t len, uint32_t resp_type, void *resp,
+		   uint32_t resp_min, uint32_t resp_max, uint32_t *type)
+{
+	*type = 0;
+	if (len >= sizeof(*type))
+		memcpy(type, buf, sizeof(*type));
+	if (len < resp_min || *type != resp_type)
+		return -EPROTO;
+	memcpy(resp, buf, RTE_MIN(len, resp_max));
+	return 0;
+}
+
 /*
  * Send an NVSP request and wait for its completion, of type resp_type and
  * at least resp_min bytes (copied to resp, at most resp_max).
@@ -69,16 +85,12 @@ nvsp_request(struct hn_dev *hn, const union hv_nvsp_msg *req, uint32_t resp_type
 	ret = hn_ctl_wait(hn, what);
 	if (ret < 0)
 		return ret;
-	type = 0;
-	if (hn->ctl.len >= sizeof(type))
-		memcpy(&type, hn->ctl.buf, sizeof(type));
-	if (hn->ctl.len < resp_min || type != resp_type) {
+	ret = hn_nvsp_parse_resp(hn->ctl.buf, hn->ctl.len, resp_type, resp, resp_min, resp_max,
+				 &type);
+	if (ret < 0)
 		PMD_DRV_LOG(ERR, "port %u: NVSP message %u answered with type %u, %u bytes",
 			    hn->port_id, req->type, type, hn->ctl.len);
-		return -EPROTO;
-	}
-	memcpy(resp, hn->ctl.buf, RTE_MIN(hn->ctl.len, resp_max));
-	return 0;
+	return ret;
 }
 
 static int
@@ -184,21 +196,51 @@ nvsp_connect_buf(struct hn_dev *hn, const struct vmbus_region *r, uint32_t type,
 	return nvsp_request(hn, &req, type + 1, resp, resp_min, resp_max);
 }
 
+/* The host's answer to RXBUF_CONN for a buffer of size bytes: 0 when it
+ * carves the buffer into slots that fit it, else -EPROTO. */
+int
+hn_nvsp_rxbuf_resp_valid(const struct hv_nvsp_rxbuf_conn_resp *resp, uint64_t size)
+{
+	const struct hv_nvsp_rxbuf_section *s = &resp->sections[0];
+
+	if (resp->status != HV_NVSP_STATUS_SUCCESS || resp->num_sections != 1 ||
+	    s->sub_alloc_size == 0 || s->num_sub_allocs == 0 ||
+	    (uint64_t)s->offset + (uint64_t)s->sub_alloc_size * s->num_sub_allocs > size)
+		return -EPROTO;
+	return 0;
+}
+
+/* The host's answer to CHIM_CONN for a buffer of size bytes. */
+int
+hn_nvsp_chim_resp_valid(const struct hv_nvsp_chim_conn_resp *resp, uint64_t size)
+{
+	if (resp->status != HV_NVSP_STATUS_SUCCESS || resp->section_size < 68 ||
+	    resp->section_size % 4 != 0 || resp->section_size > size / 2)
+		return -EPROTO;
+	return 0;
+}
+
+/* The host's answer to a subchannel request for want channels. */
+int
+hn_nvsp_subch_resp_valid(const struct hv_nvsp_subch_resp *resp, uint32_t want)
+{
+	if (resp->status != HV_NVSP_STATUS_SUCCESS || resp->num_subch > want)
+		return -EPROTO;
+	return 0;
+}
+
 /* The receive buffer: the host carves it into slots and says how. */
 static int
 nvsp_connect_rxbuf(struct hn_dev *hn)
 {
 	const struct vmbus_region *r = &hn->vdev->regions[HV_UIO_RECV_BUF];
 	struct hv_nvsp_rxbuf_conn_resp resp;
-	const struct hv_nvsp_rxbuf_section *s = &resp.sections[0];
 	int ret = nvsp_connect_buf(hn, r, HV_NVSP_MSG_RXBUF_CONN, HV_NVSP_RXBUF_ID, &resp,
 				   HV_NVSP_RXBUF_CONN_RESP_MIN, sizeof(resp));
 
 	if (ret < 0)
 		return ret;
-	if (resp.status != HV_NVSP_STATUS_SUCCESS || resp.num_sections != 1 ||
-	    s->sub_alloc_size == 0 || s->num_sub_allocs == 0 ||
-	    (uint64_t)s->offset + (uint64_t)s->sub_alloc_size * s->num_sub_allocs > r->size) {
+	if (hn_nvsp_rxbuf_resp_valid(&resp, r->size) < 0) {
 		PMD_DRV_LOG(ERR, "port %u: receive buffer refused or malformed answer "
 			    "(status %u, %u sections)", hn->port_id, resp.status,
 			    resp.num_sections);
@@ -206,7 +248,7 @@ nvsp_connect_rxbuf(struct hn_dev *hn)
 	}
 	hn->rxbuf = r->addr;
 	hn->rxbuf_len = r->size;
-	hn->rx_slots = s->num_sub_allocs;
+	hn->rx_slots = resp.sections[0].num_sub_allocs;
 	nvsp_set_state(hn, HN_NVSP_BUFFERS);
 	if (hn->args.rx_extmbuf && rxbuf_map_pages(hn) < 0)
 		PMD_DRV_LOG(WARNING, "port %u: receive buffer pages not translatable: "
@@ -225,8 +267,7 @@ nvsp_connect_chim(struct hn_dev *hn)
 
 	if (ret < 0)
 		return ret;
-	if (resp.status != HV_NVSP_STATUS_SUCCESS || resp.section_size < 68 ||
-	    resp.section_size % 4 != 0 || resp.section_size > r->size / 2) {
+	if (hn_nvsp_chim_resp_valid(&resp, r->size) < 0) {
 		PMD_DRV_LOG(ERR, "port %u: send buffer refused (status %u, section size %u)",
 			    hn->port_id, resp.status, resp.section_size);
 		return -EPROTO;
@@ -304,7 +345,7 @@ hn_nvsp_subchannels(struct hn_dev *hn, uint32_t want, uint32_t *granted)
 			   sizeof(resp));
 	if (ret < 0)
 		return ret;
-	if (resp.status != HV_NVSP_STATUS_SUCCESS || resp.num_subch > want) {
+	if (hn_nvsp_subch_resp_valid(&resp, want) < 0) {
 		PMD_DRV_LOG(ERR, "port %u: subchannel request failed (status %u, granted %u "
 			    "of %u)", hn->port_id, resp.status, resp.num_subch, want);
 		return -EPROTO;

@@ -86,6 +86,40 @@ static_assert(HV_RNDIS_QUERY_INFO_OFFSET == HV_RNDIS_SET_INFO_OFFSET, "info offs
 #define HN_RNDIS_QUERY_IN_MAX	64u	/* input of a query */
 #define HN_RNDIS_SET_IN_MAX	1024u	/* data of a set */
 
+/* The parse half of a QUERY or SET: the completion buf[len] and its status. */
+int
+hn_rndis_parse_oid_cmplt(const uint8_t *buf, uint32_t len, bool query, uint32_t *status)
+{
+	struct hv_rndis_set_cmplt c;
+
+	if (len < (query ? sizeof(struct hv_rndis_query_cmplt) : sizeof(c)))
+		return -EPROTO;
+	memcpy(&c, buf, sizeof(c));
+	*status = c.status;
+	return 0;
+}
+
+/* The parse half of a successful QUERY: its data, at least out_min bytes,
+ * copied to out (at most out_max; *out_len, when asked, says how many). */
+int
+hn_rndis_parse_query_cmplt(const uint8_t *buf, uint32_t len, void *out, uint32_t out_min,
+			   uint32_t out_max, uint32_t *out_len)
+{
+	struct hv_rndis_query_cmplt c;
+
+	if (len < sizeof(c))
+		return -EPROTO;
+	memcpy(&c, buf, sizeof(c));
+	/* the offset counts from rid (byte 8); data must stay inside */
+	if (c.info_len < out_min || c.info_offset < HV_RNDIS_QUERY_CMPLT_INFO_OFFSET ||
+	    (uint64_t)HV_RNDIS_OFFSET_BASE + c.info_offset + c.info_len > len)
+		return -EPROTO;
+	memcpy(out, buf + HV_RNDIS_OFFSET_BASE + c.info_offset, RTE_MIN(c.info_len, out_max));
+	if (out_len != NULL)
+		*out_len = RTE_MIN(c.info_len, out_max);
+	return 0;
+}
+
 /*
  * Send a QUERY or SET (type) of oid with in[in_len] and wait for its
  * completion, left in hn->ctl; *status is the completion's. `what`
@@ -98,7 +132,6 @@ rndis_oid_call(struct hn_dev *hn, uint32_t type, uint32_t oid, const void *in,
 	uint8_t req[sizeof(struct hv_rndis_set_msg) + HN_RNDIS_SET_IN_MAX];
 	struct hv_rndis_set_msg *m = (void *)req;
 	bool query = type == HV_RNDIS_QUERY_MSG;
-	struct hv_rndis_set_cmplt c;
 	int ret;
 
 	if (in_len > (query ? HN_RNDIS_QUERY_IN_MAX : HN_RNDIS_SET_IN_MAX))
@@ -117,11 +150,7 @@ rndis_oid_call(struct hn_dev *hn, uint32_t type, uint32_t oid, const void *in,
 			 query ? HV_RNDIS_QUERY_CMPLT : HV_RNDIS_SET_CMPLT, what);
 	if (ret < 0)
 		return ret;
-	if (hn->ctl.len < (query ? sizeof(struct hv_rndis_query_cmplt) : sizeof(c)))
-		return -EPROTO;
-	memcpy(&c, hn->ctl.buf, sizeof(c));
-	*status = c.status;
-	return 0;
+	return hn_rndis_parse_oid_cmplt(hn->ctl.buf, hn->ctl.len, query, status);
 }
 
 static int
@@ -135,19 +164,14 @@ rndis_query(struct hn_dev *hn, uint32_t oid, const void *in, uint32_t in_len,
 
 	if (ret < 0 || status != HV_RNDIS_STATUS_SUCCESS)
 		return ret < 0 ? ret : -EIO;
-	memcpy(&c, hn->ctl.buf, sizeof(c));
-	/* the offset counts from rid (byte 8); data must stay inside */
-	if (c.info_len < out_min || c.info_offset < HV_RNDIS_QUERY_CMPLT_INFO_OFFSET ||
-	    (uint64_t)HV_RNDIS_OFFSET_BASE + c.info_offset + c.info_len > hn->ctl.len) {
+	ret = hn_rndis_parse_query_cmplt(hn->ctl.buf, hn->ctl.len, out, out_min, out_max,
+					 out_len);
+	if (ret < 0) {
+		memcpy(&c, hn->ctl.buf, sizeof(c));
 		PMD_DRV_LOG(ERR, "port %u: %s: malformed answer (%u bytes at %u)",
 			    hn->port_id, what, c.info_len, c.info_offset);
-		return -EPROTO;
 	}
-	memcpy(out, hn->ctl.buf + HV_RNDIS_OFFSET_BASE + c.info_offset,
-	       RTE_MIN(c.info_len, out_max));
-	if (out_len != NULL)
-		*out_len = RTE_MIN(c.info_len, out_max);
-	return 0;
+	return ret;
 }
 
 static int
@@ -165,6 +189,30 @@ rndis_set(struct hn_dev *hn, uint32_t oid, const void *data, uint32_t len)
 	return ret;
 }
 
+/* The parse half of INITIALIZE: the completion buf[len] sets the
+ * aggregation limits; -EIO (with *status) when it says no. */
+int
+hn_rndis_parse_init_cmplt(struct hn_dev *hn, const uint8_t *buf, uint32_t len,
+			  uint32_t *status)
+{
+	struct hv_rndis_init_cmplt c;
+
+	memset(&c, 0, sizeof(c));
+	memcpy(&c, buf, RTE_MIN(len, (uint32_t)sizeof(c)));
+	*status = c.status;
+	if (len < HV_RNDIS_INIT_CMPLT_MIN_LEN || c.status != HV_RNDIS_STATUS_SUCCESS)
+		return -EIO;
+	/* aggregation limits: sane values or no aggregation at all */
+	hn->agg_max_pkts = c.max_pkts_per_msg ? RTE_MIN(c.max_pkts_per_msg, 64u) : 1;
+	hn->agg_max_bytes = c.max_xfer_size;
+	hn->agg_align = c.align_factor <= 12 ? 1u << c.align_factor : 0;
+	if (hn->agg_align < 4) {
+		hn->agg_max_pkts = 1;	/* no sane alignment: never pack two */
+		hn->agg_align = 4;
+	}
+	return 0;
+}
+
 static int
 rndis_init(struct hn_dev *hn)
 {
@@ -175,7 +223,7 @@ rndis_init(struct hn_dev *hn)
 		.ver_minor = HV_RNDIS_VERSION_MINOR,
 		.max_xfer_size = HV_RNDIS_INIT_MAX_XFER_SIZE,
 	};
-	struct hv_rndis_init_cmplt c;
+	uint32_t status;
 	int ret;
 
 	m.rid = next_rid(hn);
@@ -183,20 +231,11 @@ rndis_init(struct hn_dev *hn)
 			 "RNDIS initialize");
 	if (ret < 0)
 		return ret;
-	memset(&c, 0, sizeof(c));
-	memcpy(&c, hn->ctl.buf, RTE_MIN(hn->ctl.len, (uint32_t)sizeof(c)));
-	if (hn->ctl.len < HV_RNDIS_INIT_CMPLT_MIN_LEN || c.status != HV_RNDIS_STATUS_SUCCESS) {
+	ret = hn_rndis_parse_init_cmplt(hn, hn->ctl.buf, hn->ctl.len, &status);
+	if (ret < 0) {
 		PMD_DRV_LOG(ERR, "port %u: RNDIS initialize failed: status %#x", hn->port_id,
-			    c.status);
-		return -EIO;
-	}
-	/* aggregation limits: sane values or no aggregation at all */
-	hn->agg_max_pkts = c.max_pkts_per_msg ? RTE_MIN(c.max_pkts_per_msg, 64u) : 1;
-	hn->agg_max_bytes = c.max_xfer_size;
-	hn->agg_align = c.align_factor <= 12 ? 1u << c.align_factor : 0;
-	if (hn->agg_align < 4) {
-		hn->agg_max_pkts = 1;	/* no sane alignment: never pack two */
-		hn->agg_align = 4;
+			    status);
+		return ret;
 	}
 	rndis_set_state(hn, HN_RNDIS_INITIALISED);
 	return 0;
@@ -252,12 +291,20 @@ rndis_query_offload_caps(struct hn_dev *hn)
 	memset(&caps, 0, sizeof(caps));
 	if (rndis_query(hn, HV_OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES, &in, sizeof(in),
 			&caps, HV_NDIS_OFFLOAD_SIZE_REV1, sizeof(caps), &len) < 0 ||
-	    caps.hdr.type != HV_NDIS_OBJTYPE_OFFLOAD || caps.hdr.rev < HV_NDIS_OFFLOAD_REV_1 ||
-	    caps.hdr.size < HV_NDIS_OFFLOAD_SIZE_REV1) {
+	    hn_rndis_parse_offload_caps(hn, &caps, len) < 0)
 		PMD_DRV_LOG(NOTICE, "port %u: no offload capabilities from the host",
 			    hn->port_id);
-		return;
-	}
+}
+
+/* The parse half of the offload query: caps, of which len bytes came. */
+int
+hn_rndis_parse_offload_caps(struct hn_dev *hn, const struct hv_ndis_offload *c, uint32_t len)
+{
+	const struct hv_ndis_offload caps = *c;
+
+	if (caps.hdr.type != HV_NDIS_OBJTYPE_OFFLOAD || caps.hdr.rev < HV_NDIS_OFFLOAD_REV_1 ||
+	    caps.hdr.size < HV_NDIS_OFFLOAD_SIZE_REV1)
+		return -EPROTO;
 	hn->csum_tx4 = caps.csum.ip4_tx_csum;
 	hn->csum_rx4 = caps.csum.ip4_rx_csum;
 	hn->csum_tx6 = caps.csum.ip6_tx_csum;
@@ -271,6 +318,7 @@ rndis_query_offload_caps(struct hn_dev *hn)
 	hn->rsc_caps = hn->nvsp_ver >= HV_NVSP_PROTO_V61 &&
 		       caps.hdr.rev >= HV_NDIS_OFFLOAD_REV_3 &&
 		       len >= HV_NDIS_OFFLOAD_SIZE_REV3 && caps.rsc.ip4 && caps.rsc.ip6;
+	return 0;
 }
 
 static void
@@ -289,15 +337,25 @@ rndis_query_rss_caps(struct hn_dev *hn)
 		return;	/* vRSS needs NDIS 6.20+, which comes with NVSP 5 */
 	memset(&caps, 0, sizeof(caps));
 	if (rndis_query(hn, HV_OID_GEN_RECEIVE_SCALE_CAPABILITIES, &in, sizeof(in), &caps,
-			HV_NDIS_RSS_CAPS_SIZE_REV1, sizeof(caps), NULL) < 0 ||
-	    caps.hdr.type != HV_NDIS_OBJTYPE_RSS_CAPS || caps.num_rx_queues == 0)
-		return;
+			HV_NDIS_RSS_CAPS_SIZE_REV1, sizeof(caps), NULL) == 0)
+		hn_rndis_parse_rss_caps(hn, &caps);
+}
+
+/* The parse half of the RSS capabilities query. */
+int
+hn_rndis_parse_rss_caps(struct hn_dev *hn, const struct hv_ndis_rss_caps *c)
+{
+	const struct hv_ndis_rss_caps caps = *c;
+
+	if (caps.hdr.type != HV_NDIS_OBJTYPE_RSS_CAPS || caps.num_rx_queues == 0)
+		return -EPROTO;
 	hn->rss_caps = caps.caps;
 	hn->rss_max_queues = RTE_MIN(caps.num_rx_queues, HN_MAX_QUEUES);
 	if (caps.hdr.rev >= HV_NDIS_RSS_CAPS_REV_2 && caps.num_indir_entries != 0 &&
 	    caps.num_indir_entries != HN_RSS_RETA_SIZE)
 		PMD_DRV_LOG(NOTICE, "port %u: host reports %u indirection entries, using %u",
 			    hn->port_id, caps.num_indir_entries, HN_RSS_RETA_SIZE);
+	return 0;
 }
 
 /* INIT, filter cleared, then what the device is (§D.2 steps 8-17). */

@@ -34,6 +34,19 @@ int hn_rndis_set_rss(struct hn_dev *hn, uint32_t nqueues);
 /* Sink: an INDICATE_STATUS met by a channel's drainer (hn_rx.c). */
 void hn_rndis_status(struct hn_dev *hn, const uint8_t *msg, uint32_t len);
 
+/* The parse halves of the control requests: pure functions of the host's
+ * completion (tests/fuzz calls them directly). */
+struct hv_ndis_offload;
+struct hv_ndis_rss_caps;
+int hn_rndis_parse_init_cmplt(struct hn_dev *hn, const uint8_t *buf, uint32_t len,
+			      uint32_t *status);
+int hn_rndis_parse_oid_cmplt(const uint8_t *buf, uint32_t len, bool query, uint32_t *status);
+int hn_rndis_parse_query_cmplt(const uint8_t *buf, uint32_t len, void *out, uint32_t out_min,
+			       uint32_t out_max, uint32_t *out_len);
+int hn_rndis_parse_offload_caps(struct hn_dev *hn, const struct hv_ndis_offload *caps,
+				uint32_t len);
+int hn_rndis_parse_rss_caps(struct hn_dev *hn, const struct hv_ndis_rss_caps *caps);
+
 /* Up-call: the link changed (any draining thread); ethdev tells the
  * application (hn_ethdev.c). */
 void hn_linkstatus_callback(struct hn_dev *hn);

@@ -198,7 +198,7 @@ rx_attach(struct hn_rxq *rxq, struct hn_chan *ch, struct hn_xfer *x, uint8_t *da
 	struct rte_mbuf *m;
 
 	if (e == NULL) {
-		uint32_t idx;
+		uint32_t idx = 0;	/* set by the dequeue; gcc cannot tell */
 
 		if (rte_ring_sc_dequeue_elem(rxq->ext_free, &idx, sizeof(idx)) != 0) {
 			rxq->stats.ext_exhausted++;
@@ -285,8 +285,10 @@ rx_frame(struct hn_chan *ch, struct hn_xfer *x, uint8_t *msg, uint32_t len)
 	if (unlikely(x->lro))
 		hn_lro_break(rxq, x, "a whole frame between its fragments");
 	m = NULL;
+	/* a frame the host put at an odd address is copied: the application
+	 * reads its headers as 16-bit fields (rte_ether_hdr is 2-aligned) */
 	if (rxq->extmbuf && h.data_len > rxq->copybreak && h.data_len <= UINT16_MAX &&
-	    (rxq->vlan_strip || !(info.have & HN_RXI_VLAN)))
+	    ((uintptr_t)data & 1) == 0 && (rxq->vlan_strip || !(info.have & HN_RXI_VLAN)))
 		m = rx_attach(rxq, ch, x, data, h.data_len);
 	if (m == NULL)
 		m = rx_copy(rxq, data, h.data_len);
