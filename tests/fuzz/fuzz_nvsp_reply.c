@@ -49,7 +49,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_host_packet(d, HV_PKT_COMPLETION, xid, payload, plen);
 	fuzz_dev_drain_all(d);
 	hn->ctl.vf_switch_xid = 0;
-	if (!__atomic_load_n(&hn->ctl.done, __ATOMIC_ACQUIRE) || hn->ctl.kind != HN_CTL_NVSP)
+	if (HN_CTL_PHASE(__atomic_load_n(&hn->ctl.state, __ATOMIC_ACQUIRE)) != HN_CTL_DONE ||
+	    hn->ctl.kind != HN_CTL_NVSP)
 		goto out;
 	memset(&resp, 0, sizeof(resp));
 	if (hn_nvsp_parse_resp(hn->ctl.buf, hn->ctl.len, types[kind & 3], &resp,

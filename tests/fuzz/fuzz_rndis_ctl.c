@@ -67,7 +67,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			  (uint32_t)msg[10] << 16 | (uint32_t)msg[11] << 24 : 0;
 	hn_ctl_arm(hn, HN_CTL_RNDIS, what & 0x80 ? rid + 1 : rid, types[what & 3]);
 	hn_ctl_deliver_rndis(&hn->ctl, msg, len, types[(what >> 2) & 3]);
-	if (hn->ctl.done) {
+	if (HN_CTL_PHASE(__atomic_load_n(&hn->ctl.state, __ATOMIC_ACQUIRE)) == HN_CTL_DONE) {
 		memcpy(msg, hn->ctl.buf, hn->ctl.len);
 		len = hn->ctl.len;
 	}
