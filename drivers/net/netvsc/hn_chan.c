@@ -203,14 +203,14 @@ chan_inband(struct hn_dev *hn, struct hn_chan *ch, const struct hv_ring_pkt *pkt
 	hn_nvsp_inband(hn, (const uint8_t *)pkt->data + hlen, pkt->len - hlen);
 }
 
-static inline void
+/* Returns the work the packet was: 1, or the ranges of a transfer packet. */
+static inline unsigned int
 chan_dispatch(struct hn_dev *hn, struct hn_chan *ch, struct hn_sink *sink,
 	      const struct hv_ring_pkt *pkt)
 {
 	switch (pkt->desc.type) {
 	case HV_PKT_DATA_XFER_PAGES:
-		hn_rx_xfer(hn, ch, sink, pkt);
-		break;
+		return hn_rx_xfer(hn, ch, sink, pkt);
 	case HV_PKT_COMPLETION:
 		chan_completion(hn, ch, pkt);
 		break;
@@ -221,6 +221,7 @@ chan_dispatch(struct hn_dev *hn, struct hn_chan *ch, struct hn_sink *sink,
 		ch->bad_packets++;
 		break;
 	}
+	return 1;
 }
 
 /*
@@ -265,7 +266,8 @@ chan_prefetch_next(const struct hn_dev *hn, const struct hn_chan *ch,
 #define HN_STAGING_HEADROOM	64u
 
 /*
- * Drain channel ch: at most `budget` packets, stopping early once the
+ * Drain channel ch: at most `budget` work (packets, or the frames of a
+ * transfer packet: a packet of many ranges costs as many), stopping early once the
  * burst array (pkts, max) is full, or, with keep_frames, before a transfer
  * packet whose frames the staging ring might not hold. Returns the frames
  * put in pkts. Does nothing if another thread is draining the channel now.
@@ -293,9 +295,8 @@ chan_drain(struct hn_dev *hn, struct hn_chan *ch, struct rte_mbuf **pkts, uint16
 		    rte_ring_free_count(ch->rxq->staging) < HN_STAGING_HEADROOM)
 			break;
 		chan_prefetch_next(hn, ch, &pkt);
-		chan_dispatch(hn, ch, pkts == NULL ? NULL : &sink, &pkt);
+		done += chan_dispatch(hn, ch, pkts == NULL ? NULL : &sink, &pkt);
 		vmbus_chan_consume(ch->vc, pkt.len);
-		done++;
 	}
 	if (done > 0) {
 		vmbus_chan_rx_commit(ch->vc);

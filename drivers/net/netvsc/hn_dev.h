@@ -59,7 +59,11 @@ extern int hn_logtype_driver;
 #define HN_LRO_PKT_MAX		(UINT16_MAX + HN_FRAME_OVERHEAD)
 #define HN_CTL_MSG_MAX		HV_RNDIS_CTRL_MSG_MAX
 #define HN_RX_MBUF_CACHE	64u	/* mbufs taken from the pool at once */
-#define HN_RX_BURST_BUDGET	256u	/* VMBus packets parsed per drain */
+#define HN_RX_BURST_BUDGET	256u	/* work per drain: VMBus packets, or ranges of one */
+/* Ranges of one transfer packet: the protocol documents at most 562 (RSC);
+ * room for a host past that, whose chain hn_lro.c then reports as such */
+#define HN_RX_RANGES_MAX	1024u
+#define HN_RX_SEGS_MAX		UINT16_MAX	/* mbuf nb_segs counts no more */
 #define HN_TX_HDR_SIZE		128u	/* RNDIS header + PPIs of a GPA send */
 #define HN_TX_FREE_BATCH	64u	/* sent-by-copy mbufs freed at once */
 #define HN_TX_IDX_BATCH		32u	/* descriptors taken or given back at once */

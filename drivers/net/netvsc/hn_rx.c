@@ -98,7 +98,9 @@ rx_copy(struct hn_rxq *rxq, const uint8_t *data, uint32_t len)
 		head->pkt_len = len;
 		return head;
 	}
-	if (!rxq->scatter) {
+	/* a chain of more segments than nb_segs counts is no frame either */
+	if (!rxq->scatter || rxq->buf_size == 0 ||
+	    len / rxq->buf_size >= HN_RX_SEGS_MAX) {
 		rxq->stats.too_long++;
 		rte_pktmbuf_free(head);
 		return NULL;
@@ -113,6 +115,11 @@ rx_copy(struct hn_rxq *rxq, const uint8_t *data, uint32_t len)
 		len -= take;
 		if (len == 0)
 			return head;
+		if (unlikely(head->nb_segs == HN_RX_SEGS_MAX)) {
+			rxq->stats.too_long++;
+			rte_pktmbuf_free(head);
+			return NULL;
+		}
 		m->next = hn_rx_mbuf(rxq);
 		if (m->next == NULL) {
 			rxq->stats.nombuf++;
@@ -198,7 +205,7 @@ rx_attach(struct hn_rxq *rxq, struct hn_chan *ch, struct hn_xfer *x, uint8_t *da
 	struct rte_mbuf *m;
 
 	if (e == NULL) {
-		uint32_t idx;
+		uint32_t idx = 0;	/* set by the dequeue; quiets gcc's inlining */
 
 		if (rte_ring_sc_dequeue_elem(rxq->ext_free, &idx, sizeof(idx)) != 0) {
 			rxq->stats.ext_exhausted++;
@@ -284,6 +291,12 @@ rx_frame(struct hn_chan *ch, struct hn_xfer *x, uint8_t *msg, uint32_t len)
 	}
 	if (unlikely(x->lro))
 		hn_lro_break(rxq, x, "a whole frame between its fragments");
+	/* the host was told the MTU: a longer frame is a broken host, and
+	 * copying it would cost as much as the message is long */
+	if (unlikely(h.data_len > hn_rx_frame_max(rxq))) {
+		rxq->stats.too_long++;
+		return 0;
+	}
 	m = NULL;
 	if (rxq->extmbuf && h.data_len > rxq->copybreak && h.data_len <= UINT16_MAX &&
 	    (rxq->vlan_strip || !(info.have & HN_RXI_VLAN)))
@@ -326,8 +339,15 @@ rx_rndis(struct hn_dev *hn, struct hn_chan *ch, struct hn_xfer *x, uint8_t *msg,
 	}
 }
 
-/* A transfer-page packet: ranges of the receive buffer, one message each. */
-void
+/*
+ * A transfer-page packet: ranges of the receive buffer, one message each.
+ * Each range holds a message in slots of its own, so a packet has at most
+ * as many ranges as the buffer has slots (and HN_RX_RANGES_MAX), and its
+ * ranges add up to at most the buffer: a host that points thousands of
+ * ranges at one large message is refused, not copied gigabytes from.
+ * Returns the work done, in ranges: the drain's budget counts it.
+ */
+unsigned int
 hn_rx_xfer(struct hn_dev *hn, struct hn_chan *ch, struct hn_sink *sink,
 	   const struct hv_ring_pkt *pkt)
 {
@@ -335,7 +355,8 @@ hn_rx_xfer(struct hn_dev *hn, struct hn_chan *ch, struct hn_sink *sink,
 	uint32_t hlen = pkt->desc.offset8 * 8u;
 	struct hn_xfer x = { .sink = sink, .ext = NULL, .xid = pkt->desc.trans_id, .lro = 0 };
 	struct hv_xfer_page_hdr xh;
-	uint32_t i, status = HV_NVSP_STATUS_SUCCESS;
+	uint32_t i, status = HV_NVSP_STATUS_SUCCESS, work = 1;
+	uint64_t bytes = 0;
 
 	if (hlen < sizeof(xh)) {
 		ch->bad_packets++;
@@ -345,6 +366,7 @@ hn_rx_xfer(struct hn_dev *hn, struct hn_chan *ch, struct hn_sink *sink,
 	memcpy(&xh, p, sizeof(xh));
 	if (xh.xfer_pageset_id != HV_RXBUF_XFER_PAGESET_ID ||
 	    xh.range_cnt == 0 || xh.range_cnt > (hlen - sizeof(xh)) / sizeof(struct hv_xfer_range) ||
+	    xh.range_cnt > RTE_MIN(hn->rx_slots, HN_RX_RANGES_MAX) ||
 	    hn->nvsp_state < HN_NVSP_BUFFERS) {
 		ch->bad_packets++;
 		status = HV_NVSP_STATUS_FAILED;
@@ -354,6 +376,15 @@ hn_rx_xfer(struct hn_dev *hn, struct hn_chan *ch, struct hn_sink *sink,
 		struct hv_xfer_range r;
 
 		memcpy(&r, p + sizeof(xh) + i * sizeof(r), sizeof(r));
+		bytes += r.byte_count;
+		if (unlikely(bytes > hn->rxbuf_len)) {
+			/* overlapping ranges: the rest of the packet is dropped */
+			ch->bad_packets++;
+			if (x.lro)
+				hn_lro_break(ch->rxq, &x, "ranges larger than the receive buffer");
+			status = HV_NVSP_STATUS_FAILED;
+			break;
+		}
 		if ((uint64_t)r.byte_offset + r.byte_count > hn->rxbuf_len ||
 		    rx_rndis(hn, ch, &x, hn->rxbuf + r.byte_offset, r.byte_count) < 0) {
 			if (ch->rxq != NULL)
@@ -370,11 +401,13 @@ hn_rx_xfer(struct hn_dev *hn, struct hn_chan *ch, struct hn_sink *sink,
 		if (x.lro & HN_XFER_LRO_BROKEN)
 			status = HV_NVSP_STATUS_FAILED;
 	}
+	work = RTE_MAX(i, 1u);
 	if (!rx_xfer_done(&x))
-		return;	/* completed when its attached frames are freed */
+		return work;	/* completed when its attached frames are freed */
 ack:
 	/* the slots go back to the host whatever was inside (§I.1) */
 	hn_chan_ack_rx(ch, pkt->desc.trans_id, status);
+	return work;
 }
 
 /* ---- RX burst ----------------------------------------------------------- */

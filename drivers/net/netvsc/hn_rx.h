@@ -105,6 +105,15 @@ hn_rx_fill(struct hn_rxq *rxq, struct rte_mbuf *m, const struct hn_rxinfo *info)
 	}
 }
 
+/* The longest whole frame the queue takes: the MTU the host was given,
+ * its Ethernet header and a tag (the host strips tags; one in the data is
+ * allowed). A coalesced packet comes as fragments, bounded by hn_lro.c. */
+static inline uint32_t
+hn_rx_frame_max(const struct hn_rxq *rxq)
+{
+	return rxq->hn->mtu + HN_FRAME_OVERHEAD;
+}
+
 /* Hand a frame to the burst, or park it for the queue's receiver. */
 static inline void
 hn_rx_deliver(struct hn_rxq *rxq, struct hn_sink *sink, struct rte_mbuf *m)
