@@ -431,6 +431,31 @@ test_lro_first_fragment_checked_before_copy(void **state)
 	expect_nothing_sent();
 }
 
+/* ---- defect 4: the receive-buffer layout --------------------------------- */
+
+/*
+ * Sections of 1 B on a 31 MiB buffer would be 32 M slots, and as many
+ * completion entries per channel (about 1 GiB): refused, as is any section
+ * smaller than an RNDIS header and the smallest frame. The standard 1728 B
+ * and the smallest accepted size pass; a layout past the buffer fails.
+ */
+static void
+test_rx_sections_too_small_refused(void **state)
+{
+	const uint64_t buf = 31u << 20;
+	const uint32_t min = (uint32_t)sizeof(struct hv_rndis_packet_msg) + 60u;
+
+	(void)state;
+	assert_int_equal(hn_rx_sections_check(0, 0, 1, (uint32_t)buf, buf), -EPROTO);
+	assert_int_equal(hn_rx_sections_check(0, 0, min - 1, (uint32_t)(buf / (min - 1)), buf),
+			 -EPROTO);
+	assert_int_equal(hn_rx_sections_check(0, 0, min, (uint32_t)(buf / min), buf), 0);
+	assert_int_equal(hn_rx_sections_check(0, 0, 1728, (uint32_t)(buf / 1728), buf), 0);
+	assert_int_equal(hn_rx_sections_check(0, 1728, 1728, (uint32_t)(buf / 1728), buf),
+			 -EPROTO);
+	assert_int_equal(hn_rx_sections_check(0, 0, 1728, 0, buf), -EPROTO);
+}
+
 int
 main(void)
 {
@@ -449,6 +474,7 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_lro_first_fragment_checked_before_copy,
 						setup, teardown),
+		cmocka_unit_test(test_rx_sections_too_small_refused),
 	};
 
 	rte_openlog_stream(stderr);

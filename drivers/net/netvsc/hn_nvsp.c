@@ -19,6 +19,7 @@
 #include "hn_ctl.h"
 #include "hn_nvsp.h"
 #include "hn_nvsp_msg.h"
+#include "hn_rx.h"
 
 /* The one place the session's state changes. */
 static void
@@ -196,14 +197,16 @@ nvsp_connect_rxbuf(struct hn_dev *hn)
 
 	if (ret < 0)
 		return ret;
-	if (resp.status != HV_NVSP_STATUS_SUCCESS || resp.num_sections != 1 ||
-	    s->sub_alloc_size == 0 || s->num_sub_allocs == 0 ||
-	    (uint64_t)s->offset + (uint64_t)s->sub_alloc_size * s->num_sub_allocs > r->size) {
+	if (resp.status != HV_NVSP_STATUS_SUCCESS || resp.num_sections != 1) {
 		PMD_DRV_LOG(ERR, "port %u: receive buffer refused or malformed answer "
 			    "(status %u, %u sections)", hn->port_id, resp.status,
 			    resp.num_sections);
 		return -EPROTO;
 	}
+	ret = hn_rx_sections_check(hn->port_id, s->offset, s->sub_alloc_size,
+				   s->num_sub_allocs, r->size);
+	if (ret < 0)
+		return ret;
 	hn->rxbuf = r->addr;
 	hn->rxbuf_len = r->size;
 	hn->rx_slots = s->num_sub_allocs;

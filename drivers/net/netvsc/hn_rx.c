@@ -16,6 +16,7 @@
  */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include <rte_ethdev.h>
@@ -129,6 +130,38 @@ rx_copy(struct hn_rxq *rxq, const uint8_t *data, uint32_t len)
 		m = m->next;
 		head->nb_segs++;
 	}
+}
+
+/* ---- the receive buffer --------------------------------------------------- */
+
+/*
+ * The smallest receive slot accepted: an RNDIS packet header and the
+ * smallest Ethernet frame (60 B, no FCS), 104 B. Every message the host
+ * sends takes at least one slot, so smaller slots hold nothing more; they
+ * only multiply the slots, and the completion tables are sized by the
+ * slot count (hn_chan_alloc_acks: 16 B a slot per channel, 8 more with
+ * rx_extmbuf): 1 B slots on a 31 MiB buffer would be 32 M slots, about
+ * 1 GiB a channel. At 104 B it is at most 300 K slots, 4.7 MiB a channel.
+ */
+#define HN_RX_SLOT_MIN	((uint32_t)sizeof(struct hv_rndis_packet_msg) + \
+			 RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN)
+
+int
+hn_rx_sections_check(uint16_t port_id, uint32_t offset, uint32_t size, uint32_t count,
+		     uint64_t buf_len)
+{
+	if (size < HN_RX_SLOT_MIN) {
+		PMD_DRV_LOG(ERR, "port %u: receive buffer: the host's slots of %u B are smaller "
+			    "than a minimal frame and its RNDIS header (%u B): refused",
+			    port_id, size, HN_RX_SLOT_MIN);
+		return -EPROTO;
+	}
+	if (size == 0 || count == 0 || (uint64_t)offset + (uint64_t)size * count > buf_len) {
+		PMD_DRV_LOG(ERR, "port %u: receive buffer: %u slots of %u B at offset %u do not "
+			    "fit its %" PRIu64 " B", port_id, count, size, offset, buf_len);
+		return -EPROTO;
+	}
+	return 0;
 }
 
 /* ---- frames attached in place (rx_extmbuf_enable) ------------------------ */

@@ -22,6 +22,11 @@ uint16_t hn_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n);
 void hn_rxq_flush(struct hn_rxq *rxq);
 int hn_rxq_ext_setup(struct hn_rxq *rxq, int socket);
 void hn_rxq_ext_release(struct hn_rxq *rxq);
+/* The host's receive-buffer layout (RXBUF_CONN answer): one section of
+ * count slots of size bytes at offset, inside a buffer of buf_len. 0, or
+ * -EPROTO with one log line. */
+int hn_rx_sections_check(uint16_t port_id, uint32_t offset, uint32_t size, uint32_t count,
+			 uint64_t buf_len);
 /* free callback of attached frames: TX recognises them by it */
 void hn_rx_ext_free(void *addr, void *opaque);
 
