@@ -431,6 +431,58 @@ test_lro_first_fragment_checked_before_copy(void **state)
 	expect_nothing_sent();
 }
 
+/* ---- defect 9: attached frames, their page table, their completion ------- */
+
+static int
+setup_ext(void **state)
+{
+	(void)state;
+	setup_with(RXBUF_BYTES, RX_SLOTS, true);
+	fx.rxq->extmbuf = true;
+	fx.rxq->copybreak = 0;
+	return 0;
+}
+
+/* A page table for the attach path that needs no translation: page i of
+ * the buffer is frame 0x1000 + i. */
+static void
+fake_pfn_table(void)
+{
+	uint64_t i, n = RTE_ALIGN_CEIL(fx.hn->rxbuf_len, 4096u) / 4096u;
+
+	fx.hn->rxbuf_pfn = rte_malloc("pfn", n * sizeof(uint64_t), 0);
+	assert_non_null(fx.hn->rxbuf_pfn);
+	for (i = 0; i < n; i++)
+		fx.hn->rxbuf_pfn[i] = 0x1000 + i;
+}
+
+/*
+ * A transfer packet with an attached frame and a broken coalesced packet
+ * (a first fragment, no last): the chain is dropped and counted, and the
+ * packet's completion, sent when the application frees the frame, says it
+ * failed, as it does when nothing was attached.
+ */
+static void
+test_ext_completion_keeps_failed_status(void **state)
+{
+	struct hv_xfer_range r[2];
+	struct rte_mbuf *m[4];
+
+	(void)state;
+	fake_pfn_table();
+	r[0] = put_frame(200, 4);
+	r[1] = put_first_fragment(TCP_HDRS + 100, IPPROTO_TCP, TCP_HDRS - 14 + 500);
+	host_xfer(XID, r, 2);
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 4), 1);
+	assert_true(RTE_MBUF_HAS_EXTBUF(m[0]));
+	assert_int_equal(fx.rxq->stats.attached, 1);
+	assert_int_equal(fx.rxq->stats.lro_errors, 1);
+	expect_nothing_sent();	/* the frame holds the slots */
+	rte_pktmbuf_free(m[0]);
+	expect_rx_completion(XID, HV_NVSP_STATUS_FAILED);
+	expect_nothing_sent();
+}
+
 /* ---- defect 4: the receive-buffer layout --------------------------------- */
 
 /*
@@ -475,6 +527,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_lro_first_fragment_checked_before_copy,
 						setup, teardown),
 		cmocka_unit_test(test_rx_sections_too_small_refused),
+		cmocka_unit_test_setup_teardown(test_ext_completion_keeps_failed_status, setup_ext,
+						teardown),
 	};
 
 	rte_openlog_stream(stderr);

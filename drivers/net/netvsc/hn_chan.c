@@ -59,7 +59,7 @@ hn_chan_alloc_acks(struct hn_dev *hn, struct hn_chan *ch)
 
 		snprintf(name, sizeof(name), "hn_xa_p%u_c%u_%u", hn->port_id, ch->index,
 			 hn->session);
-		ch->ext_acks = rte_ring_create_elem(name, sizeof(uint64_t),
+		ch->ext_acks = rte_ring_create_elem(name, sizeof(struct hn_ack),
 						    rte_align32pow2(ch->ack_cap + 1),
 						    SOCKET_ID_ANY, RING_F_SC_DEQ);
 		if (ch->ext_acks == NULL)
@@ -131,12 +131,12 @@ acks_flush(struct hn_chan *ch, bool *sig)
 static void
 ext_acks_collect(struct hn_chan *ch)
 {
-	uint64_t xid;
+	struct hn_ack a;
 
 	if (ch->ext_acks == NULL)
 		return;
-	while (rte_ring_sc_dequeue_elem(ch->ext_acks, &xid, sizeof(xid)) == 0)
-		hn_chan_ack_rx(ch, xid, HV_NVSP_STATUS_SUCCESS);
+	while (rte_ring_sc_dequeue_elem(ch->ext_acks, &a, sizeof(a)) == 0)
+		hn_chan_ack_rx(ch, a.xid, a.status);
 }
 
 /* The owner is done: completions out, then the channel is free again. */

@@ -209,7 +209,7 @@ struct hn_chan {
 	uint32_t ack_cap;
 	uint32_t ack_new;		/* queued since the last send attempt */
 	uint64_t acks_deferred;		/* completions that found the ring full */
-	struct rte_ring *ext_acks;	/* from free callbacks, sent by the owner */
+	struct rte_ring *ext_acks;	/* hn_ack from free callbacks, sent by the owner */
 	uint64_t bad_packets;		/* unknown or malformed VMBus packets */
 	uint64_t bad_completions;	/* send completion with an unknown id */
 	uint64_t tx_host_failed;	/* send completed with a failure status */
@@ -231,6 +231,7 @@ struct hn_rx_ext {
 	uint64_t xid;
 	uint32_t session;		/* a stale session's packet is not completed */
 	uint32_t idx;
+	uint32_t status;		/* its completion's, set before the parser lets go */
 };
 
 struct hn_lro;	/* hn_lro.c: a coalesced packet being put together */

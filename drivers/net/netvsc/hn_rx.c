@@ -219,7 +219,9 @@ hn_rx_ext_free(void *addr, void *opaque)
 	 */
 	if (e->session == __atomic_load_n(&rxq->hn->session, __ATOMIC_ACQUIRE) &&
 	    ch->vc != NULL && ch->ext_acks != NULL) {
-		rte_ring_mp_enqueue_elem(ch->ext_acks, &e->xid, sizeof(e->xid));
+		struct hn_ack a = { .xid = e->xid, .status = e->status };
+
+		rte_ring_mp_enqueue_elem(ch->ext_acks, &a, sizeof(a));
 		/* pairs with the owner's fence after it lets go */
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		hn_chan_acks_kick(ch);
@@ -248,6 +250,7 @@ rx_attach(struct hn_rxq *rxq, struct hn_chan *ch, struct hn_xfer *x, uint8_t *da
 		e->ch = ch;
 		e->xid = x->xid;
 		e->session = hn->session;
+		e->status = HV_NVSP_STATUS_SUCCESS;
 		e->shinfo.free_cb = hn_rx_ext_free;
 		e->shinfo.fcb_opaque = e;
 		rte_mbuf_ext_refcnt_set(&e->shinfo, 1);	/* the parser's reference */
@@ -268,14 +271,17 @@ rx_attach(struct hn_rxq *rxq, struct hn_chan *ch, struct hn_xfer *x, uint8_t *da
 }
 
 /* The parser is done with a transfer packet: complete it now, unless
- * frames attached to it are still out there. */
+ * frames attached to it are still out there; then whoever frees the last
+ * one completes it, with the status the parser found (a broken chain or a
+ * malformed message: failed, as without attached frames). */
 static bool
-rx_xfer_done(struct hn_xfer *x)
+rx_xfer_done(struct hn_xfer *x, uint32_t status)
 {
 	struct hn_rx_ext *e = x->ext;
 
 	if (e == NULL)
 		return true;
+	e->status = status;	/* published by the release of the refcnt update */
 	if (rte_mbuf_ext_refcnt_update(&e->shinfo, -1) != 0)
 		return false;	/* hn_rx_ext_free() completes it */
 	rte_ring_mp_enqueue_elem(e->rxq->ext_free, &e->idx, sizeof(e->idx));
@@ -435,7 +441,7 @@ hn_rx_xfer(struct hn_dev *hn, struct hn_chan *ch, struct hn_sink *sink,
 			status = HV_NVSP_STATUS_FAILED;
 	}
 	work = RTE_MAX(i, 1u);
-	if (!rx_xfer_done(&x))
+	if (!rx_xfer_done(&x, status))
 		return work;	/* completed when its attached frames are freed */
 ack:
 	/* the slots go back to the host whatever was inside (§I.1) */
