@@ -448,7 +448,7 @@ setup_ext(void **state)
 static void
 fake_pfn_table(void)
 {
-	uint64_t i, n = RTE_ALIGN_CEIL(fx.hn->rxbuf_len, 4096u) / 4096u;
+	uint64_t i, n = hn_rx_pfn_count(fx.hn->rxbuf_len);
 
 	fx.hn->rxbuf_pfn = rte_malloc("pfn", n * sizeof(uint64_t), 0);
 	assert_non_null(fx.hn->rxbuf_pfn);
@@ -481,6 +481,76 @@ test_ext_completion_keeps_failed_status(void **state)
 	rte_pktmbuf_free(m[0]);
 	expect_rx_completion(XID, HV_NVSP_STATUS_FAILED);
 	expect_nothing_sent();
+}
+
+static int
+setup_ext_odd(void **state)
+{
+	(void)state;
+	setup_with(RXBUF_BYTES + 512, RX_SLOTS, true);
+	fx.rxq->extmbuf = true;
+	fx.rxq->copybreak = 0;
+	return 0;
+}
+
+/*
+ * A receive buffer whose length is not a multiple of 4 KiB: its last,
+ * partial page has an entry in the page table too (the table stopped one
+ * page short, and the attach read past it), and a frame there is attached
+ * with that page's address.
+ */
+static void
+test_ext_pfn_table_covers_partial_page(void **state)
+{
+	struct rte_mbuf *m[2];
+	struct hv_xfer_range r;
+	uint64_t off;
+
+	(void)state;
+	assert_int_equal(hn_rx_pfn_count(RXBUF_BYTES), RXBUF_BYTES / 4096u);
+	assert_int_equal(hn_rx_pfn_count(RXBUF_BYTES + 512), RXBUF_BYTES / 4096u + 1);
+	assert_int_equal(hn_rx_pfn_count(1), 1);
+	fake_pfn_table();
+	fx.rx_off = RXBUF_BYTES;
+	r = put_frame(200, 6);
+	host_xfer(XID, &r, 1);
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 2), 1);
+	assert_true(RTE_MBUF_HAS_EXTBUF(m[0]));
+	off = (uint64_t)(rte_pktmbuf_mtod(m[0], uint8_t *) - fx.hn->rxbuf);
+	assert_int_equal(off >> 12, RXBUF_BYTES / 4096u);
+	assert_int_equal(rte_pktmbuf_iova(m[0]), ((0x1000 + (off >> 12)) << 12) + (off & 4095));
+	rte_pktmbuf_free(m[0]);
+	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
+}
+
+/* A frame across two pages that are not adjacent frames is copied: one
+ * IOVA cannot describe it. One inside a page is attached. */
+static void
+test_ext_frame_across_scattered_pages_copied(void **state)
+{
+	struct rte_mbuf *m[4];
+	struct hv_xfer_range r[2];
+	uint64_t i, off;
+
+	(void)state;
+	fake_pfn_table();
+	for (i = 0; i < RXBUF_BYTES / 4096u; i++)
+		fx.hn->rxbuf_pfn[i] = 0x1000 + 2 * i;
+	fx.rx_off = 4096 - 128;
+	r[0] = put_frame(200, 7);		/* crosses into page 1 */
+	fx.rx_off = 8192;
+	r[1] = put_frame(200, 8);		/* inside page 2 */
+	host_xfer(XID, r, 2);
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 4), 2);
+	assert_false(RTE_MBUF_HAS_EXTBUF(m[0]));
+	assert_true(RTE_MBUF_HAS_EXTBUF(m[1]));
+	off = (uint64_t)(rte_pktmbuf_mtod(m[1], uint8_t *) - fx.hn->rxbuf);
+	assert_int_equal(off >> 12, 2);
+	assert_int_equal(rte_pktmbuf_iova(m[1]), ((0x1000 + 2 * 2) << 12) + (off & 4095));
+	assert_int_equal(fx.rxq->stats.attached, 1);
+	assert_int_equal(m[0]->pkt_len, 200);
+	free_all(m, 2);
+	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
 }
 
 /* ---- defect 4: the receive-buffer layout --------------------------------- */
@@ -529,6 +599,10 @@ main(void)
 		cmocka_unit_test(test_rx_sections_too_small_refused),
 		cmocka_unit_test_setup_teardown(test_ext_completion_keeps_failed_status, setup_ext,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_ext_pfn_table_covers_partial_page,
+						setup_ext_odd, teardown),
+		cmocka_unit_test_setup_teardown(test_ext_frame_across_scattered_pages_copied,
+						setup_ext, teardown),
 	};
 
 	rte_openlog_stream(stderr);

@@ -140,37 +140,6 @@ nvsp_configure_ndis(struct hn_dev *hn, uint32_t mtu)
 	return nvsp_post(hn, &msg);
 }
 
-/*
- * An attached frame's mbuf needs a real IOVA (another port may DMA from
- * it), so the guest page of every 4 KiB of the receive buffer is looked
- * up once. Where the kernel cannot tell, frames are copied.
- */
-static int
-rxbuf_map_pages(struct hn_dev *hn)
-{
-	uint64_t i, n = hn->rxbuf_len >> HV_PAGE_SHIFT;
-
-	rte_free(hn->rxbuf_pfn);
-	hn->rxbuf_pfn = rte_malloc("hn_rxbuf_pfn", n * sizeof(uint64_t), 0);
-	if (hn->rxbuf_pfn == NULL)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		const volatile uint8_t *page = hn->rxbuf + (i << HV_PAGE_SHIFT);
-		phys_addr_t pa;
-
-		(void)*page;	/* present in the page tables, so it has a frame */
-		pa = rte_mem_virt2phy((const void *)page);
-
-		if (pa == RTE_BAD_PHYS_ADDR) {
-			rte_free(hn->rxbuf_pfn);
-			hn->rxbuf_pfn = NULL;
-			return -EFAULT;
-		}
-		hn->rxbuf_pfn[i] = pa >> HV_PAGE_SHIFT;
-	}
-	return 0;
-}
-
 /* Lend the host buffer r (RXBUF_CONN or CHIM_CONN, type): its answer, the
  * message type after the request's, in resp. */
 static_assert(HV_NVSP_MSG_RXBUF_CONN_RESP == HV_NVSP_MSG_RXBUF_CONN + 1 &&
@@ -211,7 +180,7 @@ nvsp_connect_rxbuf(struct hn_dev *hn)
 	hn->rxbuf_len = r->size;
 	hn->rx_slots = s->num_sub_allocs;
 	nvsp_set_state(hn, HN_NVSP_BUFFERS);
-	if (hn->args.rx_extmbuf && rxbuf_map_pages(hn) < 0)
+	if (hn->args.rx_extmbuf && hn_rx_map_pages(hn) < 0)
 		PMD_DRV_LOG(WARNING, "port %u: receive buffer pages not translatable: "
 			    "rx_extmbuf_enable ignored, frames are copied", hn->port_id);
 	return hn_chan_alloc_acks(hn, &hn->chans[0]);

@@ -24,6 +24,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_memcpy.h>
+#include <rte_memory.h>
 #include <rte_ip.h>
 #include <rte_net.h>
 #include <rte_tcp.h>
@@ -164,6 +165,37 @@ hn_rx_sections_check(uint16_t port_id, uint32_t offset, uint32_t size, uint32_t 
 	return 0;
 }
 
+/*
+ * An attached frame's mbuf needs a real IOVA (another port may DMA from
+ * it), so the guest page of every 4 KiB of the receive buffer is looked
+ * up once. Where the kernel cannot tell, frames are copied.
+ */
+int
+hn_rx_map_pages(struct hn_dev *hn)
+{
+	uint64_t i, n = hn_rx_pfn_count(hn->rxbuf_len);
+
+	rte_free(hn->rxbuf_pfn);
+	hn->rxbuf_pfn = rte_malloc("hn_rxbuf_pfn", n * sizeof(uint64_t), 0);
+	if (hn->rxbuf_pfn == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		const volatile uint8_t *page = hn->rxbuf + (i << HV_PAGE_SHIFT);
+		phys_addr_t pa;
+
+		(void)*page;	/* present in the page tables, so it has a frame */
+		pa = rte_mem_virt2phy((const void *)page);
+
+		if (pa == RTE_BAD_PHYS_ADDR) {
+			rte_free(hn->rxbuf_pfn);
+			hn->rxbuf_pfn = NULL;
+			return -EFAULT;
+		}
+		hn->rxbuf_pfn[i] = pa >> HV_PAGE_SHIFT;
+	}
+	return 0;
+}
+
 /* ---- frames attached in place (rx_extmbuf_enable) ------------------------ */
 
 int
@@ -229,16 +261,34 @@ hn_rx_ext_free(void *addr, void *opaque)
 	rte_ring_mp_enqueue_elem(rxq->ext_free, &e->idx, sizeof(e->idx));
 }
 
+/*
+ * The IOVA of len bytes at offset off of the receive buffer, if one
+ * describes them: their pages must be consecutive frames (the buffer is
+ * mapped page by page, its frames anywhere). RTE_BAD_IOVA otherwise.
+ */
+static rte_iova_t
+rx_iova(const struct hn_dev *hn, uint64_t off, uint32_t len)
+{
+	uint64_t first = off >> HV_PAGE_SHIFT, last = (off + len - 1) >> HV_PAGE_SHIFT, p;
+
+	for (p = first + 1; p <= last; p++)
+		if (hn->rxbuf_pfn[p] != hn->rxbuf_pfn[first] + (p - first))
+			return RTE_BAD_IOVA;
+	return (hn->rxbuf_pfn[first] << HV_PAGE_SHIFT) + (off & HV_PAGE_MASK);
+}
+
 /* Attach the frame at data in place; NULL: copy it instead. */
 static struct rte_mbuf *
 rx_attach(struct hn_rxq *rxq, struct hn_chan *ch, struct hn_xfer *x, uint8_t *data,
 	  uint32_t len)
 {
 	struct hn_dev *hn = rxq->hn;
-	uint64_t off = (uint64_t)(data - hn->rxbuf);
 	struct hn_rx_ext *e = x->ext;
+	rte_iova_t iova = rx_iova(hn, (uint64_t)(data - hn->rxbuf), len);
 	struct rte_mbuf *m;
 
+	if (iova == RTE_BAD_IOVA)
+		return NULL;
 	if (e == NULL) {
 		uint32_t idx = 0;	/* set by the dequeue; quiets gcc's inlining */
 
@@ -260,9 +310,7 @@ rx_attach(struct hn_rxq *rxq, struct hn_chan *ch, struct hn_xfer *x, uint8_t *da
 	if (m == NULL)
 		return NULL;
 	rte_mbuf_ext_refcnt_update(&e->shinfo, 1);
-	rte_pktmbuf_attach_extbuf(m, data, (hn->rxbuf_pfn[off >> HV_PAGE_SHIFT] <<
-					    HV_PAGE_SHIFT) + (off & HV_PAGE_MASK),
-				  (uint16_t)len, &e->shinfo);
+	rte_pktmbuf_attach_extbuf(m, data, iova, (uint16_t)len, &e->shinfo);
 	m->data_off = 0;
 	m->data_len = (uint16_t)len;
 	m->pkt_len = len;

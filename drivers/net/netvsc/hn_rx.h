@@ -27,6 +27,18 @@ void hn_rxq_ext_release(struct hn_rxq *rxq);
  * -EPROTO with one log line. */
 int hn_rx_sections_check(uint16_t port_id, uint32_t offset, uint32_t size, uint32_t count,
 			 uint64_t buf_len);
+/* The guest frame of every 4 KiB of the receive buffer (rx_extmbuf):
+ * hn->rxbuf_pfn; -EFAULT where the kernel cannot tell. */
+int hn_rx_map_pages(struct hn_dev *hn);
+
+/* Entries of that table for a buffer of len bytes: every page that holds
+ * a byte of it, the last one partial when len is not a multiple of 4 KiB
+ * (the mapping is whole pages: that page is there and has a frame). */
+static inline uint64_t
+hn_rx_pfn_count(uint64_t len)
+{
+	return (len + HV_PAGE_SIZE - 1) >> HV_PAGE_SHIFT;
+}
 /* free callback of attached frames: TX recognises them by it */
 void hn_rx_ext_free(void *addr, void *opaque);
 
