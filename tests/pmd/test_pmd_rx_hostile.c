@@ -13,6 +13,8 @@
  */
 
 #include <errno.h>
+#include <pthread.h>
+#include <sys/mman.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -553,6 +555,84 @@ test_ext_frame_across_scattered_pages_copied(void **state)
 	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
 }
 
+/* ---- defect 7: the IPv4 header checksum of a frame left in place ---------- */
+
+static volatile bool flipping;
+
+/* The host rewrites the IHL of a frame the guest is checksumming: 5, 15. */
+static void *
+ihl_flipper(void *arg)
+{
+	volatile uint8_t *vihl = arg;
+
+	while (flipping) {
+		*vihl = 0x4f;
+		*vihl = 0x45;
+	}
+	return NULL;
+}
+
+static void
+no_free(void *addr, void *opaque)
+{
+	(void)addr;
+	(void)opaque;
+}
+
+/*
+ * An attached IPv4 frame of 34 bytes at the very end of the receive
+ * buffer (a guard page behind it) whose IHL the host flips between 5 and
+ * 15 while the guest recomputes the header checksum (§F.4 "value
+ * invalid"): the IHL is read once and the header summed over what that
+ * read said, never 60 bytes of a 20-byte header (past the buffer). The
+ * sum, when the frame is left alone, is right.
+ */
+static void
+test_recksum_reads_ihl_once(void **state)
+{
+	const size_t pg = 4096;
+	uint8_t *map = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			    -1, 0);
+	struct rte_mbuf_ext_shared_info shinfo = { .free_cb = no_free };
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	struct rte_ipv4_hdr *ip, want;
+	uint8_t *frame;
+	pthread_t t;
+	unsigned int i;
+
+	(void)state;
+	assert_true(map != MAP_FAILED);
+	assert_int_equal(mprotect(map + pg, pg, PROT_NONE), 0);
+	assert_non_null(m);
+	frame = map + pg - 34;
+	make_frame(frame, 34, 0);
+	ip = (struct rte_ipv4_hdr *)(frame + 14);
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = 0x45;
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->total_length = rte_cpu_to_be_16(20);
+	ip->src_addr = rte_cpu_to_be_32(0x0a000001);
+	ip->dst_addr = rte_cpu_to_be_32(0x0a000002);
+	want = *ip;
+	want.hdr_checksum = rte_ipv4_cksum(&want);
+	rte_mbuf_ext_refcnt_set(&shinfo, 1);
+	rte_pktmbuf_attach_extbuf(m, frame, 0, 34, &shinfo);
+	m->data_off = 0;
+	m->data_len = 34;
+	m->pkt_len = 34;
+	hn_rx_ip4_recksum(m);
+	assert_memory_equal(ip, &want, sizeof(want));
+	flipping = true;
+	assert_int_equal(pthread_create(&t, NULL, ihl_flipper, &ip->version_ihl), 0);
+	for (i = 0; i < 2000000; i++)
+		hn_rx_ip4_recksum(m);
+	flipping = false;
+	pthread_join(t, NULL);
+	rte_pktmbuf_free(m);
+	munmap(map, 2 * pg);
+}
+
 /* ---- defect 4: the receive-buffer layout --------------------------------- */
 
 /*
@@ -597,6 +677,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_lro_first_fragment_checked_before_copy,
 						setup, teardown),
 		cmocka_unit_test(test_rx_sections_too_small_refused),
+		cmocka_unit_test(test_recksum_reads_ihl_once),
 		cmocka_unit_test_setup_teardown(test_ext_completion_keeps_failed_status, setup_ext,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ext_pfn_table_covers_partial_page,

@@ -149,20 +149,30 @@ hn_rx_deliver(struct hn_rxq *rxq, struct hn_sink *sink, struct rte_mbuf *m)
 	rxq->stats.bins[hn_size_bin(m->pkt_len)]++;
 }
 
-/* An IPv4 header checksum the host left stale (§F.4 0x100). */
+/*
+ * An IPv4 header checksum the host left stale (§F.4 0x100). An attached
+ * frame is still in the receive buffer, which the host can rewrite at
+ * any time: the header length is read once, checked against the frame,
+ * and the sum runs over that length, never over one read again (a header
+ * grown to 60 bytes meanwhile would be summed past the frame, past the
+ * buffer for a frame at its end).
+ */
 static inline void
 hn_rx_ip4_recksum(struct rte_mbuf *m)
 {
 	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
+	uint32_t hlen;
 
-	if (eh->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
-	    m->data_len < sizeof(*eh) + sizeof(*ip) ||
-	    (ip->version_ihl & 0xf) < 5 ||
-	    m->data_len < sizeof(*eh) + rte_ipv4_hdr_len(ip))
+	if (m->data_len < sizeof(*eh) + sizeof(*ip) ||
+	    eh->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4))
+		return;
+	hlen = (*(volatile const uint8_t *)&ip->version_ihl & RTE_IPV4_HDR_IHL_MASK) *
+	       RTE_IPV4_IHL_MULTIPLIER;
+	if (hlen < sizeof(*ip) || m->data_len < sizeof(*eh) + hlen)
 		return;
 	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	ip->hdr_checksum = (uint16_t)~rte_raw_cksum(ip, hlen);
 }
 
 #endif /* HN_RX_H */
