@@ -232,4 +232,14 @@ run --tx-section=200 --traffic=none <<<"show port info 0"
 check "200-byte send-buffer sections: one clear line, the port not started, clean exit" \
 	'rc_is 0 && has "200-byte send-buffer sections: the host" && has "Fail to configure port 0"'
 
+# 12. rx_extmbuf_enable leaves frames in host-writable memory: one warning at
+# configure time; with isolated=1 (a VM that does not trust its host) the
+# probe refuses it with one line
+EAL_EXTRA="-a $dev,rx_extmbuf_enable=1" run --traffic=none <<<"show port info 0"
+check "rx_extmbuf_enable=1: exactly one warning that frames stay in host-writable memory" \
+	'clean && [ "$(grep -c "received frames stay in the host-writable receive buffer" "$work/out")" = 1 ]'
+EAL_EXTRA="-a $dev,rx_extmbuf_enable=1,isolated=1" run --traffic=none <<<"show port info 0"
+check "isolated=1 with rx_extmbuf_enable=1: the probe refuses it in one line" \
+	'has "rx_extmbuf_enable=1 refused with isolated=1"'
+
 sim_end

@@ -84,6 +84,7 @@ struct hn_devargs {
 	uint32_t rx_copybreak;		/* rx_extmbuf: copy frames up to this */
 	uint32_t tx_copybreak;		/* copy into the send buffer up to this */
 	bool rx_extmbuf;		/* attach large frames, copy none */
+	bool isolated;			/* the host is not trusted: no attached frames */
 	bool numa_aware;		/* queue memory on the device's node */
 	uint32_t timeout_s;		/* deadline of every wait for the host */
 	uint32_t max_queues;		/* queue pairs (channels) asked at probe */
@@ -435,6 +436,7 @@ struct hn_dev {
 	struct rte_eth_dev_data *data;
 	uint16_t port_id;
 	struct hn_devargs args;
+	bool extmbuf_warned;		/* rx_extmbuf_enable's warning, once a port */
 
 	/* NVSP session: nvsp_state is changed only by hn_nvsp.c */
 	enum hn_nvsp_state nvsp_state;
