@@ -232,6 +232,13 @@ run --tx-section=200 --traffic=none <<<"show port info 0"
 check "200-byte send-buffer sections: one clear line, the port not started, clean exit" \
 	'rc_is 0 && has "200-byte send-buffer sections: the host" && has "Fail to configure port 0"'
 
+# 11. a host that carves the receive buffer into 68-byte slots (31 MiB: 478 K
+# slots, 1 B would be 32 M and ~1 GiB of completion tables a channel): below
+# an RNDIS header and a minimal frame (104 B), refused with one line
+run --rx-slot=68 --traffic=none <<<"show port info 0"
+check "68-byte receive slots: one clear line, the port not brought up, clean exit" \
+	'rc_is 0 && has "the host'"'"'s slots of 68 B are smaller than a minimal frame"'
+
 # 12. rx_extmbuf_enable leaves frames in host-writable memory: one warning at
 # configure time; with isolated=1 (a VM that does not trust its host) the
 # probe refuses it with one line
