@@ -140,9 +140,9 @@ rx_copy(struct hn_rxq *rxq, const uint8_t *data, uint32_t len)
  * smallest Ethernet frame (60 B, no FCS), 104 B. Every message the host
  * sends takes at least one slot, so smaller slots hold nothing more; they
  * only multiply the slots, and the completion tables are sized by the
- * slot count (hn_chan_alloc_acks: 16 B a slot per channel, 8 more with
- * rx_extmbuf): 1 B slots on a 31 MiB buffer would be 32 M slots, about
- * 1 GiB a channel. At 104 B it is at most 300 K slots, 4.7 MiB a channel.
+ * slot count (hn_chan_alloc_acks: 16 B a slot per channel, 16 more with
+ * rx_extmbuf): 1 B slots on a 31 MiB buffer would be 32 M slots, 0.5 to
+ * 1 GiB a channel. At 104 B it is at most about 310 K slots, 5 to 10 MiB.
  */
 #define HN_RX_SLOT_MIN	((uint32_t)sizeof(struct hv_rndis_packet_msg) + \
 			 RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN)
@@ -157,7 +157,7 @@ hn_rx_sections_check(uint16_t port_id, uint32_t offset, uint32_t size, uint32_t 
 			    port_id, size, HN_RX_SLOT_MIN);
 		return -EPROTO;
 	}
-	if (size == 0 || count == 0 || (uint64_t)offset + (uint64_t)size * count > buf_len) {
+	if (count == 0 || (uint64_t)offset + (uint64_t)size * count > buf_len) {
 		PMD_DRV_LOG(ERR, "port %u: receive buffer: %u slots of %u B at offset %u do not "
 			    "fit its %" PRIu64 " B", port_id, count, size, offset, buf_len);
 		return -EPROTO;
