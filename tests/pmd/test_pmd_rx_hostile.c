@@ -550,6 +550,7 @@ test_ext_frame_across_scattered_pages_copied(void **state)
 	assert_int_equal(off >> 12, 2);
 	assert_int_equal(rte_pktmbuf_iova(m[1]), ((0x1000 + 2 * 2) << 12) + (off & 4095));
 	assert_int_equal(fx.rxq->stats.attached, 1);
+	assert_int_equal(fx.rxq->stats.ext_scattered, 1);
 	assert_int_equal(m[0]->pkt_len, 200);
 	free_all(m, 2);
 	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);

@@ -287,8 +287,10 @@ rx_attach(struct hn_rxq *rxq, struct hn_chan *ch, struct hn_xfer *x, uint8_t *da
 	rte_iova_t iova = rx_iova(hn, (uint64_t)(data - hn->rxbuf), len);
 	struct rte_mbuf *m;
 
-	if (iova == RTE_BAD_IOVA)
+	if (iova == RTE_BAD_IOVA) {
+		rxq->stats.ext_scattered++;
 		return NULL;
+	}
 	if (e == NULL) {
 		uint32_t idx = 0;	/* set by the dequeue; quiets gcc's inlining */
 
