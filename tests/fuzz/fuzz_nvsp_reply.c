@@ -58,7 +58,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	switch (kind & 3) {
 	case 1:
-		hn_nvsp_rxbuf_resp_valid(&resp.rxbuf_conn_resp, region);
+		hn_nvsp_rxbuf_resp_valid(0, &resp.rxbuf_conn_resp, region);
 		break;
 	case 2:
 		hn_nvsp_chim_resp_valid(&resp.chim_conn_resp, region);

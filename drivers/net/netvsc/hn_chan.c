@@ -59,7 +59,7 @@ hn_chan_alloc_acks(struct hn_dev *hn, struct hn_chan *ch)
 
 		snprintf(name, sizeof(name), "hn_xa_p%u_c%u_%u", hn->port_id, ch->index,
 			 hn->session);
-		ch->ext_acks = rte_ring_create_elem(name, sizeof(uint64_t),
+		ch->ext_acks = rte_ring_create_elem(name, sizeof(struct hn_ack),
 						    rte_align32pow2(ch->ack_cap + 1),
 						    SOCKET_ID_ANY, RING_F_SC_DEQ);
 		if (ch->ext_acks == NULL)
@@ -131,12 +131,12 @@ acks_flush(struct hn_chan *ch, bool *sig)
 static void
 ext_acks_collect(struct hn_chan *ch)
 {
-	uint64_t xid;
+	struct hn_ack a;
 
 	if (ch->ext_acks == NULL)
 		return;
-	while (rte_ring_sc_dequeue_elem(ch->ext_acks, &xid, sizeof(xid)) == 0)
-		hn_chan_ack_rx(ch, xid, HV_NVSP_STATUS_SUCCESS);
+	while (rte_ring_sc_dequeue_elem(ch->ext_acks, &a, sizeof(a)) == 0)
+		hn_chan_ack_rx(ch, a.xid, a.status);
 }
 
 /* The owner is done: completions out, then the channel is free again. */
@@ -205,14 +205,14 @@ chan_inband(struct hn_dev *hn, struct hn_chan *ch, const struct hv_ring_pkt *pkt
 	hn_nvsp_inband(hn, (const uint8_t *)pkt->data + hlen, pkt->len - hlen);
 }
 
-static inline void
+/* Returns the work the packet was: 1, or the ranges of a transfer packet. */
+static inline unsigned int
 chan_dispatch(struct hn_dev *hn, struct hn_chan *ch, struct hn_sink *sink,
 	      const struct hv_ring_pkt *pkt)
 {
 	switch (pkt->desc.type) {
 	case HV_PKT_DATA_XFER_PAGES:
-		hn_rx_xfer(hn, ch, sink, pkt);
-		break;
+		return hn_rx_xfer(hn, ch, sink, pkt);
 	case HV_PKT_COMPLETION:
 		chan_completion(hn, ch, pkt);
 		break;
@@ -223,6 +223,7 @@ chan_dispatch(struct hn_dev *hn, struct hn_chan *ch, struct hn_sink *sink,
 		ch->bad_packets++;
 		break;
 	}
+	return 1;
 }
 
 /*
@@ -295,7 +296,8 @@ chan_skip_bad(struct hn_chan *ch, const struct hv_ring_pkt *pkt, int err)
 #define HN_STAGING_HEADROOM	64u
 
 /*
- * Drain channel ch: at most `budget` packets, stopping early once the
+ * Drain channel ch: at most `budget` work (packets, or the frames of a
+ * transfer packet: a packet of many ranges costs as many), stopping early once the
  * burst array (pkts, max) is full, or, with keep_frames, before a transfer
  * packet whose frames the staging ring might not hold. Returns the frames
  * put in pkts. Does nothing if another thread is draining the channel now.
@@ -326,9 +328,8 @@ chan_drain(struct hn_dev *hn, struct hn_chan *ch, struct rte_mbuf **pkts, uint16
 		    rte_ring_free_count(ch->rxq->staging) < HN_STAGING_HEADROOM)
 			break;
 		chan_prefetch_next(hn, ch, &pkt);
-		chan_dispatch(hn, ch, pkts == NULL ? NULL : &sink, &pkt);
+		done += chan_dispatch(hn, ch, pkts == NULL ? NULL : &sink, &pkt);
 		vmbus_chan_consume(ch->vc, pkt.len);
-		done++;
 	}
 	if (done > 0) {
 		vmbus_chan_rx_commit(ch->vc);

@@ -78,8 +78,9 @@ hn_chan_idle(const struct hn_chan *ch)
 /* ---- sinks: what the drain hands up ------------------------------------- */
 
 /* 0x7 transfer pages: RNDIS messages in the receive buffer (hn_rx.c);
- * queues exactly one receive completion for the packet. */
-void hn_rx_xfer(struct hn_dev *hn, struct hn_chan *ch, struct hn_sink *sink,
+ * queues exactly one receive completion for the packet. Returns the work
+ * it was (ranges parsed, at least 1), which the drain budget counts. */
+unsigned int hn_rx_xfer(struct hn_dev *hn, struct hn_chan *ch, struct hn_sink *sink,
 		const struct hv_ring_pkt *pkt);
 /* 0xB completion of a data send, and the end of a drain (hn_tx.c). */
 void hn_tx_complete(struct hn_chan *ch, uint64_t xid, uint32_t status);

@@ -60,7 +60,11 @@ extern int hn_logtype_driver;
 #define HN_LRO_PKT_MAX		(UINT16_MAX + HN_FRAME_OVERHEAD)
 #define HN_CTL_MSG_MAX		HV_RNDIS_CTRL_MSG_MAX
 #define HN_RX_MBUF_CACHE	64u	/* mbufs taken from the pool at once */
-#define HN_RX_BURST_BUDGET	256u	/* VMBus packets parsed per drain */
+#define HN_RX_BURST_BUDGET	256u	/* work per drain: VMBus packets, or ranges of one */
+/* Ranges of one transfer packet: the protocol documents at most 562 (RSC);
+ * room for a host past that, whose chain hn_lro.c then reports as such */
+#define HN_RX_RANGES_MAX	1024u
+#define HN_RX_SEGS_MAX		UINT16_MAX	/* mbuf nb_segs counts no more */
 #define HN_TX_HDR_SIZE		128u	/* RNDIS header + PPIs of a GPA send */
 #define HN_TX_FREE_BATCH	64u	/* sent-by-copy mbufs freed at once */
 #define HN_TX_IDX_BATCH		32u	/* descriptors taken or given back at once */
@@ -86,6 +90,7 @@ struct hn_devargs {
 	uint32_t rx_copybreak;		/* rx_extmbuf: copy frames up to this */
 	uint32_t tx_copybreak;		/* copy into the send buffer up to this */
 	bool rx_extmbuf;		/* attach large frames, copy none */
+	bool isolated;			/* the host is not trusted: no attached frames */
 	bool numa_aware;		/* queue memory on the device's node */
 	uint32_t timeout_s;		/* deadline of every wait for the host */
 	uint32_t max_queues;		/* queue pairs (channels) asked at probe */
@@ -161,6 +166,7 @@ struct hn_rx_stats {
 	uint64_t stopped_drops;		/* arrived on a stopped queue */
 	uint64_t attached;		/* frames attached, not copied */
 	uint64_t ext_exhausted;		/* copied: every ext record in use */
+	uint64_t ext_scattered;		/* copied: across pages that are not adjacent frames */
 	uint64_t lro_packets;		/* coalesced packets delivered (RX_LRO) */
 	uint64_t lro_segments;		/* host fragments in them */
 	uint64_t lro_split;		/* extra packets: cut at max_lro_pkt_size */
@@ -212,7 +218,7 @@ struct hn_chan {
 	uint32_t ack_cap;
 	uint32_t ack_new;		/* queued since the last send attempt */
 	uint64_t acks_deferred;		/* completions that found the ring full */
-	struct rte_ring *ext_acks;	/* from free callbacks, sent by the owner */
+	struct rte_ring *ext_acks;	/* hn_ack from free callbacks, sent by the owner */
 	uint64_t bad_packets;		/* unknown or malformed VMBus packets */
 	uint64_t bad_completions;	/* completions of nothing posted: dropped */
 	uint64_t bad_descriptors;	/* malformed VMBus descriptors, skipped */
@@ -235,6 +241,7 @@ struct hn_rx_ext {
 	uint64_t xid;
 	uint32_t session;		/* a stale session's packet is not completed */
 	uint32_t idx;
+	uint32_t status;		/* its completion's, set before the parser lets go */
 };
 
 struct hn_lro;	/* hn_lro.c: a coalesced packet being put together */
@@ -461,6 +468,7 @@ struct hn_dev {
 	struct rte_eth_dev_data *data;
 	uint16_t port_id;
 	struct hn_devargs args;
+	bool extmbuf_warned;		/* rx_extmbuf_enable's warning, once a port */
 
 	/* NVSP session: nvsp_state is changed only by hn_nvsp.c */
 	enum hn_nvsp_state nvsp_state;

@@ -39,11 +39,12 @@ RTE_LOG_REGISTER_SUFFIX(hn_logtype_driver, driver, NOTICE);
 #define HN_ARG_MAX_QUEUES	"max_queues"
 #define HN_ARG_VF		"vf"
 #define HN_ARG_VF_DEADLINE	"vf_deadline"
+#define HN_ARG_ISOLATED		"isolated"
 
 static const char *const hn_valid_args[] = {
 	HN_ARG_LATENCY, HN_ARG_RX_COPYBREAK, HN_ARG_TX_COPYBREAK, HN_ARG_RX_EXTMBUF,
 	HN_ARG_NUMA_AWARE, HN_ARG_TIMEOUT, HN_ARG_MAX_QUEUES, HN_ARG_VF, HN_ARG_VF_DEADLINE,
-	NULL
+	HN_ARG_ISOLATED, NULL
 };
 
 /* Microsoft's default Toeplitz key (what Linux programs, §E.7) */
@@ -106,7 +107,7 @@ parse_vf(const char *key, const char *value, void *opaque)
 static int
 parse_devargs(const struct rte_devargs *da, struct hn_devargs *a)
 {
-	uint32_t extmbuf = 0, numa = 1;
+	uint32_t extmbuf = 0, numa = 1, isolated = 0;
 	const struct {
 		const char *key;
 		struct hn_arg_range r;
@@ -119,6 +120,7 @@ parse_devargs(const struct rte_devargs *da, struct hn_devargs *a)
 		{ HN_ARG_TIMEOUT, { &a->timeout_s, 1, 3600 } },
 		{ HN_ARG_MAX_QUEUES, { &a->max_queues, 1, HN_MAX_QUEUES } },
 		{ HN_ARG_VF_DEADLINE, { &a->vf_deadline_s, 0, 86400 } },
+		{ HN_ARG_ISOLATED, { &isolated, 0, 1 } },
 	};
 	struct rte_kvargs *kv;
 	unsigned int i;
@@ -141,7 +143,8 @@ parse_devargs(const struct rte_devargs *da, struct hn_devargs *a)
 		if (kv == NULL) {
 			PMD_INIT_LOG(ERR, "devargs '%s': unknown key or bad syntax; valid keys: "
 				     "latency, rx_copybreak, tx_copybreak, rx_extmbuf_enable, "
-				     "numa_aware, timeout, max_queues, vf, vf_deadline", da->args);
+				     "numa_aware, timeout, max_queues, vf, vf_deadline, isolated",
+				     da->args);
 			return -EINVAL;
 		}
 		for (i = 0; i < RTE_DIM(table) && ret == 0; i++)
@@ -153,6 +156,14 @@ parse_devargs(const struct rte_devargs *da, struct hn_devargs *a)
 	}
 	a->rx_extmbuf = extmbuf != 0;
 	a->numa_aware = numa != 0;
+	a->isolated = isolated != 0;
+	/* attached frames are read by the application where the host can
+	 * still write them: not in a VM that does not trust its host */
+	if (ret == 0 && a->isolated && a->rx_extmbuf) {
+		PMD_INIT_LOG(ERR, "devargs: rx_extmbuf_enable=1 refused with isolated=1: "
+			     "attached frames stay in memory the host can write");
+		ret = -EINVAL;
+	}
 	return ret;
 }
 
@@ -461,6 +472,12 @@ hn_dev_configure(struct rte_eth_dev *dev)
 		PMD_DRV_LOG(ERR, "port %u: RX mq_mode %d not supported (none or RSS)",
 			    hn->port_id, conf->rxmode.mq_mode);
 		return -EINVAL;
+	}
+	if (hn->args.rx_extmbuf && !hn->extmbuf_warned) {
+		hn->extmbuf_warned = true;
+		PMD_DRV_LOG(WARNING, "port %u: rx_extmbuf_enable=1: received frames stay in the "
+			    "host-writable receive buffer until freed (do not use in a VM that "
+			    "does not trust its host; isolated=1 refuses it)", hn->port_id);
 	}
 	rte_spinlock_lock(&hn->ctl.lock);
 	ret = hn_setup_channels(hn, nq, mtu);

@@ -106,6 +106,8 @@ lro_copy(struct hn_rxq *rxq, struct hn_lro *l, const uint8_t *data, uint32_t len
 		uint32_t take = RTE_MIN(len, (uint32_t)rte_pktmbuf_tailroom(m));
 
 		if (take == 0) {
+			if (head->nb_segs == HN_RX_SEGS_MAX)
+				return -E2BIG;	/* tiny mbufs: no chain holds it */
 			m->next = hn_rx_mbuf(rxq);
 			if (m->next == NULL) {
 				rxq->stats.nombuf++;
@@ -171,15 +173,19 @@ lro_parse_headers(struct hn_lro *l)
 	else
 		l->frame_len = l->l2_len +
 			rte_be_to_cpu_16(((const struct rte_ipv4_hdr *)ip)->total_length);
-	if (m->pkt_len > l->frame_len)
-		return "first fragment longer than the packet's IP length";
 	return NULL;
 }
 
+/*
+ * The first fragment: its headers are copied and checked first (they
+ * must lie in the first mbuf), the rest of it only if they hold. It is
+ * never longer than a delivered packet, nor than what its IP header says.
+ */
 static const char *
 lro_first(struct hn_rxq *rxq, struct hn_lro *l, const uint8_t *data, uint32_t len,
 	  const struct hn_rxinfo *info)
 {
+	uint32_t head_len;
 	const char *why;
 
 	l->state = HN_LRO_BUILD;
@@ -189,11 +195,18 @@ lro_first(struct hn_rxq *rxq, struct hn_lro *l, const uint8_t *data, uint32_t le
 	l->payload = 0;
 	l->info = *info;
 	l->piece_max = rxq->lro_max;
-	if (lro_piece_start(rxq, l, data, len) < 0)
+	if (len > l->piece_max)
+		return "first fragment longer than max_lro_pkt_size";
+	head_len = RTE_MIN(len, (uint32_t)rxq->buf_size);
+	if (lro_piece_start(rxq, l, data, head_len) < 0)
 		return "no mbuf";
 	why = lro_parse_headers(l);
 	if (why != NULL)
 		return why;
+	if (len > l->frame_len)
+		return "first fragment longer than the packet's IP length";
+	if (lro_copy(rxq, l, data + head_len, len - head_len) < 0)
+		return "no mbuf";
 	l->payload = len - l->hdr_len;
 	l->mss = l->payload;
 	return NULL;
@@ -217,7 +230,7 @@ lro_add(struct hn_rxq *rxq, struct hn_lro *l, const uint8_t *data, uint32_t len)
 		p->nfrags = 0;
 	}
 	if (lro_copy(rxq, l, data, len) < 0)
-		return "no mbuf";
+		return "no mbuf, or more segments than an mbuf chain counts";
 	p->nfrags++;
 	l->nfrags++;
 	l->payload += len;

@@ -19,6 +19,7 @@
 #include "hn_ctl.h"
 #include "hn_nvsp.h"
 #include "hn_nvsp_msg.h"
+#include "hn_rx.h"
 
 /* The one place the session's state changes. */
 static void
@@ -151,37 +152,6 @@ nvsp_configure_ndis(struct hn_dev *hn, uint32_t mtu)
 	return nvsp_post(hn, &msg);
 }
 
-/*
- * An attached frame's mbuf needs a real IOVA (another port may DMA from
- * it), so the guest page of every 4 KiB of the receive buffer is looked
- * up once. Where the kernel cannot tell, frames are copied.
- */
-static int
-rxbuf_map_pages(struct hn_dev *hn)
-{
-	uint64_t i, n = hn->rxbuf_len >> HV_PAGE_SHIFT;
-
-	rte_free(hn->rxbuf_pfn);
-	hn->rxbuf_pfn = rte_malloc("hn_rxbuf_pfn", n * sizeof(uint64_t), 0);
-	if (hn->rxbuf_pfn == NULL)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		const volatile uint8_t *page = hn->rxbuf + (i << HV_PAGE_SHIFT);
-		phys_addr_t pa;
-
-		(void)*page;	/* present in the page tables, so it has a frame */
-		pa = rte_mem_virt2phy((const void *)page);
-
-		if (pa == RTE_BAD_PHYS_ADDR) {
-			rte_free(hn->rxbuf_pfn);
-			hn->rxbuf_pfn = NULL;
-			return -EFAULT;
-		}
-		hn->rxbuf_pfn[i] = pa >> HV_PAGE_SHIFT;
-	}
-	return 0;
-}
-
 /* Lend the host buffer r (RXBUF_CONN or CHIM_CONN, type): its answer, the
  * message type after the request's, in resp. */
 static_assert(HV_NVSP_MSG_RXBUF_CONN_RESP == HV_NVSP_MSG_RXBUF_CONN + 1 &&
@@ -199,15 +169,19 @@ nvsp_connect_buf(struct hn_dev *hn, const struct vmbus_region *r, uint32_t type,
 /* The host's answer to RXBUF_CONN for a buffer of size bytes: 0 when it
  * carves the buffer into slots that fit it, else -EPROTO. */
 int
-hn_nvsp_rxbuf_resp_valid(const struct hv_nvsp_rxbuf_conn_resp *resp, uint64_t size)
+hn_nvsp_rxbuf_resp_valid(uint16_t port_id, const struct hv_nvsp_rxbuf_conn_resp *resp,
+			 uint64_t size)
 {
 	const struct hv_nvsp_rxbuf_section *s = &resp->sections[0];
 
-	if (resp->status != HV_NVSP_STATUS_SUCCESS || resp->num_sections != 1 ||
-	    s->sub_alloc_size == 0 || s->num_sub_allocs == 0 ||
-	    (uint64_t)s->offset + (uint64_t)s->sub_alloc_size * s->num_sub_allocs > size)
+	if (resp->status != HV_NVSP_STATUS_SUCCESS || resp->num_sections != 1) {
+		PMD_DRV_LOG(ERR, "port %u: receive buffer refused or malformed answer "
+			    "(status %u, %u sections)", port_id, resp->status,
+			    resp->num_sections);
 		return -EPROTO;
-	return 0;
+	}
+	return hn_rx_sections_check(port_id, s->offset, s->sub_alloc_size, s->num_sub_allocs,
+				    size);
 }
 
 /* The host's answer to CHIM_CONN for a buffer of size bytes. */
@@ -240,17 +214,14 @@ nvsp_connect_rxbuf(struct hn_dev *hn)
 
 	if (ret < 0)
 		return ret;
-	if (hn_nvsp_rxbuf_resp_valid(&resp, r->size) < 0) {
-		PMD_DRV_LOG(ERR, "port %u: receive buffer refused or malformed answer "
-			    "(status %u, %u sections)", hn->port_id, resp.status,
-			    resp.num_sections);
-		return -EPROTO;
-	}
+	ret = hn_nvsp_rxbuf_resp_valid(hn->port_id, &resp, r->size);
+	if (ret < 0)
+		return ret;
 	hn->rxbuf = r->addr;
 	hn->rxbuf_len = r->size;
 	hn->rx_slots = resp.sections[0].num_sub_allocs;
 	nvsp_set_state(hn, HN_NVSP_BUFFERS);
-	if (hn->args.rx_extmbuf && rxbuf_map_pages(hn) < 0)
+	if (hn->args.rx_extmbuf && hn_rx_map_pages(hn) < 0)
 		PMD_DRV_LOG(WARNING, "port %u: receive buffer pages not translatable: "
 			    "rx_extmbuf_enable ignored, frames are copied", hn->port_id);
 	return hn_chan_alloc_acks(hn, &hn->chans[0]);

@@ -24,7 +24,8 @@ struct hv_nvsp_chim_conn_resp;
 struct hv_nvsp_subch_resp;
 int hn_nvsp_parse_resp(const uint8_t *buf, uint32_t len, uint32_t resp_type, void *resp,
 		       uint32_t resp_min, uint32_t resp_max, uint32_t *type);
-int hn_nvsp_rxbuf_resp_valid(const struct hv_nvsp_rxbuf_conn_resp *resp, uint64_t size);
+int hn_nvsp_rxbuf_resp_valid(uint16_t port_id, const struct hv_nvsp_rxbuf_conn_resp *resp,
+			     uint64_t size);
 int hn_nvsp_chim_resp_valid(const struct hv_nvsp_chim_conn_resp *resp, uint64_t size);
 int hn_nvsp_subch_resp_valid(const struct hv_nvsp_subch_resp *resp, uint32_t want);
 

@@ -16,6 +16,7 @@
  */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include <rte_ethdev.h>
@@ -23,6 +24,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_memcpy.h>
+#include <rte_memory.h>
 #include <rte_ip.h>
 #include <rte_net.h>
 #include <rte_tcp.h>
@@ -98,7 +100,9 @@ rx_copy(struct hn_rxq *rxq, const uint8_t *data, uint32_t len)
 		head->pkt_len = len;
 		return head;
 	}
-	if (!rxq->scatter) {
+	/* a chain of more segments than nb_segs counts is no frame either */
+	if (!rxq->scatter || rxq->buf_size == 0 ||
+	    len / rxq->buf_size >= HN_RX_SEGS_MAX) {
 		rxq->stats.too_long++;
 		rte_pktmbuf_free(head);
 		return NULL;
@@ -113,6 +117,11 @@ rx_copy(struct hn_rxq *rxq, const uint8_t *data, uint32_t len)
 		len -= take;
 		if (len == 0)
 			return head;
+		if (unlikely(head->nb_segs == HN_RX_SEGS_MAX)) {
+			rxq->stats.too_long++;
+			rte_pktmbuf_free(head);
+			return NULL;
+		}
 		m->next = hn_rx_mbuf(rxq);
 		if (m->next == NULL) {
 			rxq->stats.nombuf++;
@@ -122,6 +131,69 @@ rx_copy(struct hn_rxq *rxq, const uint8_t *data, uint32_t len)
 		m = m->next;
 		head->nb_segs++;
 	}
+}
+
+/* ---- the receive buffer --------------------------------------------------- */
+
+/*
+ * The smallest receive slot accepted: an RNDIS packet header and the
+ * smallest Ethernet frame (60 B, no FCS), 104 B. Every message the host
+ * sends takes at least one slot, so smaller slots hold nothing more; they
+ * only multiply the slots, and the completion tables are sized by the
+ * slot count (hn_chan_alloc_acks: 16 B a slot per channel, 16 more with
+ * rx_extmbuf): 1 B slots on a 31 MiB buffer would be 32 M slots, 0.5 to
+ * 1 GiB a channel. At 104 B it is at most about 310 K slots, 5 to 10 MiB.
+ */
+#define HN_RX_SLOT_MIN	((uint32_t)sizeof(struct hv_rndis_packet_msg) + \
+			 RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN)
+
+int
+hn_rx_sections_check(uint16_t port_id, uint32_t offset, uint32_t size, uint32_t count,
+		     uint64_t buf_len)
+{
+	if (size < HN_RX_SLOT_MIN) {
+		PMD_DRV_LOG(ERR, "port %u: receive buffer: the host's slots of %u B are smaller "
+			    "than a minimal frame and its RNDIS header (%u B): refused",
+			    port_id, size, HN_RX_SLOT_MIN);
+		return -EPROTO;
+	}
+	if (count == 0 || (uint64_t)offset + (uint64_t)size * count > buf_len) {
+		PMD_DRV_LOG(ERR, "port %u: receive buffer: %u slots of %u B at offset %u do not "
+			    "fit its %" PRIu64 " B", port_id, count, size, offset, buf_len);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/*
+ * An attached frame's mbuf needs a real IOVA (another port may DMA from
+ * it), so the guest page of every 4 KiB of the receive buffer is looked
+ * up once. Where the kernel cannot tell, frames are copied.
+ */
+int
+hn_rx_map_pages(struct hn_dev *hn)
+{
+	uint64_t i, n = hn_rx_pfn_count(hn->rxbuf_len);
+
+	rte_free(hn->rxbuf_pfn);
+	hn->rxbuf_pfn = rte_malloc("hn_rxbuf_pfn", n * sizeof(uint64_t), 0);
+	if (hn->rxbuf_pfn == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		const volatile uint8_t *page = hn->rxbuf + (i << HV_PAGE_SHIFT);
+		phys_addr_t pa;
+
+		(void)*page;	/* present in the page tables, so it has a frame */
+		pa = rte_mem_virt2phy((const void *)page);
+
+		if (pa == RTE_BAD_PHYS_ADDR) {
+			rte_free(hn->rxbuf_pfn);
+			hn->rxbuf_pfn = NULL;
+			return -EFAULT;
+		}
+		hn->rxbuf_pfn[i] = pa >> HV_PAGE_SHIFT;
+	}
+	return 0;
 }
 
 /* ---- frames attached in place (rx_extmbuf_enable) ------------------------ */
@@ -179,12 +251,30 @@ hn_rx_ext_free(void *addr, void *opaque)
 	 */
 	if (e->session == __atomic_load_n(&rxq->hn->session, __ATOMIC_ACQUIRE) &&
 	    ch->vc != NULL && ch->ext_acks != NULL) {
-		rte_ring_mp_enqueue_elem(ch->ext_acks, &e->xid, sizeof(e->xid));
+		struct hn_ack a = { .xid = e->xid, .status = e->status };
+
+		rte_ring_mp_enqueue_elem(ch->ext_acks, &a, sizeof(a));
 		/* pairs with the owner's fence after it lets go */
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		hn_chan_acks_kick(ch);
 	}
 	rte_ring_mp_enqueue_elem(rxq->ext_free, &e->idx, sizeof(e->idx));
+}
+
+/*
+ * The IOVA of len bytes at offset off of the receive buffer, if one
+ * describes them: their pages must be consecutive frames (the buffer is
+ * mapped page by page, its frames anywhere). RTE_BAD_IOVA otherwise.
+ */
+static rte_iova_t
+rx_iova(const struct hn_dev *hn, uint64_t off, uint32_t len)
+{
+	uint64_t first = off >> HV_PAGE_SHIFT, last = (off + len - 1) >> HV_PAGE_SHIFT, p;
+
+	for (p = first + 1; p <= last; p++)
+		if (hn->rxbuf_pfn[p] != hn->rxbuf_pfn[first] + (p - first))
+			return RTE_BAD_IOVA;
+	return (hn->rxbuf_pfn[first] << HV_PAGE_SHIFT) + (off & HV_PAGE_MASK);
 }
 
 /* Attach the frame at data in place; NULL: copy it instead. */
@@ -193,10 +283,14 @@ rx_attach(struct hn_rxq *rxq, struct hn_chan *ch, struct hn_xfer *x, uint8_t *da
 	  uint32_t len)
 {
 	struct hn_dev *hn = rxq->hn;
-	uint64_t off = (uint64_t)(data - hn->rxbuf);
 	struct hn_rx_ext *e = x->ext;
+	rte_iova_t iova = rx_iova(hn, (uint64_t)(data - hn->rxbuf), len);
 	struct rte_mbuf *m;
 
+	if (iova == RTE_BAD_IOVA) {
+		rxq->stats.ext_scattered++;
+		return NULL;
+	}
 	if (e == NULL) {
 		uint32_t idx = 0;	/* set by the dequeue; gcc cannot tell */
 
@@ -208,6 +302,7 @@ rx_attach(struct hn_rxq *rxq, struct hn_chan *ch, struct hn_xfer *x, uint8_t *da
 		e->ch = ch;
 		e->xid = x->xid;
 		e->session = hn->session;
+		e->status = HV_NVSP_STATUS_SUCCESS;
 		e->shinfo.free_cb = hn_rx_ext_free;
 		e->shinfo.fcb_opaque = e;
 		rte_mbuf_ext_refcnt_set(&e->shinfo, 1);	/* the parser's reference */
@@ -217,9 +312,7 @@ rx_attach(struct hn_rxq *rxq, struct hn_chan *ch, struct hn_xfer *x, uint8_t *da
 	if (m == NULL)
 		return NULL;
 	rte_mbuf_ext_refcnt_update(&e->shinfo, 1);
-	rte_pktmbuf_attach_extbuf(m, data, (hn->rxbuf_pfn[off >> HV_PAGE_SHIFT] <<
-					    HV_PAGE_SHIFT) + (off & HV_PAGE_MASK),
-				  (uint16_t)len, &e->shinfo);
+	rte_pktmbuf_attach_extbuf(m, data, iova, (uint16_t)len, &e->shinfo);
 	m->data_off = 0;
 	m->data_len = (uint16_t)len;
 	m->pkt_len = len;
@@ -228,14 +321,17 @@ rx_attach(struct hn_rxq *rxq, struct hn_chan *ch, struct hn_xfer *x, uint8_t *da
 }
 
 /* The parser is done with a transfer packet: complete it now, unless
- * frames attached to it are still out there. */
+ * frames attached to it are still out there; then whoever frees the last
+ * one completes it, with the status the parser found (a broken chain or a
+ * malformed message: failed, as without attached frames). */
 static bool
-rx_xfer_done(struct hn_xfer *x)
+rx_xfer_done(struct hn_xfer *x, uint32_t status)
 {
 	struct hn_rx_ext *e = x->ext;
 
 	if (e == NULL)
 		return true;
+	e->status = status;	/* published by the release of the refcnt update */
 	if (rte_mbuf_ext_refcnt_update(&e->shinfo, -1) != 0)
 		return false;	/* hn_rx_ext_free() completes it */
 	rte_ring_mp_enqueue_elem(e->rxq->ext_free, &e->idx, sizeof(e->idx));
@@ -284,6 +380,12 @@ rx_frame(struct hn_chan *ch, struct hn_xfer *x, uint8_t *msg, uint32_t len)
 	}
 	if (unlikely(x->lro))
 		hn_lro_break(rxq, x, "a whole frame between its fragments");
+	/* the host was told the MTU: a longer frame is a broken host, and
+	 * copying it would cost as much as the message is long */
+	if (unlikely(h.data_len > hn_rx_frame_max(rxq))) {
+		rxq->stats.too_long++;
+		return 0;
+	}
 	m = NULL;
 	/* a frame the host put at an odd address is copied: the application
 	 * reads its headers as 16-bit fields (rte_ether_hdr is 2-aligned) */
@@ -328,8 +430,15 @@ rx_rndis(struct hn_dev *hn, struct hn_chan *ch, struct hn_xfer *x, uint8_t *msg,
 	}
 }
 
-/* A transfer-page packet: ranges of the receive buffer, one message each. */
-void
+/*
+ * A transfer-page packet: ranges of the receive buffer, one message each.
+ * Each range holds a message in slots of its own, so a packet has at most
+ * as many ranges as the buffer has slots (and HN_RX_RANGES_MAX), and its
+ * ranges add up to at most the buffer: a host that points thousands of
+ * ranges at one large message is refused, not copied gigabytes from.
+ * Returns the work done, in ranges: the drain's budget counts it.
+ */
+unsigned int
 hn_rx_xfer(struct hn_dev *hn, struct hn_chan *ch, struct hn_sink *sink,
 	   const struct hv_ring_pkt *pkt)
 {
@@ -337,7 +446,8 @@ hn_rx_xfer(struct hn_dev *hn, struct hn_chan *ch, struct hn_sink *sink,
 	uint32_t hlen = pkt->desc.offset8 * 8u;
 	struct hn_xfer x = { .sink = sink, .ext = NULL, .xid = pkt->desc.trans_id, .lro = 0 };
 	struct hv_xfer_page_hdr xh;
-	uint32_t i, status = HV_NVSP_STATUS_SUCCESS;
+	uint32_t i, status = HV_NVSP_STATUS_SUCCESS, work = 1;
+	uint64_t bytes = 0;
 
 	if (hlen < sizeof(xh)) {
 		ch->bad_packets++;
@@ -347,6 +457,7 @@ hn_rx_xfer(struct hn_dev *hn, struct hn_chan *ch, struct hn_sink *sink,
 	memcpy(&xh, p, sizeof(xh));
 	if (xh.xfer_pageset_id != HV_RXBUF_XFER_PAGESET_ID ||
 	    xh.range_cnt == 0 || xh.range_cnt > (hlen - sizeof(xh)) / sizeof(struct hv_xfer_range) ||
+	    xh.range_cnt > RTE_MIN(hn->rx_slots, HN_RX_RANGES_MAX) ||
 	    hn->nvsp_state < HN_NVSP_BUFFERS) {
 		ch->bad_packets++;
 		status = HV_NVSP_STATUS_FAILED;
@@ -356,6 +467,15 @@ hn_rx_xfer(struct hn_dev *hn, struct hn_chan *ch, struct hn_sink *sink,
 		struct hv_xfer_range r;
 
 		memcpy(&r, p + sizeof(xh) + i * sizeof(r), sizeof(r));
+		bytes += r.byte_count;
+		if (unlikely(bytes > hn->rxbuf_len)) {
+			/* overlapping ranges: the rest of the packet is dropped */
+			ch->bad_packets++;
+			if (x.lro)
+				hn_lro_break(ch->rxq, &x, "ranges larger than the receive buffer");
+			status = HV_NVSP_STATUS_FAILED;
+			break;
+		}
 		if ((uint64_t)r.byte_offset + r.byte_count > hn->rxbuf_len ||
 		    rx_rndis(hn, ch, &x, hn->rxbuf + r.byte_offset, r.byte_count) < 0) {
 			if (ch->rxq != NULL)
@@ -372,11 +492,13 @@ hn_rx_xfer(struct hn_dev *hn, struct hn_chan *ch, struct hn_sink *sink,
 		if (x.lro & HN_XFER_LRO_BROKEN)
 			status = HV_NVSP_STATUS_FAILED;
 	}
-	if (!rx_xfer_done(&x))
-		return;	/* completed when its attached frames are freed */
+	work = RTE_MAX(i, 1u);
+	if (!rx_xfer_done(&x, status))
+		return work;	/* completed when its attached frames are freed */
 ack:
 	/* the slots go back to the host whatever was inside (§I.1) */
 	hn_chan_ack_rx(ch, pkt->desc.trans_id, status);
+	return work;
 }
 
 /* ---- RX burst ----------------------------------------------------------- */

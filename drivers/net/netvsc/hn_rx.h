@@ -22,6 +22,23 @@ uint16_t hn_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n);
 void hn_rxq_flush(struct hn_rxq *rxq);
 int hn_rxq_ext_setup(struct hn_rxq *rxq, int socket);
 void hn_rxq_ext_release(struct hn_rxq *rxq);
+/* The host's receive-buffer layout (RXBUF_CONN answer): one section of
+ * count slots of size bytes at offset, inside a buffer of buf_len. 0, or
+ * -EPROTO with one log line. */
+int hn_rx_sections_check(uint16_t port_id, uint32_t offset, uint32_t size, uint32_t count,
+			 uint64_t buf_len);
+/* The guest frame of every 4 KiB of the receive buffer (rx_extmbuf):
+ * hn->rxbuf_pfn; -EFAULT where the kernel cannot tell. */
+int hn_rx_map_pages(struct hn_dev *hn);
+
+/* Entries of that table for a buffer of len bytes: every page that holds
+ * a byte of it, the last one partial when len is not a multiple of 4 KiB
+ * (the mapping is whole pages: that page is there and has a frame). */
+static inline uint64_t
+hn_rx_pfn_count(uint64_t len)
+{
+	return (len + HV_PAGE_SIZE - 1) >> HV_PAGE_SHIFT;
+}
 /* free callback of attached frames: TX recognises them by it */
 void hn_rx_ext_free(void *addr, void *opaque);
 
@@ -105,6 +122,15 @@ hn_rx_fill(struct hn_rxq *rxq, struct rte_mbuf *m, const struct hn_rxinfo *info)
 	}
 }
 
+/* The longest whole frame the queue takes: the MTU the host was given,
+ * its Ethernet header and a tag (the host strips tags; one in the data is
+ * allowed). A coalesced packet comes as fragments, bounded by hn_lro.c. */
+static inline uint32_t
+hn_rx_frame_max(const struct hn_rxq *rxq)
+{
+	return rxq->hn->mtu + HN_FRAME_OVERHEAD;
+}
+
 /* Hand a frame to the burst, or park it for the queue's receiver. */
 static inline void
 hn_rx_deliver(struct hn_rxq *rxq, struct hn_sink *sink, struct rte_mbuf *m)
@@ -123,20 +149,30 @@ hn_rx_deliver(struct hn_rxq *rxq, struct hn_sink *sink, struct rte_mbuf *m)
 	rxq->stats.bins[hn_size_bin(m->pkt_len)]++;
 }
 
-/* An IPv4 header checksum the host left stale (§F.4 0x100). */
+/*
+ * An IPv4 header checksum the host left stale (§F.4 0x100). An attached
+ * frame is still in the receive buffer, which the host can rewrite at
+ * any time: the header length is read once, checked against the frame,
+ * and the sum runs over that length, never over one read again (a header
+ * grown to 60 bytes meanwhile would be summed past the frame, past the
+ * buffer for a frame at its end).
+ */
 static inline void
 hn_rx_ip4_recksum(struct rte_mbuf *m)
 {
 	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
+	uint32_t hlen;
 
-	if (eh->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
-	    m->data_len < sizeof(*eh) + sizeof(*ip) ||
-	    (ip->version_ihl & 0xf) < 5 ||
-	    m->data_len < sizeof(*eh) + rte_ipv4_hdr_len(ip))
+	if (m->data_len < sizeof(*eh) + sizeof(*ip) ||
+	    eh->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4))
+		return;
+	hlen = (*(volatile const uint8_t *)&ip->version_ihl & RTE_IPV4_HDR_IHL_MASK) *
+	       RTE_IPV4_IHL_MULTIPLIER;
+	if (hlen < sizeof(*ip) || m->data_len < sizeof(*eh) + hlen)
 		return;
 	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	ip->hdr_checksum = (uint16_t)~rte_raw_cksum(ip, hlen);
 }
 
 #endif /* HN_RX_H */

@@ -137,6 +137,7 @@ static const struct hn_xstat_def hn_rx_xstats[] = {
 	HN_RXS("stopped_dropped_packets", stopped_drops),
 	HN_RXS("attached_packets", attached),
 	HN_RXS("attach_exhausted_packets", ext_exhausted),
+	HN_RXS("attach_scattered_packets", ext_scattered),
 	HN_RXS("lro_packets", lro_packets),
 	HN_RXS("lro_segments", lro_segments),
 	HN_RXS("lro_split_packets", lro_split),

@@ -1,0 +1,703 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 hvnet authors
+ *
+ * RX against a hostile host (issue 14, defects 3, 4, 7, 9): the test is
+ * the host and breaks the rules the receive path must not trust. Frames
+ * longer than the MTU, transfer packets of more ranges than the buffer has
+ * slots or whose ranges add up to more than the buffer, drains whose work
+ * is counted in frames, coalesced packets whose first fragment is checked
+ * before it is copied, receive-buffer layouts that would need gigabytes of
+ * completion tables, the page table of a buffer that is not a multiple of
+ * 4 KiB, and attached frames of a transfer packet with a broken chain.
+ * Each drop is counted where xstats show it; every completion is checked.
+ */
+
+#include <errno.h>
+#include <pthread.h>
+#include <sys/mman.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <rte_eal.h>
+#include <rte_ip.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "fake_bus.h"
+#include "hn_chan.h"
+#include "hn_ctl.h"
+#include "hn_lro.h"
+#include "hn_rx.h"
+
+#define RING_BYTES	(4096u + (256u << 10))
+#define RXBUF_BYTES	(256u << 10)
+#define RX_SLOTS	1024u
+#define POOL_MBUFS	2047u
+#define XID		0x4321u
+
+int hn_logtype_init = RTE_LOGTYPE_USER1;
+int hn_logtype_driver = RTE_LOGTYPE_USER1;
+
+static struct rte_mempool *pool;
+
+/* sinks above the files under test: nothing here sends them anything */
+void
+hn_rndis_status(struct hn_dev *hn, const uint8_t *msg, uint32_t len)
+{
+	(void)hn;
+	(void)msg;
+	(void)len;
+	fail_msg("unexpected status indication");
+}
+
+void
+hn_nvsp_inband(struct hn_dev *hn, const uint8_t *msg, uint32_t len)
+{
+	(void)hn;
+	(void)msg;
+	(void)len;
+	fail_msg("unexpected in-band message");
+}
+
+/* ---- one device, one channel, one RX queue --------------------------------- */
+
+static struct {
+	struct hn_dev *hn;
+	struct hn_chan *ch;
+	struct vmbus_channel *vc;
+	struct hn_rxq *rxq;
+	uint32_t rx_off;
+} fx;
+
+static int
+setup_with(uint32_t rxbuf_len, uint32_t slots, bool extmbuf)
+{
+	struct hn_dev *hn = rte_zmalloc("hn", sizeof(*hn), RTE_CACHE_LINE_SIZE);
+	struct hn_rxq *rxq = rte_zmalloc("rxq", sizeof(*rxq), RTE_CACHE_LINE_SIZE);
+
+	assert_non_null(hn);
+	assert_non_null(rxq);
+	memset(&fx, 0, sizeof(fx));
+	hn->args.timeout_s = 1;
+	hn->args.rx_extmbuf = extmbuf;
+	hn->session = 1;
+	hn->nvsp_state = HN_NVSP_READY;
+	hn->rxbuf = rte_zmalloc("rxbuf", RTE_ALIGN_CEIL(rxbuf_len, 4096u), 4096);
+	assert_non_null(hn->rxbuf);
+	hn->rxbuf_len = rxbuf_len;
+	hn->rx_slots = slots;
+	hn->mtu = 1500;
+	fx.hn = hn;
+	fx.ch = &hn->chans[0];
+	fx.vc = fake_chan_create(RING_BYTES);
+	hn_chan_bind(hn, fx.ch, fx.vc);
+	assert_int_equal(hn_chan_alloc_acks(hn, fx.ch), 0);
+	hn->nchan = 1;
+	rxq->hn = hn;
+	rxq->ch = fx.ch;
+	rxq->mp = pool;
+	rxq->nb_desc = 256;
+	rxq->buf_size = rte_pktmbuf_data_room_size(pool) - RTE_PKTMBUF_HEADROOM;
+	rxq->staging = rte_ring_create("rxq_staging", 1024, SOCKET_ID_ANY,
+				       RING_F_SP_ENQ | RING_F_SC_DEQ);
+	assert_non_null(rxq->staging);
+	rxq->scatter = true;
+	rxq->vlan_strip = true;
+	rxq->lro_max = HN_LRO_PKT_MAX;
+	assert_int_equal(hn_rxq_lro_setup(rxq, SOCKET_ID_ANY), 0);
+	if (extmbuf)
+		assert_int_equal(hn_rxq_ext_setup(rxq, SOCKET_ID_ANY), 0);
+	rxq->started = true;
+	fx.rxq = rxq;
+	fx.ch->rxq = rxq;
+	return 0;
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	return setup_with(RXBUF_BYTES, RX_SLOTS, false);
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	hn_rxq_flush(fx.rxq);
+	hn_rxq_lro_release(fx.rxq);
+	hn_rxq_ext_release(fx.rxq);
+	rte_ring_free(fx.rxq->staging);
+	rte_free(fx.rxq);
+	hn_chan_reset(fx.ch, 0);
+	fake_chan_destroy(fx.vc);
+	rte_free(fx.hn->rxbuf);
+	rte_free(fx.hn->rxbuf_pfn);
+	rte_free(fx.hn);
+	/* every mbuf back in the pool, whatever the host did */
+	assert_int_equal(rte_mempool_avail_count(pool), POOL_MBUFS);
+	return 0;
+}
+
+/* ---- the host's side ------------------------------------------------------ */
+
+static struct hv_xfer_range
+rxbuf_put(const void *msg, uint32_t len)
+{
+	struct hv_xfer_range r = { .byte_count = len, .byte_offset = fx.rx_off };
+
+	assert_true(fx.rx_off + len <= fx.hn->rxbuf_len);
+	memcpy(fx.hn->rxbuf + fx.rx_off, msg, len);
+	fx.rx_off += RTE_ALIGN_CEIL(len, 64);
+	return r;
+}
+
+#define XFER_RANGES_MAX	64u
+
+static void
+host_xfer(uint64_t xid, const struct hv_xfer_range *r, uint32_t n)
+{
+	uint8_t pkt[sizeof(struct hv_xfer_page_hdr) + XFER_RANGES_MAX * sizeof(*r)];
+	struct hv_xfer_page_hdr *h = (void *)pkt;
+	uint32_t len = sizeof(*h) + n * sizeof(*r);
+
+	assert_true(n <= XFER_RANGES_MAX);
+	memset(pkt, 0, sizeof(pkt));
+	h->desc.type = HV_PKT_DATA_XFER_PAGES;
+	h->desc.offset8 = (uint16_t)(len / 8);
+	h->desc.len8 = (uint16_t)(RTE_ALIGN_CEIL(len, 8) / 8);
+	h->desc.flags = HV_PKT_FLAG_COMPLETION_REQUESTED;
+	h->desc.trans_id = xid;
+	h->xfer_pageset_id = HV_RXBUF_XFER_PAGESET_ID;
+	h->range_cnt = n;
+	memcpy(h->ranges, r, n * sizeof(*r));
+	assert_int_equal(fake_host_write(fx.vc, pkt, h->desc.len8 * 8u), 0);
+}
+
+static void
+expect_rx_completion(uint64_t xid, uint32_t status)
+{
+	uint8_t pkt[256];
+	struct hv_pkt_desc d;
+	struct hv_nvsp_rndis_pkt_complete c;
+
+	assert_int_equal(fake_host_read(fx.vc, pkt, sizeof(pkt)), 24);
+	memcpy(&d, pkt, sizeof(d));
+	assert_int_equal(d.type, HV_PKT_COMPLETION);
+	assert_int_equal(d.trans_id, xid);
+	memcpy(&c, pkt + d.offset8 * 8u, sizeof(c));
+	assert_int_equal(c.type, HV_NVSP_MSG_RNDIS_PKT_COMPLETE);
+	assert_int_equal(c.status, status);
+}
+
+static void
+expect_nothing_sent(void)
+{
+	uint8_t pkt[64];
+
+	assert_int_equal(fake_host_read(fx.vc, pkt, sizeof(pkt)), 0);
+}
+
+/* An RNDIS PACKET_MSG of frame[len] with the u32 PPIs given as (type,
+ * value) pairs, into dst; returns its length. */
+static uint32_t
+packet_msg(uint8_t *dst, const uint8_t *frame, uint32_t len, unsigned int nppi, ...)
+{
+	struct hv_rndis_packet_msg h = { .type = HV_RNDIS_PACKET_MSG };
+	uint8_t *ppi = dst + sizeof(h);
+	uint32_t ppi_len = 0;
+	unsigned int i;
+	va_list ap;
+
+	va_start(ap, nppi);
+	for (i = 0; i < nppi; i++) {
+		uint32_t type = va_arg(ap, uint32_t);
+		uint32_t value = va_arg(ap, uint32_t);
+
+		ppi_len += hv_rndis_ppi_put_u32(ppi + ppi_len, type, value);
+	}
+	va_end(ap);
+	h.ppi_offset = nppi ? HV_RNDIS_PACKET_MSG_OFFSET_MIN : 0;
+	h.ppi_len = ppi_len;
+	h.data_offset = HV_RNDIS_PACKET_MSG_OFFSET_MIN + ppi_len;
+	h.data_len = len;
+	h.len = (uint32_t)sizeof(h) + ppi_len + len;
+	memcpy(dst, &h, sizeof(h));
+	memcpy(dst + sizeof(h) + ppi_len, frame, len);
+	return h.len;
+}
+
+static void
+make_frame(uint8_t *f, uint32_t len, uint8_t seed)
+{
+	static const uint8_t hdr[14] = {
+		0x00, 0x15, 0x5d, 0x00, 0x00, 0x01, 0x00, 0x15, 0x5d, 0x00, 0x00, 0x02,
+		0x08, 0x00,
+	};
+	uint32_t i;
+
+	memcpy(f, hdr, sizeof(hdr));
+	for (i = sizeof(hdr); i < len; i++)
+		f[i] = (uint8_t)(seed + i);
+}
+
+/* A plain frame of len bytes as a PACKET_MSG in the receive buffer. */
+static struct hv_xfer_range
+put_frame(uint32_t len, uint8_t seed)
+{
+	static uint8_t frame[70000], msg[70100];
+
+	make_frame(frame, len, seed);
+	return rxbuf_put(msg, packet_msg(msg, frame, len, 0));
+}
+
+static void
+free_all(struct rte_mbuf **m, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		rte_pktmbuf_free(m[i]);
+}
+
+/* ---- defect 3: frame length and per-packet work ------------------------ */
+
+/*
+ * A frame longer than the MTU the host was given (plus header and tag) is
+ * dropped and counted as too long, whatever the message holds and even
+ * with scatter; one of exactly MTU + 18 bytes still arrives. The packet
+ * is well formed: it completes with success.
+ */
+static void
+test_rx_frame_longer_than_mtu_dropped(void **state)
+{
+	struct hv_xfer_range r[3];
+	struct rte_mbuf *m[4];
+
+	(void)state;
+	r[0] = put_frame(60000, 1);
+	r[1] = put_frame(1500 + HN_FRAME_OVERHEAD + 1, 2);
+	r[2] = put_frame(1500 + HN_FRAME_OVERHEAD, 3);
+	host_xfer(XID, r, 3);
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 4), 1);
+	assert_int_equal(m[0]->pkt_len, 1500 + HN_FRAME_OVERHEAD);
+	assert_int_equal(fx.rxq->stats.too_long, 2);
+	assert_int_equal(fx.rxq->stats.packets, 1);
+	assert_int_equal(fx.rxq->stats.errors, 0);
+	free_all(m, 1);
+	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
+	expect_nothing_sent();
+}
+
+/* More ranges than the buffer has slots: no host can send that; the
+ * packet is refused whole (counted once) and completed as failed. As many
+ * as the slots are fine. */
+static void
+test_rx_more_ranges_than_slots_refused(void **state)
+{
+	struct hv_xfer_range r[5];
+	struct rte_mbuf *m[8];
+	unsigned int i;
+
+	(void)state;
+	fx.hn->rx_slots = 4;
+	for (i = 0; i < 5; i++)
+		r[i] = put_frame(64, (uint8_t)i);
+	host_xfer(XID, r, 5);
+	host_xfer(XID + 1, r, 4);
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 8), 4);
+	assert_int_equal(fx.ch->bad_packets, 1);
+	assert_int_equal(fx.rxq->stats.packets, 4);
+	free_all(m, 4);
+	expect_rx_completion(XID, HV_NVSP_STATUS_FAILED);
+	expect_rx_completion(XID + 1, HV_NVSP_STATUS_SUCCESS);
+	expect_nothing_sent();
+}
+
+/* Ranges that all point at one message and add up to more than the
+ * receive buffer: what fits in the buffer is parsed, the rest refused,
+ * counted once, and the packet completed as failed. */
+static void
+test_rx_ranges_larger_than_buffer_refused(void **state)
+{
+	struct hv_xfer_range r[8], one;
+	struct rte_mbuf *m[8];
+	unsigned int i;
+
+	(void)state;
+	one = put_frame(64, 9);
+	for (i = 0; i < 8; i++) {
+		r[i].byte_offset = one.byte_offset;
+		r[i].byte_count = RXBUF_BYTES / 4;	/* the message and what follows it */
+	}
+	host_xfer(XID, r, 8);
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 8), 4);
+	assert_int_equal(fx.ch->bad_packets, 1);
+	assert_int_equal(fx.rxq->stats.packets, 4);
+	free_all(m, 4);
+	expect_rx_completion(XID, HV_NVSP_STATUS_FAILED);
+	expect_nothing_sent();
+}
+
+/* The drain's budget counts frames, not VMBus packets: 40 packets of 8
+ * frames with a budget of 256 take two drains, 256 frames then 64. */
+static void
+test_rx_drain_budget_counts_frames(void **state)
+{
+	struct hv_xfer_range r[8];
+	struct rte_mbuf *m[512];
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 8; i++)
+		r[i] = put_frame(64, (uint8_t)i);
+	for (i = 0; i < 40; i++)
+		host_xfer(XID + i, r, 8);
+	assert_int_equal(hn_chan_drain(fx.hn, fx.ch, m, 512, HN_RX_BURST_BUDGET), 256);
+	free_all(m, 256);
+	for (i = 0; i < 32; i++)
+		expect_rx_completion(XID + i, HV_NVSP_STATUS_SUCCESS);
+	expect_nothing_sent();
+	assert_int_equal(hn_chan_drain(fx.hn, fx.ch, m, 512, HN_RX_BURST_BUDGET), 64);
+	free_all(m, 64);
+	for (i = 32; i < 40; i++)
+		expect_rx_completion(XID + i, HV_NVSP_STATUS_SUCCESS);
+	assert_int_equal(fx.rxq->stats.packets, 320);
+}
+
+#define TCP_HDRS	(14u + 20u + 20u)
+
+/* A first fragment (SUBALLOC | FIRST) of packet id 1: its bytes are an
+ * Ethernet frame with an IPv4 header of protocol proto, len bytes long. */
+static struct hv_xfer_range
+put_first_fragment(uint32_t len, uint8_t proto, uint16_t ip_len)
+{
+	static uint8_t frame[70000], msg[70100];
+	struct rte_ipv4_hdr *ip = (void *)(frame + 14);
+	struct hv_rndis_pktinfo_id fid = {
+		.ver = HV_RNDIS_PKTINFO_ID_VER,
+		.flag = HV_RNDIS_PKTINFO_SUBALLOC | HV_RNDIS_PKTINFO_FIRST_FRAG,
+		.pkt_id = 1,
+	};
+	uint32_t v;
+
+	make_frame(frame, len, 0);
+	memset(ip, 0, sizeof(*ip) + sizeof(struct rte_tcp_hdr));
+	ip->version_ihl = 0x45;
+	ip->next_proto_id = proto;
+	ip->total_length = rte_cpu_to_be_16(ip_len);
+	((struct rte_tcp_hdr *)(ip + 1))->data_off = 0x50;
+	memcpy(&v, &fid, sizeof(v));
+	return rxbuf_put(msg, packet_msg(msg, frame, len, 1, HV_RNDIS_PPI_PKTINFO_ID, v));
+}
+
+/*
+ * A first fragment whose headers are not TCP over IP: only its first mbuf
+ * (where the headers must be) was copied before it was refused, not the
+ * 60 KB behind. One longer than max_lro_pkt_size: nothing copied at all.
+ * Each is one LRO error; the packet completes as failed.
+ */
+static void
+test_lro_first_fragment_checked_before_copy(void **state)
+{
+	struct hv_xfer_range r;
+	struct rte_mbuf *m[4];
+
+	(void)state;
+	r = put_first_fragment(60000, IPPROTO_UDP, 60000 - 14);
+	host_xfer(XID, &r, 1);
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 4), 0);
+	assert_int_equal(fx.rxq->stats.lro_errors, 1);
+	/* one mbuf taken from the queue's cache of HN_RX_MBUF_CACHE */
+	assert_int_equal(fx.rxq->cache_n, HN_RX_MBUF_CACHE - 1);
+	expect_rx_completion(XID, HV_NVSP_STATUS_FAILED);
+
+	hn_rxq_flush(fx.rxq);
+	fx.rxq->lro_max = 2000;
+	r = put_first_fragment(3000, IPPROTO_TCP, 3000 - 14);
+	host_xfer(XID + 1, &r, 1);
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 4), 0);
+	assert_int_equal(fx.rxq->stats.lro_errors, 2);
+	assert_int_equal(fx.rxq->cache_n, 0);
+	assert_int_equal(fx.rxq->stats.nombuf, 0);
+	expect_rx_completion(XID + 1, HV_NVSP_STATUS_FAILED);
+	expect_nothing_sent();
+}
+
+/* ---- defect 9: attached frames, their page table, their completion ------- */
+
+static int
+setup_ext(void **state)
+{
+	(void)state;
+	setup_with(RXBUF_BYTES, RX_SLOTS, true);
+	fx.rxq->extmbuf = true;
+	fx.rxq->copybreak = 0;
+	return 0;
+}
+
+/* A page table for the attach path that needs no translation: page i of
+ * the buffer is frame 0x1000 + i. */
+static void
+fake_pfn_table(void)
+{
+	uint64_t i, n = hn_rx_pfn_count(fx.hn->rxbuf_len);
+
+	fx.hn->rxbuf_pfn = rte_malloc("pfn", n * sizeof(uint64_t), 0);
+	assert_non_null(fx.hn->rxbuf_pfn);
+	for (i = 0; i < n; i++)
+		fx.hn->rxbuf_pfn[i] = 0x1000 + i;
+}
+
+/*
+ * A transfer packet with an attached frame and a broken coalesced packet
+ * (a first fragment, no last): the chain is dropped and counted, and the
+ * packet's completion, sent when the application frees the frame, says it
+ * failed, as it does when nothing was attached.
+ */
+static void
+test_ext_completion_keeps_failed_status(void **state)
+{
+	struct hv_xfer_range r[2];
+	struct rte_mbuf *m[4];
+
+	(void)state;
+	fake_pfn_table();
+	r[0] = put_frame(200, 4);
+	r[1] = put_first_fragment(TCP_HDRS + 100, IPPROTO_TCP, TCP_HDRS - 14 + 500);
+	host_xfer(XID, r, 2);
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 4), 1);
+	assert_true(RTE_MBUF_HAS_EXTBUF(m[0]));
+	assert_int_equal(fx.rxq->stats.attached, 1);
+	assert_int_equal(fx.rxq->stats.lro_errors, 1);
+	expect_nothing_sent();	/* the frame holds the slots */
+	rte_pktmbuf_free(m[0]);
+	expect_rx_completion(XID, HV_NVSP_STATUS_FAILED);
+	expect_nothing_sent();
+}
+
+static int
+setup_ext_odd(void **state)
+{
+	(void)state;
+	setup_with(RXBUF_BYTES + 512, RX_SLOTS, true);
+	fx.rxq->extmbuf = true;
+	fx.rxq->copybreak = 0;
+	return 0;
+}
+
+/*
+ * A receive buffer whose length is not a multiple of 4 KiB: its last,
+ * partial page has an entry in the page table too (the table stopped one
+ * page short, and the attach read past it), and a frame there is attached
+ * with that page's address.
+ */
+static void
+test_ext_pfn_table_covers_partial_page(void **state)
+{
+	struct rte_mbuf *m[2];
+	struct hv_xfer_range r;
+	uint64_t off;
+
+	(void)state;
+	assert_int_equal(hn_rx_pfn_count(RXBUF_BYTES), RXBUF_BYTES / 4096u);
+	assert_int_equal(hn_rx_pfn_count(RXBUF_BYTES + 512), RXBUF_BYTES / 4096u + 1);
+	assert_int_equal(hn_rx_pfn_count(1), 1);
+	fake_pfn_table();
+	fx.rx_off = RXBUF_BYTES;
+	r = put_frame(200, 6);
+	host_xfer(XID, &r, 1);
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 2), 1);
+	assert_true(RTE_MBUF_HAS_EXTBUF(m[0]));
+	off = (uint64_t)(rte_pktmbuf_mtod(m[0], uint8_t *) - fx.hn->rxbuf);
+	assert_int_equal(off >> 12, RXBUF_BYTES / 4096u);
+	assert_int_equal(rte_pktmbuf_iova(m[0]), ((0x1000 + (off >> 12)) << 12) + (off & 4095));
+	rte_pktmbuf_free(m[0]);
+	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
+}
+
+/* A frame across two pages that are not adjacent frames is copied: one
+ * IOVA cannot describe it. One inside a page is attached. */
+static void
+test_ext_frame_across_scattered_pages_copied(void **state)
+{
+	struct rte_mbuf *m[4];
+	struct hv_xfer_range r[2];
+	uint64_t i, off;
+
+	(void)state;
+	fake_pfn_table();
+	for (i = 0; i < RXBUF_BYTES / 4096u; i++)
+		fx.hn->rxbuf_pfn[i] = 0x1000 + 2 * i;
+	fx.rx_off = 4096 - 128;
+	r[0] = put_frame(200, 7);		/* crosses into page 1 */
+	fx.rx_off = 8192;
+	r[1] = put_frame(200, 8);		/* inside page 2 */
+	host_xfer(XID, r, 2);
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 4), 2);
+	assert_false(RTE_MBUF_HAS_EXTBUF(m[0]));
+	assert_true(RTE_MBUF_HAS_EXTBUF(m[1]));
+	off = (uint64_t)(rte_pktmbuf_mtod(m[1], uint8_t *) - fx.hn->rxbuf);
+	assert_int_equal(off >> 12, 2);
+	assert_int_equal(rte_pktmbuf_iova(m[1]), ((0x1000 + 2 * 2) << 12) + (off & 4095));
+	assert_int_equal(fx.rxq->stats.attached, 1);
+	assert_int_equal(fx.rxq->stats.ext_scattered, 1);
+	assert_int_equal(m[0]->pkt_len, 200);
+	free_all(m, 2);
+	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
+}
+
+/* ---- defect 7: the IPv4 header checksum of a frame left in place ---------- */
+
+static volatile bool flipping;
+
+/* The host rewrites the IHL of a frame the guest is checksumming: 5, 15. */
+static void *
+ihl_flipper(void *arg)
+{
+	volatile uint8_t *vihl = arg;
+
+	while (flipping) {
+		*vihl = 0x4f;
+		*vihl = 0x45;
+	}
+	return NULL;
+}
+
+static void
+no_free(void *addr, void *opaque)
+{
+	(void)addr;
+	(void)opaque;
+}
+
+/*
+ * An attached IPv4 frame of 34 bytes at the very end of the receive
+ * buffer (a guard page behind it) whose IHL the host flips between 5 and
+ * 15 while the guest recomputes the header checksum (§F.4 "value
+ * invalid"): the IHL is read once and the header summed over what that
+ * read said, never 60 bytes of a 20-byte header (past the buffer). The
+ * sum, when the frame is left alone, is right.
+ */
+static void
+test_recksum_reads_ihl_once(void **state)
+{
+	const size_t pg = 4096;
+	uint8_t *map = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			    -1, 0);
+	struct rte_mbuf_ext_shared_info shinfo = { .free_cb = no_free };
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	struct rte_ipv4_hdr *ip, want;
+	uint8_t *frame;
+	pthread_t t;
+	unsigned int i;
+
+	(void)state;
+	assert_true(map != MAP_FAILED);
+	assert_int_equal(mprotect(map + pg, pg, PROT_NONE), 0);
+	assert_non_null(m);
+	frame = map + pg - 34;
+	make_frame(frame, 34, 0);
+	ip = (struct rte_ipv4_hdr *)(frame + 14);
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = 0x45;
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->total_length = rte_cpu_to_be_16(20);
+	ip->src_addr = rte_cpu_to_be_32(0x0a000001);
+	ip->dst_addr = rte_cpu_to_be_32(0x0a000002);
+	want = *ip;
+	want.hdr_checksum = rte_ipv4_cksum(&want);
+	rte_mbuf_ext_refcnt_set(&shinfo, 1);
+	rte_pktmbuf_attach_extbuf(m, frame, 0, 34, &shinfo);
+	m->data_off = 0;
+	m->data_len = 34;
+	m->pkt_len = 34;
+	hn_rx_ip4_recksum(m);
+	assert_memory_equal(ip, &want, sizeof(want));
+	flipping = true;
+	assert_int_equal(pthread_create(&t, NULL, ihl_flipper, &ip->version_ihl), 0);
+	for (i = 0; i < 2000000; i++)
+		hn_rx_ip4_recksum(m);
+	flipping = false;
+	pthread_join(t, NULL);
+	rte_pktmbuf_free(m);
+	munmap(map, 2 * pg);
+}
+
+/* ---- defect 4: the receive-buffer layout --------------------------------- */
+
+/*
+ * Sections of 1 B on a 31 MiB buffer would be 32 M slots, and as many
+ * completion entries per channel (about 1 GiB): refused, as is any section
+ * smaller than an RNDIS header and the smallest frame. The standard 1728 B
+ * and the smallest accepted size pass; a layout past the buffer fails.
+ */
+static void
+test_rx_sections_too_small_refused(void **state)
+{
+	const uint64_t buf = 31u << 20;
+	const uint32_t min = (uint32_t)sizeof(struct hv_rndis_packet_msg) + 60u;
+
+	(void)state;
+	assert_int_equal(hn_rx_sections_check(0, 0, 1, (uint32_t)buf, buf), -EPROTO);
+	assert_int_equal(hn_rx_sections_check(0, 0, min - 1, (uint32_t)(buf / (min - 1)), buf),
+			 -EPROTO);
+	assert_int_equal(hn_rx_sections_check(0, 0, min, (uint32_t)(buf / min), buf), 0);
+	assert_int_equal(hn_rx_sections_check(0, 0, 1728, (uint32_t)(buf / 1728), buf), 0);
+	assert_int_equal(hn_rx_sections_check(0, 1728, 1728, (uint32_t)(buf / 1728), buf),
+			 -EPROTO);
+	assert_int_equal(hn_rx_sections_check(0, 0, 1728, 0, buf), -EPROTO);
+}
+
+int
+main(void)
+{
+	char *eal_args[] = {
+		"test_pmd_rx_hostile", "--no-huge", "--no-pci", "-m", "128", "--no-shconf",
+		"-l", "0", "--log-level=error",
+	};
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_rx_frame_longer_than_mtu_dropped, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rx_more_ranges_than_slots_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rx_ranges_larger_than_buffer_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rx_drain_budget_counts_frames, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_lro_first_fragment_checked_before_copy,
+						setup, teardown),
+		cmocka_unit_test(test_rx_sections_too_small_refused),
+		cmocka_unit_test(test_recksum_reads_ihl_once),
+		cmocka_unit_test_setup_teardown(test_ext_completion_keeps_failed_status, setup_ext,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_ext_pfn_table_covers_partial_page,
+						setup_ext_odd, teardown),
+		cmocka_unit_test_setup_teardown(test_ext_frame_across_scattered_pages_copied,
+						setup_ext, teardown),
+	};
+
+	rte_openlog_stream(stderr);
+	if (rte_eal_init((int)RTE_DIM(eal_args), eal_args) < 0) {
+		fprintf(stderr, "EAL init failed\n");
+		return 1;
+	}
+	rte_openlog_stream(stderr);
+	pool = rte_pktmbuf_pool_create("rx_hostile", POOL_MBUFS, 0, 0,
+				       RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	if (pool == NULL) {
+		fprintf(stderr, "no mbuf pool\n");
+		return 1;
+	}
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
