@@ -1336,16 +1336,55 @@ hn_remove(struct vmbus_device *vdev)
 	return rte_eth_dev_release_port(dev);
 }
 
-/* Interrupt thread: the host took the device away. */
+/*
+ * The rings belong to nobody now: the host reads and writes them no more.
+ * Bursts return 0 from here on (nothing more is written to the TX ring,
+ * nothing read from the RX ring); stopping the port gives back what the
+ * queues hold, without waiting for the host.
+ */
+static void
+hn_quiesce_queues(struct rte_eth_dev *dev)
+{
+	uint16_t i;
+
+	for (i = 0; i < dev->data->nb_rx_queues; i++) {
+		struct hn_rxq *rxq = dev->data->rx_queues[i];
+
+		if (rxq != NULL)
+			__atomic_store_n(&rxq->started, false, __ATOMIC_RELEASE);
+	}
+	for (i = 0; i < dev->data->nb_tx_queues; i++) {
+		struct hn_txq *txq = dev->data->tx_queues[i];
+
+		if (txq != NULL)
+			__atomic_store_n(&txq->started, false, __ATOMIC_RELEASE);
+	}
+}
+
+/*
+ * Interrupt thread: the host took the device away. The queues go quiet
+ * before anyone is told, then the link goes down (LSC, when it was up)
+ * and the application hears of the removal (RMV); it stops, closes and
+ * detaches the port (rte_dev_remove) and may probe the re-offered device.
+ */
 static void
 hn_rescind(struct vmbus_device *vdev)
 {
 	struct rte_eth_dev *dev = rte_eth_dev_allocated(vdev->device.name);
+	struct hn_dev *hn;
+	uint32_t was_up;
 
-	if (dev == NULL)
+	if (dev == NULL || dev->data->dev_private == NULL)
 		return;
-	__atomic_store_n(&hn_dev_of(dev)->link_up, 0, __ATOMIC_RELAXED);
+	hn = hn_dev_of(dev);
+	if (hn->started)
+		hn_quiesce_queues(dev);
+	was_up = __atomic_exchange_n(&hn->link_up, 0, __ATOMIC_RELAXED);
 	hn_link_refresh(dev);
+	PMD_DRV_LOG(ERR, "port %u: the host rescinded the device: link down, port removed",
+		    hn->port_id);
+	if (was_up)
+		rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_LSC, NULL);
 	rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_RMV, NULL);
 }
 
