@@ -411,11 +411,11 @@ lifecycle(struct hvsim_control *ctl, char **argv, FILE *out, bool rescind)
 
 	if (vf_targets(ctl, argv[1], out, &first, &last) < 0)
 		return -1;
+	if (ctl->checking)
+		return 0;	/* the state is the one when it runs (--at) */
 	if (argv[1] != NULL && ctl->nics[first].rescinded == rescind)
 		return ctl_fail(out, "NIC %d is %s", first, rescind ? "already rescinded" :
 			       "present (rescind it first)");
-	if (ctl->checking)
-		return 0;
 	for (i = first; i <= last; i++) {
 		struct hvsim_nic *nic = &ctl->nics[i];
 

@@ -71,10 +71,10 @@ tp_start 300 hvnet --strict --traffic=gen:count=0,rate=1,delay=3600000 --
 tp "!rescind 0" "?out device removal event" "$removed" "!reoffer 0" \
 	"?wait d['nics'][0]['lifecycle']['present']" "${reattach[@]}" "stop"
 tp "!rescind" "?count device removal event 2" "?count Device $UUID is detached 2" \
-	"!reoffer" "?wait d['nics'][0]['lifecycle']['present']" "${reattach[@]}" \
-	"$batch" "$all_back" "stop"
+	"!reoffer" "?wait d['nics'][0]['lifecycle']['present']" "port attach vmbus:$UUID" \
+	"port start 0" "start" "$batch" "$all_back" "stop"
 tp_quit
-check "idle twice: two removal events, two detaches, two attaches" \
+check "idle twice: two removal events, two detaches, two attaches (UUID, vmbus:UUID)" \
 	'[ "$(lines "device removal event")" = 2 ] && [ "$(lines "Device $UUID is detached")" = 2 ] &&
 	 [ "$(lines "Port 0 is attached")" = 2 ]'
 check "idle twice: after the second re-offer a fresh batch comes back whole" \

@@ -613,6 +613,24 @@ hn_drain_tx(struct rte_eth_dev *dev, struct hn_dev *hn)
 		    inflight);
 }
 
+/*
+ * Frames the host will never complete (it rescinded the device): those in
+ * sent descriptors and in the section being filled. They are dropped with
+ * the queue's reclaim; count them as TX errors (oerrors), not as lost
+ * silently.
+ */
+static void
+count_abandoned_sends(struct hn_txq *txq)
+{
+	uint64_t n = txq->agg_idx >= 0 ? txq->agg_pkts : 0;
+	uint32_t i;
+
+	for (i = 0; i < txq->ndesc; i++)
+		if (__atomic_load_n(&txq->txd[i].state, __ATOMIC_ACQUIRE) == HN_TXD_INFLIGHT)
+			n += txq->txd[i].npkts;
+	txq->stats.errors += n;
+}
+
 static int
 hn_dev_stop(struct rte_eth_dev *dev)
 {
@@ -636,6 +654,8 @@ hn_dev_stop(struct rte_eth_dev *dev)
 		struct hn_txq *txq = dev->data->tx_queues[i];
 
 		txq->started = false;
+		if (vmbus_device_rescinded(hn->vdev))
+			count_abandoned_sends(txq);
 		hn_txq_reclaim_all(txq);
 	}
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
