@@ -91,4 +91,41 @@ check "commands: reoffer of a present NIC, an unknown NIC, a second rescind are 
 	 grep -q "error: NIC 0 is already rescinded" "$work/ctl.log"'
 check "commands: testpmd quits cleanly with its only port gone" 'rc_is 0'
 
+# ---- 4. a secondary process: both processes hear of the removal ------------
+# Primary and secondary testpmd forward (as in test_pmd.sh 9), each until
+# it reads a line; the rescind reaches both through their own /dev/uioN.
+mkfifo "$work/primary.in" "$work/secondary.in"
+cat >"$work/mp.sh" <<EOF
+#!/bin/bash
+mp() {
+	stdbuf -oL "$TESTPMD" -l 0-1 -m 256 --no-pci --file-prefix=hvr$$ --proc-type=\$1 -- \\
+		--num-procs=2 --proc-id=\$2 --rxq=2 --txq=2 --forward-mode=io \\
+		--total-num-mbufs=8192 <"$work/\$1.in" >"$work/\$1.out" 2>&1
+}
+mp primary 0 &
+for i in \$(seq 600); do grep -q "Press enter" "$work/primary.out" && break; sleep 0.1; done
+mp secondary 1
+touch "$work/secondary.done"
+wait
+EOF
+chmod +x "$work/mp.sh"
+rm -f "$work/ctl.log"
+exec 5<>"$work/primary.in" 6<>"$work/secondary.in"
+sim_bg 120 hvnet --control="$sock" --traffic=gen:count=0,rate=1,delay=3600000 -- "$work/mp.sh"
+until_true 60 grep -qs "Press enter" "$work/secondary.out" &&
+	ctl gen rate=4000,count=100000000,delay=0,flows=16 >"$work/ctl.log"
+until_true 30 eval '[ "$(ctl stats 2>/dev/null | sj "d[\"vswitch\"][\"gen\"][\"ports\"][0][\"received\"]" /dev/stdin)" -gt 2000 ]'
+ctl rescind 0 >>"$work/ctl.log"
+until_true 30 eval 'grep -qs "device removal event" "$work/primary.out" &&
+	grep -qs "device removal event" "$work/secondary.out"'
+mp_removed=$?
+echo >&6
+until_true 30 test -e "$work/secondary.done"
+echo >&5
+sim_wait
+exec 5>&- 6>&-
+cat "$work/primary.out" "$work/secondary.out" >>"$work/out" 2>/dev/null
+check "secondary: both processes got the removal event and exit when told" \
+	'[ "$mp_removed" = 0 ] && rc_is 0'
+
 sim_end

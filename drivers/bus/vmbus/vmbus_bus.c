@@ -193,13 +193,6 @@ vmbus_scan(void)
 
 /* ---- rescind ------------------------------------------------------------------------ */
 
-/*
- * The uio fd becomes readable on host interrupts (a poll-mode driver keeps
- * them masked, so rarely) and when the host rescinds the device: then
- * read() fails with EIO. The callback removes itself before anyone is
- * told, because a REMOVE handler may detach the device (and free it)
- * synchronously; after the notifications `dev` is not touched again.
- */
 /* The device is gone: mark it and tell its driver, once whoever notices
  * first (the uio fd, EAL's hot-unplug handling). False: told before. */
 static bool
@@ -214,6 +207,13 @@ tell_removal(struct vmbus_device *dev)
 	return true;
 }
 
+/*
+ * The uio fd becomes readable on host interrupts (a poll-mode driver keeps
+ * them masked, so rarely) and when the host rescinds the device: then
+ * read() fails with EIO. The callback removes itself before anyone is
+ * told, because a REMOVE handler may detach the device (and free it)
+ * synchronously; after the notifications `dev` is not touched again.
+ */
 static void
 uio_event(void *arg)
 {
