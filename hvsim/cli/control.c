@@ -366,6 +366,85 @@ cmd_vf(struct hvsim_control *ctl, char **argv, FILE *out)
 	return 0;
 }
 
+/* ---- device lifecycle: rescind and re-offer --------------------------------- */
+
+/* The lowest /dev/uio minor no present device holds: what the kernel's
+ * uio core gives a new device (idr_alloc from 0). */
+static int
+free_uio_num(const struct hvsim_control *ctl)
+{
+	int num, i;
+
+	for (num = 0;; num++) {
+		for (i = 0; i < ctl->nnics; i++)
+			if (!ctl->nics[i].rescinded && ctl->nics[i].cfg.spec.uio_num == num)
+				break;
+		if (i == ctl->nnics)
+			return num;
+	}
+}
+
+/* A primary relid no present device uses (with its subchannels' relids)
+ * and not the one the device had: the host hands out a new one. */
+static uint32_t
+fresh_relid(const struct hvsim_control *ctl, const struct hvsim_nic *nic)
+{
+	uint32_t relid;
+	int i;
+
+	for (relid = 14;; relid += HVSIM_MAX_CHANNELS) {
+		if (relid == nic->cfg.spec.relid)
+			continue;
+		for (i = 0; i < ctl->nnics; i++)
+			if (!ctl->nics[i].rescinded && ctl->nics[i].cfg.spec.relid == relid)
+				break;
+		if (i == ctl->nnics)
+			return relid;
+	}
+}
+
+/* rescind [N] / reoffer [N]: one NIC, or every NIC it applies to. */
+static int
+lifecycle(struct hvsim_control *ctl, char **argv, FILE *out, bool rescind)
+{
+	int first, last, i, done = 0, ret;
+
+	if (vf_targets(ctl, argv[1], out, &first, &last) < 0)
+		return -1;
+	if (ctl->checking)
+		return 0;	/* the state is the one when it runs (--at) */
+	if (argv[1] != NULL && ctl->nics[first].rescinded == rescind)
+		return ctl_fail(out, "NIC %d is %s", first, rescind ? "already rescinded" :
+			       "present (rescind it first)");
+	for (i = first; i <= last; i++) {
+		struct hvsim_nic *nic = &ctl->nics[i];
+
+		if (nic->rescinded == rescind)
+			continue;
+		ret = rescind ? hvsim_nic_rescind(nic, "/sys/bus") :
+				hvsim_nic_reoffer(nic, "/sys/bus", free_uio_num(ctl),
+						  fresh_relid(ctl, nic));
+		if (ret < 0)
+			return ctl_fail(out, "NIC %d: %s", i, strerror(-ret));
+		done++;
+	}
+	if (done == 0)
+		return ctl_fail(out, "no NIC to %s", rescind ? "rescind" : "offer again");
+	return 0;
+}
+
+static int
+cmd_rescind(struct hvsim_control *ctl, char **argv, FILE *out)
+{
+	return lifecycle(ctl, argv, out, true);
+}
+
+static int
+cmd_reoffer(struct hvsim_control *ctl, char **argv, FILE *out)
+{
+	return lifecycle(ctl, argv, out, false);
+}
+
 static int cmd_help(struct hvsim_control *ctl, char **argv, FILE *out);
 
 static const struct ctl_cmd commands[] = {
@@ -378,6 +457,9 @@ static const struct ctl_cmd commands[] = {
 	{ "gen", "KEY=VALUE,...", 1, cmd_gen },
 	{ "vf", "add|remove|surprise [N] | recover ok|fail [N] | switch ok|late MS|never|fail [N]",
 	  -4, cmd_vf },
+	/* device lifecycle (rescind and re-offer) */
+	{ "rescind", "[N]", -1, cmd_rescind },
+	{ "reoffer", "[N]", -1, cmd_reoffer },
 	{ "stats", "", 0, cmd_stats },
 	{ "quit", "", 0, cmd_quit },
 	{ "help", "", 0, cmd_help },
@@ -413,6 +495,13 @@ split(char *line, char **argv)
 	return argc;
 }
 
+/* With a variable count, a usage that starts with '[' takes none at all. */
+static int
+min_args(const struct ctl_cmd *cmd)
+{
+	return cmd->usage[0] == '[' ? 0 : 1;
+}
+
 static int
 dispatch(struct hvsim_control *ctl, char *line, FILE *out)
 {
@@ -425,7 +514,8 @@ dispatch(struct hvsim_control *ctl, char *line, FILE *out)
 	for (i = 0; i < NCOMMANDS; i++) {
 		if (strcmp(argv[0], commands[i].name) != 0)
 			continue;
-		if (commands[i].nargs < 0 ? argc - 1 < 1 || argc - 1 > -commands[i].nargs :
+		if (commands[i].nargs < 0 ? argc - 1 < min_args(&commands[i]) ||
+					    argc - 1 > -commands[i].nargs :
 		    argc - 1 != commands[i].nargs)
 			return ctl_fail(out, "usage: %s %s", commands[i].name, commands[i].usage);
 		return commands[i].run(ctl, argv, out);

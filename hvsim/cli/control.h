@@ -9,6 +9,9 @@
  *   speed N MBPS       link speed change indication (and the OID)
  *   delay N MS|never   answer NIC N's control traffic MS ms late (never: mute)
  *   mute N, unmute N   stop / resume answering NIC N's control traffic
+ *   rescind [N]        revoke NIC N (all: every present NIC) as the kernel
+ *                      does: /dev/uioN EIO, sysfs entry gone, uevents
+ *   reoffer [N]        offer a rescinded NIC again, as a new device
  *   stats              the --stats-json document, on one line
  *   quit               stop the guest (SIGTERM, SIGKILL 5 s later)
  *   help               the command list

@@ -247,6 +247,7 @@ main(int argc, char **argv)
 		cfg.mac[5] = (uint8_t)(cfg.mac[5] + i);
 		if (hvsim_nic_create(&nics[i], i, "/sys/bus", uio_dir, &cfg) < 0)
 			return 2;
+		nics[i].uev = uev;
 		nics[i].strict = o.strict;
 		nics[i].verbose = o.verbose;
 		if (hvsim_vswitch_attach(o.vswitch, &nics[i]) < 0)

@@ -125,6 +125,10 @@ json_nic(FILE *f, const struct hvsim_nic *nic, bool last)
 	fprintf(f, "      ],\n");
 	json_rss(f, nic);
 	json_offload(f, nic);
+	fprintf(f, ",\n      \"lifecycle\": {\"present\": %s, \"uio\": %d, \"relid\": %u, "
+		"\"rescinds\": %llu, \"reoffers\": %llu}", nic->rescinded ? "false" : "true",
+		nic->cfg.spec.uio_num, nic->cfg.spec.relid, (unsigned long long)nic->rescinds,
+		(unsigned long long)nic->reoffers);
 	if (nic->vf != NULL) {
 		fprintf(f, ",\n      \"vf\": ");
 		hvsim_vf_stats_json(nic->vf, f);

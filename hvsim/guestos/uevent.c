@@ -4,6 +4,7 @@
  * Host end of the kernel uevent socket; see uevent.h and uio_shim.h.
  */
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -16,6 +17,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "guestos/devtree.h"
 #include "guestos/uevent.h"
 #include "guestos/uio_shim.h"
 
@@ -254,20 +256,81 @@ hvsim_uevent_poll(struct hvsim_uevent *u)
 	return accept_pending(u) + reap_closed(u);
 }
 
-int
-hvsim_uevent_pci(struct hvsim_uevent *u, const char *action,
-		 const struct hvsim_pci_spec *spec)
+/* ---- VMBus and uio devices ------------------------------------------------ */
+
+/* The kernel's MODALIAS of a VMBus device: its class GUID's 16 bytes in
+ * memory order (the first three fields little-endian). */
+static int
+vmbus_modalias(char *out, size_t size, const char *class_id)
 {
-	char msg[HVSIM_UEVENT_MSG_MAX];
-	int i, len, sent = 0;
+	static const int byte_pos[16] = { 6, 4, 2, 0, 11, 9, 16, 14,
+					   19, 21, 24, 26, 28, 30, 32, 34 };
+	size_t i;
+
+	if (size < 33 || strlen(class_id) != HVSIM_UUID_LEN)
+		return -EINVAL;
+	for (i = 0; i < 16; i++) {
+		const char *h = class_id + byte_pos[i];
+
+		if (!isxdigit((unsigned char)h[0]) || !isxdigit((unsigned char)h[1]))
+			return -EINVAL;
+		out[2 * i] = (char)tolower((unsigned char)h[0]);
+		out[2 * i + 1] = (char)tolower((unsigned char)h[1]);
+	}
+	out[32] = '\0';
+	return 0;
+}
+
+int
+hvsim_uevent_format_vmbus(char *buf, size_t size, const char *action,
+			  const char *device_id, const char *class_id,
+			  int uio_num, uint64_t seqnum)
+{
+	char devpath[160], alias[33];
+	size_t len = 0;
+	int rc;
+
+	if (buf == NULL || device_id == NULL || class_id == NULL || !is_action(action) ||
+	    strlen(device_id) != HVSIM_UUID_LEN || vmbus_modalias(alias, sizeof(alias),
+								    class_id) < 0)
+		return -EINVAL;
+	if (uio_num >= 0)
+		snprintf(devpath, sizeof(devpath), HVSIM_VMBUS_DEVPATH "/%s/uio/uio%d",
+			 device_id, uio_num);
+	else
+		snprintf(devpath, sizeof(devpath), HVSIM_VMBUS_DEVPATH "/%s", device_id);
+	rc = put_var(buf, size, &len, "%s@%s", action, devpath);
+	if (rc == 0)
+		rc = put_var(buf, size, &len, "ACTION=%s", action);
+	if (rc == 0)
+		rc = put_var(buf, size, &len, "DEVPATH=%s", devpath);
+	if (rc == 0 && uio_num >= 0) {
+		rc = put_var(buf, size, &len, "SUBSYSTEM=uio");
+		if (rc == 0)
+			rc = put_var(buf, size, &len, "MAJOR=%d", HVSIM_UIO_MAJOR);
+		if (rc == 0)
+			rc = put_var(buf, size, &len, "MINOR=%d", uio_num);
+		if (rc == 0)
+			rc = put_var(buf, size, &len, "DEVNAME=uio%d", uio_num);
+	} else if (rc == 0) {
+		rc = put_var(buf, size, &len, "SUBSYSTEM=vmbus");
+		if (rc == 0 && strcmp(action, "bind") == 0)
+			rc = put_var(buf, size, &len, "DRIVER=uio_hv_generic");
+		if (rc == 0)
+			rc = put_var(buf, size, &len, "MODALIAS=vmbus:%s", alias);
+	}
+	if (rc == 0)
+		rc = put_var(buf, size, &len, "SEQNUM=%" PRIu64, seqnum);
+	return rc < 0 ? rc : (int)len;
+}
+
+/* One message to every guest socket; returns how many got it. */
+static int
+multicast(struct hvsim_uevent *u, const char *msg, int len)
+{
+	int i, sent = 0;
 	ssize_t n;
 
-	if (u == NULL)
-		return -EINVAL;
-	len = hvsim_uevent_format(msg, sizeof(msg), action, spec,
-				  u->seqnum + 1);
-	if (len < 0)
-		return len == -ENOSPC ? -EINVAL : len;
 	u->seqnum++;
 	u->st.events++;
 	accept_pending(u);
@@ -288,6 +351,38 @@ hvsim_uevent_pci(struct hvsim_uevent *u, const char *action,
 		}
 	}
 	return sent;
+}
+
+int
+hvsim_uevent_pci(struct hvsim_uevent *u, const char *action,
+		 const struct hvsim_pci_spec *spec)
+{
+	char msg[HVSIM_UEVENT_MSG_MAX];
+	int len;
+
+	if (u == NULL)
+		return -EINVAL;
+	len = hvsim_uevent_format(msg, sizeof(msg), action, spec,
+				  u->seqnum + 1);
+	if (len < 0)
+		return len == -ENOSPC ? -EINVAL : len;
+	return multicast(u, msg, len);
+}
+
+int
+hvsim_uevent_vmbus(struct hvsim_uevent *u, const char *action,
+		   const char *device_id, const char *class_id, int uio_num)
+{
+	char msg[HVSIM_UEVENT_MSG_MAX];
+	int len;
+
+	if (u == NULL)
+		return -EINVAL;
+	len = hvsim_uevent_format_vmbus(msg, sizeof(msg), action, device_id,
+					class_id, uio_num, u->seqnum + 1);
+	if (len < 0)
+		return len == -ENOSPC ? -EINVAL : len;
+	return multicast(u, msg, len);
 }
 
 void

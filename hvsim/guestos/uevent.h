@@ -52,7 +52,7 @@ extern "C" {
 struct hvsim_uevent;
 
 struct hvsim_uevent_stats {
-	uint64_t events;	/* hvsim_uevent_pci() calls that sent */
+	uint64_t events;	/* uevents sent (PCI, VMBus, uio) */
 	uint64_t delivered;	/* messages queued to a guest socket */
 	uint64_t missed;	/* a guest's socket was full: it missed one */
 	uint64_t accepted;	/* guest sockets connected */
@@ -81,6 +81,30 @@ unsigned int hvsim_uevent_poll(struct hvsim_uevent *u);
  */
 int hvsim_uevent_pci(struct hvsim_uevent *u, const char *action,
 		     const struct hvsim_pci_spec *spec);
+
+/*
+ * The VMBus device's uevents (a rescind and a re-offer, as uio_hv_generic's
+ * kernel sends them). uio_num < 0: the VMBus device itself,
+ *
+ *   <action>@<devpath>\0 ACTION= DEVPATH= SUBSYSTEM=vmbus\0
+ *   [DRIVER=uio_hv_generic\0, for "bind"] MODALIAS=vmbus:<class guid>\0 SEQNUM=
+ *
+ * devpath HVSIM_VMBUS_DEVPATH/<uuid>, the class GUID as the kernel prints
+ * it (its 16 bytes in memory order: netvsc is 635161f83edfc546913ff2d2f965ed0e);
+ * uio_num >= 0: its uio child <devpath>/uio/uio<N>, SUBSYSTEM=uio, MAJOR=
+ * HVSIM_UIO_MAJOR, MINOR=<N>, DEVNAME=uio<N>. DPDK's EAL monitor parses
+ * neither (it handles pci; a uio event has no PCI_SLOT_NAME): a guest
+ * learns of a rescind from /dev/uioN (read/write fail with EIO).
+ * Same returns as hvsim_uevent_pci(); device_id and class_id are uuids
+ * without braces.
+ */
+#define HVSIM_VMBUS_DEVPATH	"/devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0004:00/VMBUS:00"
+#define HVSIM_UIO_MAJOR		241	/* dynamic on Linux: any char major */
+int hvsim_uevent_vmbus(struct hvsim_uevent *u, const char *action,
+		       const char *device_id, const char *class_id, int uio_num);
+int hvsim_uevent_format_vmbus(char *buf, size_t size, const char *action,
+			      const char *device_id, const char *class_id,
+			      int uio_num, uint64_t seqnum);
 
 /*
  * Format the message hvsim_uevent_pci() sends, with sequence number

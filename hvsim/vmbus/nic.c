@@ -20,6 +20,7 @@
 
 #include "guestos/gpa.h"
 #include "guestos/irq.h"
+#include "guestos/uevent.h"
 #include "guestos/uio_shim.h"
 #include "hv_nvsp_wire.h"
 #include "util.h"
@@ -155,15 +156,24 @@ hvsim_nic_create(struct hvsim_nic *nic, int index, const char *bus_root,
 
 static void session_end(struct hvsim_nic *nic, const char *bus_root);
 
-void
-hvsim_nic_destroy(struct hvsim_nic *nic)
+static void
+unmap_regions(struct hvsim_nic *nic)
 {
 	int i;
 
-	session_end(nic, NULL);
-	for (i = 0; i < HV_UIO_REGION_COUNT; i++)
+	for (i = 0; i < HV_UIO_REGION_COUNT; i++) {
 		if (nic->region[i] != NULL)
 			munmap(nic->region[i], nic->region_size[i]);
+		nic->region[i] = NULL;
+		nic->region_size[i] = 0;
+	}
+}
+
+void
+hvsim_nic_destroy(struct hvsim_nic *nic)
+{
+	session_end(nic, NULL);
+	unmap_regions(nic);
 	if (nic->irq_lfd >= 0)
 		close(nic->irq_lfd);
 	free(nic->slot_busy);
@@ -324,6 +334,118 @@ poll_irq(struct hvsim_nic *nic, const char *bus_root)
 	accept_opens(nic, bus_root);
 }
 
+/* ---- rescind and re-offer ---------------------------------------------------------- */
+
+static const char *
+class_id_of(const struct hvsim_nic *nic)
+{
+	return nic->cfg.spec.class_id[0] != '\0' ? nic->cfg.spec.class_id : HV_NETVSC_CLASS_GUID;
+}
+
+static void
+send_uevent(struct hvsim_nic *nic, const char *action, int uio_num)
+{
+	if (nic->uev != NULL)
+		hvsim_uevent_vmbus(nic->uev, action, nic->cfg.spec.device_id, class_id_of(nic),
+				   uio_num);
+}
+
+/*
+ * The kernel's order: the channel is rescinded (uio_hv_generic's rescind
+ * callback makes read() and write() fail), then the device is
+ * unregistered: the driver unbinds (uio device gone), the device goes.
+ */
+int
+hvsim_nic_rescind(struct hvsim_nic *nic, const char *bus_root)
+{
+	const struct hvsim_dev_spec *s = &nic->cfg.spec;
+	int ret;
+
+	if (nic->rescinded)
+		return -EALREADY;
+	session_end(nic, bus_root);	/* every open hung up: EIO from now on */
+	if (nic->irq_lfd >= 0)
+		close(nic->irq_lfd);	/* pending opens are refused */
+	nic->irq_lfd = -1;
+	unmap_regions(nic);
+	ret = hvsim_devtree_remove(bus_root, nic->uio_dir, s->device_id);
+	if (ret < 0 && ret != -ENOENT)
+		fprintf(stderr, "hvsim: nic%d: rescind: sysfs entry not removed: %s\n",
+			nic->index, strerror(-ret));
+	send_uevent(nic, "remove", s->uio_num);
+	send_uevent(nic, "unbind", -1);
+	send_uevent(nic, "remove", -1);
+	nic->rescinded = true;
+	nic->rescinds++;
+	if (nic->verbose)
+		fprintf(stderr, "hvsim: nic%d rescinded\n", nic->index);
+	return 0;
+}
+
+/* What a new device starts with: none of the old one's faults. */
+static void
+reset_host_state(struct hvsim_nic *nic)
+{
+	vsp_slowhost_set_muted(nic, false);
+	vsp_slowhost_set_delay(nic, 0);
+	vsp_rsc_set_fault(nic, HVSIM_RSC_FAULT_NONE, 0);
+	nic->subch_granted = 0;
+	nic->subch_offered = 0;
+	reset_protocol_state(nic);
+}
+
+static int
+offer_device(struct hvsim_nic *nic, const char *bus_root)
+{
+	int ret = hvsim_devtree_add(bus_root, nic->uio_dir, &nic->cfg.spec);
+
+	if (ret < 0)
+		return ret;
+	ret = map_regions(nic);
+	if (ret == 0)
+		ret = ask_for_open_sync(nic);
+	if (ret == 0) {
+		nic->irq_lfd = hvsim_irq_listen(nic->uio_dir, nic->cfg.spec.uio_num);
+		ret = nic->irq_lfd < 0 ? nic->irq_lfd : 0;
+	}
+	if (ret < 0) {
+		nic->irq_lfd = -1;
+		unmap_regions(nic);
+		hvsim_devtree_remove(bus_root, nic->uio_dir, nic->cfg.spec.device_id);
+	}
+	return ret;
+}
+
+int
+hvsim_nic_reoffer(struct hvsim_nic *nic, const char *bus_root, int uio_num, uint32_t relid)
+{
+	struct hvsim_dev_spec *s = &nic->cfg.spec;
+	struct hvsim_dev_spec old = *s;
+	int ret;
+
+	if (!nic->rescinded)
+		return -EBUSY;
+	s->uio_num = uio_num;
+	s->relid = relid;
+	ret = offer_device(nic, bus_root);
+	if (ret < 0) {
+		*s = old;
+		fprintf(stderr, "hvsim: nic%d: re-offer failed: %s\n", nic->index,
+			strerror(-ret));
+		return ret;
+	}
+	reset_host_state(nic);
+	nic->rescinded = false;
+	nic->reoffers++;
+	send_uevent(nic, "add", -1);
+	send_uevent(nic, "add", uio_num);
+	send_uevent(nic, "bind", -1);
+	if (nic->verbose)
+		fprintf(stderr, "hvsim: nic%d offered again: relid %u, uio%d\n", nic->index,
+			relid, uio_num);
+	return 0;
+}
+
 /* ---- subchannel offers -------------------------------------------------------- */
 
 void
@@ -410,6 +532,8 @@ hvsim_nic_poll(struct hvsim_nic *nic, const char *bus_root)
 {
 	unsigned int work = 0, i;
 
+	if (nic->rescinded)
+		return 0;
 	poll_irq(nic, bus_root);
 	if (nic->irq_fd < 0)
 		return 0;

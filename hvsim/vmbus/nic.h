@@ -25,6 +25,7 @@
 #define HVSIM_RSS_TABLE_SIZE	128
 
 struct hvsim_gpa;
+struct hvsim_uevent;
 struct hvsim_vf;
 struct hvsim_vswitch;
 
@@ -129,6 +130,12 @@ struct hvsim_nic {
 	struct hvsim_vswitch *vswitch;
 	int port;			/* vswitch port of this NIC */
 	struct hvsim_vf *vf;		/* its SR-IOV VF (vf/vf.h), NULL: none */
+	struct hvsim_uevent *uev;	/* the guest's uevent socket, NULL: none */
+
+	/* device lifecycle: rescind and re-offer (hvsim_nic_rescind) */
+	bool rescinded;			/* revoked: no sysfs entry, no /dev/uioN */
+	uint64_t rescinds;
+	uint64_t reoffers;
 
 	struct hvsim_chan *chan[HVSIM_MAX_CHANNELS];	/* by subchannel id */
 	unsigned int nchan;		/* opened: primary + subchannels */
@@ -190,6 +197,28 @@ struct hvsim_nic {
 int hvsim_nic_create(struct hvsim_nic *nic, int index, const char *bus_root,
 		     const char *uio_dir, const struct hvsim_nic_config *cfg);
 void hvsim_nic_destroy(struct hvsim_nic *nic);
+
+/*
+ * Revoke the device as Hyper-V and the guest's kernel do to a device bound
+ * to uio_hv_generic: the session ends and every open of /dev/uioN is hung
+ * up (the guest's read() and write() fail with EIO, its mappings stay
+ * valid memory that nobody serves), the uio device and the sysfs entry go,
+ * and uevents remove (uio), unbind and remove (vmbus) are sent. Until a
+ * re-offer the device does not exist: opens fail with ENOENT. -EALREADY:
+ * already rescinded.
+ */
+int hvsim_nic_rescind(struct hvsim_nic *nic, const char *bus_root);
+
+/*
+ * Offer a rescinded device again as a new device: the same instance GUID
+ * (the same vNIC coming back, as Hyper-V re-offers it), primary channel
+ * `relid` (a fresh one) and /dev/uio<uio_num>, new zeroed regions and a
+ * fresh host state (no session, no delay or mute, no pending RSC fault);
+ * uevents add (vmbus), add (uio), bind (vmbus). -EBUSY: not rescinded.
+ * On failure the device stays rescinded.
+ */
+int hvsim_nic_reoffer(struct hvsim_nic *nic, const char *bus_root, int uio_num,
+		      uint32_t relid);
 
 /* One round of host work: accept the guest, drain every channel, offer
  * subchannels that are due. Returns the number of packets handled. */

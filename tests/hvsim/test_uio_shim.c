@@ -768,6 +768,47 @@ test_uevent_format(void **state)
 			 -EINVAL);
 }
 
+/* A rescind's uevents, byte for byte what Linux sends for a netvsc
+ * device bound to uio_hv_generic (MODALIAS: the class GUID's bytes in
+ * memory order). */
+static const char uevent_uio_remove4[] =
+	"remove@" HVSIM_VMBUS_DEVPATH "/f5bee5e0-0000-4000-8000-000000000100/uio/uio0\0"
+	"ACTION=remove\0"
+	"DEVPATH=" HVSIM_VMBUS_DEVPATH "/f5bee5e0-0000-4000-8000-000000000100/uio/uio0\0"
+	"SUBSYSTEM=uio\0MAJOR=241\0MINOR=0\0DEVNAME=uio0\0SEQNUM=4\0";
+static const char uevent_vmbus_bind5[] =
+	"bind@" HVSIM_VMBUS_DEVPATH "/f5bee5e0-0000-4000-8000-000000000100\0"
+	"ACTION=bind\0"
+	"DEVPATH=" HVSIM_VMBUS_DEVPATH "/f5bee5e0-0000-4000-8000-000000000100\0"
+	"SUBSYSTEM=vmbus\0DRIVER=uio_hv_generic\0"
+	"MODALIAS=vmbus:635161f83edfc546913ff2d2f965ed0e\0SEQNUM=5\0";
+
+static void
+test_uevent_format_vmbus(void **state)
+{
+	static const char id[] = "f5bee5e0-0000-4000-8000-000000000100";
+	char buf[HVSIM_UEVENT_MSG_MAX];
+
+	(void)state;
+	assert_int_equal(hvsim_uevent_format_vmbus(buf, sizeof(buf), "remove", id,
+						   HV_NETVSC_CLASS_GUID, 0, 4),
+			 sizeof(uevent_uio_remove4) - 1);
+	assert_memory_equal(buf, uevent_uio_remove4, sizeof(uevent_uio_remove4) - 1);
+	assert_int_equal(hvsim_uevent_format_vmbus(buf, sizeof(buf), "bind", id,
+						   HV_NETVSC_CLASS_GUID, -1, 5),
+			 sizeof(uevent_vmbus_bind5) - 1);
+	assert_memory_equal(buf, uevent_vmbus_bind5, sizeof(uevent_vmbus_bind5) - 1);
+	assert_int_equal(hvsim_uevent_format_vmbus(buf, sizeof(buf), "change", id,
+						   HV_NETVSC_CLASS_GUID, -1, 1), -EINVAL);
+	assert_int_equal(hvsim_uevent_format_vmbus(buf, sizeof(buf), "add", "f5bee5e0",
+						   HV_NETVSC_CLASS_GUID, -1, 1), -EINVAL);
+	assert_int_equal(hvsim_uevent_format_vmbus(buf, sizeof(buf), "add", id,
+						   "f8615163-df3e-46c5-913f-f2d2f965ed0g", -1, 1),
+			 -EINVAL);
+	assert_int_equal(hvsim_uevent_format_vmbus(buf, sizeof(uevent_vmbus_bind5) - 2, "bind",
+						   id, HV_NETVSC_CLASS_GUID, -1, 5), -ENOSPC);
+}
+
 /* EAL's monitor: socket(PF_NETLINK, SOCK_RAW | SOCK_CLOEXEC |
  * SOCK_NONBLOCK, NETLINK_KOBJECT_UEVENT), bind, recv(MSG_DONTWAIT). */
 static void
@@ -1047,6 +1088,7 @@ main(int argc, char **argv)
 		SHIM_TEST(test_ordinary_files_pass_through),
 		SHIM_TEST(test_inactive_without_env),
 		SHIM_TEST(test_uevent_format),
+		SHIM_TEST(test_uevent_format_vmbus),
 		SHIM_TEST(test_uevent_delivered),
 		SHIM_TEST(test_uevent_multicast_and_poll),
 		SHIM_TEST(test_uevent_bind_checks),

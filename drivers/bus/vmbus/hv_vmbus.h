@@ -66,6 +66,7 @@ struct vmbus_device {
 	struct vmbus_region regions[HV_UIO_REGION_COUNT];
 	struct rte_intr_handle *intr_handle;
 	bool rescinded;			/* host revoked the device (atomic) */
+	bool removal_told;		/* its driver was told (atomic): once */
 	struct vmbus_channel *primary;
 	struct vmbus_channel *subchan[VMBUS_MAX_CHANNELS]; /* opened, any order */
 	/* Subchannel rings mapped in this process (the primary's opened

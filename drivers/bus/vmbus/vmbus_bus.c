@@ -20,6 +20,7 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_interrupts.h>
+#include <rte_kvargs.h>
 #include <rte_lcore.h>
 #include <rte_string_fns.h>
 #include <bus_driver.h>
@@ -192,6 +193,20 @@ vmbus_scan(void)
 
 /* ---- rescind ------------------------------------------------------------------------ */
 
+/* The device is gone: mark it and tell its driver, once whoever notices
+ * first (the uio fd, EAL's hot-unplug handling). False: told before. */
+static bool
+tell_removal(struct vmbus_device *dev)
+{
+	__atomic_store_n(&dev->rescinded, true, __ATOMIC_RELAXED);
+	if (__atomic_exchange_n(&dev->removal_told, true, __ATOMIC_ACQ_REL))
+		return false;
+	VMBUS_LOG(ERR, "device %s: rescinded by the host", dev->name);
+	if (dev->driver != NULL && dev->driver->rescind != NULL)
+		dev->driver->rescind(dev);
+	return true;
+}
+
 /*
  * The uio fd becomes readable on host interrupts (a poll-mode driver keeps
  * them masked, so rarely) and when the host rescinds the device: then
@@ -211,12 +226,22 @@ uio_event(void *arg)
 	if (n == sizeof(count) || (n < 0 && (errno == EAGAIN || errno == EINTR)))
 		return;
 	rte_intr_callback_unregister_pending(dev->intr_handle, uio_event, dev, NULL);
-	__atomic_store_n(&dev->rescinded, true, __ATOMIC_RELAXED);
-	VMBUS_LOG(ERR, "device %s: rescinded by the host", dev->name);
 	rte_strscpy(name, dev->name, sizeof(name));
-	if (dev->driver != NULL && dev->driver->rescind != NULL)
-		dev->driver->rescind(dev);
-	rte_dev_event_callback_process(name, RTE_DEV_EVENT_REMOVE);
+	if (tell_removal(dev))
+		rte_dev_event_callback_process(name, RTE_DEV_EVENT_REMOVE);
+}
+
+/*
+ * EAL's hot-unplug handling (rte_dev_hotplug_handle_enable), before it
+ * gives the application RTE_DEV_EVENT_REMOVE itself. The regions stay
+ * mapped: uio_hv_generic keeps them valid memory until the last unmap,
+ * and a fault in them is the SIGBUS handler's.
+ */
+static int
+vmbus_hot_unplug(struct rte_device *rdev)
+{
+	tell_removal(vmbus_device_from(rdev));
+	return 0;
 }
 
 static int
@@ -441,6 +466,49 @@ vmbus_parse(const char *name, void *addr)
 	return 0;
 }
 
+/* Iteration filters ("bus=vmbus,uuid=<uuid>"): the one key is the uuid. */
+static const char *const iterate_keys[] = { "uuid", NULL };
+
+static int
+uuid_differs(const char *key, const char *value, void *arg)
+{
+	const struct vmbus_device *dev = arg;
+	rte_uuid_t uu;
+
+	RTE_SET_USED(key);
+	return vmbus_uuid_parse(value, uu) == 0 && rte_uuid_compare(uu, dev->device_id) == 0 ?
+	       0 : -1;
+}
+
+static int
+device_matches(const struct rte_device *rdev, const void *kvlist)
+{
+	if (kvlist == NULL)
+		return 0;	/* no filter: every device */
+	return rte_kvargs_process(kvlist, "uuid", uuid_differs,
+				  (void *)(uintptr_t)vmbus_device_from(rdev)) == 0 ? 0 : 1;
+}
+
+static void *
+vmbus_dev_iterate(const void *start, const char *str, const struct rte_dev_iterator *it)
+{
+	struct rte_kvargs *kvlist = NULL;
+	struct rte_device *dev;
+
+	RTE_SET_USED(it);
+	if (str != NULL) {
+		kvlist = rte_kvargs_parse(str, iterate_keys);
+		if (kvlist == NULL) {
+			VMBUS_LOG(ERR, "cannot parse device filter \"%s\"", str);
+			rte_errno = EINVAL;
+			return NULL;
+		}
+	}
+	dev = vmbus_find_device(start, device_matches, kvlist);
+	rte_kvargs_free(kvlist);
+	return dev;
+}
+
 /* The host reads guest physical addresses: ask EAL for IOVA as PA. */
 static enum rte_iova_mode
 vmbus_iommu_class(void)
@@ -505,6 +573,8 @@ static struct rte_bus vmbus_bus = {
 	.parse = vmbus_parse,
 	.get_iommu_class = vmbus_iommu_class,
 	.sigbus_handler = vmbus_sigbus,
+	.hot_unplug_handler = vmbus_hot_unplug,
+	.dev_iterate = vmbus_dev_iterate,
 	.cleanup = vmbus_cleanup,
 };
 

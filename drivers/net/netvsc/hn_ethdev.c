@@ -630,6 +630,24 @@ hn_drain_tx(struct rte_eth_dev *dev, struct hn_dev *hn)
 		    inflight);
 }
 
+/*
+ * Frames the host will never complete (it rescinded the device): those in
+ * sent descriptors and in the section being filled. They are dropped with
+ * the queue's reclaim; count them as TX errors (oerrors), not as lost
+ * silently.
+ */
+static void
+count_abandoned_sends(struct hn_txq *txq)
+{
+	uint64_t n = txq->agg_idx >= 0 ? txq->agg_pkts : 0;
+	uint32_t i;
+
+	for (i = 0; i < txq->ndesc; i++)
+		if (__atomic_load_n(&txq->txd[i].state, __ATOMIC_ACQUIRE) == HN_TXD_INFLIGHT)
+			n += txq->txd[i].npkts;
+	txq->stats.errors += n;
+}
+
 static int
 hn_dev_stop(struct rte_eth_dev *dev)
 {
@@ -653,6 +671,8 @@ hn_dev_stop(struct rte_eth_dev *dev)
 		struct hn_txq *txq = dev->data->tx_queues[i];
 
 		txq->started = false;
+		if (vmbus_device_rescinded(hn->vdev))
+			count_abandoned_sends(txq);
 		hn_txq_reclaim_all(txq);
 	}
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
@@ -1353,16 +1373,55 @@ hn_remove(struct vmbus_device *vdev)
 	return rte_eth_dev_release_port(dev);
 }
 
-/* Interrupt thread: the host took the device away. */
+/*
+ * The rings belong to nobody now: the host reads and writes them no more.
+ * Bursts return 0 from here on (nothing more is written to the TX ring,
+ * nothing read from the RX ring); stopping the port gives back what the
+ * queues hold, without waiting for the host.
+ */
+static void
+hn_quiesce_queues(struct rte_eth_dev *dev)
+{
+	uint16_t i;
+
+	for (i = 0; i < dev->data->nb_rx_queues; i++) {
+		struct hn_rxq *rxq = dev->data->rx_queues[i];
+
+		if (rxq != NULL)
+			__atomic_store_n(&rxq->started, false, __ATOMIC_RELEASE);
+	}
+	for (i = 0; i < dev->data->nb_tx_queues; i++) {
+		struct hn_txq *txq = dev->data->tx_queues[i];
+
+		if (txq != NULL)
+			__atomic_store_n(&txq->started, false, __ATOMIC_RELEASE);
+	}
+}
+
+/*
+ * Interrupt thread: the host took the device away. The queues go quiet
+ * before anyone is told, then the link goes down (LSC, when it was up)
+ * and the application hears of the removal (RMV); it stops, closes and
+ * detaches the port (rte_dev_remove) and may probe the re-offered device.
+ */
 static void
 hn_rescind(struct vmbus_device *vdev)
 {
 	struct rte_eth_dev *dev = rte_eth_dev_allocated(vdev->device.name);
+	struct hn_dev *hn;
+	uint32_t was_up;
 
-	if (dev == NULL)
+	if (dev == NULL || dev->data->dev_private == NULL)
 		return;
-	__atomic_store_n(&hn_dev_of(dev)->link_up, 0, __ATOMIC_RELAXED);
+	hn = hn_dev_of(dev);
+	if (hn->started)
+		hn_quiesce_queues(dev);
+	was_up = __atomic_exchange_n(&hn->link_up, 0, __ATOMIC_RELAXED);
 	hn_link_refresh(dev);
+	PMD_DRV_LOG(ERR, "port %u: the host rescinded the device: link down, port removed",
+		    hn->port_id);
+	if (was_up)
+		rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_LSC, NULL);
 	rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_RMV, NULL);
 }
 
