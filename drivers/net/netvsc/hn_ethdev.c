@@ -643,7 +643,7 @@ count_abandoned_sends(struct hn_txq *txq)
 	uint32_t i;
 
 	for (i = 0; i < txq->ndesc; i++)
-		if (__atomic_load_n(&txq->txd[i].state, __ATOMIC_ACQUIRE) == HN_TXD_INFLIGHT)
+		if (__atomic_load_n(&txq->txd[i].tag, __ATOMIC_ACQUIRE) & HN_TXD_POSTED)
 			n += txq->txd[i].npkts;
 	txq->stats.errors += n;
 }
