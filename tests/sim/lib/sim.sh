@@ -11,6 +11,7 @@
 # status to $work/rc and its counters to $work/stats.json.
 
 sim_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+sanitize_dir=$(cd "$sim_lib/../../sanitize" && pwd)
 oracles=$(cd "$sim_lib/../oracles" && pwd)
 # lib/testpmd.py needs Debian's python3-pexpect: Debian's interpreter, not
 # whichever python3 comes first on PATH
@@ -80,7 +81,7 @@ sim_argv() {
 	fi
 	argv+=(--stats-json="$work/stats.json" "$@")
 	rm -f "$work/stats.json"
-	sanitize_argv
+	sanitize_argv "$pmd"
 }
 
 # ---- ./hvnet test --sanitize (HVNET_SANITIZE=1) -----------------------------
@@ -89,8 +90,15 @@ sim_argv() {
 # our ASan-built plugins) with gcc's ASan and UBSan runtimes preloaded, their
 # reports in $work/sanitize.PID (sanitize_begin)
 sanitize_argv() {
+	local supp=$sanitize_dir/lsan.supp
 	[ "${HVNET_SANITIZE:-0}" = 1 ] || return 0
-	argv=(env "LD_PRELOAD=${HVNET_SANITIZE_PRELOAD:?}" "${argv[@]}")
+	# PMD bundled: the librte_net_netvsc.so loaded is Debian's, never ours
+	if [ "$1" = bundled ]; then
+		supp=$work/lsan-bundled.supp
+		cat "$sanitize_dir/lsan.supp" "$sanitize_dir/lsan-bundled.supp" >"$supp"
+	fi
+	argv=(env "LD_PRELOAD=${HVNET_SANITIZE_PRELOAD:?}"
+		"LSAN_OPTIONS=${LSAN_OPTIONS:-}:suppressions=$supp" "${argv[@]}")
 }
 
 # sanitize_begin: every sanitized program the suite runs (ours carry the
