@@ -7,6 +7,8 @@
 #   testpmd    testpmd SECS PMD ... (commands on stdin), tp_start / tp / tp_quit:
 #              driven by its prompt (lib/testpmd.py), never by sleeping
 #   reading    sj, nic, gen, tap, offload, has, lines, rc_is, clean, ctl, wait_for
+#   sanitize   HVNET_SANITIZE=1 (./hvnet test --sanitize): the runtimes preloaded
+#              into hvsim's guests, reports in $work, a closing "no sanitizer report"
 # Every run writes the guest's and hvsim's output to $work/out, hvsim's exit
 # status to $work/rc and its counters to $work/stats.json.
 
