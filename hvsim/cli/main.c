@@ -209,7 +209,7 @@ main(int argc, char **argv)
 	struct hvsim_nic *nics;
 	struct hvsim_options o;
 	char run_dir[] = "/dev/shm/hvsim-XXXXXX", uio_dir[PATH_MAX];
-	int i, status, code;
+	int i, status, code, created = 0;
 
 	if (hvsim_parse_options(argc, argv, &o) < 0)
 		return 2;
@@ -237,32 +237,36 @@ main(int argc, char **argv)
 			strerror(errno));
 		return 2;
 	}
+	/* from here every failure frees what was made (LeakSanitizer at exit) */
+	code = 2;
+	o.control = NULL;
 	o.vswitch = hvsim_vswitch_create(o.traffic, o.pcap);
 	nics = calloc(o.nics, sizeof(*nics));
 	if (nics == NULL || o.vswitch == NULL)
-		return 2;
+		goto out;
 	for (i = 0; i < o.nics; i++) {
 		struct hvsim_nic_config cfg = o.nic;
 
 		cfg.mac[5] = (uint8_t)(cfg.mac[5] + i);
 		if (hvsim_nic_create(&nics[i], i, "/sys/bus", uio_dir, &cfg) < 0)
-			return 2;
+			goto out;
+		created++;
 		nics[i].uev = uev;
 		nics[i].strict = o.strict;
 		nics[i].verbose = o.verbose;
 		if (hvsim_vswitch_attach(o.vswitch, &nics[i]) < 0)
-			return 2;
+			goto out;
 		nics[i].vf = hvsim_vf_create(&nics[i], &o.vf, uev);
 		if (nics[i].vf == NULL)
-			return 2;
+			goto out;
 		/* --vf-only: the guest sees the VF and nothing of VMBus (the NIC
 		 * stays as the VF's switch port and MAC) */
 		if (o.vf.only &&
 		    hvsim_devtree_remove("/sys/bus", uio_dir, nics[i].cfg.spec.device_id) < 0)
-			return 2;
+			goto out;
 	}
 	if (setup_control(&o, nics) < 0)
-		return 2;
+		goto out;
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -270,7 +274,7 @@ main(int argc, char **argv)
 	child_pid = fork();
 	if (child_pid < 0) {
 		perror("hvsim: fork");
-		return 2;
+		goto out;
 	}
 	if (child_pid == 0)
 		exec_guest(&o, uio_dir);
@@ -281,7 +285,8 @@ main(int argc, char **argv)
 	if (o.stats_json != NULL)
 		hvsim_write_stats_json(o.stats_json, nics, o.nics, o.vswitch);
 	hvsim_print_summary(stderr, nics, o.nics, o.vswitch);
-	for (i = 0; i < o.nics; i++) {
+out:
+	for (i = 0; i < created; i++) {
 		hvsim_vf_destroy(nics[i].vf);
 		nics[i].vf = NULL;
 		hvsim_nic_destroy(&nics[i]);

@@ -26,7 +26,8 @@ indicate_status(struct hvsim_nic *nic, uint32_t status, const void *buf, uint32_
 	s->status_buf_len = len;
 	/* counted from the request id field at byte 8, as in every RNDIS message */
 	s->status_buf_offset = len ? (uint32_t)sizeof(*s) - 8 : 0;
-	memcpy(msg + sizeof(*s), buf, len);
+	if (len > 0)	/* buf is NULL for the media indications */
+		memcpy(msg + sizeof(*s), buf, len);
 	if (vsp_rxbuf_send(nic, nic->chan[0], msg, s->len) == 0)
 		nic->stats.status_indications++;
 	else

@@ -251,7 +251,8 @@ host_packet(uint16_t type, uint64_t xid, const void *data, uint32_t dlen)
 	d->offset8 = sizeof(*d) / 8;
 	d->len8 = (uint16_t)(RTE_ALIGN_CEIL(len, 8) / 8);
 	d->trans_id = xid;
-	memcpy(pkt + sizeof(*d), data, dlen);
+	if (dlen > 0)	/* data may be NULL then */
+		memcpy(pkt + sizeof(*d), data, dlen);
 	assert_int_equal(fake_host_write(fx.vc, pkt, d->len8 * 8u), 0);
 }
 

@@ -79,6 +79,8 @@ copy_to_ring(struct hv_ring *r, uint32_t off, const void *src, uint32_t len)
 {
 	uint32_t first = r->dsize - off;
 
+	if (len == 0)	/* an empty iovec may have a NULL base: memcpy's is nonnull */
+		return off;
 	if (len <= first) {
 		memcpy(r->data + off, src, len);
 		off += len;

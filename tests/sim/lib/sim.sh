@@ -7,10 +7,13 @@
 #   testpmd    testpmd SECS PMD ... (commands on stdin), tp_start / tp / tp_quit:
 #              driven by its prompt (lib/testpmd.py), never by sleeping
 #   reading    sj, nic, gen, tap, offload, has, lines, rc_is, clean, ctl, wait_for
+#   sanitize   HVNET_SANITIZE=1 (./hvnet test --sanitize): the runtimes preloaded
+#              into hvsim's guests, reports in $work, a closing "no sanitizer report"
 # Every run writes the guest's and hvsim's output to $work/out, hvsim's exit
 # status to $work/rc and its counters to $work/stats.json.
 
 sim_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+sanitize_dir=$(cd "$sim_lib/../../sanitize" && pwd)
 oracles=$(cd "$sim_lib/../oracles" && pwd)
 # lib/testpmd.py needs Debian's python3-pexpect: Debian's interpreter, not
 # whichever python3 comes first on PATH
@@ -32,6 +35,7 @@ sim_begin() {
 	n=0
 	fails=0
 	trap sim_exit EXIT
+	sanitize_begin
 	echo "TAP version 13"
 }
 
@@ -45,6 +49,7 @@ sim_exit() {
 
 # sim_end: the plan line; the exit status says whether every case passed
 sim_end() {
+	sanitize_check
 	echo "1..$n"
 	exit $((fails > 0))
 }
@@ -78,6 +83,50 @@ sim_argv() {
 	fi
 	argv+=(--stats-json="$work/stats.json" "$@")
 	rm -f "$work/stats.json"
+	sanitize_argv "$pmd"
+}
+
+# ---- ./hvnet test --sanitize (HVNET_SANITIZE=1) -----------------------------
+
+# sanitize_argv: hvsim and everything it runs (Debian's dpdk-testpmd loading
+# our ASan-built plugins) with gcc's ASan and UBSan runtimes preloaded, their
+# reports in $work/sanitize.PID (sanitize_begin)
+sanitize_argv() {
+	local supp=$sanitize_dir/lsan.supp
+	[ "${HVNET_SANITIZE:-0}" = 1 ] || return 0
+	# PMD bundled: the librte_net_netvsc.so loaded is Debian's, never ours
+	if [ "$1" = bundled ]; then
+		supp=$work/lsan-bundled.supp
+		cat "$sanitize_dir/lsan.supp" "$sanitize_dir/lsan-bundled.supp" >"$supp"
+	fi
+	argv=(env "LD_PRELOAD=${HVNET_SANITIZE_PRELOAD:?}"
+		"LSAN_OPTIONS=${LSAN_OPTIONS:-}:suppressions=$supp" "${argv[@]}")
+}
+
+# sanitize_begin: every sanitized program the suite runs (ours carry the
+# runtimes) writes its reports to $work/sanitize.PID
+sanitize_begin() {
+	[ "${HVNET_SANITIZE:-0}" = 1 ] || return 0
+	export ASAN_OPTIONS="${ASAN_OPTIONS:-}:log_path=$work/sanitize"
+	export UBSAN_OPTIONS="${UBSAN_OPTIONS:-}:log_path=$work/sanitize"
+}
+
+# sanitize_check: one TAP case, failed by any report a sanitized run wrote
+sanitize_check() {
+	local f
+	[ "${HVNET_SANITIZE:-0}" = 1 ] || return 0
+	: >"$work/why"
+	for f in "$work"/sanitize.*; do
+		[ -f "$f" ] || continue
+		echo "sanitizer report $(basename "$f"):" >>"$work/why"
+		cat "$f" >>"$work/why"
+	done
+	if [ -s "$work/why" ]; then
+		n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - no sanitizer report"
+		sed 's/^/# /' "$work/why"
+	else
+		ok "no sanitizer report"
+	fi
 }
 
 # sim SECS PMD HVSIM_ARGS... -- GUEST...: run hvsim and its guest to the
