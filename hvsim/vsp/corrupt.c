@@ -172,22 +172,31 @@ counted(struct hvsim_nic *nic, enum hvsim_corrupt_kind kind)
 	nic->corrupt.session_tainted = true;
 }
 
-/* A value chosen to hurt: zero, one, all ones, just past a limit, or random. */
+/* A value chosen to hurt, never the true one (orig): zero, one, all ones,
+ * just past a limit, or random. */
 static uint32_t
-hostile_u32(struct hvsim_corrupt *cr, uint32_t limit)
+hostile_u32(struct hvsim_corrupt *cr, uint32_t limit, uint32_t orig)
 {
+	uint32_t v;
+
 	switch (prng_below(cr, 5)) {
 	case 0:
-		return 0;
+		v = 0;
+		break;
 	case 1:
-		return 1;
+		v = 1;
+		break;
 	case 2:
-		return UINT32_MAX;
+		v = UINT32_MAX;
+		break;
 	case 3:
-		return limit + 1 + prng_below(cr, 64);
+		v = limit + 1 + prng_below(cr, 64);
+		break;
 	default:
-		return (uint32_t)prng_next(cr);
+		v = (uint32_t)prng_next(cr);
+		break;
 	}
+	return v != orig ? v : ~orig;
 }
 
 /* ---- the VMBus descriptor ------------------------------------------------------------ */
@@ -209,9 +218,13 @@ corrupt_descriptor(struct hvsim_nic *nic, uint8_t *pkt, uint32_t *len, uint32_t 
 	switch (prng_below(cr, 5)) {
 	case 0:
 		d.type = types[prng_below(cr, RTE_DIM(types))];
+		if (d.type == ((const struct hv_pkt_desc *)pkt)->type)
+			d.type = 0xffff;
 		break;
 	case 1:
-		d.offset8 = (uint16_t)hostile_u32(cr, d.len8);
+		d.offset8 = (uint16_t)hostile_u32(cr, d.len8, d.offset8);
+		if (d.offset8 == ((const struct hv_pkt_desc *)pkt)->offset8)
+			d.offset8 ^= 0x8000;
 		break;
 	case 2:	/* cut: a descriptor and a little, or 8 bytes less */
 		n = prng_below(cr, 2) ? 16 + 8 * prng_below(cr, 2) : *len - 8;
@@ -229,8 +242,9 @@ corrupt_descriptor(struct hvsim_nic *nic, uint8_t *pkt, uint32_t *len, uint32_t 
 			d.len8 = (uint16_t)(*len / 8);
 		}
 		break;
-	default:
-		d.flags = (uint16_t)(prng_next(cr) & 0xffff);
+	default:	/* some bits flipped */
+		n = (uint32_t)(prng_next(cr) & 0xffff);
+		d.flags ^= (uint16_t)(n ? n : 0x8000);
 		break;
 	}
 	memcpy(pkt, &d, sizeof(d));
@@ -301,11 +315,14 @@ corrupt_nvsp_body(struct hvsim_nic *nic, uint8_t *pkt, uint32_t *len)
 		return;
 	switch (prng_below(cr, 3)) {
 	case 0:
-		v = hostile_u32(cr, HV_NVSP_MSG_INDIR_TABLE);
+		memcpy(&v, pkt + off, sizeof(v));
+		v = hostile_u32(cr, HV_NVSP_MSG_INDIR_TABLE, v);
 		memcpy(pkt + off, &v, sizeof(v));
 		break;
 	case 1:	/* the status of a completion, the first field of the others */
-		v = prng_below(cr, 2) ? HV_NVSP_STATUS_FAILED : hostile_u32(cr, 7);
+		memcpy(&v, pkt + off + 4, sizeof(v));
+		v = prng_below(cr, 2) && v != HV_NVSP_STATUS_FAILED ? HV_NVSP_STATUS_FAILED :
+		    hostile_u32(cr, 7, v);
 		memcpy(pkt + off + 4, &v, sizeof(v));
 		break;
 	default:	/* nothing after the type */
@@ -337,8 +354,8 @@ forge_inband(struct hvsim_nic *nic, struct hvsim_chan *c)
 	switch (prng_below(cr, 5)) {
 	case 0:
 		p.w[0] = HV_NVSP_MSG_INDIR_TABLE;
-		p.w[1] = hostile_u32(cr, 16);	/* count */
-		p.w[2] = hostile_u32(cr, 40);	/* offset */
+		p.w[1] = hostile_u32(cr, 16, 16);	/* count */
+		p.w[2] = hostile_u32(cr, 40, 12);	/* offset */
 		break;
 	case 1:
 		p.w[0] = HV_NVSP_MSG_VF_ASSOC;
@@ -348,7 +365,7 @@ forge_inband(struct hvsim_nic *nic, struct hvsim_chan *c)
 	case 2:
 		p.w[0] = HV_NVSP_MSG_RNDIS_PKT;
 		p.w[1] = HV_NVSP_CHAN_DATA;
-		p.w[2] = hostile_u32(cr, 0);
+		p.w[2] = hostile_u32(cr, 0, HV_NVSP_CHIM_IDX_INVALID);
 		break;
 	case 3:
 		p.w[0] = 0x10000 + prng_below(cr, 0x10000);
@@ -507,7 +524,7 @@ corrupt_xfer_hdr(struct hvsim_nic *nic, uint8_t *pkt, uint32_t len)
 		h.xfer_pageset_id = (uint16_t)(HV_RXBUF_XFER_PAGESET_ID + 1 + prng_below(cr, 100));
 		break;
 	case 1:
-		h.range_cnt = prng_below(cr, 2) ? 0 : hostile_u32(cr, h.range_cnt);
+		h.range_cnt = prng_below(cr, 2) ? 0 : hostile_u32(cr, h.range_cnt, h.range_cnt);
 		break;
 	default:	/* the first range */
 		off = sizeof(h);
@@ -515,9 +532,9 @@ corrupt_xfer_hdr(struct hvsim_nic *nic, uint8_t *pkt, uint32_t len)
 			break;
 		memcpy(&r, pkt + off, sizeof(r));
 		if (prng_below(cr, 2))
-			r.byte_offset = hostile_u32(cr, bufsize);
+			r.byte_offset = hostile_u32(cr, bufsize, r.byte_offset);
 		else
-			r.byte_count = hostile_u32(cr, bufsize - r.byte_offset);
+			r.byte_count = hostile_u32(cr, bufsize - r.byte_offset, r.byte_count);
 		memcpy(pkt + off, &r, sizeof(r));
 		break;
 	}
@@ -530,12 +547,14 @@ static void
 corrupt_xfer_nvsp(struct hvsim_nic *nic, uint8_t *pkt, uint32_t len)
 {
 	struct hvsim_corrupt *cr = &nic->corrupt;
-	uint32_t off = 8u * ((const struct hv_pkt_desc *)pkt)->offset8, v;
+	uint32_t off = 8u * ((const struct hv_pkt_desc *)pkt)->offset8, v, at;
 
 	if (off + sizeof(struct hv_nvsp_rndis_pkt) > len)
 		return;
-	v = hostile_u32(cr, HV_NVSP_MSG_RNDIS_PKT);
-	memcpy(pkt + off + 4 * prng_below(cr, 3), &v, sizeof(v));	/* type, chan, chim */
+	at = off + 4 * prng_below(cr, 3);	/* type, channel type, section */
+	memcpy(&v, pkt + at, sizeof(v));
+	v = hostile_u32(cr, HV_NVSP_MSG_RNDIS_PKT, v);
+	memcpy(pkt + at, &v, sizeof(v));
 	counted(nic, HVSIM_CORRUPT_NVSP);
 }
 
@@ -549,23 +568,24 @@ corrupt_rndis(struct hvsim_nic *nic, uint8_t *msg)
 	memcpy(&m, msg, sizeof(m));
 	switch (prng_below(cr, 6)) {
 	case 0:
-		m.len = hostile_u32(cr, m.len);
+		m.len = hostile_u32(cr, m.len, m.len);
 		break;
 	case 1:
-		m.data_offset = hostile_u32(cr, m.len);
+		m.data_offset = hostile_u32(cr, m.len, m.data_offset);
 		break;
 	case 2:
-		m.data_len = hostile_u32(cr, m.len);
+		m.data_len = hostile_u32(cr, m.len, m.data_len);
 		break;
 	case 3:	/* data and PPIs overlapping */
 		m.ppi_offset = m.data_offset;
 		m.ppi_len = m.data_len;
 		break;
 	case 4:
-		m.ppi_offset = hostile_u32(cr, m.len);
+		m.ppi_offset = hostile_u32(cr, m.len, m.ppi_offset);
 		break;
 	default:
-		m.type = prng_below(cr, 2) ? HV_RNDIS_INDICATE_STATUS_MSG : hostile_u32(cr, 0);
+		m.type = prng_below(cr, 2) ? HV_RNDIS_INDICATE_STATUS_MSG :
+			 hostile_u32(cr, HV_RNDIS_PACKET_MSG, m.type);
 		break;
 	}
 	memcpy(msg, &m, sizeof(m));
@@ -585,7 +605,7 @@ corrupt_ppi(struct hvsim_nic *nic, uint8_t *msg)
 	memcpy(&m, msg, sizeof(m));
 	if (m.ppi_len < sizeof(p)) {
 		m.ppi_offset = HV_RNDIS_PACKET_MSG_OFFSET_MIN;
-		m.ppi_len = prng_below(cr, 2) ? sizeof(p) : hostile_u32(cr, m.len);
+		m.ppi_len = prng_below(cr, 2) ? sizeof(p) : hostile_u32(cr, m.len, 0);
 		memcpy(msg, &m, sizeof(m));
 		counted(nic, HVSIM_CORRUPT_PPI);
 		return;
@@ -602,13 +622,13 @@ corrupt_ppi(struct hvsim_nic *nic, uint8_t *msg)
 	memcpy(&p, msg + at, sizeof(p));
 	switch (prng_below(cr, 4)) {
 	case 0:
-		p.size = prng_below(cr, 2) ? 0 : hostile_u32(cr, m.ppi_len);
+		p.size = prng_below(cr, 2) ? 0 : hostile_u32(cr, m.ppi_len, p.size);
 		break;
 	case 1:
-		p.type = hostile_u32(cr, HV_RNDIS_PPI_HASHINF);
+		p.type = hostile_u32(cr, HV_RNDIS_PPI_HASHINF, p.type);
 		break;
 	case 2:
-		p.offset = hostile_u32(cr, p.size);
+		p.offset = hostile_u32(cr, p.size, p.offset);
 		break;
 	default:	/* the value: checksum bits all set, a hash of all ones */
 		memset(msg + at + sizeof(p), 0xff, 4);
@@ -633,13 +653,13 @@ corrupt_status(struct hvsim_nic *nic, uint8_t *msg)
 		s.status_buf_len = prng_below(cr, 2) ? 0 : s.status_buf_len;
 		break;
 	case 1:
-		s.status_buf_len = hostile_u32(cr, s.len);
+		s.status_buf_len = hostile_u32(cr, s.len, s.status_buf_len);
 		break;
 	case 2:
-		s.status_buf_offset = hostile_u32(cr, s.len);
+		s.status_buf_offset = hostile_u32(cr, s.len, s.status_buf_offset);
 		break;
 	default:
-		s.len = prng_below(cr, 2) ? 8 : hostile_u32(cr, s.len);
+		s.len = prng_below(cr, 2) ? 8 : hostile_u32(cr, s.len, s.len);
 		break;
 	}
 	memcpy(msg, &s, sizeof(s));
@@ -675,7 +695,7 @@ vsp_corrupt_xfer(struct hvsim_nic *nic, struct hvsim_chan *c, uint8_t *pkt, uint
 	bool hit = true;
 	uint32_t type;
 
-	if (!cr->active)
+	if (!cr->active || cr->slot_tainted_ns == NULL)
 		return false;
 	if (!cr->forging) {
 		memcpy(&type, msg, sizeof(type));
@@ -719,7 +739,7 @@ vsp_corrupt_reclaim(struct hvsim_nic *nic)
 	uint64_t now;
 	uint32_t i;
 
-	if (!cr->session_tainted)
+	if (!cr->session_tainted || cr->slot_tainted_ns == NULL)
 		return;
 	now = now_ns();
 	if (now < cr->next_reclaim_ns)

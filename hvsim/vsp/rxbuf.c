@@ -48,7 +48,8 @@ vsp_rxbuf_complete(struct hvsim_nic *nic, uint64_t xid)
 	n = nic->slot_run[xid];
 	memset(nic->slot_busy + xid, 0, n);
 	nic->slot_run[xid] = 0;
-	nic->corrupt.slot_tainted_ns[xid] = 0;
+	if (nic->corrupt.slot_tainted_ns != NULL)
+		nic->corrupt.slot_tainted_ns[xid] = 0;
 	return 0;
 }
 
@@ -139,6 +140,7 @@ vsp_rxbuf_reset(struct hvsim_nic *nic)
 	memset(nic->slot_run, 0, nic->slot_count * sizeof(*nic->slot_run));
 	nic->slot_hint = 0;
 	/* what was corrupted belonged to the session that ended */
-	memset(nic->corrupt.slot_tainted_ns, 0, nic->slot_count * sizeof(uint64_t));
+	if (nic->corrupt.slot_tainted_ns != NULL)
+		memset(nic->corrupt.slot_tainted_ns, 0, nic->slot_count * sizeof(uint64_t));
 	nic->corrupt.session_tainted = false;
 }
