@@ -283,6 +283,14 @@ chan_drain(struct hn_dev *hn, struct hn_chan *ch, struct rte_mbuf **pkts, uint16
 	while (done < budget && (pkts == NULL || sink.n < max)) {
 		int ret = vmbus_chan_peek(ch->vc, &pkt);
 
+		if (ret == -EBADMSG || ret == -ENOBUFS) {
+			/* a malformed descriptor of sane length: skip it (the
+			 * ring's contract), or the channel is wedged for good */
+			ch->bad_packets++;
+			vmbus_chan_consume(ch->vc, pkt.len);
+			done++;
+			continue;
+		}
 		if (ret <= 0) {
 			if (ret < 0)
 				ch->bad_packets++;
