@@ -331,6 +331,9 @@ struct hn_ctl {
 	uint64_t seq;
 	uint64_t stray;			/* completions nobody waited for */
 	uint64_t timeouts;
+	/* requests unanswered since the host last answered: a silent host is
+	 * reported once, not once per request of an operation */
+	uint32_t unanswered;
 	/* a SWITCH_DATA_PATH in flight (hn_vf.c): its xid, and the answer the
 	 * drainer records: 1 done, 2 failed (a {129, status != 1} payload) */
 	uint64_t vf_switch_xid;
