@@ -486,6 +486,9 @@ struct hn_dev {
 	uint32_t lsc_armed;		/* an LSC alarm is pending (atomic) */
 	uint64_t inband_notes;		/* VF / indirection table notifications */
 	bool started;
+	/* a re-initialisation failed (a silent host): no session until the
+	 * next start builds one (hn_dev_start) */
+	bool session_lost;
 	struct hn_vf vf;		/* hn_vf.c */
 };
 
