@@ -113,13 +113,16 @@ for k in $kinds all; do
 done
 sj "d['nics'][0]['corrupted']" "$work/after_all.json" | sed 's/^/# corrupted: /'
 
-# an honest host again: a clean batch comes back whole
-timed "!gen stop" "!gen rate=8000,count=16000,flows=16,delay=0,sizes=64/512/1514" \
+# an honest host again: a clean batch comes back whole. It is IPv6, so
+# that frames of the corrupted batch still on their way back (queues,
+# rings) count as foreign, not as this batch's duplicates.
+timed "!gen stop" "!gen rate=8000,count=16000,flows=16,delay=0,sizes=64/512/1514,ip=6" \
 	"?wait gen('sent') == 16000 and gen('received') == 16000" "!snap clean"
+clean_gen() { sj "d['vswitch']['gen']['ports'][0]['$1']" "$work/clean.json"; }
 check "corrupt all 0: a clean batch of 16000 frames forwarded, none lost, duplicated or corrupt" \
-	'[ "$(sj "d[\"vswitch\"][\"gen\"][\"ports\"][0][\"received\"]" "$work/clean.json")" = 16000 ] &&
-	 [ "$(sj "d[\"vswitch\"][\"gen\"][\"ports\"][0][\"duplicates\"]" "$work/clean.json")" = 0 ] &&
-	 [ "$(sj "d[\"vswitch\"][\"gen\"][\"ports\"][0][\"corrupt\"]" "$work/clean.json")" = 0 ]'
+	'echo "clean batch: $(sj "d[\"vswitch\"][\"gen\"][\"ports\"][0]" "$work/clean.json")" >"$work/why";
+	 [ "$(clean_gen sent)" = 16000 ] && [ "$(clean_gen received)" = 16000 ] &&
+	 [ "$(clean_gen duplicates)" = 0 ] && [ "$(clean_gen corrupt)" = 0 ]'
 timed "stop"
 stop_took=$took
 check "testpmd's stop returned within ${stop_deadline} s (took $stop_took s)" \
