@@ -250,6 +250,25 @@ cmd_rsc_fault(struct hvsim_control *ctl, char **argv, FILE *out)
 	return 0;
 }
 
+/* corrupt KIND PERCENT: every NIC corrupts that share of what it sends
+ * the guest (vsp/corrupt.c); "corrupt all 0" makes the host honest again */
+static int
+cmd_corrupt(struct hvsim_control *ctl, char **argv, FILE *out)
+{
+	int kind = vsp_corrupt_kind(argv[1]), i;
+	uint32_t ppm;
+
+	if (kind < 0)
+		return ctl_fail(out, "kind is descriptor, xfer, rndis, ppi, completion, nvsp, "
+				"status, inband, indices or all, not %s", argv[1]);
+	if (vsp_corrupt_percent(argv[2], &ppm) < 0)
+		return ctl_fail(out, "percent is a number from 0 to 100 (0.5 allowed)");
+	if (!ctl->checking)
+		for (i = 0; i < ctl->nnics; i++)
+			vsp_corrupt_set(&ctl->nics[i], (unsigned int)kind, ppm);
+	return 0;
+}
+
 /* gen KEY=VALUE,...: the generator's next batch (wire/gen.c) */
 static int
 cmd_gen(struct hvsim_control *ctl, char **argv, FILE *out)
@@ -454,6 +473,8 @@ static const struct ctl_cmd commands[] = {
 	{ "mute", "N", 1, cmd_mute },
 	{ "unmute", "N", 1, cmd_unmute },
 	{ "rsc-fault", "N none|nostart|id|nolast|short|toomany COUNT", 3, cmd_rsc_fault },
+	{ "corrupt", "descriptor|xfer|rndis|ppi|completion|nvsp|status|inband|indices|all PERCENT",
+	  2, cmd_corrupt },
 	{ "gen", "KEY=VALUE,...", 1, cmd_gen },
 	{ "vf", "add|remove|surprise [N] | recover ok|fail [N] | switch ok|late MS|never|fail [N]",
 	  -4, cmd_vf },

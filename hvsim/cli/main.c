@@ -35,6 +35,7 @@
 #include "guestos/uio_shim.h"
 #include "vf/vf.h"
 #include "vmbus/nic.h"
+#include "vsp/vsp.h"
 #include "wire/vswitch.h"
 
 static volatile sig_atomic_t stop_signal;
@@ -209,6 +210,7 @@ main(int argc, char **argv)
 	struct hvsim_nic *nics;
 	struct hvsim_options o;
 	char run_dir[] = "/dev/shm/hvsim-XXXXXX", uio_dir[PATH_MAX];
+	unsigned int k;
 	int i, status, code, created = 0;
 
 	if (hvsim_parse_options(argc, argv, &o) < 0)
@@ -253,6 +255,9 @@ main(int argc, char **argv)
 		created++;
 		nics[i].uev = uev;
 		nics[i].strict = o.strict;
+		vsp_corrupt_seed(&nics[i], o.seed);
+		for (k = 0; k < HVSIM_CORRUPT_KINDS; k++)
+			vsp_corrupt_set(&nics[i], k, o.corrupt_ppm[k]);
 		nics[i].verbose = o.verbose;
 		if (hvsim_vswitch_attach(o.vswitch, &nics[i]) < 0)
 			goto out;

@@ -14,6 +14,7 @@
 
 #include "cli/options.h"
 #include "vf/vf_shm.h"
+#include "vsp/vsp.h"
 #include "wire/vswitch.h"
 
 static void
@@ -41,9 +42,13 @@ usage(FILE *f)
 		"                          tap[:addrP=A.B.C.D/LEN|none,mtu=N,ns=PREFIX,dev=PREFIX,ipv6=1]\n"
 		"  --pcap=FILE             record every frame crossing the switch\n"
 		"  --control=PATH          Unix socket taking scenario commands (link, speed,\n"
-		"                          delay, mute, unmute, vf, stats, quit, help)\n"
+		"                          delay, mute, unmute, corrupt, vf, stats, quit, help)\n"
 		"  --at=[ready+]SECS:CMD   run a scenario command at a time (repeatable)\n"
 		"  --strict                a protocol violation by the guest is fatal\n"
+		"  --corrupt=KIND:PCT[,..] corrupt PCT %% (fractional) of what the host sends the\n"
+		"                          guest; KIND descriptor, xfer, rndis, ppi, completion,\n"
+		"                          nvsp, status, inband, indices or all\n"
+		"  --seed=N                the corruption's PRNG seed (default 1)\n"
 		"  --stats-json=FILE       counters written at exit\n"
 		"  --plugin=FILE           extra plugin for the guest's plugin directory\n"
 		"  --vf                    each NIC gets an SR-IOV VF once its guest is ready\n"
@@ -97,13 +102,14 @@ default_options(struct hvsim_options *o)
 	o->vf.queues = 4;
 	o->vf.offloads = hvsim_vf_default_offloads();
 	o->vf.mtu = 9000;
+	o->seed = 1;
 }
 
 enum {
 	OPT_NETVSC = 256, OPT_NICS, OPT_MAC, OPT_MTU, OPT_SPEED, OPT_LINK,
 	OPT_NVSP_MAX, OPT_SUBCH, OPT_RX_SLOT, OPT_TX_SECTION, OPT_NO_MONITOR,
 	OPT_TRAFFIC, OPT_STRICT, OPT_STATS, OPT_PLUGIN, OPT_PCAP,
-	OPT_CONTROL, OPT_AT,
+	OPT_CONTROL, OPT_AT, OPT_CORRUPT, OPT_SEED,
 };
 
 /* Offload limits (vsp/offload.h); their own numbers keep this apart. */
@@ -260,6 +266,13 @@ apply_option(struct hvsim_options *o, int opt, const char *arg)
 			return -E2BIG;
 		o->at[o->nat++] = arg;	/* checked when the control is made */
 		return 0;
+	case OPT_CORRUPT:
+		return vsp_corrupt_parse(arg, o->corrupt_ppm);
+	case OPT_SEED:
+		if (parse_uint(arg, UINT64_MAX, &v))
+			return -EINVAL;
+		o->seed = v;
+		return 0;
 	case 'v':
 		o->verbose++;
 		return 0;
@@ -291,6 +304,8 @@ hvsim_parse_options(int argc, char **argv, struct hvsim_options *o)
 		{ "pcap", required_argument, NULL, OPT_PCAP },
 		{ "control", required_argument, NULL, OPT_CONTROL },
 		{ "at", required_argument, NULL, OPT_AT },
+		{ "corrupt", required_argument, NULL, OPT_CORRUPT },
+		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "vf", no_argument, NULL, OPT_VF },
 		{ "vf-delay", required_argument, NULL, OPT_VF_DELAY },
 		{ "vf-queues", required_argument, NULL, OPT_VF_QUEUES },

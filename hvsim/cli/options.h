@@ -37,6 +37,9 @@ struct hvsim_options {
 	const char *at[HVSIM_MAX_AT];
 	int nat;
 	struct hvsim_control *control;
+	/* a hostile host (vsp/corrupt.c): --corrupt rates, --seed */
+	uint32_t corrupt_ppm[HVSIM_CORRUPT_KINDS];
+	uint64_t seed;
 };
 
 /* Defaults, then argv up to "--"; o->command is what follows. --help

@@ -10,6 +10,7 @@
 #include "cli/report.h"
 #include "vf/vf.h"
 #include "vmbus/nic.h"
+#include "vsp/vsp.h"
 #include "wire/vswitch.h"
 
 uint64_t
@@ -96,6 +97,26 @@ json_offload(FILE *f, const struct hvsim_nic *nic)
 		o->rsc6 ? "true" : "false");
 }
 
+/* What a hostile host did (vsp/corrupt.c): "corrupted" per kind, the
+ * rates now, the receive slots it took back and the guest's legitimate
+ * reactions (completions of corrupted packets). */
+static void
+json_corrupt(FILE *f, const struct hvsim_corrupt *cr)
+{
+	unsigned int k;
+
+	fprintf(f, ",\n      \"corrupted\": {");
+	for (k = 0; k < HVSIM_CORRUPT_KINDS; k++)
+		fprintf(f, "%s\"%s\": %llu", k ? ", " : "", hvsim_corrupt_kind_names[k],
+			(unsigned long long)cr->count[k]);
+	fprintf(f, "},\n      \"corrupt_ppm\": {");
+	for (k = 0; k < HVSIM_CORRUPT_KINDS; k++)
+		fprintf(f, "%s\"%s\": %u", k ? ", " : "", hvsim_corrupt_kind_names[k],
+			cr->rate_ppm[k]);
+	fprintf(f, "}, \"corrupt_reclaimed\": %llu, \"corrupt_guest_reactions\": %llu",
+		(unsigned long long)cr->reclaimed, (unsigned long long)cr->guest_reactions);
+}
+
 static void
 json_nic(FILE *f, const struct hvsim_nic *nic, bool last)
 {
@@ -129,6 +150,7 @@ json_nic(FILE *f, const struct hvsim_nic *nic, bool last)
 		"\"rescinds\": %llu, \"reoffers\": %llu}", nic->rescinded ? "false" : "true",
 		nic->cfg.spec.uio_num, nic->cfg.spec.relid, (unsigned long long)nic->rescinds,
 		(unsigned long long)nic->reoffers);
+	json_corrupt(f, &nic->corrupt);
 	if (nic->vf != NULL) {
 		fprintf(f, ",\n      \"vf\": ");
 		hvsim_vf_stats_json(nic->vf, f);
@@ -139,6 +161,7 @@ json_nic(FILE *f, const struct hvsim_nic *nic, bool last)
 void
 hvsim_stats_json(FILE *f, const struct hvsim_nic *nics, int n, const struct hvsim_vswitch *vs)
 {
+	unsigned int k;
 	int i;
 
 	fprintf(f, "{\n  \"vswitch\": ");
@@ -146,7 +169,16 @@ hvsim_stats_json(FILE *f, const struct hvsim_nic *nics, int n, const struct hvsi
 	fprintf(f, ",\n  \"nics\": [\n");
 	for (i = 0; i < n; i++)
 		json_nic(f, &nics[i], i == n - 1);
-	fprintf(f, "  ],\n  \"violations\": %llu\n}\n",
+	fprintf(f, "  ],\n  \"corrupted\": {");
+	for (k = 0; k < HVSIM_CORRUPT_KINDS; k++) {
+		uint64_t sum = 0;
+
+		for (i = 0; i < n; i++)
+			sum += nics[i].corrupt.count[k];
+		fprintf(f, "%s\"%s\": %llu", k ? ", " : "", hvsim_corrupt_kind_names[k],
+			(unsigned long long)sum);
+	}
+	fprintf(f, "},\n  \"violations\": %llu\n}\n",
 		(unsigned long long)hvsim_total_violations(nics, n));
 }
 
@@ -186,6 +218,26 @@ summary_offload(FILE *f, const struct hvsim_nic *nic)
 		(unsigned long long)s->rx_dropped_oversize);
 }
 
+/* A line for a NIC that corrupted something. */
+static void
+summary_corrupt(FILE *f, const struct hvsim_nic *nic)
+{
+	const struct hvsim_corrupt *cr = &nic->corrupt;
+	unsigned int k;
+	uint64_t total = 0;
+
+	for (k = 0; k < HVSIM_CORRUPT_KINDS; k++)
+		total += cr->count[k];
+	if (total == 0)
+		return;
+	fprintf(f, "hvsim: nic%d corrupted:", nic->index);
+	for (k = 0; k < HVSIM_CORRUPT_KINDS; k++)
+		fprintf(f, " %s %llu", hvsim_corrupt_kind_names[k],
+			(unsigned long long)cr->count[k]);
+	fprintf(f, "; slots reclaimed %llu, guest reactions %llu\n",
+		(unsigned long long)cr->reclaimed, (unsigned long long)cr->guest_reactions);
+}
+
 void
 hvsim_print_summary(FILE *f, const struct hvsim_nic *nics, int n,
 		    const struct hvsim_vswitch *vs)
@@ -200,6 +252,7 @@ hvsim_print_summary(FILE *f, const struct hvsim_nic *nics, int n,
 			(unsigned long long)nics[i].stats.rx_frames,
 			(unsigned long long)nics[i].stats.violations);
 		summary_offload(f, &nics[i]);
+		summary_corrupt(f, &nics[i]);
 		if (nics[i].vf != NULL)
 			hvsim_vf_summary(f, nics[i].vf);
 	}

@@ -44,6 +44,8 @@ hvsim_chan_signal_guest(struct hvsim_chan *c)
 void
 hvsim_chan_pass_begin(struct hvsim_chan *c)
 {
+	if (c->hooks != NULL && c->hooks->pass_begin != NULL)
+		c->hooks->pass_begin(c->hooks->arg, c);
 	hv_ring_batch_begin(&c->out, &c->h2g);
 	c->pass_sig = false;
 	c->in_pass = true;
@@ -58,6 +60,8 @@ hvsim_chan_pass_end(struct hvsim_chan *c)
 	hv_ring_batch_end(&c->out, &c->pass_sig);
 	if (c->pass_sig)
 		hvsim_chan_signal_guest(c);
+	if (c->hooks != NULL && c->hooks->pass_end != NULL)
+		c->hooks->pass_end(c->hooks->arg, c);
 }
 
 int
@@ -92,6 +96,28 @@ hvsim_chan_send_raw(struct hvsim_chan *c, const struct iovec *iov,
 	return 0;
 }
 
+/* The packet flat in a buffer, given to the hostile host's hook first;
+ * what the guest is owed goes out at least once. */
+static int
+send_tampered(struct hvsim_chan *c, const struct iovec *iov)
+{
+	uint8_t buf[HVSIM_CHAN_PKT_MAX];
+	uint32_t len = (uint32_t)(iov[0].iov_len + iov[1].iov_len);
+	struct iovec flat = { .iov_base = buf };
+	unsigned int copies, i;
+	int ret;
+
+	memcpy(buf, iov[0].iov_base, iov[0].iov_len);
+	if (iov[1].iov_len > 0)
+		memcpy(buf + iov[0].iov_len, iov[1].iov_base, iov[1].iov_len);
+	copies = c->hooks->packet(c->hooks->arg, c, buf, &len, sizeof(buf));
+	flat.iov_len = len;
+	ret = hvsim_chan_send_raw(c, &flat, 1);
+	for (i = 1; ret == 0 && i < copies; i++)
+		hvsim_chan_send_raw(c, &flat, 1);
+	return ret;
+}
+
 int
 hvsim_chan_send(struct hvsim_chan *c, uint16_t type, uint16_t flags,
 		uint64_t xid, const void *payload, uint32_t len)
@@ -108,6 +134,8 @@ hvsim_chan_send(struct hvsim_chan *c, uint16_t type, uint16_t flags,
 		{ .iov_base = (void *)(uintptr_t)payload, .iov_len = len },
 	};
 
+	if (c->hooks != NULL && c->hooks->packet != NULL && len <= HVSIM_CHAN_PKT_MAX - 256)
+		return send_tampered(c, iov);
 	return hvsim_chan_send_raw(c, iov, len ? 2 : 1);
 }
 

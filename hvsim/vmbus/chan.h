@@ -39,6 +39,35 @@ struct hvsim_backlog_entry {
 	uint8_t payload[40];
 };
 
+struct hvsim_chan;
+
+/*
+ * What a hostile host does to its own packets (vsp/corrupt.c): the NIC
+ * installs these on each of its channels. packet() sees every packet
+ * hvsim_chan_send() makes (completions, in-band messages), built in a buffer
+ * of cap bytes with *len used: it may change it in place (or its length)
+ * and send forged packets of its own first (hvsim_chan_send_raw()); it
+ * returns how many times the packet goes out (1, or 2: a duplicate).
+ * pass_end() runs after a pass published its packets: the ring's header
+ * may be damaged until pass_begin(), which runs before the host touches
+ * the rings again and must make it whole.
+ */
+struct hvsim_chan_hooks {
+	unsigned int (*packet)(void *arg, struct hvsim_chan *c, uint8_t *pkt, uint32_t *len,
+			       uint32_t cap);
+	void (*pass_begin)(void *arg, struct hvsim_chan *c);
+	void (*pass_end)(void *arg, struct hvsim_chan *c);
+	void *arg;
+};
+
+/* A ring header field damaged between two passes (vsp/corrupt.c). */
+struct hvsim_chan_hdr_fault {
+	bool armed;		/* damage one at the end of this pass */
+	bool applied;		/* damaged now: saved is the true value */
+	uint8_t field;
+	uint32_t saved;
+};
+
 struct hvsim_chan {
 	struct hv_ring g2h;		/* guest writes, we read */
 	struct hv_ring h2g;		/* we write, guest reads */
@@ -50,6 +79,8 @@ struct hvsim_chan {
 	size_t ring_size;
 	bool mapped_here;		/* ring_mem is ours to unmap */
 	struct hvsim_chan_stats stats;
+	const struct hvsim_chan_hooks *hooks;	/* NULL: an honest host */
+	struct hvsim_chan_hdr_fault hdr_fault;
 	/* within a pass of the host loop: packets to the guest are made
 	 * visible together at its end (hvsim_chan_pass_end) */
 	bool in_pass;

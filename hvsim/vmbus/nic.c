@@ -147,7 +147,10 @@ hvsim_nic_create(struct hvsim_nic *nic, int index, const char *bus_root,
 	nic->slot_busy = calloc(nic->slot_count, 1);
 	nic->slot_run = calloc(nic->slot_count, sizeof(*nic->slot_run));
 	nic->rsc = calloc(1, sizeof(*nic->rsc));
-	if (ret == 0 && (nic->slot_busy == NULL || nic->slot_run == NULL || nic->rsc == NULL))
+	nic->corrupt.slot_tainted_ns = calloc(nic->slot_count, sizeof(uint64_t));
+	vsp_corrupt_init(nic);
+	if (ret == 0 && (nic->slot_busy == NULL || nic->slot_run == NULL || nic->rsc == NULL ||
+			 nic->corrupt.slot_tainted_ns == NULL))
 		ret = -ENOMEM;
 	if (ret < 0)
 		fprintf(stderr, "hvsim: cannot create nic%d: %s\n", index, strerror(-ret));
@@ -178,6 +181,7 @@ hvsim_nic_destroy(struct hvsim_nic *nic)
 		close(nic->irq_lfd);
 	free(nic->slot_busy);
 	free(nic->slot_run);
+	free(nic->corrupt.slot_tainted_ns);
 	free(nic->rsc);
 }
 
@@ -212,6 +216,7 @@ session_start(struct hvsim_nic *nic, int fd)
 	hvsim_chan_attach(c, nic->region[HV_UIO_TXRX_RING], nic->region_size[HV_UIO_TXRX_RING],
 			  nic->cfg.spec.relid, 0, nic->cfg.spec.monitor_id);
 	c->irq_fd = fd;	/* interrupts go to the first open */
+	c->hooks = &nic->corrupt_hooks;
 	nic->chan[0] = c;
 	nic->nchan = 1;
 	if (nic->max_nchan == 0)
@@ -483,6 +488,7 @@ offer_subchannel(struct hvsim_nic *nic, const char *bus_root, uint16_t id)
 	}
 	hvsim_chan_attach(c, mem, 2 * s->ring_size, relid, id, mon);
 	c->irq_fd = nic->irq_fd;
+	c->hooks = &nic->corrupt_hooks;
 	nic->chan[id] = c;
 	nic->nchan++;
 	if (nic->nchan > nic->max_nchan)
@@ -539,6 +545,7 @@ hvsim_nic_poll(struct hvsim_nic *nic, const char *bus_root)
 		return 0;
 	offer_due_subchannels(nic, bus_root);
 	work += vsp_slowhost_release_due(nic);
+	vsp_corrupt_reclaim(nic);
 	for (i = 0; i < HVSIM_MAX_CHANNELS; i++) {
 		struct hvsim_chan *c = nic->chan[i];
 

@@ -115,6 +115,39 @@ enum hvsim_rndis_state {
 
 struct hvsim_deferred;	/* a control answer waiting (vsp/slowhost.c) */
 
+/* What a hostile host corrupts on its way to the guest (vsp/corrupt.c);
+ * the names (hvsim_corrupt_kind_names) are the option's and the command's. */
+enum hvsim_corrupt_kind {
+	HVSIM_CORRUPT_DESCRIPTOR,	/* VMBus descriptor: type, offset8, len8, flags */
+	HVSIM_CORRUPT_XFER,		/* transfer-page set id, range count, ranges */
+	HVSIM_CORRUPT_RNDIS,		/* lengths and offsets of RNDIS packet messages */
+	HVSIM_CORRUPT_PPI,		/* per-packet info of received frames */
+	HVSIM_CORRUPT_COMPLETION,	/* forged, duplicate, out of range, wrong type */
+	HVSIM_CORRUPT_NVSP,		/* NVSP messages: type, status, fields */
+	HVSIM_CORRUPT_STATUS,		/* RNDIS status indications */
+	HVSIM_CORRUPT_INBAND,		/* in-band messages from the host */
+	HVSIM_CORRUPT_INDICES,		/* ring read/write index, pending_send_sz */
+	HVSIM_CORRUPT_KINDS
+};
+
+/* Rates in messages per million: 1 % is 10000. */
+#define HVSIM_CORRUPT_PPM	1000000u
+
+struct hvsim_corrupt {
+	uint32_t rate_ppm[HVSIM_CORRUPT_KINDS];
+	uint64_t count[HVSIM_CORRUPT_KINDS];	/* messages corrupted, per kind */
+	uint64_t prng;			/* xorshift64*, from --seed and the NIC index */
+	bool active;			/* some rate is not zero */
+	bool forging;			/* a forged packet is being sent: leave it be */
+	/* the guest may legitimately react to what was corrupted in this
+	 * session: its completions of those packets are not violations */
+	bool session_tainted;
+	uint64_t *slot_tainted_ns;	/* per slot: a corrupted packet starts here, sent then */
+	uint64_t next_reclaim_ns;
+	uint64_t reclaimed;		/* corrupted packets' slots the host took back */
+	uint64_t guest_reactions;	/* guest completions of them: counted, no violation */
+};
+
 struct hvsim_nic {
 	int index;
 	struct hvsim_nic_config cfg;
@@ -181,6 +214,10 @@ struct hvsim_nic {
 	struct hvsim_deferred *deferred;	/* FIFO, oldest first */
 	struct hvsim_deferred *deferred_tail;
 	uint64_t deferred_last_due_ns;
+
+	/* a hostile host (vsp/corrupt.c) */
+	struct hvsim_corrupt corrupt;
+	struct hvsim_chan_hooks corrupt_hooks;
 
 	struct hvsim_nic_stats stats;
 	/* kept across sessions for the report: channels go at session end */

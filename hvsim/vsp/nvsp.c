@@ -485,12 +485,18 @@ on_completion(struct hvsim_nic *nic, struct hvsim_chan *c, const struct guest_pk
 		return;
 	if (p->plen >= 8)
 		memcpy(&type, p->payload, sizeof(type));
+	/* after corruption, completions the guest sends for corrupted or
+	 * forged packets are its business (vsp_corrupt_excuses) */
+	if (type != HV_NVSP_MSG_RNDIS_PKT_COMPLETE && vsp_corrupt_excuses(nic))
+		return;
 	if (!need(nic, c, p, type == HV_NVSP_MSG_RNDIS_PKT_COMPLETE,
 		  "guest completion is not an RNDIS_PKT_COMPLETE"))
 		return;
 	if (vsp_rxbuf_complete(nic, p->desc.trans_id) < 0) {
-		hvsim_violation(nic, c, "completion of a receive packet that is not outstanding",
-				p->bytes, p->len);
+		if (!vsp_corrupt_excuses(nic))
+			hvsim_violation(nic, c,
+					"completion of a receive packet that is not outstanding",
+					p->bytes, p->len);
 		return;
 	}
 	nic->stats.rx_xfer_completed++;

@@ -48,6 +48,8 @@ vsp_rxbuf_complete(struct hvsim_nic *nic, uint64_t xid)
 	n = nic->slot_run[xid];
 	memset(nic->slot_busy + xid, 0, n);
 	nic->slot_run[xid] = 0;
+	if (nic->corrupt.slot_tainted_ns != NULL)
+		nic->corrupt.slot_tainted_ns[xid] = 0;
 	return 0;
 }
 
@@ -59,11 +61,12 @@ int
 vsp_rxbuf_send_ranges(struct hvsim_nic *nic, struct hvsim_chan *c,
 			    const struct iovec *msgs, unsigned int n)
 {
-	uint32_t slot_size = nic->cfg.rx_slot_size, total = 0, pos = 0, nslots, i;
+	uint32_t slot_size = nic->cfg.rx_slot_size, total = 0, pos = 0, nslots, i, len;
 	struct {
 		struct hv_xfer_page_hdr hdr;
 		struct hv_xfer_range range[XFER_RANGES_MAX];
 		uint8_t nvsp[HV_NVSP_MSG_SIZE];
+		uint8_t spare[64];	/* a hostile host may grow it (corrupt.c) */
 	} __attribute__((packed)) pkt;
 	struct hv_nvsp_rndis_pkt rp = {
 		.type = HV_NVSP_MSG_RNDIS_PKT,
@@ -106,6 +109,9 @@ vsp_rxbuf_send_ranges(struct hvsim_nic *nic, struct hvsim_chan *c,
 	pkt.hdr.desc.trans_id = (uint64_t)first;
 	pkt.hdr.xfer_pageset_id = HV_RXBUF_XFER_PAGESET_ID;
 	pkt.hdr.range_cnt = n;
+	len = (uint32_t)iov.iov_len;
+	vsp_corrupt_xfer(nic, c, (uint8_t *)&pkt, &len, sizeof(pkt), buf, (uint32_t)first);
+	iov.iov_len = len;
 	ret = hvsim_chan_send_raw(c, &iov, 1);
 	if (ret < 0) {
 		vsp_rxbuf_complete(nic, (uint64_t)first);
@@ -133,4 +139,8 @@ vsp_rxbuf_reset(struct hvsim_nic *nic)
 	memset(nic->slot_busy, 0, nic->slot_count);
 	memset(nic->slot_run, 0, nic->slot_count * sizeof(*nic->slot_run));
 	nic->slot_hint = 0;
+	/* what was corrupted belonged to the session that ended */
+	if (nic->corrupt.slot_tainted_ns != NULL)
+		memset(nic->corrupt.slot_tainted_ns, 0, nic->slot_count * sizeof(uint64_t));
+	nic->corrupt.session_tainted = false;
 }

@@ -100,4 +100,36 @@ void vsp_slowhost_set_delay(struct hvsim_nic *nic, uint32_t ms);
 /* Stop (or resume) answering control traffic. */
 void vsp_slowhost_set_muted(struct hvsim_nic *nic, bool muted);
 
+/* ---- corrupt.c: a hostile host ------------------------------------------- */
+
+extern const char *const hvsim_corrupt_kind_names[HVSIM_CORRUPT_KINDS];
+/* "all" for every kind */
+#define HVSIM_CORRUPT_ALL	HVSIM_CORRUPT_KINDS
+
+/* A kind's number from its name ("all": HVSIM_CORRUPT_ALL); -EINVAL. */
+int vsp_corrupt_kind(const char *name);
+/* PERCENT, fractional (0.5), 0 to 100, in messages per million; -EINVAL. */
+int vsp_corrupt_percent(const char *s, uint32_t *ppm);
+/* KIND:PERCENT[,KIND:PERCENT...] into rates (later ones win); -EINVAL. */
+int vsp_corrupt_parse(const char *spec, uint32_t rate_ppm[HVSIM_CORRUPT_KINDS]);
+/* Nothing corrupted, the hooks on the NIC's channels (hvsim_nic_create). */
+void vsp_corrupt_init(struct hvsim_nic *nic);
+/* The PRNG from --seed and the NIC's index: runs are reproducible. */
+void vsp_corrupt_seed(struct hvsim_nic *nic, uint64_t seed);
+/* Corrupt kind (or HVSIM_CORRUPT_ALL) at ppm per million messages. */
+void vsp_corrupt_set(struct hvsim_nic *nic, unsigned int kind, uint32_t ppm);
+/*
+ * A transfer-page packet about to go out (pkt, *len bytes of cap; the
+ * first of its messages at msg in the receive buffer, in slot `slot`):
+ * maybe corrupt it, or send forged packets beside it. True when the guest
+ * may never complete it: its slots are reclaimed later.
+ */
+bool vsp_corrupt_xfer(struct hvsim_nic *nic, struct hvsim_chan *c, uint8_t *pkt,
+		      uint32_t *len, uint32_t cap, uint8_t *msg, uint32_t slot);
+/* Slots of corrupted packets the guest has not completed in time: free. */
+void vsp_corrupt_reclaim(struct hvsim_nic *nic);
+/* The guest completed a packet that is not outstanding: a legitimate
+ * reaction to what was corrupted in this session? (Then counted.) */
+bool vsp_corrupt_excuses(struct hvsim_nic *nic);
+
 #endif /* HVSIM_VSP_H */

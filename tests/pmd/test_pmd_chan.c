@@ -530,6 +530,37 @@ test_rx_unknown_packet_type(void **state)
 	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
 }
 
+/* A descriptor whose offset8 is out of bounds (the ring's -EBADMSG) but
+ * whose length is sane is skipped and counted: the frame and the
+ * completion behind it are still read (it wedged the channel for good). */
+static void
+test_rx_malformed_descriptor_skipped(void **state)
+{
+	uint8_t frame[64], pkt[32] = { 0 };
+	struct hv_pkt_desc *d = (void *)pkt;
+	struct hv_xfer_range r;
+	struct rte_mbuf *m[2];
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		d->type = HV_PKT_COMPLETION;
+		d->offset8 = i == 0 ? 1 : 5;	/* below the descriptor, past the packet */
+		d->len8 = sizeof(pkt) / 8;
+		assert_int_equal(fake_host_write(fx.vc, pkt, sizeof(pkt)), 0);
+	}
+	r = put_plain_frame(frame, sizeof(frame), 9);
+	host_xfer(XID, &r, 1, HV_RXBUF_XFER_PAGESET_ID);
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 2), 1);
+	assert_mbuf_bytes(m[0], frame, sizeof(frame));
+	assert_int_equal(fx.ch->bad_descriptors, 2);
+	rte_pktmbuf_free(m[0]);
+	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
+	/* the next poll finds an empty ring, nothing more counted */
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 2), 0);
+	assert_int_equal(fx.ch->bad_descriptors, 2);
+}
+
 /* A drain on TX's behalf (no burst array) parks frames in the staging
  * ring; the receiver's next burst returns them first. */
 static void
@@ -1535,6 +1566,8 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_rx_bad_transfer_packets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_unknown_packet_type, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_malformed_descriptor_skipped, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_rx_staged_for_receiver, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_stopped_queue_drops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lro_chain_reassembled, setup, teardown),

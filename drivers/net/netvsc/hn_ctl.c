@@ -127,9 +127,14 @@ hn_ctl_wait(struct hn_dev *hn, const char *what)
 			if (answered)
 				return 0;
 			hn->ctl.timeouts++;
-			PMD_DRV_LOG(ERR, "port %u: the host did not answer %s within %u s "
-				    "(devarg timeout= sets the deadline)",
-				    hn->port_id, what, hn->args.timeout_s);
+			if (hn->ctl.unanswered++ == 0)
+				PMD_DRV_LOG(ERR, "port %u: the host did not answer %s within %u s "
+					    "(devarg timeout= sets the deadline)",
+					    hn->port_id, what, hn->args.timeout_s);
+			else
+				PMD_DRV_LOG(DEBUG, "port %u: the host is still silent: %s "
+					    "unanswered (%u requests)", hn->port_id, what,
+					    hn->ctl.unanswered);
 			return -ETIMEDOUT;
 		}
 		if (n == 0) {
@@ -140,6 +145,11 @@ hn_ctl_wait(struct hn_dev *hn, const char *what)
 		}
 	}
 	hn_ctl_disarm(hn);
+	if (hn->ctl.unanswered > 0) {
+		PMD_DRV_LOG(NOTICE, "port %u: the host answers again (%u requests went "
+			    "unanswered)", hn->port_id, hn->ctl.unanswered);
+		hn->ctl.unanswered = 0;
+	}
 	return 0;
 }
 

@@ -364,6 +364,9 @@ struct hn_ctl {
 	uint64_t stray;			/* answers to no request (atomic) */
 	uint64_t stale;			/* answers to an earlier request: late, duplicate (atomic) */
 	uint64_t timeouts;
+	/* requests unanswered since the host last answered: a silent host is
+	 * reported once, not once per request of an operation */
+	uint32_t unanswered;
 	/* a SWITCH_DATA_PATH in flight (hn_vf.c): its xid, and the answer the
 	 * drainer records: 1 done, 2 failed (a {129, status != 1} payload) */
 	uint64_t vf_switch_xid;
@@ -522,6 +525,9 @@ struct hn_dev {
 	uint32_t lsc_armed;		/* an LSC alarm is pending (atomic) */
 	uint64_t inband_notes;		/* VF / indirection table notifications */
 	bool started;
+	/* a re-initialisation failed (a silent host): no session until the
+	 * next start builds one (hn_dev_start) */
+	bool session_lost;
 	struct hn_vf vf;		/* hn_vf.c */
 };
 

@@ -238,6 +238,7 @@ hn_reinit(struct hn_dev *hn, uint32_t mtu)
 		ret = hn_attach(hn, mtu);
 	if (ret == 0 && !rte_is_same_ether_addr(&hn->mac, &hn->perm_mac))
 		ret = hn_rndis_set_mac(hn, &hn->mac);
+	hn->session_lost = ret < 0;
 	if (ret < 0)
 		PMD_DRV_LOG(ERR, "port %u: re-initialisation failed: %s", hn->port_id,
 			    strerror(-ret));
@@ -558,6 +559,26 @@ hn_rxq_limits(struct rte_eth_dev *dev, const struct hn_dev *hn, struct hn_rxq *r
 			    rxq->queue_id);
 }
 
+/*
+ * A re-initialisation failed half-way (the host stopped answering during
+ * an MTU change): build the session again with what ethdev holds, its MTU
+ * and queues, RSS and offloads, as hn_mtu_set does. ctl.lock held.
+ */
+static int
+hn_session_restore(struct rte_eth_dev *dev, struct hn_dev *hn)
+{
+	uint32_t nq = RTE_MAX(dev->data->nb_rx_queues, dev->data->nb_tx_queues);
+	int ret = hn_reinit(hn, dev->data->mtu ? dev->data->mtu : HN_MTU_DEFAULT);
+
+	if (ret == 0 && nq > hn_max_queues(hn))
+		ret = -ENOSPC;
+	if (ret == 0)
+		ret = hn_rss_program(hn);
+	if (ret == 0 && (hn->csum_tx4 || hn->csum_rx4 || hn->lso4_max))
+		ret = hn_rndis_set_offloads(hn, hn->rx_offloads, hn->tx_offloads);
+	return ret;
+}
+
 static int
 hn_dev_start(struct rte_eth_dev *dev)
 {
@@ -565,6 +586,13 @@ hn_dev_start(struct rte_eth_dev *dev)
 	uint16_t i;
 	int ret;
 
+	if (hn->session_lost) {
+		rte_spinlock_lock(&hn->ctl.lock);
+		ret = hn_session_restore(dev, hn);
+		rte_spinlock_unlock(&hn->ctl.lock);
+		if (ret < 0)
+			return ret;
+	}
 	if (hn->nchan < RTE_MAX(dev->data->nb_rx_queues, dev->data->nb_tx_queues)) {
 		PMD_DRV_LOG(ERR, "port %u: fewer channels than queues: configure again",
 			    hn->port_id);
