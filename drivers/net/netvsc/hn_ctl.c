@@ -23,10 +23,23 @@
 #include "hn_chan.h"
 #include "hn_ctl.h"
 
+/*
+ * A host that let a request time out and has not answered since is
+ * silent: the requests after it (a stop, a close, an MTU change send
+ * several) each get HN_CTL_SILENT_WAIT_MS, not the whole timeout, so that
+ * giving up on a dead host takes one timeout, not one per request. Any
+ * answer makes the host responsive again (hn_ctl_wait).
+ */
+#define HN_CTL_SILENT_WAIT_MS	500u
+
 static uint64_t
 ctl_deadline(const struct hn_dev *hn)
 {
-	return rte_get_timer_cycles() + (uint64_t)hn->args.timeout_s * rte_get_timer_hz();
+	uint64_t ms = (uint64_t)hn->args.timeout_s * 1000;
+
+	if (hn->ctl.unanswered > 0)
+		ms = RTE_MIN(ms, (uint64_t)HN_CTL_SILENT_WAIT_MS);
+	return rte_get_timer_cycles() + ms * rte_get_timer_hz() / 1000;
 }
 
 static inline uint64_t

@@ -302,16 +302,21 @@ hn_dev_link_update(struct rte_eth_dev *dev, int wait_to_complete)
 	struct hn_dev *hn = hn_dev_of(dev);
 	struct rte_eth_link old;
 
-	RTE_SET_USED(wait_to_complete);
 	rte_eth_linkstatus_get(dev, &old);
 	if (hn_is_primary() && !hn->started && hn_rndis_is_up(hn)) {
-		rte_spinlock_lock(&hn->ctl.lock);
+		/* rte_eth_link_get_nowait() must not wait for a silent host
+		 * or behind another control request: the last state known */
+		if (wait_to_complete)
+			rte_spinlock_lock(&hn->ctl.lock);
+		else if (hn->ctl.unanswered > 0 || !rte_spinlock_trylock(&hn->ctl.lock))
+			goto refresh;
 		hn_rndis_query_link(hn);
 		rte_spinlock_unlock(&hn->ctl.lock);
 	} else if (hn->started && hn_is_primary()) {
 		/* nobody may be polling: pick up indications waiting in the ring */
 		hn_chan_drain(hn, &hn->chans[0], NULL, 0, HN_RX_BURST_BUDGET);
 	}
+refresh:
 	hn_link_refresh(dev);
 	return old.link_status == dev->data->dev_link.link_status ? -1 : 0;
 }
