@@ -59,13 +59,14 @@ hn_rndis_status(struct hn_dev *hn, const uint8_t *msg, uint32_t len)
 	fail_msg("unexpected status indication");
 }
 
-void
+int
 hn_nvsp_inband(struct hn_dev *hn, const uint8_t *msg, uint32_t len)
 {
 	(void)hn;
 	(void)msg;
 	(void)len;
 	fail_msg("unexpected in-band message");
+	return 0;
 }
 
 /* ---- one device, one channel, one RX queue --------------------------------- */

@@ -202,7 +202,9 @@ chan_inband(struct hn_dev *hn, struct hn_chan *ch, const struct hv_ring_pkt *pkt
 		ch->bad_packets++;
 		return;
 	}
-	hn_nvsp_inband(hn, (const uint8_t *)pkt->data + hlen, pkt->len - hlen);
+	/* a notification of no known type, or too short for its type */
+	if (hn_nvsp_inband(hn, (const uint8_t *)pkt->data + hlen, pkt->len - hlen) < 0)
+		ch->bad_packets++;
 }
 
 /* Returns the work the packet was: 1, or the ranges of a transfer packet. */

@@ -86,7 +86,7 @@ unsigned int hn_rx_xfer(struct hn_dev *hn, struct hn_chan *ch, struct hn_sink *s
 void hn_tx_complete(struct hn_chan *ch, uint64_t xid, uint32_t status);
 void hn_tx_complete_flush(struct hn_chan *ch);
 /* 0x6 in-band NVSP notification from the host (hn_nvsp.c). */
-void hn_nvsp_inband(struct hn_dev *hn, const uint8_t *msg, uint32_t len);
+int hn_nvsp_inband(struct hn_dev *hn, const uint8_t *msg, uint32_t len);
 /* 0xB completion of a control message: hn_ctl_deliver_completion (hn_ctl.h). */
 
 #endif /* HN_CHAN_H */

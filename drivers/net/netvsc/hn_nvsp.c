@@ -411,8 +411,10 @@ hn_nvsp_detach(struct hn_dev *hn)
  * only recorded here, with atomics; the VF's control tick (hn_vf.c) acts
  * on it. A host SWITCH_DATA_PATH(synthetic) also stops TX on the VF at
  * once: the host steers to synthetic already and may be taking the VF away.
+ * Returns -EBADMSG for a message of no known type or too short for its
+ * type (the caller counts it), else 0.
  */
-void
+int
 hn_nvsp_inband(struct hn_dev *hn, const uint8_t *msg, uint32_t len)
 {
 	struct hv_nvsp_switch_datapath sw;
@@ -429,13 +431,17 @@ hn_nvsp_inband(struct hn_dev *hn, const uint8_t *msg, uint32_t len)
 		if (vf.allocated == 0)
 			__atomic_store_n(&hn->vf.tx_block, 1, __ATOMIC_RELAXED);
 		__atomic_add_fetch(&hn->vf.assoc_seq, 1, __ATOMIC_RELEASE);
-	} else if (type == HV_NVSP_MSG_SWITCH_DATAPATH && len >= sizeof(sw)) {
+		return 0;
+	}
+	if (type == HV_NVSP_MSG_SWITCH_DATAPATH && len >= sizeof(sw)) {
 		memcpy(&sw, msg, sizeof(sw));
 		if (sw.active_datapath == HV_NVSP_DATAPATH_SYNTHETIC) {
 			__atomic_store_n(&hn->vf.tx_block, 1, __ATOMIC_RELAXED);
 			__atomic_add_fetch(&hn->vf.host_synthetic_seq, 1, __ATOMIC_RELEASE);
 		}
+		return 0;
 	}
 	/* the send indirection table needs no action: every queue sends on
 	 * its own channel and completions come back there */
+	return type == HV_NVSP_MSG_INDIR_TABLE ? 0 : -EBADMSG;
 }
