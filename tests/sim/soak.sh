@@ -99,10 +99,10 @@ step_corrupt() {
 # the device revoked under traffic, the port closed, the new device attached
 step_rescind() {
 	local dev
-	dev=$(sj "d['nics'][0]['uuid']" "$work/batch.json")
+	dev=$(sj "d['nics'][0]['device']" "$work/batch.json")
 	tp "!gen rate=20000,count=1000000,flows=16,delay=0" "!rescind" \
 		"?out device removal event" "stop" "port stop 0" "port close 0" "port detach 0" \
-		"!gen stop" "!reoffer" "?wait d['nics'][0]['rescinded'] == False" \
+		"!gen stop" "!reoffer" "?wait d['nics'][0]['lifecycle']['present']" \
 		"port attach ${dev}" "port start all" "start" && batch 2000
 }
 
