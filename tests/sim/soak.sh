@@ -96,12 +96,18 @@ step_corrupt() {
 		"?wait gen('sent') == 40000" "!corrupt all 0" "!gen stop" && batch 2000
 }
 
-# the device revoked under traffic, the port closed, the new device attached
+# the device revoked under traffic, the port closed, the new device attached.
+# testpmd's RMV handler restarts forwarding on no port after its detach: the
+# "stop" must come after that, or the new port is never polled ("start":
+# already started). Counted: the output holds every earlier round's lines.
+rescinds=0
 step_rescind() {
 	local dev
 	dev=$(sj "d['nics'][0]['device']" "$work/batch.json")
+	rescinds=$((rescinds + 1))
 	tp "!gen rate=20000,count=1000000,flows=16,delay=0" "!rescind" \
-		"?out device removal event" "stop" "port stop 0" "port close 0" "port detach 0" \
+		"?count \\nDevice is detached $rescinds" "stop" "port stop 0" "port close 0" \
+		"port detach 0" \
 		"!gen stop" "!reoffer" "?wait d['nics'][0]['lifecycle']['present']" \
 		"port attach ${dev}" "port start all" "start" && batch 2000
 }
