@@ -106,13 +106,16 @@ step_corrupt() {
 }
 
 # the device revoked under traffic: testpmd's RMV handler stops, closes
-# and detaches the port by itself ("Device is detached"); re-offered, the
-# new device is attached as port 0 again and takes the VF back
+# and detaches the port by itself ("Device is detached"), then restarts
+# forwarding on no port: the "stop" must come after that (counted: the
+# output holds every earlier round's lines), or the new port is never
+# polled ("start": already started). Re-offered, the new device is
+# attached as port 0 again and takes the VF back.
 rescinds=0
 step_rescind() {
 	rescinds=$((rescinds + 1))
 	tp "!gen rate=20000,count=1000000,flows=16,delay=0" "?wait gen('received') > 2000" \
-		"!rescind 0" "?count \\nDevice is detached $rescinds" "!gen stop" \
+		"!rescind 0" "?count \\nDevice is detached $rescinds" "stop" "!gen stop" \
 		"?wait not d['nics'][0]['lifecycle']['present']" "!reoffer 0" \
 		"?wait d['nics'][0]['lifecycle']['present']" "port attach $UUID" \
 		"port start all" "start" "$on_vf" && batch 2000

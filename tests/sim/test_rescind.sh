@@ -145,4 +145,27 @@ cat "$work/primary.out" "$work/secondary.out" >>"$work/out" 2>/dev/null
 check "secondary: both processes got the removal event and exit when told" \
 	'[ "$mp_removed" = 0 ] && rc_is 0'
 
+
+# ---- 5. with a VF: the new port takes the VF again ---------------------------
+# The closed port must take the VF's PCI device off the bus with its port:
+# left probed, the new netvsc port's probe of it failed (-EEXIST) forever.
+on_vf="?wait d['nics'][0]['vf']['datapath'] == 'vf'"
+NO_PCI= tp_start 300 hvnet --strict --vf --vf-delay=100 \
+	--traffic=gen:count=0,rate=1,delay=3600000 --
+tp "start" "$on_vf" "!rescind 0" "?out device removal event" "$removed" \
+	"?wait not d['nics'][0]['lifecycle']['present']" "stop" \
+	"!reoffer 0" "?wait d['nics'][0]['lifecycle']['present']" "${reattach[@]}" \
+	"$on_vf" "$batch" "$all_back" "stop"
+tp_quit
+cp "$work/out" "$work/out.5"
+vf() { sj "d['nics'][0]['vf']['$1']"; }
+echo "# vf offers=$(vf offers) to_vf=$(vf switches_to_vf) rx=$(vf rx_frames)" \
+	"batch sent=$(gen sent) received=$(gen received) lost=$(gen lost)"
+check "VF: the re-offered NIC's new port probed the VF again and switched to it" \
+	'out_lines "Probe PCI driver: net_hvsim_vf" 2 && out_lines "Failed to attach device" 0 &&
+	 [ "$(vf switches_to_vf)" = 2 ] && no_wait_gave_up'
+check "VF: a fresh batch after the re-offer comes back whole; clean exit" \
+	'[ "$(gen sent)" = 20000 ] && [ "$(gen received)" = 20000 ] && [ "$(gen lost)" = 0 ] &&
+	 [ "$(gen duplicates)" = 0 ] && [ "$(gen corrupt)" = 0 ] && clean'
+
 sim_end

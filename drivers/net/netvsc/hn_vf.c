@@ -1411,9 +1411,11 @@ hn_vf_close(struct hn_dev *hn)
 	vf->associated = false;	/* nothing to search for after a close */
 	if (vf->state >= HN_VF_RX_ON)
 		vf_leave_sync(hn, true, "closed");
+	/* the device off the bus too: a closed port leaves it probed, and a
+	 * new netvsc port (re-offer, re-attach) could never probe it again */
 	if (vf->state == HN_VF_ATTACHED) {
 		vf_reason(vf, "closed");
-		vf_detach(hn, false);
+		vf_detach(hn, true);
 	}
 	hn_vf_set_state(hn, HN_VF_NONE);
 	if (claimed_port(hn) >= 0)
