@@ -233,6 +233,20 @@ EOF
 check "row: the same MAC, an association serial no slot names: taken by MAC, nothing lost" \
 	'clean && all_back && [ "$(vf switches_to_vf)" = 1 ] && has "(serial 7)"'
 
+# The same, the device added with the association, during the PMD's probe:
+# after the EAL's PCI scan, before the PMD listens for hot plug. No event,
+# no slot: found by its interface's MAC
+row 120 --vf-delay=0 --vf-assoc-serial=7 <<EOF
+start
+$on_vf
+$traffic
+?wait gen('received') > 3000
+$stop_gen
+$all_in
+EOF
+check "row: the same MAC, no slot, the device there before the PMD listened: found by its MAC" \
+	'clean && all_back && [ "$(vf switches_to_vf)" = 1 ] && has "(serial 7)"'
+
 # The same MAC in the wrong slot: two NICs whose associations both name
 # serial 2, the slot of NIC 1's VF, which comes first. NIC 0's VF (its
 # MAC, slot 1) is then not NIC 0's VF for this host (before slot 2 exists

@@ -20,8 +20,10 @@
  * each came back short, then RX gates off, stop, close, detach.
  */
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -565,7 +567,7 @@ vf_explain_miss(struct hn_dev *hn, bool has_slot, const char *slot)
 	}
 }
 
-/* Probe a PCI device (hot-add, or the serial's slot), with the devargs
+/* Probe a PCI device (hot-add, the serial's slot, the MAC), with the devargs
  * the VF had before it went. */
 static void
 vf_probe_device(struct hn_dev *hn, const char *name)
@@ -584,6 +586,80 @@ vf_probe_device(struct hn_dev *hn, const char *name)
 	if (ret < 0 && ret != -EEXIST)
 		PMD_DRV_LOG(DEBUG, "port %u: VF probe of %s: %s", hn->port_id, spec,
 			    strerror(-ret));
+}
+
+/* Has the PCI device (its kernel driver's view) an interface with the MAC? */
+static bool
+pci_dev_has_mac(const char *name, const struct rte_ether_addr *want)
+{
+	char path[PATH_MAX], text[64];
+	struct rte_ether_addr mac;
+	const struct dirent *e;
+	bool found = false;
+	FILE *f;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/net", name);
+	d = opendir(path);
+	if (d == NULL)
+		return false;
+	while (!found && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/net/%s/address", name,
+			 e->d_name);
+		f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		if (fgets(text, sizeof(text), f) != NULL) {
+			text[strcspn(text, " \r\n")] = '\0';
+			found = rte_ether_unformat_addr(text, &mac) == 0 &&
+				rte_is_same_ether_addr(&mac, want);
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return found;
+}
+
+/* Is the device called name some port's, ours, the application's or another owner's? */
+static bool
+device_has_port(const char *name)
+{
+	uint64_t p;
+
+	for (p = rte_eth_find_next(0); p < RTE_MAX_ETHPORTS; p = rte_eth_find_next(p + 1)) {
+		const struct rte_device *dev = rte_eth_devices[p].device;
+
+		if (dev != NULL && strcmp(rte_dev_name(dev), name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * No slot bears the serial: the MAC alone decides, and nothing but a
+ * hot-add event would make us probe the device. One added after the EAL's
+ * PCI scan but before hn_vf_init() listened (the host associates during
+ * hn_attach(), and may add the device at once), or while another add was
+ * pending, has no event: probe the PCI devices without a port whose
+ * interface has the NIC's MAC (as vf_search() probes the serial's slot).
+ */
+static void
+vf_probe_by_mac(struct hn_dev *hn)
+{
+	const struct dirent *e;
+	DIR *d = opendir("/sys/bus/pci/devices");
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' || device_has_port(e->d_name) ||
+		    !pci_dev_has_mac(e->d_name, &hn->perm_mac))
+			continue;
+		vf_probe_device(hn, e->d_name);
+	}
+	closedir(d);
 }
 
 /* A hot-added PCI device is ours to probe if it sits in the serial's slot,
@@ -1276,6 +1352,9 @@ vf_search(struct hn_dev *hn)
 			vf_probe_device(hn, bdf);
 			port = vf_find(hn);
 		}
+	} else if (port < 0 && hn->args.vf_mode == HN_VF_MODE_AUTO) {
+		vf_probe_by_mac(hn);
+		port = vf_find(hn);
 	}
 	if (port >= 0 && vf_take(hn, (uint16_t)port) == 0)
 		return;
