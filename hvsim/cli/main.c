@@ -97,14 +97,14 @@ setup_namespace(const struct hvsim_options *o, const char *run_dir)
 	/* hvnet: our bus and PMD instead of the bundled three. bundled:
 	 * DPDK's own, minus vdev_netvsc (the failsafe/tap approach). */
 	if (strcmp(o->netvsc, "bundled") == 0)
-		ret = hvns_overlay_plugins(HVNS_DEBIAN_PMD_DIR, bundled_hide, add + o->nplugins,
+		ret = hvns_overlay_plugins(HVNS_EAL_PMD_DIR, bundled_hide, add + o->nplugins,
 					   pmd_work);
 	else
-		ret = hvns_overlay_plugins(HVNS_DEBIAN_PMD_DIR, hvns_bundled_hyperv_plugins,
+		ret = hvns_overlay_plugins(HVNS_EAL_PMD_DIR, hvns_bundled_hyperv_plugins,
 					   add, pmd_work);
 	if (ret < 0) {
 		fprintf(stderr, "hvsim: cannot lay the plugin directory over %s: %s\n",
-			HVNS_DEBIAN_PMD_DIR, strerror(-ret));
+			HVNS_EAL_PMD_DIR, strerror(-ret));
 		return ret;
 	}
 	return 0;

@@ -17,9 +17,13 @@
 extern "C" {
 #endif
 
-/* Debian's RTE_EAL_PMD_PATH for DPDK 22.11: the EAL loads every plugin
- * found there at startup. */
-#define HVNS_DEBIAN_PMD_DIR	"/usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0"
+/* The RTE_EAL_PMD_PATH of the DPDK hvnet is built against (meson.build):
+ * its EAL loads every plugin found there at startup. */
+#ifdef HVNET_DPDK_PMD_DIR
+#define HVNS_EAL_PMD_DIR	HVNET_DPDK_PMD_DIR
+#else
+#define HVNS_EAL_PMD_DIR	"/usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0"
+#endif
 
 /* Name prefixes of the bundled plugins that would claim VMBus devices;
  * NULL-terminated, for hvns_overlay_plugins(). */

@@ -368,10 +368,10 @@ put_ip(struct gen *g, uint32_t flow, uint32_t len)
 		ip6->payload_len = rte_cpu_to_be_16((uint16_t)(len - g->l4_off));
 		ip6->proto = proto;
 		ip6->hop_limits = 64;
-		memcpy(ip6->src_addr, src_pfx, 12);
-		memcpy(ip6->src_addr + 12, &src, 4);
-		memcpy(ip6->dst_addr, dst_pfx, 12);
-		memcpy(ip6->dst_addr + 12, &dst, 4);
+		memcpy(&ip6->src_addr, src_pfx, 12);
+		memcpy((uint8_t *)&ip6->src_addr + 12, &src, 4);
+		memcpy(&ip6->dst_addr, dst_pfx, 12);
+		memcpy((uint8_t *)&ip6->dst_addr + 12, &dst, 4);
 	} else {
 		struct rte_ipv4_hdr *ip = (void *)(g->frame + ETH_LEN);
 

@@ -833,18 +833,19 @@ write_file(const char *path, const char *content)
 	close(fd);
 }
 
-/* A packaged plugin: libX.so.23.0 plus its .so.23 and .so links. */
+/* A packaged plugin: libX.so.ABI (23.0 for DPDK 22.11) plus its .so.MAJOR
+ * and .so links. */
 static void
 make_plugin(const char *dir, const char *stem, const char *content)
 {
 	char path[PATH_MAX], target[PATH_MAX];
 
-	path_of(path, sizeof(path), "%s/%s.so.23.0", dir, stem);
+	path_of(path, sizeof(path), "%s/%s.so." HVNET_DPDK_ABI, dir, stem);
 	write_file(path, content);
-	path_of(target, sizeof(target), "%s.so.23.0", stem);
-	path_of(path, sizeof(path), "%s/%s.so.23", dir, stem);
+	path_of(target, sizeof(target), "%s.so." HVNET_DPDK_ABI, stem);
+	path_of(path, sizeof(path), "%s/%s.so." HVNET_DPDK_ABI_MAJOR, dir, stem);
 	assert_int_equal(symlink(target, path), 0);
-	path_of(target, sizeof(target), "%s.so.23", stem);
+	path_of(target, sizeof(target), "%s.so." HVNET_DPDK_ABI_MAJOR, stem);
 	path_of(path, sizeof(path), "%s/%s.so", dir, stem);
 	assert_int_equal(symlink(target, path), 0);
 }
@@ -882,7 +883,7 @@ static void
 expected_without(struct names *out, const struct names *all,
 		 const char *const *hide, const char *added_stem)
 {
-	const char *suffix[] = { ".so", ".so.23", ".so.23.0" };
+	const char *suffix[] = { ".so", ".so." HVNET_DPDK_ABI_MAJOR, ".so." HVNET_DPDK_ABI };
 	int i, j;
 
 	out->n = 0;
@@ -931,11 +932,11 @@ child_overlay_content(void *arg)
 	/* Real paths stay in the plugin dir: the EAL refuses plugins
 	 * whose realpath() crosses a world-writable directory. */
 	CHILD_CHECK(realpath(path, real) != NULL);
-	snprintf(path, sizeof(path), "%s/librte_net_ring.so.23.0", c->pmd);
+	snprintf(path, sizeof(path), "%s/librte_net_ring.so." HVNET_DPDK_ABI, c->pmd);
 	CHILD_CHECK(strcmp(real, path) == 0);
 	snprintf(path, sizeof(path), "%s/librte_bus_vmbus.so", c->pmd);
 	CHILD_CHECK(realpath(path, real) != NULL);
-	snprintf(path, sizeof(path), "%s/librte_bus_vmbus.so.23.0", c->pmd);
+	snprintf(path, sizeof(path), "%s/librte_bus_vmbus.so." HVNET_DPDK_ABI, c->pmd);
 	CHILD_CHECK(strcmp(real, path) == 0);
 	/* An absolute link into the plugin dir still resolves. */
 	snprintf(path, sizeof(path), "%s/abs-link", c->pmd);
@@ -953,7 +954,7 @@ test_overlay_synthetic(void **state)
 	char ours[PATH_MAX], path[PATH_MAX], target[PATH_MAX];
 	struct names all, after;
 
-	path_of(c.pmd, sizeof(c.pmd), "%s/pmds-23.0", f->base);
+	path_of(c.pmd, sizeof(c.pmd), "%s/pmds-" HVNET_DPDK_ABI, f->base);
 	path_of(c.work, sizeof(c.work), "%s/work", f->base);
 	path_of(ours, sizeof(ours), "%s/build", f->base);
 	assert_int_equal(mkdir(c.pmd, 0755), 0);
@@ -963,10 +964,10 @@ test_overlay_synthetic(void **state)
 	make_plugin(c.pmd, "librte_bus_vmbus", "bundled");
 	make_plugin(c.pmd, "librte_net_netvsc", "bundled");
 	make_plugin(c.pmd, "librte_net_vdev_netvsc", "bundled");
-	path_of(target, sizeof(target), "%s/librte_net_ring.so.23.0", c.pmd);
+	path_of(target, sizeof(target), "%s/librte_net_ring.so." HVNET_DPDK_ABI, c.pmd);
 	path_of(path, sizeof(path), "%s/abs-link", c.pmd);
 	assert_int_equal(symlink(target, path), 0);
-	path_of(c.add, sizeof(c.add), "%s/librte_bus_vmbus.so.23.0", ours);
+	path_of(c.add, sizeof(c.add), "%s/librte_bus_vmbus.so." HVNET_DPDK_ABI, ours);
 	write_file(c.add, "ours");
 
 	assert_int_equal(list_dir(c.pmd, &all), 0);
@@ -995,14 +996,14 @@ test_overlay_debian_plugins(void **state)
 	char ours[PATH_MAX];
 	int i;
 
-	if (access(HVNS_DEBIAN_PMD_DIR, R_OK) != 0)
+	if (access(HVNS_EAL_PMD_DIR, R_OK) != 0)
 		skip();
-	snprintf(c.pmd, sizeof(c.pmd), "%s", HVNS_DEBIAN_PMD_DIR);
+	snprintf(c.pmd, sizeof(c.pmd), "%s", HVNS_EAL_PMD_DIR);
 	path_of(c.work, sizeof(c.work), "%s/work", f->base);
 	path_of(ours, sizeof(ours), "%s/build", f->base);
 	assert_int_equal(mkdir(c.work, 0755), 0);
 	assert_int_equal(mkdir(ours, 0755), 0);
-	path_of(c.add, sizeof(c.add), "%s/librte_net_hvnet_test.so.23.0", ours);
+	path_of(c.add, sizeof(c.add), "%s/librte_net_hvnet_test.so." HVNET_DPDK_ABI, ours);
 	write_file(c.add, "ours");
 
 	assert_int_equal(list_dir(c.pmd, &all), 0);

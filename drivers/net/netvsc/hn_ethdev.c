@@ -18,6 +18,8 @@
 #include <rte_malloc.h>
 #include <rte_memzone.h>
 
+#include "hvnet_compat.h"
+
 #include "hn_chan.h"
 #include "hn_lro.h"
 #include "hn_nvsp.h"
@@ -1006,12 +1008,12 @@ hn_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 }
 
 static const uint32_t *
-hn_supported_ptypes(struct rte_eth_dev *dev)
+hn_supported_ptypes(HVNET_PTYPES_GET_ARGS(dev))
 {
 	static const uint32_t ptypes[] = { RTE_PTYPE_L2_ETHER, RTE_PTYPE_UNKNOWN };
 
 	RTE_SET_USED(dev);
-	return ptypes;
+	HVNET_PTYPES_RETURN(ptypes);
 }
 
 static int

@@ -21,6 +21,8 @@
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
 
+#include "hvnet_compat.h"
+
 #include "hvf.h"
 
 RTE_LOG_REGISTER_SUFFIX(hvf_logtype_init, init, NOTICE);
@@ -655,9 +657,10 @@ static const uint32_t hvf_ptypes[] = {
 };
 
 static const uint32_t *
-hvf_supported_ptypes(struct rte_eth_dev *dev)
+hvf_supported_ptypes(HVNET_PTYPES_GET_ARGS(dev))
 {
-	return hvf_ptypes;
+	RTE_SET_USED(dev);
+	HVNET_PTYPES_RETURN(hvf_ptypes);
 }
 
 static const struct eth_dev_ops hvf_ops = {

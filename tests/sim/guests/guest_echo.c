@@ -34,6 +34,7 @@
 #include <rte_ip.h>
 
 #include "guest_common.h"
+#include "hvnet_compat.h"
 
 #define BURST	32
 #define SLOW_CALL_MS	1000
@@ -119,7 +120,7 @@ answer_echo(struct rte_mbuf *m, const struct options *o, const struct rte_ether_
 	ihl = rte_ipv4_hdr_len(ip);
 	icmp = (struct rte_icmp_hdr *)((uint8_t *)ip + ihl);
 	icmp_len = rte_be_to_cpu_16(ip->total_length) - ihl;
-	if (sizeof(*eth) + ihl + icmp_len > m->data_len || icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST)
+	if (sizeof(*eth) + ihl + icmp_len > m->data_len || icmp->icmp_type != RTE_ICMP_TYPE_ECHO_REQUEST)
 		return false;
 	cnt.echo_requests++;
 	/* a header or message that holds its right checksum sums to 0xffff */
@@ -127,7 +128,7 @@ answer_echo(struct rte_mbuf *m, const struct options *o, const struct rte_ether_
 		cnt.bad_csum++;
 		return false;
 	}
-	icmp->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
+	icmp->icmp_type = RTE_ICMP_TYPE_ECHO_REPLY;
 	icmp->icmp_cksum = 0;
 	icmp->icmp_cksum = (uint16_t)~rte_raw_cksum(icmp, icmp_len);
 	ip->dst_addr = ip->src_addr;

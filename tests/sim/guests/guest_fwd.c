@@ -474,8 +474,8 @@ fill_frame(struct rte_mbuf *m, uint16_t port, enum kind k, uint32_t payload, uin
 		ip->payload_len = rte_cpu_to_be_16((uint16_t)(l4 + payload));
 		ip->proto = is_tcp(k) ? IPPROTO_TCP : IPPROTO_UDP;
 		ip->hop_limits = 64;
-		memcpy(ip->src_addr, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x01", 16);
-		memcpy(ip->dst_addr, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x02", 16);
+		memcpy(&ip->src_addr, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x01", 16);
+		memcpy(&ip->dst_addr, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x02", 16);
 	} else {
 		struct rte_ipv4_hdr *ip = (void *)l3p;
 
