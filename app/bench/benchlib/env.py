@@ -1,12 +1,11 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Where the build put what a benchmark runs, and the CPU layout."""
 
+import glob
 import os
 import shutil
 import sys
 
-# DPDK 22.11's ABI version: the suffix of every plugin file the build makes
-DPDK_ABI = "23.0"
 # our plugins, by their place in the build tree
 PLUGINS = (("drivers", "bus", "vmbus", "librte_bus_vmbus"),
            ("drivers", "net", "netvsc", "librte_net_netvsc"))
@@ -24,9 +23,15 @@ def log(msg, stream=None):
 
 
 def plugin_paths(build):
-    """The bus and PMD plugin files hvsim's --plugin takes, in load order."""
-    return [os.path.join(build, *where[:-1], f"{where[-1]}.so.{DPDK_ABI}")
-            for where in PLUGINS]
+    """The bus and PMD plugin files hvsim's --plugin takes, in load order:
+    each librte_X.so.MAJOR.MINOR, the ABI of the DPDK the build used (23.0
+    for 22.11, 24.0 for 23.11, ...: meson.build)."""
+    paths = []
+    for where in PLUGINS:
+        found = sorted(f for f in glob.glob(os.path.join(build, *where[:-1], f"{where[-1]}.so.*.*[0-9]"))
+                       if os.path.isfile(f))
+        paths.append(found[0] if found else os.path.join(build, *where[:-1], f"{where[-1]}.so"))
+    return paths
 
 
 class Build:

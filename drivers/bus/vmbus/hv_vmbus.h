@@ -28,6 +28,7 @@
 
 #include "hv_ring.h"
 #include "hv_vmbus_wire.h"
+#include "hvnet_compat.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -101,7 +102,7 @@ RTE_INIT(vmbusinitfn_ ##nm)						\
 	(vmbus_drv).driver.name = RTE_STR(nm);				\
 	vmbus_register_driver(&vmbus_drv);				\
 }									\
-RTE_PMD_EXPORT_NAME(nm, __COUNTER__)
+HVNET_PMD_EXPORT_NAME(nm)
 
 static inline struct vmbus_device *
 vmbus_device_from(const struct rte_device *dev)

@@ -9,6 +9,7 @@
 #ifndef HVNET_COMPAT_H
 #define HVNET_COMPAT_H
 
+#include <rte_icmp.h>
 #include <rte_version.h>
 
 /*
@@ -42,5 +43,38 @@
  * (they were uint8_t[16]). Code takes their bytes as
  * (uint8_t *)&ip6->src_addr, valid for both.
  */
+
+/*
+ * eth_dev_ops.stats_get: 25.11 moved the per-queue counters (q_ipackets,
+ * ...) out of struct rte_eth_stats into struct eth_queue_stats, a third
+ * argument that is NULL when the caller wants none. Declare the op as
+ *	int fn(HVNET_STATS_GET_ARGS(dev, stats, qstats))
+ * and fill HVNET_QSTATS(stats, qstats), a struct hvnet_queue_stats * that
+ * may be NULL, with the queue counters.
+ */
+#if RTE_VERSION >= RTE_VERSION_NUM(25, 11, 0, 0)
+#define HVNET_STATS_GET_ARGS(dev, st, qst) \
+	struct rte_eth_dev *dev, struct rte_eth_stats *st, struct eth_queue_stats *qst
+#define hvnet_queue_stats		eth_queue_stats
+#define HVNET_QSTATS(st, qst)		(qst)
+#else
+#define HVNET_STATS_GET_ARGS(dev, st, qst) \
+	struct rte_eth_dev *dev, struct rte_eth_stats *st
+#define hvnet_queue_stats		rte_eth_stats
+#define HVNET_QSTATS(st, qst)		(st)
+#endif
+
+/*
+ * Releases after 24.11 (25.11 is the LTS hvnet supports):
+ * - rx_queue_count returns int (it was uint32_t);
+ * - RTE_PMD_EXPORT_NAME takes the name alone (it took a unique index).
+ */
+#if RTE_VERSION >= RTE_VERSION_NUM(25, 0, 0, 0)
+typedef int hvnet_rx_queue_count_t;
+#define HVNET_PMD_EXPORT_NAME(nm)	RTE_PMD_EXPORT_NAME(nm)
+#else
+typedef uint32_t hvnet_rx_queue_count_t;
+#define HVNET_PMD_EXPORT_NAME(nm)	RTE_PMD_EXPORT_NAME(nm, __COUNTER__)
+#endif
 
 #endif /* HVNET_COMPAT_H */

@@ -907,7 +907,7 @@ hn_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	return 0;
 }
 
-static uint32_t
+static hvnet_rx_queue_count_t
 hn_rx_queue_count(void *q)
 {
 	const struct hn_rxq *rxq = q;

@@ -16,18 +16,19 @@
 #include "hn_stats.h"
 #include "hn_vf.h"
 
-/* One RX queue's share of the basic stats; queue i has its own row. */
+/* One RX queue's share of the basic stats; queue i has its own row in
+ * qst (NULL: the caller wants no rows). */
 static void
-rx_stats_add(struct rte_eth_stats *st, uint16_t i, const struct hn_rx_stats *s,
-	     const struct hn_vf_qstats *vf)
+rx_stats_add(struct rte_eth_stats *st, struct hvnet_queue_stats *qst, uint16_t i,
+	     const struct hn_rx_stats *s, const struct hn_vf_qstats *vf)
 {
 	uint64_t errors = s->errors + s->too_long + s->lro_errors;
 
 	/* what the queue delivered, from either path */
-	if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-		st->q_ipackets[i] = s->packets + vf->packets;
-		st->q_ibytes[i] = s->bytes + vf->bytes;
-		st->q_errors[i] = errors;
+	if (qst != NULL && i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+		qst->q_ipackets[i] = s->packets + vf->packets;
+		qst->q_ibytes[i] = s->bytes + vf->bytes;
+		qst->q_errors[i] = errors;
 	}
 	st->ipackets += s->packets + vf->packets;
 	st->ibytes += s->bytes + vf->bytes;
@@ -37,21 +38,22 @@ rx_stats_add(struct rte_eth_stats *st, uint16_t i, const struct hn_rx_stats *s,
 }
 
 static void
-tx_stats_add(struct rte_eth_stats *st, uint16_t i, const struct hn_tx_stats *s,
-	     const struct hn_vf_qstats *vf)
+tx_stats_add(struct rte_eth_stats *st, struct hvnet_queue_stats *qst, uint16_t i,
+	     const struct hn_tx_stats *s, const struct hn_vf_qstats *vf)
 {
 	st->opackets += s->packets + vf->packets;
 	st->obytes += s->bytes + vf->bytes;
 	st->oerrors += s->errors;
-	if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-		st->q_opackets[i] = s->packets + vf->packets;
-		st->q_obytes[i] = s->bytes + vf->bytes;
+	if (qst != NULL && i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+		qst->q_opackets[i] = s->packets + vf->packets;
+		qst->q_obytes[i] = s->bytes + vf->bytes;
 	}
 }
 
 int
-hn_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
+hn_stats_get(HVNET_STATS_GET_ARGS(dev, st, qst))
 {
+	struct hvnet_queue_stats *q = HVNET_QSTATS(st, qst);
 	struct hn_dev *hn = hn_dev_of(dev);
 	struct hn_rxq *const *rxq = (struct hn_rxq *const *)dev->data->rx_queues;
 	struct hn_txq *const *txq = (struct hn_txq *const *)dev->data->tx_queues;
@@ -59,10 +61,10 @@ hn_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
 		if (rxq[i] != NULL)
-			rx_stats_add(st, i, &rxq[i]->stats, &rxq[i]->vf_stats);
+			rx_stats_add(st, q, i, &rxq[i]->stats, &rxq[i]->vf_stats);
 	for (i = 0; i < dev->data->nb_tx_queues; i++)
 		if (txq[i] != NULL)
-			tx_stats_add(st, i, &txq[i]->stats, &txq[i]->vf_stats);
+			tx_stats_add(st, q, i, &txq[i]->stats, &txq[i]->vf_stats);
 	for (i = 0; i < hn->nchan; i++)
 		st->oerrors += hn->chans[i].tx_host_failed;
 	hn_vf_stats_add(hn, st);	/* the VF's drops, kept across detaches */

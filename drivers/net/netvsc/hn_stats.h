@@ -11,9 +11,10 @@
 
 #include <ethdev_driver.h>
 
+#include "hvnet_compat.h"
 #include "hn_dev.h"
 
-int hn_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st);
+int hn_stats_get(HVNET_STATS_GET_ARGS(dev, st, qst));
 int hn_stats_reset(struct rte_eth_dev *dev);
 int hn_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
 			unsigned int size);

@@ -33,6 +33,7 @@
 #include <rte_log.h>
 
 #include "hv_ring.h"
+#include "hvnet_compat.h"
 #include "vf/vf_shm.h"
 
 extern int hvf_logtype_init;
@@ -178,7 +179,7 @@ int hvf_txq_start(struct hvf_adapter *hvf, struct hvf_txq *txq);
 void hvf_queues_quiesce(struct rte_eth_dev *dev);
 
 /* hvf_stats.c */
-int hvf_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st);
+int hvf_stats_get(HVNET_STATS_GET_ARGS(dev, st, qst));
 int hvf_stats_reset(struct rte_eth_dev *dev);
 int hvf_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int n);
 int hvf_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,

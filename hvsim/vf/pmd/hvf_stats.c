@@ -66,8 +66,9 @@ since_reset(const void *now, const void *base, size_t offset)
 #define TX(q, f) since_reset(&(q)->stats, &(q)->base, offsetof(struct hvf_tx_stats, f))
 
 int
-hvf_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
+hvf_stats_get(HVNET_STATS_GET_ARGS(dev, st, qst))
 {
+	struct hvnet_queue_stats *q = HVNET_QSTATS(st, qst);
 	const struct hvf_rxq *rxq;
 	const struct hvf_txq *txq;
 	uint64_t n;
@@ -78,10 +79,10 @@ hvf_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 		if (rxq == NULL)
 			continue;
 		n = RX(rxq, bad_records) + RX(rxq, too_long) + RX(rxq, ring_errors);
-		if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			st->q_ipackets[i] = RX(rxq, packets);
-			st->q_ibytes[i] = RX(rxq, bytes);
-			st->q_errors[i] = n;
+		if (q != NULL && i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+			q->q_ipackets[i] = RX(rxq, packets);
+			q->q_ibytes[i] = RX(rxq, bytes);
+			q->q_errors[i] = n;
 		}
 		st->ipackets += RX(rxq, packets);
 		st->ibytes += RX(rxq, bytes);
@@ -91,9 +92,9 @@ hvf_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 		txq = dev->data->tx_queues[i];
 		if (txq == NULL)
 			continue;
-		if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			st->q_opackets[i] = TX(txq, packets);
-			st->q_obytes[i] = TX(txq, bytes);
+		if (q != NULL && i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+			q->q_opackets[i] = TX(txq, packets);
+			q->q_obytes[i] = TX(txq, bytes);
 		}
 		st->opackets += TX(txq, packets);
 		st->obytes += TX(txq, bytes);

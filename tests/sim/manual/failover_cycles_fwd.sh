@@ -3,7 +3,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
 export HVSIM=$PWD/build/hvsim/hvsim HVSIM_SHIM=$PWD/build/hvsim/libhvsim_uio.so
-export HVNET_PLUGINS=$PWD/build/drivers/bus/vmbus/librte_bus_vmbus.so.23.0:$PWD/build/drivers/net/netvsc/librte_net_netvsc.so.23.0
+# the plugins carry the ABI of the DPDK built against (librte_*.so.23.0 on 22.11)
+export HVNET_PLUGINS=$(echo $PWD/build/drivers/bus/vmbus/librte_bus_vmbus.so.*.*[0-9]):$(echo $PWD/build/drivers/net/netvsc/librte_net_netvsc.so.*.*[0-9])
 export GUEST_FWD=$PWD/build/tests/sim/guest_fwd
 . tests/sim/lib/sim.sh
 NO_PCI=
