@@ -19,11 +19,10 @@ extern "C" {
 
 /* The RTE_EAL_PMD_PATH of the DPDK hvnet is built against (meson.build):
  * its EAL loads every plugin found there at startup. */
-#ifdef HVNET_DPDK_PMD_DIR
-#define HVNS_EAL_PMD_DIR	HVNET_DPDK_PMD_DIR
-#else
-#define HVNS_EAL_PMD_DIR	"/usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0"
+#ifndef HVNET_DPDK_PMD_DIR
+#error "HVNET_DPDK_PMD_DIR (the EAL's plugin directory) comes from meson.build"
 #endif
+#define HVNS_EAL_PMD_DIR	HVNET_DPDK_PMD_DIR
 
 /* Name prefixes of the bundled plugins that would claim VMBus devices;
  * NULL-terminated, for hvns_overlay_plugins(). */
