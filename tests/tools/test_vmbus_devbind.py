@@ -527,6 +527,40 @@ def test_dry_run_with_modprobe():
     w.close()
 
 
+def test_without_ip():
+    """No ip (or one without -j): the tool cannot see routes or sessions,
+    so it says so and refuses to move any NIC away without --force."""
+    w = World()
+    w.fake("ip", "exit 1\n")
+    rc, out, err = run(w, "--status", "--json")
+    eth1 = json.loads(out)[1]["net"] if rc == 0 else None
+    expect_eq("without ip: default_route and ssh are null, why says so", eth1, {
+        "interface": "eth1", "mac": MAC[ETH1], "addresses": [], "default_route": None,
+        "ssh": None, "vf": None,
+        "why": ["'ip -j addr' failed: cannot tell which NIC carries the default route "
+                "or an SSH session"]})
+    rc, out, err = run(w, "--status")
+    check("without ip: --status marks it", rc == 0 and "  %s network          drv=hv_netvsc "
+          "numa=0 relids=15 if=eth1 mac=00:0d:3a:00:00:02 *route and ssh unknown*" % ETH1
+          in out.splitlines(), out + err)
+    rc, out, err = run(w, "--dry-run", "--bind", "uio_hv_generic", "eth1")
+    expect_eq("without ip: binding eth1 away is refused", (rc, out, err), (1, "", (
+        "refused: %s (eth1) carries this machine's connection ('ip -j addr' failed: cannot "
+        "tell which NIC carries the default route or an SSH session): binding it away cuts "
+        "it off. Add --force to do it anyway.\n" % ETH1)))
+    rc, out, err = run(w, "--dry-run", "--bind", "hv_netvsc", UIO)
+    check("without ip: giving a NIC back to hv_netvsc is not refused", rc == 0, out + err)
+    w.close()
+
+
+def test_same_device_twice():
+    w = World()
+    rc, out, err, writes = run_with_kernel(w, "--unbind", "eth1", ETH1, MAC[ETH1])
+    expect_eq("one device named three ways: unbound once", (rc, writes, out.count("\n")),
+              (0, [("bus/vmbus/drivers/hv_netvsc/unbind", ETH1 + "\n")], 1))
+    w.close()
+
+
 def test_persist():
     w = World()
     rc, out, err, writes = run_with_kernel(w, "--persist", "--bind", "uio_hv_generic", "eth1")
@@ -583,7 +617,8 @@ def main():
     print("TAP version 13")
     for t in (test_status_json, test_status_text, test_status_in_namespace, test_dev_forms,
               test_refusals, test_bind_with_override, test_bind_legacy_new_id,
-              test_unbind_and_failed_bind, test_dry_run_with_modprobe, test_persist,
+              test_unbind_and_failed_bind, test_dry_run_with_modprobe, test_without_ip,
+              test_same_device_twice, test_persist,
               test_new_id_eexist_tolerated):
         t()
     print("1..%d" % n)
