@@ -588,6 +588,7 @@ def test_new_id_eexist_tolerated():
     import importlib.machinery
     import importlib.util
     import errno
+    sys.dont_write_bytecode = True      # no __pycache__ in the source tree
     loader = importlib.machinery.SourceFileLoader("vmbus_devbind", TOOL)
     spec = importlib.util.spec_from_loader("vmbus_devbind", loader)
     mod = importlib.util.module_from_spec(spec)
