@@ -569,6 +569,10 @@ def test_persist():
               (["driverctl -b vmbus set-override %s uio_hv_generic" % ETH1], []))
     expect_eq("--persist: verified, one line", (rc, out),
               (0, "%s (eth1, %s): bound to uio_hv_generic (was hv_netvsc)\n" % (ETH1, MAC[ETH1])))
+    rc, out, err = run(w, "--persist", "--bind", "uio_hv_generic", ETH1)
+    expect_eq("--persist on a device already bound: driverctl all the same (to keep it)",
+              (rc, w.commands()[1:]),
+              (0, ["driverctl -b vmbus set-override %s uio_hv_generic" % ETH1]))
     rc, out, err = run(w, "--dry-run", "--persist", "--bind", "hv_netvsc", ETH1)
     expect_eq("--persist --dry-run prints the driverctl command", (rc, out),
               (0, "run driverctl -b vmbus set-override %s hv_netvsc\n" % ETH1))
