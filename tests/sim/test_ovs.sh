@@ -16,8 +16,8 @@ LOG_NOISE='^EAL: '
 LOG_LINES=40
 guest=$(cd "$(dirname "$0")/guests" && pwd)/ovs_bridge.sh
 vswitchd=${OVS_VSWITCHD_DPDK:-/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk}
-UUID0=f5bee5e0-0000-4000-8000-000000000100	# hvsim's NIC 0
-UUID1=f5bee5e0-0000-4000-8000-000000000101	# and NIC 1
+MAC0=00:15:5d:42:00:10		# hvsim's NIC 0
+MAC1=00:15:5d:42:00:11		# and NIC 1
 COUNT=${OVS_FRAMES:-20000}
 
 sim_begin hvnet-ovs
@@ -35,15 +35,21 @@ ovs() { grep -E "^ovs: $1 " "$work/out" | grep -oE "(^| )$2=[0-9]+" | head -n1 |
 mkfifo "$work/stop"
 sim_bg 300 hvnet --strict --nics=2 --control="$sock" \
 	--traffic=gen:count=0,rate=1,delay=3600000,ports='0>1/1>0' \
-	-- bash "$guest" "$work" "$UUID0" "$UUID1" 2
-check "OVS-DPDK adds both netvsc ports (by VMBus uuid, n_rxq=2) and they come up" \
+	-- bash "$guest" "$work" "$MAC0" "$MAC1" 2
+check "OVS-DPDK adds both netvsc ports (class=eth,mac=..., n_rxq=2) and they come up" \
 	'wait_for "^ovs: (ready|failed)" 120 && has "ovs: ready"'
+if ! has "ovs: ready"; then
+	ctl quit >/dev/null
+	sim_wait
+	sim_end
+fi
 
 # Both directions at once: 0>1 and 1>0, COUNT frames each, 16 flows
 # (both receive queues busy), every size up to 1514
 ctl "gen rate=10000,count=$COUNT,flows=16,delay=0,sizes=60/128/512/1024/1514" >/dev/null
 until_true 120 eval '[ "$(gen_live received 0)" = "$COUNT" ] && [ "$(gen_live received 1)" = "$COUNT" ]'
-echo stop >"$work/stop" &
+# the guest reads the FIFO once it is ready; a guest gone leaves no reader
+timeout 30 bash -c 'echo stop >"$1"' _ "$work/stop"
 wait_for "^ovs: (stopped|failed)" 60
 ctl quit >/dev/null
 sim_wait

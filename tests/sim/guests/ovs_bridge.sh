@@ -6,13 +6,13 @@
 # every daemon confined to DIR. Flows forward dpdk0 <-> dpdk1 and nothing
 # else, so every frame the bridge sends is one the generator sent.
 #
-#   ovs_bridge.sh DIR UUID0 UUID1 RXQ
+#   ovs_bridge.sh DIR MAC0 MAC1 RXQ
 #
 # Prints "ovs: ready" once both ports are up and the flows are in, then
 # waits for a line on DIR/stop (a FIFO the test writes), prints each
 # port's statistics ("ovs: dpdk0 rx_packets=N ...") and stops the daemons.
 set -uo pipefail
-dir=$1 uuid0=$2 uuid1=$3 rxq=$4
+dir=$1 mac0=$2 mac1=$3 rxq=$4
 vswitchd=${OVS_VSWITCHD_DPDK:-/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk}
 schema=/usr/share/openvswitch/vswitch.ovsschema
 export OVS_RUNDIR=$dir OVS_LOGDIR=$dir OVS_DBDIR=$dir
@@ -53,13 +53,17 @@ start_vswitchd() {
 		--pidfile="$dir/ovs-vswitchd.pid" --detach --verbose=netdev_dpdk:file:info
 }
 
-# Two netvsc ports by their VMBus device name, as the NIC guide says
+# Two netvsc ports by their MAC, as the NIC guide says: DPDK 22.11's
+# ethdev iterator, which OVS uses to find a port from its devargs, takes
+# the legacy "<device name>" form only for the PCI, vdev and NXP buses;
+# "class=eth,mac=" works on any bus. The EAL probed both NICs at start-up
+# (no allow list), so OVS finds their ports among the probed ones.
 add_ports() {
 	vsctl add-br br0 -- set Bridge br0 datapath_type=netdev &&
 	vsctl add-port br0 dpdk0 -- set Interface dpdk0 type=dpdk \
-		options:dpdk-devargs="$uuid0" options:n_rxq="$rxq" ofport_request=1 &&
+		options:dpdk-devargs="class=eth,mac=$mac0" options:n_rxq="$rxq" ofport_request=1 &&
 	vsctl add-port br0 dpdk1 -- set Interface dpdk1 type=dpdk \
-		options:dpdk-devargs="$uuid1" options:n_rxq="$rxq" ofport_request=2 &&
+		options:dpdk-devargs="class=eth,mac=$mac1" options:n_rxq="$rxq" ofport_request=2 &&
 	ovs-ofctl del-flows br0 &&
 	ovs-ofctl add-flow br0 "in_port=1,actions=output:2" &&
 	ovs-ofctl add-flow br0 "in_port=2,actions=output:1"
