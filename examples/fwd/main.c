@@ -341,7 +341,8 @@ status_line(double seconds)
 		vf = xstat_value(port, p->vf_rx_id) + xstat_value(port, p->vf_tx_id);
 		rx = st.ipackets - p->last_rx;
 		tx = st.opackets - p->last_tx;
-		rte_eth_link_get_nowait(port, &link);
+		if (rte_eth_link_get_nowait(port, &link) != 0)
+			link.link_status = RTE_ETH_LINK_DOWN;
 		printf(" | port %u %s rx %.0f pps tx %.0f pps path %s", port,
 		       link.link_status ? "up" : "down", rx / seconds, tx / seconds,
 		       path_name(p, rx + tx, vf - p->last_vf));

@@ -39,6 +39,7 @@ ex_end() {
 	ctl quit >/dev/null
 	exec 3>&-
 	sim_wait
+	cp "$work/out" "$work/out.$runs"	# for KEEP=1
 }
 
 say() { echo "$*" >&3; }
@@ -86,7 +87,7 @@ mark
 ctl gen rate=2000,count=8000,flows=16,delay=0 >/dev/null
 wait_new '^status: \| port 0 up rx [1-9][0-9]* pps tx [1-9][0-9]* pps path synthetic'
 synthetic_seen=$?
-wait_live "$G['received'] == 8000 or $G['lost'] > 0"
+wait_live "$G['received'] == 8000"
 mark
 ctl link 0 down >/dev/null
 wait_new '^port 0: link down'
@@ -130,7 +131,7 @@ mark
 wait_new '^status: .* path VF$'
 back_to_vf=$?
 ctl gen stop >/dev/null
-wait_live "$G['received'] + $G['lost'] >= $G['sent']"
+wait_live "$G['received'] == $G['sent']"
 ex_end
 echo "# sent=$(gen sent) received=$(gen received) lost=$(gen lost) paths: $(paths)"
 check "fwd+VF: the status line said VF, then synthetic after the removal, then VF again" \
@@ -139,7 +140,8 @@ check "fwd+VF: the status line said VF, then synthetic after the removal, then V
 check "fwd+VF: every frame back across both switches, none lost or duplicated" \
 	'[ "$(gen sent)" -gt 0 ] && all_back "$(gen sent)"'
 check "fwd+VF: both paths carried frames; the example stayed on one port; clean exit" \
-	'[ "$(sj "d[\"nics\"][0][\"vf\"][\"rx_frames\"]")" -gt 0 ] && [ "$(nic rx_frames)" -gt 0 ] &&
+	'[ "$(sj "d[\"nics\"][0][\"vf\"][\"rx_frames\"]")" -gt 0 ] &&
+	 [ "$(nic rx_frames)" -gt 0 ] &&
 	 [ "$(sj "d[\"nics\"][0][\"vf\"][\"switches_to_vf\"]")" = 2 ] && clean &&
 	 ! grep -qE "^status: \| port 1" "$work/out"'
 
@@ -157,7 +159,7 @@ ctl reoffer 0 >/dev/null
 wait_for '^port 0: f5bee5e0-0000-4000-8000-000000000100 is back'
 wait_lines '^port 0: f5bee5e0-0000-4000-8000-000000000100 started' 2
 ctl gen rate=5000,count=20000,flows=8,delay=0 >/dev/null
-wait_live "$G['received'] == 20000 or $G['lost'] > 0"
+wait_live "$G['received'] == 20000"
 ex_end
 check "fwd rescind: link down, RMV, then the port closed and detached, in that order" \
 	'python3 - "$work/out" <<PY
@@ -167,7 +169,7 @@ lines = [l for l in open(sys.argv[1], errors="replace") if any(l.startswith(w) f
 sys.exit(0 if [w for l in lines for w in want if l.startswith(w)] == want else 1)
 PY'
 check "fwd rescind: the status line shows the port removed" '[ "$removed_shown" = 0 ]'
-check "fwd rescind: after the re-offer the device is probed again and forwards a fresh batch whole" \
+check "fwd rescind: the re-offered device probed again, a fresh batch forwarded whole" \
 	'[ "$(sj "d[\"nics\"][0][\"lifecycle\"][\"reoffers\"]")" = 1 ] && all_back 20000'
 check "fwd rescind: clean exit, no rule broken" 'clean'
 
@@ -179,7 +181,7 @@ spreads=0
 batch() {
 	live True >/dev/null && cp "$work/live.json" "$work/$1.json"
 	ctl gen rate=20000,count=$3,flows=$2,delay=0 >/dev/null
-	wait_live "$G['received'] == $3 or $G['lost'] > 0"
+	wait_live "$G['received'] == $3"
 	say spread
 	spreads=$((spreads + 1))
 	wait_lines '^spread:' "$spreads"
