@@ -99,7 +99,7 @@ forward_queue(uint16_t port, uint16_t queue, struct fwd_lcore *me)
 		return;
 	peer = ports[port].peer;
 	/* the peer may be gone (removed): then its frames are dropped */
-	nb_tx = __atomic_load_n(&ports[peer].in_use, __ATOMIC_ACQUIRE) ?
+	nb_tx = __atomic_load_n(&ports[peer].in_use, __ATOMIC_SEQ_CST) ?
 		rte_eth_tx_burst(peer, queue, pkts, nb_rx) : 0;
 	if (nb_tx < nb_rx) {
 		rte_pktmbuf_free_bulk(&pkts[nb_tx], nb_rx - nb_tx);
@@ -114,13 +114,13 @@ forward_pass(struct fwd_lcore *me)
 	uint16_t port, queue;
 
 	for (port = 0; port < RTE_MAX_ETHPORTS; port++) {
-		if (!__atomic_load_n(&ports[port].in_use, __ATOMIC_ACQUIRE))
+		if (!__atomic_load_n(&ports[port].in_use, __ATOMIC_SEQ_CST))
 			continue;
 		for (queue = me->index; queue < nb_queues; queue += nb_fwd)
 			forward_queue(port, queue, me);
 	}
 	/* the pass is over: no port it saw in use is touched any more */
-	__atomic_store_n(&me->passes, me->passes + 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&me->passes, me->passes + 1, __ATOMIC_SEQ_CST);
 }
 
 static int
@@ -130,12 +130,14 @@ worker_main(void *arg)
 
 	while (!quit)
 		forward_pass(me);
-	__atomic_store_n(&me->running, false, __ATOMIC_RELEASE);
+	__atomic_store_n(&me->running, false, __ATOMIC_SEQ_CST);
 	return 0;
 }
 
 /* Take a port away from the forwarding lcores: once each has finished
- * the pass it was in, none uses the port and it may be stopped.
+ * the pass it was in, none uses the port and it may be stopped. The flag
+ * and the pass counts are sequentially consistent: a pass that begins
+ * after the count we wait for sees the port out of use.
  */
 static void
 port_quiesce(uint16_t port)
@@ -143,12 +145,12 @@ port_quiesce(uint16_t port)
 	uint64_t seen[RTE_MAX_LCORE];
 	unsigned int lcore;
 
-	__atomic_store_n(&ports[port].in_use, false, __ATOMIC_RELEASE);
+	__atomic_store_n(&ports[port].in_use, false, __ATOMIC_SEQ_CST);
 	RTE_LCORE_FOREACH_WORKER(lcore)
-		seen[lcore] = __atomic_load_n(&fwd[lcore].passes, __ATOMIC_ACQUIRE);
+		seen[lcore] = __atomic_load_n(&fwd[lcore].passes, __ATOMIC_SEQ_CST);
 	RTE_LCORE_FOREACH_WORKER(lcore)
-		while (__atomic_load_n(&fwd[lcore].running, __ATOMIC_ACQUIRE) &&
-		       __atomic_load_n(&fwd[lcore].passes, __ATOMIC_ACQUIRE) == seen[lcore])
+		while (__atomic_load_n(&fwd[lcore].running, __ATOMIC_SEQ_CST) &&
+		       __atomic_load_n(&fwd[lcore].passes, __ATOMIC_SEQ_CST) == seen[lcore])
 			rte_pause();
 }
 
