@@ -24,7 +24,7 @@ ex_start() {
 	shift 3
 	split_args "$@"
 	runs=$((runs + 1))
-	sim_argv hvnet --control="$sock" "${left[@]}" -- "$example" -l 0-1 -m 256 $NO_PCI \
+	sim_argv hvnet --control="$sock" "${left[@]}" -- "$example" -l "${LCORES:-0-1}" -m 256 $NO_PCI \
 		--file-prefix="hvex$$_$runs" -- "${right[@]}"
 	rm -f "$work/in"
 	mkfifo "$work/in"
@@ -112,6 +112,16 @@ check "fwd: the status line shows the traffic on the synthetic path, in pps" \
 check "fwd: link down and up printed as they came, and the status line followed" \
 	'since_mark | grep -qE "^port 0: link down" && since_mark | grep -qE "^port 0: link up" &&
 	 since_mark | grep -qE "^status: \| port 0 down "'
+
+# ---- 1b. one lcore, four queues: the main lcore forwards between its chores
+LCORES=0 ex_start 180 "$EXAMPLE_FWD" "^forwarding on 1 port" --strict "$held" -- -q 4
+ctl gen rate=4000,count=8000,flows=16,delay=0 >/dev/null
+wait_live "$G['received'] == 8000"
+ex_end
+check "fwd on one lcore, 4 queues: 8000 forwarded back whole, every queue used, clean exit" \
+	'clean && has "4 queue pair(s) each, 1 forwarding lcore(s)" && all_back 8000 &&
+	 has "port 0: rx 8000 tx 8000 packets" &&
+	 [ "$(sj "all(c[\"rx_frames\"] > 0 for c in d[\"nics\"][0][\"channels\"][:4])")" = True ]'
 
 # ---- 2. dpdk-hvnet-fwd with hvsim's VF: VF, synthetic, VF again, 0 loss ----
 NO_PCI= ex_start 300 "$EXAMPLE_FWD" "^forwarding on 1 port" --strict --vf --vf-delay=100 \
