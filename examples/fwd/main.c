@@ -27,12 +27,15 @@
 
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <rte_bus.h>
 #include <rte_cycles.h>
 #include <rte_dev.h>
 #include <rte_eal.h>
@@ -57,6 +60,7 @@ struct port {
 	bool removed;		/* the RMV event came: set by the event callback */
 	uint16_t peer;		/* where its frames go */
 	char dev_name[RTE_DEV_NAME_MAX_LEN];	/* to probe it again after removal */
+	char sysfs[PATH_MAX];	/* where the kernel shows the device when present */
 	bool reprobe;		/* removed: probe dev_name again each second */
 	uint64_t vf_rx_id, vf_tx_id;	/* xstat ids, NO_XSTAT: the PMD has none */
 	uint64_t last_rx, last_tx, last_vf;	/* at the previous status line */
@@ -216,6 +220,8 @@ port_start(uint16_t port)
 	p->removed = false;
 	p->reprobe = false;
 	snprintf(p->dev_name, sizeof(p->dev_name), "%s", rte_dev_name(info.device));
+	snprintf(p->sysfs, sizeof(p->sysfs), "/sys/bus/%s/devices/%s",
+		 rte_bus_name(rte_dev_bus(info.device)), rte_dev_name(info.device));
 	printf("port %u: %s started, %u queue pair(s)\n", port, p->dev_name, nb_queues);
 	__atomic_store_n(&p->in_use, true, __ATOMIC_RELEASE);
 	return 0;
@@ -252,7 +258,10 @@ port_reprobe(uint16_t old)
 	struct rte_eth_dev_info info;
 	uint16_t port, peer = ports[old].peer;
 
-	if (rte_dev_probe(ports[old].dev_name) != 0)
+	/* probing an absent device fails loudly: wait until the kernel
+	 * shows it again (vmbus and pci both name devices this way)
+	 */
+	if (access(ports[old].sysfs, F_OK) != 0 || rte_dev_probe(ports[old].dev_name) != 0)
 		return;
 	RTE_ETH_FOREACH_DEV(port) {
 		if (ports[port].in_use || rte_eth_dev_info_get(port, &info) != 0 ||

@@ -128,6 +128,7 @@ NO_PCI= ex_start 300 "$EXAMPLE_FWD" "^forwarding on 1 port" --strict --vf --vf-d
 	--vf-queues=4 "$held" -- -q 2
 vf_on="d['nics'][0]['vf']['datapath'] == 'vf'"
 wait_live "$vf_on"
+mark
 ctl gen rate=3000,count=100000000,flows=16,delay=0 >/dev/null
 wait_new '^status: .* path VF$' 60
 ctl vf remove >/dev/null
@@ -181,6 +182,8 @@ PY'
 check "fwd rescind: the status line shows the port removed" '[ "$removed_shown" = 0 ]'
 check "fwd rescind: the re-offered device probed again, a fresh batch forwarded whole" \
 	'[ "$(sj "d[\"nics\"][0][\"lifecycle\"][\"reoffers\"]")" = 1 ] && all_back 20000'
+check "fwd rescind: probed only once the device was back (no failed attach)" \
+	'! has "Failed to attach device" && [ "$(lines " is back")" = 1 ]'
 check "fwd rescind: clean exit, no rule broken" 'clean'
 
 # ---- 4. dpdk-hvnet-rss: spread before and after RETA and key changes -------
