@@ -424,7 +424,7 @@ main(int argc, char **argv)
 {
 	unsigned int lcore, n = 0;
 	uint64_t next_status;
-	uint16_t port, nb_ports;
+	uint16_t port, prev = 0, nb_ports;
 	int ret;
 
 	ret = rte_eal_init(argc, argv);
@@ -447,14 +447,16 @@ main(int argc, char **argv)
 	rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_LSC, on_event, NULL);
 	rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_RMV, on_event, NULL);
 
-	/* pairs in port order; an odd one out is its own peer */
+	/* pairs in port order; an odd one out is its own peer. Port ids
+	 * need not be consecutive (a VF's hidden port takes one)
+	 */
 	RTE_ETH_FOREACH_DEV(port) {
 		ports[port].peer = port;
-		if (n % 2 == 1) {
-			ports[port].peer = (uint16_t)(port - 1);
-			ports[port - 1].peer = port;
+		if (n++ % 2 == 1) {
+			ports[port].peer = prev;
+			ports[prev].peer = port;
 		}
-		n++;
+		prev = port;
 	}
 	RTE_ETH_FOREACH_DEV(port)
 		if (port_start(port) != 0)
