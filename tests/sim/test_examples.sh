@@ -123,6 +123,23 @@ check "fwd on one lcore, 4 queues: 8000 forwarded back whole, every queue used, 
 	 has "port 0: rx 8000 tx 8000 packets" &&
 	 [ "$(sj "all(c[\"rx_frames\"] > 0 for c in d[\"nics\"][0][\"channels\"][:4])")" = True ]'
 
+# ---- 1c. two NICs: port 0's frames out of port 1 and back
+ex_start 180 "$EXAMPLE_FWD" "^forwarding on 2 port" --strict --nics=2 \
+	"--traffic=gen:count=0,rate=1,delay=3600000,ports=0>1/1>0" -- -q 2
+ctl gen rate=2000,count=4000,flows=8,delay=0 >/dev/null
+wait_live "$G['received'] == 4000 and d['vswitch']['gen']['ports'][1]['received'] == 4000"
+ex_end
+# crossed N: each generator port sent N that came back from the other NIC
+crossed() {
+	local p
+	for p in 0 1; do
+		[ "$(gen sent $p)" = "$1" ] && [ "$(gen received $p)" = "$1" ] &&
+			[ "$(gen wrong_port $p)" = 0 ] && [ "$(gen duplicates $p)" = 0 ] || return 1
+	done
+}
+check "fwd on two NICs: each one's 4000 frames came back out of the other, none elsewhere" \
+	'clean && crossed 4000'
+
 # ---- 2. dpdk-hvnet-fwd with hvsim's VF: VF, synthetic, VF again, 0 loss ----
 NO_PCI= ex_start 300 "$EXAMPLE_FWD" "^forwarding on 1 port" --strict --vf --vf-delay=100 \
 	--vf-queues=4 "$held" -- -q 2
