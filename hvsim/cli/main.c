@@ -85,6 +85,10 @@ setup_namespace(const struct hvsim_options *o, const char *run_dir)
 			strerror(-ret));
 		return ret;
 	}
+	/* installed: the plugin directory as the system has it (a package
+	 * that put its own net_netvsc there is what the guest loads) */
+	if (strcmp(o->netvsc, "installed") == 0)
+		return 0;
 	for (i = 0; i < o->nplugins; i++)
 		add[i] = o->plugins[i];
 	n = i;

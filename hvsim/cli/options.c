@@ -22,7 +22,9 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"usage: hvsim [options] -- COMMAND [ARGS]\n"
-		"  --netvsc=hvnet|bundled  netvsc implementation the guest loads (default hvnet)\n"
+		"  --netvsc=hvnet|bundled|installed\n"
+		"                          netvsc implementation the guest loads (default hvnet):\n"
+		"                          ours, Debian's, or whatever the plugin directory holds\n"
 		"  --nics=N                synthetic NICs (default 1, at most %d)\n"
 		"  --mac=XX:XX:XX:XX:XX:XX MAC of NIC 0; NIC i adds i to the last byte\n"
 		"  --mtu=N                 maximum frame size reported (default 1500)\n"
@@ -192,7 +194,7 @@ apply_option(struct hvsim_options *o, int opt, const char *arg)
 		return apply_vf_option(o, opt, arg);
 	switch (opt) {
 	case OPT_NETVSC:
-		if (strcmp(arg, "hvnet") && strcmp(arg, "bundled"))
+		if (strcmp(arg, "hvnet") && strcmp(arg, "bundled") && strcmp(arg, "installed"))
 			return -EINVAL;
 		o->netvsc = arg;
 		return 0;

@@ -58,6 +58,7 @@ struct scenario {
 	size_t out_len;
 	int status;
 	bool keep_bundled;	/* leave DPDK's bundled vmbus visible */
+	bool keep_stderr;	/* the guest's stderr (EAL's log) into <work>/stderr */
 };
 
 /* ---- scenario plumbing ---- */
@@ -154,6 +155,16 @@ guest_exec(struct scenario *s, char **argv, int out_fd)
 	setenv(HVSIM_UIO_DIR_ENV, s->uio_dir, 1);
 	setenv("LD_PRELOAD", shim_so, 1);
 	dup2(out_fd, STDOUT_FILENO);
+	if (s->keep_stderr) {
+		/* a file of its own: stdout is block-buffered, lines would mix */
+		char path[PATH_MAX + 8];
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/stderr", s->work);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || dup2(fd, STDERR_FILENO) < 0)
+			_exit(92);
+	}
 	execv(guest_bin, argv);
 	_exit(91);
 }
@@ -254,19 +265,25 @@ guest_run(struct scenario *s, const char *eal_extra, const char *op, const char 
 	guest_wait(s, 30000);
 }
 
-/* Does the output hold this exact line? */
+/* Does the text hold this exact line? */
 static bool
-out_has_line(const struct scenario *s, const char *line)
+text_has_line(const char *text, const char *line)
 {
 	size_t len = strlen(line);
-	const char *p = s->out;
+	const char *p = text;
 
 	while ((p = strstr(p, line)) != NULL) {
-		if ((p == s->out || p[-1] == '\n') && (p[len] == '\n' || p[len] == '\0'))
+		if ((p == text || p[-1] == '\n') && (p[len] == '\n' || p[len] == '\0'))
 			return true;
 		p += len;
 	}
 	return false;
+}
+
+static bool
+out_has_line(const struct scenario *s, const char *line)
+{
+	return text_has_line(s->out, line);
 }
 
 static void
@@ -434,6 +451,69 @@ test_unbound_device_is_skipped_with_one_line(void **state)
 	assert_line(&s, "devices=1");
 	assert_line(&s, "device=%s relid=24 monitor=5 uio=1 numa=0", DEV_B);
 	scenario_fini(&s);
+}
+
+#define UNBOUND_WARNING "vmbus: device %s is not bound to uio_hv_generic (driver: hv_netvsc):" \
+	" skipped; bind it with 'vmbus-devbind --bind uio_hv_generic %s'"
+#define UNBOUND_DEBUG "vmbus: device %s has driver hv_netvsc, not uio_hv_generic: not used"
+
+/* Scan with DEV_A unbound, DEV_B bound; EAL's log (stderr) into `log`. */
+static void
+scan_with_unbound(const char *eal_extra, char *log, size_t size)
+{
+	struct hvsim_dev_spec a, b;
+	struct scenario s;
+	char path[PATH_MAX + 8];
+	ssize_t n;
+	int fd;
+
+	scenario_init(&s);
+	s.keep_stderr = true;
+	default_spec(&a, DEV_A, 0);
+	a.bound = false;
+	default_spec(&b, DEV_B, 1);
+	add_device(&s, &a);
+	add_device(&s, &b);
+	guest_run(&s, eal_extra, "scan", NULL, NULL, NULL);
+	assert_exit_ok(&s);
+	assert_line(&s, "devices=1");
+	snprintf(path, sizeof(path), "%s/stderr", s.work);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	n = read(fd, log, size - 1);
+	close(fd);
+	assert_true(n >= 0);
+	log[n] = '\0';
+	scenario_fini(&s);
+}
+
+static void
+assert_log_line(const char *log, const char *fmt, const char *a1, const char *a2)
+{
+	char line[512];
+
+	snprintf(line, sizeof(line), fmt, a1, a2);
+	if (!text_has_line(log, line))
+		fail_msg("missing line '%s' in EAL's log:\n%s", line, log);
+}
+
+/*
+ * eth0 is a netvsc device the kernel keeps: a start without -a must not
+ * warn about it (nor tell anyone to bind it), only say so at debug level.
+ * Named with -a, the warning gives the command that binds it.
+ */
+static void
+test_unbound_device_warns_only_when_named(void **state)
+{
+	static char log[OUT_MAX];
+
+	scan_with_unbound("--log-level=bus.vmbus:info", log, sizeof(log));
+	if (strstr(log, DEV_A) != NULL)
+		fail_msg("unnamed unbound device %s in the log at info level:\n%s", DEV_A, log);
+	scan_with_unbound(NULL, log, sizeof(log));
+	assert_log_line(log, UNBOUND_DEBUG, DEV_A, NULL);
+	scan_with_unbound("-a " DEV_A " -a " DEV_B " --log-level=bus.vmbus:info", log, sizeof(log));
+	assert_log_line(log, UNBOUND_WARNING, DEV_A, DEV_A);
 }
 
 static void
@@ -982,6 +1062,7 @@ main(void)
 		cmocka_unit_test(test_bound_device_is_probed_with_exact_attributes),
 		cmocka_unit_test(test_hot_unplug_and_replug),
 		cmocka_unit_test(test_unbound_device_is_skipped_with_one_line),
+		cmocka_unit_test(test_unbound_device_warns_only_when_named),
 		cmocka_unit_test(test_absent_monitor_and_unknown_numa),
 		cmocka_unit_test(test_monitor_id_past_the_page_means_no_monitor),
 		cmocka_unit_test(test_malformed_attributes_skip_the_device),

@@ -123,6 +123,23 @@ find_devargs(const struct vmbus_device *dev)
 	return NULL;
 }
 
+/* Did the user name this device (-a, or a hot plug request)? */
+bool
+vmbus_device_named(const char *name)
+{
+	struct rte_devargs *da;
+	rte_uuid_t uu, want;
+
+	if (vmbus_uuid_parse(name, want) < 0)
+		return false;
+	RTE_EAL_DEVARGS_FOREACH("vmbus", da) {
+		if (da->policy == RTE_DEV_ALLOWED && vmbus_uuid_parse(da->name, uu) == 0 &&
+		    rte_uuid_compare(uu, want) == 0)
+			return true;
+	}
+	return false;
+}
+
 static bool
 device_allowed(const struct vmbus_device *dev)
 {

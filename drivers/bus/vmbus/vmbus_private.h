@@ -68,6 +68,7 @@ struct vmbus_device *vmbus_find_by_uio(int uio_num);
 int vmbus_uio_fd(int uio_num);
 void vmbus_set_uio(int uio_num, struct vmbus_device *dev, int fd);
 bool vmbus_class_wanted(const rte_uuid_t class_id);
+bool vmbus_device_named(const char *name);
 void vmbus_add_device(struct vmbus_device *dev);
 struct vmbus_device *vmbus_find_by_name(const char *name);
 

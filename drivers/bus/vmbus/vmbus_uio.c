@@ -359,15 +359,37 @@ read_device_attrs(const char *dir, const char *name, struct vmbus_device *dev)
 }
 
 /*
+ * A NIC the kernel keeps (eth0 is one) is normal: only a device the user
+ * asked for (-a) is worth a warning, and its advice must not be pasted
+ * for any other device, since binding the NIC that carries the SSH
+ * session cuts it.
+ */
+static void
+report_unbound(const char *dir, const char *name)
+{
+	char drv[64];
+
+	driver_name(dir, drv, sizeof(drv));
+	if (vmbus_device_named(name))
+		VMBUS_LOG(WARNING, "device %s is not bound to uio_hv_generic (driver: %s): skipped;"
+			  " bind it with 'vmbus-devbind --bind uio_hv_generic %s'",
+			  name, drv, name);
+	else
+		VMBUS_LOG(DEBUG, "device %s has driver %s, not uio_hv_generic: not used",
+			  name, drv);
+}
+
+/*
  * Look at one entry of /sys/bus/vmbus/devices. Devices of classes no
  * driver asked for are ignored silently; devices that are not bound to
- * uio_hv_generic or are malformed are skipped with one log line.
+ * uio_hv_generic are skipped with one line (a warning only when named with
+ * -a, else a debug line), malformed ones with an error line.
  * Returns 0 (also when skipped) or -ENOMEM.
  */
 int
 vmbus_scan_one(const char *name)
 {
-	char dir[PATH_MAX], drv[64];
+	char dir[PATH_MAX];
 	struct vmbus_device *dev;
 	rte_uuid_t class_id;
 	int uio;
@@ -390,10 +412,7 @@ vmbus_scan_one(const char *name)
 		return 0;
 	}
 	if (uio < 0) {
-		driver_name(dir, drv, sizeof(drv));
-		VMBUS_LOG(WARNING, "device %s is not bound to uio_hv_generic (driver: %s): skipped;"
-			  " bind it with 'driverctl -b vmbus set-override %s uio_hv_generic'",
-			  name, drv, name);
+		report_unbound(dir, name);
 		return 0;
 	}
 
