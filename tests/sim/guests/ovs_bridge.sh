@@ -85,11 +85,29 @@ wait_ports_up() {
 	return 1
 }
 
+# port_counts OFPORT: "rx_packets=N rx_dropped=N rx_errors=N tx_packets=N
+# tx_dropped=N tx_errors=N", read from the port now (the database's
+# statistics column is refreshed only every few seconds)
+port_counts() {
+	ovs-ofctl dump-ports br0 "$1" | tr -d ',' | awk '
+		$1 == "port" || $1 == "rx" || $1 == "tx" {
+			dir = ($1 == "port") ? $3 : $1
+			for (i = 1; i <= NF; i++) {
+				split($i, kv, "=")
+				if (kv[1] == "pkts") printf "%s_packets=%s ", dir, kv[2]
+				if (kv[1] == "drop") printf "%s_dropped=%s ", dir, kv[2]
+				if (kv[1] == "errs") printf "%s_errors=%s ", dir, kv[2]
+			}
+		}'
+}
+
 print_stats() {
-	local p
+	local p ofport=1
 	for p in dpdk0 dpdk1; do
-		echo "ovs: $p $(vsctl get Interface "$p" statistics | tr -d '{}" ' | tr ',' ' ')"
+		echo "ovs: $p $(port_counts $ofport)"
 		echo "ovs: $p error=$(vsctl get Interface "$p" error) n_rxq=$(vsctl get Interface "$p" options:n_rxq)"
+		echo "ovs: $p database $(vsctl get Interface "$p" statistics | tr -d '{}" ' | tr ',' ' ')"
+		ofport=$((ofport + 1))
 	done
 	echo "ovs: flows $(ovs-ofctl dump-flows br0 | grep -o 'n_packets=[0-9]*' | tr '\n' ' ')"
 }
