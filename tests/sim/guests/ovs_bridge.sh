@@ -101,8 +101,23 @@ port_counts() {
 		}'
 }
 
+# flows_settled: the flows' packet counts add up to what both ports
+# received. OVS's revalidators push the datapath's flow counters to the
+# OpenFlow rules about once a second; the ports' counters are read live.
+flow_total() { ovs-ofctl dump-flows br0 | grep -o 'n_packets=[0-9]*' | awk -F= '{ s += $2 } END { print s + 0 }'; }
+port_rx() { port_counts "$1" | grep -o 'rx_packets=[0-9]*' | cut -d= -f2; }
+flows_settled() {
+	local i want=$(( $(port_rx 1) + $(port_rx 2) ))
+	for ((i = 0; i < 100; i++)); do
+		[ "$(flow_total)" = "$want" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 print_stats() {
 	local p ofport=1
+	flows_settled || echo "ovs: the flows' counters did not reach the ports' in 10 s"
 	for p in dpdk0 dpdk1; do
 		echo "ovs: $p $(port_counts $ofport)"
 		echo "ovs: $p error=$(vsctl get Interface "$p" error) n_rxq=$(vsctl get Interface "$p" options:n_rxq)"
