@@ -247,8 +247,10 @@ gen_wait "g['received'] > 2000"
 tool 60 dpdk-dumpcap --file-prefix="$PREFIX" -i 0 -w "$work/killed.pcapng" \
 	>"$work/dumpcap3.out" 2>&1 &
 dumpcap_bg=$!
+# captured: dumpcap's last count (its counts, then bash's word of the kill)
 captured() {
-	sed -n 's/^Packets captured://p' "$work/dumpcap3.out" | tr '\b' ' ' | awk '{ print $NF + 0 }'
+	sed -n 's/^Packets captured://p' "$work/dumpcap3.out" | tr '\b' ' ' |
+		awk '{ for (i = 1; i <= NF && $i ~ /^[0-9]+$/; i++) n = $i; print n + 0 }'
 }
 until_true 30 eval '[ "$(captured)" -ge 1000 ]'
 dumpcap_pid=$(tool_pid dpdk-dumpcap)
