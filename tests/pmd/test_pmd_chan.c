@@ -1240,6 +1240,28 @@ test_ctl_wait_times_out(void **state)
 	assert_int_equal(fx.hn->ctl.kind, HN_CTL_NONE);
 }
 
+/*
+ * The control lock is never waited for without a deadline: a holder that
+ * never lets go (a process that died holding it: dpdk-dumpcap killed by
+ * SIGSEGV in a control request left testpmd's stop spinning forever) costs
+ * the devarg timeout, then -ETIMEDOUT. A free lock is taken at once.
+ */
+static void
+test_ctl_lock_deadline(void **state)
+{
+	uint64_t t0, waited_ms;
+
+	(void)state;
+	assert_int_equal(hn_ctl_lock(fx.hn, "test"), 0);
+	t0 = rte_get_timer_cycles();
+	assert_int_equal(hn_ctl_lock(fx.hn, "test"), -ETIMEDOUT);
+	waited_ms = (rte_get_timer_cycles() - t0) * 1000 / rte_get_timer_hz();
+	assert_in_range(waited_ms, 1000, 3000);	/* timeout_s = 1 */
+	hn_ctl_unlock(fx.hn);
+	assert_int_equal(hn_ctl_lock(fx.hn, "test"), 0);
+	hn_ctl_unlock(fx.hn);
+}
+
 /* The mailbox holds an answer for the armed request. */
 static bool
 mailbox_answered(void)
@@ -1608,6 +1630,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ctl_nvsp_completion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ctl_rndis_completion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ctl_wait_times_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ctl_lock_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ctl_late_answer_after_timeout, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ctl_late_answer_race, setup, teardown),

@@ -19,6 +19,8 @@
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
 
 #include "hn_chan.h"
 #include "hn_ctl.h"
@@ -40,6 +42,38 @@ ctl_deadline(const struct hn_dev *hn)
 	if (hn->ctl.unanswered > 0)
 		ms = RTE_MIN(ms, (uint64_t)HN_CTL_SILENT_WAIT_MS);
 	return rte_get_timer_cycles() + ms * rte_get_timer_hz() / 1000;
+}
+
+int
+hn_ctl_lock(struct hn_dev *hn, const char *what)
+{
+	uint64_t deadline;
+	unsigned int idle_us = 1;
+
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
+		PMD_DRV_LOG(ERR, "port %u: %s: only the primary process talks to the host",
+			    hn->port_id, what);
+		return -E_RTE_SECONDARY;
+	}
+	if (rte_spinlock_trylock(&hn->ctl.lock))
+		return 0;
+	deadline = rte_get_timer_cycles() + rte_get_timer_hz() * hn->args.timeout_s;
+	while (!rte_spinlock_trylock(&hn->ctl.lock)) {
+		if (rte_get_timer_cycles() > deadline) {
+			PMD_DRV_LOG(ERR, "port %u: %s: another control operation held the "
+				    "port for %u s", hn->port_id, what, hn->args.timeout_s);
+			return -ETIMEDOUT;
+		}
+		rte_delay_us_sleep(idle_us);
+		idle_us = RTE_MIN(idle_us * 2, 1000u);
+	}
+	return 0;
+}
+
+void
+hn_ctl_unlock(struct hn_dev *hn)
+{
+	rte_spinlock_unlock(&hn->ctl.lock);
 }
 
 static inline uint64_t

@@ -14,6 +14,16 @@
 
 #include "hn_dev.h"
 
+/*
+ * The control lock: one control operation at a time, primary process
+ * only. Taking it waits at most the devarg timeout (the holder waits at
+ * most that long for each answer of the host): -ETIMEDOUT then, with one
+ * log line naming what waited. In a secondary process -E_RTE_SECONDARY:
+ * the VMBus device is the primary's (hn_mp.c carries requests there).
+ */
+int hn_ctl_lock(struct hn_dev *hn, const char *what);
+void hn_ctl_unlock(struct hn_dev *hn);
+
 /* Arm the mailbox for one request: what answer completes it. kind
  * HN_CTL_RNDIS matches rid and type; the others the xid returned. */
 uint64_t hn_ctl_arm(struct hn_dev *hn, enum hn_ctl_kind kind, uint32_t rid, uint32_t type);

@@ -21,7 +21,9 @@
 #include "hvnet_compat.h"
 
 #include "hn_chan.h"
+#include "hn_ctl.h"
 #include "hn_lro.h"
+#include "hn_mp.h"
 #include "hn_nvsp.h"
 #include "hn_rndis.h"
 #include "hn_rx.h"
@@ -308,12 +310,11 @@ hn_dev_link_update(struct rte_eth_dev *dev, int wait_to_complete)
 	if (hn_is_primary() && !hn->started && hn_rndis_is_up(hn)) {
 		/* rte_eth_link_get_nowait() must not wait for a silent host
 		 * or behind another control request: the last state known */
-		if (wait_to_complete)
-			rte_spinlock_lock(&hn->ctl.lock);
-		else if (hn->ctl.unanswered > 0 || !rte_spinlock_trylock(&hn->ctl.lock))
+		if (wait_to_complete ? hn_ctl_lock(hn, "link query") < 0 :
+		    hn->ctl.unanswered > 0 || !rte_spinlock_trylock(&hn->ctl.lock))
 			goto refresh;
 		hn_rndis_query_link(hn);
-		rte_spinlock_unlock(&hn->ctl.lock);
+		hn_ctl_unlock(hn);
 	} else if (hn->started && hn_is_primary()) {
 		/* nobody may be polling: pick up indications waiting in the ring */
 		hn_chan_drain(hn, &hn->chans[0], NULL, 0, HN_RX_BURST_BUDGET);
@@ -487,13 +488,15 @@ hn_dev_configure(struct rte_eth_dev *dev)
 			    "host-writable receive buffer until freed (do not use in a VM that "
 			    "does not trust its host; isolated=1 refuses it)", hn->port_id);
 	}
-	rte_spinlock_lock(&hn->ctl.lock);
+	ret = hn_ctl_lock(hn, "configure");
+	if (ret < 0)
+		return ret;
 	ret = hn_setup_channels(hn, nq, mtu);
 	if (ret == 0)
 		ret = hn_setup_rss(hn, conf, dev->data->nb_rx_queues);
 	if (ret == 0 && (hn->csum_tx4 || hn->csum_rx4 || hn->lso4_max))
 		ret = hn_rndis_set_offloads(hn, conf->rxmode.offloads, conf->txmode.offloads);
-	rte_spinlock_unlock(&hn->ctl.lock);
+	hn_ctl_unlock(hn);
 	if (ret == 0) {
 		hn->rx_offloads = conf->rxmode.offloads;
 		hn->tx_offloads = conf->txmode.offloads;
@@ -594,9 +597,11 @@ hn_dev_start(struct rte_eth_dev *dev)
 	int ret;
 
 	if (hn->session_lost) {
-		rte_spinlock_lock(&hn->ctl.lock);
+		ret = hn_ctl_lock(hn, "start");
+		if (ret < 0)
+			return ret;
 		ret = hn_session_restore(dev, hn);
-		rte_spinlock_unlock(&hn->ctl.lock);
+		hn_ctl_unlock(hn);
 		if (ret < 0)
 			return ret;
 	}
@@ -626,11 +631,13 @@ hn_dev_start(struct rte_eth_dev *dev)
 		rxq->started = true;
 	}
 	hn->started = true;
-	rte_spinlock_lock(&hn->ctl.lock);
-	ret = hn_rndis_set_filter(hn, hn_filter(hn));
-	if (ret == 0)
-		ret = hn_rndis_query_link(hn);
-	rte_spinlock_unlock(&hn->ctl.lock);
+	ret = hn_ctl_lock(hn, "start");
+	if (ret == 0) {
+		ret = hn_rndis_set_filter(hn, hn_filter(hn));
+		if (ret == 0)
+			ret = hn_rndis_query_link(hn);
+		hn_ctl_unlock(hn);
+	}
 	if (ret < 0) {
 		hn->started = false;
 		return ret;
@@ -696,10 +703,13 @@ hn_dev_stop(struct rte_eth_dev *dev)
 	hn_set_queue_states(dev, RTE_ETH_QUEUE_STATE_STOPPED);
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
 		((struct hn_rxq *)dev->data->rx_queues[i])->started = false;
-	rte_spinlock_lock(&hn->ctl.lock);
-	if (!vmbus_device_rescinded(hn->vdev))
-		hn_rndis_set_filter(hn, 0);
-	rte_spinlock_unlock(&hn->ctl.lock);
+	/* the queues stop anyway: without the lock, the host goes on
+	 * delivering until the next session (counted as stopped drops) */
+	if (hn_ctl_lock(hn, "stop") == 0) {
+		if (!vmbus_device_rescinded(hn->vdev))
+			hn_rndis_set_filter(hn, 0);
+		hn_ctl_unlock(hn);
+	}
 	if (!vmbus_device_rescinded(hn->vdev))
 		hn_drain_tx(dev, hn);
 	for (i = 0; i < dev->data->nb_tx_queues; i++) {
@@ -732,9 +742,12 @@ hn_dev_close(struct rte_eth_dev *dev)
 	__atomic_store_n(&hn->lsc_armed, 0, __ATOMIC_RELEASE);
 	hn_dev_stop(dev);
 	hn_vf_close(hn);	/* the host steering synthetic, the VF port closed */
-	rte_spinlock_lock(&hn->ctl.lock);
-	hn_detach(hn);
-	rte_spinlock_unlock(&hn->ctl.lock);
+	/* a session another thread still uses is left to the host, not freed
+	 * under it */
+	if (hn_ctl_lock(hn, "close") == 0) {
+		hn_detach(hn);
+		hn_ctl_unlock(hn);
+	}
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
 		hn_rx_queue_release(dev, i);
 	for (i = 0; i < dev->data->nb_tx_queues; i++)
@@ -751,9 +764,11 @@ hn_dev_reset(struct rte_eth_dev *dev)
 	int ret;
 
 	hn_dev_stop(dev);
-	rte_spinlock_lock(&hn->ctl.lock);
+	ret = hn_ctl_lock(hn, "reset");
+	if (ret < 0)
+		return ret;
 	ret = hn_reinit(hn, hn->mtu);
-	rte_spinlock_unlock(&hn->ctl.lock);
+	hn_ctl_unlock(hn);
 	return ret;
 }
 
@@ -1058,26 +1073,47 @@ hn_update_filter(struct rte_eth_dev *dev)
 
 	if (!hn->started)
 		return 0;	/* applied at start */
-	rte_spinlock_lock(&hn->ctl.lock);
-	ret = hn_rndis_set_filter(hn, hn_filter(hn));
-	rte_spinlock_unlock(&hn->ctl.lock);
+	ret = hn_ctl_lock(hn, "packet filter");
+	if (ret < 0)
+		return ret;
+	/* under the lock: a stop that came first has set the filter to 0 */
+	if (hn->started)
+		ret = hn_rndis_set_filter(hn, hn_filter(hn));
+	hn_ctl_unlock(hn);
 	return ret;
+}
+
+static int
+hn_set_promisc(struct rte_eth_dev *dev, bool on)
+{
+	hn_dev_of(dev)->promisc = on;
+	hn_vf_sync_settings(hn_dev_of(dev));
+	return hn_update_filter(dev);
 }
 
 static int
 hn_promiscuous_enable(struct rte_eth_dev *dev)
 {
-	hn_dev_of(dev)->promisc = true;
-	hn_vf_sync_settings(hn_dev_of(dev));
-	return hn_update_filter(dev);
+	return hn_set_promisc(dev, true);
 }
 
 static int
 hn_promiscuous_disable(struct rte_eth_dev *dev)
 {
-	hn_dev_of(dev)->promisc = false;
-	hn_vf_sync_settings(hn_dev_of(dev));
-	return hn_update_filter(dev);
+	return hn_set_promisc(dev, false);
+}
+
+/* A secondary process (dpdk-dumpcap): the primary sets the filter. */
+static int
+hn_promiscuous_enable_secondary(struct rte_eth_dev *dev)
+{
+	return hn_mp_request(dev, HN_MP_PROMISC, 1);
+}
+
+static int
+hn_promiscuous_disable_secondary(struct rte_eth_dev *dev)
+{
+	return hn_mp_request(dev, HN_MP_PROMISC, 0);
 }
 
 static int
@@ -1103,9 +1139,11 @@ hn_mac_addr_set(struct rte_eth_dev *dev, struct rte_ether_addr *mac)
 
 	if (rte_is_same_ether_addr(mac, &hn->mac))
 		return 0;
-	rte_spinlock_lock(&hn->ctl.lock);
+	ret = hn_ctl_lock(hn, "MAC address");
+	if (ret < 0)
+		return ret;
 	ret = hn_rndis_set_mac(hn, mac);
-	rte_spinlock_unlock(&hn->ctl.lock);
+	hn_ctl_unlock(hn);
 	if (ret < 0) {
 		PMD_DRV_LOG(ERR, "port %u: the host refused the MAC address change",
 			    hn->port_id);
@@ -1129,13 +1167,15 @@ hn_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 	}
 	if (mtu == hn->mtu)
 		return 0;
-	rte_spinlock_lock(&hn->ctl.lock);
+	ret = hn_ctl_lock(hn, "MTU");
+	if (ret < 0)
+		return ret;
 	ret = hn_setup_channels(hn, nq, mtu);
 	if (ret == 0)	/* the new session gets the key and table in use */
 		ret = hn_rss_program(hn);
 	if (ret == 0 && (hn->csum_tx4 || hn->csum_rx4 || hn->lso4_max))
 		ret = hn_rndis_set_offloads(hn, hn->rx_offloads, hn->tx_offloads);
-	rte_spinlock_unlock(&hn->ctl.lock);
+	hn_ctl_unlock(hn);
 	if (ret == 0 && hn->host_mtu < mtu) {
 		PMD_DRV_LOG(ERR, "port %u: the host accepts frames up to MTU %u only",
 			    hn->port_id, hn->host_mtu);
@@ -1187,13 +1227,15 @@ hn_rss_hash_update(struct rte_eth_dev *dev, struct rte_eth_rss_conf *rc)
 
 	if (ret < 0)
 		return ret;
-	rte_spinlock_lock(&hn->ctl.lock);
+	ret = hn_ctl_lock(hn, "RSS hash settings");
+	if (ret < 0)
+		return ret;
 	rss_save(hn, &saved);
 	if (rc->rss_key != NULL)
 		memcpy(hn->rss_key, rc->rss_key, HN_RSS_KEY_SIZE);
 	hn->rss_hash_info = rss_hf_to_hash_info(rc->rss_hf);
 	ret = rss_commit(hn, &saved, "the RSS hash settings");
-	rte_spinlock_unlock(&hn->ctl.lock);
+	hn_ctl_unlock(hn);
 	return ret;
 }
 
@@ -1240,7 +1282,9 @@ hn_reta_update(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64 *conf,
 			return -EINVAL;
 		}
 	}
-	rte_spinlock_lock(&hn->ctl.lock);
+	ret = hn_ctl_lock(hn, "indirection table");
+	if (ret < 0)
+		return ret;
 	rss_save(hn, &saved);
 	for (i = 0; i < HN_RSS_RETA_SIZE; i++) {
 		const struct rte_eth_rss_reta_entry64 *e = &conf[i / RTE_ETH_RETA_GROUP_SIZE];
@@ -1250,7 +1294,7 @@ hn_reta_update(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64 *conf,
 			hn->reta[i] = e->reta[k];
 	}
 	ret = rss_commit(hn, &saved, "the indirection table");
-	rte_spinlock_unlock(&hn->ctl.lock);
+	hn_ctl_unlock(hn);
 	if (ret == 0)
 		hn_vf_sync_settings(hn);
 	return ret;
@@ -1310,6 +1354,49 @@ static const struct eth_dev_ops hn_ops = {
 	.eth_dev_priv_dump = hn_priv_dump,
 };
 
+/*
+ * A secondary process's ops: reading the port, and promiscuous mode done
+ * by the primary (hn_mp.c). Configuring, starting and stopping the port
+ * and the host's other settings belong to the primary: ethdev answers
+ * -ENOTSUP for them here. hn_dev_close only lets the port go.
+ */
+static const struct eth_dev_ops hn_secondary_ops = {
+	.dev_close = hn_dev_close,
+	.dev_infos_get = hn_dev_infos_get,
+	.dev_supported_ptypes_get = hn_supported_ptypes,
+	.link_update = hn_dev_link_update,
+	.promiscuous_enable = hn_promiscuous_enable_secondary,
+	.promiscuous_disable = hn_promiscuous_disable_secondary,
+	.allmulticast_enable = hn_allmulticast_enable,
+	.rss_hash_conf_get = hn_rss_hash_conf_get,
+	.reta_query = hn_reta_query,
+	.stats_get = hn_stats_get,
+	.stats_reset = hn_stats_reset,
+	.xstats_get = hn_xstats_get,
+	.xstats_get_names = hn_xstats_get_names,
+	.xstats_reset = hn_stats_reset,
+	.tx_done_cleanup = hn_tx_done_cleanup,
+	.rx_burst_mode_get = hn_rx_burst_mode_get,
+	.tx_burst_mode_get = hn_tx_burst_mode_get,
+	.eth_dev_priv_dump = hn_priv_dump,
+};
+
+/* A secondary's request (hn_mp.c), on the primary's multi-process thread. */
+int
+hn_mp_run(const char *name, enum hn_mp_op op, uint32_t arg)
+{
+	struct rte_eth_dev *dev = rte_eth_dev_allocated(name);
+
+	if (dev == NULL || dev->dev_ops != &hn_ops || dev->data->dev_private == NULL)
+		return -ENODEV;
+	switch (op) {
+	case HN_MP_PROMISC:
+		return hn_set_promisc(dev, arg != 0);
+	default:
+		return -EINVAL;
+	}
+}
+
 /* ---- probe / remove ----------------------------------------------------------------- */
 
 static void
@@ -1333,7 +1420,7 @@ hn_probe_secondary(struct vmbus_device *vdev)
 			     vdev->device.name);
 		return -ENODEV;
 	}
-	dev->dev_ops = &hn_ops;
+	dev->dev_ops = &hn_secondary_ops;
 	dev->device = &vdev->device;
 	hn_set_burst(dev);
 	hn_vf_secondary_init();
@@ -1352,6 +1439,7 @@ hn_probe(struct vmbus_driver *drv, struct vmbus_device *vdev)
 	RTE_SET_USED(drv);
 	if (!hn_is_primary())
 		return hn_probe_secondary(vdev);
+	hn_mp_primary_init();
 	ret = parse_devargs(vdev->device.devargs, &args);
 	if (ret < 0)
 		return ret;

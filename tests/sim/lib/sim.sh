@@ -272,6 +272,17 @@ clean() { rc_is 0 && [ "$(sj "d['violations']")" = 0 ] && ! has "broke a rule"; 
 # in_ns X COMMAND...: COMMAND in network namespace $ns$X (hvsim's taps)
 in_ns() { local x=$1; shift; ip netns exec "$ns$x" "$@"; }
 
+# in_guest PID COMMAND...: COMMAND beside hvsim's guest PID, as a user
+# would start a second DPDK process in the same VM: the guest's mount
+# namespace (its sysfs tree, /dev/uioN, plugin directory) and hvsim's
+# shim environment (LD_PRELOAD, HVSIM_UIO_DIR)
+in_guest() {
+	local pid=$1 env
+	shift
+	mapfile -t env < <(tr '\0' '\n' <"/proc/$pid/environ" | grep -E '^(LD_PRELOAD|HVSIM_UIO_DIR)=')
+	nsenter -m -t "$pid" env "${env[@]}" "$@"
+}
+
 # ctl COMMAND...: one command on hvsim's control socket; its answer line
 ctl() { python3 "$sim_lib/hvsim_ctl.py" "$sock" "$*"; }
 
