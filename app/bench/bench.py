@@ -113,6 +113,8 @@ def run_rounds(env, args):
             jobs = [("hvbench", pmd) for pmd in order]
             if not args.no_testpmd:
                 jobs.append(("testpmd", "hvnet"))
+                if env.testpmd_forwards_on_bundled():
+                    jobs.append(("testpmd", "bundled"))
             for guest, pmd in jobs:
                 r = measure(env, guest, pmd, mode, size, n, args.wait_idle_used,
                             args.retries_used, nq)

@@ -51,6 +51,18 @@ class Build:
                 raise BenchError(f"{tool} not found: ./hvnet setup installs it")
         os.makedirs(self.logs, exist_ok=True)
 
+    def abi_major(self):
+        """The ABI major of the DPDK the build used, from the PMD plugin's
+        file name (librte_net_netvsc.so.24.0: 24, DPDK 23.11)."""
+        tail = os.path.basename(self.plugins[1]).split(".so.")[-1]
+        return int(tail.split(".")[0]) if tail.split(".")[0].isdigit() else None
+
+    def testpmd_forwards_on_bundled(self):
+        """testpmd forwards on the bundled PMD from DPDK 23.11 (ABI 24) on:
+        from then it reports its queues started (doc/guides/hvsim.md)."""
+        abi = self.abi_major()
+        return abi is not None and abi >= 24
+
     @staticmethod
     def need_file(path):
         if not os.path.exists(path):

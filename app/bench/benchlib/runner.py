@@ -53,7 +53,7 @@ def measure(env, guest, pmd, mode, size, n, wait_idle, retries, queues=1, run=No
             elif guest == "hvbench":
                 r = run_hvbench(env, pmd, mode, size, n, queues)
             else:
-                r = run_testpmd(env, mode, size, n, queues)
+                r = run_testpmd(env, mode, size, n, queues, pmd)
         except BenchError as e:
             last_err = str(e)
             if attempt < retries or best is not None:

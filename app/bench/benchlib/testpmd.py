@@ -89,8 +89,7 @@ class Interactive:
         return self.p.returncode
 
 
-def run_testpmd(env, mode, size, packets, queues=1):
-    pmd = "hvnet"
+def run_testpmd(env, mode, size, packets, queues=1, pmd="hvnet"):
     tag = env.next_tag(f"testpmd-{pmd}-{mode}-{size}-q{queues}")
     stats_path = os.path.join(env.logs, tag + ".json")
     log_path = os.path.join(env.logs, tag + ".log")
@@ -113,7 +112,8 @@ def run_testpmd(env, mode, size, packets, queues=1):
         raise BenchError(why)
 
     try:
-        r = testpmd_session(s, watch, fail, mode, size, packets, limit, stats_path, tag, t0)
+        r = testpmd_session(s, watch, fail, mode, size, packets, limit, stats_path, tag, t0,
+                            pmd)
         r["queues"] = queues
         probes = [p for p in (probe0, probe(env)) if p]
         r["probe"] = max(probes) if probes else None
@@ -151,8 +151,8 @@ def poll_until_done(s, fail, mode, packets, limit):
     fail(f"not done after {limit} s")
 
 
-def testpmd_session(s, watch, fail, mode, size, packets, limit, stats_path, tag, t0):
-    pmd = "hvnet"
+def testpmd_session(s, watch, fail, mode, size, packets, limit, stats_path, tag, t0,
+                    pmd="hvnet"):
     if not s.wait_for(r"testpmd> ", 0, 30):
         fail("no prompt: " + last_line(s.text()))
     worker = watch.guest_worker()
