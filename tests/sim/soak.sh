@@ -72,7 +72,7 @@ batch() {
 # measure: the port stopped (every queue's mbufs given back), the mbufs in
 # use and RSS; then started again, on the VF again
 measure() {
-	tp "stop" "port stop 0" "dump_mempool" "port start 0" "start" "$on_vf" || return 1
+	tp "stop" "port stop 0" "$TP_DUMP_MEMPOOL" "port start 0" "start" "$on_vf" || return 1
 	in_use=$(mempool_in_use)
 	[ -n "$(testpmd_pid)" ] || { echo "# no testpmd process found"; return 1; }
 	rss=$(rss_kb)

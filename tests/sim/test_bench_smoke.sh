@@ -7,8 +7,11 @@ set -uo pipefail
 . "$(dirname "$0")/lib/sim.sh"
 : "${HVBENCH:?}"
 # meson test points LD_LIBRARY_PATH at our build: Debian's bundled
-# net_netvsc would then bind to our librte_bus_vmbus.so.23
-unset LD_LIBRARY_PATH
+# net_netvsc would then bind to our librte_bus_vmbus.so. Only those
+# entries go: a DPDK that ./hvnet --dpdk=VERSION built has its libraries
+# on that path too, and hvbench needs them.
+LD_LIBRARY_PATH=$(tr ':' '\n' <<<"${LD_LIBRARY_PATH:-}" | grep -v "^${HVNET_BUILD_ROOT:?}" | paste -sd: -)
+if [ -n "$LD_LIBRARY_PATH" ]; then export LD_LIBRARY_PATH; else unset LD_LIBRARY_PATH; fi
 LOG_LINES=30
 # ms between the NIC's first receive buffer and the generator's first frame:
 # under ./hvnet test --sanitize the guest takes seconds more to start polling,

@@ -79,7 +79,7 @@ xstats_moved() {
 
 EAL_EXTRA="-a $dev,timeout=5" tp_start 1200 hvnet --seed="$seed" \
 	--traffic=gen:count=0,rate=1,delay=3600000 -- --forward-mode=io --rxq=4 --txq=4
-tp "port stop 0" "dump_mempool" "port start 0"
+tp "port stop 0" "$TP_DUMP_MEMPOOL" "port start 0"
 pool_before=$(free_mbufs)
 tp "start" "$traffic" "?wait gen('received') > 1000" "show port xstats 0"
 xstats_last "$work/xs.first"
@@ -127,7 +127,7 @@ timed "stop"
 stop_took=$took
 check "testpmd's stop returned within ${stop_deadline} s (took $stop_took s)" \
 	'[ "$stop_took" -le $stop_deadline ]'
-tp "show port xstats 0" "port stop 0" "dump_mempool"
+tp "show port xstats 0" "port stop 0" "$TP_DUMP_MEMPOOL"
 pool_after=$(free_mbufs)
 xstats_last "$work/xs.last"
 echo "# the driver counted over the whole run: $(xstats_moved "$work/xs.first" "$work/xs.last")"

@@ -22,6 +22,13 @@ debian_python=/usr/bin/python3
 : "${HVSIM:?}" "${HVSIM_SHIM:?}"
 export HVSIM_SHIM
 TESTPMD=${TESTPMD:-dpdk-testpmd}
+# testpmd's command dumping every mempool: "dump_mempool" up to DPDK 24.11,
+# "dump mempool" in 25.11 (DPDK_VERSION: the release the suite runs on)
+if [ "$(printf '%s\n' "${DPDK_VERSION:-22.11}" 25.0 | sort -V | head -n1)" = 25.0 ]; then
+	TP_DUMP_MEMPOOL="dump mempool"
+else
+	TP_DUMP_MEMPOOL=dump_mempool
+fi
 tp_args=()
 hv_pid=
 
