@@ -24,7 +24,7 @@ ex_start() {
 	shift 3
 	split_args "$@"
 	runs=$((runs + 1))
-	sim_argv hvnet --control="$sock" "${left[@]}" -- "$example" -l "${LCORES:-0-1}" -m 256 $NO_PCI \
+	sim_argv hvnet --control="$sock" "${left[@]}" -- "$example" -l "${LCORES:-0-1}" -m 256 $(pci_eal_args) \
 		--file-prefix="hvex$$_$runs" -- "${right[@]}"
 	rm -f "$work/in"
 	mkfifo "$work/in"

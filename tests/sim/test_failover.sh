@@ -83,7 +83,10 @@ blocks = re.findall(r"Infos for port 0\s+\*+\n(.*?)testpmd>", text, re.S)
 if len(blocks) < 2:
     print(f"{len(blocks)} port info answer(s)")
     sys.exit(1)
-keep = lambda b: [l for l in b.splitlines() if not re.match(r"Link (status|speed|duplex)", l)]
+# from DPDK 23.11 on testpmd ends the answer with the PMD's private dump,
+# the VF's state and its age: not what the application was told
+keep = lambda b: [l for l in b.split("Device private info:")[0].splitlines()
+                  if not re.match(r"Link (status|speed|duplex)", l)]
 a, b = keep(blocks[0]), keep(blocks[1])
 if a != b:
     print("\n".join(sorted(set(a) ^ set(b))))

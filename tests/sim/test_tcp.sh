@@ -156,7 +156,7 @@ segsz=1000
 [ "$lro" = 1 ] && segsz=1448
 configure $segsz; cfg=$?
 check "testpmd forwards 0 <-> 1 with the csum engine, TSO $segsz, IP and TCP checksums on both ports" \
-	'[ $cfg = 0 ] && [ "$(grep -c "TSO segment size for non-tunneled packets is $segsz" "$work/out")" = 2 ] &&
+	'[ $cfg = 0 ] && [ "$(grep -c "segment size for non-tunneled packets is $segsz" "$work/out")" = 2 ] &&
 	 [ "$(grep -c "Tx offloads=0x2a" "$work/out")" = 2 ]'
 
 in_ns 0 ping -c 5 -i 0.2 -W 2 10.9.0.2 >"$work/ping" 2>&1

@@ -176,6 +176,11 @@ split_args() {
 # hvsim's VFs are PCI devices.
 NO_PCI=${NO_PCI---no-pci}
 
+# pci_eal_args: $NO_PCI, or, when the PCI bus is scanned, its probe lines
+# at INFO (the suites match "Probe PCI driver: ..."): from DPDK 24.11 on
+# the PCI bus logs under its own type, bus.pci, at NOTICE by default
+pci_eal_args() { echo "${NO_PCI:---log-level=bus.pci:info}"; }
+
 # fwd SECS PMD HVSIM_ARGS... -- GUEST_FWD_ARGS...: guests/guest_fwd, a plain
 # ethdev application, under hvsim (GUEST_EAL: more EAL options); every run
 # has a file prefix of its own. fwd_bg: the same in the background
@@ -186,7 +191,7 @@ fwd_run() {
 	shift 3
 	split_args "$@"
 	fwd_runs=$((fwd_runs + 1))
-	"$how" "$secs" "$pmd" "${left[@]}" -- "${GUEST_FWD:?}" -l 0 -m 256 $NO_PCI \
+	"$how" "$secs" "$pmd" "${left[@]}" -- "${GUEST_FWD:?}" -l 0 -m 256 $(pci_eal_args) \
 		--file-prefix="hvg$$_$fwd_runs" ${GUEST_EAL:-} -- "${right[@]}"
 }
 fwd() { fwd_run sim "$@"; }
@@ -203,7 +208,7 @@ testpmd_argv() {
 	shift 2
 	split_args "$@"
 	sim_argv "$pmd" --control="$sock" "${left[@]}" -- "$TESTPMD" -l 0-1 \
-		-m "${TESTPMD_MEM:-256}" $NO_PCI ${EAL_EXTRA:-} --file-prefix="hvtp$$" -- -i \
+		-m "${TESTPMD_MEM:-256}" $(pci_eal_args) ${EAL_EXTRA:-} --file-prefix="hvtp$$" -- -i \
 		"${tp_args[@]}" "${right[@]}"
 	argv=("$debian_python" "$sim_lib/testpmd.py" --out "$work/out" --control "$sock"
 		--dir "$work" --timeout "$secs" ${tp_done:+--done "$tp_done"} -- "${argv[@]}")
