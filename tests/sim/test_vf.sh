@@ -229,6 +229,20 @@ check "surprise and re-add under both: no crash, both processes exit 0, no viola
 	'has "mp.sh: primary exit 0, secondary exit 0" && clean'
 echo "# surprise: gen_received=$(gen received) gen_lost=$(gen lost) lost_in_transition=$(vf lost_in_transition)"
 
+# DPDK 23.11's bundled PMD deadlocks in its own VF hot add: hn_vf_add
+# holds its vf_lock for writing and, the port being started, calls
+# hn_vf_mtu_set, which takes the same lock for reading (24.11 sets the VF's
+# MTU through ethdev instead). The hot-add thread hangs between
+# "configuring VF port" and "Starting VF port"; traffic goes on synthetic
+# (the bursts take the lock only once switched) until the application
+# closes the port, which takes the lock and hangs too (hvsim's timeout ends
+# it). On 23.11 section 2 records that, and the cases that need a working
+# hot add (sections 3 and 4, the device before the association) are
+# skipped, saying why.
+vf_lock_defect=0
+case "${DPDK_VERSION:-}" in 23.11.*) vf_lock_defect=1 ;; esac
+no_hot_add="DPDK ${DPDK_VERSION:-}'s bundled PMD deadlocks in its VF hot add"
+
 # ---- 2. DPDK's net_netvsc uses the VF it is offered --------------------------
 # Default --vf-delay (1 s after VF_ASSOCIATION, as on Hyper-V): the device
 # arrives as a hot plug; the bundled PMD's hot-add path (uevent, net/ of the
@@ -236,75 +250,100 @@ echo "# surprise: gen_received=$(gen received) gen_lost=$(gen lost) lost_in_tran
 # switches the data path. Every unicast frame then crosses the VF.
 fwd 90 bundled --strict --vf --traffic=gen:rate=2000,count=6000,delay=5000 -- \
 	--packets 6000 --seconds 40
-check "bundled: hot-added the VF by MAC through uevent and SIOCGIFHWADDR" \
-	'has "Found matching MAC address, adding device 7870:00:02.0 network name enP30832s1" &&
-	 has "Probe PCI driver: net_hvsim_vf"'
-check "bundled: the host saw VF_ASSOCIATION, the device, then the switch to the VF" \
-	'in_order "sent VF_ASSOCIATION(1)" "PCI device added" "data path -> VF" &&
-	 [ "$(vf offers)" = 1 ] && [ "$(vf switches_to_vf)" = 1 ]'
-check "bundled: all 6000 frames crossed the VF both ways, none lost" \
-	'rc_is 0 && has "total rx=6000 tx=6000 unsent=0" && [ "$(vf rx_frames)" = 6000 ] &&
-	 [ "$(vf tx_frames)" = 6000 ] && [ "$(gen received)" = 6000 ] && [ "$(gen lost)" = 0 ] &&
-	 [ "$(nic rx_frames)" = 0 ]'
-note rx_frames tx_frames switches_to_vf
-check "bundled: no violation under strict hvsim" '[ "$(sj "d[\"violations\"]")" = 0 ]'
+if [ $vf_lock_defect = 1 ]; then
+	check "bundled defect, DPDK 23.11: it found the VF by MAC, then hung on its vf_lock before starting it; all 6000 synthetic, never switched" \
+		'has "Found matching MAC address, adding device 7870:00:02.0 network name enP30832s1" &&
+		 has "Probe PCI driver: net_hvsim_vf" && has "configuring VF port 1" &&
+		 ! has "Starting VF port" && ! has "data path -> VF" &&
+		 has "total rx=6000 tx=6000 unsent=0"'
+	skip "bundled: hot-added the VF by MAC through uevent and SIOCGIFHWADDR" "$no_hot_add"
+	skip "bundled: the host saw VF_ASSOCIATION, the device, then the switch to the VF" "$no_hot_add"
+	skip "bundled: all 6000 frames crossed the VF both ways, none lost" "$no_hot_add"
+	skip "bundled: no violation under strict hvsim" "$no_hot_add"
+else
+	check "bundled: hot-added the VF by MAC through uevent and SIOCGIFHWADDR" \
+		'has "Found matching MAC address, adding device 7870:00:02.0 network name enP30832s1" &&
+		 has "Probe PCI driver: net_hvsim_vf"'
+	check "bundled: the host saw VF_ASSOCIATION, the device, then the switch to the VF" \
+		'in_order "sent VF_ASSOCIATION(1)" "PCI device added" "data path -> VF" &&
+		 [ "$(vf offers)" = 1 ] && [ "$(vf switches_to_vf)" = 1 ]'
+	check "bundled: all 6000 frames crossed the VF both ways, none lost" \
+		'rc_is 0 && has "total rx=6000 tx=6000 unsent=0" && [ "$(vf rx_frames)" = 6000 ] &&
+		 [ "$(vf tx_frames)" = 6000 ] && [ "$(gen received)" = 6000 ] && [ "$(gen lost)" = 0 ] &&
+		 [ "$(nic rx_frames)" = 0 ]'
+	note rx_frames tx_frames switches_to_vf
+	check "bundled: no violation under strict hvsim" '[ "$(sj "d[\"violations\"]")" = 0 ]'
+fi
 
 # ---- 3. vf remove, vf add: back to synthetic, and back to the VF -------------
 # Traffic at a fixed rate throughout. Orderly removal in OpenVMM's order;
 # the bundled PMD answers VF_ASSOCIATION(0) with its own 129(synthetic) and
 # leaves the VF on RTE_ETH_EVENT_INTR_RMV; the re-added device goes through
 # its hot-add path again.
-fwd_bg 150 bundled --strict --vf --control="$sock" --traffic=gen:rate=1000,count=25000 -- \
-	--packets 25000 --seconds 60
-cycle_ok=1
-wait_for "data path -> VF" 30 || cycle_ok=0
-until_true 30 eval '[ "$(ctl stats | sj "d[\"nics\"][0][\"vf\"][\"rx_frames\"]" /dev/stdin)" -gt 500 ]' || cycle_ok=0
-ctl vf remove >>"$work/ctl.log"
-wait_for "PCI device revoked" 30 || cycle_ok=0
-until_true 30 eval '[ "$(ctl stats | sj "d[\"nics\"][0][\"rx_frames\"]" /dev/stdin)" -gt 500 ]' || cycle_ok=0
-ctl vf add >>"$work/ctl.log"
-until_true 40 eval '[ "$(grep -c "data path -> VF" "$work/out")" -ge 2 ]' || cycle_ok=0
-sim_wait
-check "remove/add: the cycle ran (VF, synthetic, VF again)" '[ $cycle_ok = 1 ] && rc_is 0'
-check "remove/add: host order: steer synthetic, 129(synthetic), VF_ASSOCIATION(0), guest back, device revoked" \
-	'in_order "orderly removal" "data path -> synthetic" "sent SWITCH_DATA_PATH(synthetic)" \
-		"sent VF_ASSOCIATION(0)" "guest SWITCH_DATA_PATH(synthetic)" "PCI device revoked" \
-		"sent VF_ASSOCIATION(1)" "PCI device added" "data path -> VF"'
-check "remove/add: the bundled PMD left the VF on RMV and hot-added it again" \
-	'[ "$(grep -c "Found matching MAC address, adding device 7870:00:02.0" "$work/out")" = 2 ] &&
-	 [ "$(vf offers)" = 2 ] && [ "$(vf removals)" = 1 ] && [ "$(vf switches_to_vf)" = 2 ]'
-# DPDK's 22.11 PMD exits with the host still steering to the VF (fixed
-# upstream in 26.03): hvsim steers back when the session ends, a second
-# switch to synthetic that the guest never asked for.
-check "remove/add: the bundled PMD exits on the VF; the host steers back when its session ends" \
-	'[ "$(vf switches_to_synthetic)" = 2 ] && has "data path -> synthetic (session ended)"'
-check "remove/add: traffic crossed the VF and the synthetic path, counted once across both" \
-	'[ "$(vf rx_frames)" -gt 0 ] && [ "$(nic rx_frames)" -gt 0 ] &&
-	 [ $(( $(vf rx_frames) + $(nic rx_frames) )) = 25000 ] &&
-	 [ "$(gen duplicates)" = 0 ] && [ "$(gen corrupt)" = 0 ]'
-note rx_frames tx_frames lost_in_transition rx_dropped_stopped
-echo "# synthetic rx_frames=$(nic rx_frames) tx_frames=$(nic tx_frames)"
+if [ $vf_lock_defect = 0 ]; then
+	fwd_bg 150 bundled --strict --vf --control="$sock" --traffic=gen:rate=1000,count=25000 -- \
+		--packets 25000 --seconds 60
+	cycle_ok=1
+	wait_for "data path -> VF" 30 || cycle_ok=0
+	until_true 30 eval '[ "$(ctl stats | sj "d[\"nics\"][0][\"vf\"][\"rx_frames\"]" /dev/stdin)" -gt 500 ]' || cycle_ok=0
+	ctl vf remove >>"$work/ctl.log"
+	wait_for "PCI device revoked" 30 || cycle_ok=0
+	until_true 30 eval '[ "$(ctl stats | sj "d[\"nics\"][0][\"rx_frames\"]" /dev/stdin)" -gt 500 ]' || cycle_ok=0
+	ctl vf add >>"$work/ctl.log"
+	until_true 40 eval '[ "$(grep -c "data path -> VF" "$work/out")" -ge 2 ]' || cycle_ok=0
+	sim_wait
+	check "remove/add: the cycle ran (VF, synthetic, VF again)" '[ $cycle_ok = 1 ] && rc_is 0'
+	check "remove/add: host order: steer synthetic, 129(synthetic), VF_ASSOCIATION(0), guest back, device revoked" \
+		'in_order "orderly removal" "data path -> synthetic" "sent SWITCH_DATA_PATH(synthetic)" \
+			"sent VF_ASSOCIATION(0)" "guest SWITCH_DATA_PATH(synthetic)" "PCI device revoked" \
+			"sent VF_ASSOCIATION(1)" "PCI device added" "data path -> VF"'
+	check "remove/add: the bundled PMD left the VF on RMV and hot-added it again" \
+		'[ "$(grep -c "Found matching MAC address, adding device 7870:00:02.0" "$work/out")" = 2 ] &&
+		 [ "$(vf offers)" = 2 ] && [ "$(vf removals)" = 1 ] && [ "$(vf switches_to_vf)" = 2 ]'
+	# DPDK's 22.11 PMD exits with the host still steering to the VF (fixed
+	# upstream in 26.03): hvsim steers back when the session ends, a second
+	# switch to synthetic that the guest never asked for.
+	check "remove/add: the bundled PMD exits on the VF; the host steers back when its session ends" \
+		'[ "$(vf switches_to_synthetic)" = 2 ] && has "data path -> synthetic (session ended)"'
+	check "remove/add: traffic crossed the VF and the synthetic path, counted once across both" \
+		'[ "$(vf rx_frames)" -gt 0 ] && [ "$(nic rx_frames)" -gt 0 ] &&
+		 [ $(( $(vf rx_frames) + $(nic rx_frames) )) = 25000 ] &&
+		 [ "$(gen duplicates)" = 0 ] && [ "$(gen corrupt)" = 0 ]'
+	note rx_frames tx_frames lost_in_transition rx_dropped_stopped
+	echo "# synthetic rx_frames=$(nic rx_frames) tx_frames=$(nic tx_frames)"
+else
+	skip "remove/add: the cycle ran (VF, synthetic, VF again)" "$no_hot_add"
+	skip "remove/add: host order: steer synthetic, 129(synthetic), VF_ASSOCIATION(0), guest back, device revoked" "$no_hot_add"
+	skip "remove/add: the bundled PMD left the VF on RMV and hot-added it again" "$no_hot_add"
+	skip "remove/add: the bundled PMD exits on the VF; the host steers back when its session ends" "$no_hot_add"
+	skip "remove/add: traffic crossed the VF and the synthetic path, counted once across both" "$no_hot_add"
+fi
 
 # ---- 4. vf surprise under the bundled PMD ------------------------------------
-fwd_bg 120 bundled --strict --vf --control="$sock" --traffic=gen:rate=1000,count=12000 -- \
-	--packets 12000 --seconds 40
-wait_for "data path -> VF" 30
-until_true 30 eval '[ "$(ctl stats | sj "d[\"nics\"][0][\"vf\"][\"rx_frames\"]" /dev/stdin)" -gt 500 ]'
-ctl vf surprise >>"$work/ctl.log"
-sim_wait
-check "surprise: device first, then 129(synthetic) and VF_ASSOCIATION(0); traffic goes on synthetic" \
-	'in_order "surprise removal" "PCI device revoked" "data path -> synthetic" \
-		"sent SWITCH_DATA_PATH(synthetic)" "sent VF_ASSOCIATION(0)" &&
-	 [ "$(vf surprise_removals)" = 1 ] && [ "$(nic rx_frames)" -gt 0 ]'
-# The bundled PMD keeps transmitting on the VF until its RMV alarm runs:
-# what it sends into the revoked device is lost on top of what hvsim counts
-# on the VF's rings (32 to 40 frames in our runs, depending on load; the
-# note below prints it). The check: hvsim's count is part of the loss, the
-# loss stays under 1% of the 12000 frames, nothing is duplicated.
-check "surprise: loss includes what was on the VF's rings, stays small, nothing duplicated" \
-	'[ "$(gen lost)" -ge "$(vf lost_in_transition)" ] && [ "$(gen lost)" -lt 120 ] &&
-	 [ "$(gen duplicates)" = 0 ]'
-note rx_frames lost_in_transition
+if [ $vf_lock_defect = 0 ]; then
+	fwd_bg 120 bundled --strict --vf --control="$sock" --traffic=gen:rate=1000,count=12000 -- \
+		--packets 12000 --seconds 40
+	wait_for "data path -> VF" 30
+	until_true 30 eval '[ "$(ctl stats | sj "d[\"nics\"][0][\"vf\"][\"rx_frames\"]" /dev/stdin)" -gt 500 ]'
+	ctl vf surprise >>"$work/ctl.log"
+	sim_wait
+	check "surprise: device first, then 129(synthetic) and VF_ASSOCIATION(0); traffic goes on synthetic" \
+		'in_order "surprise removal" "PCI device revoked" "data path -> synthetic" \
+			"sent SWITCH_DATA_PATH(synthetic)" "sent VF_ASSOCIATION(0)" &&
+		 [ "$(vf surprise_removals)" = 1 ] && [ "$(nic rx_frames)" -gt 0 ]'
+	# The bundled PMD keeps transmitting on the VF until its RMV alarm runs:
+	# what it sends into the revoked device is lost on top of what hvsim counts
+	# on the VF's rings (32 to 40 frames in our runs, depending on load; the
+	# note below prints it). The check: hvsim's count is part of the loss, the
+	# loss stays under 1% of the 12000 frames, nothing is duplicated.
+	check "surprise: loss includes what was on the VF's rings, stays small, nothing duplicated" \
+		'[ "$(gen lost)" -ge "$(vf lost_in_transition)" ] && [ "$(gen lost)" -lt 120 ] &&
+		 [ "$(gen duplicates)" = 0 ]'
+	note rx_frames lost_in_transition
+else
+	skip "surprise: device first, then 129(synthetic) and VF_ASSOCIATION(0); traffic goes on synthetic" "$no_hot_add"
+	skip "surprise: loss includes what was on the VF's rings, stays small, nothing duplicated" "$no_hot_add"
+fi
 
 # ---- 5. the host's rules, seen from a real guest -----------------------------
 # VF_ASSOCIATION only to NVSP >= 0x40000 with the SR-IOV bit in NDIS_CONFIG
@@ -321,12 +360,16 @@ done
 # PCI scan at start (port 0: the PCI bus probes first; the application
 # runs on the netvsc port, 1), attached when VF_ASSOCIATION comes, no hot
 # plug needed.
-fwd 90 bundled --strict --vf --vf-delay=-1000 --traffic=gen:rate=2000,count=4000,delay=3000 -- \
-	--packets 4000 --seconds 30 --port 1
-check "device before the association: probed at start, switched at the association" \
-	'rc_is 0 && in_order "PCI device added" "Probe PCI driver: net_hvsim_vf" "sent VF_ASSOCIATION(1)" \
-		"data path -> VF" && ! has "Found matching MAC address" &&
-	 [ "$(vf switches_to_vf)" = 1 ] && [ "$(gen lost)" = 0 ]'
+if [ $vf_lock_defect = 0 ]; then
+	fwd 90 bundled --strict --vf --vf-delay=-1000 --traffic=gen:rate=2000,count=4000,delay=3000 -- \
+		--packets 4000 --seconds 30 --port 1
+	check "device before the association: probed at start, switched at the association" \
+		'rc_is 0 && in_order "PCI device added" "Probe PCI driver: net_hvsim_vf" "sent VF_ASSOCIATION(1)" \
+			"data path -> VF" && ! has "Found matching MAC address" &&
+		 [ "$(vf switches_to_vf)" = 1 ] && [ "$(gen lost)" = 0 ]'
+else
+	skip "device before the association: probed at start, switched at the association" "$no_hot_add"
+fi
 
 # The device at the same moment as the association (--vf-delay=0): the
 # bundled PMD's defect, recorded. Its hot-add callback is registered only at
