@@ -198,6 +198,18 @@ vmbus_chan_send(struct vmbus_channel *chan, uint16_t type, const void *data, uin
 }
 
 static inline int
+vmbus_chan_send_mpb(struct vmbus_channel *chan, const uint64_t *words, uint32_t nwords,
+		    uint32_t nranges, const void *data, uint32_t dlen, uint64_t xid, bool *need_sig)
+{
+	struct vmbus_send_batch b;
+
+	vmbus_chan_batch_begin(chan, &b);
+	return vmbus_chan_send_one_end(&b, vmbus_chan_batch_send_mpb(&b, words, nwords, nranges,
+								     data, dlen, xid, need_sig),
+				       need_sig);
+}
+
+static inline int
 vmbus_chan_send_gpa(struct vmbus_channel *chan, const struct hv_gpa_range *ranges,
 		    uint32_t n, const void *data, uint32_t dlen, uint64_t xid, bool *need_sig)
 {

@@ -7,9 +7,9 @@
  *    into the section being filled, several per section within the host's
  *    aggregation limits, and the section goes out as one NVSP RNDIS_PKT
  *    when full or at the end of the burst;
- *  - larger frames go as GPA page lists: the RNDIS header and PPIs in the
+ *  - larger frames go as GPA ranges: the RNDIS header and PPIs in the
  *    descriptor's own header slot (one range, never across a page), then
- *    the mbuf pages. Copying them would touch every cache line of the
+ *    a range per contiguous run of the mbufs, spanning pages. Copying them would touch every cache line of the
  *    frame twice, more than the GPA packet and its completion cost. The
  *    mbuf is freed when the host completes the send.
  * Free descriptors are taken from their ring in batches; completed ones,
