@@ -343,7 +343,8 @@ vmbus_chan_batch_send_mpb(struct vmbus_send_batch *b, const uint64_t *words, uin
 	};
 	struct iovec iov[3] = {
 		{ .iov_base = &hdr, .iov_len = sizeof(hdr) },
-		{ .iov_base = (void *)(uintptr_t)words, .iov_len = (size_t)nwords * sizeof(*words) },
+		{ .iov_base = (void *)(uintptr_t)words,
+		  .iov_len = (size_t)nwords * sizeof(*words) },
 		{ .iov_base = (void *)(uintptr_t)data, .iov_len = dlen },
 	};
 

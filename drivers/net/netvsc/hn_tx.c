@@ -9,9 +9,10 @@
  *    when full or at the end of the burst;
  *  - larger frames go as GPA ranges: the RNDIS header and PPIs in the
  *    descriptor's own header slot (one range, never across a page), then
- *    a range per contiguous run of the mbufs, spanning pages. Copying them would touch every cache line of the
- *    frame twice, more than the GPA packet and its completion cost. The
- *    mbuf is freed when the host completes the send.
+ *    a range per contiguous run of the mbufs, spanning pages. Copying
+ *    them would touch every cache line of the frame twice, more than the
+ *    GPA packet and its completion cost. The mbuf is freed when the host
+ *    completes the send.
  * Free descriptors are taken from their ring in batches; completed ones,
  * and their mbufs, go back in batches at the end of each drain.
  * A send's transaction id is its descriptor's index and generation
@@ -421,7 +422,8 @@ tx_copy(struct hn_txq *txq, struct rte_mbuf *m, struct hn_tx_burst *tb)
  * one range per page made it more than 45, past the host's 32.
  */
 #define HN_TX_GPA_HDR_WORDS	2u
-/* 32 ranges of 64 KiB + a page: more than a TSO packet can use */
+/* a word and a PFN per range, and 64 PFNs more (256 KiB of pages beyond
+ * each range's first): more than any TSO packet needs */
 #define HN_TX_GPA_WORDS		(HN_TX_GPA_HDR_WORDS + HV_GPA_RANGES_MAX * 2u + 64u)
 
 struct hn_gpa_list {
@@ -487,7 +489,8 @@ gpa_ranges(const struct rte_mbuf *m, struct hn_gpa_list *g, unsigned int max)
 			g->nranges++;
 			off = (uint32_t)(iova & HV_PAGE_MASK);
 			cnt = len;
-			if (!gpa_put_pfns(g, iova >> HV_PAGE_SHIFT, (iova + len - 1) >> HV_PAGE_SHIFT))
+			if (!gpa_put_pfns(g, iova >> HV_PAGE_SHIFT,
+					  (iova + len - 1) >> HV_PAGE_SHIFT))
 				return false;
 		}
 		end = iova + len;
