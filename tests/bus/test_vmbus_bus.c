@@ -805,6 +805,48 @@ test_send_gpa_direct_layout(void **state)
 	scenario_fini(&s);
 }
 
+/* Multi-page ranges go as built: 32 of 3 PFNs each; 33 are refused,
+ * nothing written. */
+static void
+test_send_mpb_layout_and_range_limit(void **state)
+{
+	struct hvsim_dev_spec spec;
+	struct host_chan hc;
+	struct scenario s;
+	static uint8_t scratch[4096];
+	struct hv_ring_pkt pkt;
+	const struct hv_gpa_direct_hdr *h;
+	const uint64_t *w;
+	uint32_t i;
+
+	(void)state;
+	scenario_init(&s);
+	default_spec(&spec, DEV_A, 0);
+	add_device(&s, &spec);
+	host_primary(&s, 0, &hc);
+	guest_run(&s, NULL, "send-mpb", "77", "0x4000", "32");
+	assert_exit_ok(&s);
+	assert_line(&s, "send=0 send_more=-22 need_sig=1");
+	assert_int_equal(hv_ring_peek(&hc.g2h, &pkt, scratch, sizeof(scratch)), 1);
+	h = pkt.data;
+	assert_int_equal(h->desc.type, HV_PKT_DATA_GPA_DIRECT);
+	assert_int_equal(h->desc.offset8, (24 + 32 * 32) / 8);
+	assert_int_equal(h->desc.len8, (24 + 32 * 32 + 8) / 8);
+	assert_int_equal(h->desc.flags, HV_PKT_FLAG_COMPLETION_REQUESTED);
+	assert_int_equal(h->desc.trans_id, 77);
+	assert_int_equal(h->range_count, 32);
+	w = (const void *)(h + 1);
+	for (i = 0; i < 32; i++) {
+		assert_int_equal((uint32_t)w[4 * i], 5000);
+		assert_int_equal(w[4 * i] >> 32, 0xf00);
+		assert_int_equal(w[4 * i + 1], 0x4000);
+		assert_int_equal(w[4 * i + 3], 0x4002);
+	}
+	assert_memory_equal((const uint8_t *)pkt.data + 24 + 32 * 32,
+			    ((const uint8_t[]){ 1, 2 }), 2);
+	scenario_fini(&s);
+}
+
 static void
 host_write_inband(struct host_chan *hc, uint64_t xid, const void *payload, uint32_t len)
 {
@@ -1075,6 +1117,7 @@ main(void)
 		cmocka_unit_test(test_send_without_monitor_uses_int_page_and_uio_write),
 		cmocka_unit_test(test_send_to_masked_or_busy_host_does_not_signal),
 		cmocka_unit_test(test_send_gpa_direct_layout),
+		cmocka_unit_test(test_send_mpb_layout_and_range_limit),
 		cmocka_unit_test(test_recv_in_place_across_wrap_and_signal_blocked_host),
 		cmocka_unit_test(test_recv_counts_malformed_descriptor_and_goes_on),
 		cmocka_unit_test(test_late_subchannels_are_found_in_order),

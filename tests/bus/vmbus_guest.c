@@ -187,6 +187,44 @@ op_send(int argc, char **argv)
 	return 0;
 }
 
+/* send-mpb XID PFN NRANGES: NRANGES multi-page ranges of 5000 bytes from
+ * offset 0xf00, 3 PFNs each (PFN, PFN + 1, PFN + 2), then the same again
+ * with NRANGES + 1; both results reported */
+static int
+op_send_mpb(int argc, char **argv)
+{
+	uint64_t w[4 * 40];
+	struct vmbus_channel *chan;
+	uint64_t pfn, xid;
+	uint32_t n, i;
+	bool need_sig = false;
+	int ret, ret2;
+
+	if (argc < 3)
+		return 2;
+	xid = strtoull(argv[0], NULL, 0);
+	pfn = strtoull(argv[1], NULL, 0);
+	n = (uint32_t)strtoul(argv[2], NULL, 0);
+	if (n == 0 || n >= 40)
+		return 2;
+	for (i = 0; i <= n; i++) {
+		w[4 * i] = (uint64_t)0xf00 << 32 | 5000;
+		w[4 * i + 1] = pfn;
+		w[4 * i + 2] = pfn + 1;
+		w[4 * i + 3] = pfn + 2;
+	}
+	chan = open_primary();
+	if (chan == NULL)
+		return 1;
+	ret = vmbus_chan_send_mpb(chan, w, 4 * n, n, "\x01\x02", 2, xid, &need_sig);
+	ret2 = vmbus_chan_send_mpb(chan, w, 4 * (n + 1), n + 1, "\x01\x02", 2, xid, &need_sig);
+	if (need_sig)
+		vmbus_chan_signal(chan);
+	printf("send=%d send_more=%d need_sig=%d\n", ret, ret2, need_sig);
+	vmbus_chan_close(chan);
+	return 0;
+}
+
 static int
 op_send_gpa(int argc, char **argv)
 {
@@ -447,7 +485,8 @@ run_op(int argc, char **argv)
 		const char *name;
 		int (*fn)(int argc, char **argv);
 	} ops[] = {
-		{ "send", op_send }, { "send-gpa", op_send_gpa }, { "recv", op_recv },
+		{ "send", op_send }, { "send-gpa", op_send_gpa }, { "send-mpb", op_send_mpb },
+		{ "recv", op_recv },
 		{ "subchan", op_subchan }, { "rescind", op_rescind },
 		{ "serve", op_serve }, { "secondary-send", op_secondary_send },
 		{ "replug", op_replug }, { "hotplug", op_hotplug },

@@ -193,6 +193,35 @@ vmbus_chan_batch_send_gpa(struct vmbus_send_batch *b, const struct hv_gpa_range 
 }
 
 int
+vmbus_chan_batch_send_mpb(struct vmbus_send_batch *b, const uint64_t *words, uint32_t nwords,
+			  uint32_t nranges, const void *data, uint32_t dlen, uint64_t xid,
+			  bool *need_sig)
+{
+	uint32_t hdrlen = sizeof(struct hv_gpa_direct_hdr) + nwords * 8u;
+	struct hv_gpa_direct_hdr hdr = {
+		.desc = {
+			.type = HV_PKT_DATA_GPA_DIRECT,
+			.offset8 = (uint16_t)(hdrlen / 8),
+			.len8 = (uint16_t)((hdrlen + dlen + 7) / 8),
+			.flags = HV_PKT_FLAG_COMPLETION_REQUESTED,
+			.trans_id = xid,
+		},
+		.range_count = nranges,
+	};
+	struct iovec iov[3] = {
+		{ .iov_base = &hdr, .iov_len = sizeof(hdr) },
+		{ .iov_base = (void *)(uintptr_t)words, .iov_len = nwords * 8u },
+		{ .iov_base = (void *)(uintptr_t)data, .iov_len = dlen },
+	};
+
+	if (nranges == 0 || nranges > HV_GPA_RANGES_MAX || nwords < 2 * nranges)
+		return -EINVAL;
+	if (send_refused(b->chan, xid))
+		return -EAGAIN;
+	return hv_ring_batch_add(&b->rb, iov, dlen ? 3 : 2, need_sig);
+}
+
+int
 vmbus_chan_batch_end(struct vmbus_send_batch *b, bool *need_sig)
 {
 	return hv_ring_batch_end(&b->rb, need_sig);

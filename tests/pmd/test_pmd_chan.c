@@ -858,6 +858,317 @@ test_tx_gpa_completion_frees_mbuf(void **state)
 	assert_int_equal(hn_txq_inflight(fx.txq), 0);
 }
 
+/* ---- GPA ranges of mbuf chains (issue 16: 64 KB TSO in 2 KiB mbufs) ------- */
+
+/*
+ * Chains of mbufs whose data sits where a pktmbuf pool of the default
+ * mbuf size puts it: element i at GPA_BASE + i * GPA_STRIDE, data from
+ * GPA_HEADROOM on, 2048 bytes each. External buffers over one area, with
+ * IOVAs of our choosing, so every range and PFN the host reads is known.
+ */
+#define GPA_BASE	0x7ff3000ull	/* page offset 0x000 */
+#define GPA_STRIDE	2304u		/* mbuf header + 2176-byte buffer */
+#define GPA_HEADROOM	128u
+#define GPA_SEG		2048u
+#define GPA_SEGS_MAX	40u
+
+static uint8_t *gpa_area;
+static struct rte_mbuf_ext_shared_info gpa_shinfo[GPA_SEGS_MAX];
+
+static void
+gpa_ext_free(void *addr, void *opaque)
+{
+	(void)addr;
+	(void)opaque;
+}
+
+/* Segment i: `len` bytes at element elem of the area (stride apart, or
+ * straight after the previous one when stride is 0). */
+static struct rte_mbuf *
+gpa_seg(unsigned int i, uint64_t off, uint16_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+
+	assert_non_null(m);
+	gpa_shinfo[i].free_cb = gpa_ext_free;
+	gpa_shinfo[i].fcb_opaque = NULL;
+	rte_mbuf_ext_refcnt_set(&gpa_shinfo[i], 1);
+	rte_pktmbuf_attach_extbuf(m, gpa_area + off, GPA_BASE + off, len, &gpa_shinfo[i]);
+	m->data_off = 0;
+	m->data_len = len;
+	m->pkt_len = len;
+	return m;
+}
+
+/* A TSO request for an IPv4/TCP packet of pkt_len bytes in nsegs segments
+ * at the offsets given; the first one holds the headers. */
+static struct rte_mbuf *
+gpa_chain(const uint64_t *off, const uint16_t *len, unsigned int nsegs)
+{
+	struct rte_mbuf *head = NULL, *m;
+	unsigned int i;
+
+	for (i = 0; i < nsegs; i++) {
+		m = gpa_seg(i, off[i], len[i]);
+		if (head == NULL)
+			head = m;
+		else
+			assert_int_equal(rte_pktmbuf_chain(head, m), 0);
+	}
+	make_tcp4(rte_pktmbuf_mtod(head, uint8_t *), len[0] - LRO_HDR);
+	head->ol_flags = RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM |
+			 RTE_MBUF_F_TX_TCP_CKSUM;
+	head->l2_len = 14;
+	head->l3_len = 20;
+	head->l4_len = 20;
+	head->tso_segsz = 1460;
+	return head;
+}
+
+static void
+gpa_tso_on(void)
+{
+	fx.txq->offloads |= RTE_ETH_TX_OFFLOAD_TCP_TSO | RTE_ETH_TX_OFFLOAD_IPV4_CKSUM |
+			    RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+	fx.txq->lso4_max = 65535 - 40;
+	fx.txq->lso_minsegs = 2;
+}
+
+/* The host's reading of a GPA send: its ranges, word by word. */
+struct gpa_seen {
+	uint16_t type;
+	uint64_t xid;
+	uint32_t nranges, nwords;
+	uint64_t w[256];
+	struct hv_nvsp_rndis_pkt nv;
+};
+
+static void
+host_read_gpa(struct gpa_seen *s)
+{
+	static uint8_t pkt[8192];
+	struct hv_gpa_direct_hdr h;
+	uint32_t len = fake_host_read(fx.vc, pkt, sizeof(pkt));
+
+	assert_true(len >= sizeof(h));
+	memcpy(&h, pkt, sizeof(h));
+	s->type = h.desc.type;
+	s->xid = h.desc.trans_id;
+	s->nranges = h.range_count;
+	s->nwords = (h.desc.offset8 * 8u - (uint32_t)sizeof(h)) / 8;
+	assert_true(s->nwords <= RTE_DIM(s->w));
+	memcpy(s->w, pkt + sizeof(h), s->nwords * 8u);
+	memcpy(&s->nv, pkt + h.desc.offset8 * 8u, sizeof(s->nv));
+}
+
+/* Range r of what the host read (walking the variable-length entries):
+ * its count, offset and first word of PFNs; asserts the layout holds. */
+static const uint64_t *
+gpa_range_at(const struct gpa_seen *s, uint32_t r, uint32_t *cnt, uint32_t *off)
+{
+	uint32_t pos = 0, i;
+
+	for (i = 0;; i++) {
+		uint32_t c = (uint32_t)s->w[pos], o = (uint32_t)(s->w[pos] >> 32);
+		uint32_t k = (o + c + 4095) / 4096;
+
+		assert_true(o < 4096 && c > 0 && pos + 1 + k <= s->nwords);
+		if (i == r) {
+			*cnt = c;
+			*off = o;
+			return &s->w[pos + 1];
+		}
+		pos += 1 + k;
+	}
+}
+
+/* Range r covers [gpa, gpa + cnt): its offset and every PFN. */
+static void
+assert_gpa_range(const struct gpa_seen *s, uint32_t r, uint64_t gpa, uint32_t cnt)
+{
+	uint32_t c, o, k;
+	const uint64_t *pfn = gpa_range_at(s, r, &c, &o);
+
+	assert_int_equal(c, cnt);
+	assert_int_equal(o, gpa & 4095);
+	for (k = 0; k < (o + c + 4095) / 4096; k++)
+		assert_int_equal(pfn[k], (gpa >> 12) + k);
+}
+
+/* The words the ranges take: every range accounted for, nothing after. */
+static void
+assert_gpa_words(const struct gpa_seen *s)
+{
+	uint32_t c, o;
+	const uint64_t *last = gpa_range_at(s, s->nranges - 1, &c, &o);
+
+	assert_int_equal(last + (o + c + 4095) / 4096, s->w + s->nwords);
+}
+
+static void
+gpa_complete(const struct gpa_seen *s)
+{
+	host_send_complete(s->xid, HV_NVSP_STATUS_SUCCESS);
+	hn_chan_drain_for_tx(fx.txq);
+	assert_int_equal(hn_txq_inflight(fx.txq), 0);
+}
+
+/*
+ * A TSO packet of 62834 bytes (62780 of payload, the host's maximum) in
+ * 31 mbufs of the default size: one range per mbuf, each naming the one
+ * or two pages it covers (47 pages in all; one range per page was past
+ * the host's 32 and dropped), and the RNDIS header's range first.
+ */
+static void
+test_tx_gpa_tso_31_mbufs(void **state)
+{
+	uint64_t off[31];
+	uint16_t len[31];
+	struct gpa_seen s;
+	unsigned int i, pages = 0;
+	struct hv_rndis_packet_msg h;
+	struct rte_mbuf *m;
+	uint32_t c, o;
+
+	(void)state;
+	gpa_tso_on();
+	for (i = 0; i < 31; i++) {
+		off[i] = (uint64_t)i * GPA_STRIDE + GPA_HEADROOM;
+		len[i] = i < 30 ? GPA_SEG : (uint16_t)(62834 - 30 * GPA_SEG);
+	}
+	m = gpa_chain(off, len, 31);
+	assert_int_equal(m->pkt_len, 62834);
+	assert_int_equal(hn_xmit_pkts(fx.txq, &m, 1), 1);
+	host_read_gpa(&s);
+	assert_int_equal(s.type, HV_PKT_DATA_GPA_DIRECT);
+	assert_int_equal(s.nv.chim_idx, HV_NVSP_CHIM_IDX_INVALID);
+	assert_int_equal(s.nv.chim_sz, 0);
+	assert_int_equal(s.nranges, 32);
+	/* the header: one range in the descriptor's slot, never across a page */
+	gpa_range_at(&s, 0, &c, &o);
+	assert_true(o + c <= 4096);
+	memcpy(&h, fx.txq->hdr + (size_t)tx_index(s.xid) * HN_TX_HDR_SIZE, sizeof(h));
+	assert_int_equal(c, h.data_offset + HV_RNDIS_OFFSET_BASE);
+	assert_int_equal(h.data_len, 62834);
+	assert_int_equal(h.len, c + 62834);
+	for (i = 0; i < 31; i++) {
+		assert_gpa_range(&s, i + 1, GPA_BASE + off[i], len[i]);
+		pages += (uint32_t)(((GPA_BASE + off[i] + len[i] - 1) >> 12) -
+				    ((GPA_BASE + off[i]) >> 12) + 1);
+	}
+	assert_int_equal(pages, 47);
+	assert_gpa_words(&s);
+	assert_int_equal(s.nwords, 2 + 31 + 47);
+	assert_int_equal(fx.txq->stats.gpa, 1);
+	assert_int_equal(fx.txq->stats.gpa_section_hdr, 0);
+	assert_int_equal(fx.txq->stats.tso_packets, 1);
+	assert_int_equal(fx.txq->stats.errors + fx.txq->stats.too_many_segs, 0);
+	gpa_complete(&s);
+}
+
+/*
+ * 32 mbufs of 2 KiB: 65535 bytes. The data takes all 32 ranges, so the
+ * RNDIS header goes in the descriptor's send-buffer section (chim_idx,
+ * chim_sz) and the ranges are the data's alone.
+ */
+static void
+test_tx_gpa_tso_32_mbufs_header_in_section(void **state)
+{
+	uint64_t off[32];
+	uint16_t len[32];
+	struct gpa_seen s;
+	struct hv_rndis_packet_msg h;
+	struct rte_mbuf *m;
+	unsigned int i;
+
+	(void)state;
+	gpa_tso_on();
+	for (i = 0; i < 32; i++) {
+		off[i] = (uint64_t)i * GPA_STRIDE + GPA_HEADROOM;
+		len[i] = i < 31 ? GPA_SEG : (uint16_t)(65535 - 31 * GPA_SEG);
+	}
+	m = gpa_chain(off, len, 32);
+	assert_int_equal(m->pkt_len, 65535);
+	assert_int_equal(hn_xmit_pkts(fx.txq, &m, 1), 1);
+	host_read_gpa(&s);
+	assert_int_equal(s.type, HV_PKT_DATA_GPA_DIRECT);
+	assert_int_equal(s.nranges, 32);
+	assert_int_equal(s.nv.chim_idx, fx.txq->first_section + tx_index(s.xid));
+	memcpy(&h, fx.hn->chim + (size_t)s.nv.chim_idx * CHIM_SECTION, sizeof(h));
+	assert_int_equal(h.type, HV_RNDIS_PACKET_MSG);
+	assert_int_equal(s.nv.chim_sz, h.data_offset + HV_RNDIS_OFFSET_BASE);
+	assert_int_equal(h.len, s.nv.chim_sz + 65535);
+	for (i = 0; i < 32; i++)
+		assert_gpa_range(&s, i, GPA_BASE + off[i], len[i]);
+	assert_gpa_words(&s);
+	assert_int_equal(fx.txq->stats.gpa_section_hdr, 1);
+	assert_int_equal(fx.txq->stats.too_many_segs, 0);
+	gpa_complete(&s);
+}
+
+/*
+ * Segments that follow each other in memory share a range: 40 pieces of
+ * one contiguous 64000-byte area are 1 range of 16 pages (offset 0x80).
+ * Then 33 separate pieces: 33 ranges, more than the host takes, and too
+ * big to copy: dropped and counted, nothing sent.
+ */
+static void
+test_tx_gpa_merge_and_too_many(void **state)
+{
+	uint64_t off[GPA_SEGS_MAX];
+	uint16_t len[GPA_SEGS_MAX];
+	struct gpa_seen s;
+	struct rte_mbuf *m;
+	unsigned int i;
+
+	(void)state;
+	gpa_tso_on();
+	for (i = 0; i < 40; i++) {
+		off[i] = GPA_HEADROOM + (uint64_t)i * 1600;
+		len[i] = 1600;
+	}
+	m = gpa_chain(off, len, 40);
+	assert_int_equal(hn_xmit_pkts(fx.txq, &m, 1), 1);
+	host_read_gpa(&s);
+	assert_int_equal(s.nranges, 2);
+	assert_gpa_range(&s, 1, GPA_BASE + GPA_HEADROOM, 64000);
+	assert_int_equal(s.nwords, 2 + 1 + 16);
+	assert_gpa_words(&s);
+	gpa_complete(&s);
+
+	for (i = 0; i < 33; i++) {
+		off[i] = (uint64_t)i * GPA_STRIDE + GPA_HEADROOM;
+		len[i] = 1900;
+	}
+	m = gpa_chain(off, len, 33);
+	assert_int_equal(hn_xmit_pkts(fx.txq, &m, 1), 1);
+	expect_nothing_sent();
+	assert_int_equal(fx.txq->stats.too_many_segs, 1);
+	assert_int_equal(fx.txq->stats.errors, 1);
+	assert_int_equal(fx.txq->stats.gpa, 1);
+}
+
+/* A 1400-byte frame across a page boundary: one range of two pages. */
+static void
+test_tx_gpa_one_range_across_pages(void **state)
+{
+	uint64_t off = 4096 - 700;
+	uint16_t len = 1400;
+	struct gpa_seen s;
+	struct rte_mbuf *m;
+
+	(void)state;
+	m = gpa_seg(0, off, len);
+	make_frame(rte_pktmbuf_mtod(m, uint8_t *), len, 4);
+	assert_int_equal(hn_xmit_pkts(fx.txq, &m, 1), 1);
+	host_read_gpa(&s);
+	assert_int_equal(s.nranges, 2);
+	assert_gpa_range(&s, 1, GPA_BASE + off, len);
+	assert_int_equal(s.nwords, 2 + 1 + 2);
+	assert_gpa_words(&s);
+	gpa_complete(&s);
+}
+
 /* Every descriptor is in exactly one place: the free ring, the TX lcore's
  * stash or spare, the section being filled, or posted to the host. */
 static void
@@ -1614,6 +1925,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_lro_chain_split, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lro_broken_chain_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_copy_and_completion, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_gpa_tso_31_mbufs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_gpa_tso_32_mbufs_header_in_section, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_tx_gpa_merge_and_too_many, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_gpa_one_range_across_pages, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_tx_gpa_completion_frees_mbuf, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tx_completion_in_failed_gpa_send, setup,
@@ -1648,6 +1965,11 @@ main(void)
 		return 1;
 	}
 	rte_openlog_stream(stderr);
+	gpa_area = rte_zmalloc("gpa_area", (size_t)GPA_SEGS_MAX * GPA_STRIDE + 65536, 4096);
+	if (gpa_area == NULL) {
+		fprintf(stderr, "no memory\n");
+		return 1;
+	}
 	pool = rte_pktmbuf_pool_create("pmd_test", POOL_MBUFS, 0, 0,
 				       RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	if (pool == NULL) {

@@ -162,6 +162,17 @@ int vmbus_chan_batch_send_gpa(struct vmbus_send_batch *b,
 			      const void *data, uint32_t dlen, uint64_t xid,
 			      bool *need_sig);
 
+/*
+ * The same with multi-page ranges (§B.4): nranges <= 32 ranges in
+ * words[nwords], each {byte_count u32, byte_offset u32} in one little-endian
+ * word, then the PFNs of the pages it covers (ceil((byte_offset +
+ * byte_count) / 4096) words). The caller built them; only the counts are
+ * checked here.
+ */
+int vmbus_chan_batch_send_mpb(struct vmbus_send_batch *b, const uint64_t *words,
+			      uint32_t nwords, uint32_t nranges, const void *data,
+			      uint32_t dlen, uint64_t xid, bool *need_sig);
+
 /* Make the batch's packets visible. 0 or -EIO; *need_sig as for a send. */
 int vmbus_chan_batch_end(struct vmbus_send_batch *b, bool *need_sig);
 
@@ -183,6 +194,18 @@ vmbus_chan_send(struct vmbus_channel *chan, uint16_t type, const void *data, uin
 	vmbus_chan_batch_begin(chan, &b);
 	return vmbus_chan_send_one_end(&b, vmbus_chan_batch_send(&b, type, data, dlen, xid,
 								 flags, need_sig),
+				       need_sig);
+}
+
+static inline int
+vmbus_chan_send_mpb(struct vmbus_channel *chan, const uint64_t *words, uint32_t nwords,
+		    uint32_t nranges, const void *data, uint32_t dlen, uint64_t xid, bool *need_sig)
+{
+	struct vmbus_send_batch b;
+
+	vmbus_chan_batch_begin(chan, &b);
+	return vmbus_chan_send_one_end(&b, vmbus_chan_batch_send_mpb(&b, words, nwords, nranges,
+								     data, dlen, xid, need_sig),
 				       need_sig);
 }
 

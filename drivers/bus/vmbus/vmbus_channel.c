@@ -328,6 +328,36 @@ vmbus_chan_batch_send_gpa(struct vmbus_send_batch *b, const struct hv_gpa_range 
 }
 
 int
+vmbus_chan_batch_send_mpb(struct vmbus_send_batch *b, const uint64_t *words, uint32_t nwords,
+			  uint32_t nranges, const void *data, uint32_t dlen, uint64_t xid,
+			  bool *need_sig)
+{
+	uint64_t hdrlen = sizeof(struct hv_gpa_direct_hdr) + (uint64_t)nwords * sizeof(*words);
+	struct hv_gpa_direct_hdr hdr = {
+		.desc = {
+			.type = HV_PKT_DATA_GPA_DIRECT,
+			.flags = HV_PKT_FLAG_COMPLETION_REQUESTED,
+			.trans_id = xid,
+		},
+		.range_count = nranges,
+	};
+	struct iovec iov[3] = {
+		{ .iov_base = &hdr, .iov_len = sizeof(hdr) },
+		{ .iov_base = (void *)(uintptr_t)words,
+		  .iov_len = (size_t)nwords * sizeof(*words) },
+		{ .iov_base = (void *)(uintptr_t)data, .iov_len = dlen },
+	};
+
+	/* every range takes at least two words; offset8 and len8 are 16 bits */
+	if (unlikely(nranges == 0 || nranges > HV_GPA_RANGES_MAX || nwords < 2 * nranges ||
+		     hdrlen / 8 > UINT16_MAX || RTE_ALIGN_CEIL(hdrlen + dlen, 8) / 8 > UINT16_MAX))
+		return -EINVAL;
+	hdr.desc.offset8 = (uint16_t)(hdrlen / 8);
+	hdr.desc.len8 = (uint16_t)(RTE_ALIGN_CEIL(hdrlen + dlen, 8) / 8);
+	return batch_write(b, iov, dlen ? 3 : 2, need_sig);
+}
+
+int
 vmbus_chan_batch_end(struct vmbus_send_batch *b, bool *need_sig)
 {
 	return hv_ring_batch_end(&b->rb, need_sig);

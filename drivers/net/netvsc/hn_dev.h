@@ -69,7 +69,7 @@ extern int hn_logtype_driver;
 #define HN_TX_FREE_BATCH	64u	/* sent-by-copy mbufs freed at once */
 #define HN_TX_IDX_BATCH		32u	/* descriptors taken or given back at once */
 #define HN_TX_COPYBREAK_DEFAULT	1024u	/* devarg tx_copybreak: copied up to this */
-#define HN_TX_MAX_SEGS		(HV_GPA_RANGES_MAX - 1u)	/* one for the header */
+#define HN_TX_MAX_SEGS		HV_GPA_RANGES_MAX	/* a range each, at worst */
 #define HN_STOP_DRAIN_MS	1000u	/* dev_stop: wait for send completions */
 #define HN_REVOKE_LINGER_MS	200u	/* revokes get no response */
 
@@ -183,7 +183,8 @@ struct hn_tx_stats {
 	uint64_t ring_full;		/* burst cut short: no room in the ring */
 	uint64_t no_desc;		/* burst cut short: no free descriptor */
 	uint64_t copied;		/* went through the send buffer */
-	uint64_t gpa;			/* went as GPA page lists */
+	uint64_t gpa;			/* went as GPA ranges */
+	uint64_t gpa_section_hdr;	/* of those: 32 data ranges, header in the section */
 	uint64_t linearized;		/* too many pages: copied instead */
 	uint64_t too_many_segs;		/* dropped: too many pages to copy */
 	uint64_t bad_offload;		/* dropped: offload request not possible */

@@ -157,6 +157,7 @@ static const struct hn_xstat_def hn_tx_xstats[] = {
 	HN_TXS("no_descriptor_errors", no_desc),
 	HN_TXS("copied_packets", copied),
 	HN_TXS("gpa_packets", gpa),
+	HN_TXS("gpa_section_header_packets", gpa_section_hdr),
 	HN_TXS("linearized_packets", linearized),
 	HN_TXS("too_many_segments_errors", too_many_segs),
 	HN_TXS("bad_offload_errors", bad_offload),

@@ -7,11 +7,12 @@
  *    into the section being filled, several per section within the host's
  *    aggregation limits, and the section goes out as one NVSP RNDIS_PKT
  *    when full or at the end of the burst;
- *  - larger frames go as GPA page lists: the RNDIS header and PPIs in the
+ *  - larger frames go as GPA ranges: the RNDIS header and PPIs in the
  *    descriptor's own header slot (one range, never across a page), then
- *    the mbuf pages. Copying them would touch every cache line of the
- *    frame twice, more than the GPA packet and its completion cost. The
- *    mbuf is freed when the host completes the send.
+ *    a range per contiguous run of the mbufs, spanning pages. Copying
+ *    them would touch every cache line of the frame twice, more than the
+ *    GPA packet and its completion cost. The mbuf is freed when the host
+ *    completes the send.
  * Free descriptors are taken from their ring in batches; completed ones,
  * and their mbufs, go back in batches at the end of each drain.
  * A send's transaction id is its descriptor's index and generation
@@ -411,48 +412,113 @@ tx_copy(struct hn_txq *txq, struct rte_mbuf *m, struct hn_tx_burst *tb)
 	return 0;
 }
 
-/* Page ranges of m's data; 0 when it needs more than `max`. */
-static unsigned int
-gpa_ranges(const struct rte_mbuf *m, struct hv_gpa_range *r, unsigned int max)
-{
-	unsigned int n = 0;
+/*
+ * A GPA send's ranges (§B.4), as the wire has them: per range, one word
+ * {byte_count, byte_offset} and the PFNs of the pages it covers. Words 0
+ * and 1 are kept for the RNDIS header's range; m's data follows. A range
+ * covers a run of IOVA-contiguous bytes, so a segment that crosses pages is
+ * one range, not one per page, and segments that follow each other in
+ * memory share one: a 62 KB TSO packet in 2 KiB mbufs is 31 ranges, where
+ * one range per page made it more than 45, past the host's 32.
+ */
+#define HN_TX_GPA_HDR_WORDS	2u
+/* a word and a PFN per range, and 64 PFNs more (256 KiB of pages beyond
+ * each range's first): more than any TSO packet needs */
+#define HN_TX_GPA_WORDS		(HN_TX_GPA_HDR_WORDS + HV_GPA_RANGES_MAX * 2u + 64u)
 
+struct hn_gpa_list {
+	uint32_t nranges;	/* of m's data */
+	uint32_t nwords;	/* w[] used, header words included */
+	uint64_t w[HN_TX_GPA_WORDS];
+};
+
+static inline uint64_t
+gpa_range_word(uint32_t byte_count, uint32_t byte_offset)
+{
+	return rte_cpu_to_le_64((uint64_t)byte_offset << 32 | byte_count);
+}
+
+/* The PFNs of pages first..last (none when last < first) onto the list;
+ * false when they do not fit. */
+static inline bool
+gpa_put_pfns(struct hn_gpa_list *g, uint64_t first, uint64_t last)
+{
+	if (last < first)
+		return true;
+	if (unlikely(last - first >= HN_TX_GPA_WORDS - g->nwords))
+		return false;
+	for (; first <= last; first++)
+		g->w[g->nwords++] = rte_cpu_to_le_64(first);
+	return true;
+}
+
+/*
+ * m's data as at most `max` ranges after the header words of g; false when
+ * it needs more (ranges or PFN words). A frame received in place
+ * (rx_extmbuf_enable) lives in the receive buffer the host lent us: it is
+ * copied, never handed back by address.
+ */
+static bool
+gpa_ranges(const struct rte_mbuf *m, struct hn_gpa_list *g, unsigned int max)
+{
+	rte_iova_t end = RTE_BAD_IOVA;	/* just past the open range */
+	uint32_t open = 0, off = 0, cnt = 0;	/* its word, offset, bytes */
+
+	g->nranges = 0;
+	g->nwords = HN_TX_GPA_HDR_WORDS;
 	for (; m != NULL; m = m->next) {
 		rte_iova_t iova = rte_mbuf_data_iova(m);
 		uint32_t len = m->data_len;
 
-		/* a frame received in place (rx_extmbuf_enable) lives in the
-		 * receive buffer the host lent us: it is copied, never handed
-		 * back by address */
 		if (unlikely(RTE_MBUF_HAS_EXTBUF(m) && m->shinfo->free_cb == hn_rx_ext_free))
-			return 0;
-		while (len > 0) {
-			uint32_t off = (uint32_t)(iova & HV_PAGE_MASK);
-			uint32_t cnt = RTE_MIN(len, HV_PAGE_SIZE - off);
-
-			if (n == max)
-				return 0;
-			r[n].byte_count = cnt;
-			r[n].byte_offset = off;
-			r[n].pfn = iova >> HV_PAGE_SHIFT;
-			n++;
-			iova += cnt;
-			len -= cnt;
+			return false;
+		if (unlikely(len == 0))
+			continue;
+		if (iova == end) {
+			/* continues the open range: only its new pages */
+			if (!gpa_put_pfns(g, ((end - 1) >> HV_PAGE_SHIFT) + 1,
+					  (iova + len - 1) >> HV_PAGE_SHIFT))
+				return false;
+			cnt += len;
+		} else {
+			if (g->nranges > 0)
+				g->w[open] = gpa_range_word(cnt, off);
+			if (unlikely(g->nranges == max || g->nwords == HN_TX_GPA_WORDS))
+				return false;
+			open = g->nwords++;
+			g->nranges++;
+			off = (uint32_t)(iova & HV_PAGE_MASK);
+			cnt = len;
+			if (!gpa_put_pfns(g, iova >> HV_PAGE_SHIFT,
+					  (iova + len - 1) >> HV_PAGE_SHIFT))
+				return false;
 		}
+		end = iova + len;
 	}
-	return n;
+	if (g->nranges == 0)
+		return false;
+	g->w[open] = gpa_range_word(cnt, off);
+	return true;
 }
 
-/* Send m as a GPA page list; -EAGAIN when no descriptor or ring room,
- * -ECANCELED when the send failed but a (forged) completion freed m. */
+/*
+ * Send m as a GPA packet; -EAGAIN when no descriptor or ring room,
+ * -ECANCELED when the send failed but a (forged) completion freed m.
+ * The RNDIS header is one range of its own, in the descriptor's header
+ * slot (never across a page: the host wants it in one range). Data that
+ * takes all 32 ranges leaves none for it: then the header goes in the
+ * descriptor's send-buffer section instead, and the host reads the section
+ * bytes first and the ranges after them, as it does for Linux's partial
+ * copies (§F.7; OpenVMM's netvsp and hvsim the same).
+ */
 static int
-tx_gpa(struct hn_txq *txq, struct rte_mbuf *m, struct hv_gpa_range *r, unsigned int n,
-       struct hn_tx_burst *tb)
+tx_gpa(struct hn_txq *txq, struct rte_mbuf *m, struct hn_gpa_list *g, struct hn_tx_burst *tb)
 {
+	const uint64_t *w = g->w;
+	uint32_t idx, hlen, nwords = g->nwords, nranges = g->nranges;
+	uint32_t chim_idx = HV_NVSP_CHIM_IDX_INVALID, chim_sz = 0;
 	union hv_nvsp_msg nv;
 	struct hn_txd *d;
-	uint32_t idx, hlen;
-	uint8_t *hdr;
 	uint64_t xid;
 	int ret;
 
@@ -465,18 +531,27 @@ tx_gpa(struct hn_txq *txq, struct rte_mbuf *m, struct hv_gpa_range *r, unsigned 
 		txq->stats.no_desc++;
 		return -EAGAIN;
 	}
-	hdr = txq->hdr + (size_t)idx * HN_TX_HDR_SIZE;
-	hlen = build_rndis(txq, hdr, m);
-	r[0].byte_count = hlen;
-	r[0].byte_offset = (uint32_t)((txq->hdr_iova + (size_t)idx * HN_TX_HDR_SIZE) &
-				      HV_PAGE_MASK);
-	r[0].pfn = (txq->hdr_iova + (size_t)idx * HN_TX_HDR_SIZE) >> HV_PAGE_SHIFT;
-	hn_nvsp_build_rndis_pkt(&nv, HV_NVSP_CHAN_DATA, HV_NVSP_CHIM_IDX_INVALID, 0);
+	if (likely(nranges < HV_GPA_RANGES_MAX)) {
+		rte_iova_t hiova = txq->hdr_iova + (size_t)idx * HN_TX_HDR_SIZE;
+
+		hlen = build_rndis(txq, txq->hdr + (size_t)idx * HN_TX_HDR_SIZE, m);
+		g->w[0] = gpa_range_word(hlen, (uint32_t)(hiova & HV_PAGE_MASK));
+		g->w[1] = rte_cpu_to_le_64(hiova >> HV_PAGE_SHIFT);
+		nranges++;
+	} else {
+		chim_sz = build_rndis(txq, section_of(txq, idx), m);
+		chim_idx = txq->first_section + idx;
+		w += HN_TX_GPA_HDR_WORDS;
+		nwords -= HN_TX_GPA_HDR_WORDS;
+		txq->stats.gpa_section_hdr++;
+	}
+	hn_nvsp_build_rndis_pkt(&nv, HV_NVSP_CHAN_DATA, chim_idx, chim_sz);
 	d = &txq->txd[idx];
 	d->m = m;
 	d->npkts = 1;
 	xid = txd_post(d, idx);
-	ret = vmbus_chan_batch_send_gpa(&tb->b, r, n + 1, &nv, sizeof(nv), xid, &tb->sig);
+	ret = vmbus_chan_batch_send_mpb(&tb->b, w, nwords, nranges, &nv, sizeof(nv), xid,
+					&tb->sig);
 	if (unlikely(ret < 0)) {
 		txq->stats.ring_full++;
 		if (!txd_revoke(d, xid)) {
@@ -606,7 +681,7 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct hn_txq *txq = q;
 	struct rte_mbuf *done[HN_TX_FREE_BATCH];	/* copied or dropped: freed in bulk */
-	struct hv_gpa_range r[HV_GPA_RANGES_MAX];
+	struct hn_gpa_list g;
 	struct hn_tx_burst tb;
 	unsigned int ndone = 0;
 	uint16_t i;
@@ -635,7 +710,7 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 		struct rte_mbuf *m = pkts[i];
 		enum hn_tx_verdict verdict;
 		struct hn_tx_tally tally;
-		unsigned int nr = 0;
+		bool by_gpa = false;
 		int ret;
 
 		if (unlikely(ndone == HN_TX_FREE_BATCH)) {
@@ -659,8 +734,8 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 			continue;
 		}
 		if (m->pkt_len > txq->copybreak) {
-			nr = gpa_ranges(m, r + 1, HN_TX_MAX_SEGS);
-			if (nr == 0) {
+			by_gpa = gpa_ranges(m, &g, HV_GPA_RANGES_MAX);
+			if (!by_gpa) {
 				if (HN_TX_RNDIS_MAX + m->pkt_len > txq->agg_max_bytes) {
 					txq->stats.too_many_segs++;
 					txq->stats.errors++;
@@ -671,8 +746,8 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 			}
 		}
 		tally = tx_tally(m);	/* the host may free m once it is sent */
-		if (nr > 0) {
-			ret = tx_gpa(txq, m, r, nr, &tb);
+		if (by_gpa) {
+			ret = tx_gpa(txq, m, &g, &tb);
 		} else {
 			ret = tx_copy(txq, m, &tb);
 			if (ret == 0)
