@@ -24,7 +24,7 @@ import argparse
 import os
 import time
 
-from benchlib.callgrind import instructions
+from benchlib.callgrind import INSTR_RATE, instructions
 from benchlib.cells import FLOWS_2Q, MODES, PMDS, QUEUES, SIZES, cells, count_for, counts_text
 from benchlib.cli import run_main
 from benchlib.env import GUEST_LCORES, HOST_CPU, BenchError, log
@@ -54,6 +54,11 @@ def parse_args():
                     "under valgrind's callgrind (deterministic; no hardware counters needed)")
     ap.add_argument("--instr-packets", type=int, default=20000, metavar="N",
                     help="frames per --instructions run (default 20000)")
+    ap.add_argument("--instr-rate", type=int, default=None, metavar="PPS",
+                    help="generator rate of --instructions' rxonly/io runs (default 20000, "
+                    "about 1 frame per poll; 0: as fast as the guest takes them, full bursts)")
+    ap.add_argument("--instr-pmds", default="bundled,hvnet", metavar="LIST",
+                    help="the PMDs --instructions counts (default bundled,hvnet)")
     ap.add_argument("--retries", type=int, default=None,
                     help="runs disturbed by other processes are run again up to this many "
                     "times, the least disturbed kept (default 2, 0 with --quick)")
@@ -167,7 +172,9 @@ def main():
     args = parse_args()
     env = BenchEnv(args)
     if args.instructions:
-        return instructions(env, args.todo, args.instr_packets)
+        pmds = tuple(p for p in PMDS if p in args.instr_pmds.split(","))
+        rate = INSTR_RATE if args.instr_rate is None else args.instr_rate
+        return instructions(env, args.todo, args.instr_packets, rate, pmds or PMDS)
     # this driver and its watchers stay off the guest's forwarding CPU
     try:
         os.sched_setaffinity(0, {int(HOST_CPU)})

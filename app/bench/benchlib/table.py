@@ -86,9 +86,9 @@ def instructions_table(rows):
     head = ["mode", "frame", "queues", "bundled instr/pkt", "hvnet instr/pkt",
             "hvnet/bundled", "bundled avg burst", "hvnet avg burst"]
     return markdown(head, ["---"] * 3 + ["---:"] * 5, [
-        [r["mode"], f"{r['frame']} B", str(r["queues"]), fmt(r["bundled_ipp"], 0),
-         fmt(r["hvnet_ipp"], 0), fmt(r["ratio"], 2), fmt(r["bundled_avg_burst"], 1),
-         fmt(r["hvnet_avg_burst"], 1)] for r in rows])
+        [r["mode"], f"{r['frame']} B", str(r["queues"]), fmt(r.get("bundled_ipp"), 0),
+         fmt(r.get("hvnet_ipp"), 0), fmt(r.get("ratio"), 2), fmt(r.get("bundled_avg_burst"), 1),
+         fmt(r.get("hvnet_avg_burst"), 1)] for r in rows])
 
 
 def note_kinds(rs):
