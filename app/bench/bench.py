@@ -30,7 +30,7 @@ from benchlib.cli import run_main
 from benchlib.env import GUEST_LCORES, HOST_CPU, BenchError, log
 from benchlib.runner import BenchEnv, measure
 from benchlib.steal import others_running
-from benchlib.table import machine_info, notes_text, summarize, table, write_results
+from benchlib.table import machine_info, notes_text, ratio_table, summarize, table, write_results
 from benchlib.vf import run_vf_rows, vf_report
 
 
@@ -153,7 +153,9 @@ def report(args, runs, rows, disturbed, minfo, vf_text=None):
               f"one forwarding lcore polls both queues); hvsim's host thread "
               f"on CPU {HOST_CPU}, the guest's forwarding lcore on CPU 1; "
               f"{minfo.get('cpus')} CPUs ({minfo.get('cpu_model', '?')}).")
-    text = [header, "", table(rows, not args.no_testpmd), ""]
+    text = [header, "", table(rows, not args.no_testpmd), "",
+            "Per round (the two PMDs ran back to back), hvnet/bundled cycles/pkt:", "",
+            ratio_table(rows), ""]
     if notes:
         text += ["Notes (from the runs):", ""] + notes + [""]
     if disturbed:
