@@ -162,6 +162,15 @@ int vmbus_chan_batch_send_gpa(struct vmbus_send_batch *b,
 			      const void *data, uint32_t dlen, uint64_t xid,
 			      bool *need_sig);
 
+/*
+ * n packets of pkt_len bytes each, built whole by the caller (descriptor
+ * first, len8 * 8 == pkt_len, a multiple of 8), back to back at pkts: one
+ * ring reservation for all (hv_ring_batch_add_n). All or nothing: 0,
+ * -EAGAIN (no room for all), -EINVAL (could never fit: send fewer), -EIO.
+ */
+int vmbus_chan_batch_send_n(struct vmbus_send_batch *b, const void *pkts, uint32_t pkt_len,
+			    uint32_t n, bool *need_sig);
+
 /* Make the batch's packets visible. 0 or -EIO; *need_sig as for a send. */
 int vmbus_chan_batch_end(struct vmbus_send_batch *b, bool *need_sig);
 

@@ -328,6 +328,17 @@ vmbus_chan_batch_send_gpa(struct vmbus_send_batch *b, const struct hv_gpa_range 
 }
 
 int
+vmbus_chan_batch_send_n(struct vmbus_send_batch *b, const void *pkts, uint32_t pkt_len,
+			uint32_t n, bool *need_sig)
+{
+	int ret = hv_ring_batch_add_n(&b->rb, pkts, pkt_len, n, need_sig);
+
+	if (unlikely(ret == -EAGAIN))
+		__atomic_fetch_add(&b->chan->stats.tx_ring_full, 1, __ATOMIC_RELAXED);
+	return ret;
+}
+
+int
 vmbus_chan_batch_end(struct vmbus_send_batch *b, bool *need_sig)
 {
 	return hv_ring_batch_end(&b->rb, need_sig);

@@ -296,6 +296,59 @@ hv_ring_batch_add(struct hv_ring_batch *b, const struct iovec *iov, unsigned int
 	return 0;
 }
 
+/* Copy one 8-byte word into the data area at off; returns the offset after. */
+static inline uint32_t
+put_word(struct hv_ring *r, uint32_t off, const void *src)
+{
+	memcpy(r->data + off, src, 8);
+	off += 8;
+	return off == r->dsize ? 0 : off;
+}
+
+int
+hv_ring_batch_add_n(struct hv_ring_batch *b, const void *pkts, uint32_t pkt_len, uint32_t n,
+		    bool *need_signal)
+{
+	struct hv_ring *r = b->r;
+	const uint8_t *src = pkts;
+	uint64_t total;
+	uint32_t start, off, i, w;
+	int ret;
+
+	if (n == 0)
+		return 0;
+	if (pkt_len < HV_RING_PKT_MIN || (pkt_len & 7) != 0 || pkt_len >= r->dsize)
+		return -EINVAL;
+	total = (uint64_t)(pkt_len + HV_RING_TRAILER_SIZE) * n;
+	if (total >= r->dsize)
+		return -EINVAL;	/* never fits in one reservation: one at a time */
+	ret = reserve_space(b, (uint32_t)total, &start);
+	if (ret < 0)
+		return ret;
+	if (b->pending && start != b->end) {
+		ret = batch_publish(b, need_signal);
+		if (ret < 0)
+			return ret;
+	}
+	/* every offset is a multiple of 8 and so is dsize: a word never
+	 * straddles the end of the data area */
+	off = start;
+	for (i = 0; i < n; i++) {
+		uint64_t trailer = (uint64_t)off << 32;
+
+		for (w = 0; w < pkt_len; w += 8)
+			off = put_word(r, off, src + w);
+		off = put_word(r, off, &trailer);
+		src += pkt_len;
+	}
+	if (!b->pending) {
+		b->start = start;
+		b->pending = true;
+	}
+	b->end = off;
+	return 0;
+}
+
 int
 hv_ring_batch_end(struct hv_ring_batch *b, bool *need_signal)
 {

@@ -172,6 +172,16 @@ void hv_ring_batch_begin(struct hv_ring_batch *b, struct hv_ring *r);
 int hv_ring_batch_add(struct hv_ring_batch *b, const struct iovec *iov,
 		      unsigned int iovcnt, bool *need_signal);
 
+/*
+ * n whole packets of pkt_len bytes each (descriptor included, a multiple
+ * of 8: no padding is added), back to back at pkts, each followed by its
+ * trailer: one reservation and 8-byte stores, for runs of small packets
+ * of one shape (receive completions). All or nothing: -EAGAIN when they
+ * do not fit together, -EINVAL when they never could (send fewer).
+ */
+int hv_ring_batch_add_n(struct hv_ring_batch *b, const void *pkts, uint32_t pkt_len,
+			uint32_t n, bool *need_signal);
+
 /* Publish what the batch holds. 0 or -EIO; *need_signal as above. */
 int hv_ring_batch_end(struct hv_ring_batch *b, bool *need_signal);
 
