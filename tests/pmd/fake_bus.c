@@ -90,6 +90,12 @@ vmbus_chan_rx_ring(const struct vmbus_channel *chan)
 	return &chan->rx;
 }
 
+struct hv_ring *
+vmbus_chan_rx_reader(struct vmbus_channel *chan)
+{
+	return &chan->rx;
+}
+
 void
 vmbus_chan_set_latency(struct vmbus_channel *chan, uint32_t latency_us)
 {

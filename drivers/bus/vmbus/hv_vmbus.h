@@ -210,6 +210,10 @@ vmbus_chan_send_gpa(struct vmbus_channel *chan, const struct hv_gpa_range *range
 /* The host->guest ring, for hv_ring_idle() (a poll without a call, from
  * any thread) and hv_ring_next_hint() (the channel's reader only). */
 const struct hv_ring *vmbus_chan_rx_ring(const struct vmbus_channel *chan);
+/* The same ring for the channel's one reader, which peeks and consumes
+ * inline (hv_ring_peek_inline, hv_ring_consume_inline) and comes back to
+ * vmbus_chan_peek() for anything but a well-formed contiguous packet. */
+struct hv_ring *vmbus_chan_rx_reader(struct vmbus_channel *chan);
 
 /* Signal the host that the guest->host ring has new data. */
 void vmbus_chan_signal(struct vmbus_channel *chan);

@@ -397,6 +397,12 @@ vmbus_chan_rx_ring(const struct vmbus_channel *chan)
 	return &chan->rx;
 }
 
+struct hv_ring *
+vmbus_chan_rx_reader(struct vmbus_channel *chan)
+{
+	return &chan->rx;
+}
+
 int
 vmbus_chan_peek(struct vmbus_channel *chan, struct hv_ring_pkt *pkt)
 {

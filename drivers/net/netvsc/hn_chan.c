@@ -92,7 +92,7 @@ void
 hn_chan_bind(struct hn_dev *hn, struct hn_chan *ch, struct vmbus_channel *vc)
 {
 	ch->vc = vc;
-	ch->rx_ring = vmbus_chan_rx_ring(vc);
+	ch->rx_ring = vmbus_chan_rx_reader(vc);
 	vmbus_chan_set_latency(vc, hn->args.latency_us);
 }
 
@@ -368,7 +368,12 @@ chan_drain(struct hn_dev *hn, struct hn_chan *ch, struct rte_mbuf **pkts, uint16
 	if (ch->vc == NULL || !chan_try_own(ch))
 		return 0;
 	while (done < budget && (pkts == NULL || sink.n < max)) {
-		int ret = vmbus_chan_peek(ch->vc, &pkt);
+		/* the common packet inline; a wrapped or bad one through the
+		 * bus, which copies it to its scratch area or counts it */
+		int ret = hv_ring_peek_inline(ch->rx_ring, &pkt);
+
+		if (unlikely(ret < 0))
+			ret = vmbus_chan_peek(ch->vc, &pkt);
 
 		if (unlikely(ret < 0)) {
 			if (!chan_skip_bad(ch, &pkt, ret))
@@ -384,7 +389,7 @@ chan_drain(struct hn_dev *hn, struct hn_chan *ch, struct rte_mbuf **pkts, uint16
 			break;
 		chan_prefetch_next(hn, ch, &pkt);
 		done += chan_dispatch(hn, ch, pkts == NULL ? NULL : &sink, &pkt);
-		vmbus_chan_consume(ch->vc, pkt.len);
+		hv_ring_consume_inline(ch->rx_ring, pkt.len);
 	}
 	if (done > 0) {
 		vmbus_chan_rx_commit(ch->vc);

@@ -205,7 +205,8 @@ struct hn_ack {
 
 struct hn_chan {
 	struct vmbus_channel *vc;
-	const struct hv_ring *rx_ring;	/* vc's inbound ring: idle polls */
+	struct hv_ring *rx_ring;	/* vc's inbound ring: idle polls, and the
+					 * drain's inline peek (owner only) */
 	uint32_t owner;			/* 1 while someone drains (atomic) */
 	uint16_t index;
 	struct hn_rxq *rxq;		/* NULL: no RX queue on this channel */
