@@ -133,6 +133,19 @@ rx_copy(struct hn_rxq *rxq, const uint8_t *data, uint32_t len)
 	}
 }
 
+void
+hn_rxq_mbuf_template(struct hn_rxq *rxq)
+{
+	struct rte_mbuf t = { .nb_segs = 1, .port = rxq->port_id };
+	uint16_t room = rte_pktmbuf_data_room_size(rxq->mp);
+
+	/* as rte_pktmbuf_reset() places the data */
+	t.data_off = RTE_MIN((uint16_t)RTE_PKTMBUF_HEADROOM, room);
+	rte_mbuf_refcnt_set(&t, 1);
+	rxq->mbuf_rearm = *hn_mbuf_rearm_word(&t);
+	rxq->mbuf_raw = !(rte_pktmbuf_priv_flags(rxq->mp) & RTE_PKTMBUF_POOL_F_PINNED_EXT_BUF);
+}
+
 /* ---- the receive buffer --------------------------------------------------- */
 
 /*
