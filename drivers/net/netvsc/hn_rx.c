@@ -146,6 +146,17 @@ hn_rxq_mbuf_template(struct hn_rxq *rxq)
 	rxq->mbuf_raw = !(rte_pktmbuf_priv_flags(rxq->mp) & RTE_PKTMBUF_POOL_F_PINNED_EXT_BUF);
 }
 
+int
+hn_rx_refill(struct hn_rxq *rxq)
+{
+	if (rxq->mbuf_raw ?
+	    rte_mempool_get_bulk(rxq->mp, (void **)rxq->cache, HN_RX_MBUF_CACHE) != 0 :
+	    rte_pktmbuf_alloc_bulk(rxq->mp, rxq->cache, HN_RX_MBUF_CACHE) != 0)
+		return -ENOMEM;
+	rxq->cache_n = HN_RX_MBUF_CACHE;
+	return 0;
+}
+
 /* ---- the receive buffer --------------------------------------------------- */
 
 /*

@@ -89,6 +89,8 @@ hn_mbuf_rearm_word(struct rte_mbuf *m)
 
 /* The queue's mbuf template (hn_rx.c), from its pool and port. */
 void hn_rxq_mbuf_template(struct hn_rxq *rxq);
+/* The queue's mbuf cache empty: refill it from the pool (hn_rx.c). */
+int hn_rx_refill(struct hn_rxq *rxq);
 
 /*
  * An mbuf for a frame: from the queue's cache, refilled in bulk. A raw
@@ -96,18 +98,13 @@ void hn_rxq_mbuf_template(struct hn_rxq *rxq);
  * invariants); one 8-byte store of the template and the fields a frame
  * sets make it what rte_pktmbuf_reset() would, as other PMDs rearm.
  */
-static inline struct rte_mbuf *
+static __rte_always_inline struct rte_mbuf *
 hn_rx_mbuf(struct hn_rxq *rxq)
 {
 	struct rte_mbuf *m;
 
-	if (unlikely(rxq->cache_n == 0)) {
-		if (rxq->mbuf_raw ?
-		    rte_mempool_get_bulk(rxq->mp, (void **)rxq->cache, HN_RX_MBUF_CACHE) != 0 :
-		    rte_pktmbuf_alloc_bulk(rxq->mp, rxq->cache, HN_RX_MBUF_CACHE) != 0)
-			return NULL;
-		rxq->cache_n = HN_RX_MBUF_CACHE;
-	}
+	if (unlikely(rxq->cache_n == 0) && hn_rx_refill(rxq) != 0)
+		return NULL;
 	m = rxq->cache[--rxq->cache_n];
 	if (likely(rxq->mbuf_raw)) {
 		*hn_mbuf_rearm_word(m) = rxq->mbuf_rearm;
