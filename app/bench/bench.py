@@ -24,13 +24,14 @@ import argparse
 import os
 import time
 
-from benchlib.callgrind import instructions
+from benchlib.callgrind import INSTR_RATE, instructions
 from benchlib.cells import FLOWS_2Q, MODES, PMDS, QUEUES, SIZES, cells, count_for, counts_text
 from benchlib.cli import run_main
+from benchlib.memif import memif_rows, memif_table
 from benchlib.env import GUEST_LCORES, HOST_CPU, BenchError, log
 from benchlib.runner import BenchEnv, measure
 from benchlib.steal import others_running
-from benchlib.table import machine_info, notes_text, summarize, table, write_results
+from benchlib.table import machine_info, notes_text, ratio_table, summarize, table, write_results
 from benchlib.vf import run_vf_rows, vf_report
 
 
@@ -54,12 +55,20 @@ def parse_args():
                     "under valgrind's callgrind (deterministic; no hardware counters needed)")
     ap.add_argument("--instr-packets", type=int, default=20000, metavar="N",
                     help="frames per --instructions run (default 20000)")
+    ap.add_argument("--instr-rate", type=int, default=None, metavar="PPS",
+                    help="generator rate of --instructions' rxonly/io runs (default 20000, "
+                    "about 1 frame per poll; 0: as fast as the guest takes them, full bursts)")
+    ap.add_argument("--instr-pmds", default="bundled,hvnet", metavar="LIST",
+                    help="the PMDs --instructions counts (default bundled,hvnet)")
     ap.add_argument("--retries", type=int, default=None,
                     help="runs disturbed by other processes are run again up to this many "
                     "times, the least disturbed kept (default 2, 0 with --quick)")
     ap.add_argument("--wait-idle", type=float, default=None, metavar="S",
                     help="before each run, wait up to S seconds for other DPDK/hvsim "
                     "processes to end (default 30, 2 with --quick)")
+    ap.add_argument("--memif", action="store_true",
+                    help="add the net_memif reference rows (rxonly, txonly, 1 queue): hvbench "
+                    "on DPDK's memif PMD against a testpmd peer, no host (benchlib/memif.py)")
     ap.add_argument("--no-vf", action="store_true", help="skip the VF rows")
     ap.add_argument("--only-vf", action="store_true",
                     help="only the VF rows (./hvnet bench vf)")
@@ -98,7 +107,7 @@ def command_line(args):
         (f" --modes {args.modes}" if args.modes != ",".join(MODES) else "") + \
         (f" --sizes {args.sizes}" if args.sizes != "64,1518" else "") + \
         (f" --queues {args.queues}" if args.queues != "1,2" else "") + \
-        (" --no-vf" if args.no_vf else "") + (" --only-vf" if args.only_vf else "") + \
+        (" --memif" if args.memif else "") + (" --no-vf" if args.no_vf else "") + (" --only-vf" if args.only_vf else "") + \
         (f" --vf-cycles {args.vf_cycles}" if args.vf_cycles != (5 if args.quick else 20) else "")
 
 
@@ -135,7 +144,7 @@ def run_rounds(env, args):
     return runs, failures, disturbed
 
 
-def report(args, runs, rows, disturbed, minfo, vf_text=None):
+def report(args, runs, rows, disturbed, minfo, vf_text=None, memif_text=None):
     """The text of results.md (without its title)."""
     rounds, packets, retries = args.rounds_used, args.packets_used, args.retries_used
     notes = notes_text(runs)
@@ -148,7 +157,12 @@ def report(args, runs, rows, disturbed, minfo, vf_text=None):
               f"one forwarding lcore polls both queues); hvsim's host thread "
               f"on CPU {HOST_CPU}, the guest's forwarding lcore on CPU 1; "
               f"{minfo.get('cpus')} CPUs ({minfo.get('cpu_model', '?')}).")
-    text = [header, "", table(rows, not args.no_testpmd), ""]
+    text = [header, "", table(rows, not args.no_testpmd), "",
+            "Per round (the two PMDs ran back to back), hvnet/bundled cycles/pkt:", "",
+            ratio_table(rows), ""]
+    if memif_text:
+        text += ["net_memif reference (hvbench on memif against a testpmd peer: a "
+                 "shared-memory NIC with no protocol, the floor):", "", memif_text, ""]
     if notes:
         text += ["Notes (from the runs):", ""] + notes + [""]
     if disturbed:
@@ -167,7 +181,9 @@ def main():
     args = parse_args()
     env = BenchEnv(args)
     if args.instructions:
-        return instructions(env, args.todo, args.instr_packets)
+        pmds = tuple(p for p in PMDS if p in args.instr_pmds.split(","))
+        rate = INSTR_RATE if args.instr_rate is None else args.instr_rate
+        return instructions(env, args.todo, args.instr_packets, rate, pmds or PMDS)
     # this driver and its watchers stay off the guest's forwarding CPU
     try:
         os.sched_setaffinity(0, {int(HOST_CPU)})
@@ -182,6 +198,11 @@ def main():
     t0 = time.monotonic()
     runs, failures, disturbed = ([], 0, 0) if args.only_vf else run_rounds(env, args)
     rows = summarize(runs)
+    memif_runs, memif_doc, memif_text = [], [], None
+    if args.memif and not args.only_vf:
+        memif_runs = memif_rows(env, args.todo, args.packets_used, args.rounds_used, count_for)
+        failures += sum(1 for r in memif_runs if r.get("failed"))
+        memif_text, memif_doc = memif_table(memif_runs, rows)
     vf_runs, vf_rows, vf_text = [], [], None
     if not args.no_vf:
         def vf_measure(run, kind, size, retries=None):
@@ -192,14 +213,15 @@ def main():
         disturbed += sum(1 for r in vf_runs if r.get("disturbed"))
         vf_text, vf_rows = vf_report(vf_runs, args.vf_cycles)
     minfo = machine_info()
-    text = report(args, runs, rows, disturbed, minfo, vf_text)
+    text = report(args, runs, rows, disturbed, minfo, vf_text, memif_text)
     write_results(env.out, "results", "# hvnet bench results\n\n" + text + "\n", {
         "command": command_line(args), "rounds": args.rounds_used, "packets": args.packets_used,
         "frames_per_run": {f"{m} {w}": count_for(m, n, args.packets_used)
                            for m in MODES for w, n in SIZES}, "host_cpu": HOST_CPU,
         "guest_lcores": GUEST_LCORES, "machine": minfo, "concurrent": busy,
         "wall_s": round(time.monotonic() - t0, 1), "rows": rows, "runs": runs,
-        "vf_rows": vf_rows, "vf_runs": vf_runs, "vf_cycles": args.vf_cycles})
+        "vf_rows": vf_rows, "vf_runs": vf_runs, "vf_cycles": args.vf_cycles,
+        "memif_rows": memif_doc, "memif_runs": memif_runs})
     log("")
     log(text)
     log(f"\nhvnet bench: {len(runs) + len(vf_runs)} runs in {time.monotonic() - t0:.0f} s; "

@@ -316,6 +316,7 @@ rxq_create(struct hn_dev *hn, struct hn_chan *ch, struct rte_mempool *mp)
 	rxq->mp = mp;
 	rxq->nb_desc = 256;
 	rxq->buf_size = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
+	hn_rxq_mbuf_template(rxq);
 	rxq->staging = rte_ring_create("rxq_staging", 256, SOCKET_ID_ANY,
 				       RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (rxq->staging == NULL)

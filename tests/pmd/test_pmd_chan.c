@@ -113,6 +113,7 @@ rxq_create(struct hn_dev *hn, struct hn_chan *ch)
 	rxq->mp = pool;
 	rxq->nb_desc = 256;
 	rxq->buf_size = rte_pktmbuf_data_room_size(pool) - RTE_PKTMBUF_HEADROOM;
+	hn_rxq_mbuf_template(rxq);
 	rxq->staging = rte_ring_create("rxq_staging", 256, SOCKET_ID_ANY,
 				       RING_F_SP_ENQ | RING_F_SC_DEQ);
 	assert_non_null(rxq->staging);

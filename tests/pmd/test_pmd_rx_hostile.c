@@ -108,6 +108,7 @@ setup_with(uint32_t rxbuf_len, uint32_t slots, bool extmbuf)
 	rxq->mp = pool;
 	rxq->nb_desc = 256;
 	rxq->buf_size = rte_pktmbuf_data_room_size(pool) - RTE_PKTMBUF_HEADROOM;
+	hn_rxq_mbuf_template(rxq);
 	rxq->staging = rte_ring_create("rxq_staging", 1024, SOCKET_ID_ANY,
 				       RING_F_SP_ENQ | RING_F_SC_DEQ);
 	assert_non_null(rxq->staging);
@@ -268,6 +269,73 @@ free_all(struct rte_mbuf **m, unsigned int n)
 
 	for (i = 0; i < n; i++)
 		rte_pktmbuf_free(m[i]);
+}
+
+/* ---- mbufs taken raw from the pool and rearmed ------------------------- */
+
+/*
+ * An mbuf the application left dirty (offload flags, VLAN, TX lengths,
+ * data offset, another port) comes back from the pool raw: the queue's
+ * rearm makes it exactly what rte_pktmbuf_reset() would, with the port
+ * set, and a frame received into it carries nothing of before.
+ */
+static void
+test_rx_mbuf_rearmed_like_reset(void **state)
+{
+	struct rte_mbuf *dirty, *want, *got, *m[2];
+	struct hv_xfer_range r;
+	uint8_t frame[60];
+
+	(void)state;
+	assert_true(fx.rxq->mbuf_raw);
+	assert_int_equal(rte_mempool_get_bulk(pool, (void **)&dirty, 1), 0);
+	want = rte_pktmbuf_alloc(pool);
+	assert_non_null(want);
+	dirty->ol_flags = RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_RSS_HASH | RTE_MBUF_F_TX_TCP_SEG;
+	dirty->vlan_tci = 7;
+	dirty->vlan_tci_outer = 8;
+	dirty->tx_offload = 0x1234;
+	dirty->packet_type = RTE_PTYPE_L4_TCP;
+	dirty->data_off = 3;
+	dirty->port = 77;
+	dirty->pkt_len = 999;
+	dirty->data_len = 999;
+	fx.rxq->cache[0] = dirty;
+	fx.rxq->cache_n = 1;
+	got = hn_rx_mbuf(fx.rxq);
+	assert_ptr_equal(got, dirty);
+	assert_int_equal(got->data_off, want->data_off);
+	assert_int_equal(rte_mbuf_refcnt_read(got), 1);
+	assert_int_equal(got->nb_segs, 1);
+	assert_null(got->next);
+	assert_int_equal(got->port, fx.rxq->port_id);
+	assert_int_equal(got->ol_flags, 0);
+	assert_int_equal(got->packet_type, 0);
+	assert_int_equal(got->pkt_len, 0);
+	assert_int_equal(got->data_len, 0);
+	assert_int_equal(got->vlan_tci, 0);
+	assert_int_equal(got->vlan_tci_outer, 0);
+	assert_int_equal(got->tx_offload, 0);
+	rte_pktmbuf_free(want);
+	/* and through the parser: the same mbuf, dirtied again, holds a frame */
+	got->ol_flags = RTE_MBUF_F_RX_VLAN;
+	got->vlan_tci = 7;
+	got->data_off = 3;
+	fx.rxq->cache[0] = got;
+	fx.rxq->cache_n = 1;
+	make_frame(frame, sizeof(frame), 9);
+	r = put_frame(sizeof(frame), 9);
+	host_xfer(XID, &r, 1);
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 2), 1);
+	assert_ptr_equal(m[0], got);
+	assert_int_equal(m[0]->data_off, RTE_PKTMBUF_HEADROOM);
+	assert_int_equal(m[0]->pkt_len, sizeof(frame));
+	assert_int_equal(m[0]->ol_flags & RTE_MBUF_F_RX_VLAN, 0);
+	assert_int_equal(m[0]->vlan_tci, 0);
+	assert_memory_equal(rte_pktmbuf_mtod(m[0], void *), frame, sizeof(frame));
+	free_all(m, 1);
+	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
+	expect_nothing_sent();
 }
 
 /* ---- defect 3: frame length and per-packet work ------------------------ */
@@ -668,6 +736,7 @@ main(void)
 		"-l", "0", "--log-level=error",
 	};
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_rx_mbuf_rearmed_like_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_frame_longer_than_mtu_dropped, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_rx_more_ranges_than_slots_refused, setup,

@@ -1247,9 +1247,10 @@ batch_put(struct hv_ring_batch *b, uint32_t len, uint64_t seed, bool *sig)
 static void
 expect_pkt(struct ring_fx *fx, uint64_t seed, uint32_t len)
 {
+	uint8_t scratch[PKT_MAX];	/* for a packet that wraps */
 	struct hv_ring_pkt p;
 
-	assert_int_equal(hv_ring_peek(&fx->r, &p, NULL, 0), 1);
+	assert_int_equal(hv_ring_peek(&fx->r, &p, scratch, sizeof(scratch)), 1);
 	assert_int_equal(p.desc.trans_id, seed);
 	assert_int_equal(p.len, pad8(len));
 	hv_ring_consume(&fx->r, p.len);
@@ -1289,6 +1290,65 @@ test_batch_publishes_once_at_end(void **state)
 	assert_int_equal(hv_ring_batch_end(&b, &sig), 0);
 	assert_false(sig);
 	assert_int_equal(fx.r.hdr->write_index, 112);
+	fx_close(&fx);
+}
+
+/*
+ * Runs of whole packets of one size (hv_ring_batch_add_n): each arrives
+ * byte for byte with its trailer, across the end of the data area too,
+ * with one publish; a run that does not fit writes nothing at all.
+ */
+static void
+test_batch_add_n_runs(void **state)
+{
+	uint8_t run[5 * 24], run_copy[24];
+	struct hv_ring_batch b;
+	struct hv_ring_pkt p;
+	struct ring_fx fx;
+	bool sig = false;
+	uint32_t i, j, start = DSIZE_ODD - 2 * 32;	/* the third packet wraps */
+
+	for (i = 0; i < 5; i++)
+		make_pkt(run + i * 24, 24, 50 + i);
+	fx_open(&fx, DSIZE_ODD, FEAT);
+	fx_seek(&fx, start);
+	hv_ring_batch_begin(&b, &fx.r);
+	assert_int_equal(hv_ring_batch_add_n(&b, run, 24, 5, &sig), 0);
+	assert_int_equal(fx.r.hdr->write_index, start);	/* not yet visible */
+	assert_int_equal(hv_ring_batch_end(&b, &sig), 0);
+	assert_true(sig);
+	assert_int_equal(fx.r.hdr->write_index, (start + 5 * 32) % DSIZE_ODD);
+	for (i = 0; i < 5; i++) {
+		uint32_t at = (start + i * 32) % DSIZE_ODD;
+
+		for (j = 0; j < 24; j++)
+			assert_int_equal(ring_byte(&fx, at + j), run[i * 24 + j]);
+		assert_int_equal(ring_u64_at(&fx, at + 24), (uint64_t)at << 32);
+		assert_int_equal(hv_ring_peek(&fx.r, &p, run_copy, sizeof(run_copy)), 1);
+		assert_int_equal(p.desc.trans_id, 50 + i);
+		assert_memory_equal(p.data, run + i * 24, 24);
+		hv_ring_consume(&fx.r, p.len);
+	}
+	assert_int_equal(hv_ring_read_commit(&fx.r, &sig), 5 * 32);
+	/* 296 B hold 9 packets of 32 B, not 10: the second run of 5 writes
+	 * nothing, a run of 4 still fits */
+	hv_ring_batch_begin(&b, &fx.r);
+	assert_int_equal(hv_ring_batch_add_n(&b, run, 24, 5, &sig), 0);
+	assert_int_equal(hv_ring_batch_add_n(&b, run, 24, 5, &sig), -EAGAIN);
+	assert_int_equal(hv_ring_batch_add_n(&b, run, 24, 4, &sig), 0);
+	assert_int_equal(hv_ring_batch_end(&b, &sig), 0);
+	for (i = 0; i < 5; i++)
+		expect_pkt(&fx, 50 + i, 24);
+	for (i = 0; i < 4; i++)
+		expect_pkt(&fx, 50 + i, 24);
+	assert_int_equal(hv_ring_peek(&fx.r, &p, NULL, 0), 0);
+	/* sizes that are no whole packet, and a run longer than the ring */
+	hv_ring_batch_begin(&b, &fx.r);
+	assert_int_equal(hv_ring_batch_add_n(&b, run, 20, 1, &sig), -EINVAL);
+	assert_int_equal(hv_ring_batch_add_n(&b, run, 8, 1, &sig), -EINVAL);
+	assert_int_equal(hv_ring_batch_add_n(&b, run, 24, 10, &sig), -EINVAL);
+	assert_int_equal(hv_ring_batch_add_n(&b, run, 24, 0, &sig), 0);
+	assert_false(hv_ring_batch_pending(&b));
 	fx_close(&fx);
 }
 
@@ -1846,6 +1906,7 @@ main(void)
 		cmocka_unit_test(test_mask_unmask),
 		cmocka_unit_test(test_set_pending),
 		cmocka_unit_test(test_batch_publishes_once_at_end),
+		cmocka_unit_test(test_batch_add_n_runs),
 		cmocka_unit_test(test_batch_signal_rule),
 		cmocka_unit_test(test_batch_interleaved_writers),
 		cmocka_unit_test(test_batch_rereads_read_index_when_full),

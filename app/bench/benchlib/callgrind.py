@@ -37,7 +37,7 @@ def empty_poll_cost(env, vg, pmd, nq):
     return ir / max(b.get("idle_iters", 0), 1)
 
 
-def instructions(env, todo, packets):
+def instructions(env, todo, packets, rate=INSTR_RATE, pmds=PMDS):
     """Every cell once per PMD with the guest under callgrind, counting only
     hvbench's iteration(): the bursts and the application's own work on
     the packets, not start-up or the drain after the loop.
@@ -52,17 +52,18 @@ def instructions(env, todo, packets):
     if vg is None:
         raise BenchError("valgrind not found: install the Debian package valgrind")
     rows, empty = [], {}
-    log(f"hvnet bench --instructions: {packets} frames per run at {INSTR_RATE} frames/s "
+    rate_text = f"{rate} frames/s" if rate else "as fast as the guest takes them (rate=0)"
+    log(f"hvnet bench --instructions: {packets} frames per run at {rate_text} "
         f"(txonly: as fast as the guest sends), guest under callgrind; logs in {env.logs}")
     for mode, wire, size, nq in todo:
         row = {"mode": mode, "frame": wire, "size": size, "queues": nq}
-        for pmd in PMDS:
+        for pmd in pmds:
             if mode != "txonly" and (pmd, nq) not in empty:
                 empty[(pmd, nq)] = empty_poll_cost(env, vg, pmd, nq)
                 log(f"  {pmd:7} one empty poll of {nq} queue(s): "
                     f"{empty[(pmd, nq)]:.1f} instructions")
             traffic = "none" if mode == "txonly" else \
-                gen_traffic(size, packets, INSTR_DELAY_MS, nq, INSTR_RATE)
+                gen_traffic(size, packets, INSTR_DELAY_MS, nq, rate)
             ir, _, r, out_file = callgrind_run(env, vg, pmd, mode, size, packets, nq, traffic)
             b = kv_line(open(os.path.join(env.logs, r["tag"] + ".log")).read(), "bench")
             idle = b.get("idle_iters", 0)
@@ -76,15 +77,15 @@ def instructions(env, todo, packets):
             log(f"  {pmd:7} {mode:6} {wire:4} B {nq}q: {fmt(row[f'{pmd}_ipp'], 0)} "
                 f"instructions/pkt (avg burst {r['avg_burst']:.1f}, {idle} empty iterations)"
                 + (f" [{'; '.join(row[f'{pmd}_notes'])}]" if row[f"{pmd}_notes"] else ""))
-        row["ratio"] = ratio(row["hvnet_ipp"], row["bundled_ipp"])
+        row["ratio"] = ratio(row.get("hvnet_ipp"), row.get("bundled_ipp"))
         rows.append(row)
     text = instructions_table(rows)
     notes = [f"- {r['mode']} {r['frame']} B {r['queues']}q, {pmd}: {n}"
-             for r in rows for pmd in PMDS for n in r[f"{pmd}_notes"]]
+             for r in rows for pmd in pmds for n in r[f"{pmd}_notes"]]
     if notes:
         text += "\n\nNotes (from the runs):\n\n" + "\n".join(notes)
     write_results(env.out, "instructions", "# hvnet bench --instructions\n\n" + text + "\n",
-                  {"packets": packets, "rate": INSTR_RATE, "empty_poll": {
+                  {"packets": packets, "rate": rate, "empty_poll": {
                       f"{p} {q}q": v for (p, q), v in empty.items()}, "rows": rows})
     log("\n" + text)
     log(f"\nper-function profiles: callgrind_annotate --inclusive=yes FILE "

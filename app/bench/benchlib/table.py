@@ -60,8 +60,54 @@ def summarize(runs):
             if tb else TESTPMD_NA
         row["mpps_ratio"] = ratio(row["hvnet_mpps"], row["bundled_mpps"])
         row["cpp_ratio"] = ratio(row["hvnet_cpp"], row["bundled_cpp"])
+        row.update(round_ratios(runs, mode, size, queues))
         rows.append(row)
     return rows
+
+
+def quartiles(values):
+    """(first quartile, median, third quartile) of values; None when empty."""
+    values = sorted(v for v in values if v is not None)
+    if not values:
+        return None, None, None
+    if len(values) == 1:
+        return values[0], values[0], values[0]
+    q1, q2, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    return q1, q2, q3
+
+
+def round_ratios(runs, mode, size, queues):
+    """hvnet/bundled cycles/pkt of hvbench within each round (the two ran
+    back to back, so a slow phase of the machine hits both), and their
+    median and interquartile range: the ratio's spread, which the ratio of
+    the medians hides."""
+    per_round = []
+    for rnd in sorted({r.get("round", 0) for r in runs}):
+        pair = {}
+        for pmd in PMDS:
+            rs = [r for r in cell_runs(runs, "hvbench", pmd, mode, size, queues)
+                  if r.get("round", 0) == rnd and not r.get("failed")]
+            pair[pmd] = rs[0].get("cpp") if rs else None
+        per_round.append(ratio(pair["hvnet"], pair["bundled"]))
+    q1, q2, q3 = quartiles(per_round)
+    return {"cpp_ratio_rounds": per_round, "cpp_ratio_round_median": q2,
+            "cpp_ratio_round_q1": q1, "cpp_ratio_round_q3": q3}
+
+
+def ratio_table(rows):
+    """The per-round ratios of every row, their median and interquartile range."""
+    head = ["mode", "frame", "queues", "hvnet/bundled cycles/pkt per round",
+            "median of the rounds", "IQR (q1-q3)", "goal <= 0.5"]
+    out = []
+    for r in rows:
+        rr = r.get("cpp_ratio_rounds") or []
+        med_r, q1, q3 = (r.get("cpp_ratio_round_median"), r.get("cpp_ratio_round_q1"),
+                         r.get("cpp_ratio_round_q3"))
+        out.append([r["mode"], f"{r['frame']} B", str(r["queues"]),
+                    ", ".join(fmt(v, 2) for v in rr), fmt(med_r, 2),
+                    "fail" if q1 is None else f"{q1:.2f}-{q3:.2f}",
+                    "-" if med_r is None else ("yes" if med_r <= 0.5 else "no")])
+    return markdown(head, ["---"] * 3 + ["---", "---:", "---:", "---"], out)
 
 
 def table(rows, testpmd_ran):
@@ -86,9 +132,9 @@ def instructions_table(rows):
     head = ["mode", "frame", "queues", "bundled instr/pkt", "hvnet instr/pkt",
             "hvnet/bundled", "bundled avg burst", "hvnet avg burst"]
     return markdown(head, ["---"] * 3 + ["---:"] * 5, [
-        [r["mode"], f"{r['frame']} B", str(r["queues"]), fmt(r["bundled_ipp"], 0),
-         fmt(r["hvnet_ipp"], 0), fmt(r["ratio"], 2), fmt(r["bundled_avg_burst"], 1),
-         fmt(r["hvnet_avg_burst"], 1)] for r in rows])
+        [r["mode"], f"{r['frame']} B", str(r["queues"]), fmt(r.get("bundled_ipp"), 0),
+         fmt(r.get("hvnet_ipp"), 0), fmt(r.get("ratio"), 2), fmt(r.get("bundled_avg_burst"), 1),
+         fmt(r.get("hvnet_avg_burst"), 1)] for r in rows])
 
 
 def note_kinds(rs):

@@ -173,6 +173,15 @@ int vmbus_chan_batch_send_mpb(struct vmbus_send_batch *b, const uint64_t *words,
 			      uint32_t nwords, uint32_t nranges, const void *data,
 			      uint32_t dlen, uint64_t xid, bool *need_sig);
 
+/*
+ * n packets of pkt_len bytes each, built whole by the caller (descriptor
+ * first, len8 * 8 == pkt_len, a multiple of 8), back to back at pkts: one
+ * ring reservation for all (hv_ring_batch_add_n). All or nothing: 0,
+ * -EAGAIN (no room for all), -EINVAL (could never fit: send fewer), -EIO.
+ */
+int vmbus_chan_batch_send_n(struct vmbus_send_batch *b, const void *pkts, uint32_t pkt_len,
+			    uint32_t n, bool *need_sig);
+
 /* Make the batch's packets visible. 0 or -EIO; *need_sig as for a send. */
 int vmbus_chan_batch_end(struct vmbus_send_batch *b, bool *need_sig);
 
@@ -224,6 +233,10 @@ vmbus_chan_send_gpa(struct vmbus_channel *chan, const struct hv_gpa_range *range
 /* The host->guest ring, for hv_ring_idle() (a poll without a call, from
  * any thread) and hv_ring_next_hint() (the channel's reader only). */
 const struct hv_ring *vmbus_chan_rx_ring(const struct vmbus_channel *chan);
+/* The same ring for the channel's one reader, which peeks and consumes
+ * inline (hv_ring_peek_inline, hv_ring_consume_inline) and comes back to
+ * vmbus_chan_peek() for anything but a well-formed contiguous packet. */
+struct hv_ring *vmbus_chan_rx_reader(struct vmbus_channel *chan);
 
 /* Signal the host that the guest->host ring has new data. */
 void vmbus_chan_signal(struct vmbus_channel *chan);

@@ -358,6 +358,17 @@ vmbus_chan_batch_send_mpb(struct vmbus_send_batch *b, const uint64_t *words, uin
 }
 
 int
+vmbus_chan_batch_send_n(struct vmbus_send_batch *b, const void *pkts, uint32_t pkt_len,
+			uint32_t n, bool *need_sig)
+{
+	int ret = hv_ring_batch_add_n(&b->rb, pkts, pkt_len, n, need_sig);
+
+	if (unlikely(ret == -EAGAIN))
+		__atomic_fetch_add(&b->chan->stats.tx_ring_full, 1, __ATOMIC_RELAXED);
+	return ret;
+}
+
+int
 vmbus_chan_batch_end(struct vmbus_send_batch *b, bool *need_sig)
 {
 	return hv_ring_batch_end(&b->rb, need_sig);
@@ -412,6 +423,12 @@ vmbus_chan_signal(struct vmbus_channel *chan)
 
 const struct hv_ring *
 vmbus_chan_rx_ring(const struct vmbus_channel *chan)
+{
+	return &chan->rx;
+}
+
+struct hv_ring *
+vmbus_chan_rx_reader(struct vmbus_channel *chan)
 {
 	return &chan->rx;
 }

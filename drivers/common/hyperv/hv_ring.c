@@ -296,6 +296,59 @@ hv_ring_batch_add(struct hv_ring_batch *b, const struct iovec *iov, unsigned int
 	return 0;
 }
 
+/* Copy one 8-byte word into the data area at off; returns the offset after. */
+static inline uint32_t
+put_word(struct hv_ring *r, uint32_t off, const void *src)
+{
+	memcpy(r->data + off, src, 8);
+	off += 8;
+	return off == r->dsize ? 0 : off;
+}
+
+int
+hv_ring_batch_add_n(struct hv_ring_batch *b, const void *pkts, uint32_t pkt_len, uint32_t n,
+		    bool *need_signal)
+{
+	struct hv_ring *r = b->r;
+	const uint8_t *src = pkts;
+	uint64_t total;
+	uint32_t start, off, i, w;
+	int ret;
+
+	if (n == 0)
+		return 0;
+	if (pkt_len < HV_RING_PKT_MIN || (pkt_len & 7) != 0 || pkt_len >= r->dsize)
+		return -EINVAL;
+	total = (uint64_t)(pkt_len + HV_RING_TRAILER_SIZE) * n;
+	if (total >= r->dsize)
+		return -EINVAL;	/* never fits in one reservation: one at a time */
+	ret = reserve_space(b, (uint32_t)total, &start);
+	if (ret < 0)
+		return ret;
+	if (b->pending && start != b->end) {
+		ret = batch_publish(b, need_signal);
+		if (ret < 0)
+			return ret;
+	}
+	/* every offset is a multiple of 8 and so is dsize: a word never
+	 * straddles the end of the data area */
+	off = start;
+	for (i = 0; i < n; i++) {
+		uint64_t trailer = (uint64_t)off << 32;
+
+		for (w = 0; w < pkt_len; w += 8)
+			off = put_word(r, off, src + w);
+		off = put_word(r, off, &trailer);
+		src += pkt_len;
+	}
+	if (!b->pending) {
+		b->start = start;
+		b->pending = true;
+	}
+	b->end = off;
+	return 0;
+}
+
 int
 hv_ring_batch_end(struct hv_ring_batch *b, bool *need_signal)
 {
@@ -326,57 +379,18 @@ hv_ring_readable(const struct hv_ring *r)
 	return hv_ring_used(windex, r->read_cursor, r->dsize);
 }
 
-/*
- * Bytes the reader may read without looking at the writer's index: only
- * when it has caught up with what it saw last is the index read again.
- */
-static inline int64_t
-readable_cached(struct hv_ring *r)
-{
-	uint32_t windex;
-
-	if (r->read_cursor != r->windex_seen)
-		return hv_ring_used(r->windex_seen, r->read_cursor, r->dsize);
-	windex = load_acquire(&r->hdr->write_index);
-	if (!index_valid(r, windex))
-		return -EIO;
-	__atomic_store_n(&r->windex_seen, windex, __ATOMIC_RELAXED);	/* hv_ring_idle */
-	return hv_ring_used(windex, r->read_cursor, r->dsize);
-}
-
 int
 hv_ring_peek(struct hv_ring *r, struct hv_ring_pkt *pkt,
 	     void *scratch, uint32_t scratch_len)
 {
-	struct hv_pkt_desc desc;
-	int64_t avail;
-	uint32_t len;
+	int ret = hv_ring_peek_inline(r, pkt);
 
-	avail = readable_cached(r);
-	if (avail <= 0)
-		return (int)avail;
-	/* Writers publish whole packets: anything shorter is corruption. */
-	if (avail < HV_RING_PKT_MIN + HV_RING_TRAILER_SIZE)
-		return -EIO;
-
-	copy_from_ring(r, r->read_cursor, &desc, sizeof(desc));
-	len = (uint32_t)desc.len8 * 8;
-	if (len < HV_RING_PKT_MIN || (uint64_t)len + HV_RING_TRAILER_SIZE > (uint64_t)avail)
-		return -EIO;
-
-	pkt->len = len;
-	pkt->data = NULL;
-	pkt->desc = desc;
-	if (desc.offset8 < 2 || desc.offset8 > desc.len8)
-		return -EBADMSG;
-
-	if ((uint64_t)r->read_cursor + len <= r->dsize) {
-		pkt->data = r->data + r->read_cursor;
-		return 1;
-	}
-	if (scratch == NULL || len > scratch_len)
+	if (ret != -ENOBUFS)
+		return ret;
+	/* the packet wraps: a contiguous copy of it, if it fits */
+	if (scratch == NULL || pkt->len > scratch_len)
 		return -ENOBUFS;
-	copy_from_ring(r, r->read_cursor, scratch, len);
+	copy_from_ring(r, r->read_cursor, scratch, pkt->len);
 	pkt->data = scratch;
 	return 1;
 }
@@ -397,7 +411,7 @@ hv_ring_consume(struct hv_ring *r, uint32_t pkt_len)
 uint32_t
 hv_ring_skip_pending(struct hv_ring *r)
 {
-	int64_t avail = readable_cached(r);	/* checks windex_seen when it reads it */
+	int64_t avail = hv_ring_readable_cached(r);	/* checks windex_seen when it reads it */
 
 	if (avail <= 0)
 		return 0;

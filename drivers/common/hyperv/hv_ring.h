@@ -17,9 +17,11 @@
 #ifndef HV_RING_H
 #define HV_RING_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/uio.h>
 
 #include "hv_vmbus_wire.h"
@@ -172,6 +174,16 @@ void hv_ring_batch_begin(struct hv_ring_batch *b, struct hv_ring *r);
 int hv_ring_batch_add(struct hv_ring_batch *b, const struct iovec *iov,
 		      unsigned int iovcnt, bool *need_signal);
 
+/*
+ * n whole packets of pkt_len bytes each (descriptor included, a multiple
+ * of 8: no padding is added), back to back at pkts, each followed by its
+ * trailer: one reservation and 8-byte stores, for runs of small packets
+ * of one shape (receive completions). All or nothing: -EAGAIN when they
+ * do not fit together, -EINVAL when they never could (send fewer).
+ */
+int hv_ring_batch_add_n(struct hv_ring_batch *b, const void *pkts, uint32_t pkt_len,
+			uint32_t n, bool *need_signal);
+
 /* Publish what the batch holds. 0 or -EIO; *need_signal as above. */
 int hv_ring_batch_end(struct hv_ring_batch *b, bool *need_signal);
 
@@ -258,6 +270,82 @@ hv_ring_next_hint(const struct hv_ring *r, uint32_t cur_len, uint32_t want)
 	if ((uint64_t)cur_len + HV_RING_TRAILER_SIZE + want > avail || off + want > r->dsize)
 		return NULL;
 	return r->data + off;
+}
+
+/*
+ * The reader's hot path, inline for a reader that calls it per packet
+ * (hv_ring_peek() and hv_ring_consume() are the same code out of line).
+ */
+
+/*
+ * Bytes the reader may read without looking at the writer's index: only
+ * when it has caught up with what it saw last is the index read again
+ * (and checked: in the data area, 8-byte aligned). -EIO when corrupt.
+ */
+static inline int64_t
+hv_ring_readable_cached(struct hv_ring *r)
+{
+	uint32_t windex;
+
+	if (r->read_cursor != r->windex_seen)
+		return hv_ring_used(r->windex_seen, r->read_cursor, r->dsize);
+	windex = __atomic_load_n(&r->hdr->write_index, __ATOMIC_ACQUIRE);
+	if (windex >= r->dsize || (windex & 7) != 0)
+		return -EIO;
+	__atomic_store_n(&r->windex_seen, windex, __ATOMIC_RELAXED);	/* hv_ring_idle */
+	return hv_ring_used(windex, r->read_cursor, r->dsize);
+}
+
+/*
+ * hv_ring_peek() without scratch: a packet that wraps is -ENOBUFS (with
+ * pkt->len set), for the caller to peek again with a scratch area. The
+ * descriptor is copied once out of the ring and every check is made on
+ * that copy.
+ */
+static inline int
+hv_ring_peek_inline(struct hv_ring *r, struct hv_ring_pkt *pkt)
+{
+	struct hv_pkt_desc desc;
+	int64_t avail = hv_ring_readable_cached(r);
+	uint32_t len, cursor = r->read_cursor, first;
+
+	if (avail <= 0)
+		return (int)avail;
+	/* Writers publish whole packets: anything shorter is corruption. */
+	if (avail < HV_RING_PKT_MIN + HV_RING_TRAILER_SIZE)
+		return -EIO;
+	first = r->dsize - cursor;
+	if (__builtin_expect(first >= sizeof(desc), 1)) {
+		memcpy(&desc, r->data + cursor, sizeof(desc));
+	} else {
+		memcpy(&desc, r->data + cursor, first);
+		memcpy((uint8_t *)&desc + first, r->data, sizeof(desc) - first);
+	}
+	len = (uint32_t)desc.len8 * 8;
+	if (len < HV_RING_PKT_MIN || (uint64_t)len + HV_RING_TRAILER_SIZE > (uint64_t)avail)
+		return -EIO;
+	pkt->len = len;
+	pkt->data = NULL;
+	pkt->desc = desc;
+	if (desc.offset8 < 2 || desc.offset8 > desc.len8)
+		return -EBADMSG;
+	if ((uint64_t)cursor + len > r->dsize)
+		return -ENOBUFS;
+	pkt->data = r->data + cursor;
+	return 1;
+}
+
+/* hv_ring_consume() for a pkt_len hv_ring_peek_inline() gave. */
+static inline void
+hv_ring_consume_inline(struct hv_ring *r, uint32_t pkt_len)
+{
+	uint64_t next = (uint64_t)r->read_cursor + pkt_len + HV_RING_TRAILER_SIZE;
+
+	/* pkt_len came from a peek: at most the bytes published, so one lap */
+	if (next >= r->dsize)
+		next -= r->dsize;
+	__atomic_store_n(&r->read_cursor, (uint32_t)next,	/* hv_ring_idle reads it unowned */
+			 __ATOMIC_RELAXED);
 }
 
 /* Bytes available to the reader past its cursor; -EIO when corrupt. */

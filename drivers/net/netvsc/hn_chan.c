@@ -16,6 +16,7 @@
  * for an answer) they are parked in the queue's staging ring.
  */
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -91,7 +92,7 @@ void
 hn_chan_bind(struct hn_dev *hn, struct hn_chan *ch, struct vmbus_channel *vc)
 {
 	ch->vc = vc;
-	ch->rx_ring = vmbus_chan_rx_ring(vc);
+	ch->rx_ring = vmbus_chan_rx_reader(vc);
 	vmbus_chan_set_latency(vc, hn->args.latency_us);
 }
 
@@ -102,15 +103,68 @@ hn_chan_bind(struct hn_dev *hn, struct hn_chan *ch, struct vmbus_channel *vc)
  * frames are parsed and copied. Sent oldest first, as far as the ring has
  * room; what is left waits for the next drain.
  */
+/* One receive completion as it goes on the ring: descriptor and message. */
+struct hn_ack_pkt {
+	struct hv_pkt_desc desc;
+	struct hv_nvsp_rndis_pkt_complete msg;
+} __attribute__((packed));
+
+static_assert(sizeof(struct hn_ack_pkt) % 8 == 0, "a completion needs no padding");
+
+/* Completions written with one ring reservation (hv_ring_batch_add_n). */
+#define HN_ACKS_PER_RUN	32u
+
+static inline uint32_t
+ack_next(const struct hn_chan *ch, uint32_t i)
+{
+	return ++i == ch->ack_cap ? 0 : i;
+}
+
+/* The oldest queued completions, up to HN_ACKS_PER_RUN, built whole in
+ * pkts; returns how many. */
+static uint32_t
+acks_build_run(const struct hn_chan *ch, struct hn_ack_pkt *pkts)
+{
+	uint32_t n = RTE_MIN(ch->ack_count, HN_ACKS_PER_RUN), i, at = ch->ack_head;
+
+	for (i = 0; i < n; i++, at = ack_next(ch, at)) {
+		pkts[i].desc = (struct hv_pkt_desc){
+			.type = HV_PKT_COMPLETION,
+			.offset8 = sizeof(struct hv_pkt_desc) / 8,
+			.len8 = sizeof(struct hn_ack_pkt) / 8,
+			.trans_id = ch->acks[at].xid,
+		};
+		pkts[i].msg = hn_nvsp_build_rndis_pkt_complete(ch->acks[at].status);
+	}
+	return n;
+}
+
+static void
+acks_consumed(struct hn_chan *ch, uint32_t n)
+{
+	ch->ack_head = (uint32_t)(((uint64_t)ch->ack_head + n) % ch->ack_cap);
+	ch->ack_count -= n;
+}
+
 static void
 acks_flush(struct hn_chan *ch, bool *sig)
 {
 	struct vmbus_send_batch b;
 	struct hv_nvsp_rndis_pkt_complete c;
+	struct hn_ack_pkt run[HN_ACKS_PER_RUN];
 
 	if (ch->ack_count == 0)
 		return;
 	vmbus_chan_batch_begin(ch->vc, &b);
+	/* runs of completions with one reservation each, while they fit */
+	while (ch->ack_count > 0) {
+		uint32_t n = acks_build_run(ch, run);
+
+		if (vmbus_chan_batch_send_n(&b, run, sizeof(run[0]), n, sig) < 0)
+			break;
+		acks_consumed(ch, n);
+	}
+	/* a run that did not fit: one at a time, as far as the ring has room */
 	while (ch->ack_count > 0) {
 		const struct hn_ack *a = &ch->acks[ch->ack_head];
 
@@ -118,8 +172,7 @@ acks_flush(struct hn_chan *ch, bool *sig)
 		if (vmbus_chan_batch_send(&b, HV_PKT_COMPLETION, &c, sizeof(c), a->xid, 0,
 					  sig) < 0)
 			break;
-		ch->ack_head = (ch->ack_head + 1) % ch->ack_cap;
-		ch->ack_count--;
+		acks_consumed(ch, 1);
 	}
 	vmbus_chan_batch_end(&b, sig);
 	/* each completion is counted once, when it first finds no room */
@@ -315,7 +368,12 @@ chan_drain(struct hn_dev *hn, struct hn_chan *ch, struct rte_mbuf **pkts, uint16
 	if (ch->vc == NULL || !chan_try_own(ch))
 		return 0;
 	while (done < budget && (pkts == NULL || sink.n < max)) {
-		int ret = vmbus_chan_peek(ch->vc, &pkt);
+		/* the common packet inline; a wrapped or bad one through the
+		 * bus, which copies it to its scratch area or counts it */
+		int ret = hv_ring_peek_inline(ch->rx_ring, &pkt);
+
+		if (unlikely(ret < 0))
+			ret = vmbus_chan_peek(ch->vc, &pkt);
 
 		if (unlikely(ret < 0)) {
 			if (!chan_skip_bad(ch, &pkt, ret))
@@ -331,7 +389,7 @@ chan_drain(struct hn_dev *hn, struct hn_chan *ch, struct rte_mbuf **pkts, uint16
 			break;
 		chan_prefetch_next(hn, ch, &pkt);
 		done += chan_dispatch(hn, ch, pkts == NULL ? NULL : &sink, &pkt);
-		vmbus_chan_consume(ch->vc, pkt.len);
+		hv_ring_consume_inline(ch->rx_ring, pkt.len);
 	}
 	if (done > 0) {
 		vmbus_chan_rx_commit(ch->vc);

@@ -50,12 +50,17 @@ static inline void
 hn_chan_ack_rx(struct hn_chan *ch, uint64_t xid, uint32_t status)
 {
 	struct hn_ack *a;
+	uint32_t at;
 
 	if (unlikely(ch->acks == NULL || ch->ack_count == ch->ack_cap)) {
 		ch->bad_packets++;
 		return;
 	}
-	a = &ch->acks[(ch->ack_head + ch->ack_count) % ch->ack_cap];
+	/* head < cap and count < cap: one subtraction wraps it, no division */
+	at = ch->ack_head + ch->ack_count;
+	if (at >= ch->ack_cap)
+		at -= ch->ack_cap;
+	a = &ch->acks[at];
 	a->xid = xid;
 	a->status = status;
 	ch->ack_count++;

@@ -206,7 +206,8 @@ struct hn_ack {
 
 struct hn_chan {
 	struct vmbus_channel *vc;
-	const struct hv_ring *rx_ring;	/* vc's inbound ring: idle polls */
+	struct hv_ring *rx_ring;	/* vc's inbound ring: idle polls, and the
+					 * drain's inline peek (owner only) */
 	uint32_t owner;			/* 1 while someone drains (atomic) */
 	uint16_t index;
 	struct hn_rxq *rxq;		/* NULL: no RX queue on this channel */
@@ -266,6 +267,11 @@ struct hn_rxq {
 	struct hn_lro *lro;
 	struct hn_rx_ext *ext;		/* nb_desc of them */
 	struct rte_ring *ext_free;	/* free ext indices (MP: free callbacks) */
+	/* mbufs come raw from the pool and get their first 8 bytes from
+	 * this template (data_off, refcnt, nb_segs, port), unless the pool
+	 * has pinned external buffers (then rte_pktmbuf_alloc_bulk) */
+	bool mbuf_raw;
+	uint64_t mbuf_rearm;
 	uint16_t cache_n;
 	struct rte_mbuf *cache[HN_RX_MBUF_CACHE];
 	struct hn_rx_stats stats;

@@ -876,6 +876,7 @@ hn_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	HN_QUEUE_IDENTIFY(rxq, dev, qid, nb_desc);
 	rxq->mp = mp;
 	rxq->buf_size = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
+	hn_rxq_mbuf_template(rxq);
 	if (hn_rxq_lro_setup(rxq, queue_socket(hn, socket_id)) < 0 ||
 	    (hn->args.rx_extmbuf && hn_rxq_ext_setup(rxq, queue_socket(hn, socket_id)) < 0)) {
 		rxq_free(rxq);

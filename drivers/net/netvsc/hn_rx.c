@@ -133,6 +133,30 @@ rx_copy(struct hn_rxq *rxq, const uint8_t *data, uint32_t len)
 	}
 }
 
+void
+hn_rxq_mbuf_template(struct hn_rxq *rxq)
+{
+	struct rte_mbuf t = { .nb_segs = 1, .port = rxq->port_id };
+	uint16_t room = rte_pktmbuf_data_room_size(rxq->mp);
+
+	/* as rte_pktmbuf_reset() places the data */
+	t.data_off = RTE_MIN((uint16_t)RTE_PKTMBUF_HEADROOM, room);
+	rte_mbuf_refcnt_set(&t, 1);
+	rxq->mbuf_rearm = *hn_mbuf_rearm_word(&t);
+	rxq->mbuf_raw = !(rte_pktmbuf_priv_flags(rxq->mp) & RTE_PKTMBUF_POOL_F_PINNED_EXT_BUF);
+}
+
+int
+hn_rx_refill(struct hn_rxq *rxq)
+{
+	if (rxq->mbuf_raw ?
+	    rte_mempool_get_bulk(rxq->mp, (void **)rxq->cache, HN_RX_MBUF_CACHE) != 0 :
+	    rte_pktmbuf_alloc_bulk(rxq->mp, rxq->cache, HN_RX_MBUF_CACHE) != 0)
+		return -ENOMEM;
+	rxq->cache_n = HN_RX_MBUF_CACHE;
+	return 0;
+}
+
 /* ---- the receive buffer --------------------------------------------------- */
 
 /*
@@ -614,15 +638,12 @@ hn_vf_rx_fixup(const struct hn_rxq *rxq, struct rte_mbuf **pkts, uint16_t n, uin
 	}
 }
 
-uint16_t
-hn_recv_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
+/* A poll that may find something: a VF, staged frames, the channel. */
+static __rte_noinline uint16_t
+recv_busy(struct hn_rxq *rxq, struct rte_mbuf **pkts, uint16_t n)
 {
-	struct hn_rxq *rxq = q;
 	uint16_t got = 0;
 
-	if (unlikely(!rxq->started))
-		return 0;
-	__atomic_store_n(&rxq->polls, rxq->polls + 1, __ATOMIC_RELAXED);
 	/* with a VF, every other poll reads it first: neither path starves */
 	if (unlikely(hn_vf_present(rxq->hn)) && (rxq->polls & 1))
 		got = hn_vf_rx(rxq, pkts, n);
@@ -635,6 +656,25 @@ hn_recv_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 	if (unlikely(hn_vf_present(rxq->hn)) && !(rxq->polls & 1) && got < n)
 		got += hn_vf_rx(rxq, pkts + got, n - got);
 	return got;
+}
+
+/*
+ * The poll of an idle queue is the common one: it stays a leaf (a few
+ * loads, no call, no register saved) and everything else is a tail call.
+ */
+uint16_t
+hn_recv_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct hn_rxq *rxq = q;
+	uint64_t polls = rxq->polls + 1;
+
+	if (unlikely(!rxq->started))
+		return 0;
+	__atomic_store_n(&rxq->polls, polls, __ATOMIC_RELAXED);
+	if (likely(!hn_vf_present(rxq->hn)) && rte_ring_empty(rxq->staging) &&
+	    hn_chan_idle(rxq->ch))
+		return 0;
+	return recv_busy(rxq, pkts, n);
 }
 
 /* Stopped queue: give back what it holds. */

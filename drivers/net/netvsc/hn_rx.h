@@ -8,6 +8,8 @@
 #ifndef HN_RX_H
 #define HN_RX_H
 
+#include <assert.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rte_ether.h>
@@ -71,15 +73,50 @@ struct hn_xfer {
 #define HN_XFER_LRO_SEEN	0x1	/* a fragment was met */
 #define HN_XFER_LRO_BROKEN	0x2	/* a chain was dropped: complete as failed */
 
-static inline struct rte_mbuf *
+/* data_off, refcnt, nb_segs and port: one aligned 8-byte word in every
+ * DPDK release we build against (the rearm word other PMDs write) */
+static_assert(offsetof(struct rte_mbuf, data_off) % 8 == 0 &&
+	      offsetof(struct rte_mbuf, refcnt) == offsetof(struct rte_mbuf, data_off) + 2 &&
+	      offsetof(struct rte_mbuf, nb_segs) == offsetof(struct rte_mbuf, data_off) + 4 &&
+	      offsetof(struct rte_mbuf, port) == offsetof(struct rte_mbuf, data_off) + 6,
+	      "mbuf rearm word");
+
+static inline uint64_t *
+hn_mbuf_rearm_word(struct rte_mbuf *m)
+{
+	return (uint64_t *)(void *)((uint8_t *)m + offsetof(struct rte_mbuf, data_off));
+}
+
+/* The queue's mbuf template (hn_rx.c), from its pool and port. */
+void hn_rxq_mbuf_template(struct hn_rxq *rxq);
+/* The queue's mbuf cache empty: refill it from the pool (hn_rx.c). */
+int hn_rx_refill(struct hn_rxq *rxq);
+
+/*
+ * An mbuf for a frame: from the queue's cache, refilled in bulk. A raw
+ * mbuf from the pool has refcnt 1, nb_segs 1 and no next (the pool's
+ * invariants); one 8-byte store of the template and the fields a frame
+ * sets make it what rte_pktmbuf_reset() would, as other PMDs rearm.
+ */
+static __rte_always_inline struct rte_mbuf *
 hn_rx_mbuf(struct hn_rxq *rxq)
 {
-	if (unlikely(rxq->cache_n == 0)) {
-		if (rte_pktmbuf_alloc_bulk(rxq->mp, rxq->cache, HN_RX_MBUF_CACHE) != 0)
-			return NULL;
-		rxq->cache_n = HN_RX_MBUF_CACHE;
+	struct rte_mbuf *m;
+
+	if (unlikely(rxq->cache_n == 0) && hn_rx_refill(rxq) != 0)
+		return NULL;
+	m = rxq->cache[--rxq->cache_n];
+	if (likely(rxq->mbuf_raw)) {
+		*hn_mbuf_rearm_word(m) = rxq->mbuf_rearm;
+		m->ol_flags = 0;
+		m->packet_type = 0;
+		m->pkt_len = 0;
+		m->data_len = 0;
+		m->vlan_tci = 0;
+		m->vlan_tci_outer = 0;
+		m->tx_offload = 0;
 	}
-	return rxq->cache[--rxq->cache_n];
+	return m;
 }
 
 static inline void
