@@ -96,6 +96,11 @@ cmd "port stop 0" "vlan set strip on 0" "port start 0" "start" "$(gen_vlan 4)" \
 check "strip on set while stopped: after start, 4 frames stripped again" \
 	'[ "$(last_count "type=0x0800 - length=128 - nb_segs=1 - .*VLAN tci=0x2064 - ")" = 4 ] &&
 	 [ "$(last_count "ol_flags: .*RTE_MBUF_F_RX_VLAN_STRIPPED")" = 4 ]'
+cmd "port stop 0" "port config 0 rx_offload vlan_strip off" "port start 0" \
+	"show port 0 rx_offload configuration" "start" "$(gen_vlan 4)" "?count type=0x8100 8" "stop"
+check "port config rx_offload vlan_strip off (a reconfigure): VLAN_STRIP off, 4 frames tagged in the data" \
+	'last_lacks "VLAN_STRIP" &&
+	 [ "$(last_count "type=0x8100 - length=132 - nb_segs=1 - .*sw ptype: L2_ETHER_VLAN L3_IPV4 L4_UDP +- l2_len=18 ")" = 4 ]'
 cmd "vlan set filter on 0"
 check "VLAN filter: refused (not an offload of the port)" \
 	'last_has "rx_vlan_filter_set(port_pi=0, on=1) failed"'
