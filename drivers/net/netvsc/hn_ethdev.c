@@ -513,7 +513,7 @@ hn_filter(const struct hn_dev *hn)
 
 	if (hn->promisc)
 		return HV_NDIS_PACKET_TYPE_PROMISCUOUS;
-	/* no multicast list (the guests never send one, doc/protocol §F):
+	/* no multicast list (guests never set one, doc/protocol §E.4):
 	 * multicast is all groups or none */
 	if (hn->allmulti)
 		filter |= HV_NDIS_PACKET_TYPE_ALL_MULTICAST;
