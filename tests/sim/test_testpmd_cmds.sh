@@ -145,6 +145,9 @@ check "mac_addr add: refused, one address only (no list in the protocol)" \
 	'last_has "mac_addr_cmd error: (Operation not supported)"'
 cmd "mac_addr remove 0 02:00:00:00:00:09"
 check "mac_addr remove: refused the same way" 'last_has "mac_addr_cmd error:"'
+cmd "mcast_addr add 0 01:00:5e:00:00:01"
+check "mcast_addr add: refused (no multicast list in the protocol: all-multicast instead)" \
+	'last_has "rte_eth_dev_set_mc_addr_list(port=0, nb=1) failed. diag=-95"'
 cmd "mac_addr set 0 02:00:00:00:00:07" "show port info 0"
 check "mac_addr set: the new address" 'last_has "MAC address: 02:00:00:00:00:07"'
 cmd "mac_addr set 0 $mac"
@@ -201,6 +204,11 @@ check "port stop: stopped cleanly" 'last_has "Link status:"'
 cmd "port start 0" "show port info 0" "show rxq info 0 1"
 check "port start: link up, queues started again" \
 	'last_has "Link status: up" "Rx queue state: started"'
+cmd "port 0 rxq 0 stop"
+check "queue stop: refused (a channel lives with the session)" 'last_has "Function not supported in PMD"'
+cmd "flow create 0 ingress pattern eth / end actions drop / end"
+check "flow create: refused (no flow API in the protocol)" \
+	'last_has "Caught PMD error type 1 (cause unspecified)"'
 cmd "show port 0 module_eeprom"
 check "module_eeprom: refused (no module)" 'last_has "operation not supported by device"'
 
