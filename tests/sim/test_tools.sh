@@ -17,6 +17,14 @@ PREFIX=hvtp$$		# lib/sim.sh's testpmd file prefix: the tools' too
 STOP_MS=2000		# deadline of testpmd's "stop" (forwarding)
 QUIT_MS=5000		# deadline of "quit" or SIGINT: the port stopped and closed
 idle=gen:count=0,rate=1,delay=3600000	# a generator that waits for "gen" commands
+# A secondary may not know a shared-memory list its primary did not
+# register: dpdk-proc-info links librte_hash (through eventdev), whose
+# tailqs a testpmd built with only what hvnet needs (./hvnet --dpdk=VERSION)
+# lacks ("Cannot initialize tailq: RTE_HASH"); such a primary loads it.
+# Debian's testpmd links it already.
+if ! ldd "$(command -v "$TESTPMD")" | grep -q librte_hash; then
+	EAL_EXTRA="${EAL_EXTRA:-} -d librte_hash.so"
+fi
 
 # session [HVSIM_ARGS...]: testpmd forwarding on our PMD, the generator
 # idle, hvsim recording to $work/h.pcap; $guest is testpmd's pid
