@@ -129,7 +129,7 @@ json_nic(FILE *f, const struct hvsim_nic *nic, bool last)
 		"\"rx_dropped_ring\": %llu, \"rndis_requests\": %llu, \"violations\": %llu,\n"
 		"      \"link_up\": %s, \"speed_mbps\": %llu, \"status_indications\": %llu, "
 		"\"ctl_delay_ms\": %u, \"ctl_muted\": %s, \"ctl_deferred\": %llu, "
-		"\"ctl_withheld\": %llu,\n"
+		"\"ctl_withheld\": %llu, \"packet_filter\": %u,\n"
 		"      \"channels\": [\n",
 		nic->index, nic->cfg.spec.device_id, nic->last_nvsp_version,
 		(unsigned long long)s->tx_frames, (unsigned long long)s->tx_bytes,
@@ -140,7 +140,7 @@ json_nic(FILE *f, const struct hvsim_nic *nic, bool last)
 		nic->cfg.link_up ? "true" : "false", (unsigned long long)nic->cfg.speed_mbps,
 		(unsigned long long)s->status_indications, nic->ctl_delay_ms,
 		nic->ctl_muted ? "true" : "false", (unsigned long long)s->ctl_deferred,
-		(unsigned long long)s->ctl_withheld);
+		(unsigned long long)s->ctl_withheld, nic->packet_filter);
 	for (i = 0; i < nic->max_nchan; i++)
 		json_channel(f, nic, i, i + 1 == nic->max_nchan);
 	fprintf(f, "      ],\n");

@@ -101,6 +101,7 @@ struct gen {
 	uint64_t start_ns;
 	bool stopped;			/* `gen stop`: no more frames, counters kept */
 	uint8_t dst_mac[6];		/* dst=: frames for another MAC */
+	uint16_t vlan_tci;		/* vlan=: frames tagged on the wire */
 	bool have_dst_mac;
 	struct gen_port port[HVSIM_VSWITCH_PORTS];
 	uint8_t frame[HVSIM_VSWITCH_FRAME_MAX];
@@ -207,6 +208,10 @@ parse_kv(void *ctx, const char *key, const char *v)
 	else if (strcmp(key, "dst") == 0)
 		/* dst=MAC: address frames elsewhere (filter tests) */
 		g->have_dst_mac = (ret = hvsim_parse_mac(v, g->dst_mac)) == 0;
+	else if (strcmp(key, "vlan") == 0)
+		/* vlan=TCI: tagged on the wire; the host hands the tag over in
+		 * the 802.1Q PPI, the frame without it (as tap.c does) */
+		g->vlan_tci = (uint16_t)strtoul(v, NULL, 0);
 	else if (strcmp(key, "ports") == 0)
 		ret = parse_ports(g, v);
 	else if (strcmp(key, "proto") == 0)
@@ -497,7 +502,7 @@ send_burst(struct gen *g, int p, uint64_t now)
 
 		build_frame(g, p, flow, gp->next_seq[flow], len);
 		/* not ready or full: offer the same frame again later */
-		if (hvsim_vswitch_deliver(g->vs, p, g->frame, len, 0) < 0)
+		if (hvsim_vswitch_deliver(g->vs, p, g->frame, len, g->vlan_tci) < 0)
 			break;
 		if (g->start_ns == 0)
 			g->start_ns = now;	/* the rate clock starts with the guest */

@@ -334,6 +334,45 @@ rx_on(struct hvsim_nic *nic)
 
 /* ---- RX --------------------------------------------------------------------------- */
 
+/* The packet filter, strictly: MULTICAST passes the groups of a list that
+ * hvsim keeps none of, so only ALL_MULTICAST lets a group through;
+ * BROADCAST is its own bit; PROMISCUOUS passes all. */
+static void
+test_rx_packet_filter(void **state)
+{
+	static const uint8_t group[6] = { 0x01, 0x00, 0x5e, 0x01, 0x02, 0x03 };
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const struct {
+		uint32_t filter;
+		bool group, bcast;
+	} cases[] = {
+		{ HV_NDIS_PACKET_TYPE_DIRECTED, false, false },
+		{ HV_NDIS_PACKET_TYPE_DIRECTED | HV_NDIS_PACKET_TYPE_MULTICAST, false, false },
+		{ HV_NDIS_PACKET_TYPE_DIRECTED | HV_NDIS_PACKET_TYPE_BROADCAST, false, true },
+		{ HV_NDIS_PACKET_TYPE_DIRECTED | HV_NDIS_PACKET_TYPE_ALL_MULTICAST, true, false },
+		{ HV_NDIS_PACKET_TYPE_PROMISCUOUS, true, true },
+	};
+	struct fx *fx = *state;
+	uint64_t dropped = fx->nic.stats.rx_dropped_filter;
+	uint8_t f[2048];
+	struct rx_pkt p;
+	uint32_t len;
+	unsigned int i;
+
+	len = frame(f, 4, 17, 64, 1, 0, false);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fx->nic.packet_filter = cases[i].filter;
+		memcpy(f, group, 6);
+		assert_int_equal(vsp_rx_frame(&fx->nic, f, len, 0), cases[i].group ? 0 : -EPERM);
+		assert_int_equal(guest_read(fx, &p), cases[i].group ? 1 : 0);
+		memcpy(f, bcast, 6);
+		assert_int_equal(vsp_rx_frame(&fx->nic, f, len, 0), cases[i].bcast ? 0 : -EPERM);
+		assert_int_equal(guest_read(fx, &p), cases[i].bcast ? 1 : 0);
+		dropped += !cases[i].group + !cases[i].bcast;
+		assert_int_equal(fx->nic.stats.rx_dropped_filter, dropped);
+	}
+}
+
 static void
 test_rx_csum_ppi(void **state)
 {
@@ -941,6 +980,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_rx_packet_filter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_csum_ppi, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_mtu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_pass_publishes_once, setup, teardown),

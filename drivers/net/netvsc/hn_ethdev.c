@@ -509,11 +509,15 @@ hn_dev_configure(struct rte_eth_dev *dev)
 static uint32_t
 hn_filter(const struct hn_dev *hn)
 {
+	uint32_t filter = HV_NDIS_PACKET_TYPE_DIRECTED | HV_NDIS_PACKET_TYPE_BROADCAST;
+
 	if (hn->promisc)
 		return HV_NDIS_PACKET_TYPE_PROMISCUOUS;
-	/* no multicast list in the protocol: all-multicast stays on */
-	return HV_NDIS_PACKET_TYPE_DIRECTED | HV_NDIS_PACKET_TYPE_BROADCAST |
-	       HV_NDIS_PACKET_TYPE_ALL_MULTICAST;
+	/* no multicast list (guests never set one, doc/protocol §E.4):
+	 * multicast is all groups or none */
+	if (hn->allmulti)
+		filter |= HV_NDIS_PACKET_TYPE_ALL_MULTICAST;
+	return filter;
 }
 
 static void
@@ -624,12 +628,15 @@ hn_dev_start(struct rte_eth_dev *dev)
 		struct hn_rxq *rxq = dev->data->rx_queues[i];
 
 		rxq->scatter = hn->rx_offloads & RTE_ETH_RX_OFFLOAD_SCATTER;
-		rxq->vlan_strip = hn->rx_offloads & RTE_ETH_RX_OFFLOAD_VLAN_STRIP;
+		__atomic_store_n(&rxq->vlan_strip,
+				 (hn->rx_offloads & RTE_ETH_RX_OFFLOAD_VLAN_STRIP) != 0,
+				 __ATOMIC_RELAXED);
 		rxq->extmbuf = rxq->ext != NULL && hn->rxbuf_pfn != NULL;
 		rxq->copybreak = hn->args.rx_copybreak;
 		hn_rxq_limits(dev, hn, rxq);
 		rxq->started = true;
 	}
+	dev->data->scattered_rx = (hn->rx_offloads & RTE_ETH_RX_OFFLOAD_SCATTER) != 0;
 	hn->started = true;
 	ret = hn_ctl_lock(hn, "start");
 	if (ret == 0) {
@@ -1117,19 +1124,94 @@ hn_promiscuous_disable_secondary(struct rte_eth_dev *dev)
 	return hn_mp_request(dev, HN_MP_PROMISC, 0);
 }
 
+/*
+ * All-multicast is the packet filter's ALL_MULTICAST bit: off, the host
+ * drops every multicast frame (there is no list of groups to join, so
+ * it starts on: ethdev reports it enabled from probe).
+ */
+static int
+hn_set_allmulti(struct rte_eth_dev *dev, bool on)
+{
+	hn_dev_of(dev)->allmulti = on;
+	hn_vf_sync_settings(hn_dev_of(dev));
+	return hn_update_filter(dev);
+}
+
 static int
 hn_allmulticast_enable(struct rte_eth_dev *dev)
 {
-	RTE_SET_USED(dev);
-	return 0;	/* always on */
+	return hn_set_allmulti(dev, true);
 }
 
 static int
 hn_allmulticast_disable(struct rte_eth_dev *dev)
 {
-	PMD_DRV_LOG(INFO, "port %u: the host has no multicast list: all-multicast stays on",
-		    dev->data->port_id);
-	return -ENOTSUP;
+	return hn_set_allmulti(dev, false);
+}
+
+/*
+ * VLAN stripping at any time: ethdev has updated dev_conf already. The
+ * host always takes the tag off the wire and hands it over in the 802.1Q
+ * PPI; each RX queue reads its flag once per frame and either reports
+ * the tag in vlan_tci or puts it back into the frame (hn_rx_fill).
+ * Filtering, extended VLAN and QinQ are not in the protocol.
+ */
+static int
+hn_vlan_offload_set(struct rte_eth_dev *dev, int mask)
+{
+	struct hn_dev *hn = hn_dev_of(dev);
+	bool strip = (dev->data->dev_conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_VLAN_STRIP) != 0;
+	uint16_t i;
+
+	if (mask & ~RTE_ETH_VLAN_STRIP_MASK)
+		return -ENOTSUP;
+	if (!(mask & RTE_ETH_VLAN_STRIP_MASK))
+		return 0;
+	if (strip)
+		hn->rx_offloads |= RTE_ETH_RX_OFFLOAD_VLAN_STRIP;
+	else
+		hn->rx_offloads &= ~RTE_ETH_RX_OFFLOAD_VLAN_STRIP;
+	for (i = 0; i < dev->data->nb_rx_queues; i++) {
+		struct hn_rxq *rxq = dev->data->rx_queues[i];
+
+		if (rxq == NULL)
+			continue;
+		__atomic_store_n(&rxq->vlan_strip, strip, __ATOMIC_RELAXED);
+		if (rxq->started)
+			hn_rxq_limits(dev, hn, rxq);
+	}
+	hn_vf_sync_settings(hn);
+	return 0;
+}
+
+static void
+hn_rxq_info_get(struct rte_eth_dev *dev, uint16_t qid, struct rte_eth_rxq_info *qinfo)
+{
+	const struct hn_dev *hn = hn_dev_of(dev);
+	const struct hn_rxq *rxq = dev->data->rx_queues[qid];
+
+	qinfo->mp = rxq->mp;
+	qinfo->nb_desc = rxq->nb_desc;
+	qinfo->rx_buf_size = rxq->buf_size;
+	qinfo->scattered_rx = (hn->rx_offloads & RTE_ETH_RX_OFFLOAD_SCATTER) != 0;
+	/* offloads are the port's: the protocol has none per channel */
+	qinfo->conf.offloads = hn->rx_offloads;
+	qinfo->conf.rx_drop_en = 1;	/* no mbuf: the frame is dropped and counted */
+}
+
+/*
+ * nb_desc: the frames the queue may have in flight. Once started that is
+ * the queue's share of the host's send-buffer sections when smaller than
+ * what the application asked for (hn_txq_bind).
+ */
+static void
+hn_txq_info_get(struct rte_eth_dev *dev, uint16_t qid, struct rte_eth_txq_info *qinfo)
+{
+	const struct hn_dev *hn = hn_dev_of(dev);
+	const struct hn_txq *txq = dev->data->tx_queues[qid];
+
+	qinfo->nb_desc = txq->ndesc != 0 ? (uint16_t)txq->ndesc : txq->nb_desc;
+	qinfo->conf.offloads = hn->tx_offloads;
 }
 
 static int
@@ -1334,6 +1416,7 @@ static const struct eth_dev_ops hn_ops = {
 	.promiscuous_disable = hn_promiscuous_disable,
 	.allmulticast_enable = hn_allmulticast_enable,
 	.allmulticast_disable = hn_allmulticast_disable,
+	.vlan_offload_set = hn_vlan_offload_set,
 	.mac_addr_set = hn_mac_addr_set,
 	.mtu_set = hn_mtu_set,
 	.rss_hash_update = hn_rss_hash_update,
@@ -1350,6 +1433,8 @@ static const struct eth_dev_ops hn_ops = {
 	.tx_queue_setup = hn_tx_queue_setup,
 	.tx_queue_release = hn_tx_queue_release,
 	.tx_done_cleanup = hn_tx_done_cleanup,
+	.rxq_info_get = hn_rxq_info_get,
+	.txq_info_get = hn_txq_info_get,
 	.rx_burst_mode_get = hn_rx_burst_mode_get,
 	.tx_burst_mode_get = hn_tx_burst_mode_get,
 	.eth_dev_priv_dump = hn_priv_dump,
@@ -1368,7 +1453,6 @@ static const struct eth_dev_ops hn_secondary_ops = {
 	.link_update = hn_dev_link_update,
 	.promiscuous_enable = hn_promiscuous_enable_secondary,
 	.promiscuous_disable = hn_promiscuous_disable_secondary,
-	.allmulticast_enable = hn_allmulticast_enable,
 	.rss_hash_conf_get = hn_rss_hash_conf_get,
 	.reta_query = hn_reta_query,
 	.stats_get = hn_stats_get,
@@ -1377,6 +1461,8 @@ static const struct eth_dev_ops hn_secondary_ops = {
 	.xstats_get_names = hn_xstats_get_names,
 	.xstats_reset = hn_stats_reset,
 	.tx_done_cleanup = hn_tx_done_cleanup,
+	.rxq_info_get = hn_rxq_info_get,
+	.txq_info_get = hn_txq_info_get,
 	.rx_burst_mode_get = hn_rx_burst_mode_get,
 	.tx_burst_mode_get = hn_tx_burst_mode_get,
 	.eth_dev_priv_dump = hn_priv_dump,
@@ -1472,6 +1558,8 @@ hn_probe(struct vmbus_driver *drv, struct vmbus_device *vdev)
 		return ret;
 	}
 	dev->data->mac_addrs = &hn->mac;
+	hn->allmulti = true;
+	dev->data->all_multicast = 1;	/* the filter's ALL_MULTICAST, hn_filter */
 	dev->data->mtu = (uint16_t)RTE_MIN(hn->host_mtu, (uint32_t)RTE_ETHER_MTU);
 	hn_set_burst(dev);
 	hn_link_refresh(dev);

@@ -274,6 +274,8 @@ lro_fix_piece(const struct hn_lro *l, struct rte_mbuf *m, uint32_t seq_off, bool
 static void
 lro_finish(struct hn_rxq *rxq, struct hn_xfer *x)
 {
+	/* one setting for every piece (vlan_offload_set may run meanwhile) */
+	bool strip = __atomic_load_n(&rxq->vlan_strip, __ATOMIC_RELAXED);
 	struct hn_lro *l = rxq->lro;
 	uint16_t i;
 
@@ -296,7 +298,7 @@ lro_finish(struct hn_rxq *rxq, struct hn_xfer *x)
 			rxq->stats.lro_packets++;
 			rxq->stats.lro_segments += l->pieces[i].nfrags;
 		}
-		hn_rx_fill(rxq, m, &l->info);
+		hn_rx_fill(rxq, m, &l->info, strip);
 		hn_rx_deliver(rxq, x->sink, m);
 	}
 	rxq->stats.lro_split += l->npieces - 1u;

@@ -372,6 +372,7 @@ rx_frame(struct hn_chan *ch, struct hn_xfer *x, uint8_t *msg, uint32_t len)
 	struct hn_rxinfo info = { .have = 0 };
 	struct rte_mbuf *m;
 	uint8_t *data;
+	bool strip;
 
 	if (len < sizeof(h))
 		return -EINVAL;
@@ -398,6 +399,8 @@ rx_frame(struct hn_chan *ch, struct hn_xfer *x, uint8_t *msg, uint32_t len)
 		return 0;
 	}
 	data = msg + HV_RNDIS_OFFSET_BASE + h.data_offset;
+	/* read once: vlan_offload_set may change it while we run */
+	strip = __atomic_load_n(&rxq->vlan_strip, __ATOMIC_RELAXED);
 	if (unlikely(info.have & HN_RXI_FRAG)) {
 		hn_lro_frag(rxq, x, data, h.data_len, &info);
 		return 0;
@@ -414,7 +417,7 @@ rx_frame(struct hn_chan *ch, struct hn_xfer *x, uint8_t *msg, uint32_t len)
 	/* a frame the host put at an odd address is copied: the application
 	 * reads its headers as 16-bit fields (rte_ether_hdr is 2-aligned) */
 	if (rxq->extmbuf && h.data_len > rxq->copybreak && h.data_len <= UINT16_MAX &&
-	    ((uintptr_t)data & 1) == 0 && (rxq->vlan_strip || !(info.have & HN_RXI_VLAN)))
+	    ((uintptr_t)data & 1) == 0 && (strip || !(info.have & HN_RXI_VLAN)))
 		m = rx_attach(rxq, ch, x, data, h.data_len);
 	if (m == NULL)
 		m = rx_copy(rxq, data, h.data_len);
@@ -422,7 +425,7 @@ rx_frame(struct hn_chan *ch, struct hn_xfer *x, uint8_t *msg, uint32_t len)
 		return 0;
 	if (unlikely((info.have & HN_RXI_CSUM) && (info.csum & HV_RNDIS_RXCSUM_IP_INVALID)))
 		hn_rx_ip4_recksum(m);
-	hn_rx_fill(rxq, m, &info);
+	hn_rx_fill(rxq, m, &info, strip);
 	hn_rx_deliver(rxq, sink, m);
 	return 0;
 }

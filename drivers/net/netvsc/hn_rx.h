@@ -120,7 +120,7 @@ hn_rx_mbuf(struct hn_rxq *rxq)
 }
 
 static inline void
-hn_rx_fill(struct hn_rxq *rxq, struct rte_mbuf *m, const struct hn_rxinfo *info)
+hn_rx_fill(struct hn_rxq *rxq, struct rte_mbuf *m, const struct hn_rxinfo *info, bool strip)
 {
 	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	uint64_t fl = 0;
@@ -152,7 +152,7 @@ hn_rx_fill(struct hn_rxq *rxq, struct rte_mbuf *m, const struct hn_rxinfo *info)
 	if (info->have & HN_RXI_VLAN) {
 		m->vlan_tci = HV_RNDIS_VLAN_TO_TCI(info->vlan);
 		m->ol_flags |= RTE_MBUF_F_RX_VLAN;
-		if (rxq->vlan_strip)
+		if (strip)
 			m->ol_flags |= RTE_MBUF_F_RX_VLAN_STRIPPED;
 		else if (rte_vlan_insert(&m) == 0)	/* the host always strips */
 			m->ol_flags &= ~RTE_MBUF_F_RX_VLAN;

@@ -912,6 +912,36 @@ vf_apply_reta(struct hn_dev *hn, const struct rte_eth_dev_info *info)
 	rte_eth_dev_rss_reta_update(hn->vf.port_id, reta, size);
 }
 
+/* The VF receives multicast as the synthetic path does (hn_filter). */
+static void
+vf_sync_allmulti(const struct hn_dev *hn, uint16_t port)
+{
+	if (hn->allmulti)
+		rte_eth_allmulticast_enable(port);
+	else
+		rte_eth_allmulticast_disable(port);
+}
+
+/*
+ * VLAN stripping changed at run time (vlan_offload_set): a VF that strips
+ * in hardware follows. One that cannot keeps the software fix-up chosen
+ * when it was configured, until it is configured again.
+ */
+static void
+vf_sync_vlan_strip(const struct hn_dev *hn, uint16_t port)
+{
+	int cur = rte_eth_dev_get_vlan_offload(port);
+	int want;
+
+	if (cur < 0 || (hn->vf.sw_fix & HN_VF_SW_VLAN_STRIP))
+		return;
+	want = cur & ~RTE_ETH_VLAN_STRIP_OFFLOAD;
+	if (hn->rx_offloads & RTE_ETH_RX_OFFLOAD_VLAN_STRIP)
+		want |= RTE_ETH_VLAN_STRIP_OFFLOAD;
+	if (want != cur)
+		rte_eth_dev_set_vlan_offload(port, want);
+}
+
 /* Configure the VF like the netvsc port: queues, descriptors, mempools,
  * MTU, offloads it has, RSS key/types/table, filters, MAC. */
 static int
@@ -983,7 +1013,7 @@ vf_configure(struct hn_dev *hn)
 		rte_eth_promiscuous_enable(port);
 	else
 		rte_eth_promiscuous_disable(port);
-	rte_eth_allmulticast_enable(port);	/* netvsc keeps all-multicast on */
+	vf_sync_allmulti(hn, port);
 	if (rte_eth_macaddr_get(port, &mac) == 0 && !rte_is_same_ether_addr(&mac, &hn->mac))
 		rte_eth_dev_default_mac_addr_set(port, &hn->mac);
 	return 0;
@@ -1521,6 +1551,8 @@ hn_vf_sync_settings(struct hn_dev *hn)
 			rte_eth_promiscuous_enable(vf->port_id);
 		else
 			rte_eth_promiscuous_disable(vf->port_id);
+		vf_sync_allmulti(hn, vf->port_id);
+		vf_sync_vlan_strip(hn, vf->port_id);
 		rte_eth_dev_default_mac_addr_set(vf->port_id, &hn->mac);
 		if (vf->state >= HN_VF_RX_ON && rte_eth_dev_info_get(vf->port_id, &info) == 0)
 			vf_apply_reta(hn, &info);
