@@ -213,15 +213,14 @@ hn_rxintr_close(struct rte_eth_dev *dev)
 	rxintr_of[dev->data->port_id] = NULL;
 }
 
-/* The queue's channel, when interrupt mode is set up for it. */
+/* The queue's channel, when the queue has a vector. */
 static struct vmbus_channel *
 rxintr_chan(struct rte_eth_dev *dev, uint16_t q, struct hn_rxintr **ri)
 {
 	const struct hn_rxq *rxq = dev->data->rx_queues[q];
 
 	*ri = rxintr_of[dev->data->port_id];
-	if (*ri == NULL || !(*ri)->watching || q >= (*ri)->nb_queues || rxq == NULL ||
-	    rxq->ch == NULL)
+	if (*ri == NULL || q >= (*ri)->nb_queues || rxq == NULL || rxq->ch == NULL)
 		return NULL;
 	return rxq->ch->vc;
 }
@@ -233,7 +232,8 @@ hn_rx_queue_intr_enable(struct rte_eth_dev *dev, uint16_t q)
 	struct vmbus_channel *vc = rxintr_chan(dev, q, &ri);
 	int ret;
 
-	if (vc == NULL)
+	/* nobody would be told: not started, or intr_conf.rxq not set */
+	if (vc == NULL || !ri->watching)
 		return -ENOTSUP;
 	/* armed before the unmask: the interrupt it allows finds it set */
 	__atomic_store_n(&ri->armed[q], 1, __ATOMIC_RELEASE);
