@@ -3,11 +3,12 @@
 # RX interrupt mode on our net_netvsc under strict hvsim: guests/guest_rxintr
 # echoes every frame and, once idle, sleeps in rte_epoll_wait() on its
 # queues' vectors (intr_conf.rxq = 1). hvsim's generator sends numbered
-# frames and checks each one back: exact counts across sleep and wake, a
-# wake-up for every frame sent 10 ms apart, a burst at full speed, the
-# process's CPU time while idle near zero (and near a whole core for the
-# same guest polling, so that the measure is seen to measure), two queues
-# each woken by their own vector.
+# frames and checks each one back: exact counts across sleep and wake;
+# frames sent 10 ms apart each wake the guest (none waits in the ring for
+# the guest's 100 ms timeout); 20000 frames at 20000 pps after a sleep; the
+# process's CPU time while idle near zero (and a large share of a core for
+# the same guest polling, so that the measure is seen to measure); two
+# queues each woken by their own vector.
 # Speaks TAP. Needs root and hugepages (./hvnet setup).
 set -uo pipefail
 . "$(dirname "$0")/lib/sim.sh"
@@ -60,7 +61,7 @@ ctl gen rate=100,count=300,flows=1,delay=0 >/dev/null
 batch_back 300 30
 r1=$?
 sleep 3		# idle again: measured by the guest
-ctl gen rate=0,count=20000,burst=64,flows=4,delay=0 >/dev/null
+ctl gen rate=20000,count=20000,flows=4,delay=0 >/dev/null
 batch_back 20000 60
 r2=$?
 sleep 2
@@ -73,13 +74,17 @@ check "intr: started with intr_conf.rxq, its vector in the epoll, clean exit und
 	'clean && has "ready queues=1 mode=intr" && [ "$(val epoll_errors)" = 0 ] &&
 	 [ "$(val enable_errors)" = 0 ]'
 check "intr: 300 frames 10 ms apart, each echoed back once, none lost" '[ "$r1" = 0 ]'
-check "intr: 20000 frames at full speed after sleeping, each back once" '[ "$r2" = 0 ]'
+check "intr: 20000 frames at 20000 pps after sleeping, each back once" '[ "$r2" = 0 ]'
 check "intr: 100 more after sleeping again, each back once" '[ "$r3" = 0 ]'
 check "intr: the guest counted exactly what was sent (rx = tx = 20400, none unsent)" \
 	'[ "$(val rx)" = 20400 ] && [ "$(val tx)" = 20400 ] && [ "$(val unsent)" = 0 ] &&
 	 [ "$(nic rx_frames)" = 20400 ] && [ "$(nic tx_frames)" = 20400 ]'
-check "intr: a wake-up for (nearly) every frame sent 10 or 20 ms apart (>= 360 of 400)" \
-	'[ "$(val frame_wakes)" -ge 360 ] && [ "$(val wakes)" -ge "$(val frame_wakes)" ]'
+# a frame that arrives while the guest sleeps must wake it: one found only
+# after a 100 ms wait timed out is a lost interrupt (up to 3 may have come
+# in the microseconds a timed-out guest polls before sleeping again)
+check "intr: every frame that came while asleep woke the guest ($(val late_frames) late, $(val frame_wakes) wakes with frames)" \
+	'[ "$(val late_frames)" -le 3 ] && [ "$(val frame_wakes)" -ge 200 ] &&
+	 [ "$(val wakes)" -ge "$(val frame_wakes)" ]'
 check "intr: asleep while idle: >= 4 s idle, CPU time < 5% of a core ($(idle_pct)%)" \
 	'[ "$(val idle_ms)" -ge 4000 ] && [ "$(idle_pct)" -lt 5 ]'
 check "intr: the host signalled the guest (interrupts delivered through the uio fd)" \
@@ -89,8 +94,9 @@ check "intr: the host signalled the guest (interrupts delivered through the uio 
 rx_start 60 --queues 1 --poll
 sleep 3
 rx_end
-check "poll: the same guest polling burns a core while idle ($(idle_pct)% >= 50%), no sleep" \
-	'clean && [ "$(val idle_ms)" -ge 2000 ] && [ "$(idle_pct)" -ge 50 ] &&
+# (hvsim's host loop polls on the other core, or on the same one)
+check "poll: the same guest polling burns CPU while idle ($(idle_pct)% of a core >= 25%), no sleep" \
+	'clean && [ "$(val idle_ms)" -ge 2000 ] && [ "$(idle_pct)" -ge 25 ] &&
 	 [ "$(val sleeps)" = 0 ]'
 
 # ---- 3. two queues, RSS: each queue woken by its own vector ---------------------
@@ -104,8 +110,9 @@ echo "# $(grep -E '^(rx|sleeps|idle_ms|queue)' "$work/out" | xargs)"
 check "2 queues: 400 frames over 8 flows, each back once; clean exit" \
 	'[ "$r4" = 0 ] && clean && [ "$(val rx)" = 400 ] && [ "$(val unsent)" = 0 ]'
 check "2 queues: both got frames and both vectors woke the guest" \
-	'grep -qE "^queue0 rx=[1-9][0-9]* wakes=[1-9]" "$work/out" &&
-	 grep -qE "^queue1 rx=[1-9][0-9]* wakes=[1-9]" "$work/out"'
+	'grep -qE "^queue0 q_rx=[1-9][0-9]* q_wakes=[1-9]" "$work/out" &&
+	 grep -qE "^queue1 q_rx=[1-9][0-9]* q_wakes=[1-9]" "$work/out" &&
+	 [ "$(val late_frames)" -le 3 ]'
 check "2 queues: asleep while idle ($(idle_pct)% of a core)" \
 	'[ "$(val idle_ms)" -ge 1500 ] && [ "$(idle_pct)" -lt 5 ]'
 
