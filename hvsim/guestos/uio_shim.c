@@ -831,6 +831,21 @@ is_hangup(int err)
 	return err == EPIPE || err == ECONNRESET || err == ENOTCONN;
 }
 
+/*
+ * The kernel's read returns the event count as it is now: interrupts
+ * raised since the last read are one answer, not one each. The host sends
+ * one message per interrupt; take every one already there and answer the
+ * last count.
+ */
+static void
+drain_counts(int fd, void *buf)
+{
+	uint32_t later;
+
+	while (recv(fd, &later, sizeof(later), MSG_DONTWAIT) == (ssize_t)sizeof(later))
+		memcpy(buf, &later, sizeof(later));
+}
+
 static ssize_t
 uio_read(int fd, void *buf, size_t n)
 {
@@ -845,6 +860,8 @@ uio_read(int fd, void *buf, size_t n)
 		errno = EIO;
 		return -1;
 	}
+	if (r == (ssize_t)n)
+		drain_counts(fd, buf);
 	return r;
 }
 

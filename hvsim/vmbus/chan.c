@@ -33,12 +33,20 @@ hvsim_chan_attach(struct hvsim_chan *c, void *mem, size_t size, uint32_t relid,
 	return 0;
 }
 
+/*
+ * The guest kernel's side of a signal, as uio_hv_generic handles it: the
+ * channel's inbound interrupts masked again (the guest unmasks to be told
+ * once more), then the device's event count up by one for the uio fd.
+ */
 void
 hvsim_chan_signal_guest(struct hvsim_chan *c)
 {
 	c->stats.host_signals++;
+	__atomic_store_n(&c->h2g.hdr->interrupt_mask, 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (c->irq_fd >= 0)
-		hvsim_irq_send(c->irq_fd, (uint32_t)c->stats.host_signals);
+		hvsim_irq_send(c->irq_fd, c->irq_events != NULL ? ++*c->irq_events :
+				(uint32_t)c->stats.host_signals);
 }
 
 void

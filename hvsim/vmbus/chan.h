@@ -75,6 +75,7 @@ struct hvsim_chan {
 	uint16_t subchannel_id;
 	int32_t monitor_id;
 	int irq_fd;			/* guest's uio connection, for signals */
+	uint32_t *irq_events;		/* the device's event count (uio read), or NULL */
 	void *ring_mem;
 	size_t ring_size;
 	bool mapped_here;		/* ring_mem is ours to unmap */

@@ -216,6 +216,7 @@ session_start(struct hvsim_nic *nic, int fd)
 	hvsim_chan_attach(c, nic->region[HV_UIO_TXRX_RING], nic->region_size[HV_UIO_TXRX_RING],
 			  nic->cfg.spec.relid, 0, nic->cfg.spec.monitor_id);
 	c->irq_fd = fd;	/* interrupts go to the first open */
+	c->irq_events = &nic->irq_events;
 	c->hooks = &nic->corrupt_hooks;
 	nic->chan[0] = c;
 	nic->nchan = 1;
@@ -488,6 +489,7 @@ offer_subchannel(struct hvsim_nic *nic, const char *bus_root, uint16_t id)
 	}
 	hvsim_chan_attach(c, mem, 2 * s->ring_size, relid, id, mon);
 	c->irq_fd = nic->irq_fd;
+	c->irq_events = &nic->irq_events;
 	c->hooks = &nic->corrupt_hooks;
 	nic->chan[id] = c;
 	nic->nchan++;

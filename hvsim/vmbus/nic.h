@@ -156,6 +156,7 @@ struct hvsim_nic {
 	size_t region_size[HV_UIO_REGION_COUNT];
 	int irq_lfd;			/* listening: guest opens the device */
 	int irq_fd;			/* first open of the session, or -1 */
+	uint32_t irq_events;		/* the uio event count every channel raises */
 	int irq_conns[HVSIM_MAX_OPENS];	/* every open of the device */
 	unsigned int nconns;
 	pid_t guest_pid;		/* who opened it: guest memory owner */

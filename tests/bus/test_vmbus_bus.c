@@ -863,6 +863,50 @@ host_write_inband(struct host_chan *hc, uint64_t xid, const void *payload, uint3
 }
 
 /*
+ * RX interrupts on a channel without a monitor: enabling clears the mask
+ * and says that a packet is already waiting (the host wrote it while
+ * masked, so it will never signal for it); a uio signal, which unmasks
+ * the primary in the kernel, leaves the mask as the driver set it (0 while
+ * enabled, 1 while disabled); a host interrupt reaches the callback.
+ */
+static void
+test_intr_enable_rechecks_and_uio_signal_keeps_the_mask(void **state)
+{
+	struct hvsim_dev_spec spec;
+	struct host_chan hc;
+	struct scenario s;
+	uint32_t val = 0;
+	int cfd;
+
+	scenario_init(&s);
+	default_spec(&spec, DEV_A, 0);
+	spec.monitor_id = -1;
+	add_device(&s, &spec);
+	host_primary(&s, 0, &hc);
+	hc.h2g.hdr->interrupt_mask = 1;		/* as the kernel opens it */
+	host_write_inband(&hc, 9, payload5, sizeof(payload5));
+	guest_start(&s, NULL, "intr", "10000", NULL);
+	cfd = hvsim_irq_accept(s.irq_lfd, 20000);
+	assert_true(cfd >= 0);
+	assert_int_equal(hvsim_irq_recv(cfd, &val, 20000), 0);	/* the first send */
+	assert_int_equal(val, 1);
+	assert_int_equal(hvsim_irq_send(cfd, 1), 0);
+	assert_int_equal(hvsim_irq_recv(cfd, &val, 20000), 0);	/* the second */
+	guest_wait(&s, 30000);
+	assert_exit_ok(&s);
+	assert_line(&s, "cb=0");
+	assert_line(&s, "start mask=1");
+	assert_line(&s, "enable=1 mask=0 on=1");
+	assert_line(&s, "disable mask=1 on=0");
+	assert_line(&s, "signal_on mask=0");
+	assert_line(&s, "callbacks=1");
+	assert_line(&s, "signal_off mask=1");
+	assert_int_equal(hc.h2g.hdr->interrupt_mask, 1);
+	close(cfd);
+	scenario_fini(&s);
+}
+
+/*
  * The host leaves packets in the inbound ring, the middle one wrapping
  * around the end of the data area, and waits for room (pending_send_sz):
  * the guest reads every byte and signals the host exactly once.
@@ -1116,6 +1160,7 @@ main(void)
 		cmocka_unit_test(test_send_inband_signals_through_monitor),
 		cmocka_unit_test(test_send_without_monitor_uses_int_page_and_uio_write),
 		cmocka_unit_test(test_send_to_masked_or_busy_host_does_not_signal),
+		cmocka_unit_test(test_intr_enable_rechecks_and_uio_signal_keeps_the_mask),
 		cmocka_unit_test(test_send_gpa_direct_layout),
 		cmocka_unit_test(test_send_mpb_layout_and_range_limit),
 		cmocka_unit_test(test_recv_in_place_across_wrap_and_signal_blocked_host),

@@ -331,6 +331,57 @@ op_subchan(int argc, char **argv)
 	return 0;
 }
 
+/* RX interrupts: enable/disable as the ring header shows them, a uio
+ * signal that keeps the driver's mask, the device callback. */
+static unsigned int intr_calls;
+
+static void
+count_intr(void *arg)
+{
+	RTE_SET_USED(arg);
+	__atomic_fetch_add(&intr_calls, 1, __ATOMIC_RELAXED);
+}
+
+static unsigned int
+rx_mask(struct vmbus_channel *chan)
+{
+	return __atomic_load_n(&vmbus_chan_rx_ring(chan)->hdr->interrupt_mask, __ATOMIC_RELAXED);
+}
+
+static int
+op_intr(int argc, char **argv)
+{
+	struct vmbus_channel *chan;
+	uint64_t deadline;
+	int ret;
+
+	if (argc < 1)
+		return 2;
+	chan = open_primary();
+	if (chan == NULL)
+		return 1;
+	printf("cb=%d\n", vmbus_device_intr_callback_set(devs[0], count_intr, NULL));
+	printf("start mask=%u\n", rx_mask(chan));
+	ret = vmbus_chan_intr_enable(chan);
+	printf("enable=%d mask=%u on=%d\n", ret, rx_mask(chan), vmbus_chan_intr_enabled(chan));
+	vmbus_chan_intr_disable(chan);
+	printf("disable mask=%u on=%d\n", rx_mask(chan), vmbus_chan_intr_enabled(chan));
+	vmbus_chan_intr_enable(chan);
+	send_and_report(chan, 1, "01");
+	printf("signal_on mask=%u\n", rx_mask(chan));
+	deadline = rte_get_timer_cycles() + ms_to_cycles(strtoul(argv[0], NULL, 0));
+	while (__atomic_load_n(&intr_calls, __ATOMIC_RELAXED) == 0 &&
+	       rte_get_timer_cycles() < deadline)
+		rte_delay_us_sleep(1000);
+	printf("callbacks=%u\n", __atomic_load_n(&intr_calls, __ATOMIC_RELAXED));
+	vmbus_chan_intr_disable(chan);
+	send_and_report(chan, 2, "02");
+	printf("signal_off mask=%u\n", rx_mask(chan));
+	printf("cb=%d\n", vmbus_device_intr_callback_set(devs[0], NULL, NULL));
+	vmbus_chan_close(chan);
+	return 0;
+}
+
 static int
 op_rescind(int argc, char **argv)
 {
@@ -491,6 +542,7 @@ run_op(int argc, char **argv)
 		{ "serve", op_serve }, { "secondary-send", op_secondary_send },
 		{ "replug", op_replug }, { "hotplug", op_hotplug },
 		{ "rescind-remove", op_rescind_remove }, { "serve-sub", op_serve_sub },
+		{ "intr", op_intr },
 	};
 	unsigned int i;
 

@@ -463,14 +463,25 @@ test_rx_pass_publishes_once(void **state)
 	assert_int_equal(fx->chan.stats.host_signals, 0);
 	hvsim_nic_pass_end(&fx->nic);
 	assert_int_equal(fx->chan.stats.host_signals, 1);
+	/* the guest kernel's handler masked the channel before counting the
+	 * interrupt (uio_hv_generic): no signal until the guest unmasks */
+	assert_int_equal(fx->chan.h2g.hdr->interrupt_mask, 1);
 	for (i = 0; i < 3; i++) {
 		assert_int_equal(guest_read(fx, &p), 1);
 		assert_int_equal(p.msg[0].data_len, ETH + 20 + 8 + 100 + i);
 	}
 	assert_int_equal(guest_read(fx, &p), 0);
-	/* outside a pass every frame is published (and signalled) on its own */
+	/* still masked: a frame into the empty ring is not signalled */
+	assert_int_equal(vsp_rx_frame(&fx->nic, f, frame(f, 4, 17, 64, 1, 0, false), 0), 0);
+	assert_int_equal(fx->chan.stats.host_signals, 1);
+	assert_int_equal(guest_read(fx, &p), 1);
+	assert_int_equal(guest_read(fx, &p), 0);
+	/* unmasked again: outside a pass every frame is published (and
+	 * signalled) on its own */
+	fx->chan.h2g.hdr->interrupt_mask = 0;
 	assert_int_equal(vsp_rx_frame(&fx->nic, f, frame(f, 4, 17, 64, 1, 0, false), 0), 0);
 	assert_int_equal(fx->chan.stats.host_signals, 2);
+	assert_int_equal(fx->chan.h2g.hdr->interrupt_mask, 1);
 	assert_int_equal(guest_read(fx, &p), 1);
 }
 

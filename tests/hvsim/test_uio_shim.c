@@ -546,6 +546,14 @@ test_host_interrupt_read(void **state)
 
 	assert_int_equal(hvsim_irq_send(cfd, 0x12345678), 0);
 	assert_int_equal(expect_ok(&f->g, "readchk %ld 4", fd), 0x12345678);
+
+	/* As the kernel's: interrupts raised since the last read are one
+	 * answer, the count as it is now, and nothing is left to read. */
+	assert_int_equal(hvsim_irq_send(cfd, 100), 0);
+	assert_int_equal(hvsim_irq_send(cfd, 101), 0);
+	assert_int_equal(hvsim_irq_send(cfd, 102), 0);
+	assert_int_equal(expect_ok(&f->g, "read %ld 4", fd), 102);
+	assert_string_equal(guest_cmd(&f->g, "poll %ld 0", fd), "ok 0");
 	close(cfd);
 }
 

@@ -23,6 +23,7 @@
 #include <rte_common.h>
 #include <rte_compat.h>
 #include <rte_interrupts.h>
+#include <rte_spinlock.h>
 #include <rte_uuid.h>
 #include <dev_driver.h>
 
@@ -46,6 +47,9 @@ extern "C" {
 struct vmbus_channel;
 struct vmbus_driver;
 
+/* A host interrupt on the device's uio fd (see vmbus_device_intr_callback_set). */
+typedef void (vmbus_intr_cb_t)(void *arg);
+
 /* One mapped uio region. */
 struct vmbus_region {
 	void *addr;
@@ -66,6 +70,12 @@ struct vmbus_device {
 	int uio_fd;			/* -1 until mapped */
 	struct vmbus_region regions[HV_UIO_REGION_COUNT];
 	struct rte_intr_handle *intr_handle;
+	/* called by the interrupt thread on each host interrupt, under
+	 * intr_cb_lock (so that clearing it waits for a running call) */
+	rte_spinlock_t intr_cb_lock;
+	vmbus_intr_cb_t *intr_cb;
+	void *intr_cb_arg;
+	uint64_t intr_events;		/* uio reads that returned a count */
 	bool rescinded;			/* host revoked the device (atomic) */
 	bool removal_told;		/* its driver was told (atomic): once */
 	struct vmbus_channel *primary;
@@ -263,6 +273,42 @@ uint32_t vmbus_chan_tx_pending(const struct vmbus_channel *chan);
 
 /* Host polling latency of a channel with a monitor (100 ns units). */
 void vmbus_chan_set_latency(struct vmbus_channel *chan, uint32_t latency_us);
+
+/* ---- inbound interrupts ------------------------------------------------ */
+
+/*
+ * uio_hv_generic gives a device one interrupt source for all its channels:
+ * the uio fd, readable with a device-wide event count, and no word on
+ * which channel the host signalled (its handler masks that channel's
+ * inbound ring, interrupt_mask = 1, before it counts the event). The bus
+ * reads the fd in EAL's interrupt thread and calls the device's callback,
+ * which looks at the rings it cares about. Primary process only: the fd
+ * and the interrupt thread are the primary's.
+ *
+ * The host signals a channel only while its inbound interrupt_mask is 0
+ * and only when its ring goes from empty to non-empty (netvsc.md §A.5).
+ */
+
+/* Install (cb != NULL) or remove (NULL) the device's interrupt callback.
+ * On return no call of the previous callback is running. Not from the
+ * callback itself. 0, or -E_RTE_SECONDARY. */
+int vmbus_device_intr_callback_set(struct vmbus_device *dev, vmbus_intr_cb_t *cb, void *arg);
+
+/*
+ * Let the host interrupt for the channel's inbound ring: interrupt_mask =
+ * 0, then (after a full barrier) a look at the ring, which closes the race
+ * with a host that published just before it saw the mask cleared.
+ * Returns 1 when inbound data is already waiting (the host may never
+ * signal for it: the caller must not sleep), 0 when the ring is empty,
+ * -E_RTE_SECONDARY. Any thread; the ring is only read.
+ */
+int vmbus_chan_intr_enable(struct vmbus_channel *chan);
+
+/* Poll mode again: interrupt_mask = 1. */
+void vmbus_chan_intr_disable(struct vmbus_channel *chan);
+
+/* True while the channel's interrupts are enabled. */
+bool vmbus_chan_intr_enabled(const struct vmbus_channel *chan);
 
 /* Counters the bus keeps per channel (read by the driver for xstats). */
 struct vmbus_chan_stats {

@@ -224,9 +224,32 @@ tell_removal(struct vmbus_device *dev)
 	return true;
 }
 
+/* A host interrupt: the driver looks at the channels it enabled. */
+static void
+call_intr_cb(struct vmbus_device *dev)
+{
+	dev->intr_events++;
+	rte_spinlock_lock(&dev->intr_cb_lock);
+	if (dev->intr_cb != NULL)
+		dev->intr_cb(dev->intr_cb_arg);
+	rte_spinlock_unlock(&dev->intr_cb_lock);
+}
+
+int
+vmbus_device_intr_callback_set(struct vmbus_device *dev, vmbus_intr_cb_t *cb, void *arg)
+{
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return -E_RTE_SECONDARY;
+	rte_spinlock_lock(&dev->intr_cb_lock);
+	dev->intr_cb = cb;
+	dev->intr_cb_arg = arg;
+	rte_spinlock_unlock(&dev->intr_cb_lock);
+	return 0;
+}
+
 /*
  * The uio fd becomes readable on host interrupts (a poll-mode driver keeps
- * them masked, so rarely) and when the host rescinds the device: then
+ * them masked, so rarely; see call_intr_cb) and when the host rescinds the device: then
  * read() fails with EIO. The callback removes itself before anyone is
  * told, because a REMOVE handler may detach the device (and free it)
  * synchronously; after the notifications `dev` is not touched again.
@@ -240,7 +263,11 @@ uio_event(void *arg)
 	ssize_t n;
 
 	n = read(dev->uio_fd, &count, sizeof(count));
-	if (n == sizeof(count) || (n < 0 && (errno == EAGAIN || errno == EINTR)))
+	if (n == sizeof(count)) {
+		call_intr_cb(dev);
+		return;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	rte_intr_callback_unregister_pending(dev->intr_handle, uio_event, dev, NULL);
 	rte_strscpy(name, dev->name, sizeof(name));

@@ -75,7 +75,9 @@ vmbus_chan_setup(struct vmbus_device *dev, struct vmbus_channel *chan,
 	    hv_ring_attach(&chan->rx, (uint8_t *)ring_mem + half, half) < 0)
 		return -EINVAL;
 	setup_signalling(dev, chan);
-	chan->primary_rx = dev->primary != NULL ? dev->primary->rx.hdr : chan->rx.hdr;
+	chan->primary_chan = dev->primary != NULL ? dev->primary : chan;
+	rte_spinlock_init(&chan->mask_lock);
+	chan->intr_on = 0;
 	return 0;
 }
 
@@ -386,20 +388,28 @@ mark_rescinded(int uio_num)
 /*
  * Without a monitor the only way from user space is a write of 1 to the
  * uio fd, which makes the kernel signal the host. That write also unmasks
- * the primary channel's inbound interrupts, which a poll-mode driver does
- * not want: mask them again.
+ * the primary channel's inbound interrupts: put back the mask its driver
+ * wants (masked in poll mode), under the lock that enabling and disabling
+ * interrupts take, so that neither undoes the other.
  */
 static void
 signal_via_uio(struct vmbus_channel *chan)
 {
+	struct vmbus_channel *primary = chan->primary_chan;
 	int fd = vmbus_uio_fd(chan->uio_num);
 	uint32_t one = 1;
+	ssize_t n;
 
 	if (unlikely(fd < 0))
 		return;
-	if (write(fd, &one, sizeof(one)) != sizeof(one) && errno == EIO)
+	rte_spinlock_lock(&primary->mask_lock);
+	n = write(fd, &one, sizeof(one));
+	__atomic_store_n(&primary->rx.hdr->interrupt_mask,
+			 __atomic_load_n(&primary->intr_on, __ATOMIC_RELAXED) ? 0 : 1,
+			 __ATOMIC_RELAXED);
+	rte_spinlock_unlock(&primary->mask_lock);
+	if (n != sizeof(one) && errno == EIO)
 		mark_rescinded(chan->uio_num);
-	__atomic_store_n(&chan->primary_rx->interrupt_mask, 1, __ATOMIC_RELAXED);
 }
 
 /*
@@ -417,6 +427,47 @@ vmbus_chan_signal(struct vmbus_channel *chan)
 		__atomic_fetch_or(chan->monitor_pending, chan->monitor_bit, __ATOMIC_SEQ_CST);
 	else
 		signal_via_uio(chan);
+}
+
+/* ---- inbound interrupts ---------------------------------------------------- */
+
+/*
+ * The mask is stored directly in the ring header, for the primary channel
+ * too: that is all the kernel does for a write of 0 or 1 to the uio fd,
+ * and newer kernels also signal the host on such a write, which an
+ * unmask must not do (an unexpected signal; netvsc.md §A.5).
+ */
+static void
+set_intr(struct vmbus_channel *chan, uint32_t on)
+{
+	rte_spinlock_lock(&chan->mask_lock);
+	__atomic_store_n(&chan->intr_on, on, __ATOMIC_RELAXED);
+	__atomic_store_n(&chan->rx.hdr->interrupt_mask, on ? 0 : 1, __ATOMIC_RELAXED);
+	rte_spinlock_unlock(&chan->mask_lock);
+}
+
+int
+vmbus_chan_intr_enable(struct vmbus_channel *chan)
+{
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return -E_RTE_SECONDARY;
+	set_intr(chan, 1);
+	/* §A.5: the mask store before the look at write_index. A host that
+	 * published before it saw the mask cleared did not signal. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return hv_ring_idle(&chan->rx) ? 0 : 1;
+}
+
+void
+vmbus_chan_intr_disable(struct vmbus_channel *chan)
+{
+	set_intr(chan, 0);
+}
+
+bool
+vmbus_chan_intr_enabled(const struct vmbus_channel *chan)
+{
+	return __atomic_load_n(&chan->intr_on, __ATOMIC_RELAXED) != 0;
 }
 
 /* ---- receiving ------------------------------------------------------------ */

@@ -40,7 +40,12 @@ extern int vmbus_logtype;
 struct vmbus_channel {
 	struct hv_ring tx;		/* guest -> host */
 	struct hv_ring rx;		/* host -> guest */
-	struct hv_ring_header *primary_rx; /* re-masked after a uio signal */
+	struct vmbus_channel *primary_chan; /* its mask changes on a uio signal */
+	/* interrupt_mask of rx and intr_on change together under it: a uio
+	 * signal (which unmasks the primary's ring) puts back what the
+	 * driver set meanwhile (shared memory: any process) */
+	rte_spinlock_t mask_lock;
+	uint32_t intr_on;		/* 1: the driver enabled inbound interrupts */
 	struct hv_monitor_page *monitor_page;
 	uint32_t relid;
 	uint16_t subchannel_id;		/* 0 = primary */

@@ -27,6 +27,7 @@
 #include "hn_nvsp.h"
 #include "hn_rndis.h"
 #include "hn_rx.h"
+#include "hn_rxintr.h"
 #include "hn_stats.h"
 #include "hn_tx.h"
 #include "hn_vf.h"
@@ -615,6 +616,9 @@ hn_dev_start(struct rte_eth_dev *dev)
 		return -EINVAL;
 	}
 	hn_link_queues(dev, hn);
+	ret = hn_rxintr_start(dev);
+	if (ret < 0)
+		return ret;
 	for (i = 0; i < dev->data->nb_tx_queues; i++) {
 		struct hn_txq *txq = dev->data->tx_queues[i];
 
@@ -703,6 +707,7 @@ hn_dev_stop(struct rte_eth_dev *dev)
 	struct hn_dev *hn = hn_dev_of(dev);
 	uint16_t i;
 
+	hn_rxintr_stop(dev);	/* also after a start that failed */
 	if (!hn->started)
 		return 0;
 	/* the host back on synthetic first, while the synthetic path still runs */
@@ -748,6 +753,7 @@ hn_dev_close(struct rte_eth_dev *dev)
 	rte_eal_alarm_cancel(lsc_alarm, dev);	/* a pending LSC callback */
 	__atomic_store_n(&hn->lsc_armed, 0, __ATOMIC_RELEASE);
 	hn_dev_stop(dev);
+	hn_rxintr_close(dev);
 	hn_vf_close(hn);	/* the host steering synthetic, the VF port closed */
 	/* a session another thread still uses is left to the host, not freed
 	 * under it */
@@ -1430,6 +1436,8 @@ static const struct eth_dev_ops hn_ops = {
 	.xstats_reset = hn_stats_reset,
 	.rx_queue_setup = hn_rx_queue_setup,
 	.rx_queue_release = hn_rx_queue_release,
+	.rx_queue_intr_enable = hn_rx_queue_intr_enable,
+	.rx_queue_intr_disable = hn_rx_queue_intr_disable,
 	.tx_queue_setup = hn_tx_queue_setup,
 	.tx_queue_release = hn_tx_queue_release,
 	.tx_done_cleanup = hn_tx_done_cleanup,
