@@ -163,8 +163,8 @@ check "gen TCP, rxonly: guest LRO packets/segments = hvsim RSC packets/segments 
 	 [ "$(xstat rx_q0_lro_packets)" = "$(nic rsc_packets)" ]'
 
 # 10. Coalesced and cut again: the guest forwards each LRO packet as a
-#     TSO request with its tso_segsz (8 KiB mbufs: a 62 KB chain fits the
-#     host's 31 pages); max_lro_pkt_size keeps the payload within the
+#     TSO request with its tso_segsz (8 KiB mbufs: a 62 KB chain in a few
+#     GPA ranges); max_lro_pkt_size keeps the payload within the
 #     host's LSO maximum (62780). The generator must get back exactly the
 #     segments it sent.
 guest --strict --traffic=gen:rate=0,count=20000,delay=1000,flows=1,burst=64,sizes=1514,proto=tcp \

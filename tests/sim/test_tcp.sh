@@ -138,8 +138,8 @@ sim_begin hvnet-tcp
 # LRO: testpmd's --enable-lro; hvsim then coalesces (RSC) on the receiving
 # NIC. The PMD cuts coalesced packets at max_lro_pkt_size, 62000 here, so
 # that what it hands testpmd stays within the host's TSO limit (62780 bytes
-# of TCP payload) when it goes out again. Such a packet is one mbuf chain;
-# in 9 KiB mbufs it spans fewer than the 31 pages a TX packet may have.
+# of TCP payload) when it goes out again. Such a packet is one mbuf chain
+# (9 KiB mbufs here; netvsc_tso sends them from 2 KiB ones).
 # TCP_LRO=0 runs the same without LRO.
 lro=${TCP_LRO:-1}
 lro_args=(--mbuf-size=9344)
