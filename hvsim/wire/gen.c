@@ -34,7 +34,8 @@
  * settings changed as given (gen_command()).
  *
  * Counters are per sending port: "received" counts the frames that came
- * back on the expected port; "wrong_port" those that came back elsewhere.
+ * back on the expected port; "wrong_port" those that came back elsewhere;
+ * "stale" those of an earlier batch that came back during this one.
  * "foreign" and "corrupt" are counted on the port they arrived on.
  *
  * A frame the NIC cannot take yet (receive buffer or ring full) is not
@@ -70,7 +71,7 @@
 struct gen_hdr {
 	uint32_t magic;
 	uint8_t port;		/* NIC it was sent to */
-	uint8_t reserved;
+	uint8_t batch;		/* which "gen" command sent it, mod 256 */
 	uint16_t flow;
 	uint32_t seq;		/* per NIC and flow */
 	uint16_t len;		/* whole frame */
@@ -81,7 +82,7 @@ _Static_assert(sizeof(struct gen_hdr) == 16, "gen header");
 struct gen_port {
 	uint64_t ready_ns;	/* when the NIC first accepted frames */
 	uint64_t first_ns, last_ns;	/* first and last frame handed over */
-	uint64_t sent, received, duplicates, corrupt, foreign, wrong_port;
+	uint64_t sent, received, duplicates, corrupt, foreign, wrong_port, stale;
 	uint64_t *next_seq;	/* per flow */
 	uint32_t *tcp_seq;	/* per flow: TCP sequence number of the next byte */
 	uint8_t **seen;		/* per flow bitmap of received seqs (count mode) */
@@ -103,6 +104,7 @@ struct gen {
 	uint8_t dst_mac[6];		/* dst=: frames for another MAC */
 	uint16_t vlan_tci;		/* vlan=: frames tagged on the wire */
 	bool have_dst_mac;
+	uint8_t batch;			/* of the frames sent now */
 	struct gen_port port[HVSIM_VSWITCH_PORTS];
 	uint8_t frame[HVSIM_VSWITCH_FRAME_MAX];
 };
@@ -303,8 +305,8 @@ gen_create(struct hvsim_vswitch *vs, const char *args, void **ctx)
 /*
  * "gen KEY=VALUE,..." from scenario control: the next batch. The settings
  * change as given, every port's counters start again from zero and delay=
- * counts from now. Frames of the previous batch that come back later are
- * miscounted: let it finish first. check: parse only.
+ * counts from now. Frames of an earlier batch that come back later carry
+ * its number and count as stale. check: parse only.
  */
 static int
 gen_command(void *ctx, const char *args, bool check)
@@ -327,6 +329,7 @@ gen_command(void *ctx, const char *args, bool check)
 	if (ret == 0 && !check) {
 		ports_free(g);
 		memcpy(g, t, offsetof(struct gen, port));
+		g->batch++;
 		g->start_ns = 0;
 		g->stopped = false;
 		ret = ports_alloc(g);
@@ -442,7 +445,7 @@ build_frame(struct gen *g, int port, uint32_t flow, uint64_t seq, uint32_t len)
 {
 	struct gen_hdr h = {
 		.magic = GEN_MAGIC, .port = (uint8_t)port, .flow = (uint16_t)flow,
-		.seq = (uint32_t)seq, .len = (uint16_t)len,
+		.seq = (uint32_t)seq, .len = (uint16_t)len, .batch = g->batch,
 	};
 	uint32_t i;
 
@@ -605,6 +608,10 @@ gen_from_guest(void *ctx, int port, const uint8_t *frame, uint32_t len, uint16_t
 		return;
 	}
 	src = &g->port[h.port];
+	if (h.batch != g->batch) {
+		src->stale++;
+		return;
+	}
 	if (g->dst[h.port] != port) {
 		src->wrong_port++;
 		return;
@@ -630,11 +637,13 @@ gen_stats_json(void *ctx, FILE *f)
 
 		fprintf(f, "%s{\"to\": %d, \"sent\": %llu, \"received\": %llu, \"lost\": %llu, "
 			"\"duplicates\": %llu, \"corrupt\": %llu, \"foreign\": %llu, "
-			"\"wrong_port\": %llu, \"send_window_us\": %llu}", p ? ", " : "",
+			"\"wrong_port\": %llu, \"stale\": %llu, \"send_window_us\": %llu}",
+			p ? ", " : "",
 			g->dst[p], (unsigned long long)gp->sent, (unsigned long long)gp->received,
 			(unsigned long long)(gp->sent > gp->received ? gp->sent - gp->received : 0),
 			(unsigned long long)gp->duplicates, (unsigned long long)gp->corrupt,
 			(unsigned long long)gp->foreign, (unsigned long long)gp->wrong_port,
+			(unsigned long long)gp->stale,
 			(unsigned long long)((gp->last_ns - gp->first_ns) / 1000));
 	}
 	fprintf(f, "]}");

@@ -80,10 +80,25 @@ sys.exit(0 if ($1) else 1)" 2>/dev/null
 gen_wait() { until_true 60 gen_holds "$1"; }
 gen_now() { ctl stats | sj "d['vswitch']['gen']['ports'][0]['$1']" /dev/stdin; }
 
-# batch N: N frames through the forwarder, all of them back
+# batch N: N frames through the forwarder, all of them back; when not,
+# where they are (the generator's counters, the NIC's drops, testpmd's
+# port counters) in $work/why
 batch() {
 	ctl gen "rate=20000,count=$1,delay=0,sizes=64/300/1514" >>"$work/ctl.log" &&
-		gen_wait "g['sent'] == $1 and g['received'] == $1"
+		gen_wait "g['sent'] == $1 and g['received'] == $1" && return 0
+	batch_why
+	return 1
+}
+batch_why() {
+	ctl stats | python3 -c "
+import json, sys
+d = json.loads(sys.stdin.read())
+print('generator port 0:', json.dumps(d['vswitch']['gen']['ports'][0]))
+n = d['nics'][0]
+print('NIC 0 non-zero drops:', {k: v for k, v in n.items() if isinstance(v, int) and v and
+      any(w in k for w in ('drop', 'full', 'miss', 'err', 'lost', 'bad'))})" >>"$work/why" 2>&1
+	tp "show port stats 0" && grep -E "RX-packets|TX-packets|RX-missed|RX-errors|TX-errors" "$work/out" |
+		tail -n 3 >>"$work/why"
 }
 
 # stop_and_quit WHAT: testpmd's "stop" and "quit" timed, the session over
@@ -230,7 +245,7 @@ nic_now() { ctl stats | sj "d['nics'][0]['$1']" /dev/stdin; }
 session
 tp "set promisc 0 off"
 ctl gen rate=20000,count=0,delay=0,dst=02:99:99:99:99:99 >>"$work/ctl.log"
-until_true 30 eval '[ "$(nic_now rx_dropped_filter)" -ge 1000 ]'
+until_true 30 eval '[ "$(nic_now rx_dropped_filter)" -ge 1000 ] 2>/dev/null'
 check "not promiscuous: frames for another MAC filtered by the host, none forwarded" \
 	'[ "$(gen_now received)" = 0 ]'
 tool 60 dpdk-dumpcap --file-prefix="$PREFIX" -i 0 -c 1000 -w "$work/promisc.pcapng" \
@@ -248,11 +263,11 @@ back=$(gen_now received)
 case "${DPDK_VERSION:-}" in
 23.11.*)
 	check "dumpcap 23.11 left promiscuous mode on (its defect): frames for another MAC still forwarded (1000 more)" \
-		'until_true 10 eval "[ \$(gen_now received) -ge $((back + 1000)) ]"'
+		'until_true 10 eval "[ \"\$(gen_now received)\" -ge $((back + 1000)) ] 2>/dev/null"'
 	;;
 *)
 	check "dumpcap left: promiscuous mode off again through the primary (1000 more filtered, under 100 forwarded since)" \
-		'until_true 10 eval "[ \$(nic_now rx_dropped_filter) -ge $((filtered + 1000)) ]" &&
+		'until_true 10 eval "[ \"\$(nic_now rx_dropped_filter)\" -ge $((filtered + 1000)) ] 2>/dev/null" &&
 		 [ "$(gen_now received)" -lt $((back + 100)) ]'
 	;;
 esac
@@ -271,7 +286,7 @@ captured() {
 	sed -n 's/^Packets captured://p' "$work/dumpcap3.out" | tr '\b' ' ' |
 		awk '{ for (i = 1; i <= NF && $i ~ /^[0-9]+$/; i++) n = $i; print n + 0 }'
 }
-until_true 30 eval '[ "$(captured)" -ge 1000 ]'
+until_true 30 eval '[ "$(captured)" -ge 1000 ] 2>/dev/null'
 dumpcap_pid=$(tool_pid dpdk-dumpcap)
 kill -KILL "$dumpcap_pid"
 wait "$dumpcap_bg"

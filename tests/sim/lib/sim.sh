@@ -72,6 +72,9 @@ not_ok() {
 	n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"
 	grep -avE -- "${LOG_NOISE:-^EAL: }" "$work/out" | sed 's/^/# /' | tail -n "${LOG_LINES:-40}"
 	[ -s "$work/why" ] && sed 's/^/# /' "$work/why" | head -n 20
+	# and on stderr, which a summary of failures shows with the title
+	{ echo "not ok $n - $1"; [ -s "$work/why" ] && head -n 20 "$work/why"; } >&2
+	return 1
 }
 
 # check TITLE EXPR: one TAP case; EXPR is evaluated, and may explain a
