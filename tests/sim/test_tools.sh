@@ -224,12 +224,22 @@ tool 60 dpdk-pdump --file-prefix="$PREFIX" -- \
 pdump_pid=$!
 until_true 30 grep -q "capture for" "$work/pdump.out"
 batch 2000
-kill -INT "$(tool_pid dpdk-pdump)" 2>/dev/null
+# SIGINT to pdump itself (not the timeout or nsenter in front of it), asked
+# for again until found; if it is still there 10 s later, what its threads
+# wait in goes to $work/pdump.why
+pdump_sigint() { local p; p=$(tool_pid dpdk-pdump) && [ -n "$p" ] && kill -INT "$p"; }
+until_true 10 pdump_sigint || echo "no dpdk-pdump process to send SIGINT to" >"$work/pdump.why"
+if ! until_true 10 eval '[ -z "$(tool_pid dpdk-pdump)" ]'; then
+	p=$(tool_pid dpdk-pdump)
+	for t in /proc/$p/task/*; do
+		echo "pdump still running 10 s after SIGINT: thread $(cat "$t/comm") in $(cat "$t/wchan")"
+	done >>"$work/pdump.why" 2>&1
+fi
 wait "$pdump_pid"
 echo $? >"$work/pdump.rc"
 cat "$work/pdump.out" >>"$work/out"
 check "pdump: ends on SIGINT with exit 0, 4000 frames dequeued and written" \
-	'[ "$(cat "$work/pdump.rc")" = 0 ] && grep -qP "packets dequeued:\t+4000" "$work/pdump.out" &&
+	'cp "$work/pdump.why" "$work/why" 2>/dev/null; [ "$(cat "$work/pdump.rc")" = 0 ] && grep -qP "packets dequeued:\t+4000" "$work/pdump.out" &&
 	 grep -qP "packets transmitted to vdev:\t+4000" "$work/pdump.out"'
 check "after pdump the primary forwards on: 3000 more frames, all back" 'batch 3000'
 stop_and_quit "after pdump"
