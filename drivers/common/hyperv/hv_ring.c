@@ -248,11 +248,35 @@ batch_publish(struct hv_ring_batch *b, bool *need_signal)
 	return 0;
 }
 
+/*
+ * Copy len bytes to dst in the data area, where the caller knows they do
+ * not reach its end. What a packet is made of is small (descriptors,
+ * headers, page lists, control messages): word by word, inline, rather
+ * than a call per piece.
+ */
+static inline uint8_t *
+put_flat(uint8_t *dst, const void *src, uint32_t len)
+{
+	const uint8_t *s = src;
+
+	for (; len >= 16; len -= 16, s += 16, dst += 16)
+		memcpy(dst, s, 16);
+	if (len >= 8) {
+		memcpy(dst, s, 8);
+		len -= 8;
+		s += 8;
+		dst += 8;
+	}
+	for (; len > 0; len--)
+		*dst++ = *s++;
+	return dst;
+}
+
 int
 hv_ring_batch_add(struct hv_ring_batch *b, const struct iovec *iov, unsigned int iovcnt,
 		  bool *need_signal)
 {
-	static const uint8_t zeros[8];
+	static const uint8_t zeros[16];	/* padding is under 8; gcc cannot tell */
 	struct hv_ring *r = b->r;
 	uint64_t bytes = 0, trailer;
 	uint32_t start, off, padded, total;
@@ -281,12 +305,23 @@ hv_ring_batch_add(struct hv_ring_batch *b, const struct iovec *iov, unsigned int
 			return ret;
 	}
 
-	off = start;
-	for (i = 0; i < iovcnt; i++)
-		off = copy_to_ring(r, off, iov[i].iov_base, (uint32_t)iov[i].iov_len);
-	off = copy_to_ring(r, off, zeros, padded - (uint32_t)bytes);
 	trailer = (uint64_t)start << 32;
-	off = copy_to_ring(r, off, &trailer, sizeof(trailer));
+	if ((uint64_t)start + total < r->dsize) {
+		/* the common packet: it does not reach the end of the data area */
+		uint8_t *dst = r->data + start;
+
+		for (i = 0; i < iovcnt; i++)
+			dst = put_flat(dst, iov[i].iov_base, (uint32_t)iov[i].iov_len);
+		dst = put_flat(dst, zeros, padded - (uint32_t)bytes);
+		put_flat(dst, &trailer, sizeof(trailer));
+		off = start + total;
+	} else {
+		off = start;
+		for (i = 0; i < iovcnt; i++)
+			off = copy_to_ring(r, off, iov[i].iov_base, (uint32_t)iov[i].iov_len);
+		off = copy_to_ring(r, off, zeros, padded - (uint32_t)bytes);
+		off = copy_to_ring(r, off, &trailer, sizeof(trailer));
+	}
 
 	if (!b->pending) {
 		b->start = start;
@@ -303,6 +338,27 @@ put_word(struct hv_ring *r, uint32_t off, const void *src)
 	memcpy(r->data + off, src, 8);
 	off += 8;
 	return off == r->dsize ? 0 : off;
+}
+
+/* n packets of pkt_len bytes and their trailers at start, which the
+ * caller knows is a run that does not reach the end of the data area: no
+ * wrap test per word. */
+static void
+put_run_flat(struct hv_ring *r, uint32_t start, const uint8_t *src, uint32_t pkt_len,
+	     uint32_t n)
+{
+	uint32_t pos = start, i, w;
+
+	for (i = 0; i < n; i++) {
+		uint8_t *dst = r->data + pos;
+		uint64_t trailer = (uint64_t)pos << 32;
+
+		for (w = 0; w < pkt_len; w += 8)
+			memcpy(dst + w, src + w, 8);
+		memcpy(dst + pkt_len, &trailer, 8);
+		pos += pkt_len + HV_RING_TRAILER_SIZE;
+		src += pkt_len;
+	}
 }
 
 int
@@ -330,16 +386,22 @@ hv_ring_batch_add_n(struct hv_ring_batch *b, const void *pkts, uint32_t pkt_len,
 		if (ret < 0)
 			return ret;
 	}
-	/* every offset is a multiple of 8 and so is dsize: a word never
-	 * straddles the end of the data area */
-	off = start;
-	for (i = 0; i < n; i++) {
-		uint64_t trailer = (uint64_t)off << 32;
+	if ((uint64_t)start + total < r->dsize) {
+		/* the common run: it does not reach the end of the data area */
+		put_run_flat(r, start, src, pkt_len, n);
+		off = start + (uint32_t)total;
+	} else {
+		/* every offset is a multiple of 8 and so is dsize: a word
+		 * never straddles the end of the data area */
+		off = start;
+		for (i = 0; i < n; i++) {
+			uint64_t trailer = (uint64_t)off << 32;
 
-		for (w = 0; w < pkt_len; w += 8)
-			off = put_word(r, off, src + w);
-		off = put_word(r, off, &trailer);
-		src += pkt_len;
+			for (w = 0; w < pkt_len; w += 8)
+				off = put_word(r, off, src + w);
+			off = put_word(r, off, &trailer);
+			src += pkt_len;
+		}
 	}
 	if (!b->pending) {
 		b->start = start;

@@ -25,10 +25,10 @@
 
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
-#include <rte_memcpy.h>
 #include <rte_net.h>
 #include <rte_tcp.h>
 
+#include "hn_copy.h"
 #include "hn_lro.h"
 
 enum hn_lro_state { HN_LRO_IDLE, HN_LRO_BUILD, HN_LRO_SKIP };
@@ -118,7 +118,7 @@ lro_copy(struct hn_rxq *rxq, struct hn_lro *l, const uint8_t *data, uint32_t len
 			head->nb_segs++;
 			continue;
 		}
-		rte_memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, m->data_len), data, take);
+		hn_copy(rte_pktmbuf_mtod_offset(m, uint8_t *, m->data_len), data, take);
 		m->data_len = (uint16_t)(m->data_len + take);
 		head->pkt_len += take;
 		data += take;

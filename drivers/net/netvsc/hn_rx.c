@@ -23,7 +23,6 @@
 #include <ethdev_driver.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
-#include <rte_memcpy.h>
 #include <rte_memory.h>
 #include <rte_ip.h>
 #include <rte_net.h>
@@ -31,6 +30,7 @@
 #include <rte_thash.h>
 
 #include "hn_chan.h"
+#include "hn_copy.h"
 #include "hn_ctl.h"
 #include "hn_lro.h"
 #include "hn_rndis.h"
@@ -95,7 +95,7 @@ rx_copy(struct hn_rxq *rxq, const uint8_t *data, uint32_t len)
 		return NULL;
 	}
 	if (likely(len <= rte_pktmbuf_tailroom(head))) {
-		rte_memcpy(rte_pktmbuf_mtod(head, void *), data, len);
+		hn_copy(rte_pktmbuf_mtod(head, void *), data, len);
 		head->data_len = (uint16_t)len;
 		head->pkt_len = len;
 		return head;
@@ -111,7 +111,7 @@ rx_copy(struct hn_rxq *rxq, const uint8_t *data, uint32_t len)
 	for (m = head;;) {
 		uint32_t take = RTE_MIN(len, (uint32_t)rte_pktmbuf_tailroom(m));
 
-		rte_memcpy(rte_pktmbuf_mtod(m, void *), data, take);
+		hn_copy(rte_pktmbuf_mtod(m, void *), data, take);
 		m->data_len = (uint16_t)take;
 		data += take;
 		len -= take;

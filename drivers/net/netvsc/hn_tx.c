@@ -27,11 +27,11 @@
 #include <ethdev_driver.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
-#include <rte_memcpy.h>
 #include <rte_net.h>
 #include <rte_tcp.h>
 
 #include "hn_chan.h"
+#include "hn_copy.h"
 #include "hn_nvsp_msg.h"
 #include "hn_rx.h"
 #include "hn_tx.h"
@@ -402,7 +402,7 @@ tx_copy(struct hn_txq *txq, struct rte_mbuf *m, struct hn_tx_burst *tb)
 	hlen = build_rndis(txq, dst, m);
 	off = hlen;
 	for (seg = m; seg != NULL; seg = seg->next) {
-		rte_memcpy(dst + off, rte_pktmbuf_mtod(seg, void *), seg->data_len);
+		hn_copy(dst + off, rte_pktmbuf_mtod(seg, void *), seg->data_len);
 		off += seg->data_len;
 	}
 	txq->agg_last = dst;
