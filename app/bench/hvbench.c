@@ -583,17 +583,18 @@ static int
 port_setup(void)
 {
 	struct rte_eth_conf conf = { 0 };
+	struct rte_eth_dev_info info;
 	struct rte_ether_addr mac;
 	uint16_t q;
 	int ret;
 
+	ret = rte_eth_dev_info_get(port, &info);
+	if (ret != 0)
+		return ret;
+	/* as testpmd and l3fwd do: one pool per queue, no shared mbufs */
+	conf.txmode.offloads = info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
 	if (opt.queues > 1) {
-		struct rte_eth_dev_info info;
-
 		/* hvsim's generator spreads its flows over the queues by RSS */
-		ret = rte_eth_dev_info_get(port, &info);
-		if (ret != 0)
-			return ret;
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP |
 						    RTE_ETH_RSS_TCP) & info.flow_type_rss_offloads;

@@ -859,6 +859,91 @@ test_tx_gpa_completion_frees_mbuf(void **state)
 	assert_int_equal(hn_txq_inflight(fx.txq), 0);
 }
 
+/*
+ * MBUF_FAST_FREE: plain one-segment mbufs go back to the pool in one put
+ * without their reference counts being read; a chain and a frame attached
+ * to another buffer still take the full path. After the completions every
+ * mbuf is back (chain segments too), the attached buffer's free callback
+ * ran once, and every mbuf in the pool is a raw one: one segment, no
+ * next, reference count 1.
+ */
+static unsigned int ff_ext_frees;
+
+static void
+ff_ext_free(void *addr, void *opaque)
+{
+	(void)addr;
+	(void)opaque;
+	ff_ext_frees++;
+}
+
+static void
+test_tx_fast_free(void **state)
+{
+	static struct rte_mbuf_ext_shared_info shinfo;
+	unsigned int avail = rte_mempool_avail_count(pool), i;
+	uint8_t *ext = rte_malloc("ff_ext", 2048, RTE_CACHE_LINE_SIZE);
+	struct rte_mbuf *m[6], *seg, **raw;
+	uint8_t frame[1400];
+	union hv_nvsp_msg nv;
+	uint16_t type;
+
+	(void)state;
+	assert_non_null(ext);
+	fx.txq->offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
+	for (i = 0; i < 4; i++) {	/* three by address, one copied */
+		uint16_t len = i < 3 ? 1400 : 60;
+
+		m[i] = rte_pktmbuf_alloc(pool);
+		assert_non_null(m[i]);
+		make_frame(rte_pktmbuf_mtod(m[i], uint8_t *), len, (uint8_t)i);
+		rte_pktmbuf_append(m[i], len);
+	}
+	/* a chain of two pool mbufs */
+	make_frame(frame, sizeof(frame), 4);
+	m[4] = rte_pktmbuf_alloc(pool);
+	assert_non_null(m[4]);
+	memcpy(rte_pktmbuf_append(m[4], 1000), frame, 1000);
+	seg = rte_pktmbuf_alloc(pool);
+	assert_non_null(seg);
+	memcpy(rte_pktmbuf_append(seg, 400), frame + 1000, 400);
+	assert_int_equal(rte_pktmbuf_chain(m[4], seg), 0);
+	/* a frame attached to a buffer of its own */
+	make_frame(ext, 1400, 5);
+	shinfo.free_cb = ff_ext_free;
+	shinfo.fcb_opaque = NULL;
+	rte_mbuf_ext_refcnt_set(&shinfo, 1);
+	ff_ext_frees = 0;
+	m[5] = rte_pktmbuf_alloc(pool);
+	assert_non_null(m[5]);
+	rte_pktmbuf_attach_extbuf(m[5], ext, rte_malloc_virt2iova(ext), 1400, &shinfo);
+	m[5]->data_off = 0;
+	m[5]->data_len = 1400;
+	m[5]->pkt_len = 1400;
+
+	assert_int_equal(hn_xmit_pkts(fx.txq, m, 6), 6);
+	assert_int_equal(fx.txq->stats.copied, 1);
+	assert_int_equal(fx.txq->stats.gpa, 5);
+	for (i = 0; i < 6; i++)
+		host_send_complete(host_read_send(&nv, &type), HV_NVSP_STATUS_SUCCESS);
+	hn_chan_drain_for_tx(fx.txq);
+	assert_int_equal(hn_txq_inflight(fx.txq), 0);
+	assert_int_equal(ff_ext_frees, 1);
+	assert_int_equal(rte_mempool_avail_count(pool), avail);
+	raw = calloc(avail, sizeof(*raw));
+	assert_non_null(raw);
+	assert_int_equal(rte_mempool_get_bulk(pool, (void **)raw, avail), 0);
+	for (i = 0; i < avail; i++) {
+		assert_int_equal(raw[i]->nb_segs, 1);
+		assert_null(raw[i]->next);
+		assert_int_equal(rte_mbuf_refcnt_read(raw[i]), 1);
+		assert_false(RTE_MBUF_HAS_EXTBUF(raw[i]));
+	}
+	rte_mempool_put_bulk(pool, (void **)raw, avail);
+	free(raw);
+	rte_free(ext);
+}
+
 /* ---- GPA ranges of mbuf chains (issue 16: 64 KB TSO in 2 KiB mbufs) ------- */
 
 /*
@@ -1926,6 +2011,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_lro_chain_split, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lro_broken_chain_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_copy_and_completion, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_fast_free, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_gpa_tso_31_mbufs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_gpa_tso_32_mbufs_header_in_section, setup,
 						teardown),

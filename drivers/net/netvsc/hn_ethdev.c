@@ -998,7 +998,8 @@ hn_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	 * back in when stripping is off (so ethdev's overhead is 18) */
 	info->max_rx_pktlen = info->max_mtu + HN_FRAME_OVERHEAD;
 	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_VLAN_STRIP | RTE_ETH_RX_OFFLOAD_SCATTER;
-	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS | RTE_ETH_TX_OFFLOAD_VLAN_INSERT;
+	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS | RTE_ETH_TX_OFFLOAD_VLAN_INSERT |
+				RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
 	if (hn_rss_offloads(hn)) {
 		info->rx_offload_capa |= RTE_ETH_RX_OFFLOAD_RSS_HASH;
 		info->flow_type_rss_offloads = hn_rss_offloads(hn);

@@ -180,13 +180,40 @@ tx_room(struct hn_txq *txq, struct hn_tx_burst *tb, struct rte_mbuf *first, uint
 	return txd_free_count(txq) >= need;
 }
 
+/*
+ * Sent mbufs back to their pool. With MBUF_FAST_FREE the application
+ * promised one pool per queue and no other reference: a run of plain
+ * one-segment mbufs goes back with one mempool put, without looking at
+ * reference counts. A chain, or a frame attached to another buffer (its
+ * free callback must run: an attached RX frame returns receive slots to
+ * the host), takes the full path.
+ */
+static void
+tx_free(const struct hn_txq *txq, struct rte_mbuf **m, uint32_t n)
+{
+	uint32_t i;
+
+	if (!(txq->offloads & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)) {
+		rte_pktmbuf_free_bulk(m, n);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (unlikely(m[i]->nb_segs != 1 || (m[i]->ol_flags & RTE_MBUF_F_EXTERNAL) ||
+			     m[i]->pool != m[0]->pool))
+			break;
+	if (i > 0)
+		rte_mempool_put_bulk(m[0]->pool, (void **)m, i);
+	if (i < n)
+		rte_pktmbuf_free_bulk(m + i, n - i);
+}
+
 /* Completed descriptors and their mbufs go back in bulk: one ring enqueue
  * and one mempool put per batch instead of one per send. */
 static void
 txq_done_flush(struct hn_txq *txq)
 {
 	if (txq->done_mbufs > 0) {
-		rte_pktmbuf_free_bulk(txq->done_m, txq->done_mbufs);
+		tx_free(txq, txq->done_m, txq->done_mbufs);
 		txq->done_mbufs = 0;
 	}
 	if (txq->done_n > 0) {
@@ -716,7 +743,7 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 		if (unlikely(ndone == HN_TX_FREE_BATCH)) {
 			/* a free callback may complete on this channel */
 			burst_flush(txq, &tb);
-			rte_pktmbuf_free_bulk(done, ndone);
+			tx_free(txq, done, ndone);
 			ndone = 0;
 		}
 
@@ -764,7 +791,7 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 		txq->stats.ring_full++;	/* kept: the next burst sends it */
 	burst_flush(txq, &tb);
 	if (ndone > 0)
-		rte_pktmbuf_free_bulk(done, ndone);
+		tx_free(txq, done, ndone);
 	return i;
 }
 

@@ -966,8 +966,10 @@ vf_configure(struct hn_dev *hn)
 	conf.rxmode.mtu = d->mtu;
 	conf.rxmode.offloads = hn->rx_offloads & info.rx_offload_capa;
 	conf.txmode.offloads = hn->tx_offloads & info.tx_offload_capa;
-	/* a TX offload the VF lacks: that direction stays synthetic */
-	vf->tx_ok = (hn->tx_offloads & ~info.tx_offload_capa) == 0;
+	/* a TX offload the VF lacks: that direction stays synthetic (fast
+	 * free is the application's promise, not work asked of the VF) */
+	vf->tx_ok = (hn->tx_offloads & ~RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE &
+		     ~info.tx_offload_capa) == 0;
 	/* RX offloads it lacks: done in software on its frames */
 	vf->sw_fix = 0;
 	if (hn->rx_offloads & ~info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_VLAN_STRIP)
