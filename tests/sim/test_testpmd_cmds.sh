@@ -54,7 +54,10 @@ cmd "show port 0 rx_offload capabilities"
 check "rx_offload capabilities: VLAN_STRIP and SCATTER per port, nothing per queue" \
 	'last_has "VLAN_STRIP" "SCATTER" && [ -z "$(grep "Per Queue" "$work/last" | cut -d: -f2 | xargs)" ]'
 cmd "show port 0 tx_offload capabilities"
-check "tx_offload capabilities: VLAN_INSERT and MULTI_SEGS" 'last_has "VLAN_INSERT" "MULTI_SEGS"'
+check "tx_offload capabilities: VLAN_INSERT, MULTI_SEGS and MBUF_FAST_FREE" 'last_has "VLAN_INSERT" "MULTI_SEGS" "MBUF_FAST_FREE"'
+cmd "show port 0 tx_offload configuration"
+check "tx_offload configuration: MBUF_FAST_FREE, which testpmd asks for when offered" \
+	'last_has "MBUF_FAST_FREE"'
 
 # ---- queues ----------------------------------------------------------------
 cmd "show rxq info 0 0"
