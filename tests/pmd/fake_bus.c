@@ -210,6 +210,18 @@ vmbus_chan_batch_send_n(struct vmbus_send_batch *b, const void *pkts, uint32_t p
 }
 
 int
+vmbus_chan_batch_send_pkt(struct vmbus_send_batch *b, const void *pkt, uint32_t len,
+			  bool *need_sig)
+{
+	struct hv_pkt_desc d;
+
+	memcpy(&d, pkt, sizeof(d));
+	if (send_refused(b->chan, d.trans_id))
+		return -EAGAIN;
+	return hv_ring_batch_add_n(&b->rb, pkt, len, 1, need_sig);
+}
+
+int
 vmbus_chan_batch_send_mpb(struct vmbus_send_batch *b, const uint64_t *words, uint32_t nwords,
 			  uint32_t nranges, const void *data, uint32_t dlen, uint64_t xid,
 			  bool *need_sig)

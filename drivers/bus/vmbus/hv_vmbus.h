@@ -192,6 +192,15 @@ int vmbus_chan_batch_send_mpb(struct vmbus_send_batch *b, const uint64_t *words,
 int vmbus_chan_batch_send_n(struct vmbus_send_batch *b, const void *pkts, uint32_t pkt_len,
 			    uint32_t n, bool *need_sig);
 
+/*
+ * One packet built whole by the caller, as for vmbus_chan_batch_send_n():
+ * its descriptor first (the transaction id is in it), len a multiple of 8.
+ * For a sender that lays out header, payload and message in place, so the
+ * ring gets one contiguous copy. 0, -EAGAIN, -EINVAL or -EIO.
+ */
+int vmbus_chan_batch_send_pkt(struct vmbus_send_batch *b, const void *pkt, uint32_t len,
+			      bool *need_sig);
+
 /* Make the batch's packets visible. 0 or -EIO; *need_sig as for a send. */
 int vmbus_chan_batch_end(struct vmbus_send_batch *b, bool *need_sig);
 

@@ -371,6 +371,13 @@ vmbus_chan_batch_send_n(struct vmbus_send_batch *b, const void *pkts, uint32_t p
 }
 
 int
+vmbus_chan_batch_send_pkt(struct vmbus_send_batch *b, const void *pkt, uint32_t len,
+			  bool *need_sig)
+{
+	return vmbus_chan_batch_send_n(b, pkt, len, 1, need_sig);
+}
+
+int
 vmbus_chan_batch_end(struct vmbus_send_batch *b, bool *need_sig)
 {
 	return hv_ring_batch_end(&b->rb, need_sig);

@@ -347,14 +347,13 @@ static void
 put_run_flat(struct hv_ring *r, uint32_t start, const uint8_t *src, uint32_t pkt_len,
 	     uint32_t n)
 {
-	uint32_t pos = start, i, w;
+	uint32_t pos = start, i;
 
 	for (i = 0; i < n; i++) {
 		uint8_t *dst = r->data + pos;
 		uint64_t trailer = (uint64_t)pos << 32;
 
-		for (w = 0; w < pkt_len; w += 8)
-			memcpy(dst + w, src + w, 8);
+		put_flat(dst, src, pkt_len);
 		memcpy(dst + pkt_len, &trailer, 8);
 		pos += pkt_len + HV_RING_TRAILER_SIZE;
 		src += pkt_len;

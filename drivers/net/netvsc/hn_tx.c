@@ -350,10 +350,18 @@ build_rndis(const struct hn_txq *txq, uint8_t *dst, const struct rte_mbuf *m)
 
 /* ---- send-buffer aggregation ------------------------------------------- */
 
+/* An inband NVSP packet as the ring takes it: one write, no pieces. */
+struct hn_inband_pkt {
+	struct hv_pkt_desc desc;
+	union hv_nvsp_msg nv;
+} __attribute__((packed));
+
+static_assert(sizeof(struct hn_inband_pkt) % 8 == 0, "an inband packet needs no padding");
+
 static int
 agg_flush(struct hn_txq *txq, struct hn_tx_burst *tb)
 {
-	union hv_nvsp_msg nv;
+	struct hn_inband_pkt p;
 	struct hn_txd *d;
 	uint64_t xid;
 	int ret;
@@ -361,12 +369,18 @@ agg_flush(struct hn_txq *txq, struct hn_tx_burst *tb)
 	if (txq->agg_idx < 0)
 		return 0;
 	d = &txq->txd[txq->agg_idx];
-	hn_nvsp_build_rndis_pkt(&nv, HV_NVSP_CHAN_DATA,
+	hn_nvsp_build_rndis_pkt(&p.nv, HV_NVSP_CHAN_DATA,
 				txq->first_section + (uint32_t)txq->agg_idx, txq->agg_used);
 	d->npkts = txq->agg_pkts;
 	xid = txd_post(d, (uint32_t)txq->agg_idx);
-	ret = vmbus_chan_batch_send(&tb->b, HV_PKT_DATA_INBAND, &nv, sizeof(nv), xid,
-				    HV_PKT_FLAG_COMPLETION_REQUESTED, &tb->sig);
+	p.desc = (struct hv_pkt_desc){
+		.type = HV_PKT_DATA_INBAND,
+		.offset8 = sizeof(p.desc) / 8,
+		.len8 = sizeof(p) / 8,
+		.flags = HV_PKT_FLAG_COMPLETION_REQUESTED,
+		.trans_id = xid,
+	};
+	ret = vmbus_chan_batch_send_pkt(&tb->b, &p, sizeof(p), &tb->sig);
 	if (unlikely(ret < 0)) {
 		/* not sent: stays pending, retried by the next burst */
 		if (txd_revoke(d, xid))
@@ -453,11 +467,26 @@ tx_copy(struct hn_txq *txq, struct rte_mbuf *m, struct hn_tx_burst *tb)
  * each range's first): more than any TSO packet needs */
 #define HN_TX_GPA_WORDS		(HN_TX_GPA_HDR_WORDS + HV_GPA_RANGES_MAX * 2u + 64u)
 
+/*
+ * The list is built where the packet goes out from: the VMBus header
+ * right before the words and the NVSP message right after the last one,
+ * so the whole packet is one contiguous run for one ring write.
+ */
 struct hn_gpa_list {
 	uint32_t nranges;	/* of m's data */
 	uint32_t nwords;	/* w[] used, header words included */
+	struct hv_gpa_direct_hdr hdr;
 	uint64_t w[HN_TX_GPA_WORDS];
+	uint8_t msg[HV_NVSP_MSG_SIZE];	/* room for it after a full w[] */
 };
+
+static_assert(offsetof(struct hn_gpa_list, w) ==
+	      offsetof(struct hn_gpa_list, hdr) + sizeof(struct hv_gpa_direct_hdr) &&
+	      offsetof(struct hn_gpa_list, msg) ==
+	      offsetof(struct hn_gpa_list, w) + HN_TX_GPA_WORDS * sizeof(uint64_t),
+	      "a GPA packet is one run");
+static_assert(sizeof(union hv_nvsp_msg) == HV_NVSP_MSG_SIZE && HV_NVSP_MSG_SIZE % 8 == 0,
+	      "the NVSP message ends a packet on a word");
 
 static inline uint64_t
 gpa_range_word(uint32_t byte_count, uint32_t byte_offset)
@@ -529,6 +558,36 @@ gpa_ranges(const struct rte_mbuf *m, struct hn_gpa_list *g, unsigned int max)
 }
 
 /*
+ * The GPA packet of words w[first..nwords) of g, their nranges ranges and
+ * nv, in one ring write: its header goes in front of w[first] (into
+ * g->hdr, or over the unused header words) and nv after the last word.
+ */
+static int
+gpa_send(struct hn_tx_burst *tb, struct hn_gpa_list *g, uint32_t first, uint32_t nranges,
+	 const union hv_nvsp_msg *nv, uint64_t xid)
+{
+	uint64_t *w = g->w + first;
+	uint32_t nwords = g->nwords - first;
+	uint32_t hdrlen = (uint32_t)sizeof(struct hv_gpa_direct_hdr) + nwords * 8u;
+	uint32_t len = hdrlen + (uint32_t)sizeof(*nv);
+	struct hv_gpa_direct_hdr h = {
+		.desc = {
+			.type = HV_PKT_DATA_GPA_DIRECT,
+			.offset8 = (uint16_t)(hdrlen / 8),
+			.len8 = (uint16_t)(len / 8),
+			.flags = HV_PKT_FLAG_COMPLETION_REQUESTED,
+			.trans_id = xid,
+		},
+		.range_count = nranges,
+	};
+	uint8_t *pkt = (uint8_t *)w - sizeof(h);
+
+	memcpy(pkt, &h, sizeof(h));
+	memcpy(w + nwords, nv, sizeof(*nv));
+	return vmbus_chan_batch_send_pkt(&tb->b, pkt, len, &tb->sig);
+}
+
+/*
  * Send m as a GPA packet; -EAGAIN when no descriptor or ring room,
  * -ECANCELED when the send failed but a (forged) completion freed m.
  * The RNDIS header is one range of its own, in the descriptor's header
@@ -541,8 +600,7 @@ gpa_ranges(const struct rte_mbuf *m, struct hn_gpa_list *g, unsigned int max)
 static int
 tx_gpa(struct hn_txq *txq, struct rte_mbuf *m, struct hn_gpa_list *g, struct hn_tx_burst *tb)
 {
-	const uint64_t *w = g->w;
-	uint32_t idx, hlen, nwords = g->nwords, nranges = g->nranges;
+	uint32_t idx, hlen, first = 0, nranges = g->nranges;
 	uint32_t chim_idx = HV_NVSP_CHIM_IDX_INVALID, chim_sz = 0;
 	union hv_nvsp_msg nv;
 	struct hn_txd *d;
@@ -568,8 +626,7 @@ tx_gpa(struct hn_txq *txq, struct rte_mbuf *m, struct hn_gpa_list *g, struct hn_
 	} else {
 		chim_sz = build_rndis(txq, section_of(txq, idx), m);
 		chim_idx = txq->first_section + idx;
-		w += HN_TX_GPA_HDR_WORDS;
-		nwords -= HN_TX_GPA_HDR_WORDS;
+		first = HN_TX_GPA_HDR_WORDS;
 		txq->stats.gpa_section_hdr++;
 	}
 	hn_nvsp_build_rndis_pkt(&nv, HV_NVSP_CHAN_DATA, chim_idx, chim_sz);
@@ -577,8 +634,7 @@ tx_gpa(struct hn_txq *txq, struct rte_mbuf *m, struct hn_gpa_list *g, struct hn_
 	d->m = m;
 	d->npkts = 1;
 	xid = txd_post(d, idx);
-	ret = vmbus_chan_batch_send_mpb(&tb->b, w, nwords, nranges, &nv, sizeof(nv), xid,
-					&tb->sig);
+	ret = gpa_send(tb, g, first, nranges, &nv, xid);
 	if (unlikely(ret < 0)) {
 		txq->stats.ring_full++;
 		if (!txd_revoke(d, xid)) {
