@@ -142,7 +142,10 @@ acks_build_run(const struct hn_chan *ch, struct hn_ack_pkt *pkts)
 static void
 acks_consumed(struct hn_chan *ch, uint32_t n)
 {
-	ch->ack_head = (uint32_t)(((uint64_t)ch->ack_head + n) % ch->ack_cap);
+	/* head < cap and n <= count <= cap: one subtraction, no division */
+	ch->ack_head += n;
+	if (ch->ack_head >= ch->ack_cap)
+		ch->ack_head -= ch->ack_cap;
 	ch->ack_count -= n;
 }
 
@@ -387,7 +390,10 @@ chan_drain(struct hn_dev *hn, struct hn_chan *ch, struct rte_mbuf **pkts, uint16
 		    ch->rxq != NULL &&
 		    rte_ring_free_count(ch->rxq->staging) < HN_STAGING_HEADROOM)
 			break;
-		chan_prefetch_next(hn, ch, &pkt);
+		/* a frame's message is what misses; a send completion is a
+		 * few bytes of the ring, which the hardware streams in */
+		if (pkt.desc.type == HV_PKT_DATA_XFER_PAGES)
+			chan_prefetch_next(hn, ch, &pkt);
 		done += chan_dispatch(hn, ch, pkts == NULL ? NULL : &sink, &pkt);
 		hv_ring_consume_inline(ch->rx_ring, pkt.len);
 	}
