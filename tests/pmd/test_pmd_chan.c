@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <cmocka.h>
 #include <rte_eal.h>
@@ -419,6 +420,143 @@ test_rx_three_frames_one_completion(void **state)
 	}
 	expect_rx_completion(XID + 1, HV_NVSP_STATUS_SUCCESS);
 	expect_nothing_sent();
+}
+
+/* Fill the guest's outbound ring with in-band packets until `room` bytes
+ * (a multiple of 8) are free. */
+static void
+outbound_fill(uint32_t room)
+{
+	static const uint8_t filler[4096];
+	bool sig = false;
+
+	for (;;) {
+		uint32_t space = hv_ring_space(fx.vc->tx.hdr->write_index,
+					       fx.vc->tx.hdr->read_index, fx.vc->tx.dsize);
+		uint32_t take = space - room, dlen;
+
+		if (take == 0)
+			return;
+		/* a packet takes 16 B of descriptor, its data and 8 B of trailer;
+		 * what is left must be 0 or hold another packet */
+		dlen = take - 24 <= 2048 ? take - 24 : (take - 24 - 2048 >= 24 ? 2048 : 1024);
+		assert_int_equal(vmbus_chan_send(fx.vc, HV_PKT_DATA_INBAND, filler, dlen, 0, 0,
+						 &sig), 0);
+	}
+}
+
+/* The host reads the guest's packets up to the next receive completion,
+ * which must be of xid (in-band fillers before it are skipped). */
+static void
+expect_rx_completion_after_fillers(uint64_t xid)
+{
+	uint8_t pkt[4096];
+	struct hv_pkt_desc d;
+	uint32_t len;
+
+	for (;;) {
+		len = fake_host_read(fx.vc, pkt, sizeof(pkt));
+		assert_true(len >= sizeof(d));
+		memcpy(&d, pkt, sizeof(d));
+		if (d.type != HV_PKT_DATA_INBAND)
+			break;
+	}
+	assert_int_equal(len, 24);
+	assert_int_equal(d.type, HV_PKT_COMPLETION);
+	assert_int_equal(d.trans_id, xid);
+}
+
+/*
+ * Receive completions leave in the order their packets came, also when
+ * the queue of them wraps and when the outbound ring is nearly full: a
+ * run that does not fit goes one completion at a time as far as the ring
+ * has room, the rest waits (counted once in acks_deferred) and leaves
+ * with the next poll.
+ */
+static void
+test_rx_completions_wait_for_ring_room(void **state)
+{
+	uint8_t frame[60], msg[256];
+	struct hv_xfer_range r;
+	struct rte_mbuf *m[32];
+	uint64_t xid = 1000;
+	unsigned int round, i;
+
+	(void)state;
+	make_frame(frame, sizeof(frame), 9);
+	r = rxbuf_put(msg, packet_msg(msg, frame, sizeof(frame), 0));
+	/* four rounds of 30 move the queue's head to 120 of its 129 places */
+	assert_int_equal(fx.ch->ack_cap, RX_SLOTS + 1);
+	for (round = 0; round < 4; round++, xid += 30) {
+		for (i = 0; i < 30; i++)
+			host_xfer(xid + i, &r, 1, HV_RXBUF_XFER_PAGESET_ID);
+		assert_int_equal(hn_recv_pkts(fx.rxq, m, 32), 30);
+		rte_pktmbuf_free_bulk(m, 30);
+		for (i = 0; i < 30; i++)
+			expect_rx_completion(xid + i, HV_NVSP_STATUS_SUCCESS);
+		expect_nothing_sent();
+	}
+	assert_int_equal(fx.ch->ack_head, 120);
+	assert_int_equal(fx.ch->acks_deferred, 0);
+	/* room for five completions of 32 B (24 and the trailer), not six */
+	outbound_fill(5 * 32 + 8);
+	for (i = 0; i < 10; i++)
+		host_xfer(xid + i, &r, 1, HV_RXBUF_XFER_PAGESET_ID);
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 32), 10);
+	for (i = 0; i < 10; i++)
+		assert_mbuf_bytes(m[i], frame, sizeof(frame));
+	rte_pktmbuf_free_bulk(m, 10);
+	assert_int_equal(fx.ch->ack_count, 5);
+	assert_int_equal(fx.ch->acks_deferred, 5);
+	expect_rx_completion_after_fillers(xid);
+	for (i = 1; i < 5; i++)
+		expect_rx_completion(xid + i, HV_NVSP_STATUS_SUCCESS);
+	expect_nothing_sent();
+	/* the next poll sends the rest, across the queue's wrap */
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 32), 0);
+	for (i = 5; i < 10; i++)
+		expect_rx_completion(xid + i, HV_NVSP_STATUS_SUCCESS);
+	expect_nothing_sent();
+	assert_int_equal(fx.ch->ack_count, 0);
+	assert_int_equal(fx.ch->ack_head, (120 + 10) - (RX_SLOTS + 1));
+	assert_int_equal(fx.ch->acks_deferred, 5);
+}
+
+/*
+ * Frames that end exactly where the receive buffer does, with an
+ * unreadable page right behind it, arrive whole: no copy reads past the
+ * buffer (a copy in whole steps past a frame's end must stop at it).
+ */
+static void
+test_rx_short_frame_at_buffer_end(void **state)
+{
+	uint8_t *saved = fx.hn->rxbuf, *guarded, frame[256], msg[512];
+	static const uint32_t lens[] = { 60, 61, 64, 65, 100, 127, 255, 256 };
+	struct rte_mbuf *m[4];
+	struct hv_xfer_range r;
+	unsigned int i;
+
+	(void)state;
+	guarded = mmap(NULL, RXBUF_BYTES + 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(guarded != MAP_FAILED);
+	assert_int_equal(mprotect(guarded + RXBUF_BYTES, 4096, PROT_NONE), 0);
+	fx.hn->rxbuf = guarded;
+	for (i = 0; i < RTE_DIM(lens); i++) {
+		uint32_t mlen;
+
+		make_frame(frame, lens[i], (uint8_t)i);
+		mlen = packet_msg(msg, frame, lens[i], 0);
+		fx.rx_off = RXBUF_BYTES - mlen;	/* the frame ends with the buffer */
+		r = rxbuf_put(msg, mlen);
+		host_xfer(XID + i, &r, 1, HV_RXBUF_XFER_PAGESET_ID);
+		assert_int_equal(hn_recv_pkts(fx.rxq, m, 4), 1);
+		assert_mbuf_bytes(m[0], frame, lens[i]);
+		rte_pktmbuf_free(m[0]);
+		expect_rx_completion(XID + i, HV_NVSP_STATUS_SUCCESS);
+	}
+	fx.hn->rxbuf = saved;
+	munmap(guarded, RXBUF_BYTES + 4096);
 }
 
 /* With VLAN stripping off the host's tag goes back into the frame. */
@@ -1996,6 +2134,10 @@ main(void)
 	};
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_rx_frame_offloads, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_completions_wait_for_ring_room, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rx_short_frame_at_buffer_end, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_rx_three_frames_one_completion, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_rx_vlan_reinserted, setup, teardown),

@@ -103,41 +103,8 @@ hn_chan_bind(struct hn_dev *hn, struct hn_chan *ch, struct vmbus_channel *vc)
  * frames are parsed and copied. Sent oldest first, as far as the ring has
  * room; what is left waits for the next drain.
  */
-/* One receive completion as it goes on the ring: descriptor and message. */
-struct hn_ack_pkt {
-	struct hv_pkt_desc desc;
-	struct hv_nvsp_rndis_pkt_complete msg;
-} __attribute__((packed));
-
-static_assert(sizeof(struct hn_ack_pkt) % 8 == 0, "a completion needs no padding");
-
 /* Completions written with one ring reservation (hv_ring_batch_add_n). */
 #define HN_ACKS_PER_RUN	32u
-
-static inline uint32_t
-ack_next(const struct hn_chan *ch, uint32_t i)
-{
-	return ++i == ch->ack_cap ? 0 : i;
-}
-
-/* The oldest queued completions, up to HN_ACKS_PER_RUN, built whole in
- * pkts; returns how many. */
-static uint32_t
-acks_build_run(const struct hn_chan *ch, struct hn_ack_pkt *pkts)
-{
-	uint32_t n = RTE_MIN(ch->ack_count, HN_ACKS_PER_RUN), i, at = ch->ack_head;
-
-	for (i = 0; i < n; i++, at = ack_next(ch, at)) {
-		pkts[i].desc = (struct hv_pkt_desc){
-			.type = HV_PKT_COMPLETION,
-			.offset8 = sizeof(struct hv_pkt_desc) / 8,
-			.len8 = sizeof(struct hn_ack_pkt) / 8,
-			.trans_id = ch->acks[at].xid,
-		};
-		pkts[i].msg = hn_nvsp_build_rndis_pkt_complete(ch->acks[at].status);
-	}
-	return n;
-}
 
 static void
 acks_consumed(struct hn_chan *ch, uint32_t n)
@@ -149,33 +116,32 @@ acks_consumed(struct hn_chan *ch, uint32_t n)
 	ch->ack_count -= n;
 }
 
+/*
+ * The queue holds completions as they go on the ring, so a run of them is
+ * one copy: the oldest ones up to the queue's wrap, HN_ACKS_PER_RUN at a
+ * time. A run the ring has no room for is retried one completion at a
+ * time, as far as the ring has room.
+ */
 static void
 acks_flush(struct hn_chan *ch, bool *sig)
 {
 	struct vmbus_send_batch b;
-	struct hv_nvsp_rndis_pkt_complete c;
-	struct hn_ack_pkt run[HN_ACKS_PER_RUN];
+	uint32_t run = HN_ACKS_PER_RUN;
 
 	if (ch->ack_count == 0)
 		return;
 	vmbus_chan_batch_begin(ch->vc, &b);
-	/* runs of completions with one reservation each, while they fit */
 	while (ch->ack_count > 0) {
-		uint32_t n = acks_build_run(ch, run);
+		uint32_t n = RTE_MIN(RTE_MIN(ch->ack_count, ch->ack_cap - ch->ack_head), run);
 
-		if (vmbus_chan_batch_send_n(&b, run, sizeof(run[0]), n, sig) < 0)
-			break;
+		if (vmbus_chan_batch_send_n(&b, &ch->acks[ch->ack_head], sizeof(struct hn_ack_pkt),
+					    n, sig) < 0) {
+			if (n == 1)
+				break;
+			run = 1;
+			continue;
+		}
 		acks_consumed(ch, n);
-	}
-	/* a run that did not fit: one at a time, as far as the ring has room */
-	while (ch->ack_count > 0) {
-		const struct hn_ack *a = &ch->acks[ch->ack_head];
-
-		c = hn_nvsp_build_rndis_pkt_complete(a->status);
-		if (vmbus_chan_batch_send(&b, HV_PKT_COMPLETION, &c, sizeof(c), a->xid, 0,
-					  sig) < 0)
-			break;
-		acks_consumed(ch, 1);
 	}
 	vmbus_chan_batch_end(&b, sig);
 	/* each completion is counted once, when it first finds no room */

@@ -19,6 +19,7 @@
 #include <rte_ring.h>
 
 #include "hn_dev.h"
+#include "hn_nvsp_msg.h"
 
 /* Where frames go during one drain. */
 struct hn_sink {
@@ -49,7 +50,7 @@ void hn_chan_acks_kick(struct hn_chan *ch);
 static inline void
 hn_chan_ack_rx(struct hn_chan *ch, uint64_t xid, uint32_t status)
 {
-	struct hn_ack *a;
+	struct hn_ack_pkt *a;
 	uint32_t at;
 
 	if (unlikely(ch->acks == NULL || ch->ack_count == ch->ack_cap)) {
@@ -61,8 +62,13 @@ hn_chan_ack_rx(struct hn_chan *ch, uint64_t xid, uint32_t status)
 	if (at >= ch->ack_cap)
 		at -= ch->ack_cap;
 	a = &ch->acks[at];
-	a->xid = xid;
-	a->status = status;
+	a->desc = (struct hv_pkt_desc){
+		.type = HV_PKT_COMPLETION,
+		.offset8 = sizeof(struct hv_pkt_desc) / 8,
+		.len8 = sizeof(struct hn_ack_pkt) / 8,
+		.trans_id = xid,
+	};
+	a->msg = hn_nvsp_build_rndis_pkt_complete(status);
 	ch->ack_count++;
 	ch->ack_new++;
 }

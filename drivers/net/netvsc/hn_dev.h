@@ -197,12 +197,22 @@ struct hn_tx_stats {
 	uint64_t bins[HN_BIN_COUNT];
 };
 
-/* One VMBus channel: queue i uses the channel whose subchannel index is i. */
-/* A receive completion waiting to be sent. */
+/* A receive completion from a free callback (rx_extmbuf_enable). */
 struct hn_ack {
 	uint64_t xid;
 	uint32_t status;
 };
+
+/* A receive completion as it goes on the ring, queued in that form so a
+ * run of them is written with one copy: descriptor and NVSP message. */
+struct hn_ack_pkt {
+	struct hv_pkt_desc desc;
+	struct hv_nvsp_rndis_pkt_complete msg;
+} __attribute__((packed));
+
+static_assert(sizeof(struct hn_ack_pkt) % 8 == 0, "a completion needs no padding");
+
+/* One VMBus channel: queue i uses the channel whose subchannel index is i. */
 
 struct hn_chan {
 	struct vmbus_channel *vc;
@@ -214,7 +224,7 @@ struct hn_chan {
 	struct hn_txq *txq;
 	/* receive completions of this drain, then those the outbound ring
 	 * had no room for: sent together when the drain ends, never dropped */
-	struct hn_ack *acks;
+	struct hn_ack_pkt *acks;
 	uint32_t ack_head;
 	uint32_t ack_count;
 	uint32_t ack_cap;
