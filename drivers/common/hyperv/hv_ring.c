@@ -279,6 +279,34 @@ put_flat(uint8_t *dst, const void *src, uint32_t len)
 	return dst;
 }
 
+/*
+ * Reserve total bytes for the batch's next packets at *start. When another
+ * writer reserved between our packets, our earlier span can (and must, for
+ * theirs to be published) go out now.
+ */
+static inline int
+batch_reserve(struct hv_ring_batch *b, uint32_t total, uint32_t *start, bool *need_signal)
+{
+	int ret = reserve_space(b, total, start);
+
+	if (ret < 0)
+		return ret;
+	if (b->pending && *start != b->end)
+		return batch_publish(b, need_signal);
+	return 0;
+}
+
+/* Packets written from start up to off: the batch's span grows to off. */
+static inline void
+batch_extend(struct hv_ring_batch *b, uint32_t start, uint32_t off)
+{
+	if (!b->pending) {
+		b->start = start;
+		b->pending = true;
+	}
+	b->end = off;
+}
+
 int
 hv_ring_batch_add(struct hv_ring_batch *b, const struct iovec *iov, unsigned int iovcnt,
 		  bool *need_signal)
@@ -301,16 +329,9 @@ hv_ring_batch_add(struct hv_ring_batch *b, const struct iovec *iov, unsigned int
 	if (total >= r->dsize)
 		return -EINVAL;
 
-	ret = reserve_space(b, total, &start);
+	ret = batch_reserve(b, total, &start, need_signal);
 	if (ret < 0)
 		return ret;
-	/* Another writer reserved between our packets: our earlier span can
-	 * (and must, for theirs to be published) go out now. */
-	if (b->pending && start != b->end) {
-		ret = batch_publish(b, need_signal);
-		if (ret < 0)
-			return ret;
-	}
 
 	trailer = (uint64_t)start << 32;
 	if ((uint64_t)start + total < r->dsize) {
@@ -329,12 +350,7 @@ hv_ring_batch_add(struct hv_ring_batch *b, const struct iovec *iov, unsigned int
 		off = copy_to_ring(r, off, zeros, padded - (uint32_t)bytes);
 		off = copy_to_ring(r, off, &trailer, sizeof(trailer));
 	}
-
-	if (!b->pending) {
-		b->start = start;
-		b->pending = true;
-	}
-	b->end = off;
+	batch_extend(b, start, off);
 	return 0;
 }
 
@@ -384,14 +400,9 @@ hv_ring_batch_add_n(struct hv_ring_batch *b, const void *pkts, uint32_t pkt_len,
 	total = (uint64_t)(pkt_len + HV_RING_TRAILER_SIZE) * n;
 	if (total >= r->dsize)
 		return -EINVAL;	/* never fits in one reservation: one at a time */
-	ret = reserve_space(b, (uint32_t)total, &start);
+	ret = batch_reserve(b, (uint32_t)total, &start, need_signal);
 	if (ret < 0)
 		return ret;
-	if (b->pending && start != b->end) {
-		ret = batch_publish(b, need_signal);
-		if (ret < 0)
-			return ret;
-	}
 	if ((uint64_t)start + total < r->dsize) {
 		/* the common run: it does not reach the end of the data area */
 		put_run_flat(r, start, src, pkt_len, n);
@@ -409,11 +420,7 @@ hv_ring_batch_add_n(struct hv_ring_batch *b, const void *pkts, uint32_t pkt_len,
 			src += pkt_len;
 		}
 	}
-	if (!b->pending) {
-		b->start = start;
-		b->pending = true;
-	}
-	b->end = off;
+	batch_extend(b, start, off);
 	return 0;
 }
 
