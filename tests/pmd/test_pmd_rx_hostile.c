@@ -271,6 +271,16 @@ free_all(struct rte_mbuf **m, unsigned int n)
 		rte_pktmbuf_free(m[i]);
 }
 
+/* A poll of the queue with nothing to receive: it sends the completions
+ * free callbacks left for the channel's next drain. */
+static void
+poll_idle(void)
+{
+	struct rte_mbuf *m[1];
+
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 1), 0);
+}
+
 /* ---- mbufs taken raw from the pool and rearmed ------------------------- */
 
 /*
@@ -550,6 +560,8 @@ test_ext_completion_keeps_failed_status(void **state)
 	assert_int_equal(fx.rxq->stats.lro_errors, 1);
 	expect_nothing_sent();	/* the frame holds the slots */
 	rte_pktmbuf_free(m[0]);
+	expect_nothing_sent();	/* left for the queue's next poll */
+	poll_idle();
 	expect_rx_completion(XID, HV_NVSP_STATUS_FAILED);
 	expect_nothing_sent();
 }
@@ -591,6 +603,7 @@ test_ext_pfn_table_covers_partial_page(void **state)
 	assert_int_equal(off >> 12, RXBUF_BYTES / 4096u);
 	assert_int_equal(rte_pktmbuf_iova(m[0]), ((0x1000 + (off >> 12)) << 12) + (off & 4095));
 	rte_pktmbuf_free(m[0]);
+	poll_idle();
 	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
 }
 
@@ -622,7 +635,49 @@ test_ext_frame_across_scattered_pages_copied(void **state)
 	assert_int_equal(fx.rxq->stats.ext_scattered, 1);
 	assert_int_equal(m[0]->pkt_len, 200);
 	free_all(m, 2);
+	poll_idle();
 	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
+}
+
+/*
+ * Attached frames freed while nobody polls (an application that holds
+ * frames, then sleeps): the free callbacks leave their completions for
+ * the next poll until 32 wait, then send them all themselves, in the
+ * order the frames were freed; the few freed after that go with the
+ * next poll.
+ */
+static void
+test_ext_completions_sent_by_callbacks_when_many_wait(void **state)
+{
+	struct rte_mbuf *m[40];
+	struct hv_xfer_range r;
+	unsigned int i;
+
+	(void)state;
+	fake_pfn_table();
+	for (i = 0; i < 40; i++) {
+		fx.rx_off = i * 256u;	/* inside one page: attached */
+		r = put_frame(200, (uint8_t)i);
+		host_xfer(XID + i, &r, 1);
+	}
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 40), 40);
+	assert_int_equal(fx.rxq->stats.attached, 40);
+	expect_nothing_sent();
+	/* freed last to first */
+	for (i = 0; i < 31; i++)
+		rte_pktmbuf_free(m[39 - i]);
+	expect_nothing_sent();
+	rte_pktmbuf_free(m[39 - 31]);
+	for (i = 0; i < 32; i++)
+		expect_rx_completion(XID + 39 - i, HV_NVSP_STATUS_SUCCESS);
+	expect_nothing_sent();
+	for (i = 32; i < 40; i++)
+		rte_pktmbuf_free(m[39 - i]);
+	expect_nothing_sent();
+	poll_idle();
+	for (i = 32; i < 40; i++)
+		expect_rx_completion(XID + 39 - i, HV_NVSP_STATUS_SUCCESS);
+	expect_nothing_sent();
 }
 
 /* ---- defect 7: the IPv4 header checksum of a frame left in place ---------- */
@@ -753,6 +808,8 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ext_pfn_table_covers_partial_page,
 						setup_ext_odd, teardown),
+		cmocka_unit_test_setup_teardown(test_ext_completions_sent_by_callbacks_when_many_wait,
+						setup_ext, teardown),
 		cmocka_unit_test_setup_teardown(test_ext_frame_across_scattered_pages_copied,
 						setup_ext, teardown),
 	};

@@ -153,12 +153,17 @@ acks_flush(struct hn_chan *ch, bool *sig)
 static void
 ext_acks_collect(struct hn_chan *ch)
 {
-	struct hn_ack a;
+	struct hn_ack a[HN_ACKS_PER_RUN];
+	unsigned int n, i;
 
 	if (ch->ext_acks == NULL)
 		return;
-	while (rte_ring_sc_dequeue_elem(ch->ext_acks, &a, sizeof(a)) == 0)
-		hn_chan_ack_rx(ch, a.xid, a.status);
+	do {
+		n = rte_ring_sc_dequeue_burst_elem(ch->ext_acks, a, sizeof(a[0]), RTE_DIM(a),
+						   NULL);
+		for (i = 0; i < n; i++)
+			hn_chan_ack_rx(ch, a[i].xid, a[i].status);
+	} while (n == RTE_DIM(a));
 }
 
 /* The owner is done: completions out, then the channel is free again. */

@@ -244,7 +244,8 @@ struct hn_chan {
 /*
  * A transfer packet whose frames were attached to mbufs instead of copied
  * (rx_extmbuf_enable): its receive-buffer slots go back to the host (one
- * completion) when the last of those mbufs is freed, from any thread.
+ * completion) once the last of those mbufs is freed, from any thread: with
+ * the channel's next drain, or from the free callback once 32 wait.
  */
 struct hn_rx_ext {
 	struct rte_mbuf_ext_shared_info shinfo;	/* refcnt: frames + parser */

@@ -256,9 +256,20 @@ hn_rxq_ext_release(struct hn_rxq *rxq)
 }
 
 /*
- * The last mbuf of a transfer packet is freed (any thread): give the
- * slots back. The bus's send is multi-producer safe; when the ring is
- * full the channel's drainer sends it later.
+ * Completions of attached frames a free callback leaves for the channel's
+ * next drain before it sends them itself. The queue's polls send them (an
+ * idle poll sees them waiting), together with the drain's own; a callback
+ * sending each one would take the channel and publish the ring once per
+ * frame. Sent from the callback once this many wait: an application that
+ * holds frames and then stops polling, or sleeps in interrupt mode, still
+ * gives the host all its slots back but these few, out of thousands.
+ */
+#define HN_EXT_ACKS_KICK	32u
+
+/*
+ * The last mbuf of a transfer packet is freed (any thread): its slots go
+ * back to the host with the channel's next drain, or from here when
+ * HN_EXT_ACKS_KICK completions wait.
  */
 void
 hn_rx_ext_free(void *addr, void *opaque)
@@ -278,9 +289,11 @@ hn_rx_ext_free(void *addr, void *opaque)
 		struct hn_ack a = { .xid = e->xid, .status = e->status };
 
 		rte_ring_mp_enqueue_elem(ch->ext_acks, &a, sizeof(a));
-		/* pairs with the owner's fence after it lets go */
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		hn_chan_acks_kick(ch);
+		if (rte_ring_count(ch->ext_acks) >= HN_EXT_ACKS_KICK) {
+			/* pairs with the owner's fence after it lets go */
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			hn_chan_acks_kick(ch);
+		}
 	}
 	rte_ring_mp_enqueue_elem(rxq->ext_free, &e->idx, sizeof(e->idx));
 }
