@@ -12,6 +12,7 @@ PLUGINS = (("drivers", "bus", "vmbus", "librte_bus_vmbus"),
 
 HOST_CPU = "0"                       # hvsim's host thread (and the guests' main lcore)
 GUEST_LCORES = "0-1"                 # forwarding on lcore 1 = CPU 1
+NETVSC_DEVICE = "f5bee5e0-0000-4000-8000-000000000100"   # hvsim's first NIC (hvsim/vmbus/nic.c)
 
 
 class BenchError(Exception):

@@ -5,7 +5,7 @@ one round: a run, retried while other processes disturbed it."""
 import os
 import shutil
 
-from .env import HOST_CPU, BenchError, Build, log
+from .env import HOST_CPU, NETVSC_DEVICE, BenchError, Build, log
 from .hvbench import run_hvbench
 from .steal import disturbance, disturbance_score, wait_for_idle
 from .testpmd import run_testpmd
@@ -22,6 +22,11 @@ class BenchEnv(Build):
         if self.testpmd is None:
             raise BenchError("dpdk-testpmd not found (Debian package dpdk)")
         self.seq = 0
+        self.devargs = getattr(args, "devargs", None)
+
+    def device_args(self):
+        """EAL arguments naming hvsim's NIC with --devargs, for both PMDs."""
+        return ["-a", f"{NETVSC_DEVICE},{self.devargs}"] if self.devargs else []
 
     def next_tag(self, what):
         self.seq += 1
