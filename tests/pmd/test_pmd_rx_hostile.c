@@ -639,6 +639,17 @@ test_ext_frame_across_scattered_pages_copied(void **state)
 	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
 }
 
+static int
+setup_ext_many_slots(void **state)
+{
+	(void)state;
+	/* as many slots as a 16 MiB buffer of 1728-byte slots, about */
+	setup_with(RXBUF_BYTES, 9709, true);
+	fx.rxq->extmbuf = true;
+	fx.rxq->copybreak = 0;
+	return 0;
+}
+
 /*
  * Attached frames freed while nobody polls (an application that holds
  * frames, then sleeps): the free callbacks leave their completions for
@@ -654,6 +665,7 @@ test_ext_completions_sent_by_callbacks_when_many_wait(void **state)
 	unsigned int i;
 
 	(void)state;
+	assert_int_equal(fx.ch->ext_kick, 32);
 	fake_pfn_table();
 	for (i = 0; i < 40; i++) {
 		fx.rx_off = i * 256u;	/* inside one page: attached */
@@ -678,6 +690,59 @@ test_ext_completions_sent_by_callbacks_when_many_wait(void **state)
 	for (i = 32; i < 40; i++)
 		expect_rx_completion(XID + 39 - i, HV_NVSP_STATUS_SUCCESS);
 	expect_nothing_sent();
+}
+
+/*
+ * How many completions wait for a poll: 32 per channel, fewer on a small
+ * buffer, so that over all the channels a device can have at most a
+ * quarter of the host's slots wait; on the smallest buffers every free
+ * sends its own.
+ */
+static void
+test_ext_kick_threshold_scales_with_slots(void **state)
+{
+	static const uint32_t slots[] = { 1, 128, 255, 256, 1024, 8191, 8192, 9709, 300000 };
+	static const uint32_t want[] = { 1, 1, 1, 1, 4, 31, 32, 32, 32 };
+	struct hn_chan c;
+	uint32_t saved = fx.hn->rx_slots;
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < RTE_DIM(slots); i++) {
+		memset(&c, 0, sizeof(c));
+		c.index = 9;
+		fx.hn->rx_slots = slots[i];
+		assert_int_equal(hn_chan_alloc_acks(fx.hn, &c), 0);
+		assert_int_equal(c.ext_kick, want[i]);
+		assert_true(c.ext_kick * HN_MAX_QUEUES <= RTE_MAX(slots[i] / 4, HN_MAX_QUEUES));
+		hn_chan_reset(&c, 9);
+	}
+	fx.hn->rx_slots = saved;
+}
+
+/*
+ * A receiver that may sleep on its interrupt: the free callback sends
+ * its completion at once, since no poll may come before the host needs
+ * the slots.
+ */
+static void
+test_ext_completion_sent_at_once_while_armed(void **state)
+{
+	struct rte_mbuf *m[2];
+	struct hv_xfer_range r;
+
+	(void)state;
+	assert_int_equal(fx.ch->ext_kick, 32);
+	fake_pfn_table();
+	r = put_frame(200, 3);
+	host_xfer(XID, &r, 1);
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 2), 1);
+	assert_true(RTE_MBUF_HAS_EXTBUF(m[0]));
+	fx.rxq->intr_armed = 1;
+	rte_pktmbuf_free(m[0]);
+	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
+	expect_nothing_sent();
+	fx.rxq->intr_armed = 0;
 }
 
 /* ---- defect 7: the IPv4 header checksum of a frame left in place ---------- */
@@ -809,7 +874,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ext_pfn_table_covers_partial_page,
 						setup_ext_odd, teardown),
 		cmocka_unit_test_setup_teardown(test_ext_completions_sent_by_callbacks_when_many_wait,
+						setup_ext_many_slots, teardown),
+		cmocka_unit_test_setup_teardown(test_ext_kick_threshold_scales_with_slots,
 						setup_ext, teardown),
+		cmocka_unit_test_setup_teardown(test_ext_completion_sent_at_once_while_armed,
+						setup_ext_many_slots, teardown),
 		cmocka_unit_test_setup_teardown(test_ext_frame_across_scattered_pages_copied,
 						setup_ext, teardown),
 	};

@@ -45,6 +45,25 @@ chan_release(struct hn_chan *ch)
 
 /* ---- receive completions ------------------------------------------------ */
 
+/*
+ * Completions of attached frames (rx_extmbuf_enable) a free callback
+ * leaves for the channel's next drain before it sends them itself: the
+ * queue's polls send them (an idle poll sees them waiting) with the
+ * drain's own, where a callback sending each one would take the channel
+ * and publish the ring once per frame. The callbacks send once this many
+ * wait, fewer on a small buffer: at most a quarter of the host's slots,
+ * over all channels there can be, wait for a poll, so an application that
+ * holds frames and then stops polling never starves the host. A queue
+ * armed for its interrupt has them sent at once (hn_rx_ext_free).
+ */
+#define HN_EXT_ACKS_KICK	32u
+
+static uint32_t
+ext_kick_threshold(uint32_t rx_slots)
+{
+	return RTE_MAX(1u, RTE_MIN(HN_EXT_ACKS_KICK, rx_slots / (4u * HN_MAX_QUEUES)));
+}
+
 int
 hn_chan_alloc_acks(struct hn_dev *hn, struct hn_chan *ch)
 {
@@ -65,6 +84,7 @@ hn_chan_alloc_acks(struct hn_dev *hn, struct hn_chan *ch)
 						    SOCKET_ID_ANY, RING_F_SC_DEQ);
 		if (ch->ext_acks == NULL)
 			return -ENOMEM;
+		ch->ext_kick = ext_kick_threshold(hn->rx_slots);
 	}
 	return 0;
 }

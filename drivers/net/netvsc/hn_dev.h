@@ -231,6 +231,7 @@ struct hn_chan {
 	uint32_t ack_new;		/* queued since the last send attempt */
 	uint64_t acks_deferred;		/* completions that found the ring full */
 	struct rte_ring *ext_acks;	/* hn_ack from free callbacks, sent by the owner */
+	uint32_t ext_kick;		/* this many in ext_acks: a callback sends them */
 	uint64_t bad_packets;		/* unknown or malformed VMBus packets */
 	uint64_t bad_completions;	/* completions of nothing posted: dropped */
 	uint64_t bad_descriptors;	/* malformed VMBus descriptors, skipped */
@@ -245,7 +246,7 @@ struct hn_chan {
  * A transfer packet whose frames were attached to mbufs instead of copied
  * (rx_extmbuf_enable): its receive-buffer slots go back to the host (one
  * completion) once the last of those mbufs is freed, from any thread: with
- * the channel's next drain, or from the free callback once 32 wait.
+ * the channel's next drain, or from the free callback (hn_chan.c, ext_kick).
  */
 struct hn_rx_ext {
 	struct rte_mbuf_ext_shared_info shinfo;	/* refcnt: frames + parser */
@@ -273,6 +274,8 @@ struct hn_rxq {
 	bool vlan_strip;
 	bool started;
 	bool extmbuf;			/* attach frames above copybreak */
+	uint32_t intr_armed;		/* atomic: 1 while the receiver may sleep on
+					 * its interrupt (free callbacks send at once) */
 	uint32_t copybreak;
 	uint32_t lro_max;		/* longest packet delivered (max_lro_pkt_size) */
 	struct hn_lro *lro;

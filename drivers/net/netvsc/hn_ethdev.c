@@ -734,6 +734,12 @@ hn_dev_stop(struct rte_eth_dev *dev)
 	}
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
 		hn_rxq_flush(dev->data->rx_queues[i]);
+	/* completions of frames received in place and freed by the flush or
+	 * before it go back now, not with the polls after the next start */
+	if (!vmbus_device_rescinded(hn->vdev))
+		for (i = 0; i < hn->nchan; i++)
+			if (hn->chans[i].ext_acks != NULL)
+				hn_chan_acks_kick(&hn->chans[i]);
 	hn->started = false;
 	dev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
 	return 0;

@@ -164,9 +164,9 @@ hn_rx_refill(struct hn_rxq *rxq)
  * smallest Ethernet frame (60 B, no FCS), 104 B. Every message the host
  * sends takes at least one slot, so smaller slots hold nothing more; they
  * only multiply the slots, and the completion tables are sized by the
- * slot count (hn_chan_alloc_acks: 16 B a slot per channel, 16 more with
- * rx_extmbuf): 1 B slots on a 31 MiB buffer would be 32 M slots, 0.5 to
- * 1 GiB a channel. At 104 B it is at most about 310 K slots, 5 to 10 MiB.
+ * slot count (hn_chan_alloc_acks: 24 B a slot per channel, 16 more with
+ * rx_extmbuf): 1 B slots on a 31 MiB buffer would be 32 M slots, 0.75 to
+ * 1.25 GiB a channel. At 104 B it is at most about 310 K slots, 7 to 12 MiB.
  */
 #define HN_RX_SLOT_MIN	((uint32_t)sizeof(struct hv_rndis_packet_msg) + \
 			 RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN)
@@ -256,20 +256,9 @@ hn_rxq_ext_release(struct hn_rxq *rxq)
 }
 
 /*
- * Completions of attached frames a free callback leaves for the channel's
- * next drain before it sends them itself. The queue's polls send them (an
- * idle poll sees them waiting), together with the drain's own; a callback
- * sending each one would take the channel and publish the ring once per
- * frame. Sent from the callback once this many wait: an application that
- * holds frames and then stops polling, or sleeps in interrupt mode, still
- * gives the host all its slots back but these few, out of thousands.
- */
-#define HN_EXT_ACKS_KICK	32u
-
-/*
  * The last mbuf of a transfer packet is freed (any thread): its slots go
  * back to the host with the channel's next drain, or from here when
- * HN_EXT_ACKS_KICK completions wait.
+ * enough wait or the receiver may be asleep (hn_chan.c, ext_kick).
  */
 void
 hn_rx_ext_free(void *addr, void *opaque)
@@ -277,6 +266,8 @@ hn_rx_ext_free(void *addr, void *opaque)
 	struct hn_rx_ext *e = opaque;
 	struct hn_rxq *rxq = e->rxq;
 	struct hn_chan *ch = e->ch;
+	/* read once: a detach clears it */
+	struct rte_ring *acks = __atomic_load_n(&ch->ext_acks, __ATOMIC_RELAXED);
 
 	RTE_SET_USED(addr);
 	/*
@@ -285,11 +276,12 @@ hn_rx_ext_free(void *addr, void *opaque)
 	 * frame dropped there), whose batch would block a direct send.
 	 */
 	if (e->session == __atomic_load_n(&rxq->hn->session, __ATOMIC_ACQUIRE) &&
-	    ch->vc != NULL && ch->ext_acks != NULL) {
+	    ch->vc != NULL && acks != NULL) {
 		struct hn_ack a = { .xid = e->xid, .status = e->status };
 
-		rte_ring_mp_enqueue_elem(ch->ext_acks, &a, sizeof(a));
-		if (rte_ring_count(ch->ext_acks) >= HN_EXT_ACKS_KICK) {
+		rte_ring_mp_enqueue_elem(acks, &a, sizeof(a));
+		if (rte_ring_count(acks) >= ch->ext_kick ||
+		    __atomic_load_n(&rxq->intr_armed, __ATOMIC_RELAXED)) {
 			/* pairs with the owner's fence after it lets go */
 			__atomic_thread_fence(__ATOMIC_SEQ_CST);
 			hn_chan_acks_kick(ch);

@@ -73,7 +73,19 @@ rxq_has_input(const struct hn_rxq *rxq)
 	if (ch != NULL && ch->rx_ring != NULL && !hv_ring_idle(ch->rx_ring))
 		return true;
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	return !rte_ring_empty(rxq->staging);
+	/* completions free callbacks left for a poll (rx_extmbuf_enable):
+	 * the host may wait for those slots before it sends anything */
+	return !rte_ring_empty(rxq->staging) ||
+	       (ch != NULL && ch->ext_acks != NULL && !rte_ring_empty(ch->ext_acks));
+}
+
+/* The receiver may sleep on its interrupt: free callbacks of frames
+ * received in place then send their completions at once (hn_rx.c). */
+static void
+rxq_set_armed(struct hn_rxq *rxq, uint32_t armed)
+{
+	if (rxq != NULL)
+		__atomic_store_n(&rxq->intr_armed, armed, __ATOMIC_RELEASE);
 }
 
 /* The bus's callback (interrupt thread): some channel of the device was
@@ -237,9 +249,11 @@ hn_rx_queue_intr_enable(struct rte_eth_dev *dev, uint16_t q)
 		return -ENOTSUP;
 	/* armed before the unmask: the interrupt it allows finds it set */
 	__atomic_store_n(&ri->armed[q], 1, __ATOMIC_RELEASE);
+	rxq_set_armed(dev->data->rx_queues[q], 1);
 	ret = vmbus_chan_intr_enable(vc);
 	if (ret < 0) {
 		__atomic_store_n(&ri->armed[q], 0, __ATOMIC_RELEASE);
+		rxq_set_armed(dev->data->rx_queues[q], 0);
 		return ret;
 	}
 	/* input the host will not signal (it was there before the unmask) */
@@ -257,6 +271,7 @@ hn_rx_queue_intr_disable(struct rte_eth_dev *dev, uint16_t q)
 	if (ri == NULL || q >= ri->nb_queues)
 		return -ENOTSUP;
 	__atomic_store_n(&ri->armed[q], 0, __ATOMIC_RELEASE);
+	rxq_set_armed(dev->data->rx_queues[q], 0);
 	if (vc != NULL)
 		vmbus_chan_intr_disable(vc);
 	return 0;
