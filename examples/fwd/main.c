@@ -288,6 +288,14 @@ on_event(uint16_t port, enum rte_eth_event_type type, void *arg, void *out)
 
 	(void)arg;
 	(void)out;
+	/* registered for RTE_ETH_ALL, the callback also hears of ports that
+	 * are not ours: a netvsc port's VF has a port of its own, owned by
+	 * the netvsc port, and its removal is the netvsc port's business
+	 * (traffic moves to the synthetic path); closing it here would pull
+	 * it from under the PMD
+	 */
+	if (!__atomic_load_n(&ports[port].in_use, __ATOMIC_ACQUIRE))
+		return 0;
 	if (type == RTE_ETH_EVENT_INTR_LSC) {
 		/* nowait: an event callback must not block the interrupt thread */
 		if (rte_eth_link_get_nowait(port, &link) == 0)

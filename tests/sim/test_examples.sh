@@ -171,7 +171,7 @@ check "fwd+VF: both paths carried frames; the example stayed on one port; clean 
 	'[ "$(sj "d[\"nics\"][0][\"vf\"][\"rx_frames\"]")" -gt 0 ] &&
 	 [ "$(nic rx_frames)" -gt 0 ] &&
 	 [ "$(sj "d[\"nics\"][0][\"vf\"][\"switches_to_vf\"]")" = 2 ] && clean &&
-	 ! grep -qE "^status: \| port 1" "$work/out"'
+	 ! grep -qE "^port 1:|\| port 1 |Invalid port_id=1" "$work/out"'
 
 # ---- 3. dpdk-hvnet-fwd: rescind (RMV), re-offer, the port back ------------
 ex_start 300 "$EXAMPLE_FWD" "^forwarding on 1 port" --strict "$held" -- -q 2
