@@ -327,6 +327,7 @@ rxq_create(struct hn_dev *hn, struct hn_chan *ch, struct rte_mempool *mp)
 	if (hn_rxq_lro_setup(rxq, SOCKET_ID_ANY) != 0 ||
 	    hn_rxq_ext_setup(rxq, SOCKET_ID_ANY) != 0)
 		abort();
+	hn_rxq_ext_open(rxq);
 	rxq->copybreak = 256;
 	rxq->started = true;
 	return rxq;
@@ -459,6 +460,7 @@ fuzz_dev_reset(struct fuzz_dev *d)
 	hn_rxq_ext_release(d->rxq);
 	if (hn_rxq_ext_setup(d->rxq, SOCKET_ID_ANY) != 0)
 		abort();
+	hn_rxq_ext_open(d->rxq);
 }
 
 void
@@ -507,9 +509,9 @@ fuzz_dev_check_idle(struct fuzz_dev *d)
 	hn_txq_reclaim_all(d->txq);
 	/* completions of attached frames, left by their free callbacks */
 	hn_chan_drain(d->hn, d->ch, NULL, 0, HN_RX_BURST_BUDGET);
-	if (rte_ring_count(d->rxq->ext_free) != d->rxq->nb_desc) {
+	if (rte_ring_count(d->rxq->ext_pool->free) != d->rxq->nb_desc) {
 		fprintf(stderr, "fuzz: %u of %u attach descriptors not back\n",
-			d->rxq->nb_desc - rte_ring_count(d->rxq->ext_free), d->rxq->nb_desc);
+			d->rxq->nb_desc - rte_ring_count(d->rxq->ext_pool->free), d->rxq->nb_desc);
 		abort();
 	}
 	if (fuzz_pool_avail(d->pool) != FUZZ_POOL_MBUFS) {

@@ -121,6 +121,7 @@ setup_with(uint32_t rxbuf_len, uint32_t slots, bool extmbuf)
 	rxq->started = true;
 	fx.rxq = rxq;
 	fx.ch->rxq = rxq;
+	hn_rxq_ext_open(rxq);	/* as the port's start does */
 	return 0;
 }
 
@@ -745,6 +746,149 @@ test_ext_completion_sent_at_once_while_armed(void **state)
 	fx.rxq->intr_armed = 0;
 }
 
+/* n attached 200-byte frames, each in a transfer packet of its own
+ * (xid XID + first + i), received into m. */
+static void
+receive_attached(struct rte_mbuf **m, unsigned int n, unsigned int first)
+{
+	struct hv_xfer_range r;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		fx.rx_off = (first + i) * 256u;	/* inside one page: attached */
+		r = put_frame(200, (uint8_t)(first + i));
+		host_xfer(XID + first + i, &r, 1);
+	}
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, (uint16_t)n), n);
+	for (i = 0; i < n; i++)
+		assert_true(RTE_MBUF_HAS_EXTBUF(m[i]));
+}
+
+/*
+ * The application holds attached frames while the queue is released (a
+ * reconfiguration, the port's close). Their entries outlive the queue:
+ * freeing them later touches neither the queue nor the channel, sends
+ * nothing, and the last one frees the entries (their ring is gone then).
+ */
+static void
+test_ext_frames_outlive_their_queue(void **state)
+{
+	char ring[RTE_RING_NAMESIZE];
+	struct rte_mbuf *m[3];
+
+	(void)state;
+	fake_pfn_table();
+	receive_attached(m, 3, 0);
+	snprintf(ring, sizeof(ring), "%s", fx.rxq->ext_pool->free->name);
+	hn_rxq_ext_release(fx.rxq);
+	assert_null(fx.rxq->ext_pool);
+	rte_pktmbuf_free(m[1]);
+	rte_pktmbuf_free(m[0]);
+	assert_non_null(rte_ring_lookup(ring));	/* one still held */
+	rte_pktmbuf_free(m[2]);
+	assert_null(rte_ring_lookup(ring));
+	poll_idle();
+	expect_nothing_sent();
+}
+
+/* Released with nothing held: the entries go at once. */
+static void
+test_ext_pool_freed_at_release_when_nothing_held(void **state)
+{
+	char ring[RTE_RING_NAMESIZE];
+	struct rte_mbuf *m[2];
+
+	(void)state;
+	fake_pfn_table();
+	receive_attached(m, 2, 0);
+	free_all(m, 2);
+	poll_idle();
+	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
+	expect_rx_completion(XID + 1, HV_NVSP_STATUS_SUCCESS);
+	snprintf(ring, sizeof(ring), "%s", fx.rxq->ext_pool->free->name);
+	hn_rxq_ext_release(fx.rxq);
+	assert_null(rte_ring_lookup(ring));
+}
+
+/*
+ * Frames held across a new session (an MTU change detaches and attaches
+ * again): their completions are not sent, neither while the gate is
+ * closed nor to the next session, whose host never gave those slots. The
+ * frames of the new session complete as usual.
+ */
+static void
+test_ext_frames_held_across_a_session_not_completed(void **state)
+{
+	struct rte_mbuf *old[2], *m[1];
+
+	(void)state;
+	fake_pfn_table();
+	receive_attached(old, 2, 0);
+	hn_rxq_ext_close(fx.rxq);	/* the detach */
+	rte_pktmbuf_free(old[0]);
+	poll_idle();
+	expect_nothing_sent();
+	fx.hn->session++;		/* the next attach */
+	hn_rxq_ext_open(fx.rxq);	/* the next start */
+	rte_pktmbuf_free(old[1]);
+	poll_idle();
+	expect_nothing_sent();
+	receive_attached(m, 1, 2);
+	rte_pktmbuf_free(m[0]);
+	poll_idle();
+	expect_rx_completion(XID + 2, HV_NVSP_STATUS_SUCCESS);
+	expect_nothing_sent();
+	assert_int_equal(rte_ring_count(fx.rxq->ext_pool->free), fx.rxq->nb_desc);
+}
+
+/* Frees on another thread racing the queue's release: every entry comes
+ * back exactly once and the pool is freed once (under ASan: no use after
+ * free), whichever side ends last. */
+struct free_job {
+	struct rte_mbuf **m;
+	unsigned int n;
+};
+
+static void *
+free_frames(void *arg)
+{
+	struct free_job *j = arg;
+
+	free_all(j->m, j->n);
+	return NULL;
+}
+
+static void
+test_ext_release_races_frees(void **state)
+{
+	struct rte_mbuf *m[32];
+	unsigned int round;
+
+	(void)state;
+	fake_pfn_table();
+	for (round = 0; round < 200; round++) {
+		struct free_job j = { .m = m, .n = 32 };
+		char ring[RTE_RING_NAMESIZE];
+		pthread_t t;
+
+		if (round > 0) {
+			assert_int_equal(hn_rxq_ext_setup(fx.rxq, SOCKET_ID_ANY), 0);
+			hn_rxq_ext_open(fx.rxq);
+		}
+		fx.rx_off = 0;
+		receive_attached(m, 32, 0);
+		snprintf(ring, sizeof(ring), "%s", fx.rxq->ext_pool->free->name);
+		assert_int_equal(pthread_create(&t, NULL, free_frames, &j), 0);
+		hn_rxq_ext_release(fx.rxq);
+		assert_int_equal(pthread_join(t, NULL), 0);
+		assert_null(rte_ring_lookup(ring));
+		/* the completions the frees sent before the release, if any */
+		poll_idle();
+		while (fake_host_read(fx.vc, (uint8_t[64]){ 0 }, 64) > 0)
+			;
+	}
+}
+
 /* ---- defect 7: the IPv4 header checksum of a frame left in place ---------- */
 
 static volatile bool flipping;
@@ -881,6 +1025,14 @@ main(void)
 						setup_ext_many_slots, teardown),
 		cmocka_unit_test_setup_teardown(test_ext_frame_across_scattered_pages_copied,
 						setup_ext, teardown),
+		cmocka_unit_test_setup_teardown(test_ext_frames_outlive_their_queue, setup_ext,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_ext_pool_freed_at_release_when_nothing_held,
+						setup_ext, teardown),
+		cmocka_unit_test_setup_teardown(test_ext_frames_held_across_a_session_not_completed,
+						setup_ext, teardown),
+		cmocka_unit_test_setup_teardown(test_ext_release_races_frees, setup_ext,
+						teardown),
 	};
 
 	rte_openlog_stream(stderr);

@@ -248,14 +248,44 @@ struct hn_chan {
  * completion) once the last of those mbufs is freed, from any thread: with
  * the channel's next drain, or from the free callback (hn_chan.c, ext_kick).
  */
+struct hn_rx_ext_pool;
+
 struct hn_rx_ext {
 	struct rte_mbuf_ext_shared_info shinfo;	/* refcnt: frames + parser */
-	struct hn_rxq *rxq;
-	struct hn_chan *ch;
+	struct hn_rx_ext_pool *pool;
+	struct hn_chan *ch;		/* only while the pool's gate is open */
 	uint64_t xid;
 	uint32_t session;		/* a stale session's packet is not completed */
 	uint32_t idx;
 	uint32_t status;		/* its completion's, set before the parser lets go */
+};
+
+/*
+ * A queue's attach entries, and all their free callbacks may touch. The
+ * application may hold attached frames past the queue's release, a new
+ * session or the port's close, so the pool is allocated apart: a released
+ * queue orphans it, and whoever returns its last entry frees it.
+ *
+ * The gate says when a callback may reach the channel, the queue and the
+ * device (to send a completion): a callback enters (the count), and
+ * completes only while the gate is open and the entry is of the session
+ * the gate was opened for. Closing (a detach, the queue's release) waits
+ * until the callbacks inside have left, so none touches a channel being
+ * reset or a queue being freed. Returning an entry to the free ring
+ * needs only the pool.
+ */
+#define HN_EXT_GATE_CLOSED	RTE_BIT32(31)
+#define HN_EXT_GATE_ORPHANED	RTE_BIT32(30)	/* the queue let go: the last one frees */
+#define HN_EXT_GATE_FREEING	RTE_BIT32(29)	/* somebody is freeing the pool */
+#define HN_EXT_GATE_INSIDE	(RTE_BIT32(29) - 1)	/* callbacks inside */
+
+struct hn_rx_ext_pool {
+	uint32_t gate;			/* atomic: HN_EXT_GATE_* | callbacks inside */
+	uint32_t session;		/* whose entries complete, set while closed */
+	uint32_t nb;			/* entries */
+	struct hn_rxq *rxq;		/* only while the gate is open */
+	struct rte_ring *free;		/* free entry indices (MP: free callbacks) */
+	struct hn_rx_ext ent[];
 };
 
 struct hn_lro;	/* hn_lro.c: a coalesced packet being put together */
@@ -279,8 +309,7 @@ struct hn_rxq {
 	uint32_t copybreak;
 	uint32_t lro_max;		/* longest packet delivered (max_lro_pkt_size) */
 	struct hn_lro *lro;
-	struct hn_rx_ext *ext;		/* nb_desc of them */
-	struct rte_ring *ext_free;	/* free ext indices (MP: free callbacks) */
+	struct hn_rx_ext_pool *ext_pool;	/* rx_extmbuf_enable: nb_desc entries */
 	/* mbufs come raw from the pool and get their first 8 bytes from
 	 * this template (data_off, refcnt, nb_segs, port), unless the pool
 	 * has pinned external buffers (then rte_pktmbuf_alloc_bulk) */

@@ -224,6 +224,13 @@ hn_attach(struct hn_dev *hn, uint32_t mtu)
 static void
 hn_detach(struct hn_dev *hn)
 {
+	uint32_t i;
+
+	/* free callbacks of frames the application still holds stop
+	 * reaching the channels before they are reset */
+	for (i = 0; i < hn->nchan; i++)
+		if (hn->chans[i].rxq != NULL)
+			hn_rxq_ext_close(hn->chans[i].rxq);
 	hn_rndis_detach(hn);
 	hn_nvsp_detach(hn);
 }
@@ -531,8 +538,10 @@ hn_link_queues(struct rte_eth_dev *dev, struct hn_dev *hn)
 
 		ch->rxq = i < dev->data->nb_rx_queues ? dev->data->rx_queues[i] : NULL;
 		ch->txq = i < dev->data->nb_tx_queues ? dev->data->tx_queues[i] : NULL;
-		if (ch->rxq != NULL)
+		if (ch->rxq != NULL) {
 			ch->rxq->ch = ch;
+			hn_rxq_ext_open(ch->rxq);
+		}
 		if (ch->txq != NULL)
 			ch->txq->ch = ch;
 	}
@@ -635,7 +644,7 @@ hn_dev_start(struct rte_eth_dev *dev)
 		__atomic_store_n(&rxq->vlan_strip,
 				 (hn->rx_offloads & RTE_ETH_RX_OFFLOAD_VLAN_STRIP) != 0,
 				 __ATOMIC_RELAXED);
-		rxq->extmbuf = rxq->ext != NULL && hn->rxbuf_pfn != NULL;
+		rxq->extmbuf = rxq->ext_pool != NULL && hn->rxbuf_pfn != NULL;
 		rxq->copybreak = hn->args.rx_copybreak;
 		hn_rxq_limits(dev, hn, rxq);
 		rxq->started = true;

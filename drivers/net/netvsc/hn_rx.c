@@ -226,68 +226,161 @@ int
 hn_rxq_ext_setup(struct hn_rxq *rxq, int socket)
 {
 	char name[RTE_RING_NAMESIZE];
+	struct hn_rx_ext_pool *p;
 	uint32_t i;
 
-	rxq->ext = rte_zmalloc_socket("hn_rx_ext", sizeof(*rxq->ext) * rxq->nb_desc,
-				      RTE_CACHE_LINE_SIZE, socket);
-	snprintf(name, sizeof(name), "hn_rxe_p%u_q%u", rxq->port_id, rxq->queue_id);
-	rxq->ext_free = rte_ring_create_elem(name, sizeof(uint32_t),
-					     rte_align32pow2(rxq->nb_desc + 1u), socket,
-					     RING_F_SC_DEQ);
-	if (rxq->ext == NULL || rxq->ext_free == NULL) {
-		hn_rxq_ext_release(rxq);
+	p = rte_zmalloc_socket("hn_rx_ext", sizeof(*p) + sizeof(p->ent[0]) * rxq->nb_desc,
+			       RTE_CACHE_LINE_SIZE, socket);
+	if (p == NULL)
+		return -ENOMEM;
+	/* named after the pool, not the queue: an orphaned pool may still
+	 * hold its ring when the queue is set up again */
+	snprintf(name, sizeof(name), "hn_rxe_%" PRIxPTR, (uintptr_t)p);
+	p->free = rte_ring_create_elem(name, sizeof(uint32_t), rte_align32pow2(rxq->nb_desc + 1u),
+				       socket, RING_F_SC_DEQ);
+	if (p->free == NULL) {
+		rte_free(p);
 		return -ENOMEM;
 	}
-	for (i = 0; i < rxq->nb_desc; i++) {
-		rxq->ext[i].rxq = rxq;
-		rxq->ext[i].idx = i;
-		rte_ring_mp_enqueue_elem(rxq->ext_free, &i, sizeof(i));
+	p->gate = HN_EXT_GATE_CLOSED;
+	p->nb = rxq->nb_desc;
+	for (i = 0; i < p->nb; i++) {
+		p->ent[i].pool = p;
+		p->ent[i].idx = i;
+		rte_ring_mp_enqueue_elem(p->free, &i, sizeof(i));
 	}
+	rxq->ext_pool = p;
 	return 0;
+}
+
+/* Wait until no callback is inside but (maybe) the caller. */
+static void
+ext_gate_wait(struct hn_rx_ext_pool *p, uint32_t mine)
+{
+	/* a callback inside does bounded work: a ring enqueue and at most
+	 * one round of sending what the channel's ring has room for */
+	while ((__atomic_load_n(&p->gate, __ATOMIC_ACQUIRE) & HN_EXT_GATE_INSIDE) != mine)
+		rte_pause();
+}
+
+static void
+ext_pool_free(struct hn_rx_ext_pool *p)
+{
+	ext_gate_wait(p, 0);
+	rte_ring_free(p->free);
+	rte_free(p);
+}
+
+/*
+ * Leave the gate. An orphaned pool whose entries are all back is freed by
+ * the one that sets FREEING, checked while still inside (nobody frees a
+ * pool somebody is inside), freed once the others have left.
+ */
+static void
+ext_gate_leave(struct hn_rx_ext_pool *p)
+{
+	uint32_t gate = __atomic_load_n(&p->gate, __ATOMIC_ACQUIRE);
+	bool last = false;
+
+	if (unlikely(gate & HN_EXT_GATE_ORPHANED) && rte_ring_count(p->free) == p->nb)
+		last = !(__atomic_fetch_or(&p->gate, HN_EXT_GATE_FREEING, __ATOMIC_ACQ_REL) &
+			 HN_EXT_GATE_FREEING);
+	__atomic_sub_fetch(&p->gate, 1, __ATOMIC_RELEASE);
+	if (last)
+		ext_pool_free(p);
+}
+
+/* Enter and set bits; returns once callbacks that entered before it
+ * (they may be reaching the channel) have left. */
+static void
+ext_gate_close(struct hn_rx_ext_pool *p, uint32_t bits)
+{
+	__atomic_add_fetch(&p->gate, 1, __ATOMIC_ACQUIRE);
+	__atomic_fetch_or(&p->gate, bits, __ATOMIC_SEQ_CST);
+	ext_gate_wait(p, 1);
+}
+
+void
+hn_rxq_ext_open(struct hn_rxq *rxq)
+{
+	struct hn_rx_ext_pool *p = rxq->ext_pool;
+
+	if (p == NULL || rxq->ch == NULL)
+		return;
+	ext_gate_close(p, HN_EXT_GATE_CLOSED);
+	p->rxq = rxq;
+	p->session = rxq->hn->session;
+	__atomic_fetch_and(&p->gate, ~HN_EXT_GATE_CLOSED, __ATOMIC_RELEASE);
+	ext_gate_leave(p);
+}
+
+void
+hn_rxq_ext_close(struct hn_rxq *rxq)
+{
+	struct hn_rx_ext_pool *p = rxq->ext_pool;
+
+	if (p == NULL)
+		return;
+	ext_gate_close(p, HN_EXT_GATE_CLOSED);
+	ext_gate_leave(p);
 }
 
 void
 hn_rxq_ext_release(struct hn_rxq *rxq)
 {
-	rte_ring_free(rxq->ext_free);
-	rte_free(rxq->ext);
-	rxq->ext_free = NULL;
-	rxq->ext = NULL;
+	struct hn_rx_ext_pool *p = rxq->ext_pool;
+
+	if (p == NULL)
+		return;
+	rxq->ext_pool = NULL;
+	ext_gate_close(p, HN_EXT_GATE_CLOSED | HN_EXT_GATE_ORPHANED);
+	ext_gate_leave(p);	/* frees it unless frames are still held */
 }
 
-/*
- * The last mbuf of a transfer packet is freed (any thread): its slots go
- * back to the host with the channel's next drain, or from here when
- * enough wait or the receiver may be asleep (hn_chan.c, ext_kick).
- */
-void
-hn_rx_ext_free(void *addr, void *opaque)
+/* The completion of e's transfer packet, for its channel's owner; sent
+ * from here when enough wait or the receiver may be asleep. Inside the
+ * open gate: the channel and the queue are there. */
+static void
+ext_complete(struct hn_rx_ext_pool *p, const struct hn_rx_ext *e)
 {
-	struct hn_rx_ext *e = opaque;
-	struct hn_rxq *rxq = e->rxq;
 	struct hn_chan *ch = e->ch;
-	/* read once: a detach clears it */
-	struct rte_ring *acks = __atomic_load_n(&ch->ext_acks, __ATOMIC_RELAXED);
+	struct hn_ack a = { .xid = e->xid, .status = e->status };
 
-	RTE_SET_USED(addr);
+	if (ch->vc == NULL || ch->ext_acks == NULL)
+		return;
 	/*
 	 * The completion goes through the channel's owner, never straight
 	 * to the ring: this may run inside a drain of the same channel (a
 	 * frame dropped there), whose batch would block a direct send.
 	 */
-	if (e->session == __atomic_load_n(&rxq->hn->session, __ATOMIC_ACQUIRE) &&
-	    ch->vc != NULL && acks != NULL) {
-		struct hn_ack a = { .xid = e->xid, .status = e->status };
-
-		rte_ring_mp_enqueue_elem(acks, &a, sizeof(a));
-		if (rte_ring_count(acks) >= ch->ext_kick ||
-		    __atomic_load_n(&rxq->intr_armed, __ATOMIC_RELAXED)) {
-			/* pairs with the owner's fence after it lets go */
-			__atomic_thread_fence(__ATOMIC_SEQ_CST);
-			hn_chan_acks_kick(ch);
-		}
+	rte_ring_mp_enqueue_elem(ch->ext_acks, &a, sizeof(a));
+	if (rte_ring_count(ch->ext_acks) >= ch->ext_kick ||
+	    __atomic_load_n(&p->rxq->intr_armed, __ATOMIC_RELAXED)) {
+		/* pairs with the owner's fence after it lets go */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		hn_chan_acks_kick(ch);
 	}
-	rte_ring_mp_enqueue_elem(rxq->ext_free, &e->idx, sizeof(e->idx));
+}
+
+/*
+ * The last mbuf of a transfer packet is freed (any thread): its slots go
+ * back to the host with the channel's next drain, or from here when
+ * enough wait or the receiver may be asleep (hn_chan.c, ext_kick). An
+ * entry of an older session, or one freed while the gate is closed, is
+ * not completed: that session's buffer went back to the host whole.
+ */
+void
+hn_rx_ext_free(void *addr, void *opaque)
+{
+	struct hn_rx_ext *e = opaque;
+	struct hn_rx_ext_pool *p = e->pool;
+	uint32_t gate = __atomic_add_fetch(&p->gate, 1, __ATOMIC_ACQUIRE);
+
+	RTE_SET_USED(addr);
+	if (!(gate & HN_EXT_GATE_CLOSED) && e->session == p->session)
+		ext_complete(p, e);
+	rte_ring_mp_enqueue_elem(p->free, &e->idx, sizeof(e->idx));
+	ext_gate_leave(p);
 }
 
 /*
@@ -323,11 +416,11 @@ rx_attach(struct hn_rxq *rxq, struct hn_chan *ch, struct hn_xfer *x, uint8_t *da
 	if (e == NULL) {
 		uint32_t idx = 0;	/* set by the dequeue; gcc cannot tell */
 
-		if (rte_ring_sc_dequeue_elem(rxq->ext_free, &idx, sizeof(idx)) != 0) {
+		if (rte_ring_sc_dequeue_elem(rxq->ext_pool->free, &idx, sizeof(idx)) != 0) {
 			rxq->stats.ext_exhausted++;
 			return NULL;
 		}
-		e = &rxq->ext[idx];
+		e = &rxq->ext_pool->ent[idx];
 		e->ch = ch;
 		e->xid = x->xid;
 		e->session = hn->session;
@@ -363,7 +456,7 @@ rx_xfer_done(struct hn_xfer *x, uint32_t status)
 	e->status = status;	/* published by the release of the refcnt update */
 	if (rte_mbuf_ext_refcnt_update(&e->shinfo, -1) != 0)
 		return false;	/* hn_rx_ext_free() completes it */
-	rte_ring_mp_enqueue_elem(e->rxq->ext_free, &e->idx, sizeof(e->idx));
+	rte_ring_mp_enqueue_elem(e->pool->free, &e->idx, sizeof(e->idx));
 	return true;
 }
 

@@ -22,8 +22,6 @@
 
 uint16_t hn_recv_pkts(void *rxq, struct rte_mbuf **pkts, uint16_t n);
 void hn_rxq_flush(struct hn_rxq *rxq);
-int hn_rxq_ext_setup(struct hn_rxq *rxq, int socket);
-void hn_rxq_ext_release(struct hn_rxq *rxq);
 /* The host's receive-buffer layout (RXBUF_CONN answer): one section of
  * count slots of size bytes at offset, inside a buffer of buf_len. 0, or
  * -EPROTO with one log line. */
@@ -43,6 +41,16 @@ hn_rx_pfn_count(uint64_t len)
 }
 /* free callback of attached frames: TX recognises them by it */
 void hn_rx_ext_free(void *addr, void *opaque);
+/* The queue's attach entries (rx_extmbuf_enable), their gate closed. */
+int hn_rxq_ext_setup(struct hn_rxq *rxq, int socket);
+/* The queue is bound to its channel in the current session: free
+ * callbacks may complete on it. */
+void hn_rxq_ext_open(struct hn_rxq *rxq);
+/* The channel or the session is going: callbacks stop reaching them
+ * (returns once none inside does). */
+void hn_rxq_ext_close(struct hn_rxq *rxq);
+/* The queue is being freed: its pool lives on while frames are held. */
+void hn_rxq_ext_release(struct hn_rxq *rxq);
 
 /* ---- shared by the RX parser (hn_rx.c) and LRO (hn_lro.c) --------------- */
 
