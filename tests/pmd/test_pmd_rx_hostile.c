@@ -515,14 +515,21 @@ test_lro_first_fragment_checked_before_copy(void **state)
 
 /* ---- defect 9: attached frames, their page table, their completion ------- */
 
+/* Every frame attached in place (copybreak 0), on a buffer of slots. */
+static int
+setup_ext_slots(uint32_t slots)
+{
+	setup_with(RXBUF_BYTES, slots, true);
+	fx.rxq->extmbuf = true;
+	fx.rxq->copybreak = 0;
+	return 0;
+}
+
 static int
 setup_ext(void **state)
 {
 	(void)state;
-	setup_with(RXBUF_BYTES, RX_SLOTS, true);
-	fx.rxq->extmbuf = true;
-	fx.rxq->copybreak = 0;
-	return 0;
+	return setup_ext_slots(RX_SLOTS);
 }
 
 /* A page table for the attach path that needs no translation: page i of
@@ -645,10 +652,7 @@ setup_ext_many_slots(void **state)
 {
 	(void)state;
 	/* as many slots as a 16 MiB buffer of 1728-byte slots, about */
-	setup_with(RXBUF_BYTES, 9709, true);
-	fx.rxq->extmbuf = true;
-	fx.rxq->copybreak = 0;
-	return 0;
+	return setup_ext_slots(9709);
 }
 
 /*
