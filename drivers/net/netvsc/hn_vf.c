@@ -854,9 +854,13 @@ vf_detach(struct hn_dev *hn, bool remove_device)
 	gates_tx_off(hn);
 	gates_rx_off(hn);
 	__atomic_store_n(&vf->present, 0, __ATOMIC_RELEASE);
-	if (rte_eth_dev_info_get(vf->port_id, &info) == 0)
+	/* a VF the port's stop already stopped is not stopped again (no
+	 * "already stopped" line); a port that is gone has nothing to stop */
+	if (rte_eth_dev_info_get(vf->port_id, &info) == 0) {
 		dev = info.device;
-	rte_eth_dev_stop(vf->port_id);
+		if (rte_eth_devices[vf->port_id].data->dev_started)
+			rte_eth_dev_stop(vf->port_id);
+	}
 	port_callbacks(hn, false);
 	vf_fold_stats(hn);
 	rte_eth_dev_close(vf->port_id);
