@@ -743,11 +743,11 @@ test_ext_completion_sent_at_once_while_armed(void **state)
 	host_xfer(XID, &r, 1);
 	assert_int_equal(hn_recv_pkts(fx.rxq, m, 2), 1);
 	assert_true(RTE_MBUF_HAS_EXTBUF(m[0]));
-	fx.rxq->intr_armed = 1;
+	hn_rxq_set_armed(fx.rxq, 1);
 	rte_pktmbuf_free(m[0]);
 	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
 	expect_nothing_sent();
-	fx.rxq->intr_armed = 0;
+	hn_rxq_set_armed(fx.rxq, 0);
 }
 
 /* n attached 200-byte frames, each in a transfer packet of its own
@@ -770,9 +770,10 @@ receive_attached(struct rte_mbuf **m, unsigned int n, unsigned int first)
 
 /*
  * The application holds attached frames while the queue is released (a
- * reconfiguration, the port's close). Their entries outlive the queue:
- * freeing them later touches neither the queue nor the channel, sends
- * nothing, and the last one frees the entries (their ring is gone then).
+ * reconfiguration). Their entries outlive the queue, and while the
+ * session lives their completions are still the host's slots: they are
+ * sent. The detach closes the pool; a frame freed after that sends
+ * nothing, and the last one back frees the entries (their ring goes).
  */
 static void
 test_ext_frames_outlive_their_queue(void **state)
@@ -786,12 +787,43 @@ test_ext_frames_outlive_their_queue(void **state)
 	snprintf(ring, sizeof(ring), "%s", fx.rxq->ext_pool->free->name);
 	hn_rxq_ext_release(fx.rxq);
 	assert_null(fx.rxq->ext_pool);
+	assert_int_equal(fx.hn->n_ext_orphans, 1);
 	rte_pktmbuf_free(m[1]);
 	rte_pktmbuf_free(m[0]);
+	poll_idle();
+	expect_rx_completion(XID + 1, HV_NVSP_STATUS_SUCCESS);
+	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
+	expect_nothing_sent();
+	hn_rx_ext_orphans_close(fx.hn, true);	/* the detach */
+	assert_int_equal(fx.hn->n_ext_orphans, 0);
 	assert_non_null(rte_ring_lookup(ring));	/* one still held */
 	rte_pktmbuf_free(m[2]);
 	assert_null(rte_ring_lookup(ring));
 	poll_idle();
+	expect_nothing_sent();
+}
+
+/* An orphan whose frames all came back is freed at the next release or
+ * detach, whichever comes first; the list never holds it longer. */
+static void
+test_ext_orphan_freed_once_its_frames_are_back(void **state)
+{
+	char ring[RTE_RING_NAMESIZE];
+	struct rte_mbuf *m[2];
+
+	(void)state;
+	fake_pfn_table();
+	receive_attached(m, 2, 0);
+	snprintf(ring, sizeof(ring), "%s", fx.rxq->ext_pool->free->name);
+	hn_rxq_ext_release(fx.rxq);
+	free_all(m, 2);
+	assert_non_null(rte_ring_lookup(ring));	/* open: callbacks never free */
+	hn_rx_ext_orphans_close(fx.hn, false);	/* as the next release does */
+	assert_null(rte_ring_lookup(ring));
+	assert_int_equal(fx.hn->n_ext_orphans, 0);
+	poll_idle();
+	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
+	expect_rx_completion(XID + 1, HV_NVSP_STATUS_SUCCESS);
 	expect_nothing_sent();
 }
 
@@ -845,23 +877,48 @@ test_ext_frames_held_across_a_session_not_completed(void **state)
 	assert_int_equal(rte_ring_count(fx.rxq->ext_pool->free), fx.rxq->nb_desc);
 }
 
-/* Frees on another thread racing the queue's release: every entry comes
- * back exactly once and the pool is freed once (under ASan: no use after
- * free), whichever side ends last. */
+/* Frees on another thread racing a control path: every entry comes back
+ * exactly once, every completion due is sent exactly once, and a pool is
+ * freed once (under ASan: no use after free), whichever side ends last. */
 struct free_job {
 	struct rte_mbuf **m;
 	unsigned int n;
+	volatile bool done;
 };
 
 static void *
 free_frames(void *arg)
 {
 	struct free_job *j = arg;
+	unsigned int i;
 
-	free_all(j->m, j->n);
+	for (i = 0; i < j->n; i++)
+		rte_pktmbuf_free(j->m[i]);
+	j->done = true;
 	return NULL;
 }
 
+/* Completions the host finds now, each checked; returns how many. */
+static unsigned int
+count_rx_completions(void)
+{
+	uint8_t pkt[256];
+	struct hv_pkt_desc d;
+	unsigned int n = 0;
+	int len;
+
+	poll_idle();
+	while ((len = fake_host_read(fx.vc, pkt, sizeof(pkt))) > 0) {
+		assert_int_equal(len, 24);
+		memcpy(&d, pkt, sizeof(d));
+		assert_int_equal(d.type, HV_PKT_COMPLETION);
+		n++;
+	}
+	return n;
+}
+
+/* A queue released (and set up again) while another thread frees its
+ * frames, inside one session: all 32 completions reach the host. */
 static void
 test_ext_release_races_frees(void **state)
 {
@@ -879,18 +936,39 @@ test_ext_release_races_frees(void **state)
 			assert_int_equal(hn_rxq_ext_setup(fx.rxq, SOCKET_ID_ANY), 0);
 			hn_rxq_ext_open(fx.rxq);
 		}
-		fx.rx_off = 0;
 		receive_attached(m, 32, 0);
 		snprintf(ring, sizeof(ring), "%s", fx.rxq->ext_pool->free->name);
 		assert_int_equal(pthread_create(&t, NULL, free_frames, &j), 0);
 		hn_rxq_ext_release(fx.rxq);
 		assert_int_equal(pthread_join(t, NULL), 0);
+		assert_int_equal(count_rx_completions(), 32);
+		hn_rx_ext_orphans_close(fx.hn, round % 2 == 0);	/* a detach, or the next release */
 		assert_null(rte_ring_lookup(ring));
-		/* the completions the frees sent before the release, if any */
-		poll_idle();
-		while (fake_host_read(fx.vc, (uint8_t[64]){ 0 }, 64) > 0)
-			;
 	}
+}
+
+/* A start after a stop (same session) reopens nothing: frees racing it
+ * all complete. */
+static void
+test_ext_restart_drops_no_completion(void **state)
+{
+	struct rte_mbuf *m[32];
+	unsigned int round;
+
+	(void)state;
+	fake_pfn_table();
+	for (round = 0; round < 200; round++) {
+		struct free_job j = { .m = m, .n = 32 };
+		pthread_t t;
+
+		receive_attached(m, 32, 0);
+		assert_int_equal(pthread_create(&t, NULL, free_frames, &j), 0);
+		while (!j.done)
+			hn_rxq_ext_open(fx.rxq);	/* what every start does */
+		assert_int_equal(pthread_join(t, NULL), 0);
+		assert_int_equal(count_rx_completions(), 32);
+	}
+	assert_int_equal(rte_ring_count(fx.rxq->ext_pool->free), fx.rxq->nb_desc);
 }
 
 /* ---- defect 7: the IPv4 header checksum of a frame left in place ---------- */
@@ -1036,6 +1114,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ext_frames_held_across_a_session_not_completed,
 						setup_ext, teardown),
 		cmocka_unit_test_setup_teardown(test_ext_release_races_frees, setup_ext,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_ext_orphan_freed_once_its_frames_are_back,
+						setup_ext, teardown),
+		cmocka_unit_test_setup_teardown(test_ext_restart_drops_no_completion, setup_ext,
 						teardown),
 	};
 

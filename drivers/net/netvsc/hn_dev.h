@@ -50,6 +50,7 @@ extern int hn_logtype_driver;
 	rte_log(RTE_LOG_ ## level, hn_logtype_driver, "netvsc: " fmt "\n", ##__VA_ARGS__)
 
 #define HN_MAX_QUEUES		64u	/* channels: primary + 63 subchannels */
+#define HN_EXT_ORPHANS_MAX	64u	/* released queues' pools kept open */
 #define HN_RSS_KEY_SIZE		40u
 #define HN_RSS_RETA_SIZE	128u
 #define HN_MTU_MIN		68u
@@ -272,10 +273,16 @@ struct hn_rx_ext {
  * the gate was opened for. Closing (a detach, the queue's release) waits
  * until the callbacks inside have left, so none touches a channel being
  * reset or a queue being freed. Returning an entry to the free ring
- * needs only the pool.
+ * needs only the pool. Gates are opened and closed by control paths
+ * only, one at a time (ethdev's rule for them).
+ *
+ * A queue released while its frames are held in a live session leaves
+ * its pool open on the device's orphan list: those completions are still
+ * the host's slots. The next detach closes it.
  */
 #define HN_EXT_GATE_CLOSED	RTE_BIT32(31)
-#define HN_EXT_GATE_ORPHANED	RTE_BIT32(30)	/* the queue let go: the last one frees */
+#define HN_EXT_GATE_ORPHANED	RTE_BIT32(30)	/* the queue let go; once closed
+							 * too, the last one back frees */
 #define HN_EXT_GATE_FREEING	RTE_BIT32(29)	/* somebody is freeing the pool */
 #define HN_EXT_GATE_INSIDE	(RTE_BIT32(29) - 1)	/* callbacks inside */
 
@@ -283,7 +290,8 @@ struct hn_rx_ext_pool {
 	uint32_t gate;			/* atomic: HN_EXT_GATE_* | callbacks inside */
 	uint32_t session;		/* whose entries complete, set while closed */
 	uint32_t nb;			/* entries */
-	struct hn_rxq *rxq;		/* only while the gate is open */
+	uint32_t armed;			/* atomic: 1 while the receiver may sleep on
+					 * its interrupt (callbacks send at once) */
 	struct rte_ring *free;		/* free entry indices (MP: free callbacks) */
 	struct hn_rx_ext ent[];
 };
@@ -304,8 +312,6 @@ struct hn_rxq {
 	bool vlan_strip;
 	bool started;
 	bool extmbuf;			/* attach frames above copybreak */
-	uint32_t intr_armed;		/* atomic: 1 while the receiver may sleep on
-					 * its interrupt (free callbacks send at once) */
 	uint32_t copybreak;
 	uint32_t lro_max;		/* longest packet delivered (max_lro_pkt_size) */
 	struct hn_lro *lro;
@@ -532,6 +538,9 @@ struct hn_dev {
 	uint64_t *rxbuf_pfn;		/* guest page of each 4 KiB, rx_extmbuf */
 	uint32_t session;		/* bumped by every NVSP attach (atomic) */
 	uint32_t rx_slots;		/* receive sections the host carved */
+	/* pools of released queues whose frames are still held (hn_rx.c) */
+	struct hn_rx_ext_pool *ext_orphans[HN_EXT_ORPHANS_MAX];
+	uint32_t n_ext_orphans;
 	uint8_t *chim;
 	uint64_t chim_len;
 	uint32_t chim_section_size;

@@ -231,6 +231,7 @@ hn_detach(struct hn_dev *hn)
 	for (i = 0; i < hn->nchan; i++)
 		if (hn->chans[i].rxq != NULL)
 			hn_rxq_ext_close(hn->chans[i].rxq);
+	hn_rx_ext_orphans_close(hn, true);
 	hn_rndis_detach(hn);
 	hn_nvsp_detach(hn);
 }
@@ -644,7 +645,9 @@ hn_dev_start(struct rte_eth_dev *dev)
 		__atomic_store_n(&rxq->vlan_strip,
 				 (hn->rx_offloads & RTE_ETH_RX_OFFLOAD_VLAN_STRIP) != 0,
 				 __ATOMIC_RELAXED);
-		rxq->extmbuf = rxq->ext_pool != NULL && hn->rxbuf_pfn != NULL;
+		/* a pool of pinned external buffers has mbufs that cannot
+		 * take another buffer (mbuf_raw is false for those) */
+		rxq->extmbuf = rxq->ext_pool != NULL && hn->rxbuf_pfn != NULL && rxq->mbuf_raw;
 		rxq->copybreak = hn->args.rx_copybreak;
 		hn_rxq_limits(dev, hn, rxq);
 		rxq->started = true;
@@ -780,6 +783,9 @@ hn_dev_close(struct rte_eth_dev *dev)
 		hn_rx_queue_release(dev, i);
 	for (i = 0; i < dev->data->nb_tx_queues; i++)
 		hn_tx_queue_release(dev, i);
+	/* pools the releases left open (no detach: the session was busy)
+	 * must not reach the device once it is freed */
+	hn_rx_ext_orphans_close(hn, true);
 	dev->data->mac_addrs = NULL;	/* lives in hn, freed with it */
 	return 0;
 }

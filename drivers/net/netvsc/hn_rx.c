@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <string.h>
 
 #include <rte_ethdev.h>
@@ -257,10 +258,18 @@ hn_rxq_ext_setup(struct hn_rxq *rxq, int socket)
 static void
 ext_gate_wait(struct hn_rx_ext_pool *p, uint32_t mine)
 {
+	unsigned int spins = 0;
+
 	/* a callback inside does bounded work: a ring enqueue and at most
-	 * one round of sending what the channel's ring has room for */
-	while ((__atomic_load_n(&p->gate, __ATOMIC_ACQUIRE) & HN_EXT_GATE_INSIDE) != mine)
-		rte_pause();
+	 * one round of sending what the channel's ring has room for; its
+	 * thread may have been preempted there, so give the CPU up now
+	 * and then */
+	while ((__atomic_load_n(&p->gate, __ATOMIC_ACQUIRE) & HN_EXT_GATE_INSIDE) != mine) {
+		if (++spins % 1024 == 0)
+			sched_yield();
+		else
+			rte_pause();
+	}
 }
 
 static void
@@ -282,7 +291,9 @@ ext_gate_leave(struct hn_rx_ext_pool *p)
 	uint32_t gate = __atomic_load_n(&p->gate, __ATOMIC_ACQUIRE);
 	bool last = false;
 
-	if (unlikely(gate & HN_EXT_GATE_ORPHANED) && rte_ring_count(p->free) == p->nb)
+	if (unlikely((gate & (HN_EXT_GATE_ORPHANED | HN_EXT_GATE_CLOSED)) ==
+		     (HN_EXT_GATE_ORPHANED | HN_EXT_GATE_CLOSED)) &&
+	    rte_ring_count(p->free) == p->nb)
 		last = !(__atomic_fetch_or(&p->gate, HN_EXT_GATE_FREEING, __ATOMIC_ACQ_REL) &
 			 HN_EXT_GATE_FREEING);
 	__atomic_sub_fetch(&p->gate, 1, __ATOMIC_RELEASE);
@@ -304,14 +315,27 @@ void
 hn_rxq_ext_open(struct hn_rxq *rxq)
 {
 	struct hn_rx_ext_pool *p = rxq->ext_pool;
+	uint32_t session;
 
 	if (p == NULL || rxq->ch == NULL)
 		return;
+	session = __atomic_load_n(&rxq->hn->session, __ATOMIC_ACQUIRE);
+	/* a start after a stop in the same session: already open, and
+	 * closing it even briefly would drop completions that are due */
+	if (!(__atomic_load_n(&p->gate, __ATOMIC_ACQUIRE) & HN_EXT_GATE_CLOSED) &&
+	    p->session == session)
+		return;
 	ext_gate_close(p, HN_EXT_GATE_CLOSED);
-	p->rxq = rxq;
-	p->session = rxq->hn->session;
+	p->session = session;
 	__atomic_fetch_and(&p->gate, ~HN_EXT_GATE_CLOSED, __ATOMIC_RELEASE);
 	ext_gate_leave(p);
+}
+
+void
+hn_rxq_set_armed(struct hn_rxq *rxq, uint32_t armed)
+{
+	if (rxq->ext_pool != NULL)
+		__atomic_store_n(&rxq->ext_pool->armed, armed, __ATOMIC_RELEASE);
 }
 
 void
@@ -325,21 +349,68 @@ hn_rxq_ext_close(struct hn_rxq *rxq)
 	ext_gate_leave(p);
 }
 
+static bool
+ext_pool_all_back(const struct hn_rx_ext_pool *p)
+{
+	return rte_ring_count(p->free) == p->nb;
+}
+
+/* For good: no completion any more; the last entry back frees it (or
+ * this, when none is held). */
+static void
+ext_pool_close_orphaned(struct hn_rx_ext_pool *p)
+{
+	ext_gate_close(p, HN_EXT_GATE_CLOSED | HN_EXT_GATE_ORPHANED);
+	ext_gate_leave(p);
+}
+
+void
+hn_rx_ext_orphans_close(struct hn_dev *hn, bool all)
+{
+	uint32_t i, kept = 0;
+
+	/* listed pools are open, so no callback frees them under us */
+	for (i = 0; i < hn->n_ext_orphans; i++) {
+		struct hn_rx_ext_pool *p = hn->ext_orphans[i];
+
+		if (all || ext_pool_all_back(p))
+			ext_pool_close_orphaned(p);
+		else
+			hn->ext_orphans[kept++] = p;
+	}
+	hn->n_ext_orphans = kept;
+}
+
+/*
+ * Frames the application still holds keep their entries. While their
+ * session lives, their completions are due to the host (its slots): the
+ * pool stays open on the device's orphan list until the next detach.
+ * Otherwise, or when the list is full, it closes now.
+ */
 void
 hn_rxq_ext_release(struct hn_rxq *rxq)
 {
 	struct hn_rx_ext_pool *p = rxq->ext_pool;
+	struct hn_dev *hn = rxq->hn;
 
 	if (p == NULL)
 		return;
 	rxq->ext_pool = NULL;
-	ext_gate_close(p, HN_EXT_GATE_CLOSED | HN_EXT_GATE_ORPHANED);
-	ext_gate_leave(p);	/* frees it unless frames are still held */
+	if (hn != NULL)
+		hn_rx_ext_orphans_close(hn, false);
+	if (hn != NULL && !ext_pool_all_back(p) && hn->n_ext_orphans < HN_EXT_ORPHANS_MAX &&
+	    !(__atomic_load_n(&p->gate, __ATOMIC_ACQUIRE) & HN_EXT_GATE_CLOSED)) {
+		__atomic_store_n(&p->armed, 0, __ATOMIC_RELAXED);	/* nobody sleeps on it */
+		__atomic_fetch_or(&p->gate, HN_EXT_GATE_ORPHANED, __ATOMIC_RELEASE);
+		hn->ext_orphans[hn->n_ext_orphans++] = p;
+		return;
+	}
+	ext_pool_close_orphaned(p);
 }
 
 /* The completion of e's transfer packet, for its channel's owner; sent
  * from here when enough wait or the receiver may be asleep. Inside the
- * open gate: the channel and the queue are there. */
+ * open gate: the channel is there. */
 static void
 ext_complete(struct hn_rx_ext_pool *p, const struct hn_rx_ext *e)
 {
@@ -355,7 +426,7 @@ ext_complete(struct hn_rx_ext_pool *p, const struct hn_rx_ext *e)
 	 */
 	rte_ring_mp_enqueue_elem(ch->ext_acks, &a, sizeof(a));
 	if (rte_ring_count(ch->ext_acks) >= ch->ext_kick ||
-	    __atomic_load_n(&p->rxq->intr_armed, __ATOMIC_RELAXED)) {
+	    __atomic_load_n(&p->armed, __ATOMIC_RELAXED)) {
 		/* pairs with the owner's fence after it lets go */
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		hn_chan_acks_kick(ch);

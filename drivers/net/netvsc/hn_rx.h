@@ -51,6 +51,12 @@ void hn_rxq_ext_open(struct hn_rxq *rxq);
 void hn_rxq_ext_close(struct hn_rxq *rxq);
 /* The queue is being freed: its pool lives on while frames are held. */
 void hn_rxq_ext_release(struct hn_rxq *rxq);
+/* Close released queues' pools: all of them (a detach, the close), or
+ * those whose frames all came back. */
+void hn_rx_ext_orphans_close(struct hn_dev *hn, bool all);
+/* The receiver may sleep on its interrupt (1) or polls (0): callbacks of
+ * frames received in place send their completions at once while armed. */
+void hn_rxq_set_armed(struct hn_rxq *rxq, uint32_t armed);
 
 /* ---- shared by the RX parser (hn_rx.c) and LRO (hn_lro.c) --------------- */
 

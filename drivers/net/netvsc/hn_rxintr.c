@@ -35,6 +35,7 @@
 
 #include "hn_chan.h"
 #include "hn_dev.h"
+#include "hn_rx.h"
 #include "hn_rxintr.h"
 
 struct hn_rxintr {
@@ -85,7 +86,7 @@ static void
 rxq_set_armed(struct hn_rxq *rxq, uint32_t armed)
 {
 	if (rxq != NULL)
-		__atomic_store_n(&rxq->intr_armed, armed, __ATOMIC_RELEASE);
+		hn_rxq_set_armed(rxq, armed);
 }
 
 /* The bus's callback (interrupt thread): some channel of the device was
