@@ -139,6 +139,7 @@ teardown(void **state)
 	hn_rxq_flush(fx.rxq);
 	hn_rxq_lro_release(fx.rxq);
 	hn_rxq_ext_release(fx.rxq);
+	hn_rx_ext_orphans_close(fx.hn, true);	/* as the port's close does */
 	rte_ring_free(fx.rxq->staging);
 	rte_free(fx.rxq);
 	hn_chan_reset(fx.ch, 0);
@@ -788,10 +789,10 @@ test_ext_frames_outlive_their_queue(void **state)
 	hn_rxq_ext_release(fx.rxq);
 	assert_null(fx.rxq->ext_pool);
 	assert_int_equal(fx.hn->n_ext_orphans, 1);
+	/* sent as each is freed: no queue may poll the channel now */
 	rte_pktmbuf_free(m[1]);
-	rte_pktmbuf_free(m[0]);
-	poll_idle();
 	expect_rx_completion(XID + 1, HV_NVSP_STATUS_SUCCESS);
+	rte_pktmbuf_free(m[0]);
 	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
 	expect_nothing_sent();
 	hn_rx_ext_orphans_close(fx.hn, true);	/* the detach */
@@ -817,14 +818,13 @@ test_ext_orphan_freed_once_its_frames_are_back(void **state)
 	snprintf(ring, sizeof(ring), "%s", fx.rxq->ext_pool->free->name);
 	hn_rxq_ext_release(fx.rxq);
 	free_all(m, 2);
+	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
+	expect_rx_completion(XID + 1, HV_NVSP_STATUS_SUCCESS);
+	expect_nothing_sent();
 	assert_non_null(rte_ring_lookup(ring));	/* open: callbacks never free */
 	hn_rx_ext_orphans_close(fx.hn, false);	/* as the next release does */
 	assert_null(rte_ring_lookup(ring));
 	assert_int_equal(fx.hn->n_ext_orphans, 0);
-	poll_idle();
-	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
-	expect_rx_completion(XID + 1, HV_NVSP_STATUS_SUCCESS);
-	expect_nothing_sent();
 }
 
 /* Released with nothing held: the entries go at once. */
@@ -883,7 +883,7 @@ test_ext_frames_held_across_a_session_not_completed(void **state)
 struct free_job {
 	struct rte_mbuf **m;
 	unsigned int n;
-	volatile bool done;
+	bool done;	/* atomic */
 };
 
 static void *
@@ -894,16 +894,18 @@ free_frames(void *arg)
 
 	for (i = 0; i < j->n; i++)
 		rte_pktmbuf_free(j->m[i]);
-	j->done = true;
+	__atomic_store_n(&j->done, true, __ATOMIC_RELEASE);
 	return NULL;
 }
 
-/* Completions the host finds now, each checked; returns how many. */
+/* The completions the host finds now: each one of XID .. XID + 31, each
+ * once; returns how many. */
 static unsigned int
 count_rx_completions(void)
 {
 	uint8_t pkt[256];
 	struct hv_pkt_desc d;
+	uint32_t seen = 0;
 	unsigned int n = 0;
 	int len;
 
@@ -912,6 +914,9 @@ count_rx_completions(void)
 		assert_int_equal(len, 24);
 		memcpy(&d, pkt, sizeof(d));
 		assert_int_equal(d.type, HV_PKT_COMPLETION);
+		assert_in_range(d.trans_id, XID, XID + 31);
+		assert_false(seen & RTE_BIT32(d.trans_id - XID));
+		seen |= RTE_BIT32(d.trans_id - XID);
 		n++;
 	}
 	return n;
@@ -963,7 +968,7 @@ test_ext_restart_drops_no_completion(void **state)
 
 		receive_attached(m, 32, 0);
 		assert_int_equal(pthread_create(&t, NULL, free_frames, &j), 0);
-		while (!j.done)
+		while (!__atomic_load_n(&j.done, __ATOMIC_ACQUIRE))
 			hn_rxq_ext_open(fx.rxq);	/* what every start does */
 		assert_int_equal(pthread_join(t, NULL), 0);
 		assert_int_equal(count_rx_completions(), 32);

@@ -784,7 +784,10 @@ hn_dev_close(struct rte_eth_dev *dev)
 	for (i = 0; i < dev->data->nb_tx_queues; i++)
 		hn_tx_queue_release(dev, i);
 	/* pools the releases left open (no detach: the session was busy)
-	 * must not reach the device once it is freed */
+	 * must not reach the device once it is freed. Busy means another
+	 * thread holds the control lock: a link query. A reinit there
+	 * would be a second control call on the port at once, which
+	 * ethdev rules out (it would touch the list and the gates too) */
 	hn_rx_ext_orphans_close(hn, true);
 	dev->data->mac_addrs = NULL;	/* lives in hn, freed with it */
 	return 0;

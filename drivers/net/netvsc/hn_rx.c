@@ -384,8 +384,10 @@ hn_rx_ext_orphans_close(struct hn_dev *hn, bool all)
 /*
  * Frames the application still holds keep their entries. While their
  * session lives, their completions are due to the host (its slots): the
- * pool stays open on the device's orphan list until the next detach.
- * Otherwise, or when the list is full, it closes now.
+ * pool stays open on the device's orphan list until the next detach,
+ * and each completion is sent as its frame is freed (the channel may
+ * have no queue polling it any more). Otherwise, or when the list is
+ * full, it closes now.
  */
 void
 hn_rxq_ext_release(struct hn_rxq *rxq)
@@ -398,12 +400,18 @@ hn_rxq_ext_release(struct hn_rxq *rxq)
 	rxq->ext_pool = NULL;
 	if (hn != NULL)
 		hn_rx_ext_orphans_close(hn, false);
-	if (hn != NULL && !ext_pool_all_back(p) && hn->n_ext_orphans < HN_EXT_ORPHANS_MAX &&
+	if (hn != NULL && !ext_pool_all_back(p) &&
 	    !(__atomic_load_n(&p->gate, __ATOMIC_ACQUIRE) & HN_EXT_GATE_CLOSED)) {
-		__atomic_store_n(&p->armed, 0, __ATOMIC_RELAXED);	/* nobody sleeps on it */
-		__atomic_fetch_or(&p->gate, HN_EXT_GATE_ORPHANED, __ATOMIC_RELEASE);
-		hn->ext_orphans[hn->n_ext_orphans++] = p;
-		return;
+		if (hn->n_ext_orphans < HN_EXT_ORPHANS_MAX) {
+			__atomic_store_n(&p->armed, 1, __ATOMIC_RELAXED);
+			__atomic_fetch_or(&p->gate, HN_EXT_GATE_ORPHANED, __ATOMIC_RELEASE);
+			hn->ext_orphans[hn->n_ext_orphans++] = p;
+			return;
+		}
+		PMD_DRV_LOG(WARNING, "port %u: %u released RX queues already hold frames "
+			    "received in place: queue %u's go back to the host only at the "
+			    "next reset; free such frames before releasing their queue",
+			    rxq->port_id, HN_EXT_ORPHANS_MAX, rxq->queue_id);
 	}
 	ext_pool_close_orphaned(p);
 }
