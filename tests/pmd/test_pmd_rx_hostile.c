@@ -769,6 +769,24 @@ receive_attached(struct rte_mbuf **m, unsigned int n, unsigned int first)
 		assert_true(RTE_MBUF_HAS_EXTBUF(m[i]));
 }
 
+/* The name of the queue's pool's free ring: gone once the pool is. */
+static void
+pool_ring_name(char ring[RTE_RING_NAMESIZE])
+{
+	snprintf(ring, RTE_RING_NAMESIZE, "%s", fx.rxq->ext_pool->free->name);
+}
+
+/* n attached frames received (see receive_attached), then the queue
+ * released while the application holds them. */
+static void
+receive_then_release(struct rte_mbuf **m, unsigned int n, char ring[RTE_RING_NAMESIZE])
+{
+	fake_pfn_table();
+	receive_attached(m, n, 0);
+	pool_ring_name(ring);
+	hn_rxq_ext_release(fx.rxq);
+}
+
 /*
  * The application holds attached frames while the queue is released (a
  * reconfiguration). Their entries outlive the queue, and while the
@@ -783,10 +801,7 @@ test_ext_frames_outlive_their_queue(void **state)
 	struct rte_mbuf *m[3];
 
 	(void)state;
-	fake_pfn_table();
-	receive_attached(m, 3, 0);
-	snprintf(ring, sizeof(ring), "%s", fx.rxq->ext_pool->free->name);
-	hn_rxq_ext_release(fx.rxq);
+	receive_then_release(m, 3, ring);
 	assert_null(fx.rxq->ext_pool);
 	assert_int_equal(fx.hn->n_ext_orphans, 1);
 	/* sent as each is freed: no queue may poll the channel now */
@@ -813,10 +828,7 @@ test_ext_orphan_freed_once_its_frames_are_back(void **state)
 	struct rte_mbuf *m[2];
 
 	(void)state;
-	fake_pfn_table();
-	receive_attached(m, 2, 0);
-	snprintf(ring, sizeof(ring), "%s", fx.rxq->ext_pool->free->name);
-	hn_rxq_ext_release(fx.rxq);
+	receive_then_release(m, 2, ring);
 	free_all(m, 2);
 	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
 	expect_rx_completion(XID + 1, HV_NVSP_STATUS_SUCCESS);
@@ -841,7 +853,7 @@ test_ext_pool_freed_at_release_when_nothing_held(void **state)
 	poll_idle();
 	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
 	expect_rx_completion(XID + 1, HV_NVSP_STATUS_SUCCESS);
-	snprintf(ring, sizeof(ring), "%s", fx.rxq->ext_pool->free->name);
+	pool_ring_name(ring);
 	hn_rxq_ext_release(fx.rxq);
 	assert_null(rte_ring_lookup(ring));
 }
@@ -942,7 +954,7 @@ test_ext_release_races_frees(void **state)
 			hn_rxq_ext_open(fx.rxq);
 		}
 		receive_attached(m, 32, 0);
-		snprintf(ring, sizeof(ring), "%s", fx.rxq->ext_pool->free->name);
+		pool_ring_name(ring);
 		assert_int_equal(pthread_create(&t, NULL, free_frames, &j), 0);
 		hn_rxq_ext_release(fx.rxq);
 		assert_int_equal(pthread_join(t, NULL), 0);

@@ -338,15 +338,20 @@ hn_rxq_set_armed(struct hn_rxq *rxq, uint32_t armed)
 		__atomic_store_n(&rxq->ext_pool->armed, armed, __ATOMIC_RELEASE);
 }
 
+/* Close with bits and leave: from then on no callback reaches the
+ * channel; an orphaned pool whose entries are all back goes now. */
+static void
+ext_gate_shut(struct hn_rx_ext_pool *p, uint32_t bits)
+{
+	ext_gate_close(p, bits);
+	ext_gate_leave(p);
+}
+
 void
 hn_rxq_ext_close(struct hn_rxq *rxq)
 {
-	struct hn_rx_ext_pool *p = rxq->ext_pool;
-
-	if (p == NULL)
-		return;
-	ext_gate_close(p, HN_EXT_GATE_CLOSED);
-	ext_gate_leave(p);
+	if (rxq->ext_pool != NULL)
+		ext_gate_shut(rxq->ext_pool, HN_EXT_GATE_CLOSED);
 }
 
 static bool
@@ -360,8 +365,7 @@ ext_pool_all_back(const struct hn_rx_ext_pool *p)
 static void
 ext_pool_close_orphaned(struct hn_rx_ext_pool *p)
 {
-	ext_gate_close(p, HN_EXT_GATE_CLOSED | HN_EXT_GATE_ORPHANED);
-	ext_gate_leave(p);
+	ext_gate_shut(p, HN_EXT_GATE_CLOSED | HN_EXT_GATE_ORPHANED);
 }
 
 void
