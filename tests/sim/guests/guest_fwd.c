@@ -9,14 +9,18 @@
  *
  *   guest_fwd [EAL args] -- [--rxq N] [--txq N] [--mode io|rxonly|offload]
  *                           [--packets N] [--seconds S] [--mbuf-size BYTES]
- *                           [--port N]
+ *                           [--port N] [--rxd N] [--txd N]
  *                           [offload options, below]
  *
  * io: every frame received on queue q is sent back on queue q (same port).
  * Stops after N frames received in total, or S seconds, whichever first,
  * then prints "key=value" lines the scenarios check. --mbuf-size sets the
  * data room of the mbufs (the bundled PMD copies each received frame into
- * one mbuf: jumbo frames need a larger one).
+ * one mbuf: jumbo frames need a larger one). --rxd and --txd set each
+ * queue's descriptors (default 512); the mbuf pool grows with them. The
+ * bundled PMD empties its whole channel ring into a staging ring of --rxd
+ * entries and drops what does not fit: a guest descheduled for a while
+ * needs room for every frame the host delivered meanwhile.
  *
  * offload: the guest builds TCP and UDP frames over IPv4 and IPv6 itself,
  * sends them one at a time to a looping host and counts what comes back:
@@ -88,6 +92,7 @@ struct options {
 	double seconds;
 	uint16_t mbuf_size;
 	uint16_t port;		/* which port (default 0; a VF probed first is 0) */
+	uint16_t rxd, txd;	/* descriptors per queue */
 	/* offload mode */
 	uint32_t count, tso, tso_payload, bad, jumbo, oversize, mss;
 	uint16_t vlan;
@@ -133,12 +138,15 @@ parse(int argc, char **argv, struct options *o)
 		{ "mtu", required_argument, NULL, 'u' },
 		{ "mtu-restart", required_argument, NULL, 'U' },
 		{ "port", required_argument, NULL, 'N' },
+		{ "rxd", required_argument, NULL, 'D' },
+		{ "txd", required_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	*o = (struct options){ .rxq = 1, .txq = 1, .mode = MODE_IO, .seconds = 10,
-			       .tso_payload = 60000, .mbuf_size = RTE_MBUF_DEFAULT_BUF_SIZE };
+			       .tso_payload = 60000, .mbuf_size = RTE_MBUF_DEFAULT_BUF_SIZE,
+			       .rxd = NB_DESC, .txd = NB_DESC };
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': o->rxq = (uint16_t)atoi(optarg); break;
@@ -151,6 +159,8 @@ parse(int argc, char **argv, struct options *o)
 		case 's': o->seconds = atof(optarg); break;
 		case 'b': o->mbuf_size = (uint16_t)atoi(optarg); break;
 		case 'N': o->port = (uint16_t)atoi(optarg); break;
+		case 'D': o->rxd = (uint16_t)atoi(optarg); break;
+		case 'E': o->txd = (uint16_t)atoi(optarg); break;
 		case 'c': o->count = (uint32_t)atoi(optarg); break;
 		case 'T': o->tx_csum = true; break;
 		case 'R': o->rx_csum = true; break;
@@ -174,7 +184,8 @@ parse(int argc, char **argv, struct options *o)
 		default: return -1;
 		}
 	}
-	return (o->rxq && o->rxq <= MAX_QUEUES && o->txq && o->txq <= MAX_QUEUES) ? 0 : -1;
+	return (o->rxq && o->rxq <= MAX_QUEUES && o->txq && o->txq <= MAX_QUEUES &&
+		o->rxd && o->txd) ? 0 : -1;
 }
 
 /* ---- TCP packets received with --lro --------------------------------------------- */
@@ -867,10 +878,10 @@ port_setup(uint16_t port, struct options *o, struct rte_mempool *mp)
 		return -1;
 	ret = rte_eth_dev_configure(port, o->rxq, o->txq, &conf);
 	for (q = 0; ret == 0 && q < o->rxq; q++)
-		ret = rte_eth_rx_queue_setup(port, q, NB_DESC, rte_eth_dev_socket_id(port),
+		ret = rte_eth_rx_queue_setup(port, q, o->rxd, rte_eth_dev_socket_id(port),
 					     NULL, mp);
 	for (q = 0; ret == 0 && q < o->txq; q++)
-		ret = rte_eth_tx_queue_setup(port, q, NB_DESC, rte_eth_dev_socket_id(port), NULL);
+		ret = rte_eth_tx_queue_setup(port, q, o->txd, rte_eth_dev_socket_id(port), NULL);
 	if (ret == 0)
 		ret = rte_eth_dev_start(port);
 	if (ret == 0 && o->mtu_restart)
@@ -981,6 +992,16 @@ finish(uint16_t port, struct rte_mempool *mp)
 	rte_eal_cleanup();
 }
 
+/* Every descriptor full, plus what bursts and caches hold: never fewer
+ * than the 8191 every scenario was written against. */
+static unsigned int
+pool_size(const struct options *o)
+{
+	unsigned int need = o->rxq * o->rxd + o->txq * o->txd + 2048;
+
+	return RTE_MAX(8191u, rte_align32pow2(need) - 1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1001,7 +1022,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	port = o.port;
-	mp = rte_pktmbuf_pool_create("guest_fwd", 8191, 256, 0, o.mbuf_size, rte_socket_id());
+	mp = rte_pktmbuf_pool_create("guest_fwd", pool_size(&o), 256, 0, o.mbuf_size,
+				     rte_socket_id());
 	if (mp == NULL || port_setup(port, &o, mp) != 0) {
 		fprintf(stderr, "guest_fwd: port setup failed\n");
 		return 2;
