@@ -839,6 +839,47 @@ test_ext_orphan_freed_once_its_frames_are_back(void **state)
 	assert_int_equal(fx.hn->n_ext_orphans, 0);
 }
 
+static int
+setup_ext_three_slots(void **state)
+{
+	(void)state;
+	return setup_ext_slots(3);
+}
+
+/*
+ * A host with more transfer packets out than it has slots (ten on three):
+ * their completions, freed while another thread owns the channel, wait
+ * in a ring with room for one per slot and then some (7); those beyond
+ * are lost and counted. The owner's next poll takes the ones that waited
+ * into its completion queue, which holds one per slot and one more (4):
+ * the rest are bad packets, as when a drain overflows it. Nothing is
+ * written anywhere else, and the four go out in order.
+ */
+static void
+test_ext_completions_beyond_slots_counted(void **state)
+{
+	struct rte_mbuf *m[10];
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(fx.ch->ext_kick, 1);
+	assert_int_equal(rte_ring_get_capacity(fx.ch->ext_acks), 7);
+	fake_pfn_table();
+	receive_attached(m, 10, 0);
+	__atomic_store_n(&fx.ch->owner, 1, __ATOMIC_RELEASE);	/* a drain elsewhere */
+	free_all(m, 10);
+	assert_int_equal(fx.ch->ext_acks_lost, 3);
+	expect_nothing_sent();
+	__atomic_store_n(&fx.ch->owner, 0, __ATOMIC_RELEASE);
+	poll_idle();
+	for (i = 0; i < 4; i++)
+		expect_rx_completion(XID + i, HV_NVSP_STATUS_SUCCESS);
+	expect_nothing_sent();
+	assert_int_equal(fx.ch->ext_acks_lost, 3);
+	assert_int_equal(fx.ch->bad_packets, 3);
+	assert_true(rte_ring_empty(fx.ch->ext_acks));
+}
+
 /* Released with nothing held: the entries go at once. */
 static void
 test_ext_pool_freed_at_release_when_nothing_held(void **state)
@@ -1134,6 +1175,8 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ext_orphan_freed_once_its_frames_are_back,
 						setup_ext, teardown),
+		cmocka_unit_test_setup_teardown(test_ext_completions_beyond_slots_counted,
+						setup_ext_three_slots, teardown),
 		cmocka_unit_test_setup_teardown(test_ext_restart_drops_no_completion, setup_ext,
 						teardown),
 	};

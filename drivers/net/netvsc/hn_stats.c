@@ -98,6 +98,7 @@ hn_stats_reset(struct rte_eth_dev *dev)
 		ch->bad_completions = 0;
 		ch->bad_descriptors = 0;
 		ch->tx_host_failed = 0;
+		__atomic_store_n(&ch->ext_acks_lost, 0, __ATOMIC_RELAXED);
 		if (ch->vc != NULL)
 			vmbus_chan_stats_get(ch->vc, &bus);
 		ch->bus_signals_base = bus.signals;
@@ -173,6 +174,7 @@ static const struct hn_xstat_def hn_tx_xstats[] = {
 /* Channel counters, named after the queue pair using the channel. */
 static const struct hn_xstat_def hn_ch_xstats[] = {
 	HN_CHS("rx_q%u_completions_deferred", acks_deferred),
+	HN_CHS("rx_q%u_completions_lost_errors", ext_acks_lost),
 	HN_CHS("rx_q%u_bad_vmbus_packets", bad_packets),
 	HN_CHS("rx_q%u_bad_descriptors", bad_descriptors),
 	HN_CHS("tx_q%u_bad_completions", bad_completions),
@@ -334,9 +336,10 @@ hn_priv_dump(struct rte_eth_dev *dev, FILE *f)
 
 		fprintf(f, "  channel %u: relid %u, %u/%u completions queued, %" PRIu64
 			" bad packets, %" PRIu64 " bad descriptors, %" PRIu64
-			" bad completions\n", i, ch->vc ? vmbus_chan_relid(ch->vc) : 0,
-			ch->ack_count, ch->ack_cap, ch->bad_packets, ch->bad_descriptors,
-			ch->bad_completions);
+			" bad completions, %" PRIu64 " completions lost\n", i,
+			ch->vc ? vmbus_chan_relid(ch->vc) : 0, ch->ack_count, ch->ack_cap,
+			ch->bad_packets, ch->bad_descriptors, ch->bad_completions,
+			__atomic_load_n(&ch->ext_acks_lost, __ATOMIC_RELAXED));
 	}
 	hn_vf_dump(hn_dev_of(dev), f);
 	return 0;
