@@ -61,19 +61,19 @@ check "tx_offload configuration: MBUF_FAST_FREE, which testpmd asks for when off
 
 # ---- queues ----------------------------------------------------------------
 cmd "show rxq info 0 0"
-check "show rxq info: mempool, 512 descriptors, 2048 B buffers, drop on, not scattered, started" \
+check "show rxq info: mempool, 1024 descriptors (the default), 2048 B buffers, drop on, not scattered, started" \
 	'last_has "Mempool: mb_pool_0" "RX drop packets: on" "RX scattered packets: off" \
-		"Rx queue state: started" "RX buffer size: 2048" "Number of RXDs: 512" \
+		"Rx queue state: started" "RX buffer size: 2048" "Number of RXDs: 1024" \
 		"Burst mode: Scalar, in-place parse, copy"'
 cmd "show txq info 0 1"
-check "show txq info: 512 descriptors (as asked: fewer than its send-buffer share), started" \
-	'last_has "Number of TXDs: 512" "Tx queue state: started" "Burst mode: Scalar, send buffer"'
+check "show txq info: 1024 descriptors (the default: fewer than its send-buffer share), started" \
+	'last_has "Number of TXDs: 1024" "Tx queue state: started" "Burst mode: Scalar, send buffer"'
 # hvsim's send buffer: 16 MiB in 6144 B sections, 2730; one is kept for
 # control, the rest shared by the 2 TX queues: 1364 each
 cmd "port stop 0" "port config all txd 4096" "port start 0" "show txq info 0 0"
 check "show txq info with 4096 asked: the 1364 the queue can have in flight (its send-buffer share)" \
 	'last_has "Number of TXDs: 1364" "Tx queue state: started"'
-cmd "port stop 0" "port config all txd 512" "port start 0"
+cmd "port stop 0" "port config all txd 1024" "port start 0"
 cmd "show rxq info 0 2"
 check "show rxq info of a queue that does not exist: an error" \
 	'last_has "Failed to retrieve information for port: 0, RX queue: 2"'

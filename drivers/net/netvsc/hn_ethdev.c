@@ -1054,8 +1054,12 @@ hn_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->tx_desc_lim.nb_mtu_seg_max = HN_TX_MAX_SEGS;
 	info->default_rxportconf.burst_size = 32;
 	info->default_txportconf.burst_size = 32;
-	info->default_rxportconf.ring_size = 512;
-	info->default_txportconf.ring_size = 512;
+	/* a late io forwarder sends back what arrived meanwhile before it
+	 * reaches the completions behind it: TX descriptors and the staging
+	 * ring (RX) together bound how late it may be without sending less
+	 * (doc/guides/nics/netvsc.md, ring sizes) */
+	info->default_rxportconf.ring_size = 1024;
+	info->default_txportconf.ring_size = 1024;
 	info->speed_capa = RTE_ETH_LINK_SPEED_FIXED;
 	info->dev_capa = 0;
 	return 0;
