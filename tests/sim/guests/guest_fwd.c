@@ -17,7 +17,8 @@
  * then prints "key=value" lines the scenarios check. --mbuf-size sets the
  * data room of the mbufs (the bundled PMD copies each received frame into
  * one mbuf: jumbo frames need a larger one). --rxd and --txd set each
- * queue's descriptors (default 512); the mbuf pool grows with them. The
+ * queue's descriptors (default 0: the PMD's default, 1024 for hvnet's,
+ * ethdev's 512 for the bundled one); the mbuf pool grows with them. The
  * bundled PMD empties its whole channel ring into a staging ring of --rxd
  * entries and drops what does not fit: a guest descheduled for a while
  * needs room for every frame the host delivered meanwhile.
@@ -81,7 +82,8 @@
 
 #define BURST		32
 #define MAX_QUEUES	16
-#define NB_DESC		512
+#define NB_DESC		0	/* the PMD's default */
+#define NB_DESC_SIZING	1024	/* what the pool is sized for when that is asked */
 
 enum mode { MODE_IO, MODE_RXONLY, MODE_OFFLOAD };
 
@@ -184,8 +186,7 @@ parse(int argc, char **argv, struct options *o)
 		default: return -1;
 		}
 	}
-	return (o->rxq && o->rxq <= MAX_QUEUES && o->txq && o->txq <= MAX_QUEUES &&
-		o->rxd && o->txd) ? 0 : -1;
+	return (o->rxq && o->rxq <= MAX_QUEUES && o->txq && o->txq <= MAX_QUEUES) ? 0 : -1;
 }
 
 /* ---- TCP packets received with --lro --------------------------------------------- */
@@ -997,7 +998,8 @@ finish(uint16_t port, struct rte_mempool *mp)
 static unsigned int
 pool_size(const struct options *o)
 {
-	unsigned int need = o->rxq * o->rxd + o->txq * o->txd + 2048;
+	unsigned int need = o->rxq * (o->rxd ? o->rxd : NB_DESC_SIZING) +
+			    o->txq * (o->txd ? o->txd : NB_DESC_SIZING) + 2048;
 
 	return RTE_MAX(8191u, rte_align32pow2(need) - 1);
 }
