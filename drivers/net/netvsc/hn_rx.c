@@ -435,11 +435,9 @@ ext_complete(struct hn_rx_ext_pool *p, const struct hn_rx_ext *e)
 	 * The completion goes through the channel's owner, never straight
 	 * to the ring: this may run inside a drain of the same channel (a
 	 * frame dropped there), whose batch would block a direct send.
-	 */
-	/*
-	 * Room for a completion per receive slot: only a host with more
-	 * transfer packets out than it has slots fills it. Its slots stay
-	 * taken; counted, and the kick below still empties the ring.
+	 * ext_acks has room for a completion per receive slot: only a host
+	 * with more transfer packets out than it has slots fills it. Its
+	 * slots stay taken; counted, and the kick below still empties it.
 	 */
 	if (unlikely(rte_ring_mp_enqueue_elem(ch->ext_acks, &a, sizeof(a)) != 0))
 		__atomic_fetch_add(&ch->ext_acks_lost, 1, __ATOMIC_RELAXED);
