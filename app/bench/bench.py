@@ -25,7 +25,8 @@ import os
 import time
 
 from benchlib.callgrind import INSTR_RATE, instructions
-from benchlib.cells import FLOWS_2Q, MODES, PMDS, QUEUES, SIZES, cells, count_for, counts_text
+from benchlib.cells import (FLOWS_2Q, MODES, PMDS, QUEUES, SIZES, WARMUP_FRAMES, cells,
+                            count_for, counts_text, warmup_text)
 from benchlib.cli import run_main
 from benchlib.memif import memif_rows, memif_table
 from benchlib.env import GUEST_LCORES, HOST_CPU, BenchError, log
@@ -43,6 +44,9 @@ def parse_args():
     ap.add_argument("--packets", type=int, default=None,
                     help="frames per rxonly/io 64 B run (default 2000000); rxonly/io 1518 B "
                     "runs use an eighth, txonly 64 B four times, txonly 1518 B half")
+    ap.add_argument("--warmup", type=int, default=None, metavar="N",
+                    help="frames every hvbench run moves before it measures (default "
+                         f"{WARMUP_FRAMES}; 0: none)")
     ap.add_argument("--quick", action="store_true",
                     help="1 round, --packets 1000000, no retries: a minute or two")
     ap.add_argument("--no-testpmd", action="store_true", help="skip the testpmd column")
@@ -96,6 +100,9 @@ def parse_args():
         (2 if args.quick else 30)
     args.retries_used = args.retries if args.retries is not None else (0 if args.quick else 2)
     args.packets_used = args.packets or (1000000 if args.quick else 2000000)
+    args.warmup_used = WARMUP_FRAMES if args.warmup is None else args.warmup
+    if args.warmup_used < 0:
+        ap.error("--warmup must be 0 or more")
     if args.rounds_used < 1 or args.packets_used < 1000:
         ap.error("--rounds must be at least 1 and --packets at least 1000")
     return args
@@ -106,6 +113,7 @@ def command_line(args):
     return "./hvnet bench" + (" --quick" if args.quick else "") + \
         (f" --rounds {args.rounds}" if args.rounds else "") + \
         (f" --packets {args.packets}" if args.packets else "") + \
+        (f" --warmup {args.warmup}" if args.warmup is not None else "") + \
         (" --no-testpmd" if args.no_testpmd else "") + \
         (f" --modes {args.modes}" if args.modes != ",".join(MODES) else "") + \
         (f" --sizes {args.sizes}" if args.sizes != "64,1518" else "") + \
@@ -156,6 +164,7 @@ def report(args, runs, rows, disturbed, minfo, vf_text=None, memif_text=None):
                           f"{packets} frames at 64 B, {max(packets // 8, 1000)} at 1518 B.",
                           "", vf_text or "", "Meaning of every column: app/bench/README.md."])
     header = (f"`{command_line(args)}`: median of {rounds} round(s); {counts_text(packets)}; "
+              f"{warmup_text(args.warmup_used)}; "
               f"rows with 1 and 2 queue pairs (2: {FLOWS_2Q} flows spread by RSS, "
               f"one forwarding lcore polls both queues); hvsim's host thread "
               f"on CPU {HOST_CPU}, the guest's forwarding lcore on CPU 1; "
@@ -197,6 +206,7 @@ def main():
         log(f"hvnet bench: warning: other DPDK/hvsim processes are running ({', '.join(busy)}): "
             f"they share the 2 cores, numbers will be noisy")
     log(f"hvnet bench: {args.rounds_used} round(s), {counts_text(args.packets_used)}; "
+        f"{warmup_text(args.warmup_used)}; "
         f"hvsim host on CPU {HOST_CPU}, guest forwarding lcore on CPU 1; logs in {env.logs}")
     t0 = time.monotonic()
     runs, failures, disturbed = ([], 0, 0) if args.only_vf else run_rounds(env, args)
@@ -219,6 +229,7 @@ def main():
     text = report(args, runs, rows, disturbed, minfo, vf_text, memif_text)
     write_results(env.out, "results", "# hvnet bench results\n\n" + text + "\n", {
         "command": command_line(args), "rounds": args.rounds_used, "packets": args.packets_used,
+        "warmup": args.warmup_used,
         "frames_per_run": {f"{m} {w}": count_for(m, n, args.packets_used)
                            for m in MODES for w, n in SIZES}, "host_cpu": HOST_CPU,
         "guest_lcores": GUEST_LCORES, "machine": minfo, "concurrent": busy,

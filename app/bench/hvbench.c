@@ -19,9 +19,11 @@
  *           testpmd's io engine does
  *
  * The loop runs on the first worker lcore (on the main one when it is
- * alone) until N packets have moved (received for rxonly and io, sent for
- * txonly; a txonly frame tx_burst did not take is offered again), S seconds have passed, or nothing moved for MS milliseconds
- * once traffic had started.
+ * alone) until W + N packets have moved (received for rxonly and io, sent
+ * for txonly; a txonly frame tx_burst did not take is offered again), S
+ * seconds have passed, or nothing moved for MS milliseconds once traffic
+ * had started. The first W (--warmup, default 0) are not measured: the
+ * first touch of a buffer is a cost once, not per packet.
  *
  * Cycles are counted like testpmd's --record-core-cycles: the TSC cycles
  * of every loop iteration that moved packets (rx_burst to the end of the
@@ -36,6 +38,7 @@
  *         tsc_hz=.. complete=0|1 unsent=.. late_rx=.. tx_window_us=..
  *         cpu_share=.. preempted=.. stolen_us=.. loop_us=..
  *         calib_alu=BEFORE,AFTER calib_mem=BEFORE,AFTER pingpong=BEFORE,AFTER
+ *         warmup=.. warmup_faults=.. faults=..
  *   port ipackets=.. opackets=.. imissed=.. ierrors=.. oerrors=..
  *   xstat NAME=VALUE                         (non-zero ones)
  * window_us runs from the first to the last iteration that moved packets;
@@ -50,7 +53,10 @@
  * stolen_us the time it was runnable but waited for its CPU, all over the
  * loop's wall time loop_us: TSC cycles count time stolen by other
  * processes too. calib_alu and calib_mem: see calibrate(); pingpong: see
- * pingpong() (0 with a single lcore).
+ * pingpong() (0 with a single lcore). pkts counts the measured frames;
+ * warmup the frames moved before (at least W: a burst may overshoot), rx
+ * and tx count both. faults and warmup_faults: the page faults (minor and
+ * major) the forwarding thread took in each part.
  */
 
 #include <errno.h>
@@ -99,6 +105,7 @@ struct options {
 	uint16_t burst;
 	uint32_t idle_ms;
 	uint16_t queues;
+	uint64_t warmup;	/* frames moved before the measured part */
 	int no_calib;		/* no calibration or round trip (slow under valgrind) */
 };
 
@@ -117,9 +124,15 @@ struct result {
 	double alu[2], mem[2];		/* calibrate() before and after the loop */
 	double loop_s;			/* wall time of the loop */
 	int complete;
+	uint64_t warm;			/* frames moved before the measurement began */
+	/* page faults the forwarding thread took (minor + major) while
+	 * warming up and while measured: first touches of a mapping that
+	 * was not populated land here, on the data path */
+	long warm_faults, faults;
 };
 
 static struct options opt;
+static uint64_t goal;		/* frames to move: the warm-up's, then the measured */
 static struct result res;
 static double pingpong_cycles[2];	/* main <-> forwarding lcore, before and after */
 static uint16_t port;
@@ -130,7 +143,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: hvbench [EAL args] -- --mode rxonly|txonly|io [--packets N] "
-		"[--seconds S] [--size BYTES] [--burst N] [--idle-ms MS] [--queues N] [--no-calib]\n");
+		"[--seconds S] [--size BYTES] [--burst N] [--idle-ms MS] [--queues N] [--warmup N] "
+		"[--no-calib]\n");
 }
 
 static int
@@ -144,6 +158,7 @@ parse(int argc, char **argv)
 		{ "burst", required_argument, NULL, 'b' },
 		{ "idle-ms", required_argument, NULL, 'i' },
 		{ "queues", required_argument, NULL, 'q' },
+		{ "warmup", required_argument, NULL, 'w' },
 		{ "no-calib", no_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -169,6 +184,7 @@ parse(int argc, char **argv)
 		case 'b': opt.burst = (uint16_t)strtoul(optarg, NULL, 0); break;
 		case 'i': opt.idle_ms = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'q': opt.queues = (uint16_t)strtoul(optarg, NULL, 0); break;
+		case 'w': opt.warmup = strtoull(optarg, NULL, 0); break;
 		case 'c': opt.no_calib = 1; break;
 		default: return -1;
 		}
@@ -176,8 +192,9 @@ parse(int argc, char **argv)
 	if (!have_mode || opt.packets == 0 || opt.seconds <= 0 || opt.burst == 0 ||
 	    opt.burst > MAX_BURST ||
 	    opt.queues == 0 || opt.queues > MAX_QUEUES || opt.size < HDR_LEN ||
-	    opt.size > RTE_ETHER_MAX_LEN - 4)
+	    opt.size > RTE_ETHER_MAX_LEN - 4 || opt.warmup > UINT64_MAX - opt.packets)
 		return -1;
+	goal = opt.warmup + opt.packets;
 	return 0;
 }
 
@@ -411,7 +428,7 @@ account(uint64_t start, uint64_t moved)
 static inline uint16_t
 want(uint64_t done)
 {
-	uint64_t left = opt.packets - done;
+	uint64_t left = goal - done;
 
 	return left < opt.burst ? (uint16_t)left : opt.burst;
 }
@@ -490,10 +507,43 @@ iteration(struct pending *pend)
 			moved += n;
 			break;
 		}
-		if (*(opt.mode == TXONLY ? &res.tx : &res.rx) >= opt.packets)
+		if (*(opt.mode == TXONLY ? &res.tx : &res.rx) >= goal)
 			break;
 	}
 	return moved;
+}
+
+static long
+faults_between(const struct rusage *a, const struct rusage *b)
+{
+	return (b->ru_minflt - a->ru_minflt) + (b->ru_majflt - a->ru_majflt);
+}
+
+/*
+ * Move the --warmup frames first, unmeasured: what a PMD pays once (the
+ * first touch of its buffers, the mempool's first lap) is not a cost per
+ * packet. Returns the TSC of the last iteration that moved frames, 0 if
+ * none did; stops early at the deadline or when traffic stops.
+ */
+static uint64_t
+warm_up(struct pending *pend, uint64_t deadline, uint64_t idle_tsc)
+{
+	uint64_t *done = opt.mode == TXONLY ? &res.tx : &res.rx;
+	uint64_t last = 0, now;
+	struct rusage a, b;
+
+	getrusage(RUSAGE_THREAD, &a);
+	while (*done < opt.warmup) {
+		now = rte_rdtsc();
+		if (now > deadline || (last && now - last > idle_tsc))
+			break;
+		if (iteration(pend))
+			last = now;
+	}
+	getrusage(RUSAGE_THREAD, &b);
+	res.warm = *done;
+	res.warm_faults = faults_between(&a, &b);
+	return last;
 }
 
 static int
@@ -509,31 +559,37 @@ loop(void *arg)
 
 	struct timespec c0, c1, w0, w1;
 	struct rusage ru0, ru1;
-	uint64_t wait0 = sched_wait_ns();
+	uint64_t wait0, last_move, moved;
 
 	RTE_SET_USED(arg);
 	res.drain_known = 1;
 	if (!opt.no_calib)
 		calibrate(&res.alu[0], &res.mem[0]);
+	last_move = warm_up(pend, deadline, idle_tsc);
+	wait0 = sched_wait_ns();
 	getrusage(RUSAGE_THREAD, &ru0);
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
 	clock_gettime(CLOCK_MONOTONIC, &w0);
-	while (*done < opt.packets) {
+	while (*done < goal) {
 		start = rte_rdtsc();
 		if (unlikely(start > deadline ||
-			     (res.last_tsc && start - res.last_tsc > idle_tsc)))
+			     (last_move && start - last_move > idle_tsc)))
 			break;
-		account(start, iteration(pend));
+		moved = iteration(pend);
+		account(start, moved);
+		if (moved)
+			last_move = start;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &w1);
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
 	getrusage(RUSAGE_THREAD, &ru1);
+	res.faults = faults_between(&ru0, &ru1);
 	res.loop_s = (double)(w1.tv_sec - w0.tv_sec) + (double)(w1.tv_nsec - w0.tv_nsec) / 1e9;
 	res.cpu_share = ((double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9) /
 			res.loop_s;
 	res.preempted = ru1.ru_nivcsw - ru0.ru_nivcsw;
 	res.stolen_ns = sched_wait_ns() - wait0;
-	res.complete = *done >= opt.packets;
+	res.complete = *done >= goal;
 	/* txonly: frames built but never sent, freed and counted */
 	for (q = 0; q < opt.queues; q++) {
 		if (pend[q].n) {
@@ -625,7 +681,7 @@ report(void)
 	struct rte_eth_xstat *vals;
 	struct rte_eth_stats st;
 	uint64_t hz = rte_get_tsc_hz();
-	uint64_t pkts = opt.mode == TXONLY ? res.tx : res.rx;
+	uint64_t pkts = (opt.mode == TXONLY ? res.tx : res.rx) - res.warm;	/* measured */
 	uint64_t window = res.last_tsc > res.first_tsc ? res.last_tsc - res.first_tsc : 0;
 	double window_s = (double)window / (double)hz;
 	int64_t tx_window_us = -1;
@@ -641,7 +697,8 @@ report(void)
 	       " idle_iters=%" PRIu64 " idle_cycles=%" PRIu64 " window_us=%" PRIu64
 	       " mpps=%.4f tsc_hz=%" PRIu64 " complete=%d unsent=%" PRIu64
 	       " late_rx=%" PRIu64 " tx_window_us=%" PRId64 " cpu_share=%.3f preempted=%ld stolen_us=%" PRIu64 " loop_us=%" PRIu64
-	       " calib_alu=%.3f,%.3f calib_mem=%.4f,%.4f pingpong=%.1f,%.1f\n",
+	       " calib_alu=%.3f,%.3f calib_mem=%.4f,%.4f pingpong=%.1f,%.1f"
+	       " warmup=%" PRIu64 " warmup_faults=%ld faults=%ld\n",
 	       mode_names[opt.mode], opt.mode == TXONLY ? opt.size : 0, pkts, res.rx, res.tx,
 	       res.busy_cycles, pkts ? (double)res.busy_cycles / (double)pkts : 0.0,
 	       res.busy_iters, res.busy_iters ? (double)pkts / (double)res.busy_iters : 0.0,
@@ -649,7 +706,7 @@ report(void)
 	       window_s > 0 ? (double)pkts / window_s / 1e6 : 0.0, hz, res.complete,
 	       res.unsent, res.late_rx, tx_window_us, res.cpu_share, res.preempted, res.stolen_ns / 1000,
 	       (uint64_t)(res.loop_s * 1e6), res.alu[0], res.alu[1], res.mem[0], res.mem[1],
-	       pingpong_cycles[0], pingpong_cycles[1]);
+	       pingpong_cycles[0], pingpong_cycles[1], res.warm, res.warm_faults, res.faults);
 	if (rte_eth_stats_get(port, &st) == 0)
 		printf("port ipackets=%" PRIu64 " opackets=%" PRIu64 " ibytes=%" PRIu64
 		       " obytes=%" PRIu64 " imissed=%" PRIu64 " ierrors=%" PRIu64

@@ -14,6 +14,7 @@ from .steal import Watch, calib, watch_fields
 
 GEN_DELAY_MS = 300                   # the bundled PMD drops frames while it starts
 IDLE_MS = 1000                       # a guest stops when nothing moved this long
+FAULTS_NOTED = 50                    # page faults while measured worth a note
 
 
 def run_hvbench(env, pmd, mode, size, packets, queues=1, wrapper=None, traffic=None,
@@ -23,13 +24,18 @@ def run_hvbench(env, pmd, mode, size, packets, queues=1, wrapper=None, traffic=N
     vf (benchlib/vf.py): a VF scenario, {"name", "sim_args" (hvsim's extra
     options), "started" (called with the control socket once the guest
     started; it starts the traffic and returns what it saw)}; the guest
-    then sees the PCI bus."""
+    then sees the PCI bus.
+    The guest first moves env.warmup frames unmeasured (not under a
+    wrapper or with a VF scenario, which bring their own traffic); the
+    generator sends those on top of `packets`."""
     what = vf["name"] if vf else pmd
+    warmup = env.warmup if wrapper is None and vf is None and traffic is None else 0
     tag = env.next_tag(f"hvbench-{what}-{mode}-{size}-q{queues}" + ("-instr" if wrapper else ""))
     stats_path = os.path.join(env.logs, tag + ".json")
     log_path = os.path.join(env.logs, tag + ".log")
     if traffic is None:
-        traffic = "none" if mode == "txonly" else gen_traffic(size, packets, GEN_DELAY_MS, queues)
+        traffic = "none" if mode == "txonly" else gen_traffic(size, packets + warmup,
+                                                              GEN_DELAY_MS, queues)
     seconds = seconds or (60 if wrapper is None else 600)
     idle_ms = IDLE_MS if wrapper is None else 20 * IDLE_MS
     sim_extra, control = [], None
@@ -42,8 +48,8 @@ def run_hvbench(env, pmd, mode, size, packets, queues=1, wrapper=None, traffic=N
         ([] if vf else ["--no-pci"] + env.device_args()) + [       # the VF is a PCI device
         f"--file-prefix=hvb{os.getpid()}x{env.seq}", "--",
         "--mode", mode, "--packets", str(packets), "--size", str(size),
-        "--seconds", str(seconds), "--idle-ms", str(idle_ms), "--queues", str(queues)] + \
-        (["--no-calib"] if wrapper else [])
+        "--seconds", str(seconds), "--idle-ms", str(idle_ms), "--queues", str(queues),
+        "--warmup", str(warmup)] + (["--no-calib"] if wrapper else [])
     t0 = time.monotonic()
     watch = None
     vf_seen, vf_error = None, None
@@ -106,12 +112,13 @@ def record(b, stats, out, pmd, mode, size, queues, tag, host_stolen, seen):
     if mode != "rxonly" and b.get("tx_window_us", -1) > 0:
         window_us = b["tx_window_us"]
     window_s = window_us / 1e6
+    warm = b.get("warmup", 0)            # frames moved before the measured part
     if mode == "rxonly":
-        moved = b["rx"]                  # frames the application got
+        moved = b["pkts"]                # frames the application got
     elif mode == "txonly":
-        moved = nic["tx_frames"]         # frames the host took off the ring
+        moved = nic["tx_frames"] - warm  # frames the host took off the ring
     else:
-        moved = gen["received"]          # frames that came back to the generator
+        moved = gen["received"] - warm   # frames that came back to the generator
     return {
         "guest": "hvbench", "pmd": pmd, "mode": mode, "size": size, "queues": queues, "tag": tag,
         "mpps": moved / window_s / 1e6 if window_s > 0 else 0.0,
@@ -120,7 +127,8 @@ def record(b, stats, out, pmd, mode, size, queues, tag, host_stolen, seen):
         "host_stolen": host_stolen, "guest_cpu_share": b.get("cpu_share"), **seen,
         "calib_alu": calib(b.get("calib_alu")), "calib_mem": calib(b.get("calib_mem")),
         "pingpong": calib(b.get("pingpong")),
-        "guest_pkts": b["pkts"], "moved": moved, "complete": b["complete"],
+        "guest_pkts": b["pkts"], "warmup": warm, "moved": moved, "complete": b["complete"],
+        "faults": b.get("faults"), "warmup_faults": b.get("warmup_faults"),
         "unsent": b.get("unsent", 0),
         "guest_mpps": b["mpps"], "imissed": port.get("imissed", 0),
         "oerrors": port.get("oerrors", 0), "violations": stats.get("violations", 0),
@@ -135,11 +143,12 @@ def anomalies(r, packets):
     """What a reader must know about a run besides its numbers."""
     notes = []
     gen = r.get("gen")
+    sent = r["guest_pkts"] + r.get("warmup", 0)
     if r["mode"] == "txonly":
-        if r["host_tx_frames"] != r["guest_pkts"]:
-            notes.append(f"host took {r['host_tx_frames']} frames, guest sent {r['guest_pkts']}")
+        if r["host_tx_frames"] != sent:
+            notes.append(f"host took {r['host_tx_frames']} frames, guest sent {sent}")
     elif gen is not None:
-        got = r["guest_pkts"] if r["mode"] == "rxonly" else gen["received"]
+        got = sent if r["mode"] == "rxonly" else gen["received"]
         if got < gen["sent"]:
             lost = gen["sent"] - got
             if r["mode"] == "io":
@@ -156,6 +165,10 @@ def anomalies(r, packets):
         if gen.get("corrupt") or gen.get("duplicates") or gen.get("foreign"):
             notes.append(f"generator saw corrupt={gen['corrupt']} duplicates={gen['duplicates']} "
                          f"foreign={gen['foreign']}")
+    if (r.get("faults") or 0) > FAULTS_NOTED:
+        notes.append(f"{r['faults']} page faults on the forwarding lcore while measured")
+    if (r.get("warmup_faults") or 0) > FAULTS_NOTED:
+        notes.append(f"{r['warmup_faults']} page faults on the forwarding lcore in the warm-up")
     if r.get("violations"):
         notes.append(f"{r['violations']} protocol violation(s)")
     return notes

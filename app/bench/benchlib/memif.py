@@ -37,7 +37,8 @@ def run_memif(env, mode, size, packets):
                  f"--file-prefix=hvbm{os.getpid()}g{env.seq}",
                  f"--vdev=net_memif0,role=client,socket={sock}", "--",
                  "--mode", mode, "--packets", str(packets), "--size", str(size),
-                 "--seconds", "30", "--idle-ms", "1000", "--queues", "1"]
+                 "--seconds", "30", "--idle-ms", "1000", "--queues", "1",
+                 "--warmup", str(env.warmup)]
     with open(peer_log, "w") as pl:
         pl.write(" ".join(peer_cmd) + "\n\n")
         pl.flush()

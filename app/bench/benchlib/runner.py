@@ -23,6 +23,7 @@ class BenchEnv(Build):
             raise BenchError("dpdk-testpmd not found (Debian package dpdk)")
         self.seq = 0
         self.devargs = getattr(args, "devargs", None)
+        self.warmup = getattr(args, "warmup_used", 0)    # frames each run moves unmeasured
 
     def device_args(self):
         """EAL arguments naming hvsim's NIC with --devargs, for both PMDs."""

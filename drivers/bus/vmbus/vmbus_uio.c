@@ -485,12 +485,16 @@ regions_valid(const struct vmbus_device *dev)
 
 /*
  * Map at `want` (secondary: the primary's address, which must be free) or
- * wherever the kernel likes (want == NULL).
+ * wherever the kernel likes (want == NULL). Populated now, on the control
+ * path: uio maps the receive and send buffers page by page on first touch,
+ * and that touch is otherwise a data-path lcore's, one page fault per
+ * 4 KiB (tens of microseconds each in some VMs) through the first lap of
+ * 47 MiB. Where the kernel cannot populate (a PFN map), this is a no-op.
  */
 static void *
 map_shared(void *want, size_t len, int fd, off_t off)
 {
-	int flags = MAP_SHARED | (want != NULL ? MAP_FIXED_NOREPLACE : 0);
+	int flags = MAP_SHARED | MAP_POPULATE | (want != NULL ? MAP_FIXED_NOREPLACE : 0);
 	void *va = mmap(want, len, PROT_READ | PROT_WRITE, flags, fd, off);
 
 	if (va == MAP_FAILED)
