@@ -91,6 +91,11 @@ def run_hvbench(env, pmd, mode, size, packets, queues=1, wrapper=None, traffic=N
         raise BenchError(f"hvbench {pmd} {mode} {size} B failed (exit {rc}): {why} "
                          f"(log: {log_path})")
     r = record(b, stats, out, pmd, mode, size, queues, tag, host_stolen, seen)
+    if warmup and r["guest_pkts"] == 0:
+        raise BenchError(f"hvbench {pmd} {mode} {size} B: the guest moved {r['warmup']} of "
+                         f"{warmup + packets} frames, no more than the {warmup}-frame warm-up: "
+                         f"nothing was left to measure ({r['imissed']} dropped on receive) "
+                         f"(log: {log_path})")
     r["wall_s"] = round(time.monotonic() - t0, 2)
     r["notes"] = anomalies(r, packets)
     if vf is not None:
