@@ -1352,6 +1352,36 @@ test_batch_add_n_runs(void **state)
 	fx_close(&fx);
 }
 
+/* Runs of a size other than a completion's take the general copy: 40 B
+ * packets, none of them at the end of the data area. */
+static void
+test_batch_add_n_other_size(void **state)
+{
+	uint8_t run[3 * 40], run_copy[40];
+	struct hv_ring_batch b;
+	struct hv_ring_pkt p;
+	struct ring_fx fx;
+	bool sig = false;
+	uint32_t i, j;
+
+	for (i = 0; i < 3; i++)
+		make_pkt(run + i * 40, 40, 70 + i);
+	fx_open(&fx, DSIZE_ODD, FEAT);
+	hv_ring_batch_begin(&b, &fx.r);
+	assert_int_equal(hv_ring_batch_add_n(&b, run, 40, 3, &sig), 0);
+	assert_int_equal(hv_ring_batch_end(&b, &sig), 0);
+	assert_int_equal(fx.r.hdr->write_index, 3 * 48);
+	for (i = 0; i < 3; i++) {
+		for (j = 0; j < 40; j++)
+			assert_int_equal(ring_byte(&fx, i * 48 + j), run[i * 40 + j]);
+		assert_int_equal(ring_u64_at(&fx, i * 48 + 40), (uint64_t)(i * 48) << 32);
+		assert_int_equal(hv_ring_peek(&fx.r, &p, run_copy, sizeof(run_copy)), 1);
+		assert_int_equal(p.desc.trans_id, 70 + i);
+		hv_ring_consume(&fx.r, p.len);
+	}
+	fx_close(&fx);
+}
+
 /* The signal rule of §A.5 applies to a batch as to one packet. */
 static void
 test_batch_signal_rule(void **state)
@@ -1907,6 +1937,7 @@ main(void)
 		cmocka_unit_test(test_set_pending),
 		cmocka_unit_test(test_batch_publishes_once_at_end),
 		cmocka_unit_test(test_batch_add_n_runs),
+		cmocka_unit_test(test_batch_add_n_other_size),
 		cmocka_unit_test(test_batch_signal_rule),
 		cmocka_unit_test(test_batch_interleaved_writers),
 		cmocka_unit_test(test_batch_rereads_read_index_when_full),

@@ -363,6 +363,9 @@ put_word(struct hv_ring *r, uint32_t off, const void *src)
 	return off == r->dsize ? 0 : off;
 }
 
+/* A descriptor and one 8-byte word: an NVSP completion (hv_nvsp_wire.h). */
+#define HV_RING_SMALL_PKT	24u
+
 /* n packets of pkt_len bytes and their trailers at start, which the
  * caller knows is a run that does not reach the end of the data area: no
  * wrap test per word. */
@@ -372,6 +375,20 @@ put_run_flat(struct hv_ring *r, uint32_t start, const uint8_t *src, uint32_t pkt
 {
 	uint32_t pos = start, i;
 
+	if (pkt_len == HV_RING_SMALL_PKT) {
+		/* the common run (receive completions): the compiler knows the
+		 * size, so each packet is three moves and its trailer one */
+		for (i = 0; i < n; i++) {
+			uint8_t *dst = r->data + pos;
+			uint64_t trailer = (uint64_t)pos << 32;
+
+			memcpy(dst, src, HV_RING_SMALL_PKT);
+			memcpy(dst + HV_RING_SMALL_PKT, &trailer, 8);
+			pos += HV_RING_SMALL_PKT + HV_RING_TRAILER_SIZE;
+			src += HV_RING_SMALL_PKT;
+		}
+		return;
+	}
 	for (i = 0; i < n; i++) {
 		uint8_t *dst = r->data + pos;
 		uint64_t trailer = (uint64_t)pos << 32;
