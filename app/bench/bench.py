@@ -101,6 +101,8 @@ def parse_args():
     args.retries_used = args.retries if args.retries is not None else (0 if args.quick else 2)
     args.packets_used = args.packets or (1000000 if args.quick else 2000000)
     args.warmup_used = WARMUP_FRAMES if args.warmup is None else args.warmup
+    if args.instructions or args.only_vf:
+        args.warmup_used = 0        # neither runs with the generator's timed traffic
     if args.warmup_used < 0:
         ap.error("--warmup must be 0 or more")
     if args.rounds_used < 1 or args.packets_used < 1000:

@@ -38,7 +38,7 @@
  *         tsc_hz=.. complete=0|1 unsent=.. late_rx=.. tx_window_us=..
  *         cpu_share=.. preempted=.. stolen_us=.. loop_us=..
  *         calib_alu=BEFORE,AFTER calib_mem=BEFORE,AFTER pingpong=BEFORE,AFTER
- *         warmup=.. warmup_faults=.. faults=..
+ *         warmup=.. warmup_tx=.. warmup_faults=.. faults=..
  *   port ipackets=.. opackets=.. imissed=.. ierrors=.. oerrors=..
  *   xstat NAME=VALUE                         (non-zero ones)
  * window_us runs from the first to the last iteration that moved packets;
@@ -53,10 +53,11 @@
  * stolen_us the time it was runnable but waited for its CPU, all over the
  * loop's wall time loop_us: TSC cycles count time stolen by other
  * processes too. calib_alu and calib_mem: see calibrate(); pingpong: see
- * pingpong() (0 with a single lcore). pkts counts the measured frames;
- * warmup the frames moved before (at least W: a burst may overshoot), rx
- * and tx count both. faults and warmup_faults: the page faults (minor and
- * major) the forwarding thread took in each part.
+ * pingpong() (0 with a single lcore). pkts counts the measured frames,
+ * warmup those moved before (W, unless traffic stopped first; bursts stop
+ * at W exactly), warmup_tx those of them sent; rx and tx count both
+ * parts. faults and warmup_faults: the page faults (minor and major) the
+ * forwarding thread took in each part.
  */
 
 #include <errno.h>
@@ -125,6 +126,7 @@ struct result {
 	double loop_s;			/* wall time of the loop */
 	int complete;
 	uint64_t warm;			/* frames moved before the measurement began */
+	uint64_t warm_tx;		/* of them sent (io: the generator got those back) */
 	/* page faults the forwarding thread took (minor + major) while
 	 * warming up and while measured: first touches of a mapping that
 	 * was not populated land here, on the data path */
@@ -132,7 +134,7 @@ struct result {
 };
 
 static struct options opt;
-static uint64_t goal;		/* frames to move: the warm-up's, then the measured */
+static uint64_t goal;		/* frames to move: the warm-up's, then all */
 static struct result res;
 static double pingpong_cycles[2];	/* main <-> forwarding lcore, before and after */
 static uint16_t port;
@@ -532,6 +534,8 @@ warm_up(struct pending *pend, uint64_t deadline, uint64_t idle_tsc)
 	uint64_t last = 0, now;
 	struct rusage a, b;
 
+	/* bursts stop at the warm-up's count exactly, as at the end */
+	goal = opt.warmup;
 	getrusage(RUSAGE_THREAD, &a);
 	while (*done < opt.warmup) {
 		now = rte_rdtsc();
@@ -542,7 +546,9 @@ warm_up(struct pending *pend, uint64_t deadline, uint64_t idle_tsc)
 	}
 	getrusage(RUSAGE_THREAD, &b);
 	res.warm = *done;
+	res.warm_tx = res.tx;
 	res.warm_faults = faults_between(&a, &b);
+	goal = opt.warmup + opt.packets;
 	return last;
 }
 
@@ -698,7 +704,7 @@ report(void)
 	       " mpps=%.4f tsc_hz=%" PRIu64 " complete=%d unsent=%" PRIu64
 	       " late_rx=%" PRIu64 " tx_window_us=%" PRId64 " cpu_share=%.3f preempted=%ld stolen_us=%" PRIu64 " loop_us=%" PRIu64
 	       " calib_alu=%.3f,%.3f calib_mem=%.4f,%.4f pingpong=%.1f,%.1f"
-	       " warmup=%" PRIu64 " warmup_faults=%ld faults=%ld\n",
+	       " warmup=%" PRIu64 " warmup_tx=%" PRIu64 " warmup_faults=%ld faults=%ld\n",
 	       mode_names[opt.mode], opt.mode == TXONLY ? opt.size : 0, pkts, res.rx, res.tx,
 	       res.busy_cycles, pkts ? (double)res.busy_cycles / (double)pkts : 0.0,
 	       res.busy_iters, res.busy_iters ? (double)pkts / (double)res.busy_iters : 0.0,
@@ -706,7 +712,8 @@ report(void)
 	       window_s > 0 ? (double)pkts / window_s / 1e6 : 0.0, hz, res.complete,
 	       res.unsent, res.late_rx, tx_window_us, res.cpu_share, res.preempted, res.stolen_ns / 1000,
 	       (uint64_t)(res.loop_s * 1e6), res.alu[0], res.alu[1], res.mem[0], res.mem[1],
-	       pingpong_cycles[0], pingpong_cycles[1], res.warm, res.warm_faults, res.faults);
+	       pingpong_cycles[0], pingpong_cycles[1], res.warm, res.warm_tx, res.warm_faults,
+	       res.faults);
 	if (rte_eth_stats_get(port, &st) == 0)
 		printf("port ipackets=%" PRIu64 " opackets=%" PRIu64 " ibytes=%" PRIu64
 		       " obytes=%" PRIu64 " imissed=%" PRIu64 " ierrors=%" PRIu64

@@ -18,8 +18,10 @@ SCALE = {("rxonly", 60): 1, ("rxonly", 1514): 1 / 8, ("io", 60): 1, ("io", 1514)
 # host's buffers unmapped until it touches them takes a page fault per
 # 4 KiB page on its data path during the first lap of each buffer: hvsim's
 # 31 MiB receive buffer holds 18,811 frames (one 1728-byte slot each), its
-# 16 MiB send buffer 2,730 sections (the bundled PMD's 60 B frames fill
-# them in some 300,000 frames). That is paid once, not per packet.
+# 16 MiB send buffer 2,730 sections. That is paid once, not per packet.
+# 500,000 frames covers both laps but one: the bundled PMD's 60 B frames
+# fill the send buffer so slowly that some of its txonly 64 B runs still
+# take 50 to 160 faults while measured (noted under the table).
 WARMUP_FRAMES = 500000
 
 

@@ -122,8 +122,8 @@ def record(b, stats, out, pmd, mode, size, queues, tag, host_stolen, seen):
         moved = b["pkts"]                # frames the application got
     elif mode == "txonly":
         moved = nic["tx_frames"] - warm  # frames the host took off the ring
-    else:
-        moved = gen["received"] - warm   # frames that came back to the generator
+    else:                                # frames that came back to the generator
+        moved = gen["received"] - b.get("warmup_tx", warm)
     return {
         "guest": "hvbench", "pmd": pmd, "mode": mode, "size": size, "queues": queues, "tag": tag,
         "mpps": moved / window_s / 1e6 if window_s > 0 else 0.0,

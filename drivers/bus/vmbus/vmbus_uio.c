@@ -490,6 +490,9 @@ regions_valid(const struct vmbus_device *dev)
  * and that touch is otherwise a data-path lcore's, one page fault per
  * 4 KiB (tens of microseconds each in some VMs) through the first lap of
  * 47 MiB. Where the kernel cannot populate (a PFN map), this is a no-op.
+ * Under hvsim the regions are sparse tmpfs files: populating allocates
+ * them whole (47 MiB of /dev/shm per NIC), where they used to fill as
+ * touched.
  */
 static void *
 map_shared(void *want, size_t len, int fd, off_t off)
