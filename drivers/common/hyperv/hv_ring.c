@@ -368,27 +368,13 @@ put_word(struct hv_ring *r, uint32_t off, const void *src)
 
 /* n packets of pkt_len bytes and their trailers at start, which the
  * caller knows is a run that does not reach the end of the data area: no
- * wrap test per word. */
-static void
-put_run_flat(struct hv_ring *r, uint32_t start, const uint8_t *src, uint32_t pkt_len,
-	     uint32_t n)
+ * wrap test per word. Always inlined, so that a constant pkt_len turns
+ * put_flat() into a few fixed moves. */
+static inline __attribute__((always_inline)) void
+put_run(struct hv_ring *r, uint32_t start, const uint8_t *src, uint32_t pkt_len, uint32_t n)
 {
 	uint32_t pos = start, i;
 
-	if (pkt_len == HV_RING_SMALL_PKT) {
-		/* the common run (receive completions): the compiler knows the
-		 * size, so each packet is three moves and its trailer one */
-		for (i = 0; i < n; i++) {
-			uint8_t *dst = r->data + pos;
-			uint64_t trailer = (uint64_t)pos << 32;
-
-			memcpy(dst, src, HV_RING_SMALL_PKT);
-			memcpy(dst + HV_RING_SMALL_PKT, &trailer, 8);
-			pos += HV_RING_SMALL_PKT + HV_RING_TRAILER_SIZE;
-			src += HV_RING_SMALL_PKT;
-		}
-		return;
-	}
 	for (i = 0; i < n; i++) {
 		uint8_t *dst = r->data + pos;
 		uint64_t trailer = (uint64_t)pos << 32;
@@ -398,6 +384,18 @@ put_run_flat(struct hv_ring *r, uint32_t start, const uint8_t *src, uint32_t pkt
 		pos += pkt_len + HV_RING_TRAILER_SIZE;
 		src += pkt_len;
 	}
+}
+
+/* The common run (receive completions) with its size known to the
+ * compiler: each packet is three moves and its trailer one. */
+static void
+put_run_flat(struct hv_ring *r, uint32_t start, const uint8_t *src, uint32_t pkt_len,
+	     uint32_t n)
+{
+	if (pkt_len == HV_RING_SMALL_PKT)
+		put_run(r, start, src, HV_RING_SMALL_PKT, n);
+	else
+		put_run(r, start, src, pkt_len, n);
 }
 
 int
