@@ -35,6 +35,11 @@
 
 #define BURST		32
 #define WAIT_MS		100
+/* A timed-out wait that returned this much later than asked was not the
+ * PMD's doing: the whole process was off its CPU (a busy host, a vCPU the
+ * hypervisor did not run), and so was the interrupt thread that would
+ * have woken it. */
+#define OVERRUN_MS	40
 #define TICK_MS		500
 #define MAX_QUEUES	16
 
@@ -49,6 +54,7 @@ static struct {
 	uint64_t rx, tx, unsent, polls;
 	uint64_t sleeps, wakes, frame_wakes, timeouts, epoll_errors, enable_errors;
 	uint64_t late_frames;	/* first seen after a wait timed out, not after a wake */
+	uint64_t overruns, overrun_frames, max_overrun_ms;	/* waits descheduled */
 	uint64_t wakes_q[MAX_QUEUES], rx_q[MAX_QUEUES];
 	uint64_t idle_ms, idle_cpu_us;
 } cnt;
@@ -155,13 +161,14 @@ poll_all(uint16_t port, const struct options *o)
 	return got;
 }
 
-enum wake { WOKEN, TIMED_OUT, FAILED };
+enum wake { WOKEN, TIMED_OUT, OVERRUN, FAILED };
 
 /* Interrupts on, one bounded wait, interrupts off: did a vector fire? */
 static enum wake
 sleep_until_rx(uint16_t port, const struct options *o)
 {
 	struct rte_epoll_event ev[MAX_QUEUES];
+	uint64_t t0, waited;
 	uint16_t q;
 	int i, n;
 
@@ -169,7 +176,9 @@ sleep_until_rx(uint16_t port, const struct options *o)
 		if (rte_eth_dev_rx_intr_enable(port, q) != 0)
 			cnt.enable_errors++;
 	cnt.sleeps++;
+	t0 = guest_now_ms();
 	n = rte_epoll_wait(RTE_EPOLL_PER_THREAD, ev, o->queues, WAIT_MS);
+	waited = guest_now_ms() - t0;
 	for (q = 0; q < o->queues; q++)
 		rte_eth_dev_rx_intr_disable(port, q);
 	if (n < 0) {
@@ -178,7 +187,12 @@ sleep_until_rx(uint16_t port, const struct options *o)
 	}
 	if (n == 0) {
 		cnt.timeouts++;
-		return TIMED_OUT;
+		if (waited < WAIT_MS + OVERRUN_MS)
+			return TIMED_OUT;
+		cnt.overruns++;
+		if (waited - WAIT_MS > cnt.max_overrun_ms)
+			cnt.max_overrun_ms = waited - WAIT_MS;
+		return OVERRUN;
 	}
 	cnt.wakes++;
 	for (i = 0; i < n; i++) {
@@ -220,7 +234,8 @@ tick(uint64_t now)
  * after a wake-up counts that wake as one for traffic (frame_wakes); one
  * found after a wait that timed out arrived while the guest slept and no
  * interrupt came for it (late_frames), unless it came in the few
- * microseconds of polling after the timeout.
+ * microseconds of polling after the timeout. After a wait the scheduler
+ * overran (OVERRUN_MS), they are counted apart (overrun_frames).
  */
 static void
 run(uint16_t port, const struct options *o)
@@ -246,6 +261,8 @@ run(uint16_t port, const struct options *o)
 				cnt.frame_wakes++;
 			else if (last == TIMED_OUT)
 				cnt.late_frames += got;
+			else if (last == OVERRUN)
+				cnt.overrun_frames += got;
 			last = FAILED;
 			idle = 0;
 			continue;
@@ -268,6 +285,8 @@ report(const struct options *o)
 	       " late_frames=%" PRIu64 " epoll_errors=%" PRIu64 " enable_errors=%" PRIu64 "\n",
 	       cnt.sleeps, cnt.wakes, cnt.frame_wakes, cnt.timeouts, cnt.late_frames,
 	       cnt.epoll_errors, cnt.enable_errors);
+	printf("overruns=%" PRIu64 " overrun_frames=%" PRIu64 " max_overrun_ms=%" PRIu64 "\n",
+	       cnt.overruns, cnt.overrun_frames, cnt.max_overrun_ms);
 	for (q = 0; q < o->queues; q++)
 		printf("queue%u q_rx=%" PRIu64 " q_wakes=%" PRIu64 "\n", q, cnt.rx_q[q],
 		       cnt.wakes_q[q]);
