@@ -144,7 +144,7 @@ def run_rounds(env, args):
                 runs.append(r)
                 if r.get("failed"):
                     failures += 1
-                    if len(runs) == 1:      # nothing works: say it once
+                    if len(runs) == 1 and r["setup_failed"]:  # nothing works: say it once
                         raise BenchError(r["error"])
                     log(f"hvnet bench: {r['error']}")
                     continue

@@ -19,6 +19,11 @@ class BenchError(Exception):
     pass
 
 
+class NothingMeasured(BenchError):
+    """A run that worked but left nothing to measure (the PMD dropped what
+    the warm-up did not take): an outcome of the cell, not a broken setup."""
+
+
 def log(msg, stream=None):
     print(msg, file=stream or sys.stdout, flush=True)
 

@@ -8,7 +8,7 @@ import subprocess
 import time
 
 from .cells import gen_traffic
-from .env import GUEST_LCORES, BenchError
+from .env import GUEST_LCORES, BenchError, NothingMeasured
 from .parse import gen_stats, kv_line, last_line, load_stats, nic_stats, pct
 from .steal import Watch, calib, watch_fields
 
@@ -92,7 +92,7 @@ def run_hvbench(env, pmd, mode, size, packets, queues=1, wrapper=None, traffic=N
                          f"(log: {log_path})")
     r = record(b, stats, out, pmd, mode, size, queues, tag, host_stolen, seen)
     if warmup and r["guest_pkts"] == 0:
-        raise BenchError(f"hvbench {pmd} {mode} {size} B: the guest moved {r['warmup']} of "
+        raise NothingMeasured(f"hvbench {pmd} {mode} {size} B: the guest moved {r['warmup']} of "
                          f"{warmup + packets} frames, no more than the {warmup}-frame warm-up: "
                          f"nothing was left to measure ({r['imissed']} dropped on receive) "
                          f"(log: {log_path})")

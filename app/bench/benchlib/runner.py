@@ -5,7 +5,7 @@ one round: a run, retried while other processes disturbed it."""
 import os
 import shutil
 
-from .env import HOST_CPU, NETVSC_DEVICE, BenchError, Build, log
+from .env import HOST_CPU, NETVSC_DEVICE, BenchError, Build, NothingMeasured, log
 from .hvbench import run_hvbench
 from .steal import disturbance, disturbance_score, wait_for_idle
 from .testpmd import run_testpmd
@@ -41,16 +41,18 @@ class BenchEnv(Build):
         return cmd
 
 
-def failed(guest, pmd, mode, size, queues, error):
+def failed(guest, pmd, mode, size, queues, error, setup=True):
+    """setup: the run could not be made (False: it ran, and left nothing
+    to measure)."""
     return {"guest": guest, "pmd": pmd, "mode": mode, "size": size,
-            "queues": queues, "failed": True, "error": error}
+            "queues": queues, "failed": True, "error": error, "setup_failed": setup}
 
 
 def measure(env, guest, pmd, mode, size, n, wait_idle, retries, queues=1, run=None):
     """One cell of one round; a run disturbed by other processes is run
     again (up to `retries` times) and the least disturbed one is kept.
     run: a callable doing the run instead (the VF rows, benchlib/vf.py)."""
-    best, last_err = None, None
+    best, last_err, setup = None, None, True
     for attempt in range(retries + 1):
         concurrent = wait_for_idle(wait_idle)
         try:
@@ -61,12 +63,12 @@ def measure(env, guest, pmd, mode, size, n, wait_idle, retries, queues=1, run=No
             else:
                 r = run_testpmd(env, mode, size, n, queues, pmd)
         except BenchError as e:
-            last_err = str(e)
+            last_err, setup = str(e), not isinstance(e, NothingMeasured)
             if attempt < retries or best is not None:
                 log(f"  ({guest} {pmd} {mode} {size} B {queues}q failed: {e}"
                     + ("; again)" if attempt < retries else ")"))
                 continue
-            return failed(guest, pmd, mode, size, queues, last_err)
+            return failed(guest, pmd, mode, size, queues, last_err, setup)
         r["concurrent"] = concurrent
         r["attempt"] = attempt
         why = disturbance(r)
@@ -79,7 +81,7 @@ def measure(env, guest, pmd, mode, size, n, wait_idle, retries, queues=1, run=No
         log(f"  ({guest} {pmd} {mode} {size} B {queues}q disturbed: {'; '.join(why)}"
             + ("; again)" if attempt < retries else ")"))
     if best is None:
-        return failed(guest, pmd, mode, size, queues, last_err)
+        return failed(guest, pmd, mode, size, queues, last_err, setup)
     r = best[1]
     if r["disturbed"]:
         r["notes"] = r.get("notes", []) + ["disturbed: " + "; ".join(r["disturbed"])]
