@@ -221,6 +221,24 @@ vmbus_chan_batch_send_pkt(struct vmbus_send_batch *b, const void *pkt, uint32_t 
 	return hv_ring_batch_add_n(&b->rb, pkt, len, 1, need_sig);
 }
 
+/* A run stops at the first packet the test refuses; those before it go. */
+int
+vmbus_chan_batch_send_staged(struct vmbus_send_batch *b, uint8_t *stage, const uint32_t *ends,
+			     uint32_t n, bool *need_sig)
+{
+	uint32_t begin = 0, i;
+	struct hv_pkt_desc d;
+
+	for (i = 0; i < n; begin = ends[i++]) {
+		memcpy(&d, stage + begin, sizeof(d));
+		if (send_refused(b->chan, d.trans_id))
+			break;
+	}
+	if (i == 0)
+		return -EAGAIN;
+	return hv_ring_batch_add_staged(&b->rb, stage, ends, i, need_sig);
+}
+
 int
 vmbus_chan_batch_send_mpb(struct vmbus_send_batch *b, const uint64_t *words, uint32_t nwords,
 			  uint32_t nranges, const void *data, uint32_t dlen, uint64_t xid,

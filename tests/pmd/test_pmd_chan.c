@@ -1394,7 +1394,7 @@ test_tx_gpa_one_range_across_pages(void **state)
 }
 
 /* Every descriptor is in exactly one place: the free ring, the TX lcore's
- * stash or spare, the section being filled, or posted to the host. */
+ * stash, the section being filled, or posted to the host. */
 static void
 assert_descriptors_accounted(void)
 {
@@ -1412,8 +1412,6 @@ assert_descriptors_accounted(void)
 		seen[idx[i]]++;
 	for (i = 0; i < txq->stash_n; i++)
 		seen[txq->stash[i]]++;
-	if (txq->spare != UINT32_MAX)
-		seen[txq->spare]++;
 	if (txq->agg_idx >= 0)
 		seen[txq->agg_idx]++;
 	for (i = 0; i < txq->ndesc; i++)
@@ -1514,6 +1512,197 @@ test_tx_completion_in_failed_section_send(void **state)
 	assert_int_equal(hn_txq_inflight(fx.txq), 0);
 	assert_int_equal(fx.ch->bad_completions, 0);
 	assert_descriptors_accounted();
+}
+
+/* ---- a burst's GPA packets, staged and sent together ---------------------- */
+
+#define FILLER_XID	0xf111u
+
+/* Another sender's packets in the guest's ring until `free` bytes are
+ * left; returns how many. */
+static unsigned int
+tx_ring_leave(uint32_t free)
+{
+	struct hv_ring *r = &fx.vc->tx;
+	uint32_t space = hv_ring_space(r->hdr->write_index, r->hdr->read_index, r->dsize);
+	static uint8_t pkt[8192];
+	unsigned int n = 0;
+	bool sig = false;
+
+	assert_true(space > free && (space - free) % 8 == 0);
+	for (space -= free; space > 0; n++) {
+		uint32_t len = space >= 8192 + 32 ? 8192 : space - 8;
+		struct hv_pkt_desc d = {
+			.type = HV_PKT_DATA_INBAND, .offset8 = 2, .len8 = (uint16_t)(len / 8),
+			.trans_id = FILLER_XID,
+		};
+		struct iovec iov = { .iov_base = pkt, .iov_len = len };
+
+		memcpy(pkt, &d, sizeof(d));
+		assert_int_equal(hv_ring_write(r, &iov, 1, &sig), 0);
+		space -= len + 8;
+	}
+	return n;
+}
+
+static void
+host_skip_fillers(unsigned int n)
+{
+	static uint8_t pkt[8192];
+	struct hv_pkt_desc d;
+
+	while (n-- > 0) {
+		assert_true(fake_host_read(fx.vc, pkt, sizeof(pkt)) >= sizeof(d));
+		memcpy(&d, pkt, sizeof(d));
+		assert_int_equal(d.trans_id, FILLER_XID);
+	}
+}
+
+/* The host reads the GPA send of frame i of the area (1400 bytes). */
+static void
+host_expect_gpa_frame(unsigned int i, struct gpa_seen *s)
+{
+	host_read_gpa(s);
+	assert_int_equal(s->type, HV_PKT_DATA_GPA_DIRECT);
+	assert_int_equal(s->nranges, 2);
+	assert_gpa_range(s, 1, GPA_BASE + (uint64_t)i * GPA_STRIDE, 1400);
+}
+
+static struct rte_mbuf *
+gpa_frame(unsigned int i)
+{
+	struct rte_mbuf *m = gpa_seg(i, (uint64_t)i * GPA_STRIDE, 1400);
+
+	make_frame(rte_pktmbuf_mtod(m, uint8_t *), 1400, (uint8_t)(40 + i));
+	return m;
+}
+
+/*
+ * A burst of frames by address, with one copied in the middle: the
+ * staged GPA packets go before the section that holds the copied frame,
+ * so the host reads them in the burst's order.
+ */
+static void
+test_tx_staged_in_order(void **state)
+{
+	struct rte_mbuf *m[4];
+	struct gpa_seen s[3];
+	union hv_nvsp_msg nv;
+	uint64_t xid;
+	uint16_t type;
+
+	(void)state;
+	m[0] = gpa_frame(0);
+	m[1] = gpa_frame(1);
+	m[2] = rte_pktmbuf_alloc(pool);
+	make_frame(rte_pktmbuf_mtod(m[2], uint8_t *), 60, 9);
+	rte_pktmbuf_append(m[2], 60);
+	m[3] = gpa_frame(2);
+	assert_int_equal(hn_xmit_pkts(fx.txq, m, 4), 4);
+	host_expect_gpa_frame(0, &s[0]);
+	host_expect_gpa_frame(1, &s[1]);
+	xid = host_read_send(&nv, &type);
+	assert_int_equal(type, HV_PKT_DATA_INBAND);
+	host_expect_gpa_frame(2, &s[2]);
+	expect_nothing_sent();
+	assert_int_equal(fx.txq->stats.gpa, 3);
+	assert_int_equal(fx.txq->stats.copied, 1);
+	assert_int_equal(fx.txq->stats.packets, 4);
+	host_send_complete(xid, HV_NVSP_STATUS_SUCCESS);
+	host_send_complete(s[0].xid, HV_NVSP_STATUS_SUCCESS);
+	host_send_complete(s[1].xid, HV_NVSP_STATUS_SUCCESS);
+	gpa_complete(&s[2]);
+	assert_int_equal(fx.ch->bad_completions, 0);
+	assert_descriptors_accounted();
+}
+
+/*
+ * Room in the ring for two of four staged packets: the first two go, the
+ * burst says 2, the other two frames are the caller's again (their
+ * descriptors free, nothing of theirs in the ring); sent again once the
+ * host has read, they go in order.
+ */
+static void
+test_tx_staged_partly_sent(void **state)
+{
+	struct rte_mbuf *m[4];
+	struct gpa_seen s[4];
+	unsigned int fillers, i;
+
+	(void)state;
+	for (i = 0; i < 4; i++)
+		m[i] = gpa_frame(i);
+	/* frames 0-2 take 104 bytes each in the ring, frame 3 (two pages) 112 */
+	fillers = tx_ring_leave(256);
+	assert_int_equal(hn_xmit_pkts(fx.txq, m, 4), 2);
+	assert_int_equal(fx.txq->stats.gpa, 2);
+	assert_int_equal(fx.txq->stats.packets, 2);
+	assert_int_equal(fx.txq->stats.ring_full, 1);
+	assert_int_equal(fx.txq->stats.errors, 0);
+	assert_int_equal(hn_txq_inflight(fx.txq), 2);
+	for (i = 0; i < fx.txq->ndesc; i++)
+		assert_true(fx.txq->txd[i].m != m[2] && fx.txq->txd[i].m != m[3]);
+	assert_descriptors_accounted();
+	host_skip_fillers(fillers);
+	host_expect_gpa_frame(0, &s[0]);
+	host_expect_gpa_frame(1, &s[1]);
+	expect_nothing_sent();
+	assert_int_equal(hn_xmit_pkts(fx.txq, m + 2, 2), 2);
+	host_expect_gpa_frame(2, &s[2]);
+	host_read_gpa(&s[3]);
+	assert_gpa_range(&s[3], 1, GPA_BASE + 3 * GPA_STRIDE, 1400);
+	expect_nothing_sent();
+	for (i = 0; i < 3; i++)
+		host_send_complete(s[i].xid, HV_NVSP_STATUS_SUCCESS);
+	gpa_complete(&s[3]);
+	assert_int_equal(fx.txq->stats.gpa, 4);
+	assert_int_equal(fx.ch->bad_completions, 0);
+	assert_descriptors_accounted();
+}
+
+/* While the staged run fails to go, another lcore takes the completion
+ * of its third packet (a forged id: the host never saw it). */
+static void
+complete_third_staged_now(struct vmbus_channel *vc, uint64_t xid)
+{
+	(void)vc;
+	(void)xid;
+	host_send_complete(fx.txq->stage.xid[2], HV_NVSP_STATUS_SUCCESS);
+	hn_chan_drain(fx.hn, fx.ch, NULL, 0, HN_RX_BURST_BUDGET);
+}
+
+/*
+ * None of four staged packets goes, and a completion frees the third
+ * frame meanwhile. A frame is the pool's or the caller's, never both: the
+ * burst says 3, the third is gone with its completion, the two before it
+ * are dropped and counted, the fourth is the caller's. Every descriptor
+ * is in one place and nothing reached the ring.
+ */
+static void
+test_tx_staged_completion_while_failing(void **state)
+{
+	struct rte_mbuf *m[4];
+	unsigned int avail, i;
+
+	(void)state;
+	for (i = 0; i < 4; i++)
+		m[i] = gpa_frame(i);
+	avail = rte_mempool_avail_count(pool);
+	fx.vc->fail_sends = 1;
+	fx.vc->on_failed_send = complete_third_staged_now;
+	assert_int_equal(hn_xmit_pkts(fx.txq, m, 4), 3);
+	fx.vc->on_failed_send = NULL;
+	assert_int_equal(rte_mempool_avail_count(pool), avail + 3);
+	assert_int_equal(fx.txq->stats.forged_completions, 1);
+	assert_int_equal(fx.txq->stats.errors, 3);
+	assert_int_equal(fx.txq->stats.gpa, 0);
+	assert_int_equal(fx.txq->stats.packets, 0);
+	assert_int_equal(fx.ch->bad_completions, 0);
+	assert_int_equal(hn_txq_inflight(fx.txq), 0);
+	assert_descriptors_accounted();
+	expect_nothing_sent();
+	rte_pktmbuf_free(m[3]);
+	assert_int_equal(rte_mempool_avail_count(pool), avail + 4);
 }
 
 /* Completions of what is not posted are counted and change nothing: a
@@ -2165,6 +2354,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tx_completion_in_failed_gpa_send, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tx_completion_in_failed_section_send, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_tx_staged_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_staged_partly_sent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_staged_completion_while_failing, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tx_completion_ids_checked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chan_bad_offset_descriptor_skipped, setup,

@@ -1382,6 +1382,86 @@ test_batch_add_n_other_size(void **state)
 	fx_close(&fx);
 }
 
+/* Packets of sizes 40, 96, 24, 48 and 16 staged back to back, each with
+ * its trailer's room: their ends in the stage. */
+static uint32_t
+stage_pkts(uint8_t *stage, uint32_t *ends, uint64_t seed)
+{
+	static const uint32_t lens[] = { 40, 96, 24, 48, 16 };
+	uint32_t i, at = 0;
+
+	for (i = 0; i < 5; i++) {
+		make_pkt(stage + at, lens[i], seed + i);
+		memset(stage + at + lens[i], 0xee, 8);	/* the trailer's room */
+		at += lens[i] + 8;
+		ends[i] = at;
+	}
+	return 5;
+}
+
+/*
+ * A staged run goes with one reservation and one copy, trailers filled
+ * in, across the end of the data area; when the ring holds only some, the
+ * longest run from the first goes and the count says how many; when not
+ * even the first fits, -EAGAIN and nothing is written; layouts that break
+ * the rules are refused.
+ */
+static void
+test_batch_add_staged(void **state)
+{
+	static const uint32_t lens[] = { 40, 96, 24, 48, 16 };
+	uint8_t stage[512];
+	uint32_t ends[5], bad[2], i, n, at, start = DSIZE_ODD - 104;
+	const uint32_t third[1] = { 24 + 8 };
+	struct hv_ring_batch b;
+	struct hv_ring_pkt p;
+	struct ring_fx fx;
+	bool sig = false;
+
+	(void)state;
+	fx_open(&fx, DSIZE_ODD, FEAT);
+	fx_seek(&fx, start);
+	n = stage_pkts(stage, ends, 80);
+	hv_ring_batch_begin(&b, &fx.r);
+	assert_int_equal(hv_ring_batch_add_staged(&b, stage, ends, n, &sig), 5);
+	assert_int_equal(fx.r.hdr->write_index, start);	/* not yet visible */
+	assert_int_equal(hv_ring_batch_end(&b, &sig), 0);
+	assert_int_equal(fx.r.hdr->write_index, (start + ends[4]) % DSIZE_ODD);
+	for (i = 0, at = start; i < n; at = (at + lens[i] + 8) % DSIZE_ODD, i++) {
+		assert_int_equal(ring_u64_at(&fx, (at + lens[i]) % DSIZE_ODD), (uint64_t)at << 32);
+		expect_pkt(&fx, 80 + i, lens[i]);
+	}
+	assert_int_equal(hv_ring_read_commit(&fx.r, &sig), ends[4]);
+
+	/* 296 bytes, 120 of them taken: the first two (152 bytes) fit in the
+	 * 176 free, the first three (184) do not, and the 24 bytes left are
+	 * too few for the third alone (32) */
+	put_pkt(&fx, 112, 9);
+	n = stage_pkts(stage, ends, 90);
+	hv_ring_batch_begin(&b, &fx.r);
+	assert_int_equal(hv_ring_batch_add_staged(&b, stage, ends, n, &sig), 2);
+	assert_int_equal(hv_ring_batch_add_staged(&b, stage + ends[1], third, 1, &sig), -EAGAIN);
+	assert_int_equal(hv_ring_batch_end(&b, &sig), 0);
+	expect_pkt(&fx, 9, 112);
+	expect_pkt(&fx, 90, 40);
+	expect_pkt(&fx, 91, 96);
+	assert_int_equal(hv_ring_peek(&fx.r, &p, NULL, 0), 0);
+
+	/* what is no whole packet, or could never fit */
+	bad[0] = 16;	/* a descriptor and no room for the trailer */
+	assert_int_equal(hv_ring_batch_add_staged(&b, stage, bad, 1, &sig), -EINVAL);
+	bad[0] = 52;
+	assert_int_equal(hv_ring_batch_add_staged(&b, stage, bad, 1, &sig), -EINVAL);
+	bad[0] = 48;
+	bad[1] = 48;
+	assert_int_equal(hv_ring_batch_add_staged(&b, stage, bad, 2, &sig), -EINVAL);
+	bad[0] = DSIZE_ODD;
+	assert_int_equal(hv_ring_batch_add_staged(&b, stage, bad, 1, &sig), -EINVAL);
+	assert_int_equal(hv_ring_batch_add_staged(&b, stage, ends, 0, &sig), -EINVAL);
+	assert_false(hv_ring_batch_pending(&b));
+	fx_close(&fx);
+}
+
 /* The signal rule of §A.5 applies to a batch as to one packet. */
 static void
 test_batch_signal_rule(void **state)
@@ -1938,6 +2018,7 @@ main(void)
 		cmocka_unit_test(test_batch_publishes_once_at_end),
 		cmocka_unit_test(test_batch_add_n_runs),
 		cmocka_unit_test(test_batch_add_n_other_size),
+		cmocka_unit_test(test_batch_add_staged),
 		cmocka_unit_test(test_batch_signal_rule),
 		cmocka_unit_test(test_batch_interleaved_writers),
 		cmocka_unit_test(test_batch_rereads_read_index_when_full),

@@ -201,6 +201,17 @@ int vmbus_chan_batch_send_n(struct vmbus_send_batch *b, const void *pkts, uint32
 int vmbus_chan_batch_send_pkt(struct vmbus_send_batch *b, const void *pkt, uint32_t len,
 			      bool *need_sig);
 
+/*
+ * Packets built whole by the caller in ring format, one reservation and
+ * one copy for all (hv_ring_batch_add_staged): packet i in
+ * stage[ends[i-1], ends[i]) (from 0 for the first), its last 8 bytes left
+ * for the ring's trailer. The longest run from the first that fits goes:
+ * returns how many (>= 1), -EAGAIN (not even the first fits), -EINVAL or
+ * -EIO. The caller keeps the rest.
+ */
+int vmbus_chan_batch_send_staged(struct vmbus_send_batch *b, uint8_t *stage,
+				 const uint32_t *ends, uint32_t n, bool *need_sig);
+
 /* Make the batch's packets visible. 0 or -EIO; *need_sig as for a send. */
 int vmbus_chan_batch_end(struct vmbus_send_batch *b, bool *need_sig);
 

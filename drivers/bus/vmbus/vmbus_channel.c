@@ -378,6 +378,17 @@ vmbus_chan_batch_send_pkt(struct vmbus_send_batch *b, const void *pkt, uint32_t 
 }
 
 int
+vmbus_chan_batch_send_staged(struct vmbus_send_batch *b, uint8_t *stage, const uint32_t *ends,
+			     uint32_t n, bool *need_sig)
+{
+	int ret = hv_ring_batch_add_staged(&b->rb, stage, ends, n, need_sig);
+
+	if (unlikely(ret == -EAGAIN || (ret >= 0 && (uint32_t)ret < n)))
+		__atomic_fetch_add(&b->chan->stats.tx_ring_full, 1, __ATOMIC_RELAXED);
+	return ret;
+}
+
+int
 vmbus_chan_batch_end(struct vmbus_send_batch *b, bool *need_sig)
 {
 	return hv_ring_batch_end(&b->rb, need_sig);

@@ -120,20 +120,23 @@ ring_add(const struct hv_ring *r, uint32_t off, uint32_t len)
 }
 
 /*
- * Reserve total bytes at the writer's cursor for batch b. Returns the
- * start offset in *start, or -EAGAIN / -EIO.
+ * Reserve, at the writer's cursor for batch b, the longest run of the
+ * packets ending at ends[0..n) (offsets from the run's start, rising) that
+ * fits: its start in *start, its count in *fit. -EAGAIN when not even the
+ * first fits, or -EIO.
  *
  * The reader's index is read again only when the copy the batch holds
- * shows too little room, when another writer reserved since the batch's
- * last packet, or when the batch published meanwhile: a copy is only a
- * safe lower bound on the room while nobody else can have moved the
- * reservation past where it was checked.
+ * shows too little room for all, when another writer reserved since the
+ * batch's last packet, or when the batch published meanwhile: a copy is
+ * only a safe lower bound on the room while nobody else can have moved
+ * the reservation past where it was checked.
  */
-static int
-reserve_space(struct hv_ring_batch *b, uint32_t total, uint32_t *start)
+static inline int
+reserve_run(struct hv_ring_batch *b, const uint32_t *ends, uint32_t n, uint32_t *start,
+	    uint32_t *fit)
 {
 	struct hv_ring *r = b->r;
-	uint32_t old, rindex;
+	uint32_t old, rindex, space, k;
 
 	/* Writers only ever publish valid offsets: anything else means the
 	 * header was overwritten, and publishing in order would wait for an
@@ -145,7 +148,7 @@ reserve_space(struct hv_ring_batch *b, uint32_t total, uint32_t *start)
 	do {
 		rindex = b->rindex;
 		if (!b->rindex_ok || old != b->end ||
-		    hv_ring_space(old, rindex, r->dsize) <= total) {
+		    hv_ring_space(old, rindex, r->dsize) <= ends[n - 1]) {
 			rindex = load_acquire(&r->hdr->read_index);
 			if (!index_valid(r, rindex))
 				return -EIO;
@@ -153,12 +156,16 @@ reserve_space(struct hv_ring_batch *b, uint32_t total, uint32_t *start)
 			b->rindex_ok = true;
 		}
 		/* Strictly greater: a full ring would look empty (§A.3). */
-		if (hv_ring_space(old, rindex, r->dsize) <= total)
+		space = hv_ring_space(old, rindex, r->dsize);
+		for (k = n; k > 0 && space <= ends[k - 1]; k--)
+			;
+		if (k == 0)
 			return -EAGAIN;
 	} while (!__atomic_compare_exchange_n(&r->reserve_index, &old,
-					      ring_add(r, old, total), false,
+					      ring_add(r, old, ends[k - 1]), false,
 					      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
 	*start = old;
+	*fit = k;
 	return 0;
 }
 
@@ -280,20 +287,30 @@ put_flat(uint8_t *dst, const void *src, uint32_t len)
 }
 
 /*
- * Reserve total bytes for the batch's next packets at *start. When another
- * writer reserved between our packets, our earlier span can (and must, for
+ * Reserve the batch's next packets (as reserve_run). When another writer
+ * reserved between our packets, our earlier span can (and must, for
  * theirs to be published) go out now.
  */
 static inline int
-batch_reserve(struct hv_ring_batch *b, uint32_t total, uint32_t *start, bool *need_signal)
+batch_reserve_run(struct hv_ring_batch *b, const uint32_t *ends, uint32_t n, uint32_t *start,
+		  uint32_t *fit, bool *need_signal)
 {
-	int ret = reserve_space(b, total, start);
+	int ret = reserve_run(b, ends, n, start, fit);
 
 	if (ret < 0)
 		return ret;
 	if (b->pending && *start != b->end)
 		return batch_publish(b, need_signal);
 	return 0;
+}
+
+/* Reserve total bytes for batch b at *start: a run of one packet. */
+static inline int
+batch_reserve(struct hv_ring_batch *b, uint32_t total, uint32_t *start, bool *need_signal)
+{
+	uint32_t fit;
+
+	return batch_reserve_run(b, &total, 1, start, &fit, need_signal);
 }
 
 /* Packets written from start up to off: the batch's span grows to off. */
@@ -437,6 +454,44 @@ hv_ring_batch_add_n(struct hv_ring_batch *b, const void *pkts, uint32_t pkt_len,
 	}
 	batch_extend(b, start, off);
 	return 0;
+}
+
+/* Each staged packet whole, its trailer's room after it, the run short of
+ * a full ring: what the caller promised, checked (it is our own memory,
+ * but a wrong layout would corrupt the ring for the host). */
+static bool
+staged_valid(const uint32_t *ends, uint32_t n, uint32_t dsize)
+{
+	uint32_t begin = 0, i;
+
+	for (i = 0; i < n; begin = ends[i++])
+		if (ends[i] <= begin || ends[i] - begin < HV_RING_PKT_MIN + HV_RING_TRAILER_SIZE ||
+		    ((ends[i] - begin) & 7) != 0)
+			return false;
+	return ends[n - 1] < dsize;
+}
+
+int
+hv_ring_batch_add_staged(struct hv_ring_batch *b, uint8_t *stage, const uint32_t *ends,
+			 uint32_t n, bool *need_signal)
+{
+	struct hv_ring *r = b->r;
+	uint32_t start, fit, begin, i, off;
+	int ret;
+
+	if (n == 0 || !staged_valid(ends, n, r->dsize))
+		return -EINVAL;
+	ret = batch_reserve_run(b, ends, n, &start, &fit, need_signal);
+	if (ret < 0)
+		return ret;
+	for (i = 0, begin = 0; i < fit; begin = ends[i++]) {
+		uint64_t trailer = (uint64_t)ring_add(r, start, begin) << 32;
+
+		memcpy(stage + ends[i] - HV_RING_TRAILER_SIZE, &trailer, sizeof(trailer));
+	}
+	off = copy_to_ring(r, start, stage, ends[fit - 1]);
+	batch_extend(b, start, off);
+	return (int)fit;
 }
 
 int

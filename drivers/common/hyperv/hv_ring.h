@@ -184,6 +184,18 @@ int hv_ring_batch_add(struct hv_ring_batch *b, const struct iovec *iov,
 int hv_ring_batch_add_n(struct hv_ring_batch *b, const void *pkts, uint32_t pkt_len,
 			uint32_t n, bool *need_signal);
 
+/*
+ * Packets laid out in ring format by the caller, for one reservation and
+ * one copy: packet i lies in stage[ends[i-1] (0 for the first), ends[i]),
+ * whole (descriptor first, a multiple of 8 bytes), followed by 8 bytes
+ * left for its trailer, which is written here. The longest run from the
+ * first that fits is added: returns how many (>= 1), -EAGAIN when not
+ * even the first fits, -EINVAL for a layout that breaks these rules or
+ * could never fit, -EIO. The caller keeps the packets it did not add.
+ */
+int hv_ring_batch_add_staged(struct hv_ring_batch *b, uint8_t *stage, const uint32_t *ends,
+			     uint32_t n, bool *need_signal);
+
 /* Publish what the batch holds. 0 or -EIO; *need_signal as above. */
 int hv_ring_batch_end(struct hv_ring_batch *b, bool *need_signal);
 

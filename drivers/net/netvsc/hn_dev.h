@@ -69,6 +69,8 @@ extern int hn_logtype_driver;
 #define HN_TX_HDR_SIZE		128u	/* RNDIS header + PPIs of a GPA send */
 #define HN_TX_FREE_BATCH	64u	/* sent-by-copy mbufs freed at once */
 #define HN_TX_IDX_BATCH		32u	/* descriptors taken or given back at once */
+#define HN_TX_STAGE_PKTS	32u	/* GPA packets staged for one ring reservation */
+#define HN_TX_STAGE_BYTES	8192u	/* their bytes, trailers' room included */
 #define HN_TX_COPYBREAK_DEFAULT	1024u	/* devarg tx_copybreak: copied up to this */
 #define HN_TX_MAX_SEGS		HV_GPA_RANGES_MAX	/* a range each, at worst */
 #define HN_STOP_DRAIN_MS	1000u	/* dev_stop: wait for send completions */
@@ -339,6 +341,30 @@ struct hn_txd {
 	uint32_t npkts;
 };
 
+/* What a frame adds to the statistics, read before the host may free it. */
+struct hn_tx_tally {
+	uint32_t len;
+	uint8_t cast;	/* 0 unicast, 1 multicast, 2 broadcast */
+	bool tso;
+};
+
+/*
+ * A burst's GPA packets, built whole in ring format and sent together:
+ * one ring reservation and one copy instead of one each per frame
+ * (hn_tx.c). They are frames pkts[first..first + n) of the burst, in
+ * order; nothing else is sent while any is staged.
+ */
+struct hn_tx_stage {
+	uint32_t n;
+	uint32_t bytes;
+	uint16_t first;
+	uint32_t ends[HN_TX_STAGE_PKTS];	/* hv_ring_batch_add_staged() */
+	uint32_t idx[HN_TX_STAGE_PKTS];		/* posted descriptors */
+	uint64_t xid[HN_TX_STAGE_PKTS];
+	struct hn_tx_tally tally[HN_TX_STAGE_PKTS];
+	uint8_t buf[HN_TX_STAGE_BYTES] __rte_cache_aligned;
+};
+
 struct hn_txq {
 	struct hn_dev *hn;
 	struct hn_chan *ch;
@@ -349,7 +375,6 @@ struct hn_txq {
 	uint64_t rx_polls_seen;		/* the receiver's polls at our last drain */
 	struct hn_txd *txd;
 	struct rte_ring *free_idx;	/* free descriptor indices */
-	uint32_t spare;			/* a descriptor taken but unused, or UINT32_MAX */
 	const struct rte_memzone *hdr_mz;	/* per descriptor GPA header */
 	uint8_t *hdr;
 	rte_iova_t hdr_iova;
@@ -372,9 +397,11 @@ struct hn_txq {
 	bool csum6;			/* IPv6 TCP/UDP checksums offered */
 	uint64_t offloads;
 	bool started;
-	/* TX lcore only: free descriptors taken from free_idx in bulk */
+	/* TX lcore only: free descriptors taken from free_idx in bulk, and
+	 * those of staged packets that did not go (hn_tx.c stage_take_back) */
 	uint32_t stash_n;
-	uint32_t stash[HN_TX_IDX_BATCH];
+	uint32_t stash[HN_TX_IDX_BATCH + HN_TX_STAGE_PKTS];
+	struct hn_tx_stage stage;
 	struct hn_tx_stats stats;
 	struct hn_vf_gate vf_gate;
 	struct hn_vf_qstats vf_stats;

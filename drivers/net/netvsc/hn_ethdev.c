@@ -955,7 +955,6 @@ hn_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	txq->hdr = txq->hdr_mz->addr;
 	txq->hdr_iova = txq->hdr_mz->iova;
 	txq->agg_idx = -1;
-	txq->spare = UINT32_MAX;
 	dev->data->tx_queues[qid] = txq;
 	return 0;
 }

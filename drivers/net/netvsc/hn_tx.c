@@ -12,7 +12,12 @@
  *    a range per contiguous run of the mbufs, spanning pages. Copying
  *    them would touch every cache line of the frame twice, more than the
  *    GPA packet and its completion cost. The mbuf is freed when the host
- *    completes the send.
+ *    completes the send. A burst's GPA packets are built whole, in ring
+ *    format, in the queue's stage and go into the ring together: one
+ *    reservation (a compare-and-swap) and one copy instead of one of each
+ *    per frame. Frames leave in order: the stage goes before anything
+ *    else is sent or taken, and when the ring has room for only some of
+ *    it, the burst ends at the first that did not go.
  * Free descriptors are taken from their ring in batches; completed ones,
  * and their mbufs, go back in batches at the end of each drain.
  * A send's transaction id is its descriptor's index and generation
@@ -50,6 +55,8 @@ static_assert(HN_TX_RNDIS_MAX <= HN_TX_HDR_SIZE, "GPA header slot too small");
 struct hn_tx_burst {
 	struct vmbus_send_batch b;
 	bool sig;
+	bool stopped;	/* staged packets did not all go: the burst ends */
+	uint16_t taken;	/* then: the frames taken, pkts[0..taken) */
 };
 
 static inline void
@@ -57,14 +64,20 @@ burst_begin(struct hn_txq *txq, struct hn_tx_burst *tb)
 {
 	vmbus_chan_batch_begin(txq->ch->vc, &tb->b);
 	tb->sig = false;
+	tb->stopped = false;
+	tb->taken = 0;
 }
 
-/* Publish and, if the ring rules say so, signal: the host can act on
- * what the burst sent so far. Done at the end of the burst and before
- * this lcore waits for completions; the burst may go on afterwards. */
+static int stage_commit(struct hn_txq *txq, struct hn_tx_burst *tb);
+
+/* Staged packets into the ring, then publish and, if the ring rules say
+ * so, signal: the host can act on what the burst sent so far. Done at the
+ * end of the burst and before this lcore waits for completions; the burst
+ * goes on afterwards unless the staged packets did not all go. */
 static inline void
 burst_flush(struct hn_txq *txq, struct hn_tx_burst *tb)
 {
+	stage_commit(txq, tb);
 	vmbus_chan_batch_end(&tb->b, &tb->sig);
 	if (tb->sig)
 		vmbus_chan_signal(txq->ch->vc);
@@ -130,16 +143,13 @@ stash_fill(struct hn_txq *txq)
 static inline int
 txd_get(struct hn_txq *txq, struct hn_tx_burst *tb, uint32_t *idx)
 {
-	if (txq->spare != UINT32_MAX) {
-		*idx = txq->spare;
-		txq->spare = UINT32_MAX;
-		return 0;
-	}
 	if (unlikely(txq->stash_n == 0 && stash_fill(txq) == 0)) {
 		/* none free: collect completions (frames met on the way are
 		 * parked). The host completes only what it can see, and the
 		 * drain writes receive completions to this ring itself. */
 		burst_flush(txq, tb);
+		if (tb->stopped)
+			return -1;
 		hn_chan_drain_for_tx(txq);
 		if (stash_fill(txq) == 0)
 			return -1;
@@ -151,7 +161,7 @@ txd_get(struct hn_txq *txq, struct hn_tx_burst *tb, uint32_t *idx)
 static inline uint32_t
 txd_free_count(const struct hn_txq *txq)
 {
-	return txq->stash_n + rte_ring_count(txq->free_idx) + (txq->spare != UINT32_MAX);
+	return txq->stash_n + rte_ring_count(txq->free_idx);
 }
 
 /*
@@ -274,8 +284,7 @@ hn_tx_complete(struct hn_chan *ch, uint64_t xid, uint32_t status)
 unsigned int
 hn_txq_inflight(const struct hn_txq *txq)
 {
-	return txq->ndesc - rte_ring_count(txq->free_idx) - txq->stash_n -
-	       (txq->spare != UINT32_MAX) - (txq->agg_idx >= 0);
+	return txq->ndesc - rte_ring_count(txq->free_idx) - txq->stash_n - (txq->agg_idx >= 0);
 }
 
 /* ---- RNDIS header ------------------------------------------------------- */
@@ -487,6 +496,8 @@ static_assert(offsetof(struct hn_gpa_list, w) ==
 	      "a GPA packet is one run");
 static_assert(sizeof(union hv_nvsp_msg) == HV_NVSP_MSG_SIZE && HV_NVSP_MSG_SIZE % 8 == 0,
 	      "the NVSP message ends a packet on a word");
+static_assert(sizeof(struct hv_gpa_direct_hdr) + HN_TX_GPA_WORDS * 8u + HV_NVSP_MSG_SIZE +
+	      HV_RING_TRAILER_SIZE <= HN_TX_STAGE_BYTES, "the largest GPA packet fits the stage");
 
 static inline uint64_t
 gpa_range_word(uint32_t byte_count, uint32_t byte_offset)
@@ -508,11 +519,35 @@ gpa_put_pfns(struct hn_gpa_list *g, uint64_t first, uint64_t last)
 	return true;
 }
 
+/* A frame received in place (rx_extmbuf_enable) lives in the receive
+ * buffer the host lent us: it is copied, never handed back by address. */
+static inline bool
+gpa_lent_by_host(const struct rte_mbuf *m)
+{
+	return RTE_MBUF_HAS_EXTBUF(m) && m->shinfo->free_cb == hn_rx_ext_free;
+}
+
+/* The common frame, one segment: one range, its pages, no loop over
+ * segments. A segment spans at most two pages unless it is a large TSO
+ * frame, which the loop below covers as well. */
+static inline bool
+gpa_one_range(const struct rte_mbuf *m, struct hn_gpa_list *g)
+{
+	rte_iova_t iova = rte_mbuf_data_iova(m);
+	uint64_t first = iova >> HV_PAGE_SHIFT;
+	uint64_t last = (iova + m->data_len - 1) >> HV_PAGE_SHIFT;
+
+	g->w[HN_TX_GPA_HDR_WORDS] = gpa_range_word(m->data_len, (uint32_t)(iova & HV_PAGE_MASK));
+	g->w[HN_TX_GPA_HDR_WORDS + 1] = rte_cpu_to_le_64(first);
+	g->w[HN_TX_GPA_HDR_WORDS + 2] = rte_cpu_to_le_64(first + 1);
+	g->nranges = 1;
+	g->nwords = HN_TX_GPA_HDR_WORDS + 2 + (uint32_t)(last - first);
+	return true;
+}
+
 /*
  * m's data as at most `max` ranges after the header words of g; false when
- * it needs more (ranges or PFN words). A frame received in place
- * (rx_extmbuf_enable) lives in the receive buffer the host lent us: it is
- * copied, never handed back by address.
+ * it needs more (ranges or PFN words), or it is not ours to lend.
  */
 static bool
 gpa_ranges(const struct rte_mbuf *m, struct hn_gpa_list *g, unsigned int max)
@@ -520,13 +555,16 @@ gpa_ranges(const struct rte_mbuf *m, struct hn_gpa_list *g, unsigned int max)
 	rte_iova_t end = RTE_BAD_IOVA;	/* just past the open range */
 	uint32_t open = 0, off = 0, cnt = 0;	/* its word, offset, bytes */
 
+	if (likely(m->next == NULL && m->data_len > 0 && !gpa_lent_by_host(m) &&
+		   ((rte_mbuf_data_iova(m) & HV_PAGE_MASK) + m->data_len <= 2 * HV_PAGE_SIZE)))
+		return gpa_one_range(m, g);
 	g->nranges = 0;
 	g->nwords = HN_TX_GPA_HDR_WORDS;
 	for (; m != NULL; m = m->next) {
 		rte_iova_t iova = rte_mbuf_data_iova(m);
 		uint32_t len = m->data_len;
 
-		if (unlikely(RTE_MBUF_HAS_EXTBUF(m) && m->shinfo->free_cb == hn_rx_ext_free))
+		if (unlikely(gpa_lent_by_host(m)))
 			return false;
 		if (unlikely(len == 0))
 			continue;
@@ -557,15 +595,26 @@ gpa_ranges(const struct rte_mbuf *m, struct hn_gpa_list *g, unsigned int max)
 	return true;
 }
 
-/*
- * The GPA packet of words w[first..nwords) of g, their nranges ranges and
- * nv, in one ring write: its header goes in front of w[first] (into
- * g->hdr, or over the unused header words) and nv after the last word.
- */
-static int
-gpa_send(struct hn_tx_burst *tb, struct hn_gpa_list *g, uint32_t first, uint32_t nranges,
-	 const union hv_nvsp_msg *nv, uint64_t xid)
+/* The GPA packet of words w[first..nwords) of g: its length in the ring. */
+static inline uint32_t
+gpa_pkt_len(const struct hn_gpa_list *g, uint32_t first)
 {
+	return (uint32_t)sizeof(struct hv_gpa_direct_hdr) + (g->nwords - first) * 8u +
+	       HV_NVSP_MSG_SIZE;
+}
+
+/*
+ * Build the GPA packet of words w[first..nwords) of g, their nranges
+ * ranges and nv: its header goes in front of w[first] (into g->hdr, or
+ * over the unused header words) and nv after the last word, so the packet
+ * is one run, which is staged whole.
+ */
+static void
+gpa_stage(struct hn_txq *txq, struct hn_gpa_list *g, uint32_t first, uint32_t nranges,
+	  const union hv_nvsp_msg *nv, uint32_t idx, uint64_t xid, struct hn_tx_tally tally,
+	  uint16_t pos)
+{
+	struct hn_tx_stage *st = &txq->stage;
 	uint64_t *w = g->w + first;
 	uint32_t nwords = g->nwords - first;
 	uint32_t hdrlen = (uint32_t)sizeof(struct hv_gpa_direct_hdr) + nwords * 8u;
@@ -581,15 +630,36 @@ gpa_send(struct hn_tx_burst *tb, struct hn_gpa_list *g, uint32_t first, uint32_t
 		.range_count = nranges,
 	};
 	uint8_t *pkt = (uint8_t *)w - sizeof(h);
+	uint32_t k = st->n++;
 
 	memcpy(pkt, &h, sizeof(h));
 	memcpy(w + nwords, nv, sizeof(*nv));
-	return vmbus_chan_batch_send_pkt(&tb->b, pkt, len, &tb->sig);
+	if (k == 0)
+		st->first = pos;
+	memcpy(st->buf + st->bytes, pkt, len);
+	st->bytes += len + HV_RING_TRAILER_SIZE;
+	st->ends[k] = st->bytes;
+	st->idx[k] = idx;
+	st->xid[k] = xid;
+	st->tally[k] = tally;
+}
+
+/* Room among the staged packets for one of len bytes: when there is none,
+ * those staged go first. False when they did not all go. */
+static inline bool
+stage_room(struct hn_txq *txq, struct hn_tx_burst *tb, uint32_t len)
+{
+	const struct hn_tx_stage *st = &txq->stage;
+
+	if (likely(st->n < HN_TX_STAGE_PKTS &&
+		   st->bytes + len + HV_RING_TRAILER_SIZE <= HN_TX_STAGE_BYTES))
+		return true;
+	return stage_commit(txq, tb) == 0;
 }
 
 /*
- * Send m as a GPA packet; -EAGAIN when no descriptor or ring room,
- * -ECANCELED when the send failed but a (forged) completion freed m.
+ * Stage m as a GPA packet (it goes with the others at stage_commit());
+ * -EAGAIN when no descriptor, no room, or the burst has ended.
  * The RNDIS header is one range of its own, in the descriptor's header
  * slot (never across a page: the host wants it in one range). Data that
  * takes all 32 ranges leaves none for it: then the header goes in the
@@ -598,25 +668,29 @@ gpa_send(struct hn_tx_burst *tb, struct hn_gpa_list *g, uint32_t first, uint32_t
  * copies (§F.7; OpenVMM's netvsp and hvsim the same).
  */
 static int
-tx_gpa(struct hn_txq *txq, struct rte_mbuf *m, struct hn_gpa_list *g, struct hn_tx_burst *tb)
+tx_gpa(struct hn_txq *txq, struct rte_mbuf *m, struct hn_gpa_list *g, struct hn_tx_burst *tb,
+       struct hn_tx_tally tally, uint16_t pos)
 {
 	uint32_t idx, hlen, first = 0, nranges = g->nranges;
 	uint32_t chim_idx = HV_NVSP_CHIM_IDX_INVALID, chim_sz = 0;
 	union hv_nvsp_msg nv;
 	struct hn_txd *d;
 	uint64_t xid;
-	int ret;
 
 	/* frames leave in order: the section being filled goes first */
-	if (agg_flush(txq, tb) < 0) {
+	if (txq->agg_idx >= 0 && agg_flush(txq, tb) < 0) {
 		txq->stats.ring_full++;
 		return -EAGAIN;
 	}
+	if (unlikely(nranges >= HV_GPA_RANGES_MAX))
+		first = HN_TX_GPA_HDR_WORDS;
+	if (!stage_room(txq, tb, gpa_pkt_len(g, first)))
+		return -EAGAIN;
 	if (txd_get(txq, tb, &idx) < 0) {
 		txq->stats.no_desc++;
 		return -EAGAIN;
 	}
-	if (likely(nranges < HV_GPA_RANGES_MAX)) {
+	if (likely(first == 0)) {
 		rte_iova_t hiova = txq->hdr_iova + (size_t)idx * HN_TX_HDR_SIZE;
 
 		hlen = build_rndis(txq, txq->hdr + (size_t)idx * HN_TX_HDR_SIZE, m);
@@ -626,7 +700,6 @@ tx_gpa(struct hn_txq *txq, struct rte_mbuf *m, struct hn_gpa_list *g, struct hn_
 	} else {
 		chim_sz = build_rndis(txq, section_of(txq, idx), m);
 		chim_idx = txq->first_section + idx;
-		first = HN_TX_GPA_HDR_WORDS;
 		txq->stats.gpa_section_hdr++;
 	}
 	hn_nvsp_build_rndis_pkt(&nv, HV_NVSP_CHAN_DATA, chim_idx, chim_sz);
@@ -634,20 +707,7 @@ tx_gpa(struct hn_txq *txq, struct rte_mbuf *m, struct hn_gpa_list *g, struct hn_
 	d->m = m;
 	d->npkts = 1;
 	xid = txd_post(d, idx);
-	ret = gpa_send(tb, g, first, nranges, &nv, xid);
-	if (unlikely(ret < 0)) {
-		txq->stats.ring_full++;
-		if (!txd_revoke(d, xid)) {
-			/* m and the descriptor went with the completion */
-			txq->stats.forged_completions++;
-			txq->stats.errors++;
-			return -ECANCELED;
-		}
-		d->m = NULL;
-		txq->spare = idx;
-		return -EAGAIN;
-	}
-	txq->stats.gpa++;
+	gpa_stage(txq, g, first, nranges, &nv, idx, xid, tally, pos);
 	return 0;
 }
 
@@ -725,13 +785,6 @@ tx_check(const struct hn_txq *txq, const struct rte_mbuf *m)
 	return likely(m->pkt_len <= txq->max_frame) ? HN_TX_OK : HN_TX_TOO_LONG;
 }
 
-/* What a frame adds to the statistics, read before the host may free it. */
-struct hn_tx_tally {
-	uint32_t len;
-	uint8_t cast;	/* 0 unicast, 1 multicast, 2 broadcast */
-	bool tso;
-};
-
 static inline struct hn_tx_tally
 tx_tally(const struct rte_mbuf *m)
 {
@@ -757,6 +810,93 @@ tx_count(struct hn_txq *txq, struct hn_tx_tally t)
 		txq->stats.multicast++;
 	else if (unlikely(t.cast == 2))
 		txq->stats.broadcast++;
+}
+
+/*
+ * Staged packets from..n did not go. Their descriptors go back to the
+ * stash (in reverse: it is a stack, so they are reused in order), their
+ * frames to the caller, except where a completion took the descriptor
+ * first (a forged id: the host never saw the packet): that frame went
+ * with it. The caller is told the frames up to the last such one were
+ * taken; those of them that did not go are dropped and counted. Returns
+ * how many staged frames count as taken.
+ */
+static uint32_t
+stage_take_back(struct hn_txq *txq, uint32_t from, uint32_t n)
+{
+	struct hn_tx_stage *st = &txq->stage;
+	bool revoked[HN_TX_STAGE_PKTS];
+	uint32_t taken = from, i;
+
+	for (i = from; i < n; i++) {
+		revoked[i] = txd_revoke(&txq->txd[st->idx[i]], st->xid[i]);
+		if (!revoked[i]) {
+			txq->stats.forged_completions++;
+			txq->stats.errors++;
+			taken = i + 1;
+		}
+	}
+	for (i = n; i-- > from;) {
+		struct hn_txd *d = &txq->txd[st->idx[i]];
+
+		if (!revoked[i])
+			continue;
+		if (i < taken) {
+			rte_pktmbuf_free(d->m);
+			txq->stats.errors++;
+		}
+		d->m = NULL;
+		txq->stash[txq->stash_n++] = st->idx[i];
+	}
+	return taken;
+}
+
+/*
+ * The staged packets into the ring, with one reservation. Those that went
+ * are counted; when some did not (no room), the burst ends at the first
+ * of them (tb->stopped, tb->taken) and -EAGAIN is returned.
+ */
+static int
+stage_commit(struct hn_txq *txq, struct hn_tx_burst *tb)
+{
+	struct hn_tx_stage *st = &txq->stage;
+	uint32_t n = st->n, sent, i;
+	int ret;
+
+	if (n == 0)
+		return 0;
+	ret = vmbus_chan_batch_send_staged(&tb->b, st->buf, st->ends, n, &tb->sig);
+	sent = ret > 0 ? (uint32_t)ret : 0;
+	for (i = 0; i < sent; i++)
+		tx_count(txq, st->tally[i]);
+	txq->stats.gpa += sent;
+	st->n = 0;
+	st->bytes = 0;
+	if (likely(sent == n))
+		return 0;
+	txq->stats.ring_full++;
+	tb->stopped = true;
+	tb->taken = (uint16_t)(st->first + stage_take_back(txq, sent, n));
+	return -EAGAIN;
+}
+
+/* Staged packets go before anything else is sent or taken. */
+static inline int
+stage_flush(struct hn_txq *txq, struct hn_tx_burst *tb)
+{
+	return likely(txq->stage.n == 0) ? 0 : stage_commit(txq, tb);
+}
+
+static void
+tx_count_bad(struct hn_txq *txq, enum hn_tx_verdict verdict)
+{
+	if (verdict == HN_TX_BAD_TSO)
+		txq->stats.tso_errors++;
+	else if (verdict == HN_TX_TOO_LONG)
+		txq->stats.too_long++;
+	else
+		txq->stats.bad_offload++;
+	txq->stats.errors++;
 }
 
 uint16_t
@@ -801,54 +941,56 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 			burst_flush(txq, &tb);
 			tx_free(txq, done, ndone);
 			ndone = 0;
+			if (tb.stopped)
+				break;
 		}
 
 		tx_untag(m);
 		verdict = tx_check(txq, m);
 		if (unlikely(verdict != HN_TX_OK)) {
-			if (verdict == HN_TX_BAD_TSO)
-				txq->stats.tso_errors++;
-			else if (verdict == HN_TX_TOO_LONG)
-				txq->stats.too_long++;
-			else
-				txq->stats.bad_offload++;
-			txq->stats.errors++;
+			/* a dropped frame is taken: the staged ones before it go first */
+			if (stage_flush(txq, &tb) < 0)
+				break;
+			tx_count_bad(txq, verdict);
 			done[ndone++] = m;
 			continue;
 		}
 		if (m->pkt_len > txq->copybreak) {
 			by_gpa = gpa_ranges(m, &g, HV_GPA_RANGES_MAX);
-			if (!by_gpa) {
-				if (HN_TX_RNDIS_MAX + m->pkt_len > txq->agg_max_bytes) {
-					txq->stats.too_many_segs++;
-					txq->stats.errors++;
-					done[ndone++] = m;
-					continue;
-				}
-				txq->stats.linearized++;
+			if (!by_gpa && HN_TX_RNDIS_MAX + m->pkt_len > txq->agg_max_bytes) {
+				if (stage_flush(txq, &tb) < 0)
+					break;
+				txq->stats.too_many_segs++;
+				txq->stats.errors++;
+				done[ndone++] = m;
+				continue;
 			}
 		}
 		tally = tx_tally(m);	/* the host may free m once it is sent */
 		if (by_gpa) {
-			ret = tx_gpa(txq, m, &g, &tb);
+			ret = tx_gpa(txq, m, &g, &tb, tally, i);
 		} else {
-			ret = tx_copy(txq, m, &tb);
+			/* a copied frame is taken at once: the staged ones go first */
+			ret = stage_flush(txq, &tb);
 			if (ret == 0)
+				ret = tx_copy(txq, m, &tb);
+			if (ret == 0) {
+				if (m->pkt_len > txq->copybreak)
+					txq->stats.linearized++;
 				done[ndone++] = m;
+				tx_count(txq, tally);
+			}
 		}
-		if (unlikely(ret < 0)) {
-			if (ret == -ECANCELED)
-				i++;	/* taken, and already freed */
+		if (unlikely(ret < 0))
 			break;
-		}
-		tx_count(txq, tally);
 	}
 	if (txq->agg_idx >= 0 && agg_flush(txq, &tb) < 0)
 		txq->stats.ring_full++;	/* kept: the next burst sends it */
 	burst_flush(txq, &tb);
 	if (ndone > 0)
 		tx_free(txq, done, ndone);
-	return i;
+	/* staged frames that did not go are the caller's again */
+	return tb.stopped ? tb.taken : i;
 }
 
 /* tx_pkt_prepare: what the host cannot do is refused here, not dropped. */
@@ -898,8 +1040,9 @@ hn_txq_bind(struct hn_dev *hn, struct hn_txq *txq, uint32_t nb_txq)
 	txq->csum6 = hn->csum_tx6 != 0;
 	txq->max_frame = hn->mtu + RTE_ETHER_HDR_LEN;
 	txq->agg_idx = -1;
-	txq->spare = UINT32_MAX;
 	txq->stash_n = 0;
+	txq->stage.n = 0;
+	txq->stage.bytes = 0;
 	txq->done_n = 0;
 	txq->done_mbufs = 0;
 	rte_ring_reset(txq->free_idx);
@@ -928,7 +1071,6 @@ hn_txq_reclaim_all(struct hn_txq *txq)
 		d->tag &= ~HN_TXD_POSTED;
 	}
 	txq->agg_idx = -1;
-	txq->spare = UINT32_MAX;
 }
 
 int
