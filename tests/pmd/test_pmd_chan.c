@@ -1660,6 +1660,52 @@ test_tx_staged_partly_sent(void **state)
 	assert_descriptors_accounted();
 }
 
+/*
+ * Each descriptor's header slot is stored only where the new header
+ * differs from the last one: frames of two sizes, without a VLAN tag or
+ * with one of two (the same header but for the tag's value), each slot
+ * used many times over. Every send's header is the one of its own frame:
+ * its length, its data offset, its PPIs and their values.
+ */
+static void
+test_tx_header_slot_reused(void **state)
+{
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 4 * NB_DESC; i++) {
+		uint16_t len = (i % 3 == 0) ? 1300 : 1400, tci = (i % 2 == 0) ? 100 : 200;
+		struct rte_mbuf *m = gpa_seg(0, 0, len);
+		bool tagged = i % 5 != 0;
+		struct hv_rndis_packet_msg h;
+		const uint8_t *slot;
+		struct gpa_seen s;
+		uint32_t v;
+
+		make_frame(rte_pktmbuf_mtod(m, uint8_t *), len, (uint8_t)i);
+		if (tagged) {
+			m->ol_flags |= RTE_MBUF_F_TX_VLAN;
+			m->vlan_tci = tci;
+		}
+		assert_int_equal(hn_xmit_pkts(fx.txq, &m, 1), 1);
+		host_read_gpa(&s);
+		slot = fx.txq->hdr + (size_t)tx_index(s.xid) * HN_TX_HDR_SIZE;
+		memcpy(&h, slot, sizeof(h));
+		assert_int_equal(h.data_len, len);
+		assert_int_equal(h.ppi_len, (tagged ? 2u : 1u) * HV_RNDIS_PPI_SIZE(4));
+		assert_int_equal(h.len, sizeof(h) + h.ppi_len + len);
+		assert_int_equal(h.data_offset, HV_RNDIS_PACKET_MSG_OFFSET_MIN + h.ppi_len);
+		if (tagged) {
+			/* the second PPI, after the hash value's: the tag */
+			memcpy(&v, slot + sizeof(h) + HV_RNDIS_PPI_SIZE(4) + HV_RNDIS_PPI_HDR_SIZE,
+			       sizeof(v));
+			assert_int_equal(v, HV_RNDIS_VLAN_FROM_TCI(tci));
+		}
+		gpa_complete(&s);
+	}
+	assert_int_equal(fx.txq->stats.gpa, 4 * NB_DESC);
+}
+
 /* While the staged run fails to go, another lcore takes the completion
  * of its third packet (a forged id: the host never saw it). */
 static void
@@ -2356,6 +2402,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tx_completion_in_failed_section_send, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tx_staged_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_header_slot_reused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_staged_partly_sent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_staged_completion_while_failing, setup,
 						teardown),

@@ -658,6 +658,24 @@ stage_room(struct hn_txq *txq, struct hn_tx_burst *tb, uint32_t len)
 }
 
 /*
+ * m's RNDIS header into its descriptor's slot, stored only where it
+ * differs from what the slot holds. The host read the slot at the
+ * descriptor's last send, so a store has to take the line back from the
+ * host's cache; frames of one stream (one size, the same offloads) have
+ * the same header every time, and then the slot is only read.
+ */
+static inline uint32_t
+hdr_slot_put(const struct hn_txq *txq, uint8_t *slot, const struct rte_mbuf *m)
+{
+	uint8_t hdr[HN_TX_RNDIS_MAX] __rte_aligned(8);
+	uint32_t hlen = build_rndis(txq, hdr, m);
+
+	if (memcmp(slot, hdr, hlen) != 0)
+		memcpy(slot, hdr, hlen);
+	return hlen;
+}
+
+/*
  * Stage m as a GPA packet (it goes with the others at stage_commit());
  * -EAGAIN when no descriptor, no room, or the burst has ended.
  * The RNDIS header is one range of its own, in the descriptor's header
@@ -693,7 +711,7 @@ tx_gpa(struct hn_txq *txq, struct rte_mbuf *m, struct hn_gpa_list *g, struct hn_
 	if (likely(first == 0)) {
 		rte_iova_t hiova = txq->hdr_iova + (size_t)idx * HN_TX_HDR_SIZE;
 
-		hlen = build_rndis(txq, txq->hdr + (size_t)idx * HN_TX_HDR_SIZE, m);
+		hlen = hdr_slot_put(txq, txq->hdr + (size_t)idx * HN_TX_HDR_SIZE, m);
 		g->w[0] = gpa_range_word(hlen, (uint32_t)(hiova & HV_PAGE_MASK));
 		g->w[1] = rte_cpu_to_le_64(hiova >> HV_PAGE_SHIFT);
 		nranges++;
