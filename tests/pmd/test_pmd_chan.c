@@ -1706,6 +1706,53 @@ test_tx_header_slot_reused(void **state)
 	assert_int_equal(fx.txq->stats.gpa, 4 * NB_DESC);
 }
 
+/*
+ * A copied frame, then three by address, with room in the ring for the
+ * copied frame's section and one GPA packet: the burst says 2 (the stage
+ * began at the burst's second frame), the last two are the caller's.
+ */
+static void
+test_tx_staged_stop_after_copied(void **state)
+{
+	struct rte_mbuf *m[4];
+	struct gpa_seen s[3];
+	union hv_nvsp_msg nv;
+	unsigned int fillers, i;
+	uint64_t xid;
+	uint16_t type;
+
+	(void)state;
+	m[0] = rte_pktmbuf_alloc(pool);
+	make_frame(rte_pktmbuf_mtod(m[0], uint8_t *), 60, 7);
+	rte_pktmbuf_append(m[0], 60);
+	for (i = 1; i < 4; i++)
+		m[i] = gpa_frame(i - 1);
+	/* the section's packet takes 64 bytes, each GPA packet 104 */
+	fillers = tx_ring_leave(64 + 104 + 40);
+	assert_int_equal(hn_xmit_pkts(fx.txq, m, 4), 2);
+	assert_int_equal(fx.txq->stats.copied, 1);
+	assert_int_equal(fx.txq->stats.gpa, 1);
+	assert_int_equal(fx.txq->stats.packets, 2);
+	assert_int_equal(fx.txq->stats.ring_full, 1);
+	assert_int_equal(fx.txq->stats.no_desc, 0);
+	assert_descriptors_accounted();
+	host_skip_fillers(fillers);
+	xid = host_read_send(&nv, &type);
+	assert_int_equal(type, HV_PKT_DATA_INBAND);
+	host_expect_gpa_frame(0, &s[0]);
+	expect_nothing_sent();
+	assert_int_equal(hn_xmit_pkts(fx.txq, m + 2, 2), 2);
+	host_expect_gpa_frame(1, &s[1]);
+	host_expect_gpa_frame(2, &s[2]);
+	expect_nothing_sent();
+	host_send_complete(xid, HV_NVSP_STATUS_SUCCESS);
+	host_send_complete(s[0].xid, HV_NVSP_STATUS_SUCCESS);
+	host_send_complete(s[1].xid, HV_NVSP_STATUS_SUCCESS);
+	gpa_complete(&s[2]);
+	assert_int_equal(fx.ch->bad_completions, 0);
+	assert_descriptors_accounted();
+}
+
 /* While the staged run fails to go, another lcore takes the completion
  * of its third packet (a forged id: the host never saw it). */
 static void
@@ -2404,6 +2451,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tx_staged_in_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_header_slot_reused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_staged_partly_sent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_staged_stop_after_copied, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_staged_completion_while_failing, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tx_completion_ids_checked, setup, teardown),

@@ -1459,6 +1459,19 @@ test_batch_add_staged(void **state)
 	assert_int_equal(hv_ring_batch_add_staged(&b, stage, bad, 1, &sig), -EINVAL);
 	assert_int_equal(hv_ring_batch_add_staged(&b, stage, ends, 0, &sig), -EINVAL);
 	assert_false(hv_ring_batch_pending(&b));
+
+	/* a run longer than the whole ring (a small ring): what fits goes */
+	hv_ring_read_commit(&fx.r, &sig);
+	for (i = 0; i < 4; i++) {
+		make_pkt(stage + i * 104, 96, 100 + i);
+		ends[i] = (i + 1) * 104;
+	}
+	hv_ring_batch_begin(&b, &fx.r);
+	assert_int_equal(hv_ring_batch_add_staged(&b, stage, ends, 4, &sig), 2);
+	assert_int_equal(hv_ring_batch_end(&b, &sig), 0);
+	expect_pkt(&fx, 100, 96);
+	expect_pkt(&fx, 101, 96);
+	assert_int_equal(hv_ring_peek(&fx.r, &p, NULL, 0), 0);
 	fx_close(&fx);
 }
 

@@ -456,9 +456,10 @@ hv_ring_batch_add_n(struct hv_ring_batch *b, const void *pkts, uint32_t pkt_len,
 	return 0;
 }
 
-/* Each staged packet whole, its trailer's room after it, the run short of
- * a full ring: what the caller promised, checked (it is our own memory,
- * but a wrong layout would corrupt the ring for the host). */
+/* Each staged packet whole, its trailer's room after it, the first one
+ * short of a full ring: what the caller promised, checked (it is our own
+ * memory, but a wrong layout would corrupt the ring for the host). A run
+ * longer than the ring is fine: what fits goes (a small ring). */
 static bool
 staged_valid(const uint32_t *ends, uint32_t n, uint32_t dsize)
 {
@@ -468,7 +469,7 @@ staged_valid(const uint32_t *ends, uint32_t n, uint32_t dsize)
 		if (ends[i] <= begin || ends[i] - begin < HV_RING_PKT_MIN + HV_RING_TRAILER_SIZE ||
 		    ((ends[i] - begin) & 7) != 0)
 			return false;
-	return ends[n - 1] < dsize;
+	return ends[0] < dsize;
 }
 
 int

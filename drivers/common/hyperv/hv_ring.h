@@ -191,7 +191,8 @@ int hv_ring_batch_add_n(struct hv_ring_batch *b, const void *pkts, uint32_t pkt_
  * left for its trailer, which is written here. The longest run from the
  * first that fits is added: returns how many (>= 1), -EAGAIN when not
  * even the first fits, -EINVAL for a layout that breaks these rules or
- * could never fit, -EIO. The caller keeps the packets it did not add.
+ * whose first packet could never fit, -EIO. The caller keeps the packets
+ * it did not add.
  */
 int hv_ring_batch_add_staged(struct hv_ring_batch *b, uint8_t *stage, const uint32_t *ends,
 			     uint32_t n, bool *need_signal);

@@ -705,7 +705,8 @@ tx_gpa(struct hn_txq *txq, struct rte_mbuf *m, struct hn_gpa_list *g, struct hn_
 	if (!stage_room(txq, tb, gpa_pkt_len(g, first)))
 		return -EAGAIN;
 	if (txd_get(txq, tb, &idx) < 0) {
-		txq->stats.no_desc++;
+		if (!tb->stopped)	/* else the stage's ring_full said why */
+			txq->stats.no_desc++;
 		return -EAGAIN;
 	}
 	if (likely(first == 0)) {
