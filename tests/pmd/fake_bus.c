@@ -78,6 +78,10 @@ send_refused(struct vmbus_channel *chan, uint64_t xid)
 {
 	if (chan->fail_sends == 0)
 		return false;
+	if (chan->pass_sends > 0) {
+		chan->pass_sends--;
+		return false;
+	}
 	chan->fail_sends--;
 	if (chan->on_failed_send != NULL)
 		chan->on_failed_send(chan, xid);

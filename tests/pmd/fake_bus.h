@@ -24,7 +24,9 @@ struct vmbus_channel {
 	unsigned int signals;		/* vmbus_chan_signal() calls */
 	/* the next fail_sends sends find no room (-EAGAIN, nothing written);
 	 * on_failed_send, if set, runs first, with the refused send's
-	 * transaction id: another thread acting inside the sender's window */
+	 * transaction id: another thread acting inside the sender's window.
+	 * pass_sends sends go before that starts. */
+	unsigned int pass_sends;
 	unsigned int fail_sends;
 	void (*on_failed_send)(struct vmbus_channel *vc, uint64_t xid);
 	uint8_t scratch[VMBUS_CHAN_SCRATCH];

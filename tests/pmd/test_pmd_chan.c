@@ -1753,6 +1753,47 @@ test_tx_staged_stop_after_copied(void **state)
 	assert_descriptors_accounted();
 }
 
+/*
+ * Room for one of two staged packets, and a frame the host would refuse
+ * (longer than the MTU) after them: the stage goes before the frame is
+ * dropped, and when it does not all go the burst ends there. The burst
+ * says 1; the second frame and the long one are the caller's, and the
+ * long one is not counted.
+ */
+static void
+test_tx_staged_stop_before_drop(void **state)
+{
+	struct rte_mbuf *m[4];
+	struct gpa_seen s[3];
+	unsigned int fillers;
+
+	(void)state;
+	m[0] = gpa_frame(0);
+	m[1] = gpa_frame(1);
+	m[2] = rte_pktmbuf_alloc(pool);
+	make_frame(rte_pktmbuf_mtod(m[2], uint8_t *), 1600, 8);
+	rte_pktmbuf_append(m[2], 1600);
+	m[3] = gpa_frame(2);
+	fillers = tx_ring_leave(104 + 40);
+	assert_int_equal(hn_xmit_pkts(fx.txq, m, 4), 1);
+	assert_int_equal(fx.txq->stats.gpa, 1);
+	assert_int_equal(fx.txq->stats.too_long, 0);
+	assert_int_equal(fx.txq->stats.errors, 0);
+	assert_descriptors_accounted();
+	host_skip_fillers(fillers);
+	host_expect_gpa_frame(0, &s[0]);
+	expect_nothing_sent();
+	assert_int_equal(hn_xmit_pkts(fx.txq, m + 1, 3), 3);	/* the long one dropped */
+	assert_int_equal(fx.txq->stats.too_long, 1);
+	host_expect_gpa_frame(1, &s[1]);
+	host_expect_gpa_frame(2, &s[2]);
+	expect_nothing_sent();
+	host_send_complete(s[0].xid, HV_NVSP_STATUS_SUCCESS);
+	host_send_complete(s[1].xid, HV_NVSP_STATUS_SUCCESS);
+	gpa_complete(&s[2]);
+	assert_descriptors_accounted();
+}
+
 /* While the staged run fails to go, another lcore takes the completion
  * of its third packet (a forged id: the host never saw it). */
 static void
@@ -1762,6 +1803,48 @@ complete_third_staged_now(struct vmbus_channel *vc, uint64_t xid)
 	(void)xid;
 	host_send_complete(fx.txq->stage.xid[2], HV_NVSP_STATUS_SUCCESS);
 	hn_chan_drain(fx.hn, fx.ch, NULL, 0, HN_RX_BURST_BUDGET);
+}
+
+/* The same after one of four went: the second is refused, and the
+ * completion of the fourth is taken meanwhile. The burst says 4: the
+ * first was sent, the fourth went with its completion, the two between
+ * them are dropped and counted. */
+static void
+complete_fourth_staged_now(struct vmbus_channel *vc, uint64_t xid)
+{
+	(void)vc;
+	(void)xid;
+	host_send_complete(fx.txq->stage.xid[3], HV_NVSP_STATUS_SUCCESS);
+	hn_chan_drain(fx.hn, fx.ch, NULL, 0, HN_RX_BURST_BUDGET);
+}
+
+static void
+test_tx_staged_completion_after_partial_send(void **state)
+{
+	struct rte_mbuf *m[4];
+	struct gpa_seen s;
+	unsigned int avail, i;
+
+	(void)state;
+	for (i = 0; i < 4; i++)
+		m[i] = gpa_frame(i);
+	avail = rte_mempool_avail_count(pool);
+	fx.vc->pass_sends = 1;
+	fx.vc->fail_sends = 1;
+	fx.vc->on_failed_send = complete_fourth_staged_now;
+	assert_int_equal(hn_xmit_pkts(fx.txq, m, 4), 4);
+	fx.vc->on_failed_send = NULL;
+	assert_int_equal(fx.txq->stats.gpa, 1);
+	assert_int_equal(fx.txq->stats.packets, 1);
+	assert_int_equal(fx.txq->stats.forged_completions, 1);
+	assert_int_equal(fx.txq->stats.errors, 3);
+	assert_int_equal(rte_mempool_avail_count(pool), avail + 3);
+	host_expect_gpa_frame(0, &s);
+	expect_nothing_sent();
+	gpa_complete(&s);
+	assert_int_equal(rte_mempool_avail_count(pool), avail + 4);
+	assert_int_equal(fx.ch->bad_completions, 0);
+	assert_descriptors_accounted();
 }
 
 /*
@@ -2452,6 +2535,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tx_header_slot_reused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_staged_partly_sent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_staged_stop_after_copied, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_staged_stop_before_drop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_staged_completion_after_partial_send, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_tx_staged_completion_while_failing, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tx_completion_ids_checked, setup, teardown),
