@@ -1578,6 +1578,25 @@ gpa_frame(unsigned int i)
 }
 
 /*
+ * The host completes the GPA sends it read, s[0..n), and the section
+ * send section_xid first (0: none; a send's id is never 0). Then nothing
+ * is in flight, no completion was refused, every descriptor is free.
+ */
+static void
+complete_all(uint64_t section_xid, const struct gpa_seen *s, unsigned int n)
+{
+	unsigned int i;
+
+	if (section_xid != 0)
+		host_send_complete(section_xid, HV_NVSP_STATUS_SUCCESS);
+	for (i = 0; i + 1 < n; i++)
+		host_send_complete(s[i].xid, HV_NVSP_STATUS_SUCCESS);
+	gpa_complete(&s[n - 1]);
+	assert_int_equal(fx.ch->bad_completions, 0);
+	assert_descriptors_accounted();
+}
+
+/*
  * A burst of frames by address, with one copied in the middle: the
  * staged GPA packets go before the section that holds the copied frame,
  * so the host reads them in the burst's order.
@@ -1608,12 +1627,7 @@ test_tx_staged_in_order(void **state)
 	assert_int_equal(fx.txq->stats.gpa, 3);
 	assert_int_equal(fx.txq->stats.copied, 1);
 	assert_int_equal(fx.txq->stats.packets, 4);
-	host_send_complete(xid, HV_NVSP_STATUS_SUCCESS);
-	host_send_complete(s[0].xid, HV_NVSP_STATUS_SUCCESS);
-	host_send_complete(s[1].xid, HV_NVSP_STATUS_SUCCESS);
-	gpa_complete(&s[2]);
-	assert_int_equal(fx.ch->bad_completions, 0);
-	assert_descriptors_accounted();
+	complete_all(xid, s, 3);
 }
 
 /*
@@ -1652,12 +1666,8 @@ test_tx_staged_partly_sent(void **state)
 	host_read_gpa(&s[3]);
 	assert_gpa_range(&s[3], 1, GPA_BASE + 3 * GPA_STRIDE, 1400);
 	expect_nothing_sent();
-	for (i = 0; i < 3; i++)
-		host_send_complete(s[i].xid, HV_NVSP_STATUS_SUCCESS);
-	gpa_complete(&s[3]);
 	assert_int_equal(fx.txq->stats.gpa, 4);
-	assert_int_equal(fx.ch->bad_completions, 0);
-	assert_descriptors_accounted();
+	complete_all(0, s, 4);
 }
 
 /*
@@ -1745,12 +1755,7 @@ test_tx_staged_stop_after_copied(void **state)
 	host_expect_gpa_frame(1, &s[1]);
 	host_expect_gpa_frame(2, &s[2]);
 	expect_nothing_sent();
-	host_send_complete(xid, HV_NVSP_STATUS_SUCCESS);
-	host_send_complete(s[0].xid, HV_NVSP_STATUS_SUCCESS);
-	host_send_complete(s[1].xid, HV_NVSP_STATUS_SUCCESS);
-	gpa_complete(&s[2]);
-	assert_int_equal(fx.ch->bad_completions, 0);
-	assert_descriptors_accounted();
+	complete_all(xid, s, 3);
 }
 
 /*
@@ -1788,10 +1793,7 @@ test_tx_staged_stop_before_drop(void **state)
 	host_expect_gpa_frame(1, &s[1]);
 	host_expect_gpa_frame(2, &s[2]);
 	expect_nothing_sent();
-	host_send_complete(s[0].xid, HV_NVSP_STATUS_SUCCESS);
-	host_send_complete(s[1].xid, HV_NVSP_STATUS_SUCCESS);
-	gpa_complete(&s[2]);
-	assert_descriptors_accounted();
+	complete_all(0, s, 3);
 }
 
 /* While the staged run fails to go, another lcore takes the completion
