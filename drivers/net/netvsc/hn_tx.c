@@ -476,24 +476,11 @@ tx_copy(struct hn_txq *txq, struct rte_mbuf *m, struct hn_tx_burst *tb)
  * each range's first): more than any TSO packet needs */
 #define HN_TX_GPA_WORDS		(HN_TX_GPA_HDR_WORDS + HV_GPA_RANGES_MAX * 2u + 64u)
 
-/*
- * The list is built where the packet goes out from: the VMBus header
- * right before the words and the NVSP message right after the last one,
- * so the whole packet is one contiguous run for one ring write.
- */
 struct hn_gpa_list {
 	uint32_t nranges;	/* of m's data */
 	uint32_t nwords;	/* w[] used, header words included */
-	struct hv_gpa_direct_hdr hdr;
 	uint64_t w[HN_TX_GPA_WORDS];
-	uint8_t msg[HV_NVSP_MSG_SIZE];	/* room for it after a full w[] */
 };
-
-static_assert(offsetof(struct hn_gpa_list, w) ==
-	      offsetof(struct hn_gpa_list, hdr) + sizeof(struct hv_gpa_direct_hdr) &&
-	      offsetof(struct hn_gpa_list, msg) ==
-	      offsetof(struct hn_gpa_list, w) + HN_TX_GPA_WORDS * sizeof(uint64_t),
-	      "a GPA packet is one run");
 static_assert(sizeof(union hv_nvsp_msg) == HV_NVSP_MSG_SIZE && HV_NVSP_MSG_SIZE % 8 == 0,
 	      "the NVSP message ends a packet on a word");
 static_assert(sizeof(struct hv_gpa_direct_hdr) + HN_TX_GPA_WORDS * 8u + HV_NVSP_MSG_SIZE +
@@ -604,21 +591,18 @@ gpa_pkt_len(const struct hn_gpa_list *g, uint32_t first)
 }
 
 /*
- * Build the GPA packet of words w[first..nwords) of g, their nranges
- * ranges and nv: its header goes in front of w[first] (into g->hdr, or
- * over the unused header words) and nv after the last word, so the packet
- * is one run, which is staged whole.
+ * Stage the GPA packet of words w[first..nwords) of g, their nranges
+ * ranges and nv: its header, the words and the message, written straight
+ * into the stage in ring format.
  */
 static void
-gpa_stage(struct hn_txq *txq, struct hn_gpa_list *g, uint32_t first, uint32_t nranges,
+gpa_stage(struct hn_txq *txq, const struct hn_gpa_list *g, uint32_t first, uint32_t nranges,
 	  const union hv_nvsp_msg *nv, uint32_t idx, uint64_t xid, struct hn_tx_tally tally,
 	  uint16_t pos)
 {
 	struct hn_tx_stage *st = &txq->stage;
-	uint64_t *w = g->w + first;
-	uint32_t nwords = g->nwords - first;
-	uint32_t hdrlen = (uint32_t)sizeof(struct hv_gpa_direct_hdr) + nwords * 8u;
-	uint32_t len = hdrlen + (uint32_t)sizeof(*nv);
+	uint32_t len = gpa_pkt_len(g, first);
+	uint32_t hdrlen = len - (uint32_t)sizeof(*nv);
 	struct hv_gpa_direct_hdr h = {
 		.desc = {
 			.type = HV_PKT_DATA_GPA_DIRECT,
@@ -629,14 +613,14 @@ gpa_stage(struct hn_txq *txq, struct hn_gpa_list *g, uint32_t first, uint32_t nr
 		},
 		.range_count = nranges,
 	};
-	uint8_t *pkt = (uint8_t *)w - sizeof(h);
+	uint8_t *pkt = st->buf + st->bytes;
 	uint32_t k = st->n++;
 
 	memcpy(pkt, &h, sizeof(h));
-	memcpy(w + nwords, nv, sizeof(*nv));
+	memcpy(pkt + sizeof(h), g->w + first, hdrlen - sizeof(h));
+	memcpy(pkt + hdrlen, nv, sizeof(*nv));
 	if (k == 0)
 		st->first = pos;
-	memcpy(st->buf + st->bytes, pkt, len);
 	st->bytes += len + HV_RING_TRAILER_SIZE;
 	st->ends[k] = st->bytes;
 	st->idx[k] = idx;
