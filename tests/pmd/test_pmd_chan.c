@@ -1796,6 +1796,96 @@ test_tx_staged_stop_before_drop(void **state)
 	complete_all(0, s, 3);
 }
 
+/*
+ * More dropped frames in one burst than are freed at once
+ * (HN_TX_FREE_BATCH), between frames sent by address: the first drop
+ * sends the stage, the first HN_TX_FREE_BATCH drops are freed in the
+ * middle of the burst, and the frames after them are staged anew. The
+ * host reads the three GPA packets in order, and every dropped mbuf is
+ * back in the pool.
+ */
+static void
+test_tx_free_batch_between_staged(void **state)
+{
+	enum { DROPS = HN_TX_FREE_BATCH + 2 };
+	struct rte_mbuf *m[DROPS + 3];
+	struct gpa_seen s[3];
+	unsigned int avail, i;
+
+	(void)state;
+	avail = rte_mempool_avail_count(pool);
+	m[0] = gpa_frame(0);
+	for (i = 1; i <= DROPS; i++) {
+		m[i] = rte_pktmbuf_alloc(pool);
+		assert_non_null(m[i]);
+		make_frame(rte_pktmbuf_mtod(m[i], uint8_t *), 1600, (uint8_t)i);
+		rte_pktmbuf_append(m[i], 1600);
+	}
+	m[DROPS + 1] = gpa_frame(1);
+	m[DROPS + 2] = gpa_frame(2);
+	assert_int_equal(hn_xmit_pkts(fx.txq, m, DROPS + 3), DROPS + 3);
+	assert_int_equal(fx.txq->stats.too_long, DROPS);
+	assert_int_equal(fx.txq->stats.errors, DROPS);
+	assert_int_equal(fx.txq->stats.gpa, 3);
+	assert_int_equal(fx.txq->stats.packets, 3);
+	assert_int_equal(fx.txq->stats.ring_full, 0);
+	/* the three frames by address are the host's until it completes them */
+	assert_int_equal(rte_mempool_avail_count(pool), avail - 3);
+	host_expect_gpa_frame(0, &s[0]);
+	host_expect_gpa_frame(1, &s[1]);
+	host_expect_gpa_frame(2, &s[2]);
+	expect_nothing_sent();
+	complete_all(0, s, 3);
+	assert_int_equal(rte_mempool_avail_count(pool), avail);
+}
+
+/*
+ * A frame whose data takes all 32 ranges (its header in the section)
+ * staged between two frames by address: one stage of packets of two
+ * layouts, read by the host in order, each header where it belongs.
+ */
+static void
+test_tx_staged_header_in_section_between(void **state)
+{
+	struct hv_rndis_packet_msg h;
+	struct rte_mbuf *m[3];
+	struct gpa_seen s[3];
+	uint64_t off[32];
+	uint16_t len[32];
+	unsigned int i;
+
+	(void)state;
+	gpa_tso_on();
+	m[0] = gpa_frame(32);	/* segments 0-31 are the long frame's */
+	for (i = 0; i < 32; i++) {
+		off[i] = (uint64_t)i * GPA_STRIDE + GPA_HEADROOM;
+		len[i] = i < 31 ? GPA_SEG : (uint16_t)(65535 - 31 * GPA_SEG);
+	}
+	m[1] = gpa_chain(off, len, 32);
+	m[2] = gpa_frame(33);
+	assert_int_equal(hn_xmit_pkts(fx.txq, m, 3), 3);
+	host_expect_gpa_frame(32, &s[0]);
+	host_read_gpa(&s[1]);
+	assert_int_equal(s[1].type, HV_PKT_DATA_GPA_DIRECT);
+	assert_int_equal(s[1].nranges, 32);
+	assert_int_equal(s[1].nv.chim_idx, fx.txq->first_section + tx_index(s[1].xid));
+	memcpy(&h, fx.hn->chim + (size_t)s[1].nv.chim_idx * CHIM_SECTION, sizeof(h));
+	assert_int_equal(h.type, HV_RNDIS_PACKET_MSG);
+	assert_int_equal(s[1].nv.chim_sz, h.data_offset + HV_RNDIS_OFFSET_BASE);
+	assert_int_equal(h.len, s[1].nv.chim_sz + 65535);
+	for (i = 0; i < 32; i++)
+		assert_gpa_range(&s[1], i, GPA_BASE + off[i], len[i]);
+	assert_gpa_words(&s[1]);
+	host_expect_gpa_frame(33, &s[2]);
+	assert_int_equal(s[0].nv.chim_idx, HV_NVSP_CHIM_IDX_INVALID);
+	assert_int_equal(s[2].nv.chim_idx, HV_NVSP_CHIM_IDX_INVALID);
+	expect_nothing_sent();
+	assert_int_equal(fx.txq->stats.gpa, 3);
+	assert_int_equal(fx.txq->stats.gpa_section_hdr, 1);
+	assert_int_equal(fx.txq->stats.packets, 3);
+	complete_all(0, s, 3);
+}
+
 /* While the staged run fails to go, another lcore takes the completion
  * of its third packet (a forged id: the host never saw it). */
 static void
@@ -2538,6 +2628,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tx_staged_partly_sent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_staged_stop_after_copied, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_staged_stop_before_drop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_free_batch_between_staged, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_staged_header_in_section_between, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_tx_staged_completion_after_partial_send, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tx_staged_completion_while_failing, setup,
