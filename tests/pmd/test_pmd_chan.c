@@ -1886,6 +1886,48 @@ test_tx_staged_header_in_section_between(void **state)
 	complete_all(0, s, 3);
 }
 
+/*
+ * The host scribbles the send ring's read index. A frame by address is
+ * refused (the caller keeps it), a copied one is taken into its section,
+ * which cannot go either: both are counted as a broken ring, not as a
+ * full one. Once the index makes sense again, the section goes first and
+ * the frame by address after it.
+ */
+static void
+test_tx_broken_ring_counted(void **state)
+{
+	uint32_t rindex = fx.vc->tx.hdr->read_index;
+	struct rte_mbuf *m[2];
+	union hv_nvsp_msg nv;
+	struct gpa_seen s;
+	uint64_t xid;
+	uint16_t type;
+
+	(void)state;
+	m[0] = gpa_frame(0);
+	m[1] = rte_pktmbuf_alloc(pool);
+	make_frame(rte_pktmbuf_mtod(m[1], uint8_t *), 60, 5);
+	rte_pktmbuf_append(m[1], 60);
+	fx.vc->tx.hdr->read_index = rindex + 4;		/* not a multiple of 8 */
+	assert_int_equal(hn_xmit_pkts(fx.txq, m, 1), 0);
+	assert_int_equal(fx.txq->stats.ring_broken, 1);
+	assert_int_equal(hn_xmit_pkts(fx.txq, m + 1, 1), 1);
+	assert_int_equal(fx.txq->stats.ring_broken, 2);
+	assert_int_equal(fx.txq->stats.ring_full, 0);
+	assert_int_equal(fx.txq->stats.gpa, 0);
+	assert_int_equal(fx.txq->stats.copied, 1);
+	assert_descriptors_accounted();
+	expect_nothing_sent();
+	fx.vc->tx.hdr->read_index = rindex;
+	assert_int_equal(hn_xmit_pkts(fx.txq, m, 1), 1);
+	assert_int_equal(fx.txq->stats.ring_broken, 2);
+	xid = host_read_send(&nv, &type);
+	assert_int_equal(type, HV_PKT_DATA_INBAND);
+	host_expect_gpa_frame(0, &s);
+	expect_nothing_sent();
+	complete_all(xid, &s, 1);
+}
+
 /* While the staged run fails to go, another lcore takes the completion
  * of its third packet (a forged id: the host never saw it). */
 static void
@@ -2629,6 +2671,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tx_staged_stop_after_copied, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_staged_stop_before_drop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_free_batch_between_staged, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_broken_ring_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_staged_header_in_section_between, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tx_staged_completion_after_partial_send, setup,

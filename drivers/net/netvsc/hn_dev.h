@@ -184,6 +184,7 @@ struct hn_tx_stats {
 	uint64_t bytes;
 	uint64_t errors;		/* dropped by the driver or failed on the host */
 	uint64_t ring_full;		/* burst cut short: no room in the ring */
+	uint64_t ring_broken;		/* burst refused: the host broke the ring's indices */
 	uint64_t no_desc;		/* burst cut short: no free descriptor */
 	uint64_t copied;		/* went through the send buffer */
 	uint64_t gpa;			/* went as GPA ranges */

@@ -155,6 +155,7 @@ static const struct hn_xstat_def hn_tx_xstats[] = {
 	HN_TXS("bytes", bytes),
 	HN_TXS("errors", errors),
 	HN_TXS("ring_full_errors", ring_full),
+	HN_TXS("broken_ring_errors", ring_broken),
 	HN_TXS("no_descriptor_errors", no_desc),
 	HN_TXS("copied_packets", copied),
 	HN_TXS("gpa_packets", gpa),

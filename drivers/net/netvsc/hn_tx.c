@@ -402,12 +402,33 @@ agg_flush(struct hn_txq *txq, struct hn_tx_burst *tb)
 	return 0;
 }
 
+/*
+ * A send the ring refused: no room (-EAGAIN), or indices that make no
+ * sense (-EIO): the host broke the ring, and nothing on this queue goes
+ * until they make sense again. That is said once, so that a queue which
+ * only ever reports ring_full is not mistaken for a slow host.
+ */
+static void
+tx_count_refused(struct hn_txq *txq, int err)
+{
+	if (likely(err != -EIO)) {
+		txq->stats.ring_full++;
+		return;
+	}
+	if (txq->stats.ring_broken++ == 0)
+		PMD_DRV_LOG(ERR, "port %u TX queue %u: the host wrote send ring indices that make "
+			    "no sense; nothing is sent on the queue until they do (a host fault: "
+			    "xstat tx_q%u_broken_ring_errors counts the refused bursts)",
+			    txq->port_id, txq->queue_id, txq->queue_id);
+}
+
 /* Room for `need` bytes in the section being filled, or in a new one. */
 static uint8_t *
 agg_reserve(struct hn_txq *txq, uint32_t need, struct hn_tx_burst *tb)
 {
 	uint8_t *sec;
 	uint32_t idx;
+	int ret;
 
 	if (txq->agg_idx >= 0) {
 		uint32_t used = RTE_ALIGN_CEIL(txq->agg_used, txq->agg_align);
@@ -424,8 +445,9 @@ agg_reserve(struct hn_txq *txq, uint32_t need, struct hn_tx_burst *tb)
 			}
 			return sec + used;
 		}
-		if (agg_flush(txq, tb) < 0) {
-			txq->stats.ring_full++;
+		ret = agg_flush(txq, tb);
+		if (ret < 0) {
+			tx_count_refused(txq, ret);
 			return NULL;
 		}
 	}
@@ -680,9 +702,13 @@ tx_gpa(struct hn_txq *txq, struct rte_mbuf *m, struct hn_gpa_list *g, struct hn_
 	uint64_t xid;
 
 	/* frames leave in order: the section being filled goes first */
-	if (txq->agg_idx >= 0 && agg_flush(txq, tb) < 0) {
-		txq->stats.ring_full++;
-		return -EAGAIN;
+	if (txq->agg_idx >= 0) {
+		int ret = agg_flush(txq, tb);
+
+		if (ret < 0) {
+			tx_count_refused(txq, ret);
+			return -EAGAIN;
+		}
 	}
 	if (unlikely(nranges >= HV_GPA_RANGES_MAX))
 		first = HN_TX_GPA_HDR_WORDS;
@@ -877,7 +903,7 @@ stage_commit(struct hn_txq *txq, struct hn_tx_burst *tb)
 	st->bytes = 0;
 	if (likely(sent == n))
 		return 0;
-	txq->stats.ring_full++;
+	tx_count_refused(txq, ret < 0 ? ret : -EAGAIN);
 	tb->stopped = true;
 	tb->taken = (uint16_t)(st->first + stage_take_back(txq, sent, n));
 	return -EAGAIN;
@@ -922,10 +948,14 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 			return sent;
 	}
 	burst_begin(txq, &tb);
-	if (unlikely(txq->agg_idx >= 0 && agg_flush(txq, &tb) < 0)) {
-		txq->stats.ring_full++;
-		burst_flush(txq, &tb);
-		return 0;
+	if (unlikely(txq->agg_idx >= 0)) {
+		int ret = agg_flush(txq, &tb);
+
+		if (ret < 0) {
+			tx_count_refused(txq, ret);
+			burst_flush(txq, &tb);
+			return 0;
+		}
 	}
 	if (unlikely(!tx_room(txq, &tb, pkts[0], n))) {
 		txq->stats.no_desc++;
@@ -987,8 +1017,12 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 		if (unlikely(ret < 0))
 			break;
 	}
-	if (txq->agg_idx >= 0 && agg_flush(txq, &tb) < 0)
-		txq->stats.ring_full++;	/* kept: the next burst sends it */
+	if (txq->agg_idx >= 0) {
+		int ret = agg_flush(txq, &tb);
+
+		if (ret < 0)
+			tx_count_refused(txq, ret);	/* kept: the next burst sends it */
+	}
 	burst_flush(txq, &tb);
 	if (ndone > 0)
 		tx_free(txq, done, ndone);
