@@ -275,5 +275,11 @@ vmbus_chan_batch_send_mpb(struct vmbus_send_batch *b, const uint64_t *words, uin
 int
 vmbus_chan_batch_end(struct vmbus_send_batch *b, bool *need_sig)
 {
+	struct vmbus_channel *vc = b->chan;
+
+	if (vc->scribble_before_publish && b->rb.pending) {
+		vc->scribble_before_publish = false;
+		vc->tx.hdr->write_index = vc->tx.dsize + 8;
+	}
 	return hv_ring_batch_end(&b->rb, need_sig);
 }

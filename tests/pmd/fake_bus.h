@@ -29,6 +29,9 @@ struct vmbus_channel {
 	unsigned int pass_sends;
 	unsigned int fail_sends;
 	void (*on_failed_send)(struct vmbus_channel *vc, uint64_t xid);
+	/* the host overwrites tx's write index just before the next batch
+	 * that wrote anything publishes it */
+	bool scribble_before_publish;
 	uint8_t scratch[VMBUS_CHAN_SCRATCH];
 };
 

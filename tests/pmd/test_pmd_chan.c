@@ -1887,45 +1887,91 @@ test_tx_staged_header_in_section_between(void **state)
 }
 
 /*
- * The host scribbles the send ring's read index. A frame by address is
- * refused (the caller keeps it), a copied one is taken into its section,
- * which cannot go either: both are counted as a broken ring, not as a
- * full one. Once the index makes sense again, the section goes first and
- * the frame by address after it.
+ * The host scribbles the send ring's read index. Each refused send counts
+ * as a broken ring, never as a full one:
+ *  - a frame by address is refused when its stage goes (the burst says 0,
+ *    the caller keeps the frame);
+ *  - a copied frame is taken into a new section; the frame by address
+ *    after it is refused when that section must go first, and the
+ *    section again at the burst's end (the burst says 1);
+ *  - the next burst's first act, sending that section, is refused.
+ * Once the index makes sense again, the section goes, then the frame by
+ * address; every mbuf comes back.
  */
 static void
 test_tx_broken_ring_counted(void **state)
 {
 	uint32_t rindex = fx.vc->tx.hdr->read_index;
+	struct hv_rndis_packet_msg h;
 	struct rte_mbuf *m[2];
+	const uint8_t *sec;
 	union hv_nvsp_msg nv;
+	uint8_t frame[60];
 	struct gpa_seen s;
+	unsigned int avail;
 	uint64_t xid;
 	uint16_t type;
 
 	(void)state;
-	m[0] = gpa_frame(0);
-	m[1] = rte_pktmbuf_alloc(pool);
-	make_frame(rte_pktmbuf_mtod(m[1], uint8_t *), 60, 5);
-	rte_pktmbuf_append(m[1], 60);
+	avail = rte_mempool_avail_count(pool);
+	m[1] = gpa_frame(0);
 	fx.vc->tx.hdr->read_index = rindex + 4;		/* not a multiple of 8 */
-	assert_int_equal(hn_xmit_pkts(fx.txq, m, 1), 0);
+	assert_int_equal(hn_xmit_pkts(fx.txq, m + 1, 1), 0);
 	assert_int_equal(fx.txq->stats.ring_broken, 1);
-	assert_int_equal(hn_xmit_pkts(fx.txq, m + 1, 1), 1);
-	assert_int_equal(fx.txq->stats.ring_broken, 2);
+	m[0] = rte_pktmbuf_alloc(pool);
+	assert_non_null(m[0]);
+	make_frame(frame, sizeof(frame), 5);
+	memcpy(rte_pktmbuf_append(m[0], sizeof(frame)), frame, sizeof(frame));
+	assert_int_equal(hn_xmit_pkts(fx.txq, m, 2), 1);
+	assert_int_equal(fx.txq->stats.ring_broken, 3);
+	assert_int_equal(hn_xmit_pkts(fx.txq, m + 1, 1), 0);
+	assert_int_equal(fx.txq->stats.ring_broken, 4);
 	assert_int_equal(fx.txq->stats.ring_full, 0);
 	assert_int_equal(fx.txq->stats.gpa, 0);
 	assert_int_equal(fx.txq->stats.copied, 1);
 	assert_descriptors_accounted();
 	expect_nothing_sent();
+	/* the copied frame is freed, the one by address is the caller's */
+	assert_int_equal(rte_mempool_avail_count(pool), avail - 1);
 	fx.vc->tx.hdr->read_index = rindex;
-	assert_int_equal(hn_xmit_pkts(fx.txq, m, 1), 1);
-	assert_int_equal(fx.txq->stats.ring_broken, 2);
+	assert_int_equal(hn_xmit_pkts(fx.txq, m + 1, 1), 1);
+	assert_int_equal(fx.txq->stats.ring_broken, 4);
 	xid = host_read_send(&nv, &type);
 	assert_int_equal(type, HV_PKT_DATA_INBAND);
+	assert_int_equal(nv.rndis_pkt.chim_idx, fx.txq->first_section + tx_index(xid));
+	sec = fx.hn->chim + (size_t)nv.rndis_pkt.chim_idx * CHIM_SECTION;
+	memcpy(&h, sec, sizeof(h));
+	assert_int_equal(h.data_len, sizeof(frame));
+	assert_int_equal(nv.rndis_pkt.chim_sz, h.len);
+	assert_memory_equal(sec + HV_RNDIS_OFFSET_BASE + h.data_offset, frame, sizeof(frame));
 	host_expect_gpa_frame(0, &s);
 	expect_nothing_sent();
 	complete_all(xid, &s, 1);
+	assert_int_equal(rte_mempool_avail_count(pool), avail);
+}
+
+/*
+ * The host overwrites the write index while a burst's packet is in the
+ * ring: the burst cannot publish it. That counts as a broken ring, and so
+ * does the next burst, which the ring (marked broken) refuses outright.
+ */
+static void
+test_tx_publish_refused_counted(void **state)
+{
+	struct rte_mbuf *m[2];
+
+	(void)state;
+	m[0] = gpa_frame(0);
+	m[1] = gpa_frame(1);
+	fx.vc->scribble_before_publish = true;
+	assert_int_equal(hn_xmit_pkts(fx.txq, m, 1), 1);	/* written, not published */
+	assert_false(fx.vc->scribble_before_publish);
+	assert_int_equal(fx.txq->stats.ring_broken, 1);
+	assert_int_equal(hn_xmit_pkts(fx.txq, m + 1, 1), 0);
+	assert_int_equal(fx.txq->stats.ring_broken, 2);
+	assert_int_equal(fx.txq->stats.ring_full, 0);
+	assert_int_equal(fx.txq->stats.gpa, 1);
+	rte_pktmbuf_free(m[1]);
 }
 
 /* While the staged run fails to go, another lcore takes the completion
@@ -2672,6 +2718,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tx_staged_stop_before_drop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_free_batch_between_staged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_broken_ring_counted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_publish_refused_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_staged_header_in_section_between, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tx_staged_completion_after_partial_send, setup,

@@ -184,7 +184,6 @@ struct hn_tx_stats {
 	uint64_t bytes;
 	uint64_t errors;		/* dropped by the driver or failed on the host */
 	uint64_t ring_full;		/* burst cut short: no room in the ring */
-	uint64_t ring_broken;		/* burst refused: the host broke the ring's indices */
 	uint64_t no_desc;		/* burst cut short: no free descriptor */
 	uint64_t copied;		/* went through the send buffer */
 	uint64_t gpa;			/* went as GPA ranges */
@@ -196,6 +195,7 @@ struct hn_tx_stats {
 	uint64_t tso_errors;		/* dropped: TSO beyond the host's limits */
 	uint64_t too_long;		/* dropped: longer than MTU + 14, no TSO */
 	uint64_t forged_completions;	/* a send failed, yet a completion took it */
+	uint64_t ring_broken;		/* a send refused: ring indices make no sense */
 	uint64_t multicast;
 	uint64_t broadcast;
 	uint64_t bins[HN_BIN_COUNT];
@@ -397,6 +397,7 @@ struct hn_txq {
 	uint32_t max_frame;		/* MTU + 14 */
 	bool csum6;			/* IPv6 TCP/UDP checksums offered */
 	uint64_t offloads;
+	bool ring_broken_said;		/* the broken ring was logged (once a queue) */
 	bool started;
 	/* TX lcore only: free descriptors taken from free_idx in bulk, and
 	 * those of staged packets that did not go (hn_tx.c stage_take_back) */

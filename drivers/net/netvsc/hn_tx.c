@@ -74,11 +74,19 @@ static int stage_commit(struct hn_txq *txq, struct hn_tx_burst *tb);
  * so, signal: the host can act on what the burst sent so far. Done at the
  * end of the burst and before this lcore waits for completions; the burst
  * goes on afterwards unless the staged packets did not all go. */
+static void tx_count_refused(struct hn_txq *txq, int err);
+
 static inline void
 burst_flush(struct hn_txq *txq, struct hn_tx_burst *tb)
 {
+	int ret;
+
 	stage_commit(txq, tb);
-	vmbus_chan_batch_end(&tb->b, &tb->sig);
+	/* publishing fails only when the write index was scribbled over or
+	 * another writer never published: what the burst sent is stuck */
+	ret = vmbus_chan_batch_end(&tb->b, &tb->sig);
+	if (unlikely(ret < 0))
+		tx_count_refused(txq, ret);
 	if (tb->sig)
 		vmbus_chan_signal(txq->ch->vc);
 	tb->sig = false;
@@ -403,10 +411,11 @@ agg_flush(struct hn_txq *txq, struct hn_tx_burst *tb)
 }
 
 /*
- * A send the ring refused: no room (-EAGAIN), or indices that make no
- * sense (-EIO): the host broke the ring, and nothing on this queue goes
- * until they make sense again. That is said once, so that a queue which
- * only ever reports ring_full is not mistaken for a slow host.
+ * A send the ring refused: no room (-EAGAIN), or a ring whose indices make
+ * no sense (-EIO: the host wrote them, or a send waited past its deadline
+ * for another writer to publish). The second is logged once a queue, so
+ * that a queue which only ever reports ring_full is not taken for one
+ * whose host is slow.
  */
 static void
 tx_count_refused(struct hn_txq *txq, int err)
@@ -415,11 +424,14 @@ tx_count_refused(struct hn_txq *txq, int err)
 		txq->stats.ring_full++;
 		return;
 	}
-	if (txq->stats.ring_broken++ == 0)
-		PMD_DRV_LOG(ERR, "port %u TX queue %u: the host wrote send ring indices that make "
-			    "no sense; nothing is sent on the queue until they do (a host fault: "
-			    "xstat tx_q%u_broken_ring_errors counts the refused bursts)",
+	txq->stats.ring_broken++;
+	if (!txq->ring_broken_said) {
+		txq->ring_broken_said = true;
+		PMD_DRV_LOG(ERR, "port %u TX queue %u: the send ring's indices make no sense "
+			    "(written by the host, or a send never published); sends on the "
+			    "queue are refused (xstat tx_q%u_broken_ring_errors counts them)",
 			    txq->port_id, txq->queue_id, txq->queue_id);
+	}
 }
 
 /* Room for `need` bytes in the section being filled, or in a new one. */
