@@ -1577,6 +1577,19 @@ gpa_frame(unsigned int i)
 	return m;
 }
 
+/* A frame of len bytes in a pool mbuf (copied when sent, or, too long,
+ * dropped), its bytes make_frame()'s for seed. */
+static struct rte_mbuf *
+pool_frame(uint16_t len, uint8_t seed)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+
+	assert_non_null(m);
+	make_frame(rte_pktmbuf_mtod(m, uint8_t *), len, seed);
+	assert_non_null(rte_pktmbuf_append(m, len));
+	return m;
+}
+
 /*
  * The host completes the GPA sends it read, s[0..n), and the section
  * send section_xid first (0: none; a send's id is never 0). Then nothing
@@ -1613,9 +1626,7 @@ test_tx_staged_in_order(void **state)
 	(void)state;
 	m[0] = gpa_frame(0);
 	m[1] = gpa_frame(1);
-	m[2] = rte_pktmbuf_alloc(pool);
-	make_frame(rte_pktmbuf_mtod(m[2], uint8_t *), 60, 9);
-	rte_pktmbuf_append(m[2], 60);
+	m[2] = pool_frame(60, 9);
 	m[3] = gpa_frame(2);
 	assert_int_equal(hn_xmit_pkts(fx.txq, m, 4), 4);
 	host_expect_gpa_frame(0, &s[0]);
@@ -1732,9 +1743,7 @@ test_tx_staged_stop_after_copied(void **state)
 	uint16_t type;
 
 	(void)state;
-	m[0] = rte_pktmbuf_alloc(pool);
-	make_frame(rte_pktmbuf_mtod(m[0], uint8_t *), 60, 7);
-	rte_pktmbuf_append(m[0], 60);
+	m[0] = pool_frame(60, 7);
 	for (i = 1; i < 4; i++)
 		m[i] = gpa_frame(i - 1);
 	/* the section's packet takes 64 bytes, each GPA packet 104 */
@@ -1775,9 +1784,7 @@ test_tx_staged_stop_before_drop(void **state)
 	(void)state;
 	m[0] = gpa_frame(0);
 	m[1] = gpa_frame(1);
-	m[2] = rte_pktmbuf_alloc(pool);
-	make_frame(rte_pktmbuf_mtod(m[2], uint8_t *), 1600, 8);
-	rte_pktmbuf_append(m[2], 1600);
+	m[2] = pool_frame(1600, 8);
 	m[3] = gpa_frame(2);
 	fillers = tx_ring_leave(104 + 40);
 	assert_int_equal(hn_xmit_pkts(fx.txq, m, 4), 1);
@@ -1815,12 +1822,8 @@ test_tx_free_batch_between_staged(void **state)
 	(void)state;
 	avail = rte_mempool_avail_count(pool);
 	m[0] = gpa_frame(0);
-	for (i = 1; i <= DROPS; i++) {
-		m[i] = rte_pktmbuf_alloc(pool);
-		assert_non_null(m[i]);
-		make_frame(rte_pktmbuf_mtod(m[i], uint8_t *), 1600, (uint8_t)i);
-		rte_pktmbuf_append(m[i], 1600);
-	}
+	for (i = 1; i <= DROPS; i++)
+		m[i] = pool_frame(1600, (uint8_t)i);
 	m[DROPS + 1] = gpa_frame(1);
 	m[DROPS + 2] = gpa_frame(2);
 	assert_int_equal(hn_xmit_pkts(fx.txq, m, DROPS + 3), DROPS + 3);
@@ -1918,10 +1921,8 @@ test_tx_broken_ring_counted(void **state)
 	fx.vc->tx.hdr->read_index = rindex + 4;		/* not a multiple of 8 */
 	assert_int_equal(hn_xmit_pkts(fx.txq, m + 1, 1), 0);
 	assert_int_equal(fx.txq->stats.ring_broken, 1);
-	m[0] = rte_pktmbuf_alloc(pool);
-	assert_non_null(m[0]);
+	m[0] = pool_frame(sizeof(frame), 5);
 	make_frame(frame, sizeof(frame), 5);
-	memcpy(rte_pktmbuf_append(m[0], sizeof(frame)), frame, sizeof(frame));
 	assert_int_equal(hn_xmit_pkts(fx.txq, m, 2), 1);
 	assert_int_equal(fx.txq->stats.ring_broken, 3);
 	assert_int_equal(hn_xmit_pkts(fx.txq, m + 1, 1), 0);
@@ -1974,30 +1975,34 @@ test_tx_publish_refused_counted(void **state)
 	rte_pktmbuf_free(m[1]);
 }
 
-/* While the staged run fails to go, another lcore takes the completion
- * of its third packet (a forged id: the host never saw it). */
+/* While a staged run fails to go, another lcore takes the completion of
+ * its packet complete_slot (a forged id: the host never saw it). */
+static unsigned int complete_slot;
+
 static void
-complete_third_staged_now(struct vmbus_channel *vc, uint64_t xid)
+complete_staged_now(struct vmbus_channel *vc, uint64_t xid)
 {
 	(void)vc;
 	(void)xid;
-	host_send_complete(fx.txq->stage.xid[2], HV_NVSP_STATUS_SUCCESS);
+	host_send_complete(fx.txq->stage.xid[complete_slot], HV_NVSP_STATUS_SUCCESS);
 	hn_chan_drain(fx.hn, fx.ch, NULL, 0, HN_RX_BURST_BUDGET);
 }
 
-/* The same after one of four went: the second is refused, and the
+/* After `pass` sends, one is refused, and meanwhile the completion of
+ * staged packet `slot` is taken. */
+static void
+fail_send_completing(unsigned int pass, unsigned int slot)
+{
+	fx.vc->pass_sends = pass;
+	fx.vc->fail_sends = 1;
+	complete_slot = slot;
+	fx.vc->on_failed_send = complete_staged_now;
+}
+
+/* One of four staged packets goes, the second is refused, and the
  * completion of the fourth is taken meanwhile. The burst says 4: the
  * first was sent, the fourth went with its completion, the two between
  * them are dropped and counted. */
-static void
-complete_fourth_staged_now(struct vmbus_channel *vc, uint64_t xid)
-{
-	(void)vc;
-	(void)xid;
-	host_send_complete(fx.txq->stage.xid[3], HV_NVSP_STATUS_SUCCESS);
-	hn_chan_drain(fx.hn, fx.ch, NULL, 0, HN_RX_BURST_BUDGET);
-}
-
 static void
 test_tx_staged_completion_after_partial_send(void **state)
 {
@@ -2009,9 +2014,7 @@ test_tx_staged_completion_after_partial_send(void **state)
 	for (i = 0; i < 4; i++)
 		m[i] = gpa_frame(i);
 	avail = rte_mempool_avail_count(pool);
-	fx.vc->pass_sends = 1;
-	fx.vc->fail_sends = 1;
-	fx.vc->on_failed_send = complete_fourth_staged_now;
+	fail_send_completing(1, 3);
 	assert_int_equal(hn_xmit_pkts(fx.txq, m, 4), 4);
 	fx.vc->on_failed_send = NULL;
 	assert_int_equal(fx.txq->stats.gpa, 1);
@@ -2044,8 +2047,7 @@ test_tx_staged_completion_while_failing(void **state)
 	for (i = 0; i < 4; i++)
 		m[i] = gpa_frame(i);
 	avail = rte_mempool_avail_count(pool);
-	fx.vc->fail_sends = 1;
-	fx.vc->on_failed_send = complete_third_staged_now;
+	fail_send_completing(0, 2);
 	assert_int_equal(hn_xmit_pkts(fx.txq, m, 4), 3);
 	fx.vc->on_failed_send = NULL;
 	assert_int_equal(rte_mempool_avail_count(pool), avail + 3);

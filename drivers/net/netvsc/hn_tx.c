@@ -69,13 +69,12 @@ burst_begin(struct hn_txq *txq, struct hn_tx_burst *tb)
 }
 
 static int stage_commit(struct hn_txq *txq, struct hn_tx_burst *tb);
+static void tx_count_refused(struct hn_txq *txq, int err);
 
 /* Staged packets into the ring, then publish and, if the ring rules say
  * so, signal: the host can act on what the burst sent so far. Done at the
  * end of the burst and before this lcore waits for completions; the burst
  * goes on afterwards unless the staged packets did not all go. */
-static void tx_count_refused(struct hn_txq *txq, int err);
-
 static inline void
 burst_flush(struct hn_txq *txq, struct hn_tx_burst *tb)
 {
@@ -434,13 +433,27 @@ tx_count_refused(struct hn_txq *txq, int err)
 	}
 }
 
+/* The section being filled, if there is one, into the ring; a refusal
+ * is counted, and the section stays for the next try. */
+static inline int
+agg_flush_pending(struct hn_txq *txq, struct hn_tx_burst *tb)
+{
+	int ret;
+
+	if (txq->agg_idx < 0)
+		return 0;
+	ret = agg_flush(txq, tb);
+	if (unlikely(ret < 0))
+		tx_count_refused(txq, ret);
+	return ret;
+}
+
 /* Room for `need` bytes in the section being filled, or in a new one. */
 static uint8_t *
 agg_reserve(struct hn_txq *txq, uint32_t need, struct hn_tx_burst *tb)
 {
 	uint8_t *sec;
 	uint32_t idx;
-	int ret;
 
 	if (txq->agg_idx >= 0) {
 		uint32_t used = RTE_ALIGN_CEIL(txq->agg_used, txq->agg_align);
@@ -457,11 +470,8 @@ agg_reserve(struct hn_txq *txq, uint32_t need, struct hn_tx_burst *tb)
 			}
 			return sec + used;
 		}
-		ret = agg_flush(txq, tb);
-		if (ret < 0) {
-			tx_count_refused(txq, ret);
+		if (agg_flush_pending(txq, tb) < 0)
 			return NULL;
-		}
 	}
 	if (txd_get(txq, tb, &idx) < 0) {
 		txq->stats.no_desc++;
@@ -714,14 +724,8 @@ tx_gpa(struct hn_txq *txq, struct rte_mbuf *m, struct hn_gpa_list *g, struct hn_
 	uint64_t xid;
 
 	/* frames leave in order: the section being filled goes first */
-	if (txq->agg_idx >= 0) {
-		int ret = agg_flush(txq, tb);
-
-		if (ret < 0) {
-			tx_count_refused(txq, ret);
-			return -EAGAIN;
-		}
-	}
+	if (agg_flush_pending(txq, tb) < 0)
+		return -EAGAIN;
 	if (unlikely(nranges >= HV_GPA_RANGES_MAX))
 		first = HN_TX_GPA_HDR_WORDS;
 	if (!stage_room(txq, tb, gpa_pkt_len(g, first)))
@@ -960,14 +964,9 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 			return sent;
 	}
 	burst_begin(txq, &tb);
-	if (unlikely(txq->agg_idx >= 0)) {
-		int ret = agg_flush(txq, &tb);
-
-		if (ret < 0) {
-			tx_count_refused(txq, ret);
-			burst_flush(txq, &tb);
-			return 0;
-		}
+	if (unlikely(agg_flush_pending(txq, &tb) < 0)) {
+		burst_flush(txq, &tb);
+		return 0;
 	}
 	if (unlikely(!tx_room(txq, &tb, pkts[0], n))) {
 		txq->stats.no_desc++;
@@ -1029,12 +1028,7 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 		if (unlikely(ret < 0))
 			break;
 	}
-	if (txq->agg_idx >= 0) {
-		int ret = agg_flush(txq, &tb);
-
-		if (ret < 0)
-			tx_count_refused(txq, ret);	/* kept: the next burst sends it */
-	}
+	(void)agg_flush_pending(txq, &tb);	/* refused: the next burst sends it */
 	burst_flush(txq, &tb);
 	if (ndone > 0)
 		tx_free(txq, done, ndone);
