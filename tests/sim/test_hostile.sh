@@ -153,10 +153,11 @@ bound=$((ctl_timeout + 2))
 
 # mute_session NAME LINE...: a fresh testpmd session forwarding a clean
 # batch (then MUTE_BEFORE's commands, ';' between them); the LINEs run
-# with the host muted, then it answers again, the
-# port is stopped and started and a second clean batch comes back whole
+# with the host muted, then it answers again, the port is stopped
+# (AFTER_UNMUTE's commands run then) and started, and a second clean
+# batch comes back whole
 mute_session() {
-	local name=$1 pre=()
+	local name=$1 pre=() post=()
 	shift
 	IFS=';' read -ra pre <<<"${MUTE_BEFORE:-}"
 	EAL_EXTRA="-a $dev,timeout=$ctl_timeout" tp_start 300 hvnet --mtu=9000 \
@@ -168,7 +169,8 @@ mute_session() {
 	tp "!mute 0" "$@"
 	muted_took=$((SECONDS - t0))
 	silent_lines=$(( $(lines "$silent") - before ))
-	tp "!unmute 0" "stop" "port stop 0" "port start 0" "start" \
+	IFS=';' read -ra post <<<"${AFTER_UNMUTE:-}"
+	tp "!unmute 0" "stop" "port stop 0" "${post[@]}" "port start 0" "start" \
 		"!gen rate=8000,count=8000,flows=16,delay=0" \
 		"?wait gen('sent') == 8000 and gen('received') == 8000" "!snap $name" "stop"
 	t0=$SECONDS
@@ -206,5 +208,19 @@ check "mute during an MTU change: 'port config mtu 0 4000' returned in $muted_to
 	'[ "$muted_took" -le $bound ] && [ "$silent_lines" = 1 ]'
 check "mute during an MTU change: after unmute, port stop/start, a clean batch of 8000 forwarded whole" \
 	'after_mute mtu && [ "$(nic violations)" = 0 ]'
+
+# 2d. the MTU change fails as in 2c and leaves no session; once the host
+# answers again, the calls that would change what the host holds are
+# refused with one line each (no session to send them on: the channel
+# was closed and the send buffer unmapped), and the start builds the
+# session again
+lost="no session with the host since a re-initialisation failed"
+MUTE_BEFORE="stop;port stop 0" \
+AFTER_UNMUTE="mac_addr set 0 02:00:00:00:00:42;port config all rss ip" \
+	mute_session lost "port config mtu 0 4000"
+check "no session after a failed MTU change: a MAC address and RSS hash types refused with one line each ($(lines "$lost") '$lost' lines)" \
+	'[ "$(lines "$lost")" = 2 ]'
+check "no session after a failed MTU change: port start built it again, a clean batch of 8000 forwarded whole" \
+	'after_mute lost && [ "$(nic violations)" = 0 ]'
 
 sim_end

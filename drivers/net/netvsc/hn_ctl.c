@@ -30,15 +30,30 @@
  * silent: the requests after it (a stop, a close, an MTU change send
  * several) each get HN_CTL_SILENT_WAIT_MS, not the whole timeout, so that
  * giving up on a dead host takes one timeout, not one per request. Any
- * answer makes the host responsive again (hn_ctl_wait).
+ * answer makes the host responsive again: one in time (hn_ctl_wait), or
+ * a late one to an earlier request (ctl_deadline), else a host slower than
+ * the short wait would never be waited for long enough again.
  */
 #define HN_CTL_SILENT_WAIT_MS	500u
 
+/* Answers that matched no waiting request: late, duplicate or stray. */
 static uint64_t
-ctl_deadline(const struct hn_dev *hn)
+ctl_unmatched(const struct hn_ctl *ctl)
+{
+	return __atomic_load_n(&ctl->stale, __ATOMIC_RELAXED) +
+	       __atomic_load_n(&ctl->stray, __ATOMIC_RELAXED);
+}
+
+static uint64_t
+ctl_deadline(struct hn_dev *hn)
 {
 	uint64_t ms = (uint64_t)hn->args.timeout_s * 1000;
 
+	if (hn->ctl.unanswered > 0 && ctl_unmatched(&hn->ctl) != hn->ctl.unmatched_at_silence) {
+		PMD_DRV_LOG(NOTICE, "port %u: the host answers again, late (%u requests went "
+			    "unanswered)", hn->port_id, hn->ctl.unanswered);
+		hn->ctl.unanswered = 0;
+	}
 	if (hn->ctl.unanswered > 0)
 		ms = RTE_MIN(ms, (uint64_t)HN_CTL_SILENT_WAIT_MS);
 	return rte_get_timer_cycles() + ms * rte_get_timer_hz() / 1000;
@@ -174,6 +189,8 @@ hn_ctl_wait(struct hn_dev *hn, const char *what)
 			if (answered)
 				return 0;
 			hn->ctl.timeouts++;
+			if (hn->ctl.unanswered == 0)
+				hn->ctl.unmatched_at_silence = ctl_unmatched(&hn->ctl);
 			if (hn->ctl.unanswered++ == 0)
 				PMD_DRV_LOG(ERR, "port %u: the host did not answer %s within %u s "
 					    "(devarg timeout= sets the deadline)",

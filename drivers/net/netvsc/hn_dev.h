@@ -453,6 +453,9 @@ struct hn_ctl {
 	/* requests unanswered since the host last answered: a silent host is
 	 * reported once, not once per request of an operation */
 	uint32_t unanswered;
+	/* stale + stray when the host fell silent: more since are late
+	 * answers, so the host is slow, not silent (control thread) */
+	uint64_t unmatched_at_silence;
 	/* a SWITCH_DATA_PATH in flight (hn_vf.c): its xid, and the answer the
 	 * drainer records: 1 done, 2 failed (a {129, status != 1} payload) */
 	uint64_t vf_switch_xid;

@@ -258,6 +258,26 @@ hn_reinit(struct hn_dev *hn, uint32_t mtu)
 	return ret;
 }
 
+/*
+ * The control lock for a call that changes what the host holds (MAC, RSS).
+ * After a failed re-initialisation there is no session to change: the
+ * channels are closed and the buffers unmapped. Only a configure or a start
+ * builds one again (with what ethdev holds), so such a call is refused.
+ */
+static int
+hn_ctl_lock_session(struct hn_dev *hn, const char *what)
+{
+	int ret = hn_ctl_lock(hn, what);
+
+	if (ret == 0 && hn->session_lost) {
+		hn_ctl_unlock(hn);
+		PMD_DRV_LOG(ERR, "port %u: %s: no session with the host since a re-initialisation "
+			    "failed: configure or start the port first", hn->port_id, what);
+		ret = -EIO;
+	}
+	return ret;
+}
+
 /* ---- link ----------------------------------------------------------------- */
 
 static void
@@ -409,7 +429,8 @@ hn_setup_channels(struct hn_dev *hn, uint32_t nq, uint32_t mtu)
 {
 	int ret;
 
-	if (mtu != hn->mtu) {
+	/* a session a failed re-initialisation lost is built again here */
+	if (mtu != hn->mtu || hn->session_lost) {
 		ret = hn_reinit(hn, mtu);
 		if (ret < 0)
 			return ret;
@@ -1256,7 +1277,7 @@ hn_mac_addr_set(struct rte_eth_dev *dev, struct rte_ether_addr *mac)
 
 	if (rte_is_same_ether_addr(mac, &hn->mac))
 		return 0;
-	ret = hn_ctl_lock(hn, "MAC address");
+	ret = hn_ctl_lock_session(hn, "MAC address");
 	if (ret < 0)
 		return ret;
 	ret = hn_rndis_set_mac(hn, mac);
@@ -1282,7 +1303,7 @@ hn_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 		PMD_DRV_LOG(ERR, "port %u: stop the port to change the MTU", hn->port_id);
 		return -EBUSY;
 	}
-	if (mtu == hn->mtu)
+	if (mtu == hn->mtu && !hn->session_lost)
 		return 0;
 	ret = hn_ctl_lock(hn, "MTU");
 	if (ret < 0)
@@ -1292,12 +1313,16 @@ hn_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 		ret = hn_rss_program(hn);
 	if (ret == 0 && (hn->csum_tx4 || hn->csum_rx4 || hn->lso4_max))
 		ret = hn_rndis_set_offloads(hn, hn->rx_offloads, hn->tx_offloads);
-	hn_ctl_unlock(hn);
 	if (ret == 0 && hn->host_mtu < mtu) {
 		PMD_DRV_LOG(ERR, "port %u: the host accepts frames up to MTU %u only",
 			    hn->port_id, hn->host_mtu);
-		return -EINVAL;
+		ret = -EINVAL;
 	}
+	/* ethdev keeps its MTU when this fails: a session built for another
+	 * one is built again, with ethdev's, at the next configure or start */
+	if (ret < 0 && hn->mtu != (dev->data->mtu ? dev->data->mtu : HN_MTU_DEFAULT))
+		hn->session_lost = true;
+	hn_ctl_unlock(hn);
 	return ret;
 }
 
@@ -1344,7 +1369,7 @@ hn_rss_hash_update(struct rte_eth_dev *dev, struct rte_eth_rss_conf *rc)
 
 	if (ret < 0)
 		return ret;
-	ret = hn_ctl_lock(hn, "RSS hash settings");
+	ret = hn_ctl_lock_session(hn, "RSS hash settings");
 	if (ret < 0)
 		return ret;
 	rss_save(hn, &saved);
@@ -1399,7 +1424,7 @@ hn_reta_update(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64 *conf,
 			return -EINVAL;
 		}
 	}
-	ret = hn_ctl_lock(hn, "indirection table");
+	ret = hn_ctl_lock_session(hn, "indirection table");
 	if (ret < 0)
 		return ret;
 	rss_save(hn, &saved);

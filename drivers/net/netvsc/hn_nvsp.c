@@ -393,6 +393,7 @@ hn_nvsp_detach(struct hn_dev *hn)
 	if (!gone)
 		wait_outbound_drained(hn, &hn->chans[0], HN_REVOKE_LINGER_MS);
 	nvsp_set_state(hn, HN_NVSP_CLOSED);
+	hn->chim = NULL;	/* unmapped by a reopen: rndis_send checks it */
 	rte_free(hn->rxbuf_pfn);
 	hn->rxbuf_pfn = NULL;
 	for (i = (int)hn->nchan - 1; i >= 0; i--) {

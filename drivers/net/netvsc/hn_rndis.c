@@ -35,6 +35,10 @@ rndis_send(struct hn_dev *hn, const void *msg, uint32_t len, uint64_t xid)
 	bool sig = false;
 	int ret;
 
+	/* no channel or no send buffer: a session that is gone (its
+	 * re-initialisation failed) or not yet there */
+	if (hn->chans[0].vc == NULL || hn->chim == NULL)
+		return -ENODEV;
 	if (len > hn->chim_section_size)
 		return -EMSGSIZE;
 	hn_nvsp_build_rndis_pkt(&nv, HV_NVSP_CHAN_CONTROL, hn->ctl_section, len);
