@@ -392,6 +392,31 @@ check "row: port stop leaves the host synthetic, port start (MTU 1400) brings th
 check "row: the application exits with the host steering synthetic (close leaves the VF first)" \
 	'! has "data path -> synthetic (session ended)"'
 
+# a port stop the host answers slowly (the switch back, the packet
+# filter: 1.5 s each): the VF stays down until the next start, the tick
+# does not take it up again while the stop waits for the host
+row 150 --vf-delay=100 <<EOF
+start
+$on_vf
+$traffic
+?wait gen('received') > 3000
+stop
+!delay 0 1500
+port stop 0
+!delay 0 0
+?wait d['nics'][0]['vf']['datapath'] == 'synthetic'
+!snap stopped
+port start 0
+start
+$on_vf
+?wait gen('received') > 9000
+$stop_gen
+EOF
+check "row: a port stop the host answers slowly leaves it synthetic; the VF comes back with the start only" \
+	'clean && [ "$(sj "d[\"nics\"][0][\"vf\"][\"datapath\"]" "$work/stopped.json")" = synthetic ] &&
+	 [ "$(vf switches_to_vf)" = 2 ] && [ "$(gen duplicates)" = 0 ] &&
+	 in_order_log "data path -> VF" "data path -> synthetic" "data path -> VF"'
+
 # A VF with fewer queues and offloads than the synthetic NIC: what the
 # application was told does not change
 row 120 --vf-delay=100 --vf-queues=1 --vf-offloads=none --at="0:vf remove" <<EOF

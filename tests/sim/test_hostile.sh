@@ -223,4 +223,20 @@ check "no session after a failed MTU change: a MAC address and RSS hash types re
 check "no session after a failed MTU change: port start built it again, a clean batch of 8000 forwarded whole" \
 	'after_mute lost && [ "$(nic violations)" = 0 ]'
 
+# 2e. a slow host, not a silent one: one answer comes after the deadline
+# (the host is taken for silent: short waits), then every answer takes
+# 800 ms, more than a silent host's short wait, less than the deadline.
+# Once the late answer is in, requests get the whole deadline again and
+# succeed; before, each timed out and the host never counted as back.
+late="the host answers again, late"
+EAL_EXTRA="-a $dev,timeout=$ctl_timeout" tp_start 300 hvnet \
+	--traffic=gen:count=0,rate=1,delay=3600000 -- --forward-mode=io --rxq=4 --txq=4
+tp "start" "!delay 0 4000" "set promisc 0 off" \
+	"?until show port xstats 0 => ctl_st(ale|ray)_replies: [1-9]" \
+	"!delay 0 800" "set promisc 0 off" "set promisc 0 on" "!delay 0 0" "show port info 0" "stop"
+tp_quit
+check "slow host: the late answer ends the silence ($(lines "$late") '$late' line), the 800 ms answers after it are waited for ($(lines "promiscuous mode for port 0") failed promiscuous change of 3)" \
+	'[ "$(lines "$late")" = 1 ] && [ "$(lines "promiscuous mode for port 0")" = 1 ] &&
+	 has "Promiscuous mode: enabled" && rc_is 0'
+
 sim_end

@@ -500,6 +500,11 @@ struct hn_vf {
 	uint64_t state_since;		/* timer cycles */
 	char reason[64];		/* why the data path is synthetic */
 	bool ticking;
+	/* the netvsc port is started, for the VF: from the end of a start
+	 * that succeeded to the beginning of the stop. hn->started covers
+	 * the start's and the stop's host requests too, when the tick must
+	 * not take the VF up */
+	bool port_on;
 	bool callbacks;
 	bool dev_events;
 	uint32_t assoc_seen;

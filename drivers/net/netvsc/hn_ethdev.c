@@ -1146,12 +1146,30 @@ hn_update_filter(struct rte_eth_dev *dev)
 	return ret;
 }
 
+/* A flag of the packet filter: when the host refuses it, ethdev keeps the
+ * old value, and so do we (and the VF), or both would disagree until the
+ * next start. */
+static int
+hn_set_filter_flag(struct rte_eth_dev *dev, bool *flag, bool on)
+{
+	struct hn_dev *hn = hn_dev_of(dev);
+	bool was = *flag;
+	int ret;
+
+	*flag = on;
+	hn_vf_sync_settings(hn);
+	ret = hn_update_filter(dev);
+	if (ret < 0) {
+		*flag = was;
+		hn_vf_sync_settings(hn);
+	}
+	return ret;
+}
+
 static int
 hn_set_promisc(struct rte_eth_dev *dev, bool on)
 {
-	hn_dev_of(dev)->promisc = on;
-	hn_vf_sync_settings(hn_dev_of(dev));
-	return hn_update_filter(dev);
+	return hn_set_filter_flag(dev, &hn_dev_of(dev)->promisc, on);
 }
 
 static int
@@ -1187,9 +1205,7 @@ hn_promiscuous_disable_secondary(struct rte_eth_dev *dev)
 static int
 hn_set_allmulti(struct rte_eth_dev *dev, bool on)
 {
-	hn_dev_of(dev)->allmulti = on;
-	hn_vf_sync_settings(hn_dev_of(dev));
-	return hn_update_filter(dev);
+	return hn_set_filter_flag(dev, &hn_dev_of(dev)->allmulti, on);
 }
 
 static int

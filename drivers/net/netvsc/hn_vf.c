@@ -820,7 +820,7 @@ vf_take(struct hn_dev *hn, uint16_t port)
 		__atomic_store_n(&vf->hotadd_pending, 0, __ATOMIC_RELEASE);
 	port_callbacks(hn, true);
 	vf->attach++;
-	vf_reason(vf, hn->started ? "starting" : "stopped");
+	vf_reason(vf, vf->port_on ? "starting" : "stopped");
 	PMD_DRV_LOG(NOTICE, "port %u: VF %s is port %u (serial %u)", hn->port_id, vf->dev_name,
 		    port, vf->serial);
 	hn_vf_set_state(hn, HN_VF_ATTACHED);
@@ -842,8 +842,21 @@ vf_fold_stats(struct hn_dev *hn)
 	vf->base_nombuf += s.rx_nombuf;
 }
 
+/* Ports still on dev: with MANA one PCI device carries a port per
+ * synthetic NIC (doc/protocol §G.1), and the others are not ours. */
+static bool
+device_has_ports(struct rte_device *dev)
+{
+	uint16_t p;
+
+	RTE_ETH_FOREACH_DEV_OF(p, dev)
+		return true;
+	return false;
+}
+
 /* Close the VF port (it is ours) and, when it is going away, take its
- * device off the bus so that a re-add probes it afresh. */
+ * device off the bus so that a re-add probes it afresh, unless another
+ * NIC's VF port still lives on it. */
 static void
 vf_detach(struct hn_dev *hn, bool remove_device)
 {
@@ -864,7 +877,7 @@ vf_detach(struct hn_dev *hn, bool remove_device)
 	port_callbacks(hn, false);
 	vf_fold_stats(hn);
 	rte_eth_dev_close(vf->port_id);
-	if (remove_device && dev != NULL && rte_dev_remove(dev) < 0)
+	if (remove_device && dev != NULL && !device_has_ports(dev) && rte_dev_remove(dev) < 0)
 		PMD_DRV_LOG(DEBUG, "port %u: VF device %s not removed", hn->port_id,
 			    vf->dev_name);
 	vf->detach++;
@@ -1222,7 +1235,7 @@ vf_leaving_step(struct hn_dev *hn, bool sync)
 			PMD_DRV_LOG(WARNING, "port %u: SWITCH_DATA_PATH(synthetic) unanswered",
 				    hn->port_id);
 		}
-		if (sync || vf->gone || !hn->started) {
+		if (sync || vf->gone || !vf->port_on) {
 			vf_leave_finish(hn);
 			return;
 		}
@@ -1417,12 +1430,12 @@ vf_step(struct hn_dev *hn)
 			vf_search(hn);
 		break;
 	case HN_VF_ATTACHED:
-		if (hn->started && !vf->recovering && now_cycles() >= vf->next_try &&
+		if (vf->port_on && !vf->recovering && now_cycles() >= vf->next_try &&
 		    now_cycles() >= vf->hold_until)
 			vf_start_rx(hn);
 		break;
 	case HN_VF_RX_ON:
-		if (hn->started && now_cycles() >= vf->next_try && now_cycles() >= vf->hold_until)
+		if (vf->port_on && now_cycles() >= vf->next_try && now_cycles() >= vf->hold_until)
 			vf_switch_to_vf(hn);
 		break;
 	case HN_VF_SWITCHING:
@@ -1494,6 +1507,7 @@ hn_vf_start(struct hn_dev *hn)
 	if (!hn_is_primary())
 		return;
 	rte_spinlock_lock(&vf->lock);
+	vf->port_on = true;
 	if (vf->state == HN_VF_ATTACHED && !vf->recovering)
 		vf_start_rx(hn);
 	rte_spinlock_unlock(&vf->lock);
@@ -1507,6 +1521,7 @@ hn_vf_stop(struct hn_dev *hn)
 	if (!hn_is_primary())
 		return;
 	rte_spinlock_lock(&vf->lock);
+	vf->port_on = false;	/* before anything else: the tick takes nothing up now */
 	if (vf->state >= HN_VF_RX_ON)
 		vf_leave_sync(hn, false, "stopped");
 	if (vf->state == HN_VF_ATTACHED)
