@@ -1331,6 +1331,49 @@ test_tx_gpa_tso_32_mbufs_header_in_section(void **state)
 }
 
 /*
+ * Sections of 68 bytes (the least a host may give) cannot hold a header
+ * with its PPIs (up to 92 bytes): data that would take all 32 ranges,
+ * leaving the header for the section, is refused (counted, dropped), and
+ * not a byte of the send buffer is written (it would run into the next
+ * section, another send's). 31 ranges still go, the header in its slot.
+ */
+static void
+test_tx_gpa_sections_too_small_for_header(void **state)
+{
+	uint64_t off[32];
+	uint16_t len[32];
+	struct gpa_seen s;
+	struct rte_mbuf *m;
+	unsigned int i;
+
+	(void)state;
+	fx.hn->chim_section_size = 68;
+	fx.hn->chim_count = (uint32_t)(fx.hn->chim_len / 68);
+	assert_int_equal(hn_txq_bind(fx.hn, fx.txq, 1), 0);
+	assert_int_equal(fx.txq->copybreak, 0);
+	gpa_tso_on();
+	memset(fx.hn->chim, 0x5a, fx.hn->chim_len);
+	for (i = 0; i < 32; i++) {
+		off[i] = (uint64_t)i * GPA_STRIDE + GPA_HEADROOM;
+		len[i] = i < 31 ? GPA_SEG : (uint16_t)(65535 - 31 * GPA_SEG);
+	}
+	m = gpa_chain(off, len, 32);
+	assert_int_equal(hn_xmit_pkts(fx.txq, &m, 1), 1);
+	expect_nothing_sent();
+	assert_int_equal(fx.txq->stats.too_many_segs, 1);
+	assert_int_equal(fx.txq->stats.gpa_section_hdr, 0);
+	for (i = 0; i < fx.hn->chim_len; i++)
+		assert_int_equal(fx.hn->chim[i], 0x5a);
+	m = gpa_chain(off, len, 31);
+	assert_int_equal(hn_xmit_pkts(fx.txq, &m, 1), 1);
+	host_read_gpa(&s);
+	assert_int_equal(s.nranges, 32);
+	assert_int_equal(s.nv.chim_idx, HV_NVSP_CHIM_IDX_INVALID);
+	assert_gpa_words(&s);
+	gpa_complete(&s);
+}
+
+/*
  * Segments that follow each other in memory share a range: 40 pieces of
  * one contiguous 64000-byte area are 1 range of 16 pages (offset 0x80).
  * Then 33 separate pieces: 33 ranges, more than the host takes, and too
@@ -2702,6 +2745,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tx_copy_and_completion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_fast_free, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_gpa_tso_31_mbufs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_gpa_sections_too_small_for_header, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_tx_gpa_tso_32_mbufs_header_in_section, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tx_gpa_merge_and_too_many, setup, teardown),

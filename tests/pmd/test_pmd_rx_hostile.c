@@ -1107,6 +1107,95 @@ test_recksum_reads_ihl_once(void **state)
 	munmap(map, 2 * pg);
 }
 
+/*
+ * §F.4: an IPv4 header the host calls good but whose checksum field it
+ * left stale (0x020 | 0x100) is put right; one the host calls bad (0x004
+ * | 0x100) is delivered as it came, flagged bad, not made to look valid.
+ */
+static void
+test_rx_ip4_csum_fixed_only_when_host_says_good(void **state)
+{
+	static const uint32_t csum[2] = {
+		HV_RNDIS_RXCSUM_IP_OK | HV_RNDIS_RXCSUM_IP_INVALID,
+		HV_RNDIS_RXCSUM_IP_FAILED | HV_RNDIS_RXCSUM_IP_INVALID,
+	};
+	uint8_t frame[2][60], msg[2][200];
+	struct hv_xfer_range r[2];
+	struct rte_mbuf *m[3];
+	struct rte_ipv4_hdr *ip, want;
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		make_frame(frame[i], sizeof(frame[i]), (uint8_t)i);
+		ip = (struct rte_ipv4_hdr *)(frame[i] + 14);
+		memset(ip, 0, sizeof(*ip));
+		ip->version_ihl = 0x45;
+		ip->time_to_live = 64;
+		ip->next_proto_id = IPPROTO_UDP;
+		ip->total_length = rte_cpu_to_be_16(46);
+		ip->hdr_checksum = rte_cpu_to_be_16(0xbeef);	/* stale */
+		r[i] = rxbuf_put(msg[i], packet_msg(msg[i], frame[i], sizeof(frame[i]), 1,
+						    HV_RNDIS_PPI_CSUM, csum[i]));
+	}
+	host_xfer(XID, r, 2);
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 3), 2);
+	ip = rte_pktmbuf_mtod_offset(m[0], struct rte_ipv4_hdr *, 14);
+	want = *ip;
+	want.hdr_checksum = 0;
+	assert_int_equal(ip->hdr_checksum, rte_ipv4_cksum(&want));
+	assert_true(m[0]->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_GOOD);
+	ip = rte_pktmbuf_mtod_offset(m[1], struct rte_ipv4_hdr *, 14);
+	assert_int_equal(ip->hdr_checksum, rte_cpu_to_be_16(0xbeef));
+	assert_memory_equal(rte_pktmbuf_mtod(m[1], void *), frame[1], sizeof(frame[1]));
+	assert_true(m[1]->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_BAD);
+	free_all(m, 2);
+	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
+	expect_nothing_sent();
+}
+
+/*
+ * A VF frame whose checksums are computed here: an IHL of 15 in a 34-byte
+ * frame at the end of readable memory is not summed over 60 bytes (past
+ * the frame, here into a page that faults); no IP flag for it. The same
+ * frame with IHL 5 gets its header checked.
+ */
+static void
+test_sw_csum_stays_in_frame(void **state)
+{
+	const size_t pg = 4096;
+	uint8_t *map = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			    -1, 0);
+	struct rte_mbuf_ext_shared_info shinfo = { .free_cb = no_free };
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	struct rte_ipv4_hdr *ip;
+	uint8_t *frame;
+
+	(void)state;
+	assert_true(map != MAP_FAILED);
+	assert_int_equal(mprotect(map + pg, pg, PROT_NONE), 0);
+	assert_non_null(m);
+	frame = map + pg - 34;
+	make_frame(frame, 34, 0);
+	ip = (struct rte_ipv4_hdr *)(frame + 14);
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = 0x45;
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_ICMP;
+	ip->total_length = rte_cpu_to_be_16(20);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	rte_mbuf_ext_refcnt_set(&shinfo, 1);
+	rte_pktmbuf_attach_extbuf(m, frame, 0, 34, &shinfo);
+	m->data_off = 0;
+	m->data_len = 34;
+	m->pkt_len = 34;
+	assert_int_equal(hn_rx_sw_csum_flags(m), RTE_MBUF_F_RX_IP_CKSUM_GOOD);
+	ip->version_ihl = 0x4f;
+	assert_int_equal(hn_rx_sw_csum_flags(m), 0);
+	rte_pktmbuf_free(m);
+	munmap(map, 2 * pg);
+}
+
 /* ---- defect 4: the receive-buffer layout --------------------------------- */
 
 /*
@@ -1153,6 +1242,9 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test(test_rx_sections_too_small_refused),
 		cmocka_unit_test(test_recksum_reads_ihl_once),
+		cmocka_unit_test(test_sw_csum_stays_in_frame),
+		cmocka_unit_test_setup_teardown(test_rx_ip4_csum_fixed_only_when_host_says_good, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_ext_completion_keeps_failed_status, setup_ext,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ext_pfn_table_covers_partial_page,

@@ -551,7 +551,7 @@ void
 hv_ring_consume(struct hv_ring *r, uint32_t pkt_len)
 {
 	__atomic_store_n(&r->read_cursor,	/* hv_ring_idle reads it unowned */
-			 ring_add(r, r->read_cursor, pkt_len + HV_RING_TRAILER_SIZE), __ATOMIC_RELAXED);
+			 ring_add(r, r->read_cursor, pkt_len + HV_RING_TRAILER_SIZE), __ATOMIC_RELEASE);
 }
 
 uint32_t

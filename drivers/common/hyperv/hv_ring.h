@@ -258,9 +258,11 @@ uint32_t hv_ring_read_commit(struct hv_ring *r, bool *need_signal);
 static inline bool
 hv_ring_idle(const struct hv_ring *r)
 {
-	/* relaxed loads: another thread may own the reader right now; a
-	 * stale answer only means one more (or one fewer) poll */
-	uint32_t cursor = __atomic_load_n(&r->read_cursor, __ATOMIC_RELAXED);
+	/* another thread may own the reader right now; a stale answer only
+	 * means one more (or one fewer) poll. The cursor with acquire: what
+	 * its owner did before consuming (frames parked for another queue)
+	 * is seen with it (a plain load on x86) */
+	uint32_t cursor = __atomic_load_n(&r->read_cursor, __ATOMIC_ACQUIRE);
 
 	return cursor == __atomic_load_n(&r->windex_seen, __ATOMIC_RELAXED) &&
 	       cursor == __atomic_load_n(&r->hdr->write_index, __ATOMIC_ACQUIRE);
@@ -358,7 +360,7 @@ hv_ring_consume_inline(struct hv_ring *r, uint32_t pkt_len)
 	if (next >= r->dsize)
 		next -= r->dsize;
 	__atomic_store_n(&r->read_cursor, (uint32_t)next,	/* hv_ring_idle reads it unowned */
-			 __ATOMIC_RELAXED);
+			 __ATOMIC_RELEASE);
 }
 
 /* Bytes available to the reader past its cursor; -EIO when corrupt. */

@@ -340,10 +340,6 @@ chan_skip_bad(struct hn_chan *ch, const struct hv_ring_pkt *pkt, int err)
 	return true;
 }
 
-/* Room the staging ring must have for the drain to go past a transfer
- * packet on TX's behalf: more frames than one packet normally holds. */
-#define HN_STAGING_HEADROOM	64u
-
 /*
  * Drain channel ch: at most `budget` work (packets, or the frames of a
  * transfer packet: a packet of many ranges costs as many), stopping early once the

@@ -21,6 +21,13 @@
 #include "hn_dev.h"
 #include "hn_nvsp_msg.h"
 
+/* Room the staging ring must have for the drain to go past a transfer
+ * packet on TX's behalf: more frames than one packet normally holds. An
+ * RX queue's staging ring holds at least HN_STAGING_MIN, so that an empty
+ * one always has that room. */
+#define HN_STAGING_HEADROOM	64u
+#define HN_STAGING_MIN		(2 * HN_STAGING_HEADROOM)
+
 /* Where frames go during one drain. */
 struct hn_sink {
 	struct rte_mbuf **pkts;

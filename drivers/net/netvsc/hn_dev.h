@@ -381,6 +381,9 @@ struct hn_txq {
 	rte_iova_t hdr_iova;
 	uint8_t *sections;		/* this queue's first section */
 	uint32_t section_size;
+	/* GPA ranges a frame's data may take: all 32 only when a section can
+	 * hold the RNDIS header the host then reads from it (tx_gpa) */
+	uint32_t gpa_ranges_max;
 	uint32_t first_section;
 	/* the send-buffer section being filled (aggregation) */
 	int32_t agg_idx;		/* descriptor, -1: none */

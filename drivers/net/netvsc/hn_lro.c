@@ -289,8 +289,7 @@ lro_finish(struct hn_rxq *rxq, struct hn_xfer *x)
 
 		if (l->npieces > 1)
 			lro_fix_piece(l, m, l->pieces[i].seq_off, i + 1 == l->npieces);
-		else if (!l->v6 && (l->info.have & HN_RXI_CSUM) &&
-			 (l->info.csum & HV_RNDIS_RXCSUM_IP_INVALID))
+		else if (!l->v6 && hn_rx_ip4_csum_stale(&l->info))
 			hn_rx_ip4_recksum(m);
 		if (l->pieces[i].nfrags > 1) {
 			m->ol_flags |= RTE_MBUF_F_RX_LRO;

@@ -608,7 +608,7 @@ rx_frame(struct hn_chan *ch, struct hn_xfer *x, uint8_t *msg, uint32_t len)
 		m = rx_copy(rxq, data, h.data_len);
 	if (unlikely(m == NULL))
 		return 0;
-	if (unlikely((info.have & HN_RXI_CSUM) && (info.csum & HV_RNDIS_RXCSUM_IP_INVALID)))
+	if (unlikely(hn_rx_ip4_csum_stale(&info)))
 		hn_rx_ip4_recksum(m);
 	hn_rx_fill(rxq, m, &info, strip);
 	hn_rx_deliver(rxq, sink, m);
@@ -716,8 +716,8 @@ ack:
 /* ---- RX burst ----------------------------------------------------------- */
 
 /* The checksum flags the host would have set, computed here. */
-static uint64_t
-sw_csum_flags(struct rte_mbuf *m)
+uint64_t
+hn_rx_sw_csum_flags(struct rte_mbuf *m)
 {
 	struct rte_net_hdr_lens hl;
 	uint32_t pt = rte_net_get_ptype(m, &hl, RTE_PTYPE_L2_MASK | RTE_PTYPE_L3_MASK |
@@ -732,6 +732,8 @@ sw_csum_flags(struct rte_mbuf *m)
 	/* the L4 sums run over the length the IP header claims: the frame
 	 * (the host's data) must hold it, and IPv6 without extension headers
 	 * (payload_len counts them, the verify does not skip them) */
+	if ((uint32_t)hl.l2_len + hl.l3_len > m->data_len)
+		return 0;	/* an IHL past the frame: nothing to sum */
 	avail = m->data_len - hl.l2_len;
 	l4h = rte_pktmbuf_mtod_offset(m, const uint8_t *, hl.l2_len + hl.l3_len);
 	if (RTE_ETH_IS_IPV4_HDR(pt)) {
@@ -821,7 +823,7 @@ hn_vf_rx_fixup(const struct hn_rxq *rxq, struct rte_mbuf **pkts, uint16_t n, uin
 			rte_vlan_strip(m);	/* a no-op on an untagged frame */
 		if (fix & HN_VF_SW_CSUM) {
 			m->ol_flags &= ~(RTE_MBUF_F_RX_IP_CKSUM_MASK | RTE_MBUF_F_RX_L4_CKSUM_MASK);
-			m->ol_flags |= sw_csum_flags(m);
+			m->ol_flags |= hn_rx_sw_csum_flags(m);
 		}
 	}
 }

@@ -30,6 +30,9 @@ int hn_rx_sections_check(uint16_t port_id, uint32_t offset, uint32_t size, uint3
 /* The guest frame of every 4 KiB of the receive buffer (rx_extmbuf):
  * hn->rxbuf_pfn; -EFAULT where the kernel cannot tell. */
 int hn_rx_map_pages(struct hn_dev *hn);
+/* The checksum flags of a frame from a VF that does not check them: what
+ * the host would have said, computed over what the frame holds only. */
+uint64_t hn_rx_sw_csum_flags(struct rte_mbuf *m);
 
 /* Entries of that table for a buffer of len bytes: every page that holds
  * a byte of it, the last one partial when len is not a multiple of 4 KiB
@@ -208,6 +211,19 @@ hn_rx_deliver(struct hn_rxq *rxq, struct hn_sink *sink, struct rte_mbuf *m)
  * grown to 60 bytes meanwhile would be summed past the frame, past the
  * buffer for a frame at its end).
  */
+/*
+ * §F.4: the host says the IPv4 header is good but its checksum field was
+ * not recomputed (after RSC). Only then is the field put right: a header
+ * the host found bad is left as it came, for the application to see so.
+ */
+static inline bool
+hn_rx_ip4_csum_stale(const struct hn_rxinfo *info)
+{
+	const uint32_t both = HV_RNDIS_RXCSUM_IP_OK | HV_RNDIS_RXCSUM_IP_INVALID;
+
+	return (info->have & HN_RXI_CSUM) && (info->csum & both) == both;
+}
+
 static inline void
 hn_rx_ip4_recksum(struct rte_mbuf *m)
 {

@@ -1000,7 +1000,7 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 			continue;
 		}
 		if (m->pkt_len > txq->copybreak) {
-			by_gpa = gpa_ranges(m, &g, HV_GPA_RANGES_MAX);
+			by_gpa = gpa_ranges(m, &g, txq->gpa_ranges_max);
 			if (!by_gpa && HN_TX_RNDIS_MAX + m->pkt_len > txq->agg_max_bytes) {
 				if (stage_flush(txq, &tb) < 0)
 					break;
@@ -1069,6 +1069,10 @@ hn_txq_bind(struct hn_dev *hn, struct hn_txq *txq, uint32_t nb_txq)
 	txq->section_size = hn->chim_section_size;
 	txq->sections = hn->chim + (size_t)txq->first_section * hn->chim_section_size;
 	txq->agg_max_bytes = RTE_MIN(hn->chim_section_size, hn->agg_max_bytes);
+	/* the host may give sections smaller than a header with its PPIs
+	 * (68 B is valid): data then keeps a range free for the header slot */
+	txq->gpa_ranges_max = txq->section_size >= HN_TX_RNDIS_MAX ? HV_GPA_RANGES_MAX :
+				HV_GPA_RANGES_MAX - 1;
 	txq->agg_max_pkts = hn->agg_max_pkts;
 	txq->agg_align = hn->agg_align;
 	/* a section (or the host's transfer size) too small for an RNDIS
