@@ -45,8 +45,8 @@
  * mpps = pkts / window_us (the guest's view; the benchmark driver uses
  * hvsim's counters over this window). tx_window_us (txonly, io) runs from
  * the first iteration that moved packets to the moment the PMD had no
- * send in flight any more (rte_eth_tx_descriptor_status of descriptor 0
- * is DONE); -1 when the PMD cannot tell or the loop stopped for
+ * send in flight any more (rte_eth_tx_descriptor_status DONE at offset 0
+ * and at the last: tx_queue_idle()); -1 when the PMD cannot tell or the loop stopped for
  * idleness (nothing was in flight any more then). cpu_share is the CPU time the
  * forwarding thread got over the loop's wall time (1.000: it had its core
  * to itself), preempted the involuntary context switches it suffered,
@@ -552,6 +552,38 @@ warm_up(struct pending *pend, uint64_t deadline, uint64_t idle_tsc)
 	return last;
 }
 
+/*
+ * DONE when queue q has no send in flight. Offset 0 is where the next send
+ * goes and the last offset the oldest one in flight: the API's reading
+ * (hvnet) says DONE for 0 unless the queue is full, FULL for the last one
+ * while anything is in flight; the bundled PMD reads them the other way
+ * round (FULL for 0 while anything is in flight, -EINVAL past what is
+ * free). Both DONE means idle on either.
+ */
+static uint16_t txq_last[MAX_QUEUES];	/* the last offset of each TX queue */
+
+static int
+tx_queue_idle(uint16_t q)
+{
+	int st = rte_eth_tx_descriptor_status(port, q, 0);
+
+	if (st == RTE_ETH_TX_DESC_DONE)
+		st = rte_eth_tx_descriptor_status(port, q, txq_last[q]);
+	return st;
+}
+
+/* The queue's size as the PMD tells it (it may use fewer than asked). */
+static void
+txq_last_learn(void)
+{
+	struct rte_eth_txq_info qi;
+	uint16_t q;
+
+	for (q = 0; q < opt.queues; q++)
+		txq_last[q] = rte_eth_tx_queue_info_get(port, q, &qi) == 0 && qi.nb_desc > 0 ?
+			      qi.nb_desc - 1 : NB_DESC - 1;
+}
+
 static int
 loop(void *arg)
 {
@@ -621,7 +653,7 @@ loop(void *arg)
 		if (opt.mode != RXONLY && res.drained_tsc == 0 && res.drain_known) {
 			/* drained when no queue has a send in flight */
 			for (q = 0; q < opt.queues && st == RTE_ETH_TX_DESC_DONE; q++)
-				st = rte_eth_tx_descriptor_status(port, q, 0);
+				st = tx_queue_idle(q);
 
 			if (st == RTE_ETH_TX_DESC_DONE) {
 				res.drained_tsc = start;
@@ -677,6 +709,8 @@ port_setup(void)
 	}
 	if (ret == 0)
 		ret = rte_eth_dev_start(port);
+	if (ret == 0)
+		txq_last_learn();
 	return ret;
 }
 

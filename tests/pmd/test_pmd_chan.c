@@ -998,6 +998,47 @@ test_tx_gpa_completion_frees_mbuf(void **state)
 }
 
 /*
+ * tx_descriptor_status as ethdev defines it: offset 0 is where the next
+ * send goes; with 3 sends in flight the last 3 offsets are FULL, the
+ * others DONE; past the descriptors the queue uses, UNAVAIL; past the
+ * queue, -EINVAL. Once completed, all DONE.
+ */
+static void
+test_tx_descriptor_status_from_the_next_send(void **state)
+{
+	struct rte_mbuf *m[3];
+	union hv_nvsp_msg nv;
+	uint64_t xid[3];
+	uint16_t type, n = (uint16_t)fx.txq->ndesc;
+	unsigned int i;
+
+	(void)state;
+	assert_true(n > 4 && n <= fx.txq->nb_desc);
+	for (i = 0; i < 3; i++) {
+		m[i] = rte_pktmbuf_alloc(pool);
+		make_frame(rte_pktmbuf_mtod(m[i], uint8_t *), 1400, (uint8_t)i);
+		rte_pktmbuf_append(m[i], 1400);
+	}
+	assert_int_equal(hn_tx_descriptor_status(fx.txq, n - 1), RTE_ETH_TX_DESC_DONE);
+	assert_int_equal(hn_xmit_pkts(fx.txq, m, 3), 3);
+	for (i = 0; i < 3; i++) {
+		xid[i] = host_read_send(&nv, &type);
+		assert_int_equal(type, HV_PKT_DATA_GPA_DIRECT);
+	}
+	assert_int_equal(hn_tx_descriptor_status(fx.txq, 0), RTE_ETH_TX_DESC_DONE);
+	assert_int_equal(hn_tx_descriptor_status(fx.txq, n - 4), RTE_ETH_TX_DESC_DONE);
+	assert_int_equal(hn_tx_descriptor_status(fx.txq, n - 3), RTE_ETH_TX_DESC_FULL);
+	assert_int_equal(hn_tx_descriptor_status(fx.txq, n - 1), RTE_ETH_TX_DESC_FULL);
+	if (n < fx.txq->nb_desc)
+		assert_int_equal(hn_tx_descriptor_status(fx.txq, n), RTE_ETH_TX_DESC_UNAVAIL);
+	assert_int_equal(hn_tx_descriptor_status(fx.txq, fx.txq->nb_desc), -EINVAL);
+	for (i = 0; i < 3; i++)
+		host_send_complete(xid[i], HV_NVSP_STATUS_SUCCESS);
+	hn_chan_drain_for_tx(fx.txq);
+	assert_int_equal(hn_tx_descriptor_status(fx.txq, n - 1), RTE_ETH_TX_DESC_DONE);
+}
+
+/*
  * MBUF_FAST_FREE: plain one-segment mbufs go back to the pool in one put
  * without their reference counts being read; a chain and a frame attached
  * to another buffer still take the full path. After the completions every
@@ -2751,6 +2792,8 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tx_gpa_merge_and_too_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_gpa_one_range_across_pages, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_tx_descriptor_status_from_the_next_send, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tx_gpa_completion_frees_mbuf, setup,
 						teardown),

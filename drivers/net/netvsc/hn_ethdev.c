@@ -625,6 +625,21 @@ hn_session_restore(struct rte_eth_dev *dev, struct hn_dev *hn)
 	return ret;
 }
 
+/* A start that failed half-way: what it turned on goes off again (ethdev
+ * calls no stop for a port whose start failed). */
+static void
+hn_start_undo(struct rte_eth_dev *dev, struct hn_dev *hn)
+{
+	uint16_t i;
+
+	hn->started = false;
+	for (i = 0; i < dev->data->nb_tx_queues; i++)
+		((struct hn_txq *)dev->data->tx_queues[i])->started = false;
+	for (i = 0; i < dev->data->nb_rx_queues; i++)
+		((struct hn_rxq *)dev->data->rx_queues[i])->started = false;
+	hn_rxintr_stop(dev);
+}
+
 static int
 hn_dev_start(struct rte_eth_dev *dev)
 {
@@ -648,14 +663,18 @@ hn_dev_start(struct rte_eth_dev *dev)
 	}
 	hn_link_queues(dev, hn);
 	ret = hn_rxintr_start(dev);
-	if (ret < 0)
+	if (ret < 0) {
+		hn_start_undo(dev, hn);
 		return ret;
+	}
 	for (i = 0; i < dev->data->nb_tx_queues; i++) {
 		struct hn_txq *txq = dev->data->tx_queues[i];
 
 		ret = hn_txq_bind(hn, txq, dev->data->nb_tx_queues);
-		if (ret < 0)
+		if (ret < 0) {
+			hn_start_undo(dev, hn);
 			return ret;
+		}
 		txq->offloads = hn->tx_offloads;
 		txq->started = true;
 	}
@@ -678,12 +697,15 @@ hn_dev_start(struct rte_eth_dev *dev)
 	ret = hn_ctl_lock(hn, "start");
 	if (ret == 0) {
 		ret = hn_rndis_set_filter(hn, hn_filter(hn));
-		if (ret == 0)
+		if (ret == 0) {
 			ret = hn_rndis_query_link(hn);
+			if (ret < 0)	/* nothing for a port that did not start */
+				hn_rndis_set_filter(hn, 0);
+		}
 		hn_ctl_unlock(hn);
 	}
 	if (ret < 0) {
-		hn->started = false;
+		hn_start_undo(dev, hn);
 		return ret;
 	}
 	hn_link_refresh(dev);
@@ -751,10 +773,14 @@ hn_dev_stop(struct rte_eth_dev *dev)
 	/* the queues stop anyway: without the lock, the host goes on
 	 * delivering until the next session (counted as stopped drops) */
 	if (hn_ctl_lock(hn, "stop") == 0) {
+		/* stopped under the lock: a filter change that comes after
+		 * (a secondary's promiscuous request) leaves the filter at 0 */
+		hn->started = false;
 		if (!vmbus_device_rescinded(hn->vdev))
 			hn_rndis_set_filter(hn, 0);
 		hn_ctl_unlock(hn);
 	}
+	hn->started = false;
 	if (!vmbus_device_rescinded(hn->vdev))
 		hn_drain_tx(dev, hn);
 	for (i = 0; i < dev->data->nb_tx_queues; i++) {
@@ -773,7 +799,6 @@ hn_dev_stop(struct rte_eth_dev *dev)
 		for (i = 0; i < hn->nchan; i++)
 			if (hn->chans[i].ext_acks != NULL)
 				hn_chan_acks_kick(&hn->chans[i]);
-	hn->started = false;
 	dev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
 	return 0;
 }
@@ -999,18 +1024,6 @@ hn_rx_descriptor_status(void *q, uint16_t offset)
 		return -EINVAL;
 	return offset < rte_ring_count(rxq->staging) ? RTE_ETH_RX_DESC_DONE
 						     : RTE_ETH_RX_DESC_AVAIL;
-}
-
-static int
-hn_tx_descriptor_status(void *q, uint16_t offset)
-{
-	const struct hn_txq *txq = q;
-
-	if (offset >= txq->nb_desc)
-		return -EINVAL;
-	if (offset >= txq->ndesc)
-		return RTE_ETH_TX_DESC_UNAVAIL;
-	return offset < hn_txq_inflight(txq) ? RTE_ETH_TX_DESC_FULL : RTE_ETH_TX_DESC_DONE;
 }
 
 /* ---- information ------------------------------------------------------------- */
@@ -1740,4 +1753,5 @@ RTE_PMD_REGISTER_PARAM_STRING(net_netvsc,
 			      HN_ARG_TIMEOUT "=<seconds> "
 			      HN_ARG_MAX_QUEUES "=<1-64> "
 			      HN_ARG_VF "=auto|none|<device> "
-			      HN_ARG_VF_DEADLINE "=<seconds>");
+			      HN_ARG_VF_DEADLINE "=<seconds> "
+			      HN_ARG_ISOLATED "=<0|1>");

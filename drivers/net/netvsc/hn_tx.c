@@ -294,6 +294,25 @@ hn_txq_inflight(const struct hn_txq *txq)
 	return txq->ndesc - rte_ring_count(txq->free_idx) - txq->stash_n - (txq->agg_idx >= 0);
 }
 
+/*
+ * The ethdev reading: offset 0 is where the next send goes, and the sends
+ * in flight are the last places from there (ndesc - 1 is the oldest when
+ * the queue is full). The bundled PMD answers the other way round (FULL
+ * from offset 0 while anything is in flight).
+ */
+int
+hn_tx_descriptor_status(void *q, uint16_t offset)
+{
+	const struct hn_txq *txq = q;
+
+	if (offset >= txq->nb_desc)
+		return -EINVAL;
+	if (offset >= txq->ndesc)
+		return RTE_ETH_TX_DESC_UNAVAIL;
+	return offset >= txq->ndesc - hn_txq_inflight(txq) ? RTE_ETH_TX_DESC_FULL :
+							    RTE_ETH_TX_DESC_DONE;
+}
+
 /* ---- RNDIS header ------------------------------------------------------- */
 
 static inline uint8_t *

@@ -19,6 +19,8 @@ uint16_t hn_xmit_prepare(void *txq, struct rte_mbuf **pkts, uint16_t n);
 int hn_tx_done_cleanup(void *txq, uint32_t free_cnt);
 int hn_txq_bind(struct hn_dev *hn, struct hn_txq *txq, uint32_t nb_txq);
 unsigned int hn_txq_inflight(const struct hn_txq *txq);
+/* tx_descriptor_status: offset 0 is where the next send goes */
+int hn_tx_descriptor_status(void *txq, uint16_t offset);
 void hn_txq_reclaim_all(struct hn_txq *txq);
 
 #endif /* HN_TX_H */

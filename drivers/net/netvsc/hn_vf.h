@@ -154,7 +154,9 @@ hn_vf_tx(struct hn_txq *txq, struct rte_mbuf **pkts, uint16_t n, uint16_t *sent)
 	uint16_t i, k;
 
 	hn_vf_gate_enter(g);
-	on = __atomic_load_n(&g->tx_on, __ATOMIC_RELAXED) &&
+	/* acquire: the queue and port the gate was opened for are seen with
+	 * it (the RX side's too; a plain load on x86) */
+	on = __atomic_load_n(&g->tx_on, __ATOMIC_ACQUIRE) &&
 	     !__atomic_load_n(&vf->tx_block, __ATOMIC_RELAXED);
 	tx = on ? hn_vf_tx_fn(vf->port_id) : NULL;
 	on = tx != NULL;
