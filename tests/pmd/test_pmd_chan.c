@@ -1675,6 +1675,84 @@ pool_frame(uint16_t len, uint8_t seed)
 }
 
 /*
+ * A frame with its VLAN tag inside travels with the tag as a PPI (§F.4).
+ * When the application holds the frame elsewhere too (a clone sent here,
+ * or an mbuf with another reference), the frame it holds is not changed:
+ * the copy in the send buffer leaves the tag out instead. Each time the
+ * host sees the same 196 bytes and tag; the application's frame keeps its
+ * 200 bytes. tx_prepare checks a tagged frame as the burst sends it: one
+ * of the MTU's length plus a tag passes.
+ */
+static void
+test_tx_tag_inside_shared_frame_untouched(void **state)
+{
+	const uint16_t tci = 0x2123, len = 200;
+	uint8_t frame[200], want[196];
+	struct rte_mbuf *m, *c, *big;
+	struct hv_rndis_packet_msg h;
+	union hv_nvsp_msg nv;
+	const uint8_t *sec;
+	unsigned int pass;
+	uint32_t v;
+	uint16_t type;
+	uint64_t xid;
+
+	(void)state;
+	make_frame(frame, len, 9);
+	frame[12] = 0x81;
+	frame[13] = 0x00;
+	frame[14] = tci >> 8;
+	frame[15] = tci & 0xff;
+	frame[16] = 0x08;
+	frame[17] = 0x00;
+	memcpy(want, frame, 12);
+	memcpy(want + 12, frame + 16, len - 16);
+	m = rte_pktmbuf_alloc(pool);
+	memcpy(rte_pktmbuf_append(m, len), frame, len);
+	for (pass = 0; pass < 2; pass++) {
+		if (pass == 0) {
+			c = rte_pktmbuf_clone(m, pool);	/* indirect */
+			assert_non_null(c);
+		} else {
+			rte_mbuf_refcnt_update(m, 1);	/* one more holder */
+			c = m;
+		}
+		assert_int_equal(hn_xmit_pkts(fx.txq, &c, 1), 1);
+		xid = host_read_send(&nv, &type);
+		assert_int_equal(type, HV_PKT_DATA_INBAND);
+		sec = fx.hn->chim + (size_t)nv.rndis_pkt.chim_idx * CHIM_SECTION;
+		memcpy(&h, sec, sizeof(h));
+		assert_int_equal(h.data_len, sizeof(want));
+		assert_int_equal(nv.rndis_pkt.chim_sz, h.len);
+		assert_memory_equal(sec + HV_RNDIS_OFFSET_BASE + h.data_offset, want, sizeof(want));
+		/* the second PPI, after the hash value's: the tag */
+		memcpy(&v, sec + sizeof(h) + HV_RNDIS_PPI_SIZE(4) + HV_RNDIS_PPI_HDR_SIZE,
+		       sizeof(v));
+		assert_int_equal(v, HV_RNDIS_VLAN_FROM_TCI(tci));
+		assert_int_equal(m->data_len, len);
+		assert_memory_equal(rte_pktmbuf_mtod(m, uint8_t *), frame, len);
+		assert_false(m->ol_flags & RTE_MBUF_F_TX_VLAN);
+		host_send_complete(xid, HV_NVSP_STATUS_SUCCESS);
+		hn_chan_drain_for_tx(fx.txq);
+	}
+	assert_int_equal(fx.txq->stats.copied, 2);
+	assert_int_equal(fx.txq->stats.bytes, 2 * sizeof(want));
+	assert_int_equal(rte_mbuf_refcnt_read(m), 1);
+	/* only ours now: stripped in place, as before */
+	assert_int_equal(hn_xmit_pkts(fx.txq, &m, 1), 1);
+	xid = host_read_send(&nv, &type);
+	sec = fx.hn->chim + (size_t)nv.rndis_pkt.chim_idx * CHIM_SECTION;
+	memcpy(&h, sec, sizeof(h));
+	assert_memory_equal(sec + HV_RNDIS_OFFSET_BASE + h.data_offset, want, sizeof(want));
+	host_send_complete(xid, HV_NVSP_STATUS_SUCCESS);
+	hn_chan_drain_for_tx(fx.txq);
+	big = pool_frame(1500 + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN, 4);
+	memcpy(rte_pktmbuf_mtod_offset(big, uint8_t *, 12), frame + 12, 6);
+	assert_int_equal(hn_xmit_prepare(fx.txq, &big, 1), 1);
+	rte_pktmbuf_free(big);
+}
+
+/*
  * The host completes the GPA sends it read, s[0..n), and the section
  * send section_xid first (0: none; a send's id is never 0). Then nothing
  * is in flight, no completion was refused, every descriptor is free.
@@ -2792,6 +2870,8 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tx_gpa_merge_and_too_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_gpa_one_range_across_pages, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_tx_tag_inside_shared_frame_untouched, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tx_descriptor_status_from_the_next_send, setup,
 						teardown),

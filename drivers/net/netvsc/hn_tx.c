@@ -502,6 +502,16 @@ agg_reserve(struct hn_txq *txq, uint32_t need, struct hn_tx_burst *tb)
 	return section_of(txq, idx);
 }
 
+/* A frame of len bytes (header included) went into the section at dst. */
+static inline void
+agg_add(struct hn_txq *txq, uint8_t *dst, uint32_t len)
+{
+	txq->agg_last = dst;
+	txq->agg_used += len;
+	txq->agg_pkts++;
+	txq->stats.copied++;
+}
+
 /* Copy m (header first) into the send buffer. */
 static int
 tx_copy(struct hn_txq *txq, struct rte_mbuf *m, struct hn_tx_burst *tb)
@@ -518,10 +528,35 @@ tx_copy(struct hn_txq *txq, struct rte_mbuf *m, struct hn_tx_burst *tb)
 		hn_copy(dst + off, rte_pktmbuf_mtod(seg, void *), seg->data_len);
 		off += seg->data_len;
 	}
-	txq->agg_last = dst;
-	txq->agg_used += off;
-	txq->agg_pkts++;
-	txq->stats.copied++;
+	agg_add(txq, dst, off);
+	return 0;
+}
+
+/*
+ * A frame whose tag cannot be stripped in place (tx_tag_shared): the host
+ * is told what sh, its header as if stripped, says, and the copy leaves
+ * out the tag's 4 bytes (the first segment holds it whole).
+ */
+static int
+tx_copy_untagged(struct hn_txq *txq, const struct rte_mbuf *m, const struct rte_mbuf *sh,
+		 struct hn_tx_burst *tb)
+{
+	const uint32_t macs = 2 * RTE_ETHER_ADDR_LEN, skip = macs + RTE_VLAN_HLEN;
+	uint8_t *dst = agg_reserve(txq, HN_TX_RNDIS_MAX + sh->pkt_len, tb);
+	const struct rte_mbuf *seg;
+	uint32_t off;
+
+	if (dst == NULL)
+		return -EAGAIN;
+	off = build_rndis(txq, dst, sh);
+	hn_copy(dst + off, rte_pktmbuf_mtod(m, void *), macs);
+	hn_copy(dst + off + macs, rte_pktmbuf_mtod_offset(m, void *, skip), m->data_len - skip);
+	off += m->data_len - RTE_VLAN_HLEN;
+	for (seg = m->next; seg != NULL; seg = seg->next) {
+		hn_copy(dst + off, rte_pktmbuf_mtod(seg, void *), seg->data_len);
+		off += seg->data_len;
+	}
+	agg_add(txq, dst, off);
 	return 0;
 }
 
@@ -775,20 +810,66 @@ tx_gpa(struct hn_txq *txq, struct rte_mbuf *m, struct hn_gpa_list *g, struct hn_
 	return 0;
 }
 
-/* A tag inside the frame must travel as a PPI (§F.4). */
-static inline void
-tx_untag(struct rte_mbuf *m)
+/* A tag inside the frame must travel as a PPI (§F.4): one the first
+ * segment holds whole, not already asked for as an offload. */
+static inline bool
+tx_tag_in_frame(const struct rte_mbuf *m)
 {
 	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 
-	if (likely(eh->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN)) ||
-	    (m->ol_flags & RTE_MBUF_F_TX_VLAN) || m->data_len < sizeof(struct rte_vlan_hdr) +
-	    sizeof(*eh) || rte_vlan_strip(m) != 0)
-		return;
+	return unlikely(eh->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN)) &&
+	       !(m->ol_flags & RTE_MBUF_F_TX_VLAN) &&
+	       m->data_len >= sizeof(*eh) + sizeof(struct rte_vlan_hdr);
+}
+
+/* Stripping moves the MACs inside the data and changes the header: not
+ * for a frame others hold too (a clone, an mbuf with more references, a
+ * buffer attached from elsewhere). */
+static inline bool
+tx_tag_shared(const struct rte_mbuf *m)
+{
+	return !RTE_MBUF_DIRECT(m) || rte_mbuf_refcnt_read(m) != 1;
+}
+
+/* The flags and lengths of a frame whose tag moved into a PPI. */
+static inline void
+tx_tag_moved(struct rte_mbuf *m, uint16_t tci)
+{
+	m->vlan_tci = tci;
 	m->ol_flags &= ~(RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED);
 	m->ol_flags |= RTE_MBUF_F_TX_VLAN;
-	if (m->l2_len >= sizeof(*eh) + sizeof(struct rte_vlan_hdr))
+	if (m->l2_len >= sizeof(struct rte_ether_hdr) + sizeof(struct rte_vlan_hdr))
 		m->l2_len -= sizeof(struct rte_vlan_hdr);
+}
+
+/* *sh: m's header as if its tag (inside the frame) were stripped. */
+static inline void
+tx_untagged_view(const struct rte_mbuf *m, struct rte_mbuf *sh)
+{
+	const struct rte_vlan_hdr *vh =
+		rte_pktmbuf_mtod_offset(m, const struct rte_vlan_hdr *, sizeof(struct rte_ether_hdr));
+
+	*sh = *m;
+	sh->pkt_len -= sizeof(*vh);
+	sh->data_len -= sizeof(*vh);
+	tx_tag_moved(sh, rte_be_to_cpu_16(vh->vlan_tci));
+}
+
+/*
+ * A frame with its tag inside: stripped in place when it is only ours,
+ * and then described by itself (returned); else described by *sh, a view
+ * of its header as if stripped, for tx_copy_untagged (sh returned).
+ */
+static const struct rte_mbuf *
+tx_untag(struct rte_mbuf *m, struct rte_mbuf *sh)
+{
+	if (tx_tag_shared(m)) {
+		tx_untagged_view(m, sh);
+		return sh;
+	}
+	if (rte_vlan_strip(m) == 0)
+		tx_tag_moved(m, m->vlan_tci);
+	return m;
 }
 
 /*
@@ -963,6 +1044,34 @@ tx_count_bad(struct hn_txq *txq, enum hn_tx_verdict verdict)
 	txq->stats.errors++;
 }
 
+/*
+ * A frame others hold too, with its tag inside: copied into the send
+ * buffer without it. One a section cannot hold can go no way: counted and
+ * dropped (0, taken). < 0: no room now, not taken.
+ */
+static int
+tx_shared_tagged(struct hn_txq *txq, struct rte_mbuf *m, const struct rte_mbuf *sh,
+		 struct hn_tx_burst *tb)
+{
+	/* a copied frame is taken at once: the staged ones go first */
+	int ret = stage_flush(txq, tb);
+
+	if (ret < 0)
+		return ret;
+	if (HN_TX_RNDIS_MAX + sh->pkt_len > txq->agg_max_bytes) {
+		txq->stats.too_many_segs++;
+		txq->stats.errors++;
+		return 0;
+	}
+	ret = tx_copy_untagged(txq, m, sh, tb);
+	if (ret == 0) {
+		if (sh->pkt_len > txq->copybreak)
+			txq->stats.linearized++;
+		tx_count(txq, tx_tally(sh));
+	}
+	return ret;
+}
+
 uint16_t
 hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -993,7 +1102,8 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
+		struct rte_mbuf *m = pkts[i], shadow;
+		const struct rte_mbuf *hm = m;	/* what the host is told of m */
 		enum hn_tx_verdict verdict;
 		struct hn_tx_tally tally;
 		bool by_gpa = false;
@@ -1008,13 +1118,21 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 				break;
 		}
 
-		tx_untag(m);
-		verdict = tx_check(txq, m);
+		if (tx_tag_in_frame(m))
+			hm = tx_untag(m, &shadow);
+		verdict = tx_check(txq, hm);
 		if (unlikely(verdict != HN_TX_OK)) {
 			/* a dropped frame is taken: the staged ones before it go first */
 			if (stage_flush(txq, &tb) < 0)
 				break;
 			tx_count_bad(txq, verdict);
+			done[ndone++] = m;
+			continue;
+		}
+		if (unlikely(hm != m)) {
+			ret = tx_shared_tagged(txq, m, hm, &tb);
+			if (ret < 0)
+				break;
 			done[ndone++] = m;
 			continue;
 		}
@@ -1063,7 +1181,15 @@ hn_xmit_prepare(void *q, struct rte_mbuf **pkts, uint16_t n)
 	uint16_t i;
 
 	for (i = 0; i < n; i++) {
-		if (tx_check(txq, pkts[i]) != HN_TX_OK) {
+		const struct rte_mbuf *hm = pkts[i];
+		struct rte_mbuf sh;
+
+		/* checked as the burst will send it: a tag inside moves out */
+		if (tx_tag_in_frame(hm)) {
+			tx_untagged_view(hm, &sh);
+			hm = &sh;
+		}
+		if (tx_check(txq, hm) != HN_TX_OK) {
 			rte_errno = EINVAL;
 			return i;
 		}
