@@ -110,6 +110,21 @@ hn_vf_tx_fn(uint16_t vf_port)
 	return rte_eth_devices[vf_port].tx_pkt_burst;
 }
 
+/*
+ * A read of n frames that came back with got says the VF's ring is empty
+ * only if the PMD could have given more. Vector PMDs read in steps of 4
+ * or 8 and give nothing for fewer (mlx5 returns 0 for 1 to 3): only a
+ * request of at least one step that came back short of its whole steps
+ * says so.
+ */
+#define HN_VF_RX_STEP	8u
+
+static inline bool
+hn_vf_rx_ran_dry(uint16_t n, uint16_t got)
+{
+	return n >= HN_VF_RX_STEP && got < RTE_ALIGN_FLOOR(n, HN_VF_RX_STEP);
+}
+
 /* RX from the VF's queue of the same index, into pkts (at most n). */
 static inline uint16_t
 hn_vf_rx(struct hn_rxq *rxq, struct rte_mbuf **pkts, uint16_t n)
@@ -134,7 +149,7 @@ hn_vf_rx(struct hn_rxq *rxq, struct rte_mbuf **pkts, uint16_t n)
 		if (unlikely(req != g->drain_ack)) {
 			/* TX has left the VF and the host steers synthetic */
 			rxq->vf_stats.drained += got;
-			if (got < n)	/* came back short: the ring is empty */
+			if (hn_vf_rx_ran_dry(n, got))
 				__atomic_store_n(&g->drain_ack, req, __ATOMIC_RELEASE);
 		}
 	}
