@@ -123,6 +123,9 @@ check "$CYCLES orderly cycles ran, testpmd exits cleanly under strict hvsim" \
 check "every transition seen by hvsim: $((CYCLES + 1)) offers, $CYCLES removals, $((CYCLES + 1)) switches to the VF" \
 	'[ "$(vf offers)" = $((CYCLES + 1)) ] && [ "$(vf removals)" = "$CYCLES" ] &&
 	 [ "$(vf switches_to_vf)" = $((CYCLES + 1)) ] && [ "$(vf switches_to_synthetic)" -ge "$CYCLES" ]'
+echo "# host messages with RC: offers=$(vf offers) host_switches=$(vf host_switches) removals=$(vf removals); guest completions=$(vf guest_completions)"
+check "every host VF message asked for a completion and got one (offers, the host's 129s, VF_ASSOCIATION(0)s)" \
+	'[ "$(vf guest_completions)" = $(( $(vf offers) + $(vf host_switches) + $(vf removals) )) ]'
 check "zero lost, zero duplicated, nothing corrupt (generator, across both paths)" \
 	'[ "$(gen sent)" -gt 0 ] && [ "$(gen received)" = "$(gen sent)" ] && [ "$(gen lost)" = 0 ] &&
 	 [ "$(gen duplicates)" = 0 ] && [ "$(gen corrupt)" = 0 ] && [ "$(vf lost_in_transition)" = 0 ]'

@@ -240,18 +240,34 @@ chan_completion(struct hn_dev *hn, struct hn_chan *ch, const struct hv_ring_pkt 
 	hn_tx_complete(ch, xid, c.status);
 }
 
+/*
+ * The host asked for a completion of its message: its own SWITCH_DATAPATH
+ * and VF_ASSOCIATION during a VF removal come so (§G.5), and a host may
+ * wait for it. An empty one; a ring with no room loses it (counted).
+ */
+static void
+chan_complete_inband(struct hn_chan *ch, uint64_t xid)
+{
+	bool sig = false;
+
+	if (vmbus_chan_send(ch->vc, HV_PKT_COMPLETION, NULL, 0, xid, 0, &sig) < 0)
+		__atomic_fetch_add(&ch->ext_acks_lost, 1, __ATOMIC_RELAXED);
+	else if (sig)
+		vmbus_chan_signal(ch->vc);
+}
+
 static void
 chan_inband(struct hn_dev *hn, struct hn_chan *ch, const struct hv_ring_pkt *pkt)
 {
 	uint32_t hlen = pkt->desc.offset8 * 8u;
 
-	if (pkt->len - hlen < sizeof(uint32_t)) {
+	if (pkt->len - hlen < sizeof(uint32_t))
 		ch->bad_packets++;
-		return;
-	}
 	/* a notification of no known type, or too short for its type */
-	if (hn_nvsp_inband(hn, (const uint8_t *)pkt->data + hlen, pkt->len - hlen) < 0)
+	else if (hn_nvsp_inband(hn, (const uint8_t *)pkt->data + hlen, pkt->len - hlen) < 0)
 		ch->bad_packets++;
+	if (pkt->desc.flags & HV_PKT_FLAG_COMPLETION_REQUESTED)
+		chan_complete_inband(ch, pkt->desc.trans_id);
 }
 
 /* Returns the work the packet was: 1, or the ranges of a transfer packet. */

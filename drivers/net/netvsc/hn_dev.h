@@ -236,7 +236,9 @@ struct hn_chan {
 	uint64_t acks_deferred;		/* completions that found the ring full */
 	struct rte_ring *ext_acks;	/* hn_ack from free callbacks, sent by the owner */
 	uint32_t ext_kick;		/* this many in ext_acks: a callback sends them */
-	uint64_t ext_acks_lost;		/* found ext_acks full (atomic: any thread) */
+	/* found ext_acks full, or a completion the host asked for of its own
+	 * message found the ring full (atomic: any thread) */
+	uint64_t ext_acks_lost;
 	uint64_t bad_packets;		/* unknown or malformed VMBus packets */
 	uint64_t bad_completions;	/* completions of nothing posted: dropped */
 	uint64_t bad_descriptors;	/* malformed VMBus descriptors, skipped */

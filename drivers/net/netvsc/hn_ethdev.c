@@ -391,8 +391,8 @@ rss_hf_to_hash_info(uint64_t hf)
 	return (uint32_t)rss_types_map(hf, true);
 }
 
-static uint64_t
-rss_hash_info_to_hf(uint32_t hi)
+uint64_t
+hn_rss_hash_info_to_hf(uint32_t hi)
 {
 	return rss_types_map(hi, false);
 }
@@ -739,10 +739,10 @@ hn_drain_tx(struct rte_eth_dev *dev, struct hn_dev *hn)
 }
 
 /*
- * Frames the host will never complete (it rescinded the device): those in
- * sent descriptors and in the section being filled. They are dropped with
- * the queue's reclaim; count them as TX errors (oerrors), not as lost
- * silently.
+ * Frames the host will not complete (it rescinded the device, or did not
+ * complete them by the end of the stop's drain): those in sent descriptors
+ * and in the section being filled. They are dropped with the queue's
+ * reclaim; count them as TX errors (oerrors), not as lost silently.
  */
 static void
 count_abandoned_sends(struct hn_txq *txq)
@@ -787,8 +787,9 @@ hn_dev_stop(struct rte_eth_dev *dev)
 		struct hn_txq *txq = dev->data->tx_queues[i];
 
 		txq->started = false;
-		if (vmbus_device_rescinded(hn->vdev))
-			count_abandoned_sends(txq);
+		/* what the drain did not see completed (a rescinded device, a
+		 * host that did not complete in time) is dropped: oerrors */
+		count_abandoned_sends(txq);
 		hn_txq_reclaim_all(txq);
 	}
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
@@ -1409,6 +1410,8 @@ hn_rss_hash_update(struct rte_eth_dev *dev, struct rte_eth_rss_conf *rc)
 	hn->rss_hash_info = rss_hf_to_hash_info(rc->rss_hf);
 	ret = rss_commit(hn, &saved, "the RSS hash settings");
 	hn_ctl_unlock(hn);
+	if (ret == 0)	/* the VF hashes as the host does: a flow keeps its queue */
+		hn_vf_sync_settings(hn);
 	return ret;
 }
 
@@ -1420,7 +1423,7 @@ hn_rss_hash_conf_get(struct rte_eth_dev *dev, struct rte_eth_rss_conf *rc)
 	if (rc->rss_key != NULL)
 		memcpy(rc->rss_key, hn->rss_key, HN_RSS_KEY_SIZE);
 	rc->rss_key_len = HN_RSS_KEY_SIZE;
-	rc->rss_hf = rss_hash_info_to_hf(hn->rss_hash_info);
+	rc->rss_hf = hn_rss_hash_info_to_hf(hn->rss_hash_info);
 	return 0;
 }
 

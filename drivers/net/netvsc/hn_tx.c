@@ -1275,7 +1275,7 @@ hn_tx_done_cleanup(void *q, uint32_t free_cnt)
 	RTE_SET_USED(free_cnt);
 	if (txq->agg_idx >= 0) {
 		burst_begin(txq, &tb);
-		agg_flush(txq, &tb);
+		(void)agg_flush_pending(txq, &tb);	/* a refusal is counted there */
 		burst_flush(txq, &tb);
 	}
 	hn_chan_drain_for_tx(txq);

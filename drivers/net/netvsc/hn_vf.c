@@ -929,6 +929,28 @@ vf_apply_reta(struct hn_dev *hn, const struct rte_eth_dev_info *info)
 	rte_eth_dev_rss_reta_update(hn->vf.port_id, reta, size);
 }
 
+/* The hash types the host uses, those the VF has. */
+static uint64_t
+vf_rss_hf(const struct hn_dev *hn, const struct rte_eth_dev_info *info)
+{
+	return hn_rss_hash_info_to_hf(hn->rss_hash_info) & info->flow_type_rss_offloads;
+}
+
+/* The host's key and hash types on a running VF (a runtime update). */
+static void
+vf_apply_rss_hash(struct hn_dev *hn, const struct rte_eth_dev_info *info)
+{
+	struct rte_eth_rss_conf rc = { .rss_hf = vf_rss_hf(hn, info) };
+
+	if (hn->vf.nb_rxq <= 1 || hn->rss_hash_info == 0)
+		return;
+	if (info->hash_key_size == HN_RSS_KEY_SIZE) {
+		rc.rss_key = hn->rss_key;
+		rc.rss_key_len = HN_RSS_KEY_SIZE;
+	}
+	rte_eth_dev_rss_hash_update(hn->vf.port_id, &rc);
+}
+
 /* The VF receives multicast as the synthetic path does (hn_filter). */
 static void
 vf_sync_allmulti(const struct hn_dev *hn, uint16_t port)
@@ -997,8 +1019,8 @@ vf_configure(struct hn_dev *hn)
 		vf->sw_fix |= HN_VF_SW_RSS;
 	if ((d->dev_conf.rxmode.mq_mode & RTE_ETH_MQ_RX_RSS_FLAG) && vf->nb_rxq > 1) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-		conf.rx_adv_conf.rss_conf.rss_hf = d->dev_conf.rx_adv_conf.rss_conf.rss_hf &
-						   info.flow_type_rss_offloads;
+		/* what the host hashes on now (a runtime update included) */
+		conf.rx_adv_conf.rss_conf.rss_hf = vf_rss_hf(hn, &info);
 		if (info.hash_key_size == HN_RSS_KEY_SIZE) {
 			conf.rx_adv_conf.rss_conf.rss_key = hn->rss_key;
 			conf.rx_adv_conf.rss_conf.rss_key_len = HN_RSS_KEY_SIZE;
@@ -1575,8 +1597,10 @@ hn_vf_sync_settings(struct hn_dev *hn)
 		vf_sync_allmulti(hn, vf->port_id);
 		vf_sync_vlan_strip(hn, vf->port_id);
 		rte_eth_dev_default_mac_addr_set(vf->port_id, &hn->mac);
-		if (vf->state >= HN_VF_RX_ON && rte_eth_dev_info_get(vf->port_id, &info) == 0)
+		if (vf->state >= HN_VF_RX_ON && rte_eth_dev_info_get(vf->port_id, &info) == 0) {
+			vf_apply_rss_hash(hn, &info);
 			vf_apply_reta(hn, &info);
+		}
 	}
 	rte_spinlock_unlock(&vf->lock);
 }

@@ -31,6 +31,8 @@ void hn_vf_start(struct hn_dev *hn);
 void hn_vf_stop(struct hn_dev *hn);
 /* Settings changed (promiscuous, MAC, RSS) while the VF runs. */
 void hn_vf_sync_settings(struct hn_dev *hn);
+/* The ethdev hash types of the host's RSS hash info (hn_ethdev.c). */
+uint64_t hn_rss_hash_info_to_hf(uint32_t hash_info);
 /* Merged statistics. */
 void hn_vf_stats_add(struct hn_dev *hn, struct rte_eth_stats *st);
 void hn_vf_stats_reset(struct hn_dev *hn);
