@@ -1662,6 +1662,60 @@ host_skip_fillers(unsigned int n)
 	}
 }
 
+/* The host writes an in-band message asking for its completion. */
+static void
+host_inband_rc(uint64_t xid, const void *msg, uint32_t len)
+{
+	uint8_t pkt[64];
+	struct hv_pkt_desc *d = (void *)pkt;
+
+	assert_true(sizeof(*d) + len <= sizeof(pkt) && len % 8 == 0);
+	memset(pkt, 0, sizeof(pkt));
+	d->type = HV_PKT_DATA_INBAND;
+	d->offset8 = sizeof(*d) / 8;
+	d->len8 = (uint16_t)((sizeof(*d) + len) / 8);
+	d->flags = HV_PKT_FLAG_COMPLETION_REQUESTED;
+	d->trans_id = xid;
+	memcpy(pkt + sizeof(*d), msg, len);
+	assert_int_equal(fake_host_write(fx.vc, pkt, d->len8 * 8u), 0);
+}
+
+/*
+ * The host's in-band messages that ask for a completion (§G.5: its own
+ * SWITCH_DATAPATH and VF_ASSOCIATION during a VF removal) get an empty
+ * one. When the outbound ring has no room it waits, the channel is not
+ * idle meanwhile, and the next drain sends them in order.
+ */
+static void
+test_inband_completion_waits_for_room(void **state)
+{
+	const uint32_t msg[4] = { HV_NVSP_MSG_VF_ASSOC, 0, 0, 0 };
+	struct hv_pkt_desc d;
+	uint8_t pkt[64];
+	unsigned int fillers, i;
+
+	(void)state;
+	fillers = tx_ring_leave(16);
+	for (i = 0; i < 2; i++)
+		host_inband_rc(0x100 + i, msg, sizeof(msg));
+	hn_chan_drain(fx.hn, fx.ch, NULL, 0, HN_RX_BURST_BUDGET);
+	assert_int_equal(inband_seen.calls, 2);
+	assert_int_equal(fx.ch->inband_n, 2);
+	assert_false(hn_chan_idle(fx.ch));
+	host_skip_fillers(fillers);
+	hn_chan_drain(fx.hn, fx.ch, NULL, 0, HN_RX_BURST_BUDGET);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(fake_host_read(fx.vc, pkt, sizeof(pkt)), sizeof(d));
+		memcpy(&d, pkt, sizeof(d));
+		assert_int_equal(d.type, HV_PKT_COMPLETION);
+		assert_int_equal(d.trans_id, 0x100 + i);
+	}
+	expect_nothing_sent();
+	assert_int_equal(fx.ch->inband_n, 0);
+	assert_true(hn_chan_idle(fx.ch));
+	assert_int_equal(fx.ch->ext_acks_lost, 0);
+}
+
 /* The host reads the GPA send of frame i of the area (1400 bytes). */
 static void
 host_expect_gpa_frame(unsigned int i, struct gpa_seen *s)
@@ -2894,6 +2948,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tx_tag_inside_shared_frame_untouched, setup,
 						teardown),
 		cmocka_unit_test(test_vf_rx_ran_dry_needs_whole_steps),
+		cmocka_unit_test_setup_teardown(test_inband_completion_waits_for_room, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_descriptor_status_from_the_next_send, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tx_gpa_completion_frees_mbuf, setup,

@@ -1053,6 +1053,48 @@ no_free(void *addr, void *opaque)
 	(void)opaque;
 }
 
+/* A 34-byte IPv4 frame (a 20-byte header of proto, no payload) attached
+ * to an mbuf at the very end of readable memory: a read past the frame
+ * faults. *ip is its header; the two pages go with page_end_free(). */
+#define PAGE_END_MAP	(2 * 4096u)
+
+static struct rte_mbuf *
+ip4_at_page_end(uint8_t **map, struct rte_ipv4_hdr **ip, struct rte_mbuf_ext_shared_info *shinfo,
+		uint8_t proto)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	uint8_t *frame;
+
+	*map = mmap(NULL, PAGE_END_MAP, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(*map != MAP_FAILED);
+	assert_int_equal(mprotect(*map + PAGE_END_MAP / 2, PAGE_END_MAP / 2, PROT_NONE), 0);
+	assert_non_null(m);
+	frame = *map + PAGE_END_MAP / 2 - 34;
+	make_frame(frame, 34, 0);
+	*ip = (struct rte_ipv4_hdr *)(frame + 14);
+	memset(*ip, 0, sizeof(**ip));
+	(*ip)->version_ihl = 0x45;
+	(*ip)->time_to_live = 64;
+	(*ip)->next_proto_id = proto;
+	(*ip)->total_length = rte_cpu_to_be_16(20);
+	(*ip)->src_addr = rte_cpu_to_be_32(0x0a000001);
+	(*ip)->dst_addr = rte_cpu_to_be_32(0x0a000002);
+	shinfo->free_cb = no_free;
+	rte_mbuf_ext_refcnt_set(shinfo, 1);
+	rte_pktmbuf_attach_extbuf(m, frame, 0, 34, shinfo);
+	m->data_off = 0;
+	m->data_len = 34;
+	m->pkt_len = 34;
+	return m;
+}
+
+static void
+page_end_free(struct rte_mbuf *m, uint8_t *map)
+{
+	rte_pktmbuf_free(m);
+	munmap(map, PAGE_END_MAP);
+}
+
 /*
  * An attached IPv4 frame of 34 bytes at the very end of the receive
  * buffer (a guard page behind it) whose IHL the host flips between 5 and
@@ -1064,37 +1106,17 @@ no_free(void *addr, void *opaque)
 static void
 test_recksum_reads_ihl_once(void **state)
 {
-	const size_t pg = 4096;
-	uint8_t *map = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			    -1, 0);
-	struct rte_mbuf_ext_shared_info shinfo = { .free_cb = no_free };
-	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	struct rte_mbuf_ext_shared_info shinfo;
 	struct rte_ipv4_hdr *ip, want;
-	uint8_t *frame;
+	struct rte_mbuf *m;
+	uint8_t *map;
 	pthread_t t;
 	unsigned int i;
 
 	(void)state;
-	assert_true(map != MAP_FAILED);
-	assert_int_equal(mprotect(map + pg, pg, PROT_NONE), 0);
-	assert_non_null(m);
-	frame = map + pg - 34;
-	make_frame(frame, 34, 0);
-	ip = (struct rte_ipv4_hdr *)(frame + 14);
-	memset(ip, 0, sizeof(*ip));
-	ip->version_ihl = 0x45;
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_UDP;
-	ip->total_length = rte_cpu_to_be_16(20);
-	ip->src_addr = rte_cpu_to_be_32(0x0a000001);
-	ip->dst_addr = rte_cpu_to_be_32(0x0a000002);
+	m = ip4_at_page_end(&map, &ip, &shinfo, IPPROTO_UDP);
 	want = *ip;
 	want.hdr_checksum = rte_ipv4_cksum(&want);
-	rte_mbuf_ext_refcnt_set(&shinfo, 1);
-	rte_pktmbuf_attach_extbuf(m, frame, 0, 34, &shinfo);
-	m->data_off = 0;
-	m->data_len = 34;
-	m->pkt_len = 34;
 	hn_rx_ip4_recksum(m);
 	assert_memory_equal(ip, &want, sizeof(want));
 	flipping = true;
@@ -1103,8 +1125,7 @@ test_recksum_reads_ihl_once(void **state)
 		hn_rx_ip4_recksum(m);
 	flipping = false;
 	pthread_join(t, NULL);
-	rte_pktmbuf_free(m);
-	munmap(map, 2 * pg);
+	page_end_free(m, map);
 }
 
 /*
@@ -1163,37 +1184,18 @@ test_rx_ip4_csum_fixed_only_when_host_says_good(void **state)
 static void
 test_sw_csum_stays_in_frame(void **state)
 {
-	const size_t pg = 4096;
-	uint8_t *map = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			    -1, 0);
-	struct rte_mbuf_ext_shared_info shinfo = { .free_cb = no_free };
-	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	struct rte_mbuf_ext_shared_info shinfo;
 	struct rte_ipv4_hdr *ip;
-	uint8_t *frame;
+	struct rte_mbuf *m;
+	uint8_t *map;
 
 	(void)state;
-	assert_true(map != MAP_FAILED);
-	assert_int_equal(mprotect(map + pg, pg, PROT_NONE), 0);
-	assert_non_null(m);
-	frame = map + pg - 34;
-	make_frame(frame, 34, 0);
-	ip = (struct rte_ipv4_hdr *)(frame + 14);
-	memset(ip, 0, sizeof(*ip));
-	ip->version_ihl = 0x45;
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_ICMP;
-	ip->total_length = rte_cpu_to_be_16(20);
+	m = ip4_at_page_end(&map, &ip, &shinfo, IPPROTO_ICMP);
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	rte_mbuf_ext_refcnt_set(&shinfo, 1);
-	rte_pktmbuf_attach_extbuf(m, frame, 0, 34, &shinfo);
-	m->data_off = 0;
-	m->data_len = 34;
-	m->pkt_len = 34;
 	assert_int_equal(hn_rx_sw_csum_flags(m), RTE_MBUF_F_RX_IP_CKSUM_GOOD);
 	ip->version_ihl = 0x4f;
 	assert_int_equal(hn_rx_sw_csum_flags(m), 0);
-	rte_pktmbuf_free(m);
-	munmap(map, 2 * pg);
+	page_end_free(m, map);
 }
 
 /* ---- defect 4: the receive-buffer layout --------------------------------- */

@@ -371,23 +371,31 @@ check "row: recovery ok: back on the VF; failed: synthetic, lost only what the d
 	 [ "$(vf switch_refused)" = 0 ] && [ "$(gen duplicates)" = 0 ] &&
 	 [ "$(gen lost)" -le "$(vf lost_in_transition)" ]'
 
-# stop/start with an MTU change while the VF is attached: the host is
-# steered back to synthetic before the VF stops, and the VF comes back
-row 150 --vf-delay=100 <<EOF
+# stop_start_row LINE...: a row forwarding on the VF, then testpmd's
+# stop, the LINEs (the port's stop and what goes with it), the port's
+# start and forwarding on the VF again
+stop_start_row() {
+	local lines
+	lines=$(printf '%s\n' "$@")
+	row 150 --vf-delay=100 <<EOF
 start
 $on_vf
 $traffic
 ?wait gen('received') > 3000
 stop
-port stop 0
-?wait d['nics'][0]['vf']['datapath'] == 'synthetic'
-port config mtu 0 1400
+$lines
 port start 0
 start
 $on_vf
 ?wait gen('received') > 9000
 $stop_gen
 EOF
+}
+synthetic_now="?wait d['nics'][0]['vf']['datapath'] == 'synthetic'"
+
+# stop/start with an MTU change while the VF is attached: the host is
+# steered back to synthetic before the VF stops, and the VF comes back
+stop_start_row "port stop 0" "$synthetic_now" "port config mtu 0 1400"
 check "row: port stop leaves the host synthetic, port start (MTU 1400) brings the VF back" \
 	'clean && [ "$(vf switches_to_vf)" = 2 ] && [ "$(vf switches_to_synthetic)" -ge 2 ] &&
 	 [ "$(gen duplicates)" = 0 ] &&
@@ -398,23 +406,7 @@ check "row: the application exits with the host steering synthetic (close leaves
 # a port stop the host answers slowly (the switch back, the packet
 # filter: 1.5 s each): the VF stays down until the next start, the tick
 # does not take it up again while the stop waits for the host
-row 150 --vf-delay=100 <<EOF
-start
-$on_vf
-$traffic
-?wait gen('received') > 3000
-stop
-!delay 0 1500
-port stop 0
-!delay 0 0
-?wait d['nics'][0]['vf']['datapath'] == 'synthetic'
-!snap stopped
-port start 0
-start
-$on_vf
-?wait gen('received') > 9000
-$stop_gen
-EOF
+stop_start_row "!delay 0 1500" "port stop 0" "!delay 0 0" "$synthetic_now" "!snap stopped"
 check "row: a port stop the host answers slowly leaves it synthetic; the VF comes back with the start only" \
 	'clean && [ "$(sj "d[\"nics\"][0][\"vf\"][\"datapath\"]" "$work/stopped.json")" = synthetic ] &&
 	 [ "$(vf switches_to_vf)" = 2 ] && [ "$(gen duplicates)" = 0 ] &&

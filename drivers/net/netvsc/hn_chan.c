@@ -186,11 +186,33 @@ ext_acks_collect(struct hn_chan *ch)
 	} while (n == RTE_DIM(a));
 }
 
+/* In-band completions waiting, oldest first, while the ring takes them. */
+static void
+inband_acks_flush(struct hn_chan *ch, bool *sig)
+{
+	uint32_t i = 0;
+	int ret;
+
+	while (i < ch->inband_n) {
+		ret = vmbus_chan_send(ch->vc, HV_PKT_COMPLETION, NULL, 0, ch->inband_xids[i], 0,
+				      sig);
+		if (ret == -EAGAIN)
+			break;		/* no room: the next drain */
+		if (ret < 0)		/* a broken ring never takes it */
+			__atomic_fetch_add(&ch->ext_acks_lost, 1, __ATOMIC_RELAXED);
+		i++;
+	}
+	ch->inband_n -= i;
+	memmove(ch->inband_xids, ch->inband_xids + i, ch->inband_n * sizeof(ch->inband_xids[0]));
+}
+
 /* The owner is done: completions out, then the channel is free again. */
 static void
 acks_end_release(struct hn_chan *ch, bool sig)
 {
 	ext_acks_collect(ch);
+	if (unlikely(ch->inband_n > 0))
+		inband_acks_flush(ch, &sig);
 	acks_flush(ch, &sig);
 	if (sig)
 		vmbus_chan_signal(ch->vc);
@@ -243,17 +265,23 @@ chan_completion(struct hn_dev *hn, struct hn_chan *ch, const struct hv_ring_pkt 
 /*
  * The host asked for a completion of its message: its own SWITCH_DATAPATH
  * and VF_ASSOCIATION during a VF removal come so (§G.5), and a host may
- * wait for it. An empty one; a ring with no room loses it (counted).
+ * wait for it. An empty one, sent at once; when the ring has no room, by
+ * the next drains (inband_acks_flush), in order. Lost (counted) only past
+ * HN_INBAND_ACKS_MAX waiting, or on a ring the host broke.
  */
 static void
 chan_complete_inband(struct hn_chan *ch, uint64_t xid)
 {
 	bool sig = false;
 
-	if (vmbus_chan_send(ch->vc, HV_PKT_COMPLETION, NULL, 0, xid, 0, &sig) < 0)
+	if (ch->inband_n < HN_INBAND_ACKS_MAX) {
+		ch->inband_xids[ch->inband_n++] = xid;
+		inband_acks_flush(ch, &sig);
+		if (sig)
+			vmbus_chan_signal(ch->vc);
+	} else {
 		__atomic_fetch_add(&ch->ext_acks_lost, 1, __ATOMIC_RELAXED);
-	else if (sig)
-		vmbus_chan_signal(ch->vc);
+	}
 }
 
 static void

@@ -89,7 +89,7 @@ hn_chan_idle(const struct hn_chan *ch)
 
 	if (unlikely(r == NULL))
 		return true;	/* no channel: hn_chan_drain() would do nothing */
-	return ch->ack_count == 0 && hv_ring_idle(r) &&
+	return ch->ack_count == 0 && ch->inband_n == 0 && hv_ring_idle(r) &&
 	       (ch->ext_acks == NULL || rte_ring_empty(ch->ext_acks));
 }
 

@@ -40,8 +40,7 @@
 static uint64_t
 ctl_unmatched(const struct hn_ctl *ctl)
 {
-	return __atomic_load_n(&ctl->stale, __ATOMIC_RELAXED) +
-	       __atomic_load_n(&ctl->stray, __ATOMIC_RELAXED);
+	return __atomic_load_n(&ctl->unmatched, __ATOMIC_RELAXED);
 }
 
 static uint64_t
@@ -235,10 +234,13 @@ ctl_fill(struct hn_ctl *ctl, uint64_t s, const uint8_t *msg, uint32_t len)
 	__atomic_store_n(&ctl->state, ctl_with_phase(s, HN_CTL_DONE), __ATOMIC_RELEASE);
 }
 
+/* An answer that matched no waiting request: its counter (stale or stray,
+ * which a stats reset clears) and the total the silence test reads. */
 static inline void
-ctl_count(uint64_t *counter)
+ctl_count(struct hn_ctl *ctl, uint64_t *counter)
 {
 	__atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&ctl->unmatched, 1, __ATOMIC_RELAXED);
 }
 
 /* An RNDIS completion (any channel's drainer): the control path is
@@ -250,7 +252,7 @@ hn_ctl_deliver_rndis(struct hn_ctl *ctl, const uint8_t *msg, uint32_t len, uint3
 	uint32_t rid;
 
 	if (len < 12) {
-		ctl_count(&ctl->stray);
+		ctl_count(ctl, &ctl->stray);
 		return;
 	}
 	memcpy(&rid, msg + 8, sizeof(rid));
@@ -259,7 +261,7 @@ hn_ctl_deliver_rndis(struct hn_ctl *ctl, const uint8_t *msg, uint32_t len, uint3
 	    __atomic_load_n(&ctl->rid, __ATOMIC_RELAXED) != rid ||
 	    __atomic_load_n(&ctl->type, __ATOMIC_RELAXED) != type ||
 	    len > sizeof(ctl->buf) || !ctl_claim(ctl, s)) {
-		ctl_count(&ctl->stray);
+		ctl_count(ctl, &ctl->stray);
 		return;
 	}
 	ctl_fill(ctl, s, msg, len);
@@ -309,8 +311,8 @@ hn_ctl_deliver_completion(struct hn_ctl *ctl, uint64_t xid, const uint8_t *paylo
 	if (msg_type == HV_NVSP_MSG_RNDIS_PKT_COMPLETE)
 		return;	/* a control message was read: nothing to free */
 	if (xid & HN_XID_VF_SWITCH)
-		ctl_count(&ctl->stale);	/* a switch answered after its wait */
+		ctl_count(ctl, &ctl->stale);	/* a switch answered after its wait */
 	else
-		ctl_count((xid & ~HN_XID_CTL) <= __atomic_load_n(&ctl->seq, __ATOMIC_RELAXED) ?
+		ctl_count(ctl, (xid & ~HN_XID_CTL) <= __atomic_load_n(&ctl->seq, __ATOMIC_RELAXED) ?
 			  &ctl->stale : &ctl->stray);
 }

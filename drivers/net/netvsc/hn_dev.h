@@ -218,6 +218,9 @@ static_assert(sizeof(struct hn_ack_pkt) % 8 == 0, "a completion needs no padding
 
 /* One VMBus channel: queue i uses the channel whose subchannel index is i. */
 
+/* In-band completions a channel keeps while its ring has no room. */
+#define HN_INBAND_ACKS_MAX	8u
+
 struct hn_chan {
 	struct vmbus_channel *vc;
 	struct hv_ring *rx_ring;	/* vc's inbound ring: idle polls, and the
@@ -233,6 +236,10 @@ struct hn_chan {
 	uint32_t ack_count;
 	uint32_t ack_cap;
 	uint32_t ack_new;		/* queued since the last send attempt */
+	/* empty completions the host asked for of its in-band messages that
+	 * found the outbound ring full: the next drains send them (owner) */
+	uint32_t inband_n;
+	uint64_t inband_xids[HN_INBAND_ACKS_MAX];
 	uint64_t acks_deferred;		/* completions that found the ring full */
 	struct rte_ring *ext_acks;	/* hn_ack from free callbacks, sent by the owner */
 	uint32_t ext_kick;		/* this many in ext_acks: a callback sends them */
@@ -458,8 +465,10 @@ struct hn_ctl {
 	/* requests unanswered since the host last answered: a silent host is
 	 * reported once, not once per request of an operation */
 	uint32_t unanswered;
-	/* stale + stray when the host fell silent: more since are late
+	/* answers that matched no waiting request, never reset (atomic),
+	 * and their number when the host fell silent: more since are late
 	 * answers, so the host is slow, not silent (control thread) */
+	uint64_t unmatched;
 	uint64_t unmatched_at_silence;
 	/* a SWITCH_DATA_PATH in flight (hn_vf.c): its xid, and the answer the
 	 * drainer records: 1 done, 2 failed (a {129, status != 1} payload) */

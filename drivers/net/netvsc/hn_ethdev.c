@@ -635,8 +635,10 @@ hn_start_undo(struct rte_eth_dev *dev, struct hn_dev *hn)
 	hn->started = false;
 	for (i = 0; i < dev->data->nb_tx_queues; i++)
 		((struct hn_txq *)dev->data->tx_queues[i])->started = false;
-	for (i = 0; i < dev->data->nb_rx_queues; i++)
+	for (i = 0; i < dev->data->nb_rx_queues; i++) {
 		((struct hn_rxq *)dev->data->rx_queues[i])->started = false;
+		hn_rxq_flush(dev->data->rx_queues[i]);	/* frames parked meanwhile */
+	}
 	hn_rxintr_stop(dev);
 }
 
@@ -699,8 +701,10 @@ hn_dev_start(struct rte_eth_dev *dev)
 		ret = hn_rndis_set_filter(hn, hn_filter(hn));
 		if (ret == 0) {
 			ret = hn_rndis_query_link(hn);
-			if (ret < 0)	/* nothing for a port that did not start */
+			if (ret < 0) {	/* nothing for a port that did not start */
+				hn->started = false;	/* under the lock: see stop */
 				hn_rndis_set_filter(hn, 0);
+			}
 		}
 		hn_ctl_unlock(hn);
 	}
@@ -714,8 +718,9 @@ hn_dev_start(struct rte_eth_dev *dev)
 	return 0;
 }
 
-/* Wait (bounded) until the host has completed every send. */
-static void
+/* Wait (bounded) until the host has completed every send: false when it
+ * did not in time. */
+static bool
 hn_drain_tx(struct rte_eth_dev *dev, struct hn_dev *hn)
 {
 	uint64_t end = rte_get_timer_cycles() + rte_get_timer_hz() * HN_STOP_DRAIN_MS / 1000;
@@ -731,11 +736,12 @@ hn_drain_tx(struct rte_eth_dev *dev, struct hn_dev *hn)
 			inflight += hn_txq_inflight(txq);
 		}
 		if (inflight == 0)
-			return;
+			return true;
 		rte_delay_us_sleep(100);
 	} while (rte_get_timer_cycles() < end);
 	PMD_DRV_LOG(WARNING, "port %u: %u sends never completed by the host", hn->port_id,
 		    inflight);
+	return false;
 }
 
 /*
@@ -760,6 +766,7 @@ static int
 hn_dev_stop(struct rte_eth_dev *dev)
 {
 	struct hn_dev *hn = hn_dev_of(dev);
+	bool drained;
 	uint16_t i;
 
 	hn_rxintr_stop(dev);	/* also after a start that failed */
@@ -781,15 +788,15 @@ hn_dev_stop(struct rte_eth_dev *dev)
 		hn_ctl_unlock(hn);
 	}
 	hn->started = false;
-	if (!vmbus_device_rescinded(hn->vdev))
-		hn_drain_tx(dev, hn);
+	drained = !vmbus_device_rescinded(hn->vdev) && hn_drain_tx(dev, hn);
 	for (i = 0; i < dev->data->nb_tx_queues; i++) {
 		struct hn_txq *txq = dev->data->tx_queues[i];
 
 		txq->started = false;
 		/* what the drain did not see completed (a rescinded device, a
 		 * host that did not complete in time) is dropped: oerrors */
-		count_abandoned_sends(txq);
+		if (!drained)
+			count_abandoned_sends(txq);
 		hn_txq_reclaim_all(txq);
 	}
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
@@ -851,7 +858,8 @@ hn_dev_reset(struct rte_eth_dev *dev)
 	ret = hn_ctl_lock(hn, "reset");
 	if (ret < 0)
 		return ret;
-	ret = hn_reinit(hn, hn->mtu);
+	/* ethdev's MTU: after a refused change hn->mtu is the refused one */
+	ret = hn_reinit(hn, dev->data->mtu ? dev->data->mtu : HN_MTU_DEFAULT);
 	hn_ctl_unlock(hn);
 	return ret;
 }
@@ -1411,7 +1419,7 @@ hn_rss_hash_update(struct rte_eth_dev *dev, struct rte_eth_rss_conf *rc)
 	ret = rss_commit(hn, &saved, "the RSS hash settings");
 	hn_ctl_unlock(hn);
 	if (ret == 0)	/* the VF hashes as the host does: a flow keeps its queue */
-		hn_vf_sync_settings(hn);
+		hn_vf_sync_rss(hn);
 	return ret;
 }
 

@@ -309,8 +309,10 @@ hn_tx_descriptor_status(void *q, uint16_t offset)
 		return -EINVAL;
 	if (offset >= txq->ndesc)
 		return RTE_ETH_TX_DESC_UNAVAIL;
-	return offset >= txq->ndesc - hn_txq_inflight(txq) ? RTE_ETH_TX_DESC_FULL :
-							    RTE_ETH_TX_DESC_DONE;
+	/* a section still being filled (or refused by the ring) holds its
+	 * descriptor and frames too */
+	return offset >= txq->ndesc - hn_txq_inflight(txq) - (txq->agg_idx >= 0) ?
+	       RTE_ETH_TX_DESC_FULL : RTE_ETH_TX_DESC_DONE;
 }
 
 /* ---- RNDIS header ------------------------------------------------------- */
@@ -1184,9 +1186,14 @@ hn_xmit_prepare(void *q, struct rte_mbuf **pkts, uint16_t n)
 		const struct rte_mbuf *hm = pkts[i];
 		struct rte_mbuf sh;
 
-		/* checked as the burst will send it: a tag inside moves out */
+		/* checked as the burst will send it: a tag inside moves out, and
+		 * a frame others hold goes copied, so it must fit a section */
 		if (tx_tag_in_frame(hm)) {
 			tx_untagged_view(hm, &sh);
+			if (tx_tag_shared(hm) && HN_TX_RNDIS_MAX + sh.pkt_len > txq->agg_max_bytes) {
+				rte_errno = EINVAL;
+				return i;
+			}
 			hm = &sh;
 		}
 		if (tx_check(txq, hm) != HN_TX_OK) {
@@ -1275,7 +1282,9 @@ hn_tx_done_cleanup(void *q, uint32_t free_cnt)
 	RTE_SET_USED(free_cnt);
 	if (txq->agg_idx >= 0) {
 		burst_begin(txq, &tb);
-		(void)agg_flush_pending(txq, &tb);	/* a refusal is counted there */
+		/* not counted when refused: the stop's drain retries this
+		 * every 100 us; the burst that could not send it counted it */
+		(void)agg_flush(txq, &tb);
 		burst_flush(txq, &tb);
 	}
 	hn_chan_drain_for_tx(txq);

@@ -936,11 +936,14 @@ vf_rss_hf(const struct hn_dev *hn, const struct rte_eth_dev_info *info)
 	return hn_rss_hash_info_to_hf(hn->rss_hash_info) & info->flow_type_rss_offloads;
 }
 
-/* The host's key and hash types on a running VF (a runtime update). */
+/* The host's key and hash types on a running VF (a runtime update). Some
+ * PMDs (MANA) take them only while stopped: then the VF's next configure
+ * does, said once. */
 static void
 vf_apply_rss_hash(struct hn_dev *hn, const struct rte_eth_dev_info *info)
 {
 	struct rte_eth_rss_conf rc = { .rss_hf = vf_rss_hf(hn, info) };
+	int ret;
 
 	if (hn->vf.nb_rxq <= 1 || hn->rss_hash_info == 0)
 		return;
@@ -948,7 +951,10 @@ vf_apply_rss_hash(struct hn_dev *hn, const struct rte_eth_dev_info *info)
 		rc.rss_key = hn->rss_key;
 		rc.rss_key_len = HN_RSS_KEY_SIZE;
 	}
-	rte_eth_dev_rss_hash_update(hn->vf.port_id, &rc);
+	ret = rte_eth_dev_rss_hash_update(hn->vf.port_id, &rc);
+	if (ret != 0)
+		PMD_DRV_LOG(NOTICE, "port %u: the VF keeps its RSS hash settings until the port's "
+			    "next start (%s)", hn->port_id, strerror(-ret));
 }
 
 /* The VF receives multicast as the synthetic path does (hn_filter). */
@@ -1597,11 +1603,24 @@ hn_vf_sync_settings(struct hn_dev *hn)
 		vf_sync_allmulti(hn, vf->port_id);
 		vf_sync_vlan_strip(hn, vf->port_id);
 		rte_eth_dev_default_mac_addr_set(vf->port_id, &hn->mac);
-		if (vf->state >= HN_VF_RX_ON && rte_eth_dev_info_get(vf->port_id, &info) == 0) {
-			vf_apply_rss_hash(hn, &info);
+		if (vf->state >= HN_VF_RX_ON && rte_eth_dev_info_get(vf->port_id, &info) == 0)
 			vf_apply_reta(hn, &info);
-		}
 	}
+	rte_spinlock_unlock(&vf->lock);
+}
+
+void
+hn_vf_sync_rss(struct hn_dev *hn)
+{
+	struct hn_vf *vf = &hn->vf;
+	struct rte_eth_dev_info info;
+
+	if (!hn_is_primary())
+		return;
+	rte_spinlock_lock(&vf->lock);
+	if (vf->state >= HN_VF_RX_ON && vf->state != HN_VF_LEAVING &&
+	    rte_eth_dev_info_get(vf->port_id, &info) == 0)
+		vf_apply_rss_hash(hn, &info);
 	rte_spinlock_unlock(&vf->lock);
 }
 

@@ -31,6 +31,8 @@ void hn_vf_start(struct hn_dev *hn);
 void hn_vf_stop(struct hn_dev *hn);
 /* Settings changed (promiscuous, MAC, RSS) while the VF runs. */
 void hn_vf_sync_settings(struct hn_dev *hn);
+/* After a runtime RSS hash update: the host's key and types on the VF. */
+void hn_vf_sync_rss(struct hn_dev *hn);
 /* The ethdev hash types of the host's RSS hash info (hn_ethdev.c). */
 uint64_t hn_rss_hash_info_to_hf(uint32_t hash_info);
 /* Merged statistics. */
