@@ -469,8 +469,9 @@ agg_flush_pending(struct hn_txq *txq, struct hn_tx_burst *tb)
 	return ret;
 }
 
-/* Room for `need` bytes in the section being filled, or in a new one. */
-static uint8_t *
+/* Room for `need` bytes in the section being filled, or in a new one.
+ * Inline in the copy path, whatever the rare callers (tx_copy_untagged). */
+static __rte_always_inline uint8_t *
 agg_reserve(struct hn_txq *txq, uint32_t need, struct hn_tx_burst *tb)
 {
 	uint8_t *sec;
@@ -539,7 +540,7 @@ tx_copy(struct hn_txq *txq, struct rte_mbuf *m, struct hn_tx_burst *tb)
  * is told what sh, its header as if stripped, says, and the copy leaves
  * out the tag's 4 bytes (the first segment holds it whole).
  */
-static int
+static __rte_noinline int
 tx_copy_untagged(struct hn_txq *txq, const struct rte_mbuf *m, const struct rte_mbuf *sh,
 		 struct hn_tx_burst *tb)
 {
@@ -550,12 +551,13 @@ tx_copy_untagged(struct hn_txq *txq, const struct rte_mbuf *m, const struct rte_
 
 	if (dst == NULL)
 		return -EAGAIN;
+	/* a rare path: the C library's copy, not the inline one of tx_copy */
 	off = build_rndis(txq, dst, sh);
-	hn_copy(dst + off, rte_pktmbuf_mtod(m, void *), macs);
-	hn_copy(dst + off + macs, rte_pktmbuf_mtod_offset(m, void *, skip), m->data_len - skip);
+	memcpy(dst + off, rte_pktmbuf_mtod(m, void *), macs);
+	memcpy(dst + off + macs, rte_pktmbuf_mtod_offset(m, void *, skip), m->data_len - skip);
 	off += m->data_len - RTE_VLAN_HLEN;
 	for (seg = m->next; seg != NULL; seg = seg->next) {
-		hn_copy(dst + off, rte_pktmbuf_mtod(seg, void *), seg->data_len);
+		memcpy(dst + off, rte_pktmbuf_mtod(seg, void *), seg->data_len);
 		off += seg->data_len;
 	}
 	agg_add(txq, dst, off);
@@ -857,21 +859,12 @@ tx_untagged_view(const struct rte_mbuf *m, struct rte_mbuf *sh)
 	tx_tag_moved(sh, rte_be_to_cpu_16(vh->vlan_tci));
 }
 
-/*
- * A frame with its tag inside: stripped in place when it is only ours,
- * and then described by itself (returned); else described by *sh, a view
- * of its header as if stripped, for tx_copy_untagged (sh returned).
- */
-static const struct rte_mbuf *
-tx_untag(struct rte_mbuf *m, struct rte_mbuf *sh)
+/* A frame with its tag inside, only ours: stripped in place. */
+static inline void
+tx_untag(struct rte_mbuf *m)
 {
-	if (tx_tag_shared(m)) {
-		tx_untagged_view(m, sh);
-		return sh;
-	}
 	if (rte_vlan_strip(m) == 0)
 		tx_tag_moved(m, m->vlan_tci);
-	return m;
 }
 
 /*
@@ -1047,29 +1040,38 @@ tx_count_bad(struct hn_txq *txq, enum hn_tx_verdict verdict)
 }
 
 /*
- * A frame others hold too, with its tag inside: copied into the send
- * buffer without it. One a section cannot hold can go no way: counted and
- * dropped (0, taken). < 0: no room now, not taken.
+ * A frame others hold too, with its tag inside (tx_tag_shared): checked
+ * as if stripped and copied into the send buffer without its tag. One the
+ * checks refuse, or a section cannot hold, is counted and dropped (0,
+ * taken). < 0: no room now, not taken. Out of line: the burst's loop stays
+ * as it is without such frames.
  */
-static int
-tx_shared_tagged(struct hn_txq *txq, struct rte_mbuf *m, const struct rte_mbuf *sh,
-		 struct hn_tx_burst *tb)
+static __rte_noinline int
+tx_shared_tagged(struct hn_txq *txq, struct rte_mbuf *m, struct hn_tx_burst *tb)
 {
-	/* a copied frame is taken at once: the staged ones go first */
+	enum hn_tx_verdict verdict;
+	struct rte_mbuf sh;
+	/* a frame taken at once (copied or dropped): the staged ones go first */
 	int ret = stage_flush(txq, tb);
 
 	if (ret < 0)
 		return ret;
-	if (HN_TX_RNDIS_MAX + sh->pkt_len > txq->agg_max_bytes) {
+	tx_untagged_view(m, &sh);
+	verdict = tx_check(txq, &sh);
+	if (verdict != HN_TX_OK) {
+		tx_count_bad(txq, verdict);
+		return 0;
+	}
+	if (HN_TX_RNDIS_MAX + sh.pkt_len > txq->agg_max_bytes) {
 		txq->stats.too_many_segs++;
 		txq->stats.errors++;
 		return 0;
 	}
-	ret = tx_copy_untagged(txq, m, sh, tb);
+	ret = tx_copy_untagged(txq, m, &sh, tb);
 	if (ret == 0) {
-		if (sh->pkt_len > txq->copybreak)
+		if (sh.pkt_len > txq->copybreak)
 			txq->stats.linearized++;
-		tx_count(txq, tx_tally(sh));
+		tx_count(txq, tx_tally(&sh));
 	}
 	return ret;
 }
@@ -1104,8 +1106,7 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i], shadow;
-		const struct rte_mbuf *hm = m;	/* what the host is told of m */
+		struct rte_mbuf *m = pkts[i];
 		enum hn_tx_verdict verdict;
 		struct hn_tx_tally tally;
 		bool by_gpa = false;
@@ -1120,21 +1121,21 @@ hn_xmit_pkts(void *q, struct rte_mbuf **pkts, uint16_t n)
 				break;
 		}
 
-		if (tx_tag_in_frame(m))
-			hm = tx_untag(m, &shadow);
-		verdict = tx_check(txq, hm);
+		if (tx_tag_in_frame(m)) {
+			if (unlikely(tx_tag_shared(m))) {
+				if (tx_shared_tagged(txq, m, &tb) < 0)
+					break;
+				done[ndone++] = m;
+				continue;
+			}
+			tx_untag(m);
+		}
+		verdict = tx_check(txq, m);
 		if (unlikely(verdict != HN_TX_OK)) {
 			/* a dropped frame is taken: the staged ones before it go first */
 			if (stage_flush(txq, &tb) < 0)
 				break;
 			tx_count_bad(txq, verdict);
-			done[ndone++] = m;
-			continue;
-		}
-		if (unlikely(hm != m)) {
-			ret = tx_shared_tagged(txq, m, hm, &tb);
-			if (ret < 0)
-				break;
 			done[ndone++] = m;
 			continue;
 		}
