@@ -236,6 +236,13 @@ hn_detach(struct hn_dev *hn)
 	hn_nvsp_detach(hn);
 }
 
+/* The MTU ethdev holds for the port: the one a session is built for. */
+static uint32_t
+hn_ethdev_mtu(const struct rte_eth_dev *dev)
+{
+	return dev->data->mtu ? dev->data->mtu : HN_MTU_DEFAULT;
+}
+
 /*
  * The one re-initialisation routine (§D.3): what an NVSP session cannot
  * change (MTU, channel count) takes a new session on a reopened device.
@@ -503,7 +510,7 @@ hn_dev_configure(struct rte_eth_dev *dev)
 	struct hn_dev *hn = hn_dev_of(dev);
 	const struct rte_eth_conf *conf = &dev->data->dev_conf;
 	uint32_t nq = RTE_MAX(dev->data->nb_rx_queues, dev->data->nb_tx_queues);
-	uint32_t mtu = dev->data->mtu ? dev->data->mtu : HN_MTU_DEFAULT;
+	uint32_t mtu = hn_ethdev_mtu(dev);
 	int ret;
 
 	if (conf->rxmode.mq_mode != RTE_ETH_MQ_RX_NONE &&
@@ -614,7 +621,7 @@ static int
 hn_session_restore(struct rte_eth_dev *dev, struct hn_dev *hn)
 {
 	uint32_t nq = RTE_MAX(dev->data->nb_rx_queues, dev->data->nb_tx_queues);
-	int ret = hn_reinit(hn, dev->data->mtu ? dev->data->mtu : HN_MTU_DEFAULT);
+	int ret = hn_reinit(hn, hn_ethdev_mtu(dev));
 
 	if (ret == 0 && nq > hn_max_queues(hn))
 		ret = -ENOSPC;
@@ -859,7 +866,7 @@ hn_dev_reset(struct rte_eth_dev *dev)
 	if (ret < 0)
 		return ret;
 	/* ethdev's MTU: after a refused change hn->mtu is the refused one */
-	ret = hn_reinit(hn, dev->data->mtu ? dev->data->mtu : HN_MTU_DEFAULT);
+	ret = hn_reinit(hn, hn_ethdev_mtu(dev));
 	hn_ctl_unlock(hn);
 	return ret;
 }
@@ -1360,7 +1367,7 @@ hn_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 	}
 	/* ethdev keeps its MTU when this fails: a session built for another
 	 * one is built again, with ethdev's, at the next configure or start */
-	if (ret < 0 && hn->mtu != (dev->data->mtu ? dev->data->mtu : HN_MTU_DEFAULT))
+	if (ret < 0 && hn->mtu != hn_ethdev_mtu(dev))
 		hn->session_lost = true;
 	hn_ctl_unlock(hn);
 	return ret;
