@@ -551,6 +551,32 @@ fail:
 	return NULL;
 }
 
+int
+hvsim_gpa_add_host(struct hvsim_gpa *g, void *va, size_t len)
+{
+	uint8_t *p = va;
+	size_t off;
+	int rc = 0;
+
+	if (g == NULL || ((uintptr_t)va | len) % g->base_page != 0)
+		return -EINVAL;
+	for (off = 0; off < len; off += g->base_page) {
+		uint64_t pa;
+
+		if (!host_frame(g, p + off, &pa) &&
+		    (madvise(p + off, g->base_page, MADV_POPULATE_WRITE) != 0 ||
+		     !host_frame(g, p + off, &pa))) {
+			rc = -EFAULT;
+			break;
+		}
+		rc = seg_append(g, pa, g->base_page, p + off);
+		if (rc < 0)
+			break;
+	}
+	segs_rebuild(g);	/* what was learned stays usable */
+	return rc;
+}
+
 void
 hvsim_gpa_close(struct hvsim_gpa *g)
 {

@@ -42,6 +42,17 @@ struct hvsim_gpa;
  */
 struct hvsim_gpa *hvsim_gpa_open(pid_t guest);
 
+/*
+ * Add host memory the guest also maps as guest RAM: on Hyper-V the NIC's
+ * receive and send buffers are guest pages (uio_hv_generic allocates them
+ * in the guest kernel), so a guest may hand them back by address, as a
+ * frame received in place and sent on. Their 4 KiB frames are learned
+ * from the host's own mapping of the same shared file: [va, va + len) must
+ * be MAP_SHARED, page aligned, and stay mapped until hvsim_gpa_close().
+ * Returns 0, or -EINVAL/-EFAULT (a page has no frame)/-ENOSPC/-ENOMEM.
+ */
+int hvsim_gpa_add_host(struct hvsim_gpa *g, void *va, size_t len);
+
 /* Unmap everything; NULL is a no-op. */
 void hvsim_gpa_close(struct hvsim_gpa *g);
 

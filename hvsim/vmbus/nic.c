@@ -159,6 +159,27 @@ hvsim_nic_create(struct hvsim_nic *nic, int index, const char *bus_root,
 
 static void session_end(struct hvsim_nic *nic, const char *bus_root);
 
+/*
+ * The receive and send buffers are guest pages on Hyper-V: a guest may
+ * send them by address (a frame received in place, forwarded). Without
+ * this such a packet would look like a GPA outside guest memory.
+ */
+static void
+gpa_add_buffers(struct hvsim_nic *nic)
+{
+	static const int bufs[] = { HV_UIO_RECV_BUF, HV_UIO_SEND_BUF };
+	unsigned int i;
+	int rc;
+
+	for (i = 0; nic->gpa != NULL && i < sizeof(bufs) / sizeof(bufs[0]); i++) {
+		rc = hvsim_gpa_add_host(nic->gpa, nic->region[bufs[i]],
+					nic->region_size[bufs[i]]);
+		if (rc < 0)
+			fprintf(stderr, "hvsim: nic%d: buffer %d not addressable by GPA: %s\n",
+				nic->index, bufs[i], strerror(-rc));
+	}
+}
+
 static void
 unmap_regions(struct hvsim_nic *nic)
 {
@@ -225,6 +246,7 @@ session_start(struct hvsim_nic *nic, int fd)
 	nic->irq_fd = fd;
 	nic->guest_pid = peer_pid(fd);
 	nic->gpa = hvsim_gpa_open(nic->guest_pid);
+	gpa_add_buffers(nic);
 	if (nic->verbose)
 		fprintf(stderr, "hvsim: nic%d opened by pid %d\n", nic->index, nic->guest_pid);
 	return 0;

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -598,6 +599,66 @@ test_file_mapped_once(void **state)
 	expect_guest_bytes(f, 0, f->huge + 5, 100);
 }
 
+/* The physical address of va in this process, from its own pagemap. */
+static uint64_t
+own_pa(const void *va)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uint64_t entry = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &entry, sizeof(entry),
+			       (off_t)((uintptr_t)va / page * sizeof(entry))),
+			 sizeof(entry));
+	close(fd);
+	assert_true(entry >> 63);
+	return (entry & ((UINT64_C(1) << 55) - 1)) * page + (uintptr_t)va % page;
+}
+
+/* The NIC's buffers: host memory the guest maps too, 4 KiB pages of a
+ * shared file, readable and writable by address once added. */
+static void
+test_host_memory_added(void **state)
+{
+	struct fixture *f = *state;
+	const size_t len = 8 * 4096;
+	unsigned int segments = hvsim_gpa_segments(f->gpa), i;
+	int fd = memfd_create("hvsim-buf", MFD_CLOEXEC);
+	uint8_t *buf, out[64];
+
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)len), 0);
+	buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	assert_true(buf != MAP_FAILED);
+	for (i = 0; i < len; i++)
+		buf[i] = host_pattern(7, i);
+
+	assert_null(hvsim_gpa_ptr(f->gpa, own_pa(buf + 4096), 1));
+	assert_int_equal(hvsim_gpa_add_host(f->gpa, buf + 1, 4096), -EINVAL);
+	assert_int_equal(hvsim_gpa_add_host(f->gpa, buf, 100), -EINVAL);
+	assert_int_equal(hvsim_gpa_add_host(NULL, buf, len), -EINVAL);
+	assert_int_equal(hvsim_gpa_add_host(f->gpa, buf, len), 0);
+	assert_true(hvsim_gpa_segments(f->gpa) > segments);
+
+	for (i = 0; i < 8; i++) {
+		uint64_t pa = own_pa(buf + i * 4096 + 100);
+
+		assert_int_equal(hvsim_gpa_read(f->gpa, pa, out, sizeof(out)), 0);
+		assert_memory_equal(out, buf + i * 4096 + 100, sizeof(out));
+	}
+	/* a write by address lands in the buffer */
+	memset(out, 0xa5, sizeof(out));
+	assert_int_equal(hvsim_gpa_write(f->gpa, own_pa(buf + 5 * 4096), out, 16), 0);
+	assert_memory_equal(buf + 5 * 4096, out, 16);
+	/* the guest's hugepages are still there */
+	expect_guest_bytes(f, 0, 0, 64);
+	hvsim_gpa_close(f->gpa);	/* before the buffer goes: its contract */
+	f->gpa = NULL;
+	munmap(buf, len);
+}
+
 /* ---- main -------------------------------------------------------------- */
 
 /* Without hugepages every case would fail obscurely: say what is wrong. */
@@ -642,6 +703,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(
 			test_new_hugepage_found_on_rescan, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_file_mapped_once,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_host_memory_added,
 						setup, teardown),
 	};
 

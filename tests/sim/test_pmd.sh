@@ -86,6 +86,29 @@ check "rx_extmbuf: 20000 forwarded, none lost or corrupt, no violation" \
 check "rx_extmbuf: exactly the 16000 frames above 256 B were attached or copied across scattered pages, never short of records" \
 	'[ $(( $(port_stat rx_q0_attached_packets) + $(port_stat rx_q0_attach_scattered_packets) )) = 16000 ] &&
 	 has "rx_q0_attach_exhausted_packets: 0"'
+check "rx_extmbuf: every frame above tx_copybreak (the 4000 of 1514 B) went back by address, attached ones from the receive buffer itself" \
+	'[ "$(port_stat tx_q0_gpa_packets)" = 4000 ]'
+
+# 3c. rx_extmbuf_enable=1 at MTU 9000: a jumbo frame received in place is
+# sent on by address from the receive buffer (too big for a send-buffer
+# section, it used to be dropped as too_many_segments)
+EAL_EXTRA="-a $dev,rx_extmbuf_enable=1" \
+	run --mtu=9000 --traffic=gen:rate=5000,count=2000,delay=1500,sizes=9014/1514 \
+	-- --forward-mode=io --mbuf-size=10240 <<EOF
+port stop 0
+port config mtu 0 9000
+port start 0
+start
+$(forwarded 2000)
+show port stats 0
+show port xstats 0
+EOF
+check "rx_extmbuf at MTU 9000: all 2000 frames (1000 of 9014 B) forwarded, none lost or corrupt, none dropped on TX" \
+	'clean && [ "$(gen received)" = 2000 ] && [ "$(gen lost)" = 0 ] && [ "$(gen corrupt)" = 0 ] &&
+	 ! has "tx_q0_too_many_segments_errors: [1-9]" && [ "$(port_stat tx_q0_gpa_packets)" = 2000 ]'
+check "rx_extmbuf at MTU 9000: some frames were sent on from where the host wrote them" \
+	'[ "$(port_stat rx_q0_attached_packets)" -gt 0 ] &&
+	 [ $(( $(port_stat rx_q0_attached_packets) + $(port_stat rx_q0_attach_scattered_packets) )) = 2000 ]'
 
 # 4. packet filter: frames for another MAC are dropped by the host unless
 # promiscuous; testpmd sees none of them

@@ -608,14 +608,6 @@ gpa_put_pfns(struct hn_gpa_list *g, uint64_t first, uint64_t last)
 	return true;
 }
 
-/* A frame received in place (rx_extmbuf_enable) lives in the receive
- * buffer the host lent us: it is copied, never handed back by address. */
-static inline bool
-gpa_lent_by_host(const struct rte_mbuf *m)
-{
-	return RTE_MBUF_HAS_EXTBUF(m) && m->shinfo->free_cb == hn_rx_ext_free;
-}
-
 /* The common frame, one segment: one range, its pages, no loop over
  * segments. A segment spans at most two pages unless it is a large TSO
  * frame, which the loop below covers as well. */
@@ -644,7 +636,7 @@ gpa_ranges(const struct rte_mbuf *m, struct hn_gpa_list *g, unsigned int max)
 	rte_iova_t end = RTE_BAD_IOVA;	/* just past the open range */
 	uint32_t open = 0, off = 0, cnt = 0;	/* its word, offset, bytes */
 
-	if (likely(m->next == NULL && m->data_len > 0 && !gpa_lent_by_host(m) &&
+	if (likely(m->next == NULL && m->data_len > 0 &&
 		   ((rte_mbuf_data_iova(m) & HV_PAGE_MASK) + m->data_len <= 2 * HV_PAGE_SIZE)))
 		return gpa_one_range(m, g);
 	g->nranges = 0;
@@ -653,8 +645,6 @@ gpa_ranges(const struct rte_mbuf *m, struct hn_gpa_list *g, unsigned int max)
 		rte_iova_t iova = rte_mbuf_data_iova(m);
 		uint32_t len = m->data_len;
 
-		if (unlikely(gpa_lent_by_host(m)))
-			return false;
 		if (unlikely(len == 0))
 			continue;
 		if (iova == end) {
