@@ -45,7 +45,7 @@ def run_hvbench(env, pmd, mode, size, packets, queues=1, wrapper=None, traffic=N
         idle_ms = vf.get("idle_ms", idle_ms)
     cmd = env.hvsim_cmd(pmd, traffic, stats_path) + sim_extra + ["--"] + (wrapper or []) + [
         env.hvbench, "-l", GUEST_LCORES, "-m", "256"] + \
-        ([] if vf else ["--no-pci"] + env.device_args()) + [       # the VF is a PCI device
+        ([] if vf else ["--no-pci"] + env.device_args(pmd)) + [       # the VF is a PCI device
         f"--file-prefix=hvb{os.getpid()}x{env.seq}", "--",
         "--mode", mode, "--packets", str(packets), "--size", str(size),
         "--seconds", str(seconds), "--idle-ms", str(idle_ms), "--queues", str(queues),

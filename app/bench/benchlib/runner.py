@@ -23,11 +23,16 @@ class BenchEnv(Build):
             raise BenchError("dpdk-testpmd not found (Debian package dpdk)")
         self.seq = 0
         self.devargs = getattr(args, "devargs", None)
+        self.hvnet_devargs = getattr(args, "hvnet_devargs", None)
         self.warmup = getattr(args, "warmup_used", 0)    # frames each run moves unmeasured
 
-    def device_args(self):
-        """EAL arguments naming hvsim's NIC with --devargs, for both PMDs."""
-        return ["-a", f"{NETVSC_DEVICE},{self.devargs}"] if self.devargs else []
+    def device_args(self, pmd="hvnet"):
+        """EAL arguments naming hvsim's NIC with --devargs (both PMDs) and,
+        for ours, --hvnet-devargs after them."""
+        keys = [self.devargs] if self.devargs else []
+        if pmd == "hvnet" and self.hvnet_devargs:
+            keys.append(self.hvnet_devargs)
+        return ["-a", ",".join([NETVSC_DEVICE] + keys)] if keys else []
 
     def next_tag(self, what):
         self.seq += 1

@@ -97,7 +97,7 @@ def run_testpmd(env, mode, size, packets, queues=1, pmd="hvnet"):
                                                           queues)
     limit = TESTPMD_LIMIT_S
     cmd = ["timeout", "-s", "KILL", str(limit + 40)] + env.hvsim_cmd(pmd, traffic, stats_path) + [
-        "--", "stdbuf", "-oL", env.testpmd, "-l", GUEST_LCORES, "-m", "256", "--no-pci", *env.device_args(),
+        "--", "stdbuf", "-oL", env.testpmd, "-l", GUEST_LCORES, "-m", "256", "--no-pci", *env.device_args(pmd),
         f"--file-prefix=hvb{os.getpid()}x{env.seq}", "--", "-i",
         f"--forward-mode={mode}", "--record-core-cycles", "--nb-cores=1", f"--rxq={queues}", f"--txq={queues}",
         "--rxd=512", "--txd=512", "--burst=32", "--total-num-mbufs=8192"]
