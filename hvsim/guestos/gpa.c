@@ -8,7 +8,11 @@
  *  - file maps: host mmaps of guest hugetlbfs file ranges, sorted by
  *    (dev, inode, file offset) so that a rescan maps only what is new;
  *  - segments: (PA, length, host VA) sorted by PA, physically and
- *    host-virtually contiguous hugepages merged. Lookups search only this.
+ *    host-virtually contiguous hugepages merged. Lookups search this.
+ * And a third for the host's own memory the guest maps too (the NICs'
+ * buffers, hvsim_gpa_add_host_file): their 4 KiB pages, thousands of
+ * segments, in a table of their own that a lookup searches only when the
+ * guest's hugepages miss, so that the common lookup stays a few steps.
  */
 
 #include <errno.h>
@@ -60,14 +64,28 @@ struct file_map {
 	size_t unlearned;
 };
 
+/* A segment table, sorted by PA once built. */
+struct seg_table {
+	struct gpa_seg *segs;
+	unsigned int nb;
+	unsigned int cap;
+};
+
+/* The host's mapping of a file the guest maps too. */
+struct host_map {
+	uint8_t *va;
+	size_t len;
+};
+
 struct hvsim_gpa {
 	pid_t pid;
 	int pagemap_fd;		/* the host's own /proc/self/pagemap */
 	size_t base_page;	/* unit of pagemap frame numbers */
 
-	struct gpa_seg *segs;
-	unsigned int nb_segs;
-	unsigned int cap_segs;
+	struct seg_table guest;	/* the guest's hugepages */
+	struct seg_table host;	/* pages of host_maps */
+	struct host_map *host_maps;
+	unsigned int nb_host_maps;
 
 	struct file_map *maps;
 	unsigned int nb_maps;
@@ -92,25 +110,34 @@ struct guest_vma {
 
 /* ---- segments: the lookup table ---------------------------------------- */
 
-/* Last segment starting at or below gpa, if gpa lies inside it. */
+/* Last segment of segs[0..n) starting at or below gpa, if gpa lies in it. */
 static const struct gpa_seg *
-seg_find(const struct hvsim_gpa *g, uint64_t gpa)
+table_find(const struct gpa_seg *segs, unsigned int n, uint64_t gpa)
 {
-	unsigned int lo = 0, hi = g->nb_segs;
+	unsigned int lo = 0, hi = n;
 	const struct gpa_seg *s;
 
 	while (lo < hi) {
 		unsigned int mid = lo + (hi - lo) / 2;
 
-		if (g->segs[mid].pa <= gpa)
+		if (segs[mid].pa <= gpa)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	if (lo == 0)
 		return NULL;
-	s = &g->segs[lo - 1];
+	s = &segs[lo - 1];
 	return gpa - s->pa < s->len ? s : NULL;
+}
+
+/* The guest's hugepages first, the host's shared pages on a miss. */
+static const struct gpa_seg *
+seg_find(const struct hvsim_gpa *g, uint64_t gpa)
+{
+	const struct gpa_seg *s = table_find(g->guest.segs, g->guest.nb, gpa);
+
+	return s != NULL ? s : table_find(g->host.segs, g->host.nb, gpa);
 }
 
 static void *
@@ -128,24 +155,23 @@ seg_ptr(const struct hvsim_gpa *g, uint64_t gpa, size_t len)
 }
 
 static int
-seg_append(struct hvsim_gpa *g, uint64_t pa, uint64_t len, uint8_t *va)
+table_append(struct seg_table *t, uint64_t pa, uint64_t len, uint8_t *va)
 {
-	if (g->nb_segs == g->cap_segs) {
-		unsigned int cap = g->cap_segs ? g->cap_segs * 2 : 64;
+	if (t->nb == t->cap) {
+		unsigned int cap = t->cap ? t->cap * 2 : 64;
 		struct gpa_seg *segs;
 
-		if (g->cap_segs >= MAX_SEGMENTS)
+		if (t->cap >= MAX_SEGMENTS)
 			return -ENOSPC;
 		if (cap > MAX_SEGMENTS)
 			cap = MAX_SEGMENTS;
-		segs = realloc(g->segs, cap * sizeof(*segs));
+		segs = realloc(t->segs, cap * sizeof(*segs));
 		if (segs == NULL)
 			return -ENOMEM;
-		g->segs = segs;
-		g->cap_segs = cap;
+		t->segs = segs;
+		t->cap = cap;
 	}
-	g->segs[g->nb_segs++] = (struct gpa_seg){ .pa = pa, .len = len,
-						  .va = va };
+	t->segs[t->nb++] = (struct gpa_seg){ .pa = pa, .len = len, .va = va };
 	return 0;
 }
 
@@ -162,18 +188,19 @@ seg_cmp(const void *a, const void *b)
 /*
  * Sort by PA and merge neighbours contiguous both physically and in the
  * host, so that a lookup can hand out one pointer for the whole run.
- * An overlap cannot come from distinct hugepages; should one appear
- * anyway, the first entry wins rather than a lookup becoming ambiguous.
+ * An overlap cannot come from distinct pages; should one appear anyway
+ * (the same page added twice), the first entry wins rather than a lookup
+ * becoming ambiguous.
  */
 static void
-segs_rebuild(struct hvsim_gpa *g)
+table_rebuild(struct seg_table *t)
 {
 	unsigned int i, kept = 0;
 
-	qsort(g->segs, g->nb_segs, sizeof(g->segs[0]), seg_cmp);
-	for (i = 0; i < g->nb_segs; i++) {
-		const struct gpa_seg *s = &g->segs[i];
-		struct gpa_seg *prev = kept ? &g->segs[kept - 1] : NULL;
+	qsort(t->segs, t->nb, sizeof(t->segs[0]), seg_cmp);
+	for (i = 0; i < t->nb; i++) {
+		const struct gpa_seg *s = &t->segs[i];
+		struct gpa_seg *prev = kept ? &t->segs[kept - 1] : NULL;
 
 		if (prev != NULL && s->pa < prev->pa + prev->len)
 			continue;
@@ -182,9 +209,9 @@ segs_rebuild(struct hvsim_gpa *g)
 			prev->len += s->len;
 			continue;
 		}
-		g->segs[kept++] = *s;
+		t->segs[kept++] = *s;
 	}
-	g->nb_segs = kept;
+	t->nb = kept;
 }
 
 /* ---- physical frames from the host's own page tables ------------------- */
@@ -247,7 +274,7 @@ map_learn_pages(struct hvsim_gpa *g, struct file_map *m)
 		    (madvise(va, m->page_size, MADV_POPULATE_WRITE) != 0 ||
 		     !host_frame(g, va, &pa)))
 			continue;
-		rc = seg_append(g, pa, m->page_size, va);
+		rc = table_append(&g->guest, pa, m->page_size, va);
 		if (rc < 0)
 			return rc;
 		m->learned[i / 64] |= UINT64_C(1) << (i % 64);
@@ -498,7 +525,7 @@ maps_scan(struct hvsim_gpa *g)
 static int
 gpa_rescan(struct hvsim_gpa *g)
 {
-	unsigned int i, before = g->nb_segs, added;
+	unsigned int i, before = g->guest.nb, added;
 	int rc;
 
 	rc = maps_scan(g);
@@ -510,9 +537,9 @@ gpa_rescan(struct hvsim_gpa *g)
 		    map_learn_pages(g, &g->maps[i]) < 0)
 			break;
 	}
-	added = g->nb_segs - before;
+	added = g->guest.nb - before;
 	if (added > 0)
-		segs_rebuild(g);
+		table_rebuild(&g->guest);
 	return (int)added;
 }
 
@@ -551,29 +578,52 @@ fail:
 	return NULL;
 }
 
-int
-hvsim_gpa_add_host(struct hvsim_gpa *g, void *va, size_t len)
+/* The host's frames of [va, va + n pages), present: one pagemap read. */
+static int
+host_learn_pages(struct hvsim_gpa *g, uint8_t *va, size_t n)
 {
-	uint8_t *p = va;
-	size_t off;
+	uint64_t *entry = malloc(n * sizeof(*entry));
+	off_t pos = (off_t)((uintptr_t)va / g->base_page * sizeof(*entry));
+	size_t i;
 	int rc = 0;
 
-	if (g == NULL || ((uintptr_t)va | len) % g->base_page != 0)
-		return -EINVAL;
-	for (off = 0; off < len; off += g->base_page) {
-		uint64_t pa;
-
-		if (!host_frame(g, p + off, &pa) &&
-		    (madvise(p + off, g->base_page, MADV_POPULATE_WRITE) != 0 ||
-		     !host_frame(g, p + off, &pa))) {
+	if (entry == NULL)
+		return -ENOMEM;
+	if (pread(g->pagemap_fd, entry, n * sizeof(*entry), pos) != (ssize_t)(n * sizeof(*entry)))
+		rc = -EIO;
+	for (i = 0; rc == 0 && i < n; i++) {
+		if (!(entry[i] & PAGEMAP_PRESENT) || (entry[i] & PAGEMAP_PFN_MASK) == 0)
 			rc = -EFAULT;
-			break;
-		}
-		rc = seg_append(g, pa, g->base_page, p + off);
-		if (rc < 0)
-			break;
+		else
+			rc = table_append(&g->host, (entry[i] & PAGEMAP_PFN_MASK) * g->base_page,
+					  g->base_page, va + i * g->base_page);
 	}
-	segs_rebuild(g);	/* what was learned stays usable */
+	free(entry);
+	return rc;
+}
+
+int
+hvsim_gpa_add_host_file(struct hvsim_gpa *g, int fd, size_t len)
+{
+	struct host_map *maps;
+	uint8_t *va;
+	int rc;
+
+	if (g == NULL || fd < 0 || len == 0 || len % g->base_page != 0)
+		return -EINVAL;
+	maps = realloc(g->host_maps, (g->nb_host_maps + 1) * sizeof(*maps));
+	if (maps == NULL)
+		return -ENOMEM;
+	g->host_maps = maps;
+	va = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (va == MAP_FAILED)
+		return -errno;
+	g->host_maps[g->nb_host_maps++] = (struct host_map){ .va = va, .len = len };
+	/* present in our page tables, so that each has a frame to read */
+	rc = madvise(va, len, MADV_POPULATE_WRITE) == 0 ? 0 : -errno;
+	if (rc == 0)
+		rc = host_learn_pages(g, va, len / g->base_page);
+	table_rebuild(&g->host);	/* what was learned stays usable */
 	return rc;
 }
 
@@ -589,7 +639,11 @@ hvsim_gpa_close(struct hvsim_gpa *g)
 		free(g->maps[i].learned);
 	}
 	free(g->maps);
-	free(g->segs);
+	free(g->guest.segs);
+	for (i = 0; i < g->nb_host_maps; i++)
+		munmap(g->host_maps[i].va, g->host_maps[i].len);
+	free(g->host_maps);
+	free(g->host.segs);
 	if (g->pagemap_fd >= 0)
 		close(g->pagemap_fd);
 	free(g);
@@ -677,5 +731,5 @@ hvsim_gpa_write(struct hvsim_gpa *g, uint64_t gpa, const void *src,
 unsigned int
 hvsim_gpa_segments(const struct hvsim_gpa *g)
 {
-	return g != NULL ? g->nb_segs : 0;
+	return g != NULL ? g->guest.nb : 0;
 }

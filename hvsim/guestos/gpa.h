@@ -43,15 +43,18 @@ struct hvsim_gpa;
 struct hvsim_gpa *hvsim_gpa_open(pid_t guest);
 
 /*
- * Add host memory the guest also maps as guest RAM: on Hyper-V the NIC's
- * receive and send buffers are guest pages (uio_hv_generic allocates them
- * in the guest kernel), so a guest may hand them back by address, as a
- * frame received in place and sent on. Their 4 KiB frames are learned
- * from the host's own mapping of the same shared file: [va, va + len) must
- * be MAP_SHARED, page aligned, and stay mapped until hvsim_gpa_close().
- * Returns 0, or -EINVAL/-EFAULT (a page has no frame)/-ENOSPC/-ENOMEM.
+ * Add a file the host shares with the guest as guest RAM: on Hyper-V a
+ * NIC's receive and send buffers are guest pages (uio_hv_generic
+ * allocates them in the guest kernel), so a guest may hand them back by
+ * address, as a frame received in place and sent on. The handle maps the
+ * first len bytes of fd itself (kept until hvsim_gpa_close(), whatever
+ * happens to the caller's mapping or fd) and learns their 4 KiB frames
+ * from its own pagemap. Their pages are searched only when the guest's
+ * hugepages miss. A page added twice is found once.
+ * Returns 0, or -EINVAL/-EFAULT (a page has no frame)/-ENOSPC/-ENOMEM/
+ * -errno of mmap or madvise.
  */
-int hvsim_gpa_add_host(struct hvsim_gpa *g, void *va, size_t len);
+int hvsim_gpa_add_host_file(struct hvsim_gpa *g, int fd, size_t len);
 
 /* Unmap everything; NULL is a no-op. */
 void hvsim_gpa_close(struct hvsim_gpa *g);

@@ -119,6 +119,28 @@ ask_for_open_sync(const struct hvsim_nic *nic)
 	return 0;
 }
 
+/* Every NIC of this host: their buffers are all guest memory. */
+static struct hvsim_nic *all_nics;
+
+static void
+nic_register(struct hvsim_nic *nic)
+{
+	nic->next_nic = all_nics;
+	all_nics = nic;
+}
+
+static void
+nic_unregister(struct hvsim_nic *nic)
+{
+	struct hvsim_nic **p;
+
+	for (p = &all_nics; *p != NULL; p = &(*p)->next_nic)
+		if (*p == nic) {
+			*p = nic->next_nic;
+			break;
+		}
+}
+
 int
 hvsim_nic_create(struct hvsim_nic *nic, int index, const char *bus_root,
 		 const char *uio_dir, const struct hvsim_nic_config *cfg)
@@ -154,29 +176,42 @@ hvsim_nic_create(struct hvsim_nic *nic, int index, const char *bus_root,
 		ret = -ENOMEM;
 	if (ret < 0)
 		fprintf(stderr, "hvsim: cannot create nic%d: %s\n", index, strerror(-ret));
+	else
+		nic_register(nic);
 	return ret;
 }
 
 static void session_end(struct hvsim_nic *nic, const char *bus_root);
 
 /*
- * The receive and send buffers are guest pages on Hyper-V: a guest may
- * send them by address (a frame received in place, forwarded). Without
- * this such a packet would look like a GPA outside guest memory.
+ * The receive and send buffers are guest pages on Hyper-V, every NIC's:
+ * a guest may send them by address (a frame received in place, forwarded
+ * on the same NIC or another). Without this such a packet would look like
+ * a GPA outside guest memory. A NIC offered again later has new buffers
+ * that a session open before it does not know (not needed so far).
  */
 static void
 gpa_add_buffers(struct hvsim_nic *nic)
 {
 	static const int bufs[] = { HV_UIO_RECV_BUF, HV_UIO_SEND_BUF };
+	const struct hvsim_nic *n;
+	char path[4096];
 	unsigned int i;
-	int rc;
+	int fd, rc;
 
-	for (i = 0; nic->gpa != NULL && i < sizeof(bufs) / sizeof(bufs[0]); i++) {
-		rc = hvsim_gpa_add_host(nic->gpa, nic->region[bufs[i]],
-					nic->region_size[bufs[i]]);
-		if (rc < 0)
-			fprintf(stderr, "hvsim: nic%d: buffer %d not addressable by GPA: %s\n",
-				nic->index, bufs[i], strerror(-rc));
+	for (n = all_nics; nic->gpa != NULL && n != NULL; n = n->next_nic) {
+		for (i = 0; !n->rescinded && i < sizeof(bufs) / sizeof(bufs[0]); i++) {
+			hvsim_uio_map_path(path, sizeof(path), n->uio_dir, n->cfg.spec.uio_num,
+					   (unsigned int)bufs[i]);
+			fd = open(path, O_RDWR | O_CLOEXEC);
+			rc = fd < 0 ? -errno
+				    : hvsim_gpa_add_host_file(nic->gpa, fd, n->region_size[bufs[i]]);
+			if (fd >= 0)
+				close(fd);
+			if (rc < 0)
+				fprintf(stderr, "hvsim: nic%d: nic%d's buffer %d not addressable by "
+					"GPA: %s\n", nic->index, n->index, bufs[i], strerror(-rc));
+		}
 	}
 }
 
@@ -196,6 +231,7 @@ unmap_regions(struct hvsim_nic *nic)
 void
 hvsim_nic_destroy(struct hvsim_nic *nic)
 {
+	nic_unregister(nic);
 	session_end(nic, NULL);
 	unmap_regions(nic);
 	if (nic->irq_lfd >= 0)

@@ -150,6 +150,7 @@ struct hvsim_corrupt {
 
 struct hvsim_nic {
 	int index;
+	struct hvsim_nic *next_nic;	/* every NIC of this host (nic.c) */
 	struct hvsim_nic_config cfg;
 	char uio_dir[4096];
 	void *region[HV_UIO_REGION_COUNT];

@@ -616,47 +616,53 @@ own_pa(const void *va)
 	return (entry & ((UINT64_C(1) << 55) - 1)) * page + (uintptr_t)va % page;
 }
 
-/* The NIC's buffers: host memory the guest maps too, 4 KiB pages of a
- * shared file, readable and writable by address once added. */
+/* The NIC's buffers: a file the host shares with the guest, 4 KiB pages
+ * readable and writable by address once added, through the handle's own
+ * mapping (the caller's may go); added twice, found once. */
 static void
-test_host_memory_added(void **state)
+test_host_file_added(void **state)
 {
 	struct fixture *f = *state;
 	const size_t len = 8 * 4096;
 	unsigned int segments = hvsim_gpa_segments(f->gpa), i;
 	int fd = memfd_create("hvsim-buf", MFD_CLOEXEC);
+	uint64_t pa[8];
 	uint8_t *buf, out[64];
 
 	assert_true(fd >= 0);
 	assert_int_equal(ftruncate(fd, (off_t)len), 0);
 	buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
 	assert_true(buf != MAP_FAILED);
 	for (i = 0; i < len; i++)
 		buf[i] = host_pattern(7, i);
+	for (i = 0; i < 8; i++)
+		pa[i] = own_pa(buf + i * 4096);
 
-	assert_null(hvsim_gpa_ptr(f->gpa, own_pa(buf + 4096), 1));
-	assert_int_equal(hvsim_gpa_add_host(f->gpa, buf + 1, 4096), -EINVAL);
-	assert_int_equal(hvsim_gpa_add_host(f->gpa, buf, 100), -EINVAL);
-	assert_int_equal(hvsim_gpa_add_host(NULL, buf, len), -EINVAL);
-	assert_int_equal(hvsim_gpa_add_host(f->gpa, buf, len), 0);
-	assert_true(hvsim_gpa_segments(f->gpa) > segments);
+	assert_null(hvsim_gpa_ptr(f->gpa, pa[1], 1));
+	assert_int_equal(hvsim_gpa_add_host_file(f->gpa, fd, 100), -EINVAL);
+	assert_int_equal(hvsim_gpa_add_host_file(f->gpa, -1, len), -EINVAL);
+	assert_int_equal(hvsim_gpa_add_host_file(NULL, fd, len), -EINVAL);
+	assert_int_equal(hvsim_gpa_add_host_file(f->gpa, fd, len), 0);
+	assert_int_equal(hvsim_gpa_add_host_file(f->gpa, fd, len), 0);	/* again */
+	close(fd);
+	munmap(buf, len);	/* the handle keeps its own mapping */
+	/* the guest's table is not where they went */
+	assert_int_equal(hvsim_gpa_segments(f->gpa), segments);
 
 	for (i = 0; i < 8; i++) {
-		uint64_t pa = own_pa(buf + i * 4096 + 100);
+		unsigned int k;
 
-		assert_int_equal(hvsim_gpa_read(f->gpa, pa, out, sizeof(out)), 0);
-		assert_memory_equal(out, buf + i * 4096 + 100, sizeof(out));
+		assert_int_equal(hvsim_gpa_read(f->gpa, pa[i] + 100, out, sizeof(out)), 0);
+		for (k = 0; k < sizeof(out); k++)
+			assert_int_equal(out[k], host_pattern(7, i * 4096 + 100 + k));
 	}
-	/* a write by address lands in the buffer */
+	/* a write by address lands in the page */
 	memset(out, 0xa5, sizeof(out));
-	assert_int_equal(hvsim_gpa_write(f->gpa, own_pa(buf + 5 * 4096), out, 16), 0);
-	assert_memory_equal(buf + 5 * 4096, out, 16);
-	/* the guest's hugepages are still there */
+	assert_int_equal(hvsim_gpa_write(f->gpa, pa[5], out, 16), 0);
+	assert_int_equal(hvsim_gpa_read(f->gpa, pa[5], out + 16, 16), 0);
+	assert_memory_equal(out, out + 16, 16);
+	/* the guest's hugepages are still found first */
 	expect_guest_bytes(f, 0, 0, 64);
-	hvsim_gpa_close(f->gpa);	/* before the buffer goes: its contract */
-	f->gpa = NULL;
-	munmap(buf, len);
 }
 
 /* ---- main -------------------------------------------------------------- */
@@ -704,7 +710,7 @@ main(int argc, char **argv)
 			test_new_hugepage_found_on_rescan, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_file_mapped_once,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_host_memory_added,
+		cmocka_unit_test_setup_teardown(test_host_file_added,
 						setup, teardown),
 	};
 

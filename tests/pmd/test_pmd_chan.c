@@ -1497,6 +1497,64 @@ test_tx_gpa_one_range_across_pages(void **state)
 	gpa_complete(&s);
 }
 
+/* A frame received in place (its buffer is the receive buffer, its free
+ * callback the one that completes the host's slot) goes back by address
+ * from where it is: not copied into a section, where a jumbo one would
+ * not fit. Once its session is over (held past an MTU change or a close)
+ * its bytes are not the frame's any more: copied, as before. The callback
+ * is not run here (a second reference is held): the fixture has no
+ * receive buffer behind it. */
+static void
+test_tx_frame_received_in_place_goes_by_address(void **state)
+{
+	struct hn_rx_ext_pool *pool_in_place = calloc(1, sizeof(*pool_in_place) +
+							sizeof(struct hn_rx_ext));
+	struct hn_rx_ext *e;
+	uint64_t off = 2 * 4096 + 64;
+	uint16_t len = 1400;
+	struct gpa_seen s;
+	union hv_nvsp_msg nv;
+	struct rte_mbuf *m;
+	unsigned int round;
+	uint16_t type;
+
+	(void)state;
+	assert_non_null(pool_in_place);
+	pool_in_place->session = 7;
+	e = &pool_in_place->ent[0];
+	e->pool = pool_in_place;
+	e->session = 7;
+	for (round = 0; round < 2; round++) {
+		m = gpa_seg(0, off, len);
+		gpa_shinfo[0].free_cb = hn_rx_ext_free;
+		gpa_shinfo[0].fcb_opaque = e;
+		rte_mbuf_refcnt_update(m, 1);
+		make_frame(rte_pktmbuf_mtod(m, uint8_t *), len, 5);
+		assert_int_equal(hn_xmit_pkts(fx.txq, &m, 1), 1);
+		if (round == 0) {
+			host_read_gpa(&s);
+			assert_int_equal(s.nranges, 2);
+			assert_gpa_range(&s, 1, GPA_BASE + off, len);
+			assert_gpa_words(&s);
+			assert_int_equal(fx.txq->stats.gpa, 1);
+			assert_int_equal(fx.txq->stats.linearized, 0);
+			gpa_complete(&s);
+			assert_int_equal(rte_mbuf_refcnt_read(m), 1);	/* the send let go */
+			pool_in_place->session = 8;	/* a new session */
+		} else {
+			host_send_complete(host_read_send(&nv, &type), HV_NVSP_STATUS_SUCCESS);
+			assert_int_equal(type, HV_PKT_DATA_INBAND);	/* a section */
+			assert_int_equal(fx.txq->stats.gpa, 1);
+			assert_int_equal(fx.txq->stats.linearized, 1);
+			hn_chan_drain_for_tx(fx.txq);
+			assert_int_equal(rte_mbuf_refcnt_read(m), 1);	/* copied, let go */
+		}
+		gpa_shinfo[0].free_cb = gpa_ext_free;
+		rte_pktmbuf_free(m);
+	}
+	free(pool_in_place);
+}
+
 /* Every descriptor is in exactly one place: the free ring, the TX lcore's
  * stash, the section being filled, or posted to the host. */
 static void
@@ -2944,6 +3002,8 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tx_gpa_merge_and_too_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_gpa_one_range_across_pages, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_tx_frame_received_in_place_goes_by_address, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tx_tag_inside_shared_frame_untouched, setup,
 						teardown),

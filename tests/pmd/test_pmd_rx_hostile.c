@@ -575,6 +575,42 @@ test_ext_completion_keeps_failed_status(void **state)
 	expect_nothing_sent();
 }
 
+/*
+ * A frame received in place and sent by address whose send the host
+ * never completed (a stop gave up waiting): freeing it must not hand its
+ * slot back, the host may still read it. Its neighbour in another
+ * transfer packet, freed normally, is completed.
+ */
+static void
+test_ext_abandoned_send_keeps_slot(void **state)
+{
+	struct hv_xfer_range r;
+	struct rte_mbuf *m[4];
+
+	(void)state;
+	fake_pfn_table();
+	r = put_frame(200, 4);
+	host_xfer(XID, &r, 1);
+	r = put_frame(300, 5);
+	host_xfer(XID + 1, &r, 1);
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 4), 2);
+	assert_true(RTE_MBUF_HAS_EXTBUF(m[0]) && RTE_MBUF_HAS_EXTBUF(m[1]));
+	hn_rx_ext_abandon(m[0]);
+	rte_pktmbuf_free(m[0]);
+	rte_pktmbuf_free(m[1]);
+	poll_idle();
+	expect_rx_completion(XID + 1, HV_NVSP_STATUS_SUCCESS);
+	expect_nothing_sent();
+	/* a packet after it is completed as usual */
+	r = put_frame(200, 6);
+	host_xfer(XID + 2, &r, 1);
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 4), 1);
+	rte_pktmbuf_free(m[0]);
+	poll_idle();
+	expect_rx_completion(XID + 2, HV_NVSP_STATUS_SUCCESS);
+	expect_nothing_sent();
+}
+
 static int
 setup_ext_odd(void **state)
 {
@@ -1248,6 +1284,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rx_ip4_csum_fixed_only_when_host_says_good, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ext_completion_keeps_failed_status, setup_ext,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_ext_abandoned_send_keeps_slot, setup_ext,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ext_pfn_table_covers_partial_page,
 						setup_ext_odd, teardown),

@@ -272,6 +272,7 @@ struct hn_rx_ext {
 	uint32_t session;		/* a stale session's packet is not completed */
 	uint32_t idx;
 	uint32_t status;		/* its completion's, set before the parser lets go */
+	bool abandoned;			/* a send of it was given up: never completed */
 };
 
 /*

@@ -454,7 +454,8 @@ ext_complete(struct hn_rx_ext_pool *p, const struct hn_rx_ext *e)
  * back to the host with the channel's next drain, or from here when
  * enough wait or the receiver may be asleep (hn_chan.c, ext_kick). An
  * entry of an older session, or one freed while the gate is closed, is
- * not completed: that session's buffer went back to the host whole.
+ * not completed: that session's buffer went back to the host whole. Nor
+ * is one abandoned (hn_rx_ext_abandon): the host may still read it.
  */
 void
 hn_rx_ext_free(void *addr, void *opaque)
@@ -464,10 +465,30 @@ hn_rx_ext_free(void *addr, void *opaque)
 	uint32_t gate = __atomic_add_fetch(&p->gate, 1, __ATOMIC_ACQUIRE);
 
 	RTE_SET_USED(addr);
-	if (!(gate & HN_EXT_GATE_CLOSED) && e->session == p->session)
+	if (!(gate & HN_EXT_GATE_CLOSED) && e->session == p->session &&
+	    !__atomic_load_n(&e->abandoned, __ATOMIC_RELAXED))
 		ext_complete(p, e);
 	rte_ring_mp_enqueue_elem(p->free, &e->idx, sizeof(e->idx));
 	ext_gate_leave(p);
+}
+
+/*
+ * m was sent by address and the host never said it is done with it (a
+ * stop gave up waiting): it may still read those bytes, so the slots of
+ * the frames in m received in place must not go back to it when they are
+ * freed. Their transfer packets come back with the session's end, as a
+ * stale session's do.
+ */
+void
+hn_rx_ext_abandon(struct rte_mbuf *m)
+{
+	for (; m != NULL; m = m->next) {
+		if (RTE_MBUF_HAS_EXTBUF(m) && m->shinfo->free_cb == hn_rx_ext_free) {
+			struct hn_rx_ext *e = m->shinfo->fcb_opaque;
+
+			__atomic_store_n(&e->abandoned, true, __ATOMIC_RELAXED);
+		}
+	}
 }
 
 /*
@@ -512,6 +533,7 @@ rx_attach(struct hn_rxq *rxq, struct hn_chan *ch, struct hn_xfer *x, uint8_t *da
 		e->xid = x->xid;
 		e->session = hn->session;
 		e->status = HV_NVSP_STATUS_SUCCESS;
+		e->abandoned = false;
 		e->shinfo.free_cb = hn_rx_ext_free;
 		e->shinfo.fcb_opaque = e;
 		rte_mbuf_ext_refcnt_set(&e->shinfo, 1);	/* the parser's reference */

@@ -42,8 +42,28 @@ hn_rx_pfn_count(uint64_t len)
 {
 	return (len + HV_PAGE_SIZE - 1) >> HV_PAGE_SHIFT;
 }
-/* free callback of attached frames: TX recognises them by it */
+/* free callback of attached frames: they are recognised by it */
 void hn_rx_ext_free(void *addr, void *opaque);
+/* Frames of m received in place: their slots never go back (a send given up). */
+void hn_rx_ext_abandon(struct rte_mbuf *m);
+
+/*
+ * False for a segment received in place whose session is over (held past
+ * an MTU change, a reset, a close or a removal): its bytes are no longer
+ * the frame's, and after a removal its pages may be anybody's, so it is
+ * not handed to the host by address. True for any other segment.
+ */
+static inline bool
+hn_rx_ext_current(const struct rte_mbuf *m)
+{
+	const struct hn_rx_ext *e;
+
+	if (likely(!RTE_MBUF_HAS_EXTBUF(m)) || m->shinfo->free_cb != hn_rx_ext_free)
+		return true;
+	e = m->shinfo->fcb_opaque;
+	return e->session == e->pool->session &&
+	       !(__atomic_load_n(&e->pool->gate, __ATOMIC_RELAXED) & HN_EXT_GATE_CLOSED);
+}
 /* The queue's attach entries (rx_extmbuf_enable), their gate closed. */
 int hn_rxq_ext_setup(struct hn_rxq *rxq, int socket);
 /* The queue is bound to its channel in the current session: free

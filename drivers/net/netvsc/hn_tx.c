@@ -628,7 +628,9 @@ gpa_one_range(const struct rte_mbuf *m, struct hn_gpa_list *g)
 
 /*
  * m's data as at most `max` ranges after the header words of g; false when
- * it needs more (ranges or PFN words), or it is not ours to lend.
+ * it needs more (ranges or PFN words), or holds a frame received in place
+ * in a session that is over (then copied, as any frame that cannot go by
+ * address).
  */
 static bool
 gpa_ranges(const struct rte_mbuf *m, struct hn_gpa_list *g, unsigned int max)
@@ -637,7 +639,8 @@ gpa_ranges(const struct rte_mbuf *m, struct hn_gpa_list *g, unsigned int max)
 	uint32_t open = 0, off = 0, cnt = 0;	/* its word, offset, bytes */
 
 	if (likely(m->next == NULL && m->data_len > 0 &&
-		   ((rte_mbuf_data_iova(m) & HV_PAGE_MASK) + m->data_len <= 2 * HV_PAGE_SIZE)))
+		   ((rte_mbuf_data_iova(m) & HV_PAGE_MASK) + m->data_len <= 2 * HV_PAGE_SIZE) &&
+		   hn_rx_ext_current(m)))
 		return gpa_one_range(m, g);
 	g->nranges = 0;
 	g->nwords = HN_TX_GPA_HDR_WORDS;
@@ -647,6 +650,8 @@ gpa_ranges(const struct rte_mbuf *m, struct hn_gpa_list *g, unsigned int max)
 
 		if (unlikely(len == 0))
 			continue;
+		if (unlikely(!hn_rx_ext_current(m)))
+			return false;
 		if (iova == end) {
 			/* continues the open range: only its new pages */
 			if (!gpa_put_pfns(g, ((end - 1) >> HV_PAGE_SHIFT) + 1,
@@ -1246,7 +1251,9 @@ hn_txq_bind(struct hn_dev *hn, struct hn_txq *txq, uint32_t nb_txq)
 	return 0;
 }
 
-/* After dev_stop's drain: what the host never completed is given up. */
+/* After dev_stop's drain: what the host never completed is given up.
+ * The host may still read what it was sent by address: a frame received
+ * in place keeps its slot from the host. */
 void
 hn_txq_reclaim_all(struct hn_txq *txq)
 {
@@ -1255,8 +1262,10 @@ hn_txq_reclaim_all(struct hn_txq *txq)
 	for (i = 0; i < txq->ndesc; i++) {
 		struct hn_txd *d = &txq->txd[i];
 
-		if (d->m != NULL)
+		if (d->m != NULL) {
+			hn_rx_ext_abandon(d->m);
 			rte_pktmbuf_free(d->m);
+		}
 		d->m = NULL;
 		d->tag &= ~HN_TXD_POSTED;
 	}
