@@ -684,6 +684,57 @@ test_ext_frame_across_scattered_pages_copied(void **state)
 	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
 }
 
+/*
+ * With RX scatter on, a frame across pages that are not adjacent frames is
+ * attached as a chain, a segment per page run, each with its page's IOVA,
+ * its bytes the frame's. One whose first run is too short to hold the
+ * headers is copied: applications read headers from the first segment.
+ */
+static void
+test_ext_frame_across_scattered_pages_chained_with_scatter(void **state)
+{
+	const uint32_t hdr = sizeof(struct hv_rndis_packet_msg);	/* no PPIs */
+	uint8_t want[1400], got[1400];
+	struct rte_mbuf *m[4], *seg;
+	struct hv_xfer_range r[2];
+	uint64_t i, off;
+
+	(void)state;
+	fake_pfn_table();
+	for (i = 0; i < RXBUF_BYTES / 4096u; i++)
+		fx.hn->rxbuf_pfn[i] = 0x1000 + 2 * i;
+	fx.rxq->scatter = true;
+	fx.rx_off = 4096 - 556 - hdr;
+	r[0] = put_frame(1400, 9);		/* 556 B in page 0, 844 in page 1 */
+	fx.rx_off = 3 * 4096 - 50 - hdr;
+	r[1] = put_frame(1400, 10);		/* 50 B in page 2: copied */
+	host_xfer(XID, r, 2);
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, 4), 2);
+	assert_int_equal(m[0]->nb_segs, 2);
+	assert_int_equal(m[0]->pkt_len, 1400);
+	seg = m[0];
+	assert_true(RTE_MBUF_HAS_EXTBUF(seg));
+	assert_int_equal(seg->data_len, 556);
+	off = (uint64_t)(rte_pktmbuf_mtod(seg, uint8_t *) - fx.hn->rxbuf);
+	assert_int_equal(rte_pktmbuf_iova(seg), ((0x1000 + 2 * (off >> 12)) << 12) + (off & 4095));
+	seg = seg->next;
+	assert_true(RTE_MBUF_HAS_EXTBUF(seg));
+	assert_int_equal(seg->data_len, 844);
+	assert_int_equal(rte_pktmbuf_iova(seg), (uint64_t)(0x1000 + 2 * 1) << 12);
+	assert_null(seg->next);
+	make_frame(want, sizeof(want), 9);
+	assert_memory_equal(rte_pktmbuf_read(m[0], 0, sizeof(got), got), want, sizeof(want));
+	assert_false(RTE_MBUF_HAS_EXTBUF(m[1]));
+	assert_int_equal(m[1]->pkt_len, 1400);
+	assert_int_equal(fx.rxq->stats.attached, 1);
+	assert_int_equal(fx.rxq->stats.ext_chained, 1);
+	assert_int_equal(fx.rxq->stats.ext_scattered, 1);
+	free_all(m, 2);
+	poll_idle();
+	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
+	expect_nothing_sent();
+}
+
 static int
 setup_ext_many_slots(void **state)
 {
@@ -1297,6 +1348,9 @@ main(void)
 						setup_ext_many_slots, teardown),
 		cmocka_unit_test_setup_teardown(test_ext_frame_across_scattered_pages_copied,
 						setup_ext, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_ext_frame_across_scattered_pages_chained_with_scatter, setup_ext,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_ext_frames_outlive_their_queue, setup_ext,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ext_pool_freed_at_release_when_nothing_held,

@@ -113,6 +113,25 @@ check "rx_extmbuf at MTU 9000: all 2000 frames (1000 of 9014 B) forwarded by add
 check "rx_extmbuf at MTU 9000: every frame attached in place or copied across scattered pages" \
 	'[ "$(port_stat rx_q0_attached_packets)" -gt 0 ] &&
 	 [ $(( $(port_stat rx_q0_attached_packets) + $(port_stat rx_q0_attach_scattered_packets) )) = 2000 ]'
+# the same with RX scatter and 2 KiB mbufs: a jumbo frame across pages
+# that are not adjacent is attached as a chain, and goes out as one GPA
+# range per segment
+EAL_EXTRA="-a $dev,rx_extmbuf_enable=1" \
+	run --mtu=9000 --traffic=gen:rate=5000,count=2000,delay=1500,sizes=9014/1514 \
+	-- --forward-mode=io --enable-scatter <<EOF
+port stop 0
+port config mtu 0 9000
+port start 0
+start
+$(forwarded 2000)
+show port stats 0
+show port xstats 0
+EOF
+check "rx_extmbuf with scatter at MTU 9000: all 2000 forwarded by address, none lost, corrupt or copied on TX; jumbo frames chained in place" \
+	'clean && [ "$(gen received)" = 2000 ] && [ "$(gen lost)" = 0 ] && [ "$(gen corrupt)" = 0 ] &&
+	 ! has "tx_q0_linearized_packets: [1-9]" && [ "$(port_stat tx_q0_gpa_packets)" = 2000 ] &&
+	 [ "$(port_stat rx_q0_attach_chained_packets)" -gt 500 ] &&
+	 [ $(( $(port_stat rx_q0_attached_packets) + $(port_stat rx_q0_attach_scattered_packets) )) = 2000 ]'
 
 # 3d. rx_extmbuf_enable=1 on two NICs, testpmd io forwarding between them:
 # a frame received in place on one NIC goes out of the other by address,

@@ -170,6 +170,7 @@ struct hn_rx_stats {
 	uint64_t attached;		/* frames attached, not copied */
 	uint64_t ext_exhausted;		/* copied: every ext record in use */
 	uint64_t ext_scattered;		/* copied: across pages that are not adjacent frames */
+	uint64_t ext_chained;		/* attached as a chain: the same, scatter on */
 	uint64_t lro_packets;		/* coalesced packets delivered (RX_LRO) */
 	uint64_t lro_segments;		/* host fragments in them */
 	uint64_t lro_split;		/* extra packets: cut at max_lro_pkt_size */

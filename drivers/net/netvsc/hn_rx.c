@@ -492,54 +492,65 @@ hn_rx_ext_abandon(struct rte_mbuf *m)
 }
 
 /*
- * The IOVA of len bytes at offset off of the receive buffer, if one
- * describes them: their pages must be consecutive frames (the buffer is
- * mapped page by page, its frames anywhere). RTE_BAD_IOVA otherwise.
+ * How many of the len bytes at offset off of the receive buffer lie on
+ * pages that are adjacent frames, from the first: one IOVA describes
+ * them (the buffer is mapped page by page, its frames anywhere). The
+ * frame was checked to lie inside the buffer, so every page it reaches
+ * has an entry.
  */
-static rte_iova_t
-rx_iova(const struct hn_dev *hn, uint64_t off, uint32_t len)
+static uint32_t
+rx_run(const struct hn_dev *hn, uint64_t off, uint32_t len)
 {
-	uint64_t first = off >> HV_PAGE_SHIFT, last = (off + len - 1) >> HV_PAGE_SHIFT, p;
+	uint64_t p = off >> HV_PAGE_SHIFT;
+	uint32_t run = RTE_MIN(len, HV_PAGE_SIZE - (uint32_t)(off & HV_PAGE_MASK));
 
-	for (p = first + 1; p <= last; p++)
-		if (hn->rxbuf_pfn[p] != hn->rxbuf_pfn[first] + (p - first))
-			return RTE_BAD_IOVA;
-	return (hn->rxbuf_pfn[first] << HV_PAGE_SHIFT) + (off & HV_PAGE_MASK);
+	while (run < len && hn->rxbuf_pfn[p + 1] == hn->rxbuf_pfn[p] + 1) {
+		run += RTE_MIN(len - run, (uint32_t)HV_PAGE_SIZE);
+		p++;
+	}
+	return run;
 }
 
-/* Attach the frame at data in place; NULL: copy it instead. */
-static struct rte_mbuf *
-rx_attach(struct hn_rxq *rxq, struct hn_chan *ch, struct hn_xfer *x, uint8_t *data,
-	  uint32_t len)
+static inline rte_iova_t
+rx_iova(const struct hn_dev *hn, uint64_t off)
 {
-	struct hn_dev *hn = rxq->hn;
-	struct hn_rx_ext *e = x->ext;
-	rte_iova_t iova = rx_iova(hn, (uint64_t)(data - hn->rxbuf), len);
-	struct rte_mbuf *m;
+	return (hn->rxbuf_pfn[off >> HV_PAGE_SHIFT] << HV_PAGE_SHIFT) + (off & HV_PAGE_MASK);
+}
 
-	if (iova == RTE_BAD_IOVA) {
-		rxq->stats.ext_scattered++;
+/* The entry x's attached frames hold: its own, or a free one; NULL when
+ * every entry is in use (counted: the frame is copied). */
+static struct hn_rx_ext *
+rx_ext_entry(struct hn_rxq *rxq, struct hn_chan *ch, struct hn_xfer *x)
+{
+	struct hn_rx_ext *e = x->ext;
+	uint32_t idx = 0;	/* set by the dequeue; gcc cannot tell */
+
+	if (e != NULL)
+		return e;
+	if (rte_ring_sc_dequeue_elem(rxq->ext_pool->free, &idx, sizeof(idx)) != 0) {
+		rxq->stats.ext_exhausted++;
 		return NULL;
 	}
-	if (e == NULL) {
-		uint32_t idx = 0;	/* set by the dequeue; gcc cannot tell */
+	e = &rxq->ext_pool->ent[idx];
+	e->ch = ch;
+	e->xid = x->xid;
+	e->session = rxq->hn->session;
+	e->status = HV_NVSP_STATUS_SUCCESS;
+	e->abandoned = false;
+	e->shinfo.free_cb = hn_rx_ext_free;
+	e->shinfo.fcb_opaque = e;
+	rte_mbuf_ext_refcnt_set(&e->shinfo, 1);	/* the parser's reference */
+	x->ext = e;
+	return e;
+}
 
-		if (rte_ring_sc_dequeue_elem(rxq->ext_pool->free, &idx, sizeof(idx)) != 0) {
-			rxq->stats.ext_exhausted++;
-			return NULL;
-		}
-		e = &rxq->ext_pool->ent[idx];
-		e->ch = ch;
-		e->xid = x->xid;
-		e->session = hn->session;
-		e->status = HV_NVSP_STATUS_SUCCESS;
-		e->abandoned = false;
-		e->shinfo.free_cb = hn_rx_ext_free;
-		e->shinfo.fcb_opaque = e;
-		rte_mbuf_ext_refcnt_set(&e->shinfo, 1);	/* the parser's reference */
-		x->ext = e;
-	}
-	m = hn_rx_mbuf(rxq);
+/* One segment on len bytes at data, whose IOVA is iova. */
+static struct rte_mbuf *
+rx_attach_seg(struct hn_rxq *rxq, struct hn_rx_ext *e, uint8_t *data, rte_iova_t iova,
+	      uint32_t len)
+{
+	struct rte_mbuf *m = hn_rx_mbuf(rxq);
+
 	if (m == NULL)
 		return NULL;
 	rte_mbuf_ext_refcnt_update(&e->shinfo, 1);
@@ -547,8 +558,55 @@ rx_attach(struct hn_rxq *rxq, struct hn_chan *ch, struct hn_xfer *x, uint8_t *da
 	m->data_off = 0;
 	m->data_len = (uint16_t)len;
 	m->pkt_len = len;
-	rxq->stats.attached++;
 	return m;
+}
+
+/*
+ * Attach the frame at data in place; NULL: copy it instead. A frame
+ * across pages that are not adjacent frames is a chain of one segment per
+ * run of adjacent ones when the application takes chains (RX scatter),
+ * else copied. A jumbo frame on 4 KiB pages is nearly always such a one.
+ * Applications read a frame's headers from its first segment, so one
+ * whose first run is shorter than any header stack is copied too.
+ */
+#define HN_RX_CHAIN_HEAD_MIN	128u	/* Ethernet, VLAN, IPv6, TCP with options */
+
+static struct rte_mbuf *
+rx_attach(struct hn_rxq *rxq, struct hn_chan *ch, struct hn_xfer *x, uint8_t *data,
+	  uint32_t len)
+{
+	struct hn_dev *hn = rxq->hn;
+	uint64_t off = (uint64_t)(data - hn->rxbuf);
+	uint32_t run = rx_run(hn, off, len);
+	struct rte_mbuf *head, *m;
+	struct hn_rx_ext *e;
+
+	if (run < len && (!rxq->scatter || run < HN_RX_CHAIN_HEAD_MIN)) {
+		rxq->stats.ext_scattered++;
+		return NULL;
+	}
+	e = rx_ext_entry(rxq, ch, x);
+	if (e == NULL)
+		return NULL;
+	head = rx_attach_seg(rxq, e, data, rx_iova(hn, off), run);
+	for (m = head; m != NULL && run < len; m = m->next) {
+		uint32_t more = rx_run(hn, off + run, len - run);
+
+		m->next = rx_attach_seg(rxq, e, data + run, rx_iova(hn, off + run), more);
+		if (m->next == NULL) {
+			rte_pktmbuf_free(head);	/* the parser's reference stays */
+			return NULL;
+		}
+		head->nb_segs++;
+		run += more;
+	}
+	if (head == NULL)
+		return NULL;
+	head->pkt_len = len;
+	rxq->stats.attached++;
+	if (head->nb_segs > 1)
+		rxq->stats.ext_chained++;
+	return head;
 }
 
 /* The parser is done with a transfer packet: complete it now, unless

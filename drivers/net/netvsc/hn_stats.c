@@ -141,6 +141,7 @@ static const struct hn_xstat_def hn_rx_xstats[] = {
 	HN_RXS("attached_packets", attached),
 	HN_RXS("attach_exhausted_packets", ext_exhausted),
 	HN_RXS("attach_scattered_packets", ext_scattered),
+	HN_RXS("attach_chained_packets", ext_chained),
 	HN_RXS("lro_packets", lro_packets),
 	HN_RXS("lro_segments", lro_segments),
 	HN_RXS("lro_split_packets", lro_split),
