@@ -619,8 +619,16 @@ hvsim_gpa_add_host_file(struct hvsim_gpa *g, int fd, size_t len)
 	if (va == MAP_FAILED)
 		return -errno;
 	g->host_maps[g->nb_host_maps++] = (struct host_map){ .va = va, .len = len };
-	/* present in our page tables, so that each has a frame to read */
+	/* present in our page tables, so that each has a frame to read;
+	 * before Linux 5.14 (EINVAL) by touching each page of the file */
 	rc = madvise(va, len, MADV_POPULATE_WRITE) == 0 ? 0 : -errno;
+	if (rc == -EINVAL) {
+		size_t off;
+
+		for (off = 0; off < len; off += g->base_page)
+			(void)*(volatile uint8_t *)(va + off);
+		rc = 0;
+	}
 	if (rc == 0)
 		rc = host_learn_pages(g, va, len / g->base_page);
 	table_rebuild(&g->host);	/* what was learned stays usable */

@@ -471,6 +471,20 @@ fuzz_dev_set_extmbuf(struct fuzz_dev *d, bool on, uint32_t copybreak)
 }
 
 void
+fuzz_dev_set_page_gaps(struct fuzz_dev *d, uint8_t gaps)
+{
+	uint64_t pfn = (uintptr_t)d->hn->rxbuf >> HV_PAGE_SHIFT;
+	unsigned int i;
+
+	/* frame numbers are only ever IOVAs here, never dereferenced */
+	for (i = 0; i < FUZZ_RXBUF_BYTES >> HV_PAGE_SHIFT; i++) {
+		if (i > 0 && ((gaps >> (i % 8)) & 1))
+			pfn += 16;
+		d->hn->rxbuf_pfn[i] = pfn + i;
+	}
+}
+
+void
 fuzz_dev_drain_all(struct fuzz_dev *d)
 {
 	struct rte_mbuf *pkts[32];

@@ -51,6 +51,9 @@ struct fuzz_dev *fuzz_dev_get(void);
 void fuzz_dev_reset(struct fuzz_dev *d);
 /* Frames above copybreak attached in place (rx_extmbuf_enable), or not. */
 void fuzz_dev_set_extmbuf(struct fuzz_dev *d, bool on, uint32_t copybreak);
+/* Page i of the receive buffer is not physically next to page i - 1 when
+ * bit (i % 8) of gaps is set (0: one contiguous run, as at reset). */
+void fuzz_dev_set_page_gaps(struct fuzz_dev *d, uint8_t gaps);
 /* Drain until nothing more comes (bounded), freeing every frame. */
 void fuzz_dev_drain_all(struct fuzz_dev *d);
 /* After an input: every frame and descriptor back, every mbuf in the

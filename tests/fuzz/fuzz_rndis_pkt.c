@@ -8,7 +8,9 @@
  * ranges over it. The control mailbox is armed or not, as the first
  * byte says, so that completions reach it too; frames are copied or
  * attached in place (rx_extmbuf_enable) with a small or the default
- * copybreak.
+ * copybreak, over pages that are physically adjacent or not (the first
+ * range length's high byte says which: attached frames across a gap are
+ * chained with scatter on, else copied).
  * Input: u8 mode, u8 ranges (1..8), u16 range lengths, then the buffer.
  */
 
@@ -48,8 +50,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	d->rxq->vlan_strip = mode & 0x10;
 	d->rxq->scatter = !(mode & 0x20);
-	if (mode & 0x04)	/* attached in place, copybreak small or default */
+	if (mode & 0x04) {	/* attached in place, copybreak small or default */
 		fuzz_dev_set_extmbuf(d, true, mode & 0x08 ? 14 : 256);
+		fuzz_dev_set_page_gaps(d, (uint8_t)(r[0].byte_count >> 8));
+	}
 	if (mode & 0x40)
 		hn_ctl_arm(d->hn, HN_CTL_RNDIS, 1, armed_types[mode & 3]);
 	fuzz_host_xfer(d, 7, HV_RXBUF_XFER_PAGESET_ID, r, n);
@@ -59,5 +63,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_dev_check_idle(d);
 	d->rxq->vlan_strip = true;
 	d->rxq->scatter = true;
+	fuzz_dev_set_page_gaps(d, 0);
 	return 0;
 }

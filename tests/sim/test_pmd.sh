@@ -146,6 +146,7 @@ EOF
 check "rx_extmbuf, two NICs: 2000 frames each way received in place on one NIC and sent by address on the other, none lost, no violation" \
 	'clean && [ "$(gen lost 0)$(gen lost 1)$(gen corrupt 0)$(gen corrupt 1)" = 0000 ] &&
 	 [ "$(grep -c "rx_q0_attached_packets: [1-9]" "$work/out")" = 2 ] &&
+	 [ "$(grep -c "tx_q0_gpa_packets: 2000$" "$work/out")" = 2 ] &&
 	 ! has "tx_q0_linearized_packets: [1-9]"'
 
 # 4. packet filter: frames for another MAC are dropped by the host unless

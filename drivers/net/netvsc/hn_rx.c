@@ -326,7 +326,7 @@ hn_rxq_ext_open(struct hn_rxq *rxq)
 	    p->session == session)
 		return;
 	ext_gate_close(p, HN_EXT_GATE_CLOSED);
-	p->session = session;
+	__atomic_store_n(&p->session, session, __ATOMIC_RELAXED);	/* read unlocked by TX */
 	__atomic_fetch_and(&p->gate, ~HN_EXT_GATE_CLOSED, __ATOMIC_RELEASE);
 	ext_gate_leave(p);
 }
@@ -462,9 +462,13 @@ hn_rx_ext_free(void *addr, void *opaque)
 {
 	struct hn_rx_ext *e = opaque;
 	struct hn_rx_ext_pool *p = e->pool;
-	uint32_t gate = __atomic_add_fetch(&p->gate, 1, __ATOMIC_ACQUIRE);
+	uint32_t gate;
 
 	RTE_SET_USED(addr);
+	/* DPDK may find the last reference without an atomic operation: what
+	 * other threads wrote to the entry (abandoned, status) is seen here */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	gate = __atomic_add_fetch(&p->gate, 1, __ATOMIC_ACQUIRE);
 	if (!(gate & HN_EXT_GATE_CLOSED) && e->session == p->session &&
 	    !__atomic_load_n(&e->abandoned, __ATOMIC_RELAXED))
 		ext_complete(p, e);

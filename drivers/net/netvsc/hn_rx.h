@@ -61,8 +61,11 @@ hn_rx_ext_current(const struct rte_mbuf *m)
 	if (likely(!RTE_MBUF_HAS_EXTBUF(m)) || m->shinfo->free_cb != hn_rx_ext_free)
 		return true;
 	e = m->shinfo->fcb_opaque;
-	return e->session == e->pool->session &&
-	       !(__atomic_load_n(&e->pool->gate, __ATOMIC_RELAXED) & HN_EXT_GATE_CLOSED);
+	/* the session is set while the gate is closed, and published by its
+	 * opening (release): read the gate first */
+	if (__atomic_load_n(&e->pool->gate, __ATOMIC_ACQUIRE) & HN_EXT_GATE_CLOSED)
+		return false;
+	return e->session == __atomic_load_n(&e->pool->session, __ATOMIC_RELAXED);
 }
 /* The queue's attach entries (rx_extmbuf_enable), their gate closed. */
 int hn_rxq_ext_setup(struct hn_rxq *rxq, int socket);

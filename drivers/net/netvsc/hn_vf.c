@@ -1011,6 +1011,11 @@ vf_configure(struct hn_dev *hn)
 	conf.rxmode.mtu = d->mtu;
 	conf.rxmode.offloads = hn->rx_offloads & info.rx_offload_capa;
 	conf.txmode.offloads = hn->tx_offloads & info.tx_offload_capa;
+	/* frames received in place are not direct mbufs: freed fast, straight
+	 * into the pool, their free callback would never give the host its
+	 * slots back (our own TX path frees them one by one) */
+	if (hn->args.rx_extmbuf)
+		conf.txmode.offloads &= ~RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
 	/* a TX offload the VF lacks: that direction stays synthetic (fast
 	 * free is the application's promise, not work asked of the VF) */
 	vf->tx_ok = (hn->tx_offloads & ~RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE &
