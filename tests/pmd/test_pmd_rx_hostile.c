@@ -546,6 +546,17 @@ fake_pfn_table(void)
 		fx.hn->rxbuf_pfn[i] = 0x1000 + i;
 }
 
+/* The same, every page apart from the one before: page i is 0x1000 + 2i. */
+static void
+fake_pfn_table_apart(void)
+{
+	uint64_t i;
+
+	fake_pfn_table();
+	for (i = 0; i < RXBUF_BYTES / 4096u; i++)
+		fx.hn->rxbuf_pfn[i] = 0x1000 + 2 * i;
+}
+
 /*
  * A transfer packet with an attached frame and a broken coalesced packet
  * (a first fragment, no last): the chain is dropped and counted, and the
@@ -659,12 +670,10 @@ test_ext_frame_across_scattered_pages_copied(void **state)
 {
 	struct rte_mbuf *m[4];
 	struct hv_xfer_range r[2];
-	uint64_t i, off;
+	uint64_t off;
 
 	(void)state;
-	fake_pfn_table();
-	for (i = 0; i < RXBUF_BYTES / 4096u; i++)
-		fx.hn->rxbuf_pfn[i] = 0x1000 + 2 * i;
+	fake_pfn_table_apart();
 	fx.rx_off = 4096 - 128;
 	r[0] = put_frame(200, 7);		/* crosses into page 1 */
 	fx.rx_off = 8192;
@@ -697,12 +706,10 @@ test_ext_frame_across_scattered_pages_chained_with_scatter(void **state)
 	uint8_t want[1400], got[1400];
 	struct rte_mbuf *m[4], *seg;
 	struct hv_xfer_range r[2];
-	uint64_t i, off;
+	uint64_t off;
 
 	(void)state;
-	fake_pfn_table();
-	for (i = 0; i < RXBUF_BYTES / 4096u; i++)
-		fx.hn->rxbuf_pfn[i] = 0x1000 + 2 * i;
+	fake_pfn_table_apart();
 	fx.rxq->scatter = true;
 	fx.rx_off = 4096 - 556 - hdr;
 	r[0] = put_frame(1400, 9);		/* 556 B in page 0, 844 in page 1 */

@@ -93,11 +93,16 @@ check "rx_extmbuf: every frame above tx_copybreak (the 4000 of 1514 B) went back
 # none copied on TX. A jumbo frame received in place would not fit a
 # send-buffer section (it used to be dropped as too_many_segments); on
 # hvsim's 4 KiB pages most jumbo frames cross pages that are not
-# physically adjacent and are copied on RX instead (pmd_chan's
-# test_tx_frame_received_in_place_goes_by_address covers the in-place one)
-EAL_EXTRA="-a $dev,rx_extmbuf_enable=1" \
-	run --mtu=9000 --traffic=gen:rate=5000,count=2000,delay=1500,sizes=9014/1514 \
-	-- --forward-mode=io --mbuf-size=10240 <<EOF
+# physically adjacent: without RX scatter they are copied on RX instead
+# (pmd_chan's test_tx_frame_received_in_place_goes_by_address covers the
+# in-place one), with it they are chains attached in place.
+#
+# jumbo_in_place TESTPMD_ARGS...: 2000 frames (1000 of 9014 B) forwarded
+# by testpmd io at MTU 9000, frames received in place
+jumbo_in_place() {
+	EAL_EXTRA="-a $dev,rx_extmbuf_enable=1" \
+		run --mtu=9000 --traffic=gen:rate=5000,count=2000,delay=1500,sizes=9014/1514 \
+		-- --forward-mode=io "$@" <<EOF
 port stop 0
 port config mtu 0 9000
 port start 0
@@ -106,6 +111,8 @@ $(forwarded 2000)
 show port stats 0
 show port xstats 0
 EOF
+}
+jumbo_in_place --mbuf-size=10240
 check "rx_extmbuf at MTU 9000: all 2000 frames (1000 of 9014 B) forwarded by address, none lost, corrupt, dropped or copied on TX" \
 	'clean && [ "$(gen received)" = 2000 ] && [ "$(gen lost)" = 0 ] && [ "$(gen corrupt)" = 0 ] &&
 	 ! has "tx_q0_too_many_segments_errors: [1-9]" && ! has "tx_q0_linearized_packets: [1-9]" &&
@@ -116,17 +123,7 @@ check "rx_extmbuf at MTU 9000: every frame attached in place or copied across sc
 # the same with RX scatter and 2 KiB mbufs: a jumbo frame across pages
 # that are not adjacent is attached as a chain, and goes out as one GPA
 # range per segment
-EAL_EXTRA="-a $dev,rx_extmbuf_enable=1" \
-	run --mtu=9000 --traffic=gen:rate=5000,count=2000,delay=1500,sizes=9014/1514 \
-	-- --forward-mode=io --enable-scatter <<EOF
-port stop 0
-port config mtu 0 9000
-port start 0
-start
-$(forwarded 2000)
-show port stats 0
-show port xstats 0
-EOF
+jumbo_in_place --enable-scatter
 check "rx_extmbuf with scatter at MTU 9000: all 2000 forwarded by address, none lost, corrupt or copied on TX; jumbo frames chained in place" \
 	'clean && [ "$(gen received)" = 2000 ] && [ "$(gen lost)" = 0 ] && [ "$(gen corrupt)" = 0 ] &&
 	 ! has "tx_q0_linearized_packets: [1-9]" && [ "$(port_stat tx_q0_gpa_packets)" = 2000 ] &&
