@@ -964,6 +964,41 @@ test_tx_copy_and_completion(void **state)
 	assert_int_equal(fx.ch->bad_completions, 0);
 }
 
+/* tx_done_cleanup counts packets, as ethdev does: three frames copied
+ * into one aggregated send and one sent by address are four, once the
+ * host has completed both sends; nothing more completes after. */
+static void
+test_tx_done_cleanup_counts_packets(void **state)
+{
+	struct rte_mbuf *m[4];
+	union hv_nvsp_msg nv;
+	uint64_t xid[2];
+	uint16_t type[2];
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		uint16_t len = i < 3 ? 60 : 1400;
+
+		m[i] = rte_pktmbuf_alloc(pool);
+		make_frame(rte_pktmbuf_mtod(m[i], uint8_t *), len, (uint8_t)i);
+		rte_pktmbuf_append(m[i], len);
+	}
+	assert_int_equal(hn_xmit_pkts(fx.txq, m, 3), 3);
+	assert_int_equal(hn_xmit_pkts(fx.txq, &m[3], 1), 1);
+	xid[0] = host_read_send(&nv, &type[0]);
+	xid[1] = host_read_send(&nv, &type[1]);
+	assert_int_equal(type[0], HV_PKT_DATA_INBAND);
+	assert_int_equal(fx.txq->txd[tx_index(xid[0])].npkts, 3);
+	assert_int_equal(type[1], HV_PKT_DATA_GPA_DIRECT);
+	assert_int_equal(hn_tx_done_cleanup(fx.txq, 0), 0);	/* nothing completed yet */
+	host_send_complete(xid[0], HV_NVSP_STATUS_SUCCESS);
+	host_send_complete(xid[1], HV_NVSP_STATUS_SUCCESS);
+	assert_int_equal(hn_tx_done_cleanup(fx.txq, 1), 4);
+	assert_int_equal(hn_tx_done_cleanup(fx.txq, 0), 0);
+	assert_int_equal(hn_txq_inflight(fx.txq), 0);
+}
+
 /*
  * Leaving the VF, a read says its ring ran dry only when the PMD could
  * have given more: vector PMDs read whole steps of 4 or 8 (mlx5 gives 0
@@ -2995,6 +3030,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_lro_broken_chain_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_copy_and_completion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_fast_free, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_done_cleanup_counts_packets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_gpa_tso_31_mbufs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_gpa_sections_too_small_for_header, setup,
 						teardown),

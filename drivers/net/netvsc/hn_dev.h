@@ -425,6 +425,7 @@ struct hn_txq {
 	 * mbufs given back in bulk, at the latest when the drain ends */
 	uint32_t done_n __rte_cache_aligned;
 	uint32_t done_mbufs;
+	uint64_t done_pkts;		/* frames of completed sends, ever (atomic) */
 	uint32_t done_idx[HN_TX_IDX_BATCH];
 	struct rte_mbuf *done_m[HN_TX_IDX_BATCH];
 } __rte_cache_aligned;

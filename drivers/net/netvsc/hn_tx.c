@@ -277,6 +277,8 @@ hn_tx_complete(struct hn_chan *ch, uint64_t xid, uint32_t status)
 	}
 	if (status != HV_NVSP_STATUS_SUCCESS)
 		ch->tx_host_failed += d->npkts;
+	/* read by tx_done_cleanup from any thread */
+	__atomic_store_n(&txq->done_pkts, txq->done_pkts + d->npkts, __ATOMIC_RELAXED);
 	if (d->m != NULL) {
 		txq->done_m[txq->done_mbufs++] = d->m;
 		d->m = NULL;
@@ -1272,11 +1274,18 @@ hn_txq_reclaim_all(struct hn_txq *txq)
 	txq->agg_idx = -1;
 }
 
+/*
+ * Send what is being aggregated and take the completions the host has
+ * given. Returns the frames whose sends completed meanwhile (ethdev counts
+ * packets, and an aggregated send holds several), whoever took their
+ * completions; free_cnt is not a limit here: a completion frees what it
+ * frees, and holding some back would only delay them.
+ */
 int
 hn_tx_done_cleanup(void *q, uint32_t free_cnt)
 {
 	struct hn_txq *txq = q;
-	unsigned int before = rte_ring_count(txq->free_idx), after;
+	uint64_t before = __atomic_load_n(&txq->done_pkts, __ATOMIC_RELAXED), after;
 	struct hn_tx_burst tb;
 
 	RTE_SET_USED(free_cnt);
@@ -1288,6 +1297,6 @@ hn_tx_done_cleanup(void *q, uint32_t free_cnt)
 		burst_flush(txq, &tb);
 	}
 	hn_chan_drain_for_tx(txq);
-	after = rte_ring_count(txq->free_idx);
-	return after > before ? (int)(after - before) : 0;
+	after = __atomic_load_n(&txq->done_pkts, __ATOMIC_RELAXED);
+	return (int)RTE_MIN(after - before, (uint64_t)INT32_MAX);
 }
