@@ -33,6 +33,8 @@ usage(FILE *f)
 		"  --nvsp-max=VERSION      newest NVSP version accepted (default 0x60001)\n"
 		"  --subchannels=N         most subchannels granted (default 63)\n"
 		"  --rx-slot=BYTES         receive buffer slot size (default 1728)\n"
+		"  --rx-batch=N            frames of one poll round a channel gets in one\n"
+		"                          transfer-page packet, at most (1..64, default 32)\n"
 		"  --tx-section=BYTES      send buffer section size (default 6144)\n"
 		"  --lso-max=BYTES         LSOv2 max size advertised (default 62780)\n"
 		"  --lso-min-segs=N        LSOv2 min segment count advertised (default 2)\n"
@@ -96,6 +98,7 @@ default_options(struct hvsim_options *o)
 	o->nic.nvsp_max = 0x60001;
 	o->nic.max_subchannels = 63;
 	o->nic.rx_slot_size = 1728;
+	o->nic.rx_batch = 32;
 	o->nic.tx_section_size = 6144;
 	o->nic.lso_max = 62780;		/* protocol doc, appendix K */
 	o->nic.lso_min_segs = 2;
@@ -112,7 +115,7 @@ enum {
 	OPT_NETVSC = 256, OPT_NICS, OPT_MAC, OPT_MTU, OPT_SPEED, OPT_LINK,
 	OPT_NVSP_MAX, OPT_SUBCH, OPT_RX_SLOT, OPT_TX_SECTION, OPT_NO_MONITOR,
 	OPT_TRAFFIC, OPT_STRICT, OPT_STATS, OPT_PLUGIN, OPT_PCAP,
-	OPT_CONTROL, OPT_AT, OPT_CORRUPT, OPT_SEED,
+	OPT_CONTROL, OPT_AT, OPT_CORRUPT, OPT_SEED, OPT_RX_BATCH,
 };
 
 /* Offload limits (vsp/offload.h); their own numbers keep this apart. */
@@ -236,6 +239,11 @@ apply_option(struct hvsim_options *o, int opt, const char *arg)
 			return -EINVAL;
 		o->nic.rx_slot_size = (uint32_t)v;
 		return 0;
+	case OPT_RX_BATCH:
+		if (parse_uint(arg, HVSIM_RX_BATCH_MAX, &v) || v < 1)
+			return -EINVAL;
+		o->nic.rx_batch = (uint32_t)v;
+		return 0;
 	case OPT_TX_SECTION:
 		if (parse_uint(arg, 1 << 20, &v) || v < 68 || v % 4)
 			return -EINVAL;
@@ -296,6 +304,7 @@ hvsim_parse_options(int argc, char **argv, struct hvsim_options *o)
 		{ "nvsp-max", required_argument, NULL, OPT_NVSP_MAX },
 		{ "subchannels", required_argument, NULL, OPT_SUBCH },
 		{ "rx-slot", required_argument, NULL, OPT_RX_SLOT },
+		{ "rx-batch", required_argument, NULL, OPT_RX_BATCH },
 		{ "tx-section", required_argument, NULL, OPT_TX_SECTION },
 		{ "lso-max", required_argument, NULL, OPT_LSO_MAX },
 		{ "lso-min-segs", required_argument, NULL, OPT_LSO_MIN_SEGS },

@@ -60,10 +60,30 @@ hvsim_chan_pass_begin(struct hvsim_chan *c)
 }
 
 void
+hvsim_chan_release_held(struct hvsim_chan *c)
+{
+	void (*flush)(void *arg, struct hvsim_chan *c) = c->held_flush;
+
+	if (flush == NULL)
+		return;
+	c->held_flush = NULL;	/* the flush sends through hvsim_chan_send_raw */
+	flush(c->held_arg, c);
+}
+
+bool
+hvsim_chan_pass_room(struct hvsim_chan *c, uint32_t len)
+{
+	uint32_t total = ((len + 7) & ~7u) + HV_RING_TRAILER_SIZE;
+
+	return c->in_pass && hv_ring_batch_room(&c->out) > total;
+}
+
+void
 hvsim_chan_pass_end(struct hvsim_chan *c)
 {
 	if (!c->in_pass)
 		return;
+	hvsim_chan_release_held(c);
 	c->in_pass = false;
 	hv_ring_batch_end(&c->out, &c->pass_sig);
 	if (c->pass_sig)
@@ -81,6 +101,7 @@ hvsim_chan_send_raw(struct hvsim_chan *c, const struct iovec *iov,
 	unsigned int i;
 	int ret;
 
+	hvsim_chan_release_held(c);
 	if (c->in_pass)
 		ret = hv_ring_batch_add(&c->out, iov, iovcnt, &c->pass_sig);
 	else

@@ -87,6 +87,10 @@ struct hvsim_chan {
 	bool in_pass;
 	bool pass_sig;
 	struct hv_ring_batch out;
+	/* a packet the NIC is still adding to in this pass (vsp/rxbuf.c): it
+	 * goes out before any other packet on the channel, and at pass end */
+	void (*held_flush)(void *arg, struct hvsim_chan *c);
+	void *held_arg;
 	unsigned int backlog_len;
 	struct hvsim_backlog_entry backlog[HVSIM_CHAN_BACKLOG];
 	uint8_t scratch[HVSIM_CHAN_PKT_MAX];
@@ -109,6 +113,14 @@ int hvsim_chan_attach(struct hvsim_chan *c, void *mem, size_t size,
  */
 void hvsim_chan_pass_begin(struct hvsim_chan *c);
 void hvsim_chan_pass_end(struct hvsim_chan *c);
+
+/* Room for a packet of len bytes (before padding) in this pass's batch:
+ * the host is the ring's one writer, so it stays true while only the
+ * guest moves (it can only make room). */
+bool hvsim_chan_pass_room(struct hvsim_chan *c, uint32_t len);
+
+/* Send the held packet now, if there is one (see held_flush). */
+void hvsim_chan_release_held(struct hvsim_chan *c);
 
 /*
  * Send one packet to the guest: type HV_PKT_COMPLETION or

@@ -24,6 +24,23 @@
 #define HVSIM_RSS_KEY_SIZE	40
 #define HVSIM_RSS_TABLE_SIZE	128
 
+/*
+ * Frames of one poll round on their way to one channel, gathered into one
+ * transfer-page packet with a range per frame, as a real host sends what
+ * its backend has ready (OpenVMM's netvsp: up to 375 frames, one
+ * sub-allocation each). Each frame starts a slot of its own; the packet's
+ * slots are one run, its first slot the packet's transaction id
+ * (vsp/rxbuf.c). At most 64 ranges: the limit of every NDIS version.
+ */
+#define HVSIM_RX_BATCH_MAX	64u
+
+struct hvsim_rx_batch {
+	uint32_t n;			/* frames gathered: ranges */
+	uint32_t first;			/* the run's first slot */
+	uint32_t slots;			/* the run's length */
+	struct hv_xfer_range range[HVSIM_RX_BATCH_MAX];
+};
+
 struct hvsim_gpa;
 struct hvsim_uevent;
 struct hvsim_vf;
@@ -37,6 +54,7 @@ struct hvsim_nic_config {
 	uint32_t nvsp_max;		/* newest NVSP version accepted */
 	uint32_t max_subchannels;	/* grant at most this many */
 	uint32_t rx_slot_size;		/* receive buffer sub-allocation */
+	uint32_t rx_batch;		/* frames per transfer-page packet at most */
 	uint32_t tx_section_size;	/* send buffer section */
 	uint32_t lso_max;		/* LSOv2 max size (TCP payload bytes) */
 	uint32_t lso_min_segs;		/* LSOv2 min segment count */
@@ -209,6 +227,7 @@ struct hvsim_nic {
 	uint8_t *slot_busy;		/* one byte per slot */
 	uint32_t *slot_run;		/* slots of the packet starting here */
 	uint32_t slot_hint;
+	struct hvsim_rx_batch rx_batch[HVSIM_MAX_CHANNELS];	/* by subchannel id */
 
 	/* scenario control: a slow or silent host (vsp/slowhost.c) */
 	uint32_t ctl_delay_ms;

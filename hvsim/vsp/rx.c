@@ -108,7 +108,7 @@ rx_csum_info(const struct hvsim_nic *nic, const uint8_t *frame, uint32_t len)
 	return hvsim_ofl_rx_csum_info(&chk, o);
 }
 
-/* One frame, one PACKET_MSG, one transfer-page packet. */
+/* One frame, one PACKET_MSG: a range of this round's transfer-page packet. */
 static int
 rx_deliver(struct hvsim_nic *nic, const uint8_t *frame, uint32_t len, uint16_t vlan_tci)
 {
@@ -119,7 +119,7 @@ rx_deliver(struct hvsim_nic *nic, const uint8_t *frame, uint32_t len, uint16_t v
 	bool hashed;
 
 	ppi = vsp_rx_packet_ppis(nic, frame, len, vlan_tci, csum_info, buf + sizeof(*m), &c, &hashed);
-	if (vsp_rxbuf_send(nic, c, buf, vsp_rx_packet_msg(buf, ppi, frame, len)) < 0)
+	if (vsp_rxbuf_queue(nic, c, buf, vsp_rx_packet_msg(buf, ppi, frame, len)) < 0)
 		return -ENOBUFS;
 	vsp_rx_count(nic, c, len, csum_info, hashed);
 	return 0;

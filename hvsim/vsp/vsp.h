@@ -35,6 +35,16 @@ int vsp_rxbuf_send(struct hvsim_nic *nic, struct hvsim_chan *c, const void *msg,
  * (the RSC fragments of one coalesced packet, §F.6). */
 int vsp_rxbuf_send_ranges(struct hvsim_nic *nic, struct hvsim_chan *c,
 			  const struct iovec *msgs, unsigned int n);
+/*
+ * A frame's PACKET_MSG for channel c: within a pass of the host loop it
+ * joins the channel's packet of this round (up to cfg.rx_batch ranges),
+ * which goes out before any other packet on c or at vsp_rxbuf_flush();
+ * otherwise as vsp_rxbuf_send(). The same errors: the room it needs in
+ * the ring and the buffer is taken when it is queued.
+ */
+int vsp_rxbuf_queue(struct hvsim_nic *nic, struct hvsim_chan *c, const void *msg, uint32_t len);
+/* Send every channel's gathered frames (the end of a poll round). */
+void vsp_rxbuf_flush(struct hvsim_nic *nic);
 /* The guest completed the transfer-page packet `xid`: free its slots.
  * -ENOENT when no such packet is outstanding. */
 int vsp_rxbuf_complete(struct hvsim_nic *nic, uint64_t xid);

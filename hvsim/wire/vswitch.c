@@ -188,9 +188,12 @@ hvsim_vswitch_poll(struct hvsim_vswitch *vs)
 	unsigned int work = vs->wire != NULL ? vs->wire->poll(vs->wire_ctx) : 0;
 	int p;
 
-	/* a poll round of the wire is what RSC may coalesce: deliver it now */
-	for (p = 0; p < vs->nports; p++)
+	/* a poll round of the wire is what RSC may coalesce and what goes to
+	 * a channel in one transfer-page packet: deliver it now */
+	for (p = 0; p < vs->nports; p++) {
 		vsp_rx_flush(vs->ports[p]);
+		vsp_rxbuf_flush(vs->ports[p]);
+	}
 	return work;
 }
 

@@ -7,7 +7,8 @@
  *   RX: frames handed to vsp_rx_frame() are read back from the
  *       host->guest ring and the receive buffer as a guest reads them:
  *       checksum PPIs, RSC (one transfer-page packet, one range per
- *       fragment, fragment ids, reassembled as Linux does), MTU drops.
+ *       fragment, fragment ids, reassembled as Linux does), MTU drops,
+ *       the frames of a pass gathered into one packet per channel.
  *   TX: guest PACKET_MSGs with checksum, LSOv2 and VLAN PPIs given to
  *       vsp_tx_data() come out on the wire (a stub of the switch) as
  *       checksummed frames and segments; broken requests are violations.
@@ -287,9 +288,10 @@ parse_msg(const uint8_t *m, uint32_t range_len, struct rx_msg *out)
 	}
 }
 
-/* Next transfer-page packet: 0 when the ring is empty. Completes it. */
+/* Next transfer-page packet: 0 when the ring is empty. Leaves it
+ * outstanding; *xid is its transaction id, offsets[] its ranges' offsets. */
 static int
-guest_read(struct fx *fx, struct rx_pkt *p)
+guest_peek(struct fx *fx, struct rx_pkt *p, uint64_t *xid, uint32_t *offsets)
 {
 	const uint8_t *rbuf = fx->nic.region[HV_UIO_RECV_BUF];
 	struct hv_xfer_page_hdr h;
@@ -316,12 +318,26 @@ guest_read(struct fx *fx, struct rx_pkt *p)
 		memcpy(&r, b + sizeof(h) + 8 * i, sizeof(r));
 		assert_true((uint64_t)r.byte_offset + r.byte_count <= RECV_BUF);
 		parse_msg(rbuf + r.byte_offset, r.byte_count, &p->msg[i]);
+		if (offsets != NULL)
+			offsets[i] = r.byte_offset;
 	}
 	/* the NVSP message after the ranges says "RNDIS data" */
 	assert_int_equal(b[h.desc.offset8 * 8], HV_NVSP_MSG_RNDIS_PKT);
+	*xid = h.desc.trans_id;
 	hv_ring_consume(&fx->guest_in, pkt.len);
 	hv_ring_read_commit(&fx->guest_in, &sig);
-	assert_int_equal(vsp_rxbuf_complete(&fx->nic, h.desc.trans_id), 0);
+	return 1;
+}
+
+/* Next transfer-page packet: 0 when the ring is empty. Completes it. */
+static int
+guest_read(struct fx *fx, struct rx_pkt *p)
+{
+	uint64_t xid;
+
+	if (guest_peek(fx, p, &xid, NULL) == 0)
+		return 0;
+	assert_int_equal(vsp_rxbuf_complete(&fx->nic, xid), 0);
 	return 1;
 }
 
@@ -483,6 +499,99 @@ test_rx_pass_publishes_once(void **state)
 	assert_int_equal(fx->chan.stats.host_signals, 2);
 	assert_int_equal(fx->chan.h2g.hdr->interrupt_mask, 1);
 	assert_int_equal(guest_read(fx, &p), 1);
+}
+
+/*
+ * With rx_batch, the frames of a pass that go to one channel form one
+ * transfer-page packet, a range per frame, as a real host sends what it
+ * has ready (OpenVMM's netvsp): each frame in slots of its own, the
+ * packet's slots one run, its first slot the transaction id, which alone
+ * completes the packet. A packet holds at most rx_batch ranges; a frame
+ * whose slots cannot extend the run, and any other packet on the channel,
+ * send what was gathered first.
+ */
+static void
+test_rx_pass_batches_frames(void **state)
+{
+	static const uint32_t payload[] = { 100, 2000 - 42, 64, 300, 1400, 90 };
+	struct fx *fx = *state;
+	struct hvsim_nic *nic = &fx->nic;
+	uint32_t offsets[MAX_RANGES], i, slot;
+	uint8_t f[2048];
+	struct rx_pkt p;
+	uint64_t xid;
+
+	nic->cfg.mtu = 9000;
+	nic->cfg.rx_batch = 4;
+	hvsim_nic_pass_begin(nic);
+	for (i = 0; i < 6; i++)
+		assert_int_equal(vsp_rx_frame(nic, f, frame(f, 4, 17, payload[i], i, 0, false), 0),
+				 0);
+	assert_int_equal(nic->stats.rx_frames, 6);
+	assert_int_equal(nic->stats.rx_xfer_sent, 1);	/* the first 4 went at the 5th */
+	vsp_rxbuf_flush(nic);
+	hvsim_nic_pass_end(nic);
+	assert_int_equal(nic->stats.rx_xfer_sent, 2);
+
+	/* 4 frames, the second in two slots: slots 0, 1-2, 3, 4 */
+	assert_int_equal(guest_peek(fx, &p, &xid, offsets), 1);
+	assert_int_equal(p.nranges, 4);
+	assert_int_equal(xid, 0);
+	for (i = 0, slot = 0; i < 4; i++) {
+		assert_int_equal(p.msg[i].data_len, ETH + 20 + 8 + payload[i]);
+		assert_int_equal(offsets[i], slot * SLOT);
+		slot += i == 1 ? 2 : 1;
+	}
+	/* a range of the packet is not a packet */
+	assert_int_equal(vsp_rxbuf_complete(nic, 1), -ENOENT);
+	assert_int_equal(vsp_rxbuf_complete(nic, 3), -ENOENT);
+	assert_int_equal(vsp_rxbuf_complete(nic, xid), 0);
+	for (slot = 0; slot < 5; slot++)
+		assert_int_equal(nic->slot_busy[slot], 0);
+	assert_int_equal(vsp_rxbuf_complete(nic, xid), -ENOENT);
+	assert_int_equal(guest_peek(fx, &p, &xid, offsets), 1);
+	assert_int_equal(p.nranges, 2);
+	assert_int_equal(xid, 5);
+	assert_int_equal(p.msg[1].data_len, ETH + 20 + 8 + payload[5]);
+	assert_int_equal(vsp_rxbuf_complete(nic, xid), 0);
+	assert_int_equal(guest_read(fx, &p), 0);
+
+	/* a busy slot after the first frame: the second starts a packet */
+	nic->slot_hint = 0;
+	nic->slot_busy[1] = 1;
+	hvsim_nic_pass_begin(nic);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(vsp_rx_frame(nic, f, frame(f, 4, 17, 64, i, 0, false), 0), 0);
+	/* a completion the host owes goes after the frames gathered before it */
+	assert_int_equal(hvsim_chan_complete(&fx->chan, 77, NULL, 0), 0);
+	hvsim_nic_pass_end(nic);
+	assert_int_equal(guest_peek(fx, &p, &xid, offsets), 1);
+	assert_true(p.nranges == 1 && xid == 0);
+	assert_int_equal(vsp_rxbuf_complete(nic, xid), 0);
+	assert_int_equal(guest_peek(fx, &p, &xid, offsets), 1);
+	assert_true(p.nranges == 1 && xid == 2);
+	assert_int_equal(vsp_rxbuf_complete(nic, xid), 0);
+	{
+		struct hv_ring_pkt pkt;
+		bool sig = false;
+
+		assert_int_equal(hv_ring_peek(&fx->guest_in, &pkt, fx->scratch,
+					      sizeof(fx->scratch)), 1);
+		assert_int_equal(pkt.desc.type, HV_PKT_COMPLETION);
+		assert_int_equal(pkt.desc.trans_id, 77);
+		hv_ring_consume(&fx->guest_in, pkt.len);
+		hv_ring_read_commit(&fx->guest_in, &sig);
+	}
+	assert_int_equal(guest_read(fx, &p), 0);
+
+	/* outside a pass, as with rx_batch 1: a packet per frame */
+	for (i = 0; i < 2; i++)
+		assert_int_equal(vsp_rx_frame(nic, f, frame(f, 4, 17, 64, i, 0, false), 0), 0);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(guest_read(fx, &p), 1);
+		assert_int_equal(p.nranges, 1);
+	}
+	assert_int_equal(guest_read(fx, &p), 0);
 }
 
 /* Reassemble as Linux does: fragments in range order, FIRST..LAST. */
@@ -995,6 +1104,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rx_csum_ppi, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_mtu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_pass_publishes_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_pass_batches_frames, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_rsc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_rsc_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_csum, setup, teardown),

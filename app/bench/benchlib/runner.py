@@ -24,6 +24,7 @@ class BenchEnv(Build):
         self.seq = 0
         self.devargs = getattr(args, "devargs", None)
         self.hvnet_devargs = getattr(args, "hvnet_devargs", None)
+        self.hvsim_args = (getattr(args, "hvsim_args", None) or "").split()
         self.warmup = getattr(args, "warmup_used", 0)    # frames each run moves unmeasured
 
     def device_args(self, pmd="hvnet"):
@@ -40,7 +41,7 @@ class BenchEnv(Build):
 
     def hvsim_cmd(self, pmd, traffic, stats):
         cmd = ["taskset", "-c", HOST_CPU, self.hvsim, f"--netvsc={pmd}", "--strict",
-               f"--traffic={traffic}", f"--stats-json={stats}"]
+               f"--traffic={traffic}", f"--stats-json={stats}", *self.hvsim_args]
         if pmd == "hvnet":     # for bundled, the guest must not see our bus
             cmd += [f"--plugin={p}" for p in self.plugins]
         return cmd

@@ -262,6 +262,19 @@ batch_publish(struct hv_ring_batch *b, bool *need_signal)
 	return 0;
 }
 
+uint32_t
+hv_ring_batch_room(struct hv_ring_batch *b)
+{
+	struct hv_ring *r = b->r;
+	uint32_t old = load_acquire(&r->reserve_index);
+	uint32_t rindex = load_acquire(&r->hdr->read_index);
+
+	if (__atomic_load_n(&r->broken, __ATOMIC_ACQUIRE) || !index_valid(r, rindex) ||
+	    !index_valid(r, old))
+		return 0;
+	return hv_ring_space(old, rindex, r->dsize);
+}
+
 /*
  * Copy len bytes to dst in the data area, where the caller knows they do
  * not reach its end. What a packet is made of is small (descriptors,

@@ -200,6 +200,11 @@ int hv_ring_batch_add_staged(struct hv_ring_batch *b, uint8_t *stage, const uint
 /* Publish what the batch holds. 0 or -EIO; *need_signal as above. */
 int hv_ring_batch_end(struct hv_ring_batch *b, bool *need_signal);
 
+/* Bytes free for the batch's next packet: one whose padded length plus
+ * trailer is below it fits now (0 when the indices make no sense). Only a
+ * ring's one writer can count on it staying true. */
+uint32_t hv_ring_batch_room(struct hv_ring_batch *b);
+
 /* True while the batch holds packets the reader cannot see yet. */
 static inline bool
 hv_ring_batch_pending(const struct hv_ring_batch *b)

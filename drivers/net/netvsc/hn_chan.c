@@ -325,8 +325,6 @@ chan_dispatch(struct hn_dev *hn, struct hn_chan *ch, struct hn_sink *sink,
  * only known once the next descriptor is read. A hint only: what is read
  * here is bounded, never trusted.
  */
-#define HN_RX_PREFETCH_MAX	1600u	/* RNDIS header, PPIs, a 1514 B frame */
-
 static inline void
 chan_prefetch_next(const struct hn_dev *hn, const struct hn_chan *ch,
 		   const struct hv_ring_pkt *pkt)
@@ -335,7 +333,6 @@ chan_prefetch_next(const struct hn_dev *hn, const struct hn_chan *ch,
 						sizeof(struct hv_xfer_page_hdr) +
 						sizeof(struct hv_xfer_range));
 	struct hv_xfer_page_hdr xh;
-	struct hv_xfer_range r;
 
 	if (next == NULL)
 		return;
@@ -343,15 +340,7 @@ chan_prefetch_next(const struct hn_dev *hn, const struct hn_chan *ch,
 	if (xh.desc.type != HV_PKT_DATA_XFER_PAGES)
 		return;
 	rte_prefetch0(next + (uint32_t)xh.desc.len8 * 8u + HV_RING_TRAILER_SIZE);
-	memcpy(&r, next + sizeof(xh), sizeof(r));
-	if ((uint64_t)r.byte_offset + r.byte_count <= hn->rxbuf_len) {
-		/* the whole message, up to a standard frame: its misses then
-		 * overlap with the work on this one */
-		uint32_t len = RTE_MIN(r.byte_count, (uint32_t)HN_RX_PREFETCH_MAX), off;
-
-		for (off = 0; off < len; off += RTE_CACHE_LINE_SIZE)
-			rte_prefetch0(hn->rxbuf + r.byte_offset + off);
-	}
+	hn_rx_prefetch_msg(hn, next + sizeof(xh));
 }
 
 /* ---- the drain ------------------------------------------------------------ */

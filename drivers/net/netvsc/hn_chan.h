@@ -15,7 +15,10 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
+#include <rte_common.h>
+#include <rte_prefetch.h>
 #include <rte_ring.h>
 
 #include "hn_dev.h"
@@ -91,6 +94,29 @@ hn_chan_idle(const struct hn_chan *ch)
 		return true;	/* no channel: hn_chan_drain() would do nothing */
 	return ch->ack_count == 0 && ch->inband_n == 0 && hv_ring_idle(r) &&
 	       (ch->ext_acks == NULL || rte_ring_empty(ch->ext_acks));
+}
+
+/*
+ * Warm a frame's message (its range at `range`, in the ring) before it is
+ * read: the host wrote it on the other CPU, so each line is a miss. A hint
+ * only: what is read here is bounded, never trusted.
+ */
+#define HN_RX_PREFETCH_MAX	1600u	/* RNDIS header, PPIs, a 1514 B frame */
+
+static inline void
+hn_rx_prefetch_msg(const struct hn_dev *hn, const uint8_t *range)
+{
+	struct hv_xfer_range r;
+	uint32_t len, off;
+
+	memcpy(&r, range, sizeof(r));
+	if ((uint64_t)r.byte_offset + r.byte_count > hn->rxbuf_len)
+		return;
+	/* the whole message, up to a standard frame: its misses then overlap
+	 * with the work on the frame before */
+	len = RTE_MIN(r.byte_count, HN_RX_PREFETCH_MAX);
+	for (off = 0; off < len; off += RTE_CACHE_LINE_SIZE)
+		rte_prefetch0(hn->rxbuf + r.byte_offset + off);
 }
 
 /* ---- sinks: what the drain hands up ------------------------------------- */

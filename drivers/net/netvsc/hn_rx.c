@@ -763,6 +763,10 @@ hn_rx_xfer(struct hn_dev *hn, struct hn_chan *ch, struct hn_sink *sink,
 		struct hv_xfer_range r;
 
 		memcpy(&r, p + sizeof(xh) + i * sizeof(r), sizeof(r));
+		/* a host sends the frames it has ready as one packet's ranges:
+		 * the next one's message is warmed as the next packet's is */
+		if (i + 1 < xh.range_cnt)
+			hn_rx_prefetch_msg(hn, p + sizeof(xh) + (i + 1) * sizeof(r));
 		bytes += r.byte_count;
 		if (unlikely(bytes > hn->rxbuf_len)) {
 			/* overlapping ranges: the rest of the packet is dropped */
