@@ -227,8 +227,14 @@ vsp_rxbuf_queue(struct hvsim_nic *nic, struct hvsim_chan *c, const void *msg, ui
 	}
 	/* a packet's slots are one run: a frame that cannot extend it starts
 	 * the next packet */
-	if (b->n > 0 && (uint32_t)first != b->first + b->slots)
+	if (b->n > 0 && (uint32_t)first != b->first + b->slots) {
 		hvsim_chan_release_held(c);
+		/* the room was checked for a longer packet, not for another */
+		if (!hvsim_chan_pass_room(c, xfer_pkt_len(1))) {
+			vsp_rxbuf_complete(nic, (uint64_t)first);
+			return vsp_rxbuf_send(nic, c, msg, len);
+		}
+	}
 	memcpy((uint8_t *)nic->region[HV_UIO_RECV_BUF] + first * slot_size, msg, len);
 	batch_append(nic, c, b, (uint32_t)first, nslots, len);
 	return 0;
