@@ -81,7 +81,7 @@ def parse_args():
                          "path against the bundled PMD's default (e.g. rx_extmbuf_enable=1, "
                          "which the bundled PMD cannot forward with)")
     ap.add_argument("--hvsim-args", default=None, metavar="'OPT ...'",
-                    help="more hvsim options for every run of both PMDs, e.g. '--rx-batch=1' "
+                    help="more hvsim options for every run of both PMDs, e.g. --hvsim-args=--rx-batch=1 "
                          "(one frame per transfer-page packet)")
     ap.add_argument("--no-vf", action="store_true", help="skip the VF rows")
     ap.add_argument("--only-vf", action="store_true",
@@ -129,7 +129,7 @@ def command_line(args):
         (f" --queues {args.queues}" if args.queues != "1,2" else "") + \
         (f" --devargs {args.devargs}" if args.devargs else "") + \
         (f" --hvnet-devargs {args.hvnet_devargs}" if args.hvnet_devargs else "") + \
-        (f" --hvsim-args '{args.hvsim_args}'" if args.hvsim_args else "") + (" --memif" if args.memif else "") + (" --no-vf" if args.no_vf else "") + (" --only-vf" if args.only_vf else "") + \
+        (f" --hvsim-args='{args.hvsim_args}'" if args.hvsim_args else "") + (" --memif" if args.memif else "") + (" --no-vf" if args.no_vf else "") + (" --only-vf" if args.only_vf else "") + \
         (f" --vf-cycles {args.vf_cycles}" if args.vf_cycles != (5 if args.quick else 20) else "")
 
 

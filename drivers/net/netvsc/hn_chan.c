@@ -374,6 +374,23 @@ chan_skip_bad(struct hn_chan *ch, const struct hv_ring_pkt *pkt, int err)
 }
 
 /*
+ * Frames a transfer packet would park, for a drain that must not drop
+ * them: its range count (a host sends what it has ready in one packet, up
+ * to hundreds), at least the headroom. A hint, read before hn_rx_xfer()
+ * checks the packet: a lie only makes the drain stop early.
+ */
+static inline uint32_t
+chan_xfer_frames(const struct hv_ring_pkt *pkt)
+{
+	struct hv_xfer_page_hdr xh;
+
+	if (pkt->desc.offset8 * 8u < sizeof(xh))
+		return HN_STAGING_HEADROOM;
+	memcpy(&xh, pkt->data, sizeof(xh));
+	return RTE_MAX(xh.range_cnt, HN_STAGING_HEADROOM);
+}
+
+/*
  * Drain channel ch: at most `budget` work (packets, or the frames of a
  * transfer packet: a packet of many ranges costs as many), stopping early once the
  * burst array (pkts, max) is full, or, with keep_frames, before a transfer
@@ -408,7 +425,7 @@ chan_drain(struct hn_dev *hn, struct hn_chan *ch, struct rte_mbuf **pkts, uint16
 			break;
 		if (keep_frames && pkt.desc.type == HV_PKT_DATA_XFER_PAGES &&
 		    ch->rxq != NULL &&
-		    rte_ring_free_count(ch->rxq->staging) < HN_STAGING_HEADROOM)
+		    rte_ring_free_count(ch->rxq->staging) < chan_xfer_frames(&pkt))
 			break;
 		/* a frame's message is what misses; a send completion is a
 		 * few bytes of the ring, which the hardware streams in */
