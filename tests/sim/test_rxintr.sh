@@ -47,6 +47,14 @@ batch_back() {
 	wait_live "$G['sent'] == $1 and $G['received'] == $1" "${2:-60}" &&
 		[ "$(live "$G['lost'] + $G['duplicates'] + $G['corrupt']")" = 0 ]
 }
+# counters PATTERN: the guest's counter lines, in the TAP log and on
+# stderr, which is what a failed run's CI log shows
+counters() {
+	local line
+	line="# $(grep -E "^($1)" "$work/out" | xargs)"
+	echo "$line"
+	echo "$line" >&2
+}
 # val KEY: the guest's counter KEY (its last "KEY=" in the output)
 val() { grep -oE "(^| )$1=[0-9]+" "$work/out" | tail -n1 | cut -d= -f2; }
 # idle_pct: the guest's CPU time over its idle intervals, in % of one core
@@ -69,7 +77,7 @@ ctl gen rate=50,count=100,flows=1,delay=0 >/dev/null
 batch_back 100 30
 r3=$?
 rx_end
-echo "# $(grep -E '^(rx|sleeps|overruns|idle_ms|queue0)' "$work/out" | xargs)"
+counters 'rx|sleeps|overruns|idle_ms|queue0'
 check "intr: started with intr_conf.rxq, its vector in the epoll, clean exit under strict hvsim" \
 	'clean && has "ready queues=1 mode=intr" && [ "$(val epoll_errors)" = 0 ] &&
 	 [ "$(val enable_errors)" = 0 ]'
@@ -84,7 +92,10 @@ check "intr: the guest counted exactly what was sent (rx = tx = 20400, none unse
 # in the microseconds a timed-out guest polls before sleeping again). A
 # wait that returned 40 ms or more past its timeout says the process was
 # off its CPU, interrupt thread included: frames found after it are
-# counted apart (overrun_frames) and the guest prints how often.
+# counted apart (overrun_frames) and the guest prints how often. So are
+# frames found by a poll that ended 2 ms or more after a timed-out wait
+# returned (gap_frames): the guest was descheduled with interrupts off,
+# and a frame came then.
 check "intr: every frame that came while asleep woke the guest ($(val late_frames) late, $(val frame_wakes) wakes with frames)" \
 	'[ "$(val late_frames)" -le 3 ] && [ "$(val frame_wakes)" -ge 200 ] &&
 	 [ "$(val wakes)" -ge "$(val frame_wakes)" ]'
@@ -109,7 +120,7 @@ batch_back 400 30
 r4=$?
 sleep 2
 rx_end
-echo "# $(grep -E '^(rx|sleeps|overruns|idle_ms|queue)' "$work/out" | xargs)"
+counters 'rx|sleeps|overruns|idle_ms|queue'
 check "2 queues: 400 frames over 8 flows, each back once; clean exit" \
 	'[ "$r4" = 0 ] && clean && [ "$(val rx)" = 400 ] && [ "$(val unsent)" = 0 ]'
 check "2 queues: both got frames and both vectors woke the guest" \
