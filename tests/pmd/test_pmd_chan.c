@@ -226,9 +226,12 @@ rxbuf_put(const void *msg, uint32_t len)
 static void
 host_xfer(uint64_t xid, const struct hv_xfer_range *r, uint32_t n, uint16_t pageset)
 {
-	uint8_t pkt[sizeof(struct hv_xfer_page_hdr) + 128 * sizeof(struct hv_xfer_range)];
+	uint8_t pkt[sizeof(struct hv_xfer_page_hdr) +
+		    HV_RNDIS_RX_RANGES_MAX * sizeof(struct hv_xfer_range)];
 	struct hv_xfer_page_hdr *h = (void *)pkt;
 	uint32_t len = sizeof(*h) + n * sizeof(*r);
+
+	assert_true(n <= HV_RNDIS_RX_RANGES_MAX);
 
 	memset(pkt, 0, sizeof(pkt));
 	h->desc.type = HV_PKT_DATA_XFER_PAGES;
@@ -765,6 +768,55 @@ test_rx_staged_whole_packets_only(void **state)
 	}
 	assert_int_equal(fx.rxq->stats.staging_full, 0);
 	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
+}
+
+/*
+ * A queue set up with few descriptors, and a host that sends as many
+ * frames in one transfer packet as NDIS 6 allows (375, as OpenVMM's
+ * netvsp does): a poll for 32 parks the other 343 in the staging ring,
+ * which the driver sizes for that whatever the queue's size, and the
+ * receiver's next polls take them all, in order. Nothing is dropped.
+ */
+static void
+test_rx_poll_small_queue_whole_batch(void **state)
+{
+	enum { FRAMES = HV_RNDIS_RX_RANGES_MAX, BURST = 32, SMALL_DESC = 64 };
+	static uint8_t frames[FRAMES][64];
+	static struct hv_xfer_range r[FRAMES];
+	struct rte_mbuf *m[BURST];
+	unsigned int i, got = 0;
+	uint16_t k;
+
+	(void)state;
+	rte_ring_free(fx.rxq->staging);
+	fx.rxq->nb_desc = SMALL_DESC;
+	fx.rxq->staging = rte_ring_create("rxq_staging_small", hn_rxq_staging_size(SMALL_DESC),
+					  SOCKET_ID_ANY,
+					  RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+	assert_non_null(fx.rxq->staging);
+	fx.hn->rx_slots = FRAMES;	/* a buffer of at least as many slots */
+	for (i = 0; i < FRAMES; i++)
+		r[i] = put_plain_frame(frames[i], sizeof(frames[i]), (uint8_t)i);
+	host_xfer(XID, r, FRAMES, HV_RXBUF_XFER_PAGESET_ID);
+	k = hn_recv_pkts(fx.rxq, m, BURST);
+	assert_int_equal(k, BURST);
+	assert_int_equal(fx.rxq->stats.staged, FRAMES - BURST);
+	assert_int_equal(fx.rxq->stats.staging_full, 0);
+	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
+	for (;;) {
+		for (i = 0; i < k; i++) {
+			assert_mbuf_bytes(m[i], frames[got + i], sizeof(frames[0]));
+			rte_pktmbuf_free(m[i]);
+		}
+		got += k;
+		if (got == FRAMES)
+			break;
+		k = hn_recv_pkts(fx.rxq, m, BURST);
+		assert_true(k > 0);
+	}
+	assert_int_equal(fx.rxq->stats.packets, FRAMES);
+	assert_int_equal(fx.rxq->stats.staging_full, 0);
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, BURST), 0);
 }
 
 /* A stopped queue: its frames are dropped, the slots still go back. */
@@ -3070,6 +3122,8 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_rx_staged_for_receiver, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_staged_whole_packets_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_poll_small_queue_whole_batch, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_rx_stopped_queue_drops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lro_chain_reassembled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lro_chain_split, setup, teardown),

@@ -13,6 +13,7 @@
 #ifndef HN_CHAN_H
 #define HN_CHAN_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -25,11 +26,27 @@
 #include "hn_nvsp_msg.h"
 
 /* Room the staging ring must have for the drain to go past a transfer
- * packet on TX's behalf: more frames than one packet normally holds. An
- * RX queue's staging ring holds at least HN_STAGING_MIN, so that an empty
- * one always has that room. */
+ * packet on TX's behalf: at least this, and the packet's frame count. */
 #define HN_STAGING_HEADROOM	64u
-#define HN_STAGING_MIN		(2 * HN_STAGING_HEADROOM)
+
+/*
+ * An RX poll drains the channel only after the staging ring went into its
+ * burst (it was emptied), and stops after the transfer packet that filled
+ * the burst: it parks fewer frames than one packet holds. A host puts up
+ * to HV_RNDIS_RX_RANGES_MAX frames in a packet (NDIS 6; OpenVMM's netvsp
+ * sends that many), so every queue's staging ring holds that many, however
+ * few descriptors it was set up with: a poll of a small queue does not
+ * drop the end of an honest host's batch.
+ */
+#define HN_STAGING_MIN		HV_RNDIS_RX_RANGES_MAX
+static_assert(HN_STAGING_MIN >= 2 * HN_STAGING_HEADROOM,
+	      "an empty staging ring has the headroom a TX drain asks");
+
+static inline uint32_t
+hn_rxq_staging_size(uint16_t nb_desc)
+{
+	return RTE_MAX((uint32_t)nb_desc, HN_STAGING_MIN);
+}
 
 /* Where frames go during one drain. */
 struct hn_sink {

@@ -965,9 +965,8 @@ hn_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	if (rxq == NULL)
 		return -ENOMEM;
 	snprintf(name, sizeof(name), "hn_rx_p%u_q%u", dev->data->port_id, qid);
-	/* exact size: a power of two holds one entry less, and 64 would
-	 * never have HN_STAGING_HEADROOM free */
-	rxq->staging = rte_ring_create(name, RTE_MAX((uint32_t)nb_desc, HN_STAGING_MIN),
+	/* exact size: a power of two holds one entry less */
+	rxq->staging = rte_ring_create(name, hn_rxq_staging_size(nb_desc),
 				       queue_socket(hn, socket_id),
 				       RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
 	if (rxq->staging == NULL) {
