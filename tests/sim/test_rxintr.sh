@@ -93,9 +93,10 @@ check "intr: the guest counted exactly what was sent (rx = tx = 20400, none unse
 # wait that returned 40 ms or more past its timeout says the process was
 # off its CPU, interrupt thread included: frames found after it are
 # counted apart (overrun_frames) and the guest prints how often. So are
-# frames found by a poll that ended 2 ms or more after a timed-out wait
-# returned (gap_frames): the guest was descheduled with interrupts off,
-# and a frame came then.
+# frames a queue gave more than 2 ms after a timed-out wait returned
+# (gap_frames): the guest was descheduled with interrupts off, and a
+# frame came then. A timed-out wait looks once more (20 ms) before
+# interrupts go off: a signal on its way as the wait ran out wakes it.
 check "intr: every frame that came while asleep woke the guest ($(val late_frames) late, $(val frame_wakes) wakes with frames)" \
 	'[ "$(val late_frames)" -le 3 ] && [ "$(val frame_wakes)" -ge 200 ] &&
 	 [ "$(val wakes)" -ge "$(val frame_wakes)" ]'

@@ -46,8 +46,8 @@
  * stalled VM resumes host and guest at once, the host with frames due).
  * A lost interrupt never comes, and its frames are still found late. */
 #define GRACE_MS	20
-/* A timed-out wait's poll that ended this long after the wait returned
- * was descheduled in between: frames that came then (a frame every 5 ms
+/* A poll that took frames from a queue more than this after a timed-out
+ * wait returned was descheduled in between: frames that came then (a frame every 5 ms
  * at 200 pps) were not owed an interrupt, as interrupts were off. A lost
  * interrupt shows as frames found microseconds after the timeout. */
 #define POLL_GAP_US	2000
@@ -151,29 +151,6 @@ tx_all(uint16_t port, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 	return sent;
 }
 
-/* One poll of every queue, frames echoed: the frames received. */
-static uint64_t
-poll_all(uint16_t port, const struct options *o)
-{
-	struct rte_mbuf *pkts[BURST];
-	uint64_t got = 0;
-	uint16_t q, n, sent;
-
-	cnt.polls++;
-	for (q = 0; q < o->queues; q++) {
-		n = rte_eth_rx_burst(port, q, pkts, BURST);
-		if (n == 0)
-			continue;
-		sent = tx_all(port, q, pkts, n);
-		cnt.rx += n;
-		cnt.rx_q[q] += n;
-		cnt.tx += sent;
-		cnt.unsent += n - sent;
-		got += n;
-	}
-	return got;
-}
-
 static uint64_t
 now_us(void)
 {
@@ -187,12 +164,50 @@ enum wake { WOKEN, TIMED_OUT, OVERRUN, FAILED };
 
 static uint64_t wait_end_us;	/* when the last rte_epoll_wait() returned */
 
+/* Frames a poll found after a wait that timed out: no interrupt came for
+ * them (late_frames), unless the guest was off its CPU between the wait
+ * and the poll (gap_frames). Timed as the queue gave them, before the
+ * echo: sending them back may take long on a busy machine. */
+static void
+count_after_timeout(uint16_t n)
+{
+	if (now_us() - wait_end_us > POLL_GAP_US)
+		cnt.gap_frames += n;
+	else
+		cnt.late_frames += n;
+}
+
+/* One poll of every queue, frames echoed: the frames received. */
+static uint64_t
+poll_all(uint16_t port, const struct options *o, bool after_timeout)
+{
+	struct rte_mbuf *pkts[BURST];
+	uint64_t got = 0;
+	uint16_t q, n, sent;
+
+	cnt.polls++;
+	for (q = 0; q < o->queues; q++) {
+		n = rte_eth_rx_burst(port, q, pkts, BURST);
+		if (n == 0)
+			continue;
+		if (after_timeout)
+			count_after_timeout(n);
+		sent = tx_all(port, q, pkts, n);
+		cnt.rx += n;
+		cnt.rx_q[q] += n;
+		cnt.tx += sent;
+		cnt.unsent += n - sent;
+		got += n;
+	}
+	return got;
+}
+
 /* Interrupts on, one bounded wait, interrupts off: did a vector fire? */
 static enum wake
 sleep_until_rx(uint16_t port, const struct options *o)
 {
 	struct rte_epoll_event ev[MAX_QUEUES];
-	uint64_t t0, waited;
+	uint64_t t0, waited, asked = WAIT_MS;
 	uint16_t q;
 	int i, n;
 
@@ -202,13 +217,14 @@ sleep_until_rx(uint16_t port, const struct options *o)
 	cnt.sleeps++;
 	t0 = guest_now_ms();
 	n = rte_epoll_wait(RTE_EPOLL_PER_THREAD, ev, o->queues, WAIT_MS);
-	waited = guest_now_ms() - t0;
-	if (n == 0 && waited < WAIT_MS + OVERRUN_MS) {
+	if (n == 0 && guest_now_ms() - t0 < WAIT_MS + OVERRUN_MS) {
 		/* still armed: an interrupt on its way as the wait ran out */
 		n = rte_epoll_wait(RTE_EPOLL_PER_THREAD, ev, o->queues, GRACE_MS);
+		asked += GRACE_MS;
 		if (n > 0)
 			cnt.grace_wakes++;
 	}
+	waited = guest_now_ms() - t0;
 	wait_end_us = now_us();
 	for (q = 0; q < o->queues; q++)
 		rte_eth_dev_rx_intr_disable(port, q);
@@ -218,11 +234,11 @@ sleep_until_rx(uint16_t port, const struct options *o)
 	}
 	if (n == 0) {
 		cnt.timeouts++;
-		if (waited < WAIT_MS + OVERRUN_MS)
+		if (waited < asked + OVERRUN_MS)
 			return TIMED_OUT;
 		cnt.overruns++;
-		if (waited - WAIT_MS > cnt.max_overrun_ms)
-			cnt.max_overrun_ms = waited - WAIT_MS;
+		if (waited - asked > cnt.max_overrun_ms)
+			cnt.max_overrun_ms = waited - asked;
 		return OVERRUN;
 	}
 	cnt.wakes++;
@@ -267,8 +283,8 @@ tick(uint64_t now)
  * interrupt came for it (late_frames), unless it came in the few
  * microseconds of polling after the timeout. After a wait the scheduler
  * overran (OVERRUN_MS), they are counted apart (overrun_frames), and so
- * are those found by a poll that ended more than POLL_GAP_US after the
- * wait returned: the process was off its CPU with interrupts off.
+ * are those a queue gave more than POLL_GAP_US after the wait returned:
+ * the process was off its CPU with interrupts off (count_after_timeout).
  */
 static void
 run(uint16_t port, const struct options *o)
@@ -288,14 +304,10 @@ run(uint16_t port, const struct options *o)
 			tick(now);
 			next_tick = now + TICK_MS;
 		}
-		got = poll_all(port, o);
+		got = poll_all(port, o, last == TIMED_OUT);
 		if (got > 0) {
 			if (last == WOKEN)
 				cnt.frame_wakes++;
-			else if (last == TIMED_OUT && now_us() - wait_end_us > POLL_GAP_US)
-				cnt.gap_frames += got;
-			else if (last == TIMED_OUT)
-				cnt.late_frames += got;
 			else if (last == OVERRUN)
 				cnt.overrun_frames += got;
 			last = FAILED;
