@@ -770,53 +770,137 @@ test_rx_staged_whole_packets_only(void **state)
 	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
 }
 
-/*
- * A queue set up with few descriptors, and a host that sends as many
- * frames in one transfer packet as NDIS 6 allows (375, as OpenVMM's
- * netvsp does): a poll for 32 parks the other 343 in the staging ring,
- * which the driver sizes for that whatever the queue's size, and the
- * receiver's next polls take them all, in order. Nothing is dropped.
- */
-static void
-test_rx_poll_small_queue_whole_batch(void **state)
+/* A plain frame whose last two bytes are its index: frames 256 apart
+ * differ (make_frame's seed is 8 bits). */
+static struct hv_xfer_range
+put_indexed_frame(uint8_t *frame, uint32_t len, uint16_t idx)
 {
-	enum { FRAMES = HV_RNDIS_RX_RANGES_MAX, BURST = 32, SMALL_DESC = 64 };
-	static uint8_t frames[FRAMES][64];
-	static struct hv_xfer_range r[FRAMES];
-	struct rte_mbuf *m[BURST];
-	unsigned int i, got = 0;
-	uint16_t k;
+	uint8_t msg[2048];
 
-	(void)state;
+	make_frame(frame, len, (uint8_t)idx);
+	frame[len - 2] = (uint8_t)(idx >> 8);
+	frame[len - 1] = (uint8_t)idx;
+	return rxbuf_put(msg, packet_msg(msg, frame, len, 0));
+}
+
+enum { BATCH = HV_RNDIS_RX_RANGES_MAX, SMALL_DESC = 64, POLL = 32 };
+static uint8_t batch_frames[BATCH + 1][64];
+
+/* The queue's staging ring as the driver sizes it for SMALL_DESC, and
+ * slots for a batch; then a host's batch of BATCH frames, and one frame
+ * in a packet of its own behind it. */
+static void
+small_queue_and_batch(uint64_t behind_xid)
+{
+	static struct hv_xfer_range r[BATCH];
+	struct hv_xfer_range last;
+	unsigned int i;
+
 	rte_ring_free(fx.rxq->staging);
 	fx.rxq->nb_desc = SMALL_DESC;
 	fx.rxq->staging = rte_ring_create("rxq_staging_small", hn_rxq_staging_size(SMALL_DESC),
 					  SOCKET_ID_ANY,
 					  RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
 	assert_non_null(fx.rxq->staging);
-	fx.hn->rx_slots = FRAMES;	/* a buffer of at least as many slots */
-	for (i = 0; i < FRAMES; i++)
-		r[i] = put_plain_frame(frames[i], sizeof(frames[i]), (uint8_t)i);
-	host_xfer(XID, r, FRAMES, HV_RXBUF_XFER_PAGESET_ID);
-	k = hn_recv_pkts(fx.rxq, m, BURST);
-	assert_int_equal(k, BURST);
-	assert_int_equal(fx.rxq->stats.staged, FRAMES - BURST);
-	assert_int_equal(fx.rxq->stats.staging_full, 0);
-	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
-	for (;;) {
+	/* a buffer of at least as many slots; one completion is queued at
+	 * a time here, so the fixture's completion queue is enough */
+	fx.hn->rx_slots = BATCH;
+	for (i = 0; i < BATCH; i++)
+		r[i] = put_indexed_frame(batch_frames[i], sizeof(batch_frames[i]), (uint16_t)i);
+	host_xfer(XID, r, BATCH, HV_RXBUF_XFER_PAGESET_ID);
+	last = put_indexed_frame(batch_frames[BATCH], sizeof(batch_frames[BATCH]), BATCH);
+	host_xfer(behind_xid, &last, 1, HV_RXBUF_XFER_PAGESET_ID);
+}
+
+/* Polls for POLL until `want` frames came; they must be batch_frames[first..]. */
+static void
+poll_batch_frames(unsigned int first, unsigned int want)
+{
+	struct rte_mbuf *m[POLL];
+	unsigned int i, got = 0;
+
+	while (got < want) {
+		uint16_t k = hn_recv_pkts(fx.rxq, m, RTE_MIN((unsigned int)POLL, want - got));
+
+		assert_true(k > 0);
 		for (i = 0; i < k; i++) {
-			assert_mbuf_bytes(m[i], frames[got + i], sizeof(frames[0]));
+			assert_mbuf_bytes(m[i], batch_frames[first + got + i], 64);
 			rte_pktmbuf_free(m[i]);
 		}
 		got += k;
-		if (got == FRAMES)
-			break;
-		k = hn_recv_pkts(fx.rxq, m, BURST);
-		assert_true(k > 0);
 	}
-	assert_int_equal(fx.rxq->stats.packets, FRAMES);
+}
+
+/*
+ * A queue set up with few descriptors, and a host that sends as many
+ * frames in one transfer packet as NDIS 6 allows (375, as OpenVMM's
+ * netvsp does): a poll for 32 parks the other 343 in the staging ring,
+ * which the driver sizes for that whatever the queue's size, and leaves
+ * the packet behind in the ring. The next polls take them all, in order.
+ * Nothing is dropped.
+ */
+static void
+test_rx_poll_small_queue_whole_batch(void **state)
+{
+	struct rte_mbuf *m[POLL];
+	unsigned int i;
+
+	(void)state;
+	small_queue_and_batch(XID + 1);
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, POLL), POLL);
+	for (i = 0; i < POLL; i++) {
+		assert_mbuf_bytes(m[i], batch_frames[i], 64);
+		rte_pktmbuf_free(m[i]);
+	}
+	assert_int_equal(fx.rxq->stats.staged, BATCH - POLL);
 	assert_int_equal(fx.rxq->stats.staging_full, 0);
-	assert_int_equal(hn_recv_pkts(fx.rxq, m, BURST), 0);
+	assert_false(hn_chan_idle(fx.ch));	/* the frame behind waits */
+	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
+	poll_batch_frames(POLL, BATCH + 1 - POLL);
+	expect_rx_completion(XID + 1, HV_NVSP_STATUS_SUCCESS);
+	assert_int_equal(fx.rxq->stats.packets, BATCH + 1);
+	assert_int_equal(fx.rxq->stats.staging_full, 0);
+	assert_int_equal(hn_recv_pkts(fx.rxq, m, POLL), 0);
+}
+
+/*
+ * A TX drain parked frames in the staging ring after the receiver's poll
+ * emptied it (another lcore, between its dequeue and its drain): the
+ * poll's drain stops before a batch that the burst and what staging has
+ * left cannot hold, and the next polls take the parked frames first,
+ * then the batch. Nothing is dropped.
+ */
+static void
+test_rx_poll_waits_behind_parked_frames(void **state)
+{
+	enum { PARKED = 100 };
+	struct rte_mbuf *parked[PARKED], *m[POLL];
+	unsigned int i, got = 0;
+
+	(void)state;
+	small_queue_and_batch(XID + 1);
+	assert_int_equal(rte_pktmbuf_alloc_bulk(pool, parked, PARKED), 0);
+	assert_int_equal(rte_ring_enqueue_bulk(fx.rxq->staging, (void **)parked, PARKED, NULL),
+			 PARKED);
+	/* the drain a poll makes once staging went into its burst */
+	assert_int_equal(hn_chan_drain(fx.hn, fx.ch, m, POLL, HN_RX_BURST_BUDGET), 0);
+	assert_int_equal(fx.rxq->stats.staging_full, 0);
+	assert_int_equal(rte_ring_count(fx.rxq->staging), PARKED);
+	expect_nothing_sent();
+	while (got < PARKED) {
+		uint16_t k = hn_recv_pkts(fx.rxq, m, RTE_MIN((unsigned int)POLL, PARKED - got));
+
+		assert_true(k > 0);
+		for (i = 0; i < k; i++) {
+			assert_ptr_equal(m[i], parked[got + i]);
+			rte_pktmbuf_free(m[i]);
+		}
+		got += k;
+	}
+	poll_batch_frames(0, BATCH + 1);
+	expect_rx_completion(XID, HV_NVSP_STATUS_SUCCESS);
+	expect_rx_completion(XID + 1, HV_NVSP_STATUS_SUCCESS);
+	assert_int_equal(fx.rxq->stats.staging_full, 0);
 }
 
 /* A stopped queue: its frames are dropped, the slots still go back. */
@@ -3123,6 +3207,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rx_staged_for_receiver, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_staged_whole_packets_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_poll_small_queue_whole_batch, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rx_poll_waits_behind_parked_frames, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_rx_stopped_queue_drops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lro_chain_reassembled, setup, teardown),

@@ -380,21 +380,48 @@ chan_skip_bad(struct hn_chan *ch, const struct hv_ring_pkt *pkt, int err)
  * checks the packet: a lie only makes the drain stop early.
  */
 static inline uint32_t
-chan_xfer_frames(const struct hv_ring_pkt *pkt)
+chan_xfer_ranges(const struct hv_ring_pkt *pkt)
 {
 	struct hv_xfer_page_hdr xh;
 
 	if (pkt->desc.offset8 * 8u < sizeof(xh))
-		return HN_STAGING_HEADROOM;
+		return 0;
 	memcpy(&xh, pkt->data, sizeof(xh));
-	return RTE_MAX(xh.range_cnt, HN_STAGING_HEADROOM);
+	return xh.range_cnt;
+}
+
+static inline uint32_t
+chan_xfer_frames(const struct hv_ring_pkt *pkt)
+{
+	return RTE_MAX(chan_xfer_ranges(pkt), HN_STAGING_HEADROOM);
+}
+
+/*
+ * An RX poll finds the staging ring empty (it went into the burst first)
+ * unless a TX drain parked frames since: then a transfer packet whose
+ * frames fit neither the burst nor what staging has left waits for the
+ * next poll, which takes the parked ones first (they are older). With
+ * staging empty the packet is taken whatever it holds: waiting would not
+ * make more room. The range count is a hint, as above.
+ */
+static inline bool
+chan_rx_must_wait(const struct hn_chan *ch, const struct hn_sink *sink,
+		  const struct hv_ring_pkt *pkt)
+{
+	uint32_t room = sink->max - sink->n;
+	uint32_t frames = chan_xfer_ranges(pkt);
+
+	if (likely(frames <= room) || ch->rxq == NULL || rte_ring_empty(ch->rxq->staging))
+		return false;
+	return rte_ring_free_count(ch->rxq->staging) < frames - room;
 }
 
 /*
  * Drain channel ch: at most `budget` work (packets, or the frames of a
  * transfer packet: a packet of many ranges costs as many), stopping early once the
- * burst array (pkts, max) is full, or, with keep_frames, before a transfer
- * packet whose frames the staging ring might not hold. Returns the frames
+ * burst array (pkts, max) is full, or before a transfer packet whose frames
+ * the staging ring might not hold: with keep_frames (TX's drain), or for
+ * a poll when a TX drain parked frames (chan_rx_must_wait()). Returns the frames
  * put in pkts. Does nothing if another thread is draining the channel now.
  */
 static uint16_t
@@ -426,6 +453,9 @@ chan_drain(struct hn_dev *hn, struct hn_chan *ch, struct rte_mbuf **pkts, uint16
 		if (keep_frames && pkt.desc.type == HV_PKT_DATA_XFER_PAGES &&
 		    ch->rxq != NULL &&
 		    rte_ring_free_count(ch->rxq->staging) < chan_xfer_frames(&pkt))
+			break;
+		if (pkts != NULL && pkt.desc.type == HV_PKT_DATA_XFER_PAGES &&
+		    chan_rx_must_wait(ch, &sink, &pkt))
 			break;
 		/* a frame's message is what misses; a send completion is a
 		 * few bytes of the ring, which the hardware streams in */

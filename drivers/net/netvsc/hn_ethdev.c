@@ -1027,7 +1027,9 @@ hn_rx_queue_count(void *q)
 {
 	const struct hn_rxq *rxq = q;
 
-	return rte_ring_count(rxq->staging);
+	/* staging holds a host's whole batch, more than a small queue's
+	 * descriptors: a count stays within what the queue was given */
+	return RTE_MIN(rte_ring_count(rxq->staging), (unsigned int)rxq->nb_desc);
 }
 
 static int
