@@ -336,12 +336,18 @@ make_frame(uint8_t *f, uint32_t len, uint8_t seed)
 /* A plain frame of len bytes (make_frame) as a PACKET_MSG without PPIs
  * in the receive buffer; returns its range. */
 static struct hv_xfer_range
-put_plain_frame(uint8_t *frame, uint32_t len, uint8_t seed)
+put_frame(const uint8_t *frame, uint32_t len)
 {
 	uint8_t msg[2048];
 
-	make_frame(frame, len, seed);
 	return rxbuf_put(msg, packet_msg(msg, frame, len, 0));
+}
+
+static struct hv_xfer_range
+put_plain_frame(uint8_t *frame, uint32_t len, uint8_t seed)
+{
+	make_frame(frame, len, seed);
+	return put_frame(frame, len);
 }
 
 static void
@@ -775,12 +781,10 @@ test_rx_staged_whole_packets_only(void **state)
 static struct hv_xfer_range
 put_indexed_frame(uint8_t *frame, uint32_t len, uint16_t idx)
 {
-	uint8_t msg[2048];
-
 	make_frame(frame, len, (uint8_t)idx);
 	frame[len - 2] = (uint8_t)(idx >> 8);
 	frame[len - 1] = (uint8_t)idx;
-	return rxbuf_put(msg, packet_msg(msg, frame, len, 0));
+	return put_frame(frame, len);
 }
 
 enum { BATCH = HV_RNDIS_RX_RANGES_MAX, SMALL_DESC = 64, POLL = 32 };

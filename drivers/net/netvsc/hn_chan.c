@@ -373,12 +373,9 @@ chan_skip_bad(struct hn_chan *ch, const struct hv_ring_pkt *pkt, int err)
 	return true;
 }
 
-/*
- * Frames a transfer packet would park, for a drain that must not drop
- * them: its range count (a host sends what it has ready in one packet, up
- * to hundreds), at least the headroom. A hint, read before hn_rx_xfer()
- * checks the packet: a lie only makes the drain stop early.
- */
+/* A transfer packet's range count: a hint, read before hn_rx_xfer()
+ * checks the packet. A lie only makes a drain stop early, and the next
+ * poll, with staging empty, takes the packet whatever it says. */
 static inline uint32_t
 chan_xfer_ranges(const struct hv_ring_pkt *pkt)
 {
@@ -390,38 +387,44 @@ chan_xfer_ranges(const struct hv_ring_pkt *pkt)
 	return xh.range_cnt;
 }
 
-static inline uint32_t
-chan_xfer_frames(const struct hv_ring_pkt *pkt)
-{
-	return RTE_MAX(chan_xfer_ranges(pkt), HN_STAGING_HEADROOM);
-}
-
 /*
- * An RX poll finds the staging ring empty (it went into the burst first)
- * unless a TX drain parked frames since: then a transfer packet whose
- * frames fit neither the burst nor what staging has left waits for the
- * next poll, which takes the parked ones first (they are older). With
- * staging empty the packet is taken whatever it holds: waiting would not
- * make more room. The range count is a hint, as above.
+ * Does this transfer packet wait for a later drain, rather than have
+ * frames dropped because the staging ring cannot hold them?
+ * - TX's drain that must not drop (keep_frames): unless staging has room
+ *   for every frame of the packet, and at least the headroom.
+ * - An RX poll (sink): it finds staging empty (it went into the burst
+ *   first) unless a TX drain parked frames since. Then a packet whose
+ *   frames fit neither the burst nor what staging has left waits for the
+ *   next poll, which takes the parked ones first (they are older). With
+ *   staging empty it is taken whatever it holds: waiting makes no room.
  */
 static inline bool
-chan_rx_must_wait(const struct hn_chan *ch, const struct hn_sink *sink,
-		  const struct hv_ring_pkt *pkt)
+chan_xfer_waits(const struct hn_chan *ch, const struct hn_sink *sink,
+		const struct hv_ring_pkt *pkt, bool keep_frames)
 {
-	uint32_t room = sink->max - sink->n;
-	uint32_t frames = chan_xfer_ranges(pkt);
+	const struct rte_ring *staging;
+	uint32_t frames, room;
 
-	if (likely(frames <= room) || ch->rxq == NULL || rte_ring_empty(ch->rxq->staging))
+	if (ch->rxq == NULL)
 		return false;
-	return rte_ring_free_count(ch->rxq->staging) < frames - room;
+	staging = ch->rxq->staging;
+	if (keep_frames)
+		return rte_ring_free_count(staging) <
+		       RTE_MAX(chan_xfer_ranges(pkt), HN_STAGING_HEADROOM);
+	if (sink == NULL)
+		return false;
+	frames = chan_xfer_ranges(pkt);
+	room = sink->max - sink->n;
+	if (likely(frames <= room) || rte_ring_empty(staging))
+		return false;
+	return rte_ring_free_count(staging) < frames - room;
 }
 
 /*
  * Drain channel ch: at most `budget` work (packets, or the frames of a
  * transfer packet: a packet of many ranges costs as many), stopping early once the
  * burst array (pkts, max) is full, or before a transfer packet whose frames
- * the staging ring might not hold: with keep_frames (TX's drain), or for
- * a poll when a TX drain parked frames (chan_rx_must_wait()). Returns the frames
+ * the staging ring might not hold (chan_xfer_waits()). Returns the frames
  * put in pkts. Does nothing if another thread is draining the channel now.
  */
 static uint16_t
@@ -450,17 +453,13 @@ chan_drain(struct hn_dev *hn, struct hn_chan *ch, struct rte_mbuf **pkts, uint16
 		}
 		if (ret == 0)
 			break;
-		if (keep_frames && pkt.desc.type == HV_PKT_DATA_XFER_PAGES &&
-		    ch->rxq != NULL &&
-		    rte_ring_free_count(ch->rxq->staging) < chan_xfer_frames(&pkt))
-			break;
-		if (pkts != NULL && pkt.desc.type == HV_PKT_DATA_XFER_PAGES &&
-		    chan_rx_must_wait(ch, &sink, &pkt))
-			break;
-		/* a frame's message is what misses; a send completion is a
-		 * few bytes of the ring, which the hardware streams in */
-		if (pkt.desc.type == HV_PKT_DATA_XFER_PAGES)
+		if (pkt.desc.type == HV_PKT_DATA_XFER_PAGES) {
+			if (chan_xfer_waits(ch, pkts == NULL ? NULL : &sink, &pkt, keep_frames))
+				break;
+			/* a frame's message is what misses; a send completion
+			 * is a few bytes of the ring, which the hardware streams in */
 			chan_prefetch_next(hn, ch, &pkt);
+		}
 		done += chan_dispatch(hn, ch, pkts == NULL ? NULL : &sink, &pkt);
 		hv_ring_consume_inline(ch->rx_ring, pkt.len);
 	}

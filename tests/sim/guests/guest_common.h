@@ -48,12 +48,18 @@ guest_catch_signals(void)
 }
 
 static inline uint64_t
-guest_now_ms(void)
+guest_now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static inline uint64_t
+guest_now_ms(void)
+{
+	return guest_now_us() / 1000;
 }
 
 /* One queue each way; VLAN tags travel in mbuf metadata both ways, as the

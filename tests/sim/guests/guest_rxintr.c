@@ -151,15 +151,6 @@ tx_all(uint16_t port, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 	return sent;
 }
 
-static uint64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 enum wake { WOKEN, TIMED_OUT, OVERRUN, FAILED };
 
 static uint64_t wait_end_us;	/* when the last rte_epoll_wait() returned */
@@ -171,7 +162,7 @@ static uint64_t wait_end_us;	/* when the last rte_epoll_wait() returned */
 static void
 count_after_timeout(uint16_t n)
 {
-	if (now_us() - wait_end_us > POLL_GAP_US)
+	if (guest_now_us() - wait_end_us > POLL_GAP_US)
 		cnt.gap_frames += n;
 	else
 		cnt.late_frames += n;
@@ -225,7 +216,7 @@ sleep_until_rx(uint16_t port, const struct options *o)
 			cnt.grace_wakes++;
 	}
 	waited = guest_now_ms() - t0;
-	wait_end_us = now_us();
+	wait_end_us = guest_now_us();
 	for (q = 0; q < o->queues; q++)
 		rte_eth_dev_rx_intr_disable(port, q);
 	if (n < 0) {
